@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Ladder",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Ladder", targets: ["Ladder"]),
+    .executable(name: "ladder", targets: ["LadderCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(
+      name: "Ladder",
+      dependencies: [.product(name: "Yams", package: "Yams")]
+    ),
+    .executableTarget(
+      name: "LadderCLI",
+      dependencies: [
+        "Ladder",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(
+      name: "LadderTestSupport",
+      dependencies: ["Ladder"],
+      path: "Tests/LadderTestSupport"
+    ),
+    .testTarget(
+      name: "LadderTests",
+      dependencies: ["Ladder", "LadderTestSupport"],
+      exclude: ["Golden"]
+    ),
+    .testTarget(
+      name: "LadderCLITests",
+      dependencies: ["LadderTestSupport"]
+    ),
+  ]
+)

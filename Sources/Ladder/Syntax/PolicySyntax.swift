@@ -1,0 +1,159 @@
+/// A value read from the policy file together with where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+  public var value: Value
+  public var span: SourceSpan
+
+  public init(_ value: Value, at span: SourceSpan) {
+    self.value = value
+    self.span = span
+  }
+}
+
+/// A policy file as written: every section and field with its source span, expressions parsed
+/// but not yet checked. Produced by ``PolicyReader``, consumed by ``PolicyChecker``.
+public struct PolicySyntax: Sendable {
+  public var file: SourceFileID
+  public var formatVersion: Located<Int>?
+  public var id: Located<String>?
+  public var version: Located<String>?
+  public var title: Located<String>?
+  public var description: Located<String>?
+  /// What one record is (`customer` unless the policy says `record: request`); used in messages.
+  public var recordName: Located<String>?
+  public var inputs: [InputSyntax] = []
+  public var lets: [LetSyntax] = []
+  public var score: ScoreSyntax?
+  public var tiers: [TierSyntax] = []
+  public var benefits: [BenefitSetSyntax] = []
+  public var review: ReviewSyntax?
+  /// The key of each top-level section, for findings about a section as a whole.
+  public var sectionSpans: [String: SourceSpan] = [:]
+  /// The start of the file, for findings about something that is absent.
+  public var startSpan: SourceSpan
+
+  public init(file: SourceFileID, startSpan: SourceSpan) {
+    self.file = file
+    self.startSpan = startSpan
+  }
+}
+
+/// The declared type of an input field.
+public enum InputTypeSyntax: Sendable, Hashable {
+  case string, int, decimal, percent, bool, date, enumeration
+  indirect case list(InputTypeSyntax)
+}
+
+public struct InputSyntax: Sendable {
+  public var name: Located<String>
+  public var type: Located<InputTypeSyntax>?
+  public var isOptional = false
+  public var isKey = false
+  public var isPersonal = false
+  public var minimum: Expr?
+  public var maximum: Expr?
+  public var length: Located<Int>?
+  public var minimumLength: Located<Int>?
+  public var maximumLength: Located<Int>?
+  /// Decimal places a decimal field is stored with (e.g. 2 for money).
+  public var scale: Located<Int>?
+  public var values: [Located<String>] = []
+  public var description: Located<String>?
+
+  public init(name: Located<String>) { self.name = name }
+}
+
+public struct LetSyntax: Sendable {
+  public var name: Located<String>
+  public var expression: Expr
+}
+
+public struct ScoreSyntax: Sendable {
+  public var keySpan: SourceSpan
+  public var round: Located<Int>?
+  public var rounding: Located<FixedDecimal.RoundingMode>?
+  public var components: [ComponentSyntax] = []
+  public var componentsSpan: SourceSpan?
+}
+
+public struct ComponentSyntax: Sendable {
+  public var name: Located<String>
+  public var weight: Expr?
+  /// The value the bands are applied to.
+  public var of: Expr?
+  public var bands: [BandSyntax]?
+  public var bandsSpan: SourceSpan?
+  /// Points computed by an expression instead of bands.
+  public var points: Expr?
+  public var description: Located<String>?
+
+  public init(name: Located<String>) { self.name = name }
+}
+
+public struct TierSyntax: Sendable {
+  public var itemSpan: SourceSpan
+  public var id: Located<String>?
+  public var label: Located<String>?
+  public var when: Expr?
+  public var otherwise: Located<Bool>?
+  public var description: Located<String>?
+
+  public init(itemSpan: SourceSpan) { self.itemSpan = itemSpan }
+}
+
+/// A typed benefit value, typed by how it is written.
+public enum BenefitValue: Sendable, Hashable {
+  case duration(LadderDuration)
+  case percent(FixedDecimal)
+  case number(FixedDecimal)
+  case bool(Bool)
+  case cadence(Cadence)
+  case text(String)
+
+  /// The kind, for the type-conflict check and for docs.
+  public var kind: String {
+    switch self {
+    case .duration: "duration"
+    case .percent: "percent"
+    case .number: "number"
+    case .bool: "boolean"
+    case .cadence: "cadence"
+    case .text: "text"
+    }
+  }
+}
+
+public struct BenefitEntrySyntax: Sendable {
+  public var name: Located<String>
+  public var value: Located<BenefitValue>
+}
+
+public struct BenefitSetSyntax: Sendable {
+  public var tier: Located<String>
+  public var inherits: Located<String>?
+  public var entries: [BenefitEntrySyntax] = []
+}
+
+public enum TriggerAction: String, Sendable, Hashable, CaseIterable {
+  case reviewNow = "review_now"
+  case flag
+}
+
+public struct TriggerSyntax: Sendable {
+  public var itemSpan: SourceSpan
+  public var id: Located<String>?
+  public var when: Expr?
+  public var action: Located<TriggerAction>?
+  public var because: Located<String>?
+
+  public init(itemSpan: SourceSpan) { self.itemSpan = itemSpan }
+}
+
+public struct ReviewSyntax: Sendable {
+  public var keySpan: SourceSpan
+  /// Tier id (or `otherwise`) → cadence, in the order written.
+  public var every: [(tier: Located<String>, interval: Located<LadderDuration>)] = []
+  public var everySpan: SourceSpan?
+  /// The input field holding the date of the last review, if any.
+  public var lastReview: Located<String>?
+  public var triggers: [TriggerSyntax] = []
+}
