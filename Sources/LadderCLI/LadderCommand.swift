@@ -1,7 +1,21 @@
 import ArgumentParser
 import Ladder
 
+/// The `ladder` command: a thin layer over the Ladder library.
 @main
 struct LadderCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "ladder", abstract: "Customer tiering policies.")
+  static let configuration = CommandConfiguration(
+    commandName: "ladder",
+    abstract: "Check and apply customer tiering policies.",
+    discussion: """
+      Exit codes: 0 success, 1 policy errors, 64 usage error, 70 internal error.
+      See docs/cli.md for every command.
+      """,
+    version: LadderVersion.current,
+    subcommands: [Check.self]
+  )
+}
+
+enum LadderVersion {
+  static let current = "0.1.0"
 }

@@ -5,6 +5,9 @@ import Yams
 struct Reader {
   let file: SourceFile
   var diagnostics = DiagnosticBag()
+  /// Offsets where a flow mapping's comma cut an expression short: the "keys" YAML found after
+  /// such a point are fragments of the expression, not misspellings, and are not reported.
+  var flowSplitPoints: [Int] = []
 
   init(file: SourceFile) { self.file = file }
 
@@ -106,6 +109,7 @@ struct Reader {
       }
       let keySpan = span(of: keyNode)
       guard allowed.contains(key.string) else {
+        if isFragmentOfSplitExpression(keySpan) { continue }
         report(
           Diagnostic(
             .unknownKey, "unknown key '\(key.string)' in \(what)", at: keySpan,
@@ -195,9 +199,35 @@ struct Reader {
         help: Self.isNull(node) ? nil : "an expression containing ': ', '[' or '{' at its start must be quoted")
       return nil
     }
-    let (expr, problems) = ExpressionParser.parse(source(of: scalar), context: what)
+    let text = source(of: scalar)
+    var (expr, problems) = ExpressionParser.parse(text, context: what)
+    if !problems.isEmpty, scalar.style == .plain || scalar.style == .any, let end = text.fileOffsets.last,
+      isFollowedByFlowComma(Int(end))
+    {
+      // YAML ended the value at a comma inside `{ }`: say so instead of blaming the expression.
+      flowSplitPoints.append(Int(end))
+      problems = [
+        Diagnostic(
+          .expressionSyntax, "the \(what) is cut short by a ',' inside '{ … }'", at: text.wholeSpan,
+          label: "YAML ends the value at the comma",
+          help: "inside '{ }' a comma separates entries: quote the expression (\"…\") or write this mapping in block style")
+      ]
+      expr = Expr(.error, span: text.wholeSpan)
+    }
     for problem in problems { report(problem) }
     return expr
+  }
+
+  private func isFollowedByFlowComma(_ offset: Int) -> Bool {
+    var index = offset
+    while index < file.bytes.count && file.bytes[index] == UInt8(ascii: " ") { index += 1 }
+    return index < file.bytes.count && file.bytes[index] == UInt8(ascii: ",")
+  }
+
+  private func isFragmentOfSplitExpression(_ span: SourceSpan) -> Bool {
+    flowSplitPoints.contains { point in
+      Int(span.start) > point && file.lineIndex(containing: point) == file.lineIndex(containing: Int(span.start))
+    }
   }
 
   // MARK: - The policy

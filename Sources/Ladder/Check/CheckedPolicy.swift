@@ -1,0 +1,165 @@
+/// A policy that passed every check: names resolved to slots, every expression typed.
+///
+/// This is the boundary between the front end (read, check) and the back end (compile,
+/// evaluate): nothing after it reports a user error.
+public struct CheckedPolicy: Sendable {
+  public var file: SourceFileID
+  public var id: String
+  public var version: String
+  public var title: String
+  public var description: String?
+  /// What one record is: `customer` unless the policy says otherwise.
+  public var recordName: String
+  public var inputs: [InputField]
+  /// The slot of the `key: true` input.
+  public var keyInput: Int
+  /// Lets in evaluation order (each after everything it uses).
+  public var lets: [CheckedLet]
+  public var score: CheckedScore?
+  public var tiers: [CheckedTier]
+  /// Benefits per tier, in tier order, inheritance resolved.
+  public var benefits: [[ResolvedBenefit]]
+  public var review: CheckedReview
+}
+
+/// One declared input field, resolved to a slot.
+public struct InputField: Sendable, Hashable {
+  public var slot: Int
+  public var name: String
+  public var span: SourceSpan
+  public var type: ValueType
+  public var isOptional: Bool
+  public var isKey: Bool
+  public var isPersonal: Bool
+  /// Inclusive bounds for numbers (as decimals) and dates (as dates).
+  public var minimum: Value?
+  public var maximum: Value?
+  public var minimumLength: Int?
+  public var maximumLength: Int?
+  /// Decimal places a decimal input is read with; `nil` keeps what the record says.
+  public var scale: Int?
+  public var description: String?
+
+  /// The fixed length of a list input, when its length is declared exactly.
+  public var fixedLength: Int? {
+    guard let minimumLength, minimumLength == maximumLength else { return nil }
+    return minimumLength
+  }
+}
+
+public struct CheckedLet: Sendable {
+  public var slot: Int
+  public var name: String
+  public var span: SourceSpan
+  public var expression: CheckedExpr
+}
+
+public struct CheckedScore: Sendable {
+  public var components: [CheckedComponent]
+  public var decimals: Int
+  public var rounding: FixedDecimal.RoundingMode
+  public var span: SourceSpan
+}
+
+public struct CheckedComponent: Sendable {
+  public var name: String
+  public var span: SourceSpan
+  /// The weight as a fraction (20% is 0.20).
+  public var weight: FixedDecimal
+  public var points: Points
+
+  public enum Points: Sendable {
+    case bands(of: CheckedExpr, [CheckedBand])
+    case expression(CheckedExpr)
+  }
+}
+
+public struct CheckedBand: Sendable {
+  /// `nil` for `else`.
+  public var comparison: BinaryOperator?
+  public var bound: Value?
+  public var points: FixedDecimal
+  public var span: SourceSpan
+  /// The band as written, e.g. `<= 30: 100`.
+  public var text: String
+}
+
+public struct CheckedTier: Sendable {
+  public var index: Int
+  public var id: String
+  public var label: String
+  public var span: SourceSpan
+  /// `nil` for the `otherwise` tier.
+  public var condition: CheckedExpr?
+}
+
+public struct ResolvedBenefit: Sendable, Hashable {
+  public var name: String
+  public var value: BenefitValue
+  public var span: SourceSpan
+  /// The tier whose benefit set declared this value (the tier itself, or an ancestor).
+  public var declaredBy: String
+}
+
+public struct CheckedReview: Sendable {
+  /// The re-evaluation interval of each tier, in tier order (`nil` when the policy has none).
+  public var intervals: [LadderDuration?]
+  /// The input holding the date of the last review.
+  public var lastReviewInput: Int?
+  public var triggers: [CheckedTrigger]
+}
+
+public struct CheckedTrigger: Sendable {
+  public var id: String
+  public var span: SourceSpan
+  public var condition: CheckedExpr
+  public var action: TriggerAction
+  public var reason: String
+}
+
+/// The built-in functions of the expression language.
+public enum Builtin: String, Sendable, CaseIterable {
+  case min, max, abs, round, floor, ceil, clamp, sum, avg, count, len
+  case daysBetween = "days_between"
+  case monthsBetween = "months_between"
+  case yearsBetween = "years_between"
+}
+
+/// A typed expression with its names resolved. The compiler lowers it to kernels.
+public struct CheckedExpr: Sendable {
+  public indirect enum Kind: Sendable {
+    case constant(Value)
+    case input(slot: Int)
+    case letValue(slot: Int)
+    case asOf
+    case score
+    case tier
+    case negate(CheckedExpr)
+    case not(CheckedExpr)
+    case arithmetic(BinaryOperator, CheckedExpr, CheckedExpr)
+    case comparison(BinaryOperator, CheckedExpr, CheckedExpr)
+    case and(CheckedExpr, CheckedExpr)
+    case or(CheckedExpr, CheckedExpr)
+    case coalesce(CheckedExpr, CheckedExpr)
+    case isMissing(CheckedExpr, negated: Bool)
+    case membership(CheckedExpr, CheckedExpr, negated: Bool)
+    case between(CheckedExpr, low: CheckedExpr, high: CheckedExpr, negated: Bool)
+    case call(Builtin, [CheckedExpr])
+    case index(CheckedExpr, CheckedExpr)
+    case list([CheckedExpr])
+    case conditional(CheckedExpr, then: CheckedExpr, else: CheckedExpr)
+    case invalid
+  }
+
+  public var kind: Kind
+  public var type: LadderType
+  public var span: SourceSpan
+  /// The expression as written, for traces and the formatter.
+  public var syntax: Expr
+
+  /// The constant value, when the expression is a literal.
+  public var constantValue: Value? {
+    if case .constant(let value) = kind { return value }
+    return nil
+  }
+}

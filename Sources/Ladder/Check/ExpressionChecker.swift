@@ -1,0 +1,566 @@
+/// The names an expression may use where it appears.
+struct Scope {
+  var recordName: String
+  var inputs: [String: InputField]
+  var lets: [String: (slot: Int, type: LadderType)]
+  /// Lets that exist but could not be typed (a cycle or an error): uses are not reported again.
+  var untypedLets: Set<String> = []
+  /// `score` is usable (tiers and triggers of a policy with a scorecard).
+  var hasScore = false
+  /// `score` exists in the policy but not here (inside lets and points).
+  var scoreDeclared = false
+  var scoreDecimals = 2
+  /// `tier` is usable (triggers); its ids.
+  var tierIDs: [String]?
+
+  var allNames: [String] {
+    var names = Array(inputs.keys) + Array(lets.keys) + ["as_of"]
+    if hasScore { names.append("score") }
+    if tierIDs != nil { names.append("tier") }
+    return names.sorted()
+  }
+}
+
+/// Types expressions against a ``Scope`` and resolves their names.
+///
+/// Typing rules, as documented in docs/language.md:
+/// - `int` and `decimal` mix freely; `percent` is its own kind: percent ± percent, percent × number,
+///   comparisons percent with percent. Mixing a percent with a plain number is an error (L0307),
+///   except with the literal 0.
+/// - Anything computed from a value that may be missing may itself be missing, except through
+///   `??`, `is missing`, and `and`/`or` whose other side decides (three-valued logic).
+struct ExpressionChecker {
+  var scope: Scope
+  var diagnostics: DiagnosticBag
+
+  init(scope: Scope, diagnostics: DiagnosticBag = DiagnosticBag()) {
+    self.scope = scope
+    self.diagnostics = diagnostics
+  }
+
+  private mutating func report(_ diagnostic: Diagnostic) { diagnostics.add(diagnostic) }
+
+  private func make(_ kind: CheckedExpr.Kind, _ type: LadderType, _ syntax: Expr) -> CheckedExpr {
+    CheckedExpr(kind: kind, type: type, span: syntax.span, syntax: syntax)
+  }
+
+  private func invalid(_ syntax: Expr) -> CheckedExpr { make(.invalid, .unknown, syntax) }
+
+  /// Checks a condition: it must be a boolean that is never missing.
+  mutating func checkCondition(_ expr: Expr, what: String) -> CheckedExpr {
+    let checked = check(expr)
+    guard !checked.type.value.isUnknown else { return checked }
+    if checked.type.value != .bool {
+      report(
+        Diagnostic(
+          .notACondition, "the \(what) is a \(checked.type.value), not true/false", at: expr.span,
+          help: "compare it with something, e.g. 'x >= 10'"))
+      return invalid(expr)
+    }
+    if checked.type.isOptional {
+      report(missingDiagnostic(expr, checked, what: what))
+    }
+    return checked
+  }
+
+  /// Checks a value that must be a number (or percent) that is never missing.
+  mutating func checkRequiredNumber(_ expr: Expr, what: String) -> CheckedExpr {
+    let checked = check(expr)
+    guard !checked.type.value.isUnknown else { return checked }
+    if !checked.type.value.isNumeric {
+      report(
+        Diagnostic(
+          .typeMismatch, "the \(what) is a \(checked.type.value), not a number", at: expr.span,
+          help: "points are numbers from 0 to 100"))
+      return invalid(expr)
+    }
+    if checked.type.isOptional { report(missingDiagnostic(expr, checked, what: what)) }
+    return checked
+  }
+
+  func missingDiagnostic(_ expr: Expr, _ checked: CheckedExpr, what: String) -> Diagnostic {
+    let causes = optionalNames(in: checked)
+    let because = causes.isEmpty ? "" : " when \(causes.map { "'\($0)'" }.joined(separator: " or ")) is missing"
+    return Diagnostic(
+      .mayBeMissing, "the \(what) has no value\(because)", at: expr.span,
+      help: "supply a default with '??' (e.g. 'x ?? 0') or test it first with 'x is missing'")
+  }
+
+  /// The optional inputs and lets an expression reads, for the may-be-missing message.
+  private func optionalNames(in checked: CheckedExpr) -> [String] {
+    var names: [String] = []
+    checked.syntax.visit { node in
+      guard case .name(let name) = node.kind else { return }
+      let optional = scope.inputs[name]?.isOptional ?? scope.lets[name]?.type.isOptional ?? false
+      if optional && !names.contains(name) { names.append(name) }
+    }
+    return names
+  }
+
+  // MARK: - Expressions
+
+  mutating func check(_ expr: Expr) -> CheckedExpr {
+    switch expr.kind {
+    case .error:
+      return invalid(expr)
+    case .group(let inner):
+      var checked = check(inner)
+      checked.syntax = expr
+      checked.span = expr.span
+      return checked
+    case .literal(let literal):
+      return checkLiteral(literal, expr)
+    case .name(let name):
+      return checkName(name, expr)
+    case .unary(.negate, let operand):
+      let checked = check(operand)
+      if !checked.type.value.isUnknown && !checked.type.value.isNumeric {
+        report(Diagnostic(.typeMismatch, "cannot negate a \(checked.type.value)", at: expr.span))
+        return invalid(expr)
+      }
+      return make(.negate(checked), checked.type, expr)
+    case .unary(.not, let operand):
+      let checked = check(operand)
+      if !expectBool(checked, operand, "'not'") { return invalid(expr) }
+      return make(.not(checked), LadderType(.bool, optional: checked.type.isOptional), expr)
+    case .binary(let op, let lhs, let rhs):
+      return checkBinary(op, lhs, rhs, expr)
+    case .between(let value, let low, let high, let negated):
+      let checkedValue = check(value)
+      let checkedLow = check(low)
+      let checkedHigh = check(high)
+      for bound in [checkedLow, checkedHigh] {
+        guard comparable(checkedValue, bound, expr, op: "between") else { return invalid(expr) }
+      }
+      let optional = checkedValue.type.isOptional || checkedLow.type.isOptional || checkedHigh.type.isOptional
+      return make(
+        .between(checkedValue, low: checkedLow, high: checkedHigh, negated: negated), LadderType(.bool, optional: optional), expr)
+    case .isMissing(let operand, let negated):
+      let checked = check(operand)
+      if !checked.type.value.isUnknown && !checked.type.isOptional {
+        report(
+          Diagnostic(
+            .neverMissing, "'\(ExprPrinter.print(operand))' is never missing, so this test is always \(negated ? "true" : "false")",
+            at: expr.span, help: "remove the test, or declare the input 'optional: true' if it really can be empty"))
+      }
+      return make(.isMissing(checked, negated: negated), LadderType(.bool), expr)
+    case .call(let name, let nameSpan, let arguments):
+      return checkCall(name, nameSpan, arguments, expr)
+    case .index(let base, let index):
+      return checkIndex(base, index, expr)
+    case .list(let elements):
+      let checked = elements.map { check($0) }
+      var element: ValueType = .unknown
+      for (item, syntax) in zip(checked, elements) where !item.type.value.isUnknown {
+        if element.isUnknown {
+          element = item.type.value
+        } else if let joined = Self.join(element, item.type.value) {
+          element = joined
+        } else {
+          report(
+            Diagnostic(
+              .typeMismatch, "a list mixes \(element) and \(item.type.value) values", at: syntax.span,
+              help: "every element of a list has the same type"))
+          return invalid(expr)
+        }
+        if item.type.isOptional {
+          report(missingDiagnostic(syntax, item, what: "list element"))
+        }
+      }
+      return make(.list(checked), LadderType(.list(element)), expr)
+    case .conditional(let condition, let then, let otherwise):
+      let checkedCondition = checkCondition(condition, what: "condition of 'if'")
+      let checkedThen = check(then)
+      let checkedElse = check(otherwise)
+      if checkedThen.type.value.isUnknown || checkedElse.type.value.isUnknown { return invalid(expr) }
+      guard let joined = Self.join(checkedThen.type.value, checkedElse.type.value) else {
+        report(
+          Diagnostic(
+            .typeMismatch, "'then' gives a \(checkedThen.type.value) but 'else' gives a \(checkedElse.type.value)",
+            at: expr.span, help: "both branches of 'if' must give the same type"))
+        return invalid(expr)
+      }
+      return make(
+        .conditional(checkedCondition, then: checkedThen, else: checkedElse),
+        LadderType(joined, optional: checkedThen.type.isOptional || checkedElse.type.isOptional), expr)
+    }
+  }
+
+  private func checkLiteral(_ literal: Literal, _ expr: Expr) -> CheckedExpr {
+    switch literal {
+    case .number(let value, let isInteger):
+      return make(.constant(.number(value)), LadderType(isInteger ? .int : .decimal), expr)
+    case .percent(let value): return make(.constant(.number(value)), LadderType(.percent), expr)
+    case .duration(let value): return make(.constant(.duration(value)), LadderType(.duration), expr)
+    case .date(let value): return make(.constant(.date(value)), LadderType(.date), expr)
+    case .string(let value): return make(.constant(.string(value)), LadderType(.string), expr)
+    case .bool(let value): return make(.constant(.bool(value)), LadderType(.bool), expr)
+    }
+  }
+
+  private mutating func checkName(_ name: String, _ expr: Expr) -> CheckedExpr {
+    if let input = scope.inputs[name] {
+      return make(.input(slot: input.slot), LadderType(input.type, optional: input.isOptional), expr)
+    }
+    if let binding = scope.lets[name] { return make(.letValue(slot: binding.slot), binding.type, expr) }
+    if scope.untypedLets.contains(name) { return invalid(expr) }
+    switch name {
+    case "as_of": return make(.asOf, LadderType(.date), expr)
+    case "score" where scope.hasScore: return make(.score, LadderType(.decimal), expr)
+    case "tier" where scope.tierIDs != nil:
+      return make(.tier, LadderType(.tier(ids: scope.tierIDs ?? [])), expr)
+    default: break
+    }
+    if let tiers = scope.tierIDs, tiers.contains(name) {
+      report(
+        Diagnostic(
+          .unknownName, "unknown name '\(name)'", at: expr.span, label: "a tier id, not a value",
+          help: "compare the tier with a string: tier == \"\(name)\""))
+      return invalid(expr)
+    }
+    var help = Suggestions.help(for: name, candidates: scope.allNames, kind: "the names in scope")
+    var label = "not a field of record '\(scope.recordName)'"
+    if name == "score" {
+      label = "the score is not known here"
+      help =
+        scope.scoreDeclared
+        ? "'score' is usable in tier conditions and triggers, not in lets or points"
+        : "the policy has no 'score' section; add a scorecard to use 'score'"
+    } else if name == "tier" {
+      label = "the tier is not known here"
+      help = "'tier' is usable in triggers only, after the tier is decided"
+    } else if Builtin(rawValue: name) != nil {
+      help = "'\(name)' is a function; call it with arguments: \(name)(…)"
+    }
+    report(Diagnostic(.unknownName, "unknown name '\(name)'", at: expr.span, label: label, help: help))
+    return invalid(expr)
+  }
+
+  private mutating func expectBool(_ checked: CheckedExpr, _ syntax: Expr, _ context: String) -> Bool {
+    if checked.type.value.isUnknown { return false }
+    guard checked.type.value == .bool else {
+      report(
+        Diagnostic(
+          .typeMismatch, "\(context) needs true/false, but '\(ExprPrinter.print(syntax))' is a \(checked.type.value)",
+          at: syntax.span, help: "compare the value with something, e.g. '\(ExprPrinter.print(syntax)) > 0'"))
+      return false
+    }
+    return true
+  }
+
+  /// The common type of two values of compatible types (int and decimal give decimal).
+  static func join(_ lhs: ValueType, _ rhs: ValueType) -> ValueType? {
+    if lhs == rhs { return lhs }
+    if lhs.isUnknown { return rhs }
+    if rhs.isUnknown { return lhs }
+    if lhs.isNumber && rhs.isNumber { return .decimal }
+    if case .enumeration = lhs, rhs == .string { return lhs }
+    if case .enumeration = rhs, lhs == .string { return rhs }
+    if case .list(let left) = lhs, case .list(let right) = rhs, let element = join(left, right) { return .list(element) }
+    return nil
+  }
+
+  private static func isZeroLiteral(_ checked: CheckedExpr) -> Bool {
+    if case .constant(.number(let value)) = checked.kind, value.isZero { return true }
+    return false
+  }
+
+  /// Whether two operands can be compared; reports why not.
+  private mutating func comparable(_ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr, op: String) -> Bool {
+    let left = lhs.type.value
+    let right = rhs.type.value
+    if left.isUnknown || right.isUnknown { return false }
+    if left.isNumber && right.isNumber { return true }
+    if left == .percent && right == .percent { return true }
+    if (left == .percent && right.isNumber) || (left.isNumber && right == .percent) {
+      if Self.isZeroLiteral(lhs) || Self.isZeroLiteral(rhs) { return true }
+      let number = left == .percent ? rhs : lhs
+      var help = "write the number as a percent"
+      if case .constant(.number(let value)) = number.kind {
+        help = "write '\(value)%' for \(value) percent, or '\((try? value.multiplied(by: .hundred))?.normalized.description ?? "")%' for the fraction \(value)"
+      }
+      report(
+        Diagnostic(
+          .percentMismatch, "'\(op)' compares a percent with a plain number", at: expr.span,
+          label: "\(left) \(op) \(right)", help: help))
+      return false
+    }
+    if left == .duration && right == .duration {
+      if case .constant(.duration(let a)) = lhs.kind, case .constant(.duration(let b)) = rhs.kind, a.compare(b) == nil {
+        report(
+          Diagnostic(
+            .typeMismatch, "months and years cannot be compared with hours, days or weeks", at: expr.span,
+            help: "a month is not a fixed number of days; use the same kind of unit on both sides"))
+        return false
+      }
+      return true
+    }
+    if left == right, [.date, .string, .bool].contains(left) { return true }
+    if case .enumeration(let name, let values) = left, right == .string || left == right {
+      return checkEnumLiteral(rhs, name: name, values: values)
+    }
+    if case .enumeration(let name, let values) = right, left == .string {
+      return checkEnumLiteral(lhs, name: name, values: values)
+    }
+    if case .tier(let ids) = left, right == .string { return checkEnumLiteral(rhs, name: "tier", values: ids) }
+    if case .tier(let ids) = right, left == .string { return checkEnumLiteral(lhs, name: "tier", values: ids) }
+    report(
+      Diagnostic(
+        .typeMismatch, "cannot compare a \(left) with a \(right)", at: expr.span, label: "\(left) \(op) \(right)",
+        help: left == .date || right == .date ? "compare dates with dates, e.g. 'last_purchase >= 2024-01-01'" : nil))
+    return false
+  }
+
+  private mutating func checkEnumLiteral(_ checked: CheckedExpr, name: String, values: [String]) -> Bool {
+    guard case .constant(.string(let text)) = checked.kind else { return true }
+    if values.contains(text) { return true }
+    report(
+      Diagnostic(
+        .unknownEnumValue, "\"\(text)\" is not a value of \(name == "tier" ? "tier" : "enum '\(name)'")", at: checked.span,
+        help: Suggestions.help(for: text, candidates: values, kind: "the values")))
+    return false
+  }
+
+  private mutating func checkBinary(_ op: BinaryOperator, _ lhsSyntax: Expr, _ rhsSyntax: Expr, _ expr: Expr) -> CheckedExpr {
+    let lhs = check(lhsSyntax)
+    let rhs = check(rhsSyntax)
+    let eitherOptional = lhs.type.isOptional || rhs.type.isOptional
+    switch op {
+    case .and, .or:
+      let leftOK = expectBool(lhs, lhsSyntax, "'\(op.rawValue)'")
+      let rightOK = expectBool(rhs, rhsSyntax, "'\(op.rawValue)'")
+      guard leftOK && rightOK else { return invalid(expr) }
+      let kind: CheckedExpr.Kind = op == .and ? .and(lhs, rhs) : .or(lhs, rhs)
+      return make(kind, LadderType(.bool, optional: eitherOptional), expr)
+    case .coalesce:
+      if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
+      if !lhs.type.isOptional {
+        report(
+          Diagnostic(
+            .neverMissing, "'\(ExprPrinter.print(lhsSyntax))' is never missing, so the default after '??' is never used",
+            at: rhsSyntax.span, help: "remove '?? \(ExprPrinter.print(rhsSyntax))'"))
+      }
+      guard let joined = Self.join(lhs.type.value, rhs.type.value) else {
+        report(
+          Diagnostic(
+            .typeMismatch, "the default after '??' is a \(rhs.type.value), but the value is a \(lhs.type.value)",
+            at: rhsSyntax.span, help: "give a default of the same type"))
+        return invalid(expr)
+      }
+      return make(.coalesce(lhs, rhs), LadderType(joined, optional: rhs.type.isOptional), expr)
+    case .in, .notIn:
+      if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
+      guard case .list(let element) = rhs.type.value else {
+        report(
+          Diagnostic(
+            .typeMismatch, "'in' needs a list on its right, not a \(rhs.type.value)", at: rhsSyntax.span,
+            help: "write a list: x in [\"a\", \"b\"]"))
+        return invalid(expr)
+      }
+      if case .list(let items) = rhs.kind {
+        for item in items where !comparable(lhs, item, expr, op: "in") { return invalid(expr) }
+      } else if !element.isUnknown, Self.join(lhs.type.value, element) == nil {
+        report(Diagnostic(.typeMismatch, "cannot look for a \(lhs.type.value) in a list of \(element)", at: expr.span))
+        return invalid(expr)
+      }
+      return make(.membership(lhs, rhs, negated: op == .notIn), LadderType(.bool, optional: eitherOptional), expr)
+    default:
+      break
+    }
+    if op.isComparison {
+      guard comparable(lhs, rhs, expr, op: op.rawValue) else { return invalid(expr) }
+      let left = lhs.type.value
+      if [.bool, .string].contains(left) || { if case .enumeration = left { return true }; if case .tier = left { return true }; return false }(),
+        op != .equal && op != .notEqual
+      {
+        report(Diagnostic(.typeMismatch, "'\(op.rawValue)' cannot order \(left) values", at: expr.span, help: "use '==' or '!='"))
+        return invalid(expr)
+      }
+      return make(.comparison(op, lhs, rhs), LadderType(.bool, optional: eitherOptional), expr)
+    }
+    // Arithmetic.
+    if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
+    guard let type = arithmeticType(op, lhs, rhs, expr) else { return invalid(expr) }
+    return make(.arithmetic(op, lhs, rhs), LadderType(type, optional: eitherOptional), expr)
+  }
+
+  private mutating func arithmeticType(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr) -> ValueType? {
+    let left = lhs.type.value
+    let right = rhs.type.value
+    switch (op, left, right) {
+    case (.add, .date, .duration), (.subtract, .date, .duration): return .date
+    case (.add, .duration, .date): return .date
+    case (.subtract, .date, .date):
+      report(
+        Diagnostic(
+          .typeMismatch, "dates cannot be subtracted", at: expr.span,
+          help: "use days_between(\(ExprPrinter.print(rhs.syntax)), \(ExprPrinter.print(lhs.syntax))) or months_between(…)"))
+      return nil
+    default: break
+    }
+    guard left.isNumeric && right.isNumeric else {
+      report(
+        Diagnostic(
+          .typeMismatch, "'\(op.rawValue)' cannot be applied to \(left) and \(right)", at: expr.span,
+          label: "\(left) \(op.rawValue) \(right)"))
+      return nil
+    }
+    switch op {
+    case .add, .subtract:
+      if left == .percent && right == .percent { return .percent }
+      if left == .percent || right == .percent {
+        if Self.isZeroLiteral(lhs) || Self.isZeroLiteral(rhs) { return .percent }
+        report(
+          Diagnostic(
+            .percentMismatch, "'\(op.rawValue)' mixes a percent and a plain number", at: expr.span,
+            label: "\(left) \(op.rawValue) \(right)", help: "write the number as a percent, e.g. '5%'"))
+        return nil
+      }
+      return left == .int && right == .int ? .int : .decimal
+    case .multiply:
+      if left == .percent && right == .percent { return .percent }
+      if left == .percent || right == .percent { return .decimal }
+      return left == .int && right == .int ? .int : .decimal
+    case .divide:
+      if left == .percent && right.isNumber { return .percent }
+      return .decimal
+    default:
+      return nil
+    }
+  }
+
+  private mutating func checkIndex(_ baseSyntax: Expr, _ indexSyntax: Expr, _ expr: Expr) -> CheckedExpr {
+    let base = check(baseSyntax)
+    let index = check(indexSyntax)
+    if base.type.value.isUnknown || index.type.value.isUnknown { return invalid(expr) }
+    guard case .list(let element) = base.type.value else {
+      report(Diagnostic(.typeMismatch, "only a list can be indexed, not a \(base.type.value)", at: baseSyntax.span))
+      return invalid(expr)
+    }
+    guard index.type.value == .int else {
+      report(Diagnostic(.typeMismatch, "a list index must be a whole number, not a \(index.type.value)", at: indexSyntax.span))
+      return invalid(expr)
+    }
+    var optional = true
+    if case .constant(.number(let value)) = index.kind, let position = value.integerValue, let length = staticLength(of: base) {
+      if position >= length || position < -length {
+        report(
+          Diagnostic(
+            .indexOutOfRange, "index \(position) is outside a list of \(length) elements", at: indexSyntax.span,
+            help: "indexes run from 0 to \(length - 1), or from -1 (the last) to -\(length) (the first)"))
+        return invalid(expr)
+      }
+      optional = base.type.isOptional || index.type.isOptional
+    }
+    return make(.index(base, index), LadderType(element, optional: optional), expr)
+  }
+
+  /// The length of a list known at check time: a list input of fixed length or a list literal.
+  private func staticLength(of checked: CheckedExpr) -> Int? {
+    switch checked.kind {
+    case .input(let slot): return scope.inputs.values.first { $0.slot == slot }?.fixedLength
+    case .list(let items): return items.count
+    default: return nil
+    }
+  }
+
+  // MARK: - Calls
+
+  private mutating func checkCall(_ name: String, _ nameSpan: SourceSpan, _ argumentSyntax: [Expr], _ expr: Expr) -> CheckedExpr {
+    guard let builtin = Builtin(rawValue: name) else {
+      report(
+        Diagnostic(
+          .badCall, "unknown function '\(name)'", at: nameSpan,
+          help: Suggestions.help(for: name, candidates: Builtin.allCases.map(\.rawValue), kind: "the functions")))
+      return invalid(expr)
+    }
+    let arguments = argumentSyntax.map { check($0) }
+    if arguments.contains(where: { $0.type.value.isUnknown }) { return invalid(expr) }
+    let optional = arguments.contains { $0.type.isOptional }
+    func fail(_ message: String, _ help: String) -> CheckedExpr {
+      report(Diagnostic(.badCall, message, at: expr.span, help: help))
+      return invalid(expr)
+    }
+    let types = arguments.map(\.type.value)
+    let signature = Self.signatures[builtin] ?? name
+    switch builtin {
+    case .min, .max:
+      if arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown {
+        return make(.call(builtin, arguments), LadderType(element, optional: true), expr)
+      }
+      guard arguments.count >= 2 else { return fail("\(name) needs a list or at least two values", signature) }
+      var joined = types[0]
+      for type in types.dropFirst() {
+        guard let next = numericJoin(joined, type) else {
+          return fail("\(name) cannot mix \(joined) and \(type)", "give \(name) values of one kind: all numbers or all percents")
+        }
+        joined = next
+      }
+      guard joined.isNumeric || joined == .date else { return fail("\(name) needs numbers, percents or dates", signature) }
+      return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
+    case .abs:
+      guard arguments.count == 1, types[0].isNumeric else { return fail("abs takes one number", signature) }
+      return make(.call(builtin, arguments), LadderType(types[0], optional: optional), expr)
+    case .floor, .ceil:
+      guard arguments.count == 1, types[0].isNumber else { return fail("\(name) takes one number", signature) }
+      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
+    case .round:
+      guard (1...2).contains(arguments.count), types[0].isNumeric else { return fail("round takes a number and optionally its decimals", signature) }
+      if arguments.count == 2 {
+        guard case .constant(.number(let places)) = arguments[1].kind, let count = places.integerValue, (0...6).contains(count) else {
+          return fail("round's second argument must be a whole number from 0 to 6", "e.g. round(x, 2)")
+        }
+      }
+      return make(.call(builtin, arguments), LadderType(types[0] == .percent ? .percent : (arguments.count == 1 ? .int : .decimal), optional: optional), expr)
+    case .clamp:
+      guard arguments.count == 3 else { return fail("clamp takes a value, a minimum and a maximum", signature) }
+      var joined = types[0]
+      for type in types.dropFirst() {
+        guard let next = numericJoin(joined, type) else {
+          if (joined == .percent) != (type == .percent) {
+            report(
+              Diagnostic(
+                .percentMismatch, "clamp mixes a percent and plain numbers", at: expr.span,
+                help: "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)"))
+            return invalid(expr)
+          }
+          return fail("clamp cannot mix \(joined) and \(type)", signature)
+        }
+        joined = next
+      }
+      guard joined.isNumeric else { return fail("clamp needs numbers", signature) }
+      return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
+    case .sum, .avg:
+      guard arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown else {
+        return fail("\(name) takes one list of numbers", signature)
+      }
+      let result: ValueType = builtin == .avg && element == .int ? .decimal : element
+      // The average of an empty list is missing; a sum of nothing is 0.
+      return make(.call(builtin, arguments), LadderType(result, optional: optional || builtin == .avg), expr)
+    case .count, .len:
+      guard arguments.count == 1 else { return fail("\(name) takes one list", signature) }
+      if case .list = types[0] {} else if builtin == .len && types[0] == .string {} else {
+        return fail("\(name) takes a list\(builtin == .len ? " or a string" : ""), not a \(types[0])", signature)
+      }
+      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
+    case .daysBetween, .monthsBetween, .yearsBetween:
+      guard arguments.count == 2, types[0] == .date, types[1] == .date else {
+        return fail("\(name) takes two dates", signature)
+      }
+      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
+    }
+  }
+
+  private func numericJoin(_ lhs: ValueType, _ rhs: ValueType) -> ValueType? {
+    if lhs == rhs { return lhs }
+    if lhs.isNumber && rhs.isNumber { return .decimal }
+    return nil
+  }
+
+  static let signatures: [Builtin: String] = [
+    .min: "min(a, b, …) or min(list)", .max: "max(a, b, …) or max(list)", .abs: "abs(x)", .round: "round(x) or round(x, decimals)",
+    .floor: "floor(x)", .ceil: "ceil(x)", .clamp: "clamp(x, low, high)", .sum: "sum(list)", .avg: "avg(list)",
+    .count: "count(list)", .len: "len(list) or len(text)", .daysBetween: "days_between(from, to)",
+    .monthsBetween: "months_between(from, to)", .yearsBetween: "years_between(from, to)",
+  ]
+}

@@ -1,0 +1,242 @@
+/// Checks a ``PolicySyntax`` completely and produces a ``CheckedPolicy``.
+///
+/// Every independent problem is reported in one run; the result is `nil` when any error was
+/// found, so that nothing downstream ever sees an ill-typed policy.
+public enum PolicyChecker {
+  public static let reservedNames: Set<String> = ["as_of", "score", "tier", "otherwise", "inherits"]
+
+  public static func check(_ syntax: PolicySyntax, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
+    var run = CheckRun(syntax: syntax)
+    let policy = run.run()
+    diagnostics.append(contentsOf: run.diagnostics)
+    return run.diagnostics.hasErrors ? nil : policy
+  }
+
+  /// Reads and checks a file in one call: the usual entry point for tools and tests.
+  public static func check(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
+    guard let syntax = PolicyReader.read(file, into: &diagnostics) else { return nil }
+    var local = DiagnosticBag()
+    let checked = check(syntax, into: &local)
+    diagnostics.append(contentsOf: local)
+    return diagnostics.hasErrors ? nil : checked
+  }
+}
+
+/// The state of checking one policy.
+struct CheckRun {
+  let syntax: PolicySyntax
+  var diagnostics = DiagnosticBag()
+  /// The checked inputs by slot, once ``checkInputs()`` has run.
+  var inputsBySlot: [Int: InputField] = [:]
+
+  init(syntax: PolicySyntax) { self.syntax = syntax }
+
+  mutating func report(_ diagnostic: Diagnostic) { diagnostics.add(diagnostic) }
+
+  var recordName: String { syntax.recordName?.value ?? "customer" }
+
+  mutating func run() -> CheckedPolicy? {
+    let inputs = checkInputs()
+    inputsBySlot = Dictionary(uniqueKeysWithValues: inputs.map { ($0.slot, $0) })
+    let keyInput = checkRecordKey(inputs)
+    var scope = Scope(recordName: recordName, inputs: Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), lets: [:])
+    scope.scoreDeclared = syntax.score != nil
+    let lets = checkLets(scope: &scope)
+    let score = checkScore(scope: scope)
+    // Tiers may use `score` whenever the policy declares a scorecard, even one with errors.
+    scope.hasScore = syntax.score != nil
+    let tiers = checkTiers(scope: scope)
+    let benefits = checkBenefits(tiers: tiers)
+    var triggerScope = scope
+    triggerScope.tierIDs = tiers.map(\.id)
+    let review = checkReview(tiers: tiers, scope: triggerScope, inputs: inputs)
+
+    guard let id = syntax.id?.value, let keyInput else { return nil }
+    return CheckedPolicy(
+      file: syntax.file, id: id, version: syntax.version?.value ?? "", title: syntax.title?.value ?? id,
+      description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput, lets: lets,
+      score: score, tiers: tiers, benefits: benefits, review: review)
+  }
+
+  // MARK: - Inputs
+
+  mutating func checkInputs() -> [InputField] {
+    var fields: [InputField] = []
+    var seen: [String: SourceSpan] = [:]
+    for input in syntax.inputs {
+      let name = input.name.value
+      if let first = seen[name] {
+        report(duplicate("input", name, input.name.span, first))
+        continue
+      }
+      seen[name] = input.name.span
+      if PolicyChecker.reservedNames.contains(name) {
+        report(
+          Diagnostic(
+            .duplicateID, "'\(name)' is a built-in name and cannot name an input", at: input.name.span,
+            help: "rename the input, e.g. '\(name)_value'"))
+        continue
+      }
+      guard let typeSyntax = input.type else { continue }
+      let type = valueType(typeSyntax.value, name: name, values: input.values.map(\.value))
+      var field = InputField(
+        slot: fields.count, name: name, span: input.name.span, type: type, isOptional: input.isOptional, isKey: input.isKey,
+        isPersonal: input.isPersonal, minimum: nil, maximum: nil, minimumLength: input.minimumLength?.value,
+        maximumLength: input.maximumLength?.value, scale: input.scale?.value, description: input.description?.value)
+      if let length = input.length {
+        if input.minimumLength != nil || input.maximumLength != nil {
+          report(
+            Diagnostic(
+              .invalidBounds, "input '\(name)' has both 'length' and 'min_length'/'max_length'", at: length.span,
+              help: "'length: n' fixes the length; remove the other bounds"))
+        }
+        field.minimumLength = length.value
+        field.maximumLength = length.value
+      }
+      checkBounds(input, typeSyntax, &field)
+      fields.append(field)
+    }
+    return fields
+  }
+
+  func valueType(_ syntax: InputTypeSyntax, name: String, values: [String]) -> ValueType {
+    switch syntax {
+    case .string: .string
+    case .int: .int
+    case .decimal: .decimal
+    case .percent: .percent
+    case .bool: .bool
+    case .date: .date
+    case .enumeration: .enumeration(name: name, values: values)
+    case .list(let element): .list(valueType(element, name: name, values: values))
+    }
+  }
+
+  mutating func checkBounds(_ input: InputSyntax, _ typeSyntax: Located<InputTypeSyntax>, _ field: inout InputField) {
+    let name = input.name.value
+    let type = field.type
+    let isList: Bool
+    if case .list = type { isList = true } else { isList = false }
+    let element: ValueType
+    if case .list(let inner) = type { element = inner } else { element = type }
+
+    if case .enumeration = type {
+      if input.values.isEmpty {
+        report(
+          Diagnostic(
+            .invalidBounds, "enum input '\(name)' lists no values", at: typeSyntax.span,
+            help: "add 'values: [a, b, c]'"))
+      }
+      var seen: Set<String> = []
+      for value in input.values where !seen.insert(value.value).inserted {
+        report(Diagnostic(.invalidBounds, "enum value '\(value.value)' is listed twice", at: value.span))
+      }
+    } else if let first = input.values.first {
+      report(
+        Diagnostic(
+          .invalidBounds, "'values' applies only to enum inputs", at: first.span,
+          help: "declare 'type: enum' to restrict '\(name)' to these values"))
+    }
+    if !isList, let span = input.length?.span ?? input.minimumLength?.span ?? input.maximumLength?.span {
+      report(Diagnostic(.invalidBounds, "length bounds apply only to list inputs", at: span))
+    }
+    if let scale = input.scale, element != .decimal && element != .percent {
+      report(Diagnostic(.invalidBounds, "'scale' applies only to decimal and percent inputs", at: scale.span))
+    }
+    if input.isKey {
+      if type != .string && type != .int {
+        report(
+          Diagnostic(
+            .recordKey, "the key input '\(name)' must be a string or an int, not a \(type)", at: typeSyntax.span))
+      }
+      if input.isOptional {
+        report(Diagnostic(.recordKey, "the key input '\(name)' cannot be optional", at: input.name.span, help: "every record needs its key"))
+      }
+    }
+    var bounds: [Value?] = []
+    for (bound, label) in [(input.minimum, "min"), (input.maximum, "max")] {
+      guard let bound else {
+        bounds.append(nil)
+        continue
+      }
+      guard element.isNumeric || element == .date else {
+        report(Diagnostic(.invalidBounds, "'\(label)' applies only to numbers, percents and dates", at: bound.span))
+        bounds.append(nil)
+        continue
+      }
+      let literalType: ValueType?
+      let value: Value?
+      switch bound.ungrouped.kind {
+      case .literal(.number(let number, let isInteger)): (literalType, value) = (isInteger ? .int : .decimal, .number(number))
+      case .literal(.percent(let number)): (literalType, value) = (.percent, .number(number))
+      case .literal(.date(let date)): (literalType, value) = (.date, .date(date))
+      case .error: (literalType, value) = (nil, nil)
+      default:
+        report(Diagnostic(.invalidBounds, "'\(label)' must be a literal value", at: bound.span, help: "e.g. 'min: 0' or 'min: 0%'"))
+        (literalType, value) = (nil, nil)
+      }
+      if let literalType, let value {
+        let fits =
+          (element.isNumber && literalType.isNumber) || (element == .percent && literalType == .percent)
+          || (element == .percent && value == .number(.zero)) || (element == .date && literalType == .date)
+          || (element == .int && literalType == .int)
+        if !fits || (element == .int && literalType == .decimal) {
+          let code: DiagnosticCode = element == .percent || literalType == .percent ? .percentMismatch : .invalidBounds
+          report(
+            Diagnostic(
+              code, "'\(label)' of \(element) input '\(name)' is a \(literalType)", at: bound.span,
+              help: element == .percent ? "write the bound as a percent, e.g. '0%'" : "write a \(element) bound"))
+          bounds.append(nil)
+          continue
+        }
+      }
+      bounds.append(value)
+    }
+    field.minimum = bounds.first ?? nil
+    field.maximum = bounds.count > 1 ? bounds[1] : nil
+    if let low = field.minimum, let high = field.maximum, Self.compare(low, high) == 1, let span = input.maximum?.span {
+      report(
+        Diagnostic(
+          .invalidBounds, "the 'max' of input '\(name)' is below its 'min'", at: span,
+          help: "swap the two bounds, or fix one of them"))
+    }
+    if let low = field.minimumLength, let high = field.maximumLength, low > high, let span = input.maximumLength?.span {
+      report(Diagnostic(.invalidBounds, "the 'max_length' of input '\(name)' is below its 'min_length'", at: span))
+    }
+  }
+
+  /// Orders two bound values of the same kind: -1, 0, 1; `nil` when they are not comparable.
+  static func compare(_ lhs: Value, _ rhs: Value) -> Int? {
+    switch (lhs, rhs) {
+    case (.number(let a), .number(let b)): a < b ? -1 : a == b ? 0 : 1
+    case (.date(let a), .date(let b)): a < b ? -1 : a == b ? 0 : 1
+    default: nil
+    }
+  }
+
+  mutating func checkRecordKey(_ inputs: [InputField]) -> Int? {
+    let keys = inputs.filter(\.isKey)
+    guard syntax.sectionSpans["inputs"] != nil else { return nil }
+    if keys.isEmpty {
+      report(
+        Diagnostic(
+          .recordKey, "no input is marked 'key: true'", at: syntax.sectionSpans["inputs"],
+          help: "mark the field that identifies a \(recordName), e.g. 'customer_id: { type: string, key: true }'"))
+      return nil
+    }
+    for extra in keys.dropFirst() {
+      report(
+        Diagnostic(
+          .recordKey, "input '\(extra.name)' is a second key", at: extra.span,
+          notes: [Diagnostic.Note("the first key is '\(keys[0].name)'", at: keys[0].span)],
+          help: "a record has one key; remove 'key: true' from all but one input"))
+    }
+    return keys[0].slot
+  }
+
+  func duplicate(_ kind: String, _ name: String, _ span: SourceSpan, _ first: SourceSpan) -> Diagnostic {
+    Diagnostic(
+      .duplicateID, "\(kind) '\(name)' is declared twice", at: span, label: "second declaration",
+      notes: [Diagnostic.Note("first declared here", at: first)], help: "rename or remove one of them")
+  }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Prints an expression in canonical form: single spaces around operators, the author's
+/// parentheses kept, literals as written in the language (`80%`, `90d`, `2024-03-01`).
+///
+/// `parse(print(e))` gives back `e` (ignoring spans); a property test holds it to that.
+public enum ExprPrinter {
+  public static func print(_ expr: Expr) -> String {
+    switch expr.kind {
+    case .error: return "<error>"
+    case .literal(let literal): return print(literal)
+    case .name(let name): return name
+    case .group(let inner): return "(\(print(inner)))"
+    case .unary(.negate, let operand): return "-\(print(operand))"
+    case .unary(.not, let operand): return "not \(print(operand))"
+    case .binary(let op, let lhs, let rhs): return "\(print(lhs)) \(op.rawValue) \(print(rhs))"
+    case .between(let value, let low, let high, let negated):
+      return "\(print(value)) \(negated ? "not between" : "between") \(print(low)) and \(print(high))"
+    case .isMissing(let operand, let negated): return "\(print(operand)) is \(negated ? "not missing" : "missing")"
+    case .call(let name, _, let arguments): return "\(name)(\(arguments.map(print).joined(separator: ", ")))"
+    case .index(let base, let index): return "\(print(base))[\(print(index))]"
+    case .list(let elements): return "[\(elements.map(print).joined(separator: ", "))]"
+    case .conditional(let condition, let then, let otherwise):
+      return "if \(print(condition)) then \(print(then)) else \(print(otherwise))"
+    }
+  }
+
+  public static func print(_ literal: Literal) -> String {
+    switch literal {
+    case .number(let value, let isInteger):
+      return isInteger ? value.normalized.description : value.description
+    case .percent(let value): return value.percentDescription
+    case .duration(let value): return value.description
+    case .date(let value): return value.description
+    case .string(let value):
+      let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+      return "\"\(escaped)\""
+    case .bool(let value): return value ? "true" : "false"
+    }
+  }
+
+  /// A runtime value in the language's own notation, for traces and messages.
+  public static func print(_ value: Value, as type: ValueType) -> String {
+    switch value {
+    case .missing: return "missing"
+    case .number(let number): return type == .percent ? number.percentDescription : number.description
+    case .bool(let flag): return flag ? "true" : "false"
+    case .string(let text): return print(.string(text))
+    case .date(let date): return date.description
+    case .duration(let duration): return duration.description
+    case .list(let items):
+      let element: ValueType
+      if case .list(let inner) = type { element = inner } else { element = .unknown }
+      return "[\(items.map { print($0, as: element) }.joined(separator: ", "))]"
+    }
+  }
+}
