@@ -53,7 +53,7 @@ struct ExpressionChecker {
     if checked.type.value != .bool {
       report(
         Diagnostic(
-          .notACondition, "the \(what) is a \(checked.type.value), not true/false", at: expr.span,
+          .notACondition, "the \(what) is \(checked.type.value.withArticle), not true/false", at: expr.span,
           help: "compare it with something, e.g. 'x >= 10'"))
       return invalid(expr)
     }
@@ -70,7 +70,7 @@ struct ExpressionChecker {
     if !checked.type.value.isNumeric {
       report(
         Diagnostic(
-          .typeMismatch, "the \(what) is a \(checked.type.value), not a number", at: expr.span,
+          .typeMismatch, "the \(what) is \(checked.type.value.withArticle), not a number", at: expr.span,
           help: "points are numbers from 0 to 100"))
       return invalid(expr)
     }
@@ -115,7 +115,7 @@ struct ExpressionChecker {
     case .unary(.negate, let operand):
       let checked = check(operand)
       if !checked.type.value.isUnknown && !checked.type.value.isNumeric {
-        report(Diagnostic(.typeMismatch, "cannot negate a \(checked.type.value)", at: expr.span))
+        report(Diagnostic(.typeMismatch, "cannot negate \(checked.type.value.withArticle)", at: expr.span))
         return invalid(expr)
       }
       return make(.negate(checked), checked.type, expr)
@@ -176,7 +176,7 @@ struct ExpressionChecker {
       guard let joined = Self.join(checkedThen.type.value, checkedElse.type.value) else {
         report(
           Diagnostic(
-            .typeMismatch, "'then' gives a \(checkedThen.type.value) but 'else' gives a \(checkedElse.type.value)",
+            .typeMismatch, "'then' gives \(checkedThen.type.value.withArticle) but 'else' gives \(checkedElse.type.value.withArticle)",
             at: expr.span, help: "both branches of 'if' must give the same type"))
         return invalid(expr)
       }
@@ -241,7 +241,7 @@ struct ExpressionChecker {
     guard checked.type.value == .bool else {
       report(
         Diagnostic(
-          .typeMismatch, "\(context) needs true/false, but '\(ExprPrinter.print(syntax))' is a \(checked.type.value)",
+          .typeMismatch, "\(context) needs true/false, but '\(ExprPrinter.print(syntax))' is \(checked.type.value.withArticle)",
           at: syntax.span, help: "compare the value with something, e.g. '\(ExprPrinter.print(syntax)) > 0'"))
       return false
     }
@@ -277,7 +277,9 @@ struct ExpressionChecker {
       let number = left == .percent ? rhs : lhs
       var help = "write the number as a percent"
       if case .constant(.number(let value)) = number.kind {
-        help = "write '\(value)%' for \(value) percent, or '\((try? value.multiplied(by: .hundred))?.normalized.description ?? "")%' for the fraction \(value)"
+        // 0.8 was meant as a fraction, 80 as a percent.
+        let asPercent = value.magnitude <= FixedDecimal(1) ? (try? value.multiplied(by: .hundred)) ?? value : value
+        help = "write '\(asPercent.normalized)%'"
       }
       report(
         Diagnostic(
@@ -306,7 +308,7 @@ struct ExpressionChecker {
     if case .tier(let ids) = right, left == .string { return checkEnumLiteral(lhs, name: "tier", values: ids) }
     report(
       Diagnostic(
-        .typeMismatch, "cannot compare a \(left) with a \(right)", at: expr.span, label: "\(left) \(op) \(right)",
+        .typeMismatch, "cannot compare \(left.withArticle) with \(right.withArticle)", at: expr.span, label: "\(left) \(op) \(right)",
         help: left == .date || right == .date ? "compare dates with dates, e.g. 'last_purchase >= 2024-01-01'" : nil))
     return false
   }
@@ -343,7 +345,7 @@ struct ExpressionChecker {
       guard let joined = Self.join(lhs.type.value, rhs.type.value) else {
         report(
           Diagnostic(
-            .typeMismatch, "the default after '??' is a \(rhs.type.value), but the value is a \(lhs.type.value)",
+            .typeMismatch, "the default after '??' is \(rhs.type.value.withArticle), but the value is \(lhs.type.value.withArticle)",
             at: rhsSyntax.span, help: "give a default of the same type"))
         return invalid(expr)
       }
@@ -353,14 +355,14 @@ struct ExpressionChecker {
       guard case .list(let element) = rhs.type.value else {
         report(
           Diagnostic(
-            .typeMismatch, "'in' needs a list on its right, not a \(rhs.type.value)", at: rhsSyntax.span,
+            .typeMismatch, "'in' needs a list on its right, not \(rhs.type.value.withArticle)", at: rhsSyntax.span,
             help: "write a list: x in [\"a\", \"b\"]"))
         return invalid(expr)
       }
       if case .list(let items) = rhs.kind {
         for item in items where !comparable(lhs, item, expr, op: "in") { return invalid(expr) }
       } else if !element.isUnknown, Self.join(lhs.type.value, element) == nil {
-        report(Diagnostic(.typeMismatch, "cannot look for a \(lhs.type.value) in a list of \(element)", at: expr.span))
+        report(Diagnostic(.typeMismatch, "cannot look for \(lhs.type.value.withArticle) in a list of \(element)", at: expr.span))
         return invalid(expr)
       }
       return make(.membership(lhs, rhs, negated: op == .notIn), LadderType(.bool, optional: eitherOptional), expr)
@@ -399,10 +401,11 @@ struct ExpressionChecker {
     default: break
     }
     guard left.isNumeric && right.isNumeric else {
+      let help = left == .date && right.isNumber ? "add a duration, e.g. '\(ExprPrinter.print(lhs.syntax)) \(op.rawValue) 30d'" : nil
       report(
         Diagnostic(
           .typeMismatch, "'\(op.rawValue)' cannot be applied to \(left) and \(right)", at: expr.span,
-          label: "\(left) \(op.rawValue) \(right)"))
+          label: "\(left) \(op.rawValue) \(right)", help: help))
       return nil
     }
     switch op {
@@ -434,11 +437,11 @@ struct ExpressionChecker {
     let index = check(indexSyntax)
     if base.type.value.isUnknown || index.type.value.isUnknown { return invalid(expr) }
     guard case .list(let element) = base.type.value else {
-      report(Diagnostic(.typeMismatch, "only a list can be indexed, not a \(base.type.value)", at: baseSyntax.span))
+      report(Diagnostic(.typeMismatch, "only a list can be indexed, not \(base.type.value.withArticle)", at: baseSyntax.span))
       return invalid(expr)
     }
     guard index.type.value == .int else {
-      report(Diagnostic(.typeMismatch, "a list index must be a whole number, not a \(index.type.value)", at: indexSyntax.span))
+      report(Diagnostic(.typeMismatch, "a list index must be a whole number, not \(index.type.value.withArticle)", at: indexSyntax.span))
       return invalid(expr)
     }
     var optional = true
@@ -540,7 +543,7 @@ struct ExpressionChecker {
     case .count, .len:
       guard arguments.count == 1 else { return fail("\(name) takes one list", signature) }
       if case .list = types[0] {} else if builtin == .len && types[0] == .string {} else {
-        return fail("\(name) takes a list\(builtin == .len ? " or a string" : ""), not a \(types[0])", signature)
+        return fail("\(name) takes a list\(builtin == .len ? " or a string" : ""), not \(types[0].withArticle)", signature)
       }
       return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
     case .daysBetween, .monthsBetween, .yearsBetween:

@@ -34,6 +34,13 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
+  /// The type name with "a" or "an" before it, for messages.
+  public var withArticle: String {
+    let text = description
+    guard let first = text.unicodeScalars.first else { return text }
+    return ("aeiou".unicodeScalars.contains(first) ? "an " : "a ") + text
+  }
+
   public var isNumber: Bool { self == .int || self == .decimal }
   public var isNumeric: Bool { isNumber || self == .percent }
   public var isUnknown: Bool { self == .unknown }

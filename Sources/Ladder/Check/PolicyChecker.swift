@@ -147,7 +147,7 @@ struct CheckRun {
       if type != .string && type != .int {
         report(
           Diagnostic(
-            .recordKey, "the key input '\(name)' must be a string or an int, not a \(type)", at: typeSyntax.span))
+            .recordKey, "the key input '\(name)' must be a string or an int, not \(type.withArticle)", at: typeSyntax.span))
       }
       if input.isOptional {
         report(Diagnostic(.recordKey, "the key input '\(name)' cannot be optional", at: input.name.span, help: "every record needs its key"))
@@ -184,8 +184,8 @@ struct CheckRun {
           let code: DiagnosticCode = element == .percent || literalType == .percent ? .percentMismatch : .invalidBounds
           report(
             Diagnostic(
-              code, "'\(label)' of \(element) input '\(name)' is a \(literalType)", at: bound.span,
-              help: element == .percent ? "write the bound as a percent, e.g. '0%'" : "write a \(element) bound"))
+              code, "'\(label)' of \(element) input '\(name)' is \(literalType.withArticle)", at: bound.span,
+              help: element == .percent ? "write the bound as a percent, e.g. '0%'" : "write \(element.withArticle) bound"))
           bounds.append(nil)
           continue
         }

@@ -100,7 +100,14 @@ public struct TextDiagnosticRenderer {
     return String(decoding: bytes[(base + from)..<(base + to)], as: UTF8.self)
   }
 
+  /// Tabs become spaces and other control characters their visible symbols (U+2400…), so a
+  /// snippet of a binary file never sends raw control bytes to the terminal.
   private func expandTabs(_ text: String) -> String {
+    let text = String(
+      String.UnicodeScalarView(
+        text.unicodeScalars.map { scalar in
+          scalar.value < 0x20 && scalar != "\t" ? Unicode.Scalar(0x2400 + scalar.value) ?? "?" : scalar.value == 0x7F ? "\u{2421}" : scalar
+        }))
     guard text.contains("\t") else { return text }
     var out = ""
     var column = 0
@@ -128,7 +135,8 @@ public struct TextDiagnosticRenderer {
     var index = start
     while index < scalars.count && cells < maximumSnippetWidth + caretWidth {
       if index == scalarOffset { caretOffset = cells }
-      let scalar = scalars[index] == "\t" ? " " : scalars[index]
+      let raw = scalars[index]
+      let scalar = raw == "\t" ? " " : raw.value < 0x20 ? Unicode.Scalar(0x2400 + raw.value) ?? "?" : raw
       text.unicodeScalars.append(scalar)
       cells += DisplayWidth.of(scalar)
       index += 1

@@ -20,6 +20,9 @@
 /// bounded (``maximumDepth``) so that hostile input cannot exhaust the stack.
 public struct ExpressionParser {
   public static let maximumDepth = 64
+  /// A policy expression is a line or two; a longer one is refused before it is built, so that
+  /// no later recursive pass can run out of stack on a generated chain of operators.
+  public static let maximumTokens = 1000
 
   /// The named precedence levels, exported for the grammar test.
   public static let precedenceLevels: [[String]] = [
@@ -52,6 +55,12 @@ public struct ExpressionParser {
     var parser = ExpressionParser(source: source, context: context)
     if !parser.diagnostics.isEmpty {
       return (Expr(.error, span: source.wholeSpan), parser.diagnostics)
+    }
+    if parser.tokens.count > maximumTokens {
+      let diagnostic = Diagnostic(
+        .expressionTooDeep, "the \(context) has \(parser.tokens.count - 1) tokens; at most \(maximumTokens) are allowed",
+        at: source.span(0, min(source.text.utf8.count, 80)), help: "split it into named values under 'let'")
+      return (Expr(.error, span: source.wholeSpan), [diagnostic])
     }
     if parser.current.kind == .endOfInput {
       let diagnostic = Diagnostic(

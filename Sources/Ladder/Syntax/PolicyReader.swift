@@ -50,6 +50,10 @@ public enum PolicyReader {
           help: "a policy is a text file; this looks like binary data"))
       return nil
     }
+    if let refused = AliasGuard.check(file) {
+      diagnostics.add(refused)
+      return nil
+    }
     let root: Node
     do {
       let parser = try Parser(yaml: file.text)

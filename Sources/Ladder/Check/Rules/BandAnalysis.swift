@@ -271,8 +271,8 @@ extension CheckRun {
     report(
       Diagnostic(
         isPercentMix ? .percentMismatch : .typeMismatch,
-        "band '\(text)' compares \(valueType) values with a \(boundType)", at: bound.span,
-        help: valueType == .percent ? "write the bound as a percent, e.g. '>= 10%: 100'" : "write a \(valueType) bound"))
+        "band '\(text)' compares \(valueType) values with \(boundType.withArticle)", at: bound.span,
+        help: valueType == .percent ? "write the bound as a percent, e.g. '>= 10%: 100'" : "write \(valueType.withArticle) bound"))
     return false
   }
 

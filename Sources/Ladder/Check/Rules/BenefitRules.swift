@@ -57,8 +57,8 @@ extension CheckRun {
             report(
               Diagnostic(
                 .benefitTypeConflict,
-                "benefit '\(entry.name.value)' is a \(kind) here but a \(first.kind) for tier '\(first.tier)'",
-                at: entry.value.span, notes: [Diagnostic.Note("first given as a \(first.kind) here", at: first.span)],
+                "benefit '\(entry.name.value)' is \(Self.article(kind)) here but \(Self.article(first.kind)) for tier '\(first.tier)'",
+                at: entry.value.span, notes: [Diagnostic.Note("first given as \(Self.article(first.kind)) here", at: first.span)],
                 help: "give '\(entry.name.value)' the same kind of value in every tier (e.g. durations like '24h')"))
           }
         } else {
@@ -115,6 +115,11 @@ extension CheckRun {
     }
   }
 
+  static func article(_ word: String) -> String {
+    guard let first = word.unicodeScalars.first else { return word }
+    return ("aeiou".unicodeScalars.contains(first) ? "an " : "a ") + word
+  }
+
   // MARK: - Review
 
   mutating func checkReview(tiers: [CheckedTier], scope: Scope, inputs: [InputField]) -> CheckedReview {
@@ -156,7 +161,7 @@ extension CheckRun {
         } else {
           report(
             Diagnostic(
-              .typeMismatch, "'last_review' must name a date input, but '\(name.value)' is a \(field.type)", at: name.span))
+              .typeMismatch, "'last_review' must name a date input, but '\(name.value)' is \(field.type.withArticle)", at: name.span))
         }
       } else {
         report(

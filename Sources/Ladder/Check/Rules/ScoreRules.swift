@@ -45,7 +45,7 @@ extension CheckRun {
           } else if !(value.type.value.isNumeric || value.type.value == .date) {
             report(
               Diagnostic(
-                .typeMismatch, "bands need a number, percent or date, but '\(ExprPrinter.print(ofSyntax))' is a \(value.type.value)",
+                .typeMismatch, "bands need a number, percent or date, but '\(ExprPrinter.print(ofSyntax))' is \(value.type.value.withArticle)",
                 at: ofSyntax.span))
           } else if let checkedBands = checkBands(bands, of: value, component: name, bandsSpan: bandsSpan, scope: scope) {
             points = .bands(of: value, checkedBands)
