@@ -84,12 +84,14 @@ public struct Lexer {
       }
     }
     let single = String(decoding: [current], as: UTF8.self)
-    if current < 0x80, let symbol = Symbol(rawValue: single), !twoByte.values.contains(symbol) {
+    if current < 0x80, let symbol = Symbol(rawValue: single) {
       position += 1
       return make(.symbol(symbol), from: start)
     }
-    // Skip one whole character so the error underlines it (a Chinese comma is three bytes).
+    // Skip one whole character so the error underlines it (a Chinese comma is three bytes);
+    // `&&` and `||` are one mistake, not two.
     position += 1
+    if (current == UInt8(ascii: "&") || current == UInt8(ascii: "|")) && byte(at: position) == current { position += 1 }
     while let next = byte(at: position), next & 0xC0 == 0x80 { position += 1 }
     let shown = substring(start, position)
     var help: String?
