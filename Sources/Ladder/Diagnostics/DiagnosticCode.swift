@@ -119,10 +119,6 @@ extension DiagnosticCode {
   public static let scoreOutOfScale = DiagnosticCode(
     "L0415", "score-out-of-scale", .warning, "band points or a threshold lie outside the 0 to 100 score scale")
 
-  // MARK: - L09xx: internal
-  public static let internalError = DiagnosticCode(
-    "L0901", "internal-error", .error, "Ladder itself failed; please report it with the policy file")
-
   /// Every code, in order. Used by the docs and golden-coverage tests.
   public static let all: [DiagnosticCode] = [
     .unreadableFile, .yamlSyntax, .duplicateKey, .documentTooComplex, .notAPolicy,
@@ -134,6 +130,5 @@ extension DiagnosticCode {
     .duplicateID, .cyclicLet, .weightsNotHundred, .bandsOutOfOrder, .unreachableBand,
     .unreachableTier, .unknownTier, .inheritanceCycle, .benefitTypeConflict, .missingBaseService,
     .noFallbackTier, .misplacedOtherwise, .missingReviewCadence, .bandsWithoutElse, .scoreOutOfScale,
-    .internalError,
   ]
 }

@@ -28,7 +28,7 @@ public enum ExprPrinter {
   public static func print(_ literal: Literal) -> String {
     switch literal {
     case .number(let value, let isInteger):
-      return isInteger ? value.normalized.description : value.description
+      return grouped(isInteger ? value.normalized.description : value.description)
     case .percent(let value): return value.percentDescription
     case .duration(let value): return value.description
     case .date(let value): return value.description
@@ -38,6 +38,21 @@ public enum ExprPrinter {
       return "\"\(escaped)\""
     case .bool(let value): return value ? "true" : "false"
     }
+  }
+
+  /// `500000` as `500_000`: long integer parts get `_` separators, as authors write them.
+  static func grouped(_ text: String) -> String {
+    let negative = text.hasPrefix("-")
+    let unsigned = negative ? String(text.dropFirst()) : text
+    let parts = unsigned.split(separator: ".", maxSplits: 1)
+    guard let integer = parts.first, integer.count > 4 else { return text }
+    var digits = ""
+    for (index, character) in integer.enumerated() {
+      if index > 0 && (integer.count - index) % 3 == 0 { digits.append("_") }
+      digits.append(character)
+    }
+    let fraction = parts.count > 1 ? "." + parts[1] : ""
+    return (negative ? "-" : "") + digits + fraction
   }
 
   /// A runtime value in the language's own notation, for traces and messages.

@@ -208,7 +208,7 @@ struct Reader {
       flowSplitPoints.append(Int(end))
       problems = [
         Diagnostic(
-          .expressionSyntax, "the \(what) is cut short by a ',' inside '{ … }'", at: text.wholeSpan,
+          .expressionSyntax, "a ',' inside '{ … }' cuts short the \(what)", at: text.wholeSpan,
           label: "YAML ends the value at the comma",
           help: "inside '{ }' a comma separates entries: quote the expression (\"…\") or write this mapping in block style")
       ]
@@ -279,13 +279,13 @@ struct Reader {
     }
     for required in ["ladder", "policy", "inputs", "tiers"] where policy.sectionSpans[required] == nil {
       let example = [
-        "ladder": "ladder: 1", "policy": "policy: my-policy-id", "inputs": "inputs:\n  customer_id: { type: string, key: true }",
-        "tiers": "tiers:\n  - { id: standard, label: Standard, otherwise: true }",
+        "ladder": "ladder: 1", "policy": "policy: my-policy-id", "inputs": "inputs: { customer_id: { type: string, key: true } }",
+        "tiers": "tiers: [{ id: standard, label: Standard, otherwise: true }]",
       ]
       report(
         Diagnostic(
           .missingKey, "the policy has no '\(required)' section", at: file.span(0, 0),
-          help: "add it, e.g. '\(example[required] ?? required):'"))
+          help: "add it, e.g. \(example[required] ?? required)"))
     }
     return policy
   }
@@ -468,6 +468,9 @@ struct Reader {
       return []
     }
     var tiers: [TierSyntax] = []
+    if items.isEmpty {
+      report(Diagnostic(.missingKey, "the policy declares no tiers", at: span(of: node), help: "list at least one tier"))
+    }
     for item in items {
       var tier = TierSyntax(itemSpan: span(of: item))
       forEachKnownKey(item, of: "a tier", allowed: PolicyReader.tierKeys) { reader, key, _, value in

@@ -6,6 +6,12 @@ extension CheckRun {
     let tierIDs = tiers.map(\.id)
     var sets: [String: BenefitSetSyntax] = [:]
     for set in syntax.benefits {
+      if let parent = set.inherits, !tierIDs.contains(parent.value), !syntax.tiers.contains(where: { $0.id?.value == parent.value }) {
+        report(
+          Diagnostic(
+            .unknownTier, "tier '\(set.tier.value)' inherits from unknown tier '\(parent.value)'", at: parent.span,
+            help: Suggestions.help(for: parent.value, candidates: tierIDs, kind: "the tiers")))
+      }
       guard tierIDs.contains(set.tier.value) else {
         if syntax.tiers.contains(where: { $0.id?.value == set.tier.value }) { continue }
         report(
@@ -15,12 +21,6 @@ extension CheckRun {
         continue
       }
       sets[set.tier.value] = set
-      if let parent = set.inherits, !tierIDs.contains(parent.value) {
-        report(
-          Diagnostic(
-            .unknownTier, "tier '\(set.tier.value)' inherits from unknown tier '\(parent.value)'", at: parent.span,
-            help: Suggestions.help(for: parent.value, candidates: tierIDs, kind: "the tiers")))
-      }
     }
 
     // Inheritance chains, each cycle reported once, at the set that closes it.
@@ -106,12 +106,13 @@ extension CheckRun {
       let lacking = tiers.indices.filter { index in !resolved[index].contains { $0.name == name } }
       guard lacking.count == 1, let index = lacking.first else { continue }
       let tier = tiers[index]
-      let others = tiers.indices.filter { $0 != index }.map { "'\(tiers[$0].id)'" }.joined(separator: ", ")
+      let otherIDs = tiers.indices.filter { $0 != index }.map { "'\(tiers[$0].id)'" }
+      let others = otherIDs.joined(separator: ", ") + (otherIDs.count == 1 ? " has" : " have")
       report(
         Diagnostic(
           .missingBaseService, "tier '\(tier.id)' has no '\(name)', which every other tier gets",
           at: sets[tier.id]?.tier.span ?? tier.span, label: "no '\(name)'",
-          help: "fairness: every tier gets a defined base service; give '\(tier.id)' a '\(name)' too (\(others) have one)"))
+          help: "fairness: every tier gets a defined base service; give '\(tier.id)' a '\(name)' too (\(others) one)"))
     }
   }
 

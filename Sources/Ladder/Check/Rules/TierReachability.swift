@@ -118,7 +118,7 @@ extension CheckRun {
       if let otherwise = otherwiseSpan {
         report(
           Diagnostic(
-            .misplacedOtherwise, "tier '\(otherwise.id)' takes every record with 'otherwise', so tier '\(id.value)' after it is never used",
+            .misplacedOtherwise, "tier '\(otherwise.id)' takes every remaining \(recordName) ('otherwise'), so tier '\(id.value)' after it is never used",
             at: otherwise.span, help: "move the 'otherwise' tier to the end of the list"))
         otherwiseSpan = nil
       }
@@ -160,9 +160,6 @@ extension CheckRun {
         Diagnostic(
           .noFallbackTier, "no tier takes the \(recordName)s that match none of the conditions", at: last.id?.span ?? last.itemSpan,
           help: "end the list with a fallback tier, e.g. '- { id: watch, label: 观察客户, otherwise: true }'"))
-    }
-    if syntax.tiers.isEmpty, let span = syntax.sectionSpans["tiers"] {
-      report(Diagnostic(.missingKey, "the policy declares no tiers", at: span, help: "list at least one tier"))
     }
     return tiers
   }
