@@ -78,7 +78,8 @@ public enum Golden {
   public static func compare(_ actual: String, toFileAt path: String) -> String? {
     let url = URL(fileURLWithPath: path)
     if isRecording {
-      try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try? FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try? actual.write(to: url, atomically: true, encoding: .utf8)
       return "recorded \(path); review the diff and run again without LADDER_RECORD_GOLDEN"
     }
@@ -110,7 +111,8 @@ public enum Golden {
 /// Paths in the repository, found from this file's location.
 public enum RepositoryPaths {
   public static var root: URL {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
   }
 
   public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }

@@ -80,7 +80,8 @@ struct ExpressionChecker {
 
   func missingDiagnostic(_ expr: Expr, _ checked: CheckedExpr, what: String) -> Diagnostic {
     let causes = optionalNames(in: checked)
-    let because = causes.isEmpty ? "" : " when \(causes.map { "'\($0)'" }.joined(separator: " or ")) is missing"
+    let because =
+      causes.isEmpty ? "" : " when \(causes.map { "'\($0)'" }.joined(separator: " or ")) is missing"
     return Diagnostic(
       .mayBeMissing, "the \(what) has no value\(because)", at: expr.span,
       help: "supply a default with '??' (e.g. 'x ?? 0') or test it first with 'x is missing'")
@@ -134,14 +135,17 @@ struct ExpressionChecker {
       }
       let optional = checkedValue.type.isOptional || checkedLow.type.isOptional || checkedHigh.type.isOptional
       return make(
-        .between(checkedValue, low: checkedLow, high: checkedHigh, negated: negated), LadderType(.bool, optional: optional), expr)
+        .between(checkedValue, low: checkedLow, high: checkedHigh, negated: negated),
+        LadderType(.bool, optional: optional), expr)
     case .isMissing(let operand, let negated):
       let checked = check(operand)
       if !checked.type.value.isUnknown && !checked.type.isOptional {
         report(
           Diagnostic(
-            .neverMissing, "'\(ExprPrinter.print(operand))' is never missing, so this test is always \(negated ? "true" : "false")",
-            at: expr.span, help: "remove the test, or declare the input 'optional: true' if it really can be empty"))
+            .neverMissing,
+            "'\(ExprPrinter.print(operand))' is never missing, so this test is always \(negated ? "true" : "false")",
+            at: expr.span,
+            help: "remove the test, or declare the input 'optional: true' if it really can be empty"))
       }
       return make(.isMissing(checked, negated: negated), LadderType(.bool), expr)
     case .call(let name, let nameSpan, let arguments):
@@ -176,7 +180,8 @@ struct ExpressionChecker {
       guard let joined = Self.join(checkedThen.type.value, checkedElse.type.value) else {
         report(
           Diagnostic(
-            .typeMismatch, "'then' gives \(checkedThen.type.value.withArticle) but 'else' gives \(checkedElse.type.value.withArticle)",
+            .typeMismatch,
+            "'then' gives \(checkedThen.type.value.withArticle) but 'else' gives \(checkedElse.type.value.withArticle)",
             at: expr.span, help: "both branches of 'if' must give the same type"))
         return invalid(expr)
       }
@@ -241,7 +246,8 @@ struct ExpressionChecker {
     guard checked.type.value == .bool else {
       report(
         Diagnostic(
-          .typeMismatch, "\(context) needs true/false, but '\(ExprPrinter.print(syntax))' is \(checked.type.value.withArticle)",
+          .typeMismatch,
+          "\(context) needs true/false, but '\(ExprPrinter.print(syntax))' is \(checked.type.value.withArticle)",
           at: syntax.span, help: "compare the value with something, e.g. '\(ExprPrinter.print(syntax)) > 0'"))
       return false
     }
@@ -256,7 +262,9 @@ struct ExpressionChecker {
     if lhs.isNumber && rhs.isNumber { return .decimal }
     if case .enumeration = lhs, rhs == .string { return lhs }
     if case .enumeration = rhs, lhs == .string { return rhs }
-    if case .list(let left) = lhs, case .list(let right) = rhs, let element = join(left, right) { return .list(element) }
+    if case .list(let left) = lhs, case .list(let right) = rhs, let element = join(left, right) {
+      return .list(element)
+    }
     return nil
   }
 
@@ -278,7 +286,8 @@ struct ExpressionChecker {
       var help = "write the number as a percent"
       if case .constant(.number(let value)) = number.kind {
         // 0.8 was meant as a fraction, 80 as a percent.
-        let asPercent = value.magnitude <= FixedDecimal(1) ? (try? value.multiplied(by: .hundred)) ?? value : value
+        let asPercent =
+          value.magnitude <= FixedDecimal(1) ? (try? value.multiplied(by: .hundred)) ?? value : value
         help = "write '\(asPercent.normalized)%'"
       }
       report(
@@ -288,7 +297,9 @@ struct ExpressionChecker {
       return false
     }
     if left == .duration && right == .duration {
-      if case .constant(.duration(let a)) = lhs.kind, case .constant(.duration(let b)) = rhs.kind, a.compare(b) == nil {
+      if case .constant(.duration(let a)) = lhs.kind, case .constant(.duration(let b)) = rhs.kind,
+        a.compare(b) == nil
+      {
         report(
           Diagnostic(
             .typeMismatch, "months and years cannot be compared with hours, days or weeks", at: expr.span,
@@ -304,12 +315,18 @@ struct ExpressionChecker {
     if case .enumeration(let name, let values) = right, left == .string {
       return checkEnumLiteral(lhs, name: name, values: values)
     }
-    if case .tier(let ids) = left, right == .string { return checkEnumLiteral(rhs, name: "tier", values: ids) }
-    if case .tier(let ids) = right, left == .string { return checkEnumLiteral(lhs, name: "tier", values: ids) }
+    if case .tier(let ids) = left, right == .string {
+      return checkEnumLiteral(rhs, name: "tier", values: ids)
+    }
+    if case .tier(let ids) = right, left == .string {
+      return checkEnumLiteral(lhs, name: "tier", values: ids)
+    }
     report(
       Diagnostic(
-        .typeMismatch, "cannot compare \(left.withArticle) with \(right.withArticle)", at: expr.span, label: "\(left) \(op) \(right)",
-        help: left == .date || right == .date ? "compare dates with dates, e.g. 'last_purchase >= 2024-01-01'" : nil))
+        .typeMismatch, "cannot compare \(left.withArticle) with \(right.withArticle)", at: expr.span,
+        label: "\(left) \(op) \(right)",
+        help: left == .date || right == .date
+          ? "compare dates with dates, e.g. 'last_purchase >= 2024-01-01'" : nil))
     return false
   }
 
@@ -318,12 +335,15 @@ struct ExpressionChecker {
     if values.contains(text) { return true }
     report(
       Diagnostic(
-        .unknownEnumValue, "\"\(text)\" is not a value of \(name == "tier" ? "tier" : "enum '\(name)'")", at: checked.span,
+        .unknownEnumValue, "\"\(text)\" is not a value of \(name == "tier" ? "tier" : "enum '\(name)'")",
+        at: checked.span,
         help: Suggestions.help(for: text, candidates: values, kind: "the values")))
     return false
   }
 
-  private mutating func checkBinary(_ op: BinaryOperator, _ lhsSyntax: Expr, _ rhsSyntax: Expr, _ expr: Expr) -> CheckedExpr {
+  private mutating func checkBinary(_ op: BinaryOperator, _ lhsSyntax: Expr, _ rhsSyntax: Expr, _ expr: Expr)
+    -> CheckedExpr
+  {
     let lhs = check(lhsSyntax)
     let rhs = check(rhsSyntax)
     let eitherOptional = lhs.type.isOptional || rhs.type.isOptional
@@ -339,13 +359,15 @@ struct ExpressionChecker {
       if !lhs.type.isOptional {
         report(
           Diagnostic(
-            .neverMissing, "'\(ExprPrinter.print(lhsSyntax))' is never missing, so the default after '??' is never used",
+            .neverMissing,
+            "'\(ExprPrinter.print(lhsSyntax))' is never missing, so the default after '??' is never used",
             at: rhsSyntax.span, help: "remove '?? \(ExprPrinter.print(rhsSyntax))'"))
       }
       guard let joined = Self.join(lhs.type.value, rhs.type.value) else {
         report(
           Diagnostic(
-            .typeMismatch, "the default after '??' is \(rhs.type.value.withArticle), but the value is \(lhs.type.value.withArticle)",
+            .typeMismatch,
+            "the default after '??' is \(rhs.type.value.withArticle), but the value is \(lhs.type.value.withArticle)",
             at: rhsSyntax.span, help: "give a default of the same type"))
         return invalid(expr)
       }
@@ -355,27 +377,38 @@ struct ExpressionChecker {
       guard case .list(let element) = rhs.type.value else {
         report(
           Diagnostic(
-            .typeMismatch, "'in' needs a list on its right, not \(rhs.type.value.withArticle)", at: rhsSyntax.span,
+            .typeMismatch, "'in' needs a list on its right, not \(rhs.type.value.withArticle)",
+            at: rhsSyntax.span,
             help: "write a list: x in [\"a\", \"b\"]"))
         return invalid(expr)
       }
       if case .list(let items) = rhs.kind {
         for item in items where !comparable(lhs, item, expr, op: "in") { return invalid(expr) }
       } else if !element.isUnknown, Self.join(lhs.type.value, element) == nil {
-        report(Diagnostic(.typeMismatch, "cannot look for \(lhs.type.value.withArticle) in a list of \(element)", at: expr.span))
+        report(
+          Diagnostic(
+            .typeMismatch, "cannot look for \(lhs.type.value.withArticle) in a list of \(element)",
+            at: expr.span))
         return invalid(expr)
       }
-      return make(.membership(lhs, rhs, negated: op == .notIn), LadderType(.bool, optional: eitherOptional), expr)
+      return make(
+        .membership(lhs, rhs, negated: op == .notIn), LadderType(.bool, optional: eitherOptional), expr)
     default:
       break
     }
     if op.isComparison {
       guard comparable(lhs, rhs, expr, op: op.rawValue) else { return invalid(expr) }
       let left = lhs.type.value
-      if [.bool, .string].contains(left) || { if case .enumeration = left { return true }; if case .tier = left { return true }; return false }(),
+      if [.bool, .string].contains(left)
+        || {
+          if case .enumeration = left { return true }; if case .tier = left { return true }; return false
+        }(),
         op != .equal && op != .notEqual
       {
-        report(Diagnostic(.typeMismatch, "'\(op.rawValue)' cannot order \(left) values", at: expr.span, help: "use '==' or '!='"))
+        report(
+          Diagnostic(
+            .typeMismatch, "'\(op.rawValue)' cannot order \(left) values", at: expr.span,
+            help: "use '==' or '!='"))
         return invalid(expr)
       }
       return make(.comparison(op, lhs, rhs), LadderType(.bool, optional: eitherOptional), expr)
@@ -386,7 +419,9 @@ struct ExpressionChecker {
     return make(.arithmetic(op, lhs, rhs), LadderType(type, optional: eitherOptional), expr)
   }
 
-  private mutating func arithmeticType(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr) -> ValueType? {
+  private mutating func arithmeticType(
+    _ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr
+  ) -> ValueType? {
     let left = lhs.type.value
     let right = rhs.type.value
     switch (op, left, right) {
@@ -396,12 +431,16 @@ struct ExpressionChecker {
       report(
         Diagnostic(
           .typeMismatch, "dates cannot be subtracted", at: expr.span,
-          help: "use days_between(\(ExprPrinter.print(rhs.syntax)), \(ExprPrinter.print(lhs.syntax))) or months_between(…)"))
+          help:
+            "use days_between(\(ExprPrinter.print(rhs.syntax)), \(ExprPrinter.print(lhs.syntax))) or months_between(…)"
+        ))
       return nil
     default: break
     }
     guard left.isNumeric && right.isNumeric else {
-      let help = left == .date && right.isNumber ? "add a duration, e.g. '\(ExprPrinter.print(lhs.syntax)) \(op.rawValue) 30d'" : nil
+      let help =
+        left == .date && right.isNumber
+        ? "add a duration, e.g. '\(ExprPrinter.print(lhs.syntax)) \(op.rawValue) 30d'" : nil
       report(
         Diagnostic(
           .typeMismatch, "'\(op.rawValue)' cannot be applied to \(left) and \(right)", at: expr.span,
@@ -437,19 +476,28 @@ struct ExpressionChecker {
     let index = check(indexSyntax)
     if base.type.value.isUnknown || index.type.value.isUnknown { return invalid(expr) }
     guard case .list(let element) = base.type.value else {
-      report(Diagnostic(.typeMismatch, "only a list can be indexed, not \(base.type.value.withArticle)", at: baseSyntax.span))
+      report(
+        Diagnostic(
+          .typeMismatch, "only a list can be indexed, not \(base.type.value.withArticle)", at: baseSyntax.span
+        ))
       return invalid(expr)
     }
     guard index.type.value == .int else {
-      report(Diagnostic(.typeMismatch, "a list index must be a whole number, not \(index.type.value.withArticle)", at: indexSyntax.span))
+      report(
+        Diagnostic(
+          .typeMismatch, "a list index must be a whole number, not \(index.type.value.withArticle)",
+          at: indexSyntax.span))
       return invalid(expr)
     }
     var optional = true
-    if case .constant(.number(let value)) = index.kind, let position = value.integerValue, let length = staticLength(of: base) {
+    if case .constant(.number(let value)) = index.kind, let position = value.integerValue,
+      let length = staticLength(of: base)
+    {
       if position >= length || position < -length {
         report(
           Diagnostic(
-            .indexOutOfRange, "index \(position) is outside a list of \(length) elements", at: indexSyntax.span,
+            .indexOutOfRange, "index \(position) is outside a list of \(length) elements",
+            at: indexSyntax.span,
             help: "indexes run from 0 to \(length - 1), or from -1 (the last) to -\(length) (the first)"))
         return invalid(expr)
       }
@@ -469,12 +517,15 @@ struct ExpressionChecker {
 
   // MARK: - Calls
 
-  private mutating func checkCall(_ name: String, _ nameSpan: SourceSpan, _ argumentSyntax: [Expr], _ expr: Expr) -> CheckedExpr {
+  private mutating func checkCall(
+    _ name: String, _ nameSpan: SourceSpan, _ argumentSyntax: [Expr], _ expr: Expr
+  ) -> CheckedExpr {
     guard let builtin = Builtin(rawValue: name) else {
       report(
         Diagnostic(
           .badCall, "unknown function '\(name)'", at: nameSpan,
-          help: Suggestions.help(for: name, candidates: Builtin.allCases.map(\.rawValue), kind: "the functions")))
+          help: Suggestions.help(
+            for: name, candidates: Builtin.allCases.map(\.rawValue), kind: "the functions")))
       return invalid(expr)
     }
     let arguments = argumentSyntax.map { check($0) }
@@ -491,32 +542,50 @@ struct ExpressionChecker {
       if arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown {
         return make(.call(builtin, arguments), LadderType(element, optional: true), expr)
       }
-      guard arguments.count >= 2 else { return fail("\(name) needs a list or at least two values", signature) }
+      guard arguments.count >= 2 else {
+        return fail("\(name) needs a list or at least two values", signature)
+      }
       var joined = types[0]
       for type in types.dropFirst() {
         guard let next = numericJoin(joined, type) else {
-          return fail("\(name) cannot mix \(joined) and \(type)", "give \(name) values of one kind: all numbers or all percents")
+          return fail(
+            "\(name) cannot mix \(joined) and \(type)",
+            "give \(name) values of one kind: all numbers or all percents")
         }
         joined = next
       }
-      guard joined.isNumeric || joined == .date else { return fail("\(name) needs numbers, percents or dates", signature) }
+      guard joined.isNumeric || joined == .date else {
+        return fail("\(name) needs numbers, percents or dates", signature)
+      }
       return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
     case .abs:
       guard arguments.count == 1, types[0].isNumeric else { return fail("abs takes one number", signature) }
       return make(.call(builtin, arguments), LadderType(types[0], optional: optional), expr)
     case .floor, .ceil:
-      guard arguments.count == 1, types[0].isNumber else { return fail("\(name) takes one number", signature) }
+      guard arguments.count == 1, types[0].isNumber else {
+        return fail("\(name) takes one number", signature)
+      }
       return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
     case .round:
-      guard (1...2).contains(arguments.count), types[0].isNumeric else { return fail("round takes a number and optionally its decimals", signature) }
+      guard (1...2).contains(arguments.count), types[0].isNumeric else {
+        return fail("round takes a number and optionally its decimals", signature)
+      }
       if arguments.count == 2 {
-        guard case .constant(.number(let places)) = arguments[1].kind, let count = places.integerValue, (0...6).contains(count) else {
+        guard case .constant(.number(let places)) = arguments[1].kind, let count = places.integerValue,
+          (0...6).contains(count)
+        else {
           return fail("round's second argument must be a whole number from 0 to 6", "e.g. round(x, 2)")
         }
       }
-      return make(.call(builtin, arguments), LadderType(types[0] == .percent ? .percent : (arguments.count == 1 ? .int : .decimal), optional: optional), expr)
+      return make(
+        .call(builtin, arguments),
+        LadderType(
+          types[0] == .percent ? .percent : (arguments.count == 1 ? .int : .decimal), optional: optional),
+        expr)
     case .clamp:
-      guard arguments.count == 3 else { return fail("clamp takes a value, a minimum and a maximum", signature) }
+      guard arguments.count == 3 else {
+        return fail("clamp takes a value, a minimum and a maximum", signature)
+      }
       var joined = types[0]
       for type in types.dropFirst() {
         guard let next = numericJoin(joined, type) else {
@@ -524,7 +593,8 @@ struct ExpressionChecker {
             report(
               Diagnostic(
                 .percentMismatch, "clamp mixes a percent and plain numbers", at: expr.span,
-                help: "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)"))
+                help: "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)")
+            )
             return invalid(expr)
           }
           return fail("clamp cannot mix \(joined) and \(type)", signature)
@@ -534,7 +604,8 @@ struct ExpressionChecker {
       guard joined.isNumeric else { return fail("clamp needs numbers", signature) }
       return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
     case .sum, .avg:
-      guard arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown else {
+      guard arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown
+      else {
         return fail("\(name) takes one list of numbers", signature)
       }
       let result: ValueType = builtin == .avg && element == .int ? .decimal : element
@@ -542,8 +613,12 @@ struct ExpressionChecker {
       return make(.call(builtin, arguments), LadderType(result, optional: optional || builtin == .avg), expr)
     case .count, .len:
       guard arguments.count == 1 else { return fail("\(name) takes one list", signature) }
-      if case .list = types[0] {} else if builtin == .len && types[0] == .string {} else {
-        return fail("\(name) takes a list\(builtin == .len ? " or a string" : ""), not \(types[0].withArticle)", signature)
+      if case .list = types[0] {
+      } else if builtin == .len && types[0] == .string {
+      } else {
+        return fail(
+          "\(name) takes a list\(builtin == .len ? " or a string" : ""), not \(types[0].withArticle)",
+          signature)
       }
       return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
     case .daysBetween, .monthsBetween, .yearsBetween:
@@ -561,7 +636,8 @@ struct ExpressionChecker {
   }
 
   static let signatures: [Builtin: String] = [
-    .min: "min(a, b, …) or min(list)", .max: "max(a, b, …) or max(list)", .abs: "abs(x)", .round: "round(x) or round(x, decimals)",
+    .min: "min(a, b, …) or min(list)", .max: "max(a, b, …) or max(list)", .abs: "abs(x)",
+    .round: "round(x) or round(x, decimals)",
     .floor: "floor(x)", .ceil: "ceil(x)", .clamp: "clamp(x, low, high)", .sum: "sum(list)", .avg: "avg(list)",
     .count: "count(list)", .len: "len(list) or len(text)", .daysBetween: "days_between(from, to)",
     .monthsBetween: "months_between(from, to)", .yearsBetween: "years_between(from, to)",

@@ -39,7 +39,9 @@ struct CheckRun {
     let inputs = checkInputs()
     inputsBySlot = Dictionary(uniqueKeysWithValues: inputs.map { ($0.slot, $0) })
     let keyInput = checkRecordKey(inputs)
-    var scope = Scope(recordName: recordName, inputs: Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), lets: [:])
+    var scope = Scope(
+      recordName: recordName,
+      inputs: Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), lets: [:])
     scope.scoreDeclared = syntax.score != nil
     let lets = checkLets(scope: &scope)
     let score = checkScore(scope: scope)
@@ -54,7 +56,8 @@ struct CheckRun {
     guard let id = syntax.id?.value, let keyInput else { return nil }
     return CheckedPolicy(
       file: syntax.file, id: id, version: syntax.version?.value ?? "", title: syntax.title?.value ?? id,
-      description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput, lets: lets,
+      description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
+      lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
   }
 
@@ -80,14 +83,17 @@ struct CheckRun {
       guard let typeSyntax = input.type else { continue }
       let type = valueType(typeSyntax.value, name: name, values: input.values.map(\.value))
       var field = InputField(
-        slot: fields.count, name: name, span: input.name.span, type: type, isOptional: input.isOptional, isKey: input.isKey,
+        slot: fields.count, name: name, span: input.name.span, type: type, isOptional: input.isOptional,
+        isKey: input.isKey,
         isPersonal: input.isPersonal, minimum: nil, maximum: nil, minimumLength: input.minimumLength?.value,
-        maximumLength: input.maximumLength?.value, scale: input.scale?.value, description: input.description?.value)
+        maximumLength: input.maximumLength?.value, scale: input.scale?.value,
+        description: input.description?.value)
       if let length = input.length {
         if input.minimumLength != nil || input.maximumLength != nil {
           report(
             Diagnostic(
-              .invalidBounds, "input '\(name)' has both 'length' and 'min_length'/'max_length'", at: length.span,
+              .invalidBounds, "input '\(name)' has both 'length' and 'min_length'/'max_length'",
+              at: length.span,
               help: "'length: n' fixes the length; remove the other bounds"))
         }
         field.minimumLength = length.value
@@ -112,7 +118,9 @@ struct CheckRun {
     }
   }
 
-  mutating func checkBounds(_ input: InputSyntax, _ typeSyntax: Located<InputTypeSyntax>, _ field: inout InputField) {
+  mutating func checkBounds(
+    _ input: InputSyntax, _ typeSyntax: Located<InputTypeSyntax>, _ field: inout InputField
+  ) {
     let name = input.name.value
     let type = field.type
     let isList: Bool
@@ -147,10 +155,14 @@ struct CheckRun {
       if type != .string && type != .int {
         report(
           Diagnostic(
-            .recordKey, "the key input '\(name)' must be a string or an int, not \(type.withArticle)", at: typeSyntax.span))
+            .recordKey, "the key input '\(name)' must be a string or an int, not \(type.withArticle)",
+            at: typeSyntax.span))
       }
       if input.isOptional {
-        report(Diagnostic(.recordKey, "the key input '\(name)' cannot be optional", at: input.name.span, help: "every record needs its key"))
+        report(
+          Diagnostic(
+            .recordKey, "the key input '\(name)' cannot be optional", at: input.name.span,
+            help: "every record needs its key"))
       }
     }
     var bounds: [Value?] = []
@@ -160,19 +172,25 @@ struct CheckRun {
         continue
       }
       guard element.isNumeric || element == .date else {
-        report(Diagnostic(.invalidBounds, "'\(label)' applies only to numbers, percents and dates", at: bound.span))
+        report(
+          Diagnostic(.invalidBounds, "'\(label)' applies only to numbers, percents and dates", at: bound.span)
+        )
         bounds.append(nil)
         continue
       }
       let literalType: ValueType?
       let value: Value?
       switch bound.ungrouped.kind {
-      case .literal(.number(let number, let isInteger)): (literalType, value) = (isInteger ? .int : .decimal, .number(number))
+      case .literal(.number(let number, let isInteger)):
+        (literalType, value) = (isInteger ? .int : .decimal, .number(number))
       case .literal(.percent(let number)): (literalType, value) = (.percent, .number(number))
       case .literal(.date(let date)): (literalType, value) = (.date, .date(date))
       case .error: (literalType, value) = (nil, nil)
       default:
-        report(Diagnostic(.invalidBounds, "'\(label)' must be a literal value", at: bound.span, help: "e.g. 'min: 0' or 'min: 0%'"))
+        report(
+          Diagnostic(
+            .invalidBounds, "'\(label)' must be a literal value", at: bound.span,
+            help: "e.g. 'min: 0' or 'min: 0%'"))
         (literalType, value) = (nil, nil)
       }
       if let literalType, let value {
@@ -181,11 +199,13 @@ struct CheckRun {
           || (element == .percent && value == .number(.zero)) || (element == .date && literalType == .date)
           || (element == .int && literalType == .int)
         if !fits || (element == .int && literalType == .decimal) {
-          let code: DiagnosticCode = element == .percent || literalType == .percent ? .percentMismatch : .invalidBounds
+          let code: DiagnosticCode =
+            element == .percent || literalType == .percent ? .percentMismatch : .invalidBounds
           report(
             Diagnostic(
               code, "'\(label)' of \(element) input '\(name)' is \(literalType.withArticle)", at: bound.span,
-              help: element == .percent ? "write the bound as a percent, e.g. '0%'" : "write \(element.withArticle) bound"))
+              help: element == .percent
+                ? "write the bound as a percent, e.g. '0%'" : "write \(element.withArticle) bound"))
           bounds.append(nil)
           continue
         }
@@ -194,14 +214,19 @@ struct CheckRun {
     }
     field.minimum = bounds.first ?? nil
     field.maximum = bounds.count > 1 ? bounds[1] : nil
-    if let low = field.minimum, let high = field.maximum, Self.compare(low, high) == 1, let span = input.maximum?.span {
+    if let low = field.minimum, let high = field.maximum, Self.compare(low, high) == 1,
+      let span = input.maximum?.span
+    {
       report(
         Diagnostic(
           .invalidBounds, "the 'max' of input '\(name)' is below its 'min'", at: span,
           help: "swap the two bounds, or fix one of them"))
     }
-    if let low = field.minimumLength, let high = field.maximumLength, low > high, let span = input.maximumLength?.span {
-      report(Diagnostic(.invalidBounds, "the 'max_length' of input '\(name)' is below its 'min_length'", at: span))
+    if let low = field.minimumLength, let high = field.maximumLength, low > high,
+      let span = input.maximumLength?.span
+    {
+      report(
+        Diagnostic(.invalidBounds, "the 'max_length' of input '\(name)' is below its 'min_length'", at: span))
     }
   }
 
@@ -221,7 +246,9 @@ struct CheckRun {
       report(
         Diagnostic(
           .recordKey, "no input is marked 'key: true'", at: syntax.sectionSpans["inputs"],
-          help: "mark the field that identifies a \(recordName), e.g. 'customer_id: { type: string, key: true }'"))
+          help:
+            "mark the field that identifies a \(recordName), e.g. 'customer_id: { type: string, key: true }'")
+      )
       return nil
     }
     for extra in keys.dropFirst() {

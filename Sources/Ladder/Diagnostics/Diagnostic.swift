@@ -117,7 +117,9 @@ public struct DiagnosticBag: Sendable {
       case (let left?, let right?):
         if left.file != right.file { return left.file < right.file }
         if left.start != right.start { return left.start < right.start }
-        if lhs.element.code != rhs.element.code { return lhs.element.code.rawValue < rhs.element.code.rawValue }
+        if lhs.element.code != rhs.element.code {
+          return lhs.element.code.rawValue < rhs.element.code.rawValue
+        }
         return lhs.offset < rhs.offset
       }
     }.map(\.element)

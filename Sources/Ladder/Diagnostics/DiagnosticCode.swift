@@ -35,7 +35,8 @@ extension DiagnosticCode {
   public static let documentTooComplex = DiagnosticCode(
     "L0004", "document-too-complex", .error, "the YAML nests too deeply or is too large to be a policy")
   public static let notAPolicy = DiagnosticCode(
-    "L0005", "not-a-policy", .error, "the file is empty, holds several documents, or its top level is not a mapping")
+    "L0005", "not-a-policy", .error,
+    "the file is empty, holds several documents, or its top level is not a mapping")
 
   // MARK: - L01xx: policy structure
   public static let unknownKey = DiagnosticCode(
@@ -43,7 +44,8 @@ extension DiagnosticCode {
   public static let missingKey = DiagnosticCode(
     "L0102", "missing-key", .error, "a required section or key is absent")
   public static let wrongShape = DiagnosticCode(
-    "L0103", "wrong-shape", .error, "a mapping, list or single value was expected and something else was found")
+    "L0103", "wrong-shape", .error,
+    "a mapping, list or single value was expected and something else was found")
   public static let unsupportedFormatVersion = DiagnosticCode(
     "L0104", "unsupported-format-version", .error, "the `ladder:` format version is not one this build reads")
   public static let invalidValue = DiagnosticCode(
@@ -51,9 +53,11 @@ extension DiagnosticCode {
   public static let recordKey = DiagnosticCode(
     "L0106", "record-key", .error, "the inputs declare no `key: true` field, or more than one")
   public static let invalidBand = DiagnosticCode(
-    "L0107", "invalid-band", .error, "a score band is not of the form `<op> <value>: <points>` or `else: <points>`")
+    "L0107", "invalid-band", .error,
+    "a score band is not of the form `<op> <value>: <points>` or `else: <points>`")
   public static let invalidIdentifier = DiagnosticCode(
-    "L0108", "invalid-identifier", .error, "a field, let, tier, component or benefit name is not a valid identifier")
+    "L0108", "invalid-identifier", .error,
+    "a field, let, tier, component or benefit name is not a valid identifier")
   public static let invalidBounds = DiagnosticCode(
     "L0109", "invalid-bounds", .error, "an input's bounds contradict its type or each other")
 
@@ -63,7 +67,8 @@ extension DiagnosticCode {
   public static let invalidToken = DiagnosticCode(
     "L0202", "invalid-token", .error, "a character or unterminated string that no token can start")
   public static let invalidLiteral = DiagnosticCode(
-    "L0203", "invalid-literal", .error, "a number, date or duration literal that is out of range or malformed")
+    "L0203", "invalid-literal", .error, "a number, date or duration literal that is out of range or malformed"
+  )
   public static let expressionTooDeep = DiagnosticCode(
     "L0204", "expression-too-deep", .error, "an expression nests more deeply than the evaluator allows")
 
@@ -95,29 +100,37 @@ extension DiagnosticCode {
   public static let weightsNotHundred = DiagnosticCode(
     "L0403", "weights-not-100", .error, "the scorecard's weights do not add up to 100%")
   public static let bandsOutOfOrder = DiagnosticCode(
-    "L0404", "bands-out-of-order", .error, "score bands are not ordered from one end of the scale to the other")
+    "L0404", "bands-out-of-order", .error,
+    "score bands are not ordered from one end of the scale to the other")
   public static let unreachableBand = DiagnosticCode(
-    "L0405", "unreachable-band", .error, "a score band can never match because earlier bands take all its values")
+    "L0405", "unreachable-band", .error,
+    "a score band can never match because earlier bands take all its values")
   public static let unreachableTier = DiagnosticCode(
-    "L0406", "unreachable-tier", .error, "a tier can never be assigned because an earlier tier always matches first")
+    "L0406", "unreachable-tier", .error,
+    "a tier can never be assigned because an earlier tier always matches first")
   public static let unknownTier = DiagnosticCode(
-    "L0407", "unknown-tier", .error, "benefits, `inherits` or a review schedule name a tier that does not exist")
+    "L0407", "unknown-tier", .error,
+    "benefits, `inherits` or a review schedule name a tier that does not exist")
   public static let inheritanceCycle = DiagnosticCode(
     "L0408", "inheritance-cycle", .error, "benefit sets inherit from each other in a cycle")
   public static let benefitTypeConflict = DiagnosticCode(
     "L0409", "benefit-type-conflict", .error, "one benefit has values of different kinds in different tiers")
   public static let missingBaseService = DiagnosticCode(
-    "L0410", "missing-base-service", .warning, "a tier lacks a base-service benefit that every other tier has")
+    "L0410", "missing-base-service", .warning, "a tier lacks a base-service benefit that every other tier has"
+  )
   public static let noFallbackTier = DiagnosticCode(
-    "L0411", "no-fallback-tier", .warning, "the last tier is not `otherwise`, so some records may get no tier")
+    "L0411", "no-fallback-tier", .warning, "the last tier is not `otherwise`, so some records may get no tier"
+  )
   public static let misplacedOtherwise = DiagnosticCode(
     "L0412", "misplaced-otherwise", .error, "an `otherwise` tier is not the last tier")
   public static let missingReviewCadence = DiagnosticCode(
-    "L0413", "missing-review-cadence", .error, "a tier has no review cadence and there is no `otherwise` cadence")
+    "L0413", "missing-review-cadence", .error,
+    "a tier has no review cadence and there is no `otherwise` cadence")
   public static let bandsWithoutElse = DiagnosticCode(
     "L0414", "bands-without-else", .warning, "a band list has no `else` band and may leave values unscored")
   public static let scoreOutOfScale = DiagnosticCode(
-    "L0415", "score-out-of-scale", .warning, "band points or a threshold lie outside the 0 to 100 score scale")
+    "L0415", "score-out-of-scale", .warning, "band points or a threshold lie outside the 0 to 100 score scale"
+  )
 
   /// Every code, in order. Used by the docs and golden-coverage tests.
   public static let all: [DiagnosticCode] = [

@@ -25,12 +25,15 @@ public struct TextDiagnosticRenderer {
 
   public func render(_ diagnostic: Diagnostic) -> String {
     var out = ""
-    let severityText = paint(diagnostic.severity.rawValue, diagnostic.severity == .error ? "1;31" : diagnostic.severity == .warning ? "1;33" : "1;36")
+    let severityText = paint(
+      diagnostic.severity.rawValue,
+      diagnostic.severity == .error ? "1;31" : diagnostic.severity == .warning ? "1;33" : "1;36")
     if let span = diagnostic.span, let file = sources.file(span.file) {
       let location = file.location(of: Int(span.start))
       out += paint("\(file.path):\(location.line):\(location.column):", "1")
       out += " \(severityText): \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
-      out += snippet(file: file, span: span, label: diagnostic.label, severity: diagnostic.severity, help: diagnostic.help)
+      out += snippet(
+        file: file, span: span, label: diagnostic.label, severity: diagnostic.severity, help: diagnostic.help)
     } else {
       out += "\(severityText): \(diagnostic.message) [\(diagnostic.code.rawValue)]\n"
       if let help = diagnostic.help { out += "  = help: \(help)\n" }
@@ -59,7 +62,9 @@ public struct TextDiagnosticRenderer {
     useColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
   }
 
-  private func snippet(file: SourceFile, span: SourceSpan, label: String?, severity: Severity, help: String?) -> String {
+  private func snippet(file: SourceFile, span: SourceSpan, label: String?, severity: Severity, help: String?)
+    -> String
+  {
     let lineIndex = file.lineIndex(containing: Int(span.start))
     let lineNumber = String(lineIndex + 1)
     let gutter = String(repeating: " ", count: lineNumber.count)
@@ -106,7 +111,8 @@ public struct TextDiagnosticRenderer {
     let text = String(
       String.UnicodeScalarView(
         text.unicodeScalars.map { scalar in
-          scalar.value < 0x20 && scalar != "\t" ? Unicode.Scalar(0x2400 + scalar.value) ?? "?" : scalar.value == 0x7F ? "\u{2421}" : scalar
+          scalar.value < 0x20 && scalar != "\t"
+            ? Unicode.Scalar(0x2400 + scalar.value) ?? "?" : scalar.value == 0x7F ? "\u{2421}" : scalar
         }))
     guard text.contains("\t") else { return text }
     var out = ""
@@ -126,7 +132,9 @@ public struct TextDiagnosticRenderer {
 
   private func width(_ text: String) -> Int { DisplayWidth.of(text) }
 
-  private func windowed(_ line: String, around scalarOffset: Int, caretWidth: Int) -> (text: String, caretOffset: Int) {
+  private func windowed(_ line: String, around scalarOffset: Int, caretWidth: Int) -> (
+    text: String, caretOffset: Int
+  ) {
     let scalars = Array(line.unicodeScalars)
     let start = max(0, scalarOffset - 30)
     var text = start > 0 ? "…" : ""

@@ -16,7 +16,8 @@ public enum ExprPrinter {
     case .binary(let op, let lhs, let rhs): return "\(print(lhs)) \(op.rawValue) \(print(rhs))"
     case .between(let value, let low, let high, let negated):
       return "\(print(value)) \(negated ? "not between" : "between") \(print(low)) and \(print(high))"
-    case .isMissing(let operand, let negated): return "\(print(operand)) is \(negated ? "not missing" : "missing")"
+    case .isMissing(let operand, let negated):
+      return "\(print(operand)) is \(negated ? "not missing" : "missing")"
     case .call(let name, _, let arguments): return "\(name)(\(arguments.map(print).joined(separator: ", ")))"
     case .index(let base, let index): return "\(print(base))[\(print(index))]"
     case .list(let elements): return "[\(elements.map(print).joined(separator: ", "))]"
@@ -33,8 +34,10 @@ public enum ExprPrinter {
     case .duration(let value): return value.description
     case .date(let value): return value.description
     case .string(let value):
-      let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+      let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+        of: "\"", with: "\\\""
+      )
+      .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
       return "\"\(escaped)\""
     case .bool(let value): return value ? "true" : "false"
     }

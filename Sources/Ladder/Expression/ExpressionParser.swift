@@ -26,7 +26,8 @@ public struct ExpressionParser {
 
   /// The named precedence levels, exported for the grammar test.
   public static let precedenceLevels: [[String]] = [
-    ["if"], ["or"], ["and"], ["not"], ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is missing"],
+    ["if"], ["or"], ["and"], ["not"],
+    ["==", "!=", "<", "<=", ">", ">=", "in", "not in", "between", "is missing"],
     ["??"], ["+", "-"], ["*", "/"], ["unary -"], ["call", "index"],
   ]
 
@@ -46,19 +47,22 @@ public struct ExpressionParser {
     self.tokens = tokens
     for problem in problems {
       diagnostics.append(
-        Diagnostic(.invalidToken, problem.message, at: source.span(problem.start, problem.end), help: problem.help))
+        Diagnostic(
+          .invalidToken, problem.message, at: source.span(problem.start, problem.end), help: problem.help))
     }
   }
 
   /// Parses a whole expression; the diagnostics say what was wrong, if anything.
-  public static func parse(_ source: ExpressionSource, context: String = "expression") -> (Expr, [Diagnostic]) {
+  public static func parse(_ source: ExpressionSource, context: String = "expression") -> (Expr, [Diagnostic])
+  {
     var parser = ExpressionParser(source: source, context: context)
     if !parser.diagnostics.isEmpty {
       return (Expr(.error, span: source.wholeSpan), parser.diagnostics)
     }
     if parser.tokens.count > maximumTokens {
       let diagnostic = Diagnostic(
-        .expressionTooDeep, "the \(context) has \(parser.tokens.count - 1) tokens; at most \(maximumTokens) are allowed",
+        .expressionTooDeep,
+        "the \(context) has \(parser.tokens.count - 1) tokens; at most \(maximumTokens) are allowed",
         at: source.span(0, min(source.text.utf8.count, 80)), help: "split it into named values under 'let'")
       return (Expr(.error, span: source.wholeSpan), [diagnostic])
     }
@@ -69,7 +73,8 @@ public struct ExpressionParser {
     }
     let expression = parser.parseExpression()
     if !parser.failed && parser.current.kind != .endOfInput {
-      parser.fail(at: parser.current, "unexpected \(describe(parser.current)) after the end of the expression",
+      parser.fail(
+        at: parser.current, "unexpected \(describe(parser.current)) after the end of the expression",
         help: hintAfterExpression(parser.current))
     }
     return (parser.failed ? Expr(.error, span: source.wholeSpan) : expression, parser.diagnostics)
@@ -155,7 +160,8 @@ public struct ExpressionParser {
 
   private static func hintAfterExpression(_ token: Token) -> String? {
     switch token.kind {
-    case .identifier, .number, .percent, .string: "join two conditions with 'and' or 'or'; an operator may be missing"
+    case .identifier, .number, .percent, .string:
+      "join two conditions with 'and' or 'or'; an operator may be missing"
     case .symbol(.rightParen): "this ')' has no matching '('"
     case .symbol(.colon): "':' only separates a band's condition from its points"
     default: nil
@@ -192,7 +198,8 @@ public struct ExpressionParser {
         failed = true
         diagnostics.append(
           Diagnostic(
-            .expressionTooDeep, "the \(context) nests more than \(Self.maximumDepth) levels deep", at: span(of: current),
+            .expressionTooDeep, "the \(context) nests more than \(Self.maximumDepth) levels deep",
+            at: span(of: current),
             help: "split it into named values under 'let'"))
       }
       return false
@@ -214,13 +221,15 @@ public struct ExpressionParser {
       advance()
       let then = parseExpression()
       guard !failed, current.kind == .keyword(.else) else {
-        fail(at: current, "expected 'else' in 'if … then … else …', found \(Self.describe(current))",
+        fail(
+          at: current, "expected 'else' in 'if … then … else …', found \(Self.describe(current))",
           help: "every 'if' needs an 'else' so that the value is always defined")
         return Expr(.error, span: span(of: start))
       }
       advance()
       let otherwise = parseExpression()
-      return Expr(.conditional(condition, then: then, else: otherwise), span: span(from: start, to: previousEnd))
+      return Expr(
+        .conditional(condition, then: then, else: otherwise), span: span(from: start, to: previousEnd))
     }
     return parseBinary(minimumLevel: 2)
   }
@@ -245,7 +254,9 @@ public struct ExpressionParser {
         lhs = parseComparisonTail(lhs, start: startToken)
         // Comparisons do not chain: `a < b < c` is a mistake.
         if !failed, let (next, _) = binaryLevel(of: current), next == 5 {
-          fail(at: current, "comparisons cannot be chained", help: "write 'a < b and b < c', or use 'between … and …'")
+          fail(
+            at: current, "comparisons cannot be chained",
+            help: "write 'a < b and b < c', or use 'between … and …'")
         }
         continue
       }
@@ -301,7 +312,8 @@ public struct ExpressionParser {
       }
       advance()
       let high = parseBinary(minimumLevel: 6)
-      return Expr(.between(lhs, low: low, high: high, negated: negated), span: span(from: start, to: previousEnd))
+      return Expr(
+        .between(lhs, low: low, high: high, negated: negated), span: span(from: start, to: previousEnd))
     case .keyword(.is):
       advance()
       var isNot = false
@@ -310,7 +322,8 @@ public struct ExpressionParser {
         advance()
       }
       guard current.kind == .keyword(.missing) else {
-        fail(at: current, "expected 'missing' after 'is', found \(Self.describe(current))",
+        fail(
+          at: current, "expected 'missing' after 'is', found \(Self.describe(current))",
           help: "'is' only tests for missing values: 'x is missing' or 'x is not missing'; compare with '=='")
         return lhs
       }
@@ -338,7 +351,8 @@ public struct ExpressionParser {
       if case .literal(let literal) = operand.kind {
         switch literal {
         case .number(let value, let isInteger):
-          return Expr(.literal(.number(value.negated, isInteger: isInteger)), span: span(from: start, to: previousEnd))
+          return Expr(
+            .literal(.number(value.negated, isInteger: isInteger)), span: span(from: start, to: previousEnd))
         case .percent(let value):
           return Expr(.literal(.percent(value.negated)), span: span(from: start, to: previousEnd))
         default: break
@@ -356,10 +370,13 @@ public struct ExpressionParser {
         advance()
         let index = parseExpression()
         guard expect(.rightBracket, "to close the index") else { break }
-        expression = Expr(.index(expression, index), span: expression.span.merged(with: source.span(previousEnd - 1, previousEnd)))
+        expression = Expr(
+          .index(expression, index),
+          span: expression.span.merged(with: source.span(previousEnd - 1, previousEnd)))
       } else if current.kind == .symbol(.leftParen) {
         guard case .name(let name) = expression.kind else {
-          fail(at: current, "only a function name can be called", help: "an operator may be missing before '('")
+          fail(
+            at: current, "only a function name can be called", help: "an operator may be missing before '('")
           break
         }
         advance()
@@ -389,7 +406,8 @@ public struct ExpressionParser {
       advance()
       let digits = token.text
       guard let value = FixedDecimal(parsing: digits) else {
-        return literalError(token, "'\(digits)' is too long a number", help: "numbers have at most 18 decimals and 30 digits")
+        return literalError(
+          token, "'\(digits)' is too long a number", help: "numbers have at most 18 decimals and 30 digits")
       }
       return Expr(.literal(.number(value, isInteger: !digits.contains("."))), span: tokenSpan)
     case .percent:
@@ -401,13 +419,17 @@ public struct ExpressionParser {
     case .duration:
       advance()
       guard let duration = LadderDuration(parsing: token.text) else {
-        return literalError(token, "'\(token.text)' is not a valid duration", help: "at most six digits, then min, h, d, w, mo or y")
+        return literalError(
+          token, "'\(token.text)' is not a valid duration",
+          help: "at most six digits, then min, h, d, w, mo or y")
       }
       return Expr(.literal(.duration(duration)), span: tokenSpan)
     case .date:
       advance()
       guard let date = CivilDate(parsing: token.text) else {
-        return literalError(token, "'\(token.text)' is not a calendar date", help: "dates are YYYY-MM-DD with a real month and day")
+        return literalError(
+          token, "'\(token.text)' is not a calendar date",
+          help: "dates are YYYY-MM-DD with a real month and day")
       }
       return Expr(.literal(.date(date)), span: tokenSpan)
     case .string:
@@ -436,7 +458,9 @@ public struct ExpressionParser {
       guard !failed, expect(.rightBracket, "to close the list") else { return Expr(.error, span: tokenSpan) }
       return Expr(.list(elements), span: span(from: token, to: previousEnd))
     case .keyword(.missing):
-      fail(at: token, "'missing' is not a value", help: "test with 'x is missing', or supply a default with 'x ?? 0'")
+      fail(
+        at: token, "'missing' is not a value",
+        help: "test with 'x is missing', or supply a default with 'x ?? 0'")
     case .endOfInput:
       fail(at: token, "the \(context) ends too early", help: "an operand is missing at the end")
     default:

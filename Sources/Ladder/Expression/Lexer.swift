@@ -50,7 +50,9 @@ public struct Lexer {
       || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || byte == UInt8(ascii: "_")
   }
 
-  private static func isIdentifierContinue(_ byte: UInt8?) -> Bool { isIdentifierStart(byte) || isDigit(byte) }
+  private static func isIdentifierContinue(_ byte: UInt8?) -> Bool {
+    isIdentifierStart(byte) || isDigit(byte)
+  }
 
   private mutating func make(_ kind: TokenKind, from start: Int) -> Token {
     Token(kind: kind, start: start, end: position, text: substring(start, position))
@@ -73,9 +75,13 @@ public struct Lexer {
       if let keyword = Keyword(rawValue: String(word)) { return make(.keyword(keyword), from: start) }
       return make(.identifier, from: start)
     }
-    if current == UInt8(ascii: "\"") || current == UInt8(ascii: "'") { return string(from: start, quote: current) }
+    if current == UInt8(ascii: "\"") || current == UInt8(ascii: "'") {
+      return string(from: start, quote: current)
+    }
 
-    let twoByte: [String: Symbol] = ["==": .equal, "!=": .notEqual, "<=": .lessOrEqual, ">=": .greaterOrEqual, "??": .coalesce]
+    let twoByte: [String: Symbol] = [
+      "==": .equal, "!=": .notEqual, "<=": .lessOrEqual, ">=": .greaterOrEqual, "??": .coalesce,
+    ]
     if let following = byte(at: position + 1) {
       let pair = String(decoding: [current, following], as: UTF8.self)
       if let symbol = twoByte[pair] {
@@ -91,7 +97,9 @@ public struct Lexer {
     // Skip one whole character so the error underlines it (a Chinese comma is three bytes);
     // `&&` and `||` are one mistake, not two.
     position += 1
-    if (current == UInt8(ascii: "&") || current == UInt8(ascii: "|")) && byte(at: position) == current { position += 1 }
+    if (current == UInt8(ascii: "&") || current == UInt8(ascii: "|")) && byte(at: position) == current {
+      position += 1
+    }
     while let next = byte(at: position), next & 0xC0 == 0x80 { position += 1 }
     let shown = substring(start, position)
     var help: String?
@@ -105,25 +113,32 @@ public struct Lexer {
     case "%": help = "'%' follows a number directly, as in '80%'"
     default: break
     }
-    problems.append(Problem(start: start, end: position, message: "unexpected character '\(shown)'", help: help))
+    problems.append(
+      Problem(start: start, end: position, message: "unexpected character '\(shown)'", help: help))
     return make(.invalid, from: start)
   }
 
   private mutating func number(from start: Int) -> Token {
     // A date: exactly four digits, '-', two digits, '-', two digits.
-    if position + 10 <= bytes.count, bytes[position + 4] == UInt8(ascii: "-"), bytes[position + 7] == UInt8(ascii: "-"),
+    if position + 10 <= bytes.count, bytes[position + 4] == UInt8(ascii: "-"),
+      bytes[position + 7] == UInt8(ascii: "-"),
       (0..<4).allSatisfy({ Self.isDigit(bytes[position + $0]) }),
-      [5, 6, 8, 9].allSatisfy({ Self.isDigit(bytes[position + $0]) }), !Self.isIdentifierContinue(byte(at: position + 10))
+      [5, 6, 8, 9].allSatisfy({ Self.isDigit(bytes[position + $0]) }),
+      !Self.isIdentifierContinue(byte(at: position + 10))
     {
       position += 10
       return make(.date, from: start)
     }
-    while Self.isDigit(byte(at: position)) || (byte(at: position) == UInt8(ascii: "_") && Self.isDigit(byte(at: position + 1))) {
+    while Self.isDigit(byte(at: position))
+      || (byte(at: position) == UInt8(ascii: "_") && Self.isDigit(byte(at: position + 1)))
+    {
       position += 1
     }
     if byte(at: position) == UInt8(ascii: "."), Self.isDigit(byte(at: position + 1)) {
       position += 1
-      while Self.isDigit(byte(at: position)) || (byte(at: position) == UInt8(ascii: "_") && Self.isDigit(byte(at: position + 1))) {
+      while Self.isDigit(byte(at: position))
+        || (byte(at: position) == UInt8(ascii: "_") && Self.isDigit(byte(at: position + 1)))
+      {
         position += 1
       }
     }
@@ -139,8 +154,11 @@ public struct Lexer {
       if LadderDuration.Unit(rawValue: unit) != nil { return make(.duration, from: start) }
       problems.append(
         Problem(
-          start: start, end: position, message: "'\(substring(start, position))' is not a number or a duration",
-          help: "durations end in min, h, d, w, mo or y (e.g. '90d'); separate a name from a number with a space"))
+          start: start, end: position,
+          message: "'\(substring(start, position))' is not a number or a duration",
+          help:
+            "durations end in min, h, d, w, mo or y (e.g. '90d'); separate a name from a number with a space")
+      )
       return make(.invalid, from: start)
     }
     return make(.number, from: start)

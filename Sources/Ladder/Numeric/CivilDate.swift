@@ -79,7 +79,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     let newYear = total / 12
     let newMonth = total % 12 + 1
     guard (1...9999).contains(newYear) else { return nil }
-    return CivilDate(year: newYear, month: newMonth, day: min(day, Self.daysInMonth(year: newYear, month: newMonth)))
+    return CivilDate(
+      year: newYear, month: newMonth, day: min(day, Self.daysInMonth(year: newYear, month: newMonth)))
   }
 
   /// Days from `self` to `other` (negative when `other` is earlier).

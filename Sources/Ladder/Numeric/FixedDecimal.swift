@@ -68,7 +68,8 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
       case UInt8(ascii: "_"):
         // A separator must sit between digits.
         let next = utf8.index(after: index)
-        guard previousWasDigit, next < utf8.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[next])
+        guard previousWasDigit, next < utf8.endIndex,
+          (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(utf8[next])
         else { return nil }
         previousWasDigit = false
       case UInt8(ascii: "."):
@@ -99,7 +100,9 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
   }
 
   /// Both values at the larger of the two scales.
-  static func aligned(_ lhs: FixedDecimal, _ rhs: FixedDecimal) throws(ArithmeticError) -> (Int128, Int128, Int) {
+  static func aligned(_ lhs: FixedDecimal, _ rhs: FixedDecimal) throws(ArithmeticError) -> (
+    Int128, Int128, Int
+  ) {
     let scale = max(lhs.scale, rhs.scale)
     return (try lhs.rescaled(to: scale).units, try rhs.rescaled(to: scale).units, scale)
   }
@@ -228,7 +231,8 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     let negative = units < 0
     let digits = String(units.magnitude)
     guard scale > 0 else { return negative ? "-" + digits : digits }
-    let padded = digits.count <= scale ? String(repeating: "0", count: scale - digits.count + 1) + digits : digits
+    let padded =
+      digits.count <= scale ? String(repeating: "0", count: scale - digits.count + 1) + digits : digits
     let split = padded.index(padded.endIndex, offsetBy: -scale)
     return (negative ? "-" : "") + padded[..<split] + "." + padded[split...]
   }

@@ -14,7 +14,9 @@ enum AliasGuard {
     guard !candidates.isEmpty else { return nil }
     var probe = file.bytes
     for offset in candidates { probe[offset] = UInt8(ascii: "_") }
-    guard let root = try? Parser(yaml: String(decoding: probe, as: UTF8.self)).singleRoot() else { return nil }
+    guard let root = try? Parser(yaml: String(decoding: probe, as: UTF8.self)).singleRoot() else {
+      return nil
+    }
     let aliasOffsets = Set(candidates)
     var stack = [root]
     var visited = 0
@@ -31,7 +33,8 @@ enum AliasGuard {
             continue
           }
           return Diagnostic(
-            .documentTooComplex, "a mapping key is an alias or a collection", at: PolicyReader.lineSpan(file, offset),
+            .documentTooComplex, "a mapping key is an alias or a collection",
+            at: PolicyReader.lineSpan(file, offset),
             help: "keys in a policy are plain names; remove the '*alias', '?', '[…]' or '{…}' key")
         }
       }
@@ -44,11 +47,13 @@ enum AliasGuard {
   static func aliasCandidates(in bytes: [UInt8]) -> [Int] {
     var result: [Int] = []
     let starters: Set<UInt8> = [
-      UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "["), UInt8(ascii: "{"),
+      UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "["),
+      UInt8(ascii: "{"),
       UInt8(ascii: ","), UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: "-"),
     ]
     let stoppers: Set<UInt8> = [
-      UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "["),
+      UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","),
+      UInt8(ascii: "["),
       UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"),
     ]
     for index in bytes.indices where bytes[index] == UInt8(ascii: "*") {

@@ -43,8 +43,9 @@ struct Reader {
         sourceIndex += 1
         valueIndex += 1
       } else if sourceIndex < bytes.count,
-        [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\\"), UInt8(ascii: "'")].contains(
-          bytes[sourceIndex]), sourceIndex - start < value.count * 4 + 64
+        [UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\\"), UInt8(ascii: "'")]
+          .contains(
+            bytes[sourceIndex]), sourceIndex - start < value.count * 4 + 64
       {
         sourceIndex += 1
       } else {
@@ -73,7 +74,9 @@ struct Reader {
   }
 
   static func isNull(_ node: Node) -> Bool {
-    guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
+    guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else {
+      return false
+    }
     return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
   }
 
@@ -91,7 +94,8 @@ struct Reader {
   mutating func wrongShape(_ node: Node, expected: String, for what: String, help: String? = nil) {
     report(
       Diagnostic(
-        .wrongShape, "\(what) must be \(expected), not \(Self.shapeName(node))", at: span(of: node), help: help))
+        .wrongShape, "\(what) must be \(expected), not \(Self.shapeName(node))", at: span(of: node),
+        help: help))
   }
 
   /// Walks a mapping whose keys are fixed words, reporting unknown keys with a suggestion.
@@ -121,7 +125,9 @@ struct Reader {
   }
 
   /// Walks a mapping whose keys are names the author chooses (inputs, lets, components).
-  mutating func forEachNamedEntry(_ node: Node, of what: String, _ body: (inout Reader, Located<String>, Node) -> Void) {
+  mutating func forEachNamedEntry(
+    _ node: Node, of what: String, _ body: (inout Reader, Located<String>, Node) -> Void
+  ) {
     if Self.isNull(node) { return }
     guard case .mapping(let mapping) = node else {
       wrongShape(node, expected: "a mapping of names", for: what)
@@ -145,15 +151,21 @@ struct Reader {
     let valid =
       !bytes.isEmpty && bytes.count <= 64
       && bytes.enumerated().allSatisfy { index, byte in
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-          || byte == UInt8(ascii: "_") || (index > 0 && ((byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+          || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+          || byte == UInt8(ascii: "_")
+          || (index > 0
+            && ((byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")))
       }
     if valid, Keyword(rawValue: name.value) == nil { return true }
-    let reason = Keyword(rawValue: name.value) != nil ? "is a keyword of the expression language" : "is not a valid name"
+    let reason =
+      Keyword(rawValue: name.value) != nil ? "is a keyword of the expression language" : "is not a valid name"
     report(
       Diagnostic(
         .invalidIdentifier, "'\(name.value)' \(reason)", at: name.span,
-        help: "names in \(kind) use ASCII letters, digits, '_' and '-' (1–64 characters, starting with a letter or '_'); put other text in a label"))
+        help:
+          "names in \(kind) use ASCII letters, digits, '_' and '-' (1–64 characters, starting with a letter or '_'); put other text in a label"
+      ))
     return false
   }
 
@@ -184,7 +196,8 @@ struct Reader {
     guard let value = Int(text.value.replacingOccurrences(of: "_", with: "")), range.contains(value) else {
       report(
         Diagnostic(
-          .invalidValue, "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text.value)'",
+          .invalidValue,
+          "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text.value)'",
           at: text.span))
       return nil
     }
@@ -196,7 +209,8 @@ struct Reader {
     guard case .scalar(let scalar) = node, !Self.isNull(node) else {
       wrongShape(
         node, expected: "an expression", for: what,
-        help: Self.isNull(node) ? nil : "an expression containing ': ', '[' or '{' at its start must be quoted")
+        help: Self.isNull(node)
+          ? nil : "an expression containing ': ', '[' or '{' at its start must be quoted")
       return nil
     }
     let text = source(of: scalar)
@@ -210,7 +224,9 @@ struct Reader {
         Diagnostic(
           .expressionSyntax, "a ',' inside '{ … }' cuts short the \(what)", at: text.wholeSpan,
           label: "YAML ends the value at the comma",
-          help: "inside '{ }' a comma separates entries: quote the expression (\"…\") or write this mapping in block style")
+          help:
+            "inside '{ }' a comma separates entries: quote the expression (\"…\") or write this mapping in block style"
+        )
       ]
       expr = Expr(.error, span: text.wholeSpan)
     }
@@ -226,7 +242,8 @@ struct Reader {
 
   private func isFragmentOfSplitExpression(_ span: SourceSpan) -> Bool {
     flowSplitPoints.contains { point in
-      Int(span.start) > point && file.lineIndex(containing: point) == file.lineIndex(containing: Int(span.start))
+      Int(span.start) > point
+        && file.lineIndex(containing: point) == file.lineIndex(containing: Int(span.start))
     }
   }
 
@@ -236,12 +253,14 @@ struct Reader {
     guard case .mapping = root else {
       report(
         Diagnostic(
-          .notAPolicy, "a policy file must be a mapping of sections, not \(Self.shapeName(root))", at: span(of: root),
+          .notAPolicy, "a policy file must be a mapping of sections, not \(Self.shapeName(root))",
+          at: span(of: root),
           help: "start with 'ladder: 1' and 'policy: <id>'; see docs/language.md"))
       return nil
     }
     var policy = PolicySyntax(file: file.id, startSpan: file.span(0, 0))
-    forEachKnownKey(root, of: "the policy", allowed: PolicyReader.topLevelKeys) { reader, key, keySpan, value in
+    forEachKnownKey(root, of: "the policy", allowed: PolicyReader.topLevelKeys) {
+      reader, key, keySpan, value in
       policy.sectionSpans[key] = keySpan
       switch key {
       case "ladder":
@@ -249,7 +268,8 @@ struct Reader {
         guard let version = Int(text.value), PolicyReader.supportedFormatVersions.contains(version) else {
           reader.report(
             Diagnostic(
-              .unsupportedFormatVersion, "policy format version '\(text.value)' is not supported", at: text.span,
+              .unsupportedFormatVersion, "policy format version '\(text.value)' is not supported",
+              at: text.span,
               help: "this build reads format version 1; write 'ladder: 1'"))
           return
         }
@@ -279,7 +299,8 @@ struct Reader {
     }
     for required in ["ladder", "policy", "inputs", "tiers"] where policy.sectionSpans[required] == nil {
       let example = [
-        "ladder": "ladder: 1", "policy": "policy: my-policy-id", "inputs": "inputs: { customer_id: { type: string, key: true } }",
+        "ladder": "ladder: 1", "policy": "policy: my-policy-id",
+        "inputs": "inputs: { customer_id: { type: string, key: true } }",
         "tiers": "tiers: [{ id: standard, label: Standard, otherwise: true }]",
       ]
       report(
@@ -321,7 +342,8 @@ struct Reader {
         case "description": input.description = reader.scalarString(node, for: "'description'")
         case "values":
           guard case .sequence(let items) = node else {
-            reader.wrongShape(node, expected: "a list", for: "'values'", help: "write values: [gold, silver, bronze]")
+            reader.wrongShape(
+              node, expected: "a list", for: "'values'", help: "write values: [gold, silver, bronze]")
             return
           }
           for item in items {
@@ -416,7 +438,8 @@ struct Reader {
       case "bands":
         component.bandsSpan = keySpan
         guard case .sequence(let items) = value else {
-          reader.wrongShape(value, expected: "a list", for: "'bands'", help: "write bands: [\"<= 30: 100\", \"else: 0\"]")
+          reader.wrongShape(
+            value, expected: "a list", for: "'bands'", help: "write bands: [\"<= 30: 100\", \"else: 0\"]")
           return
         }
         var bands: [BandSyntax] = []
@@ -435,7 +458,9 @@ struct Reader {
     }
     if case .mapping = node {
       if component.weight == nil {
-        report(Diagnostic(.missingKey, "\(what) has no 'weight'", at: name.span, help: "add a weight, e.g. 'weight: 20%'"))
+        report(
+          Diagnostic(
+            .missingKey, "\(what) has no 'weight'", at: name.span, help: "add a weight, e.g. 'weight: 20%'"))
       }
       switch (component.bandsSpan != nil, component.points != nil) {
       case (false, false):
@@ -464,19 +489,26 @@ struct Reader {
   mutating func readTiers(_ node: Node) -> [TierSyntax] {
     guard case .sequence(let items) = node else {
       wrongShape(
-        node, expected: "a list", for: "'tiers'", help: "list tiers highest first: '- { id: vip, label: VIP, when: ... }'")
+        node, expected: "a list", for: "'tiers'",
+        help: "list tiers highest first: '- { id: vip, label: VIP, when: ... }'")
       return []
     }
     var tiers: [TierSyntax] = []
     if items.isEmpty {
-      report(Diagnostic(.missingKey, "the policy declares no tiers", at: span(of: node), help: "list at least one tier"))
+      report(
+        Diagnostic(
+          .missingKey, "the policy declares no tiers", at: span(of: node), help: "list at least one tier"))
     }
     for item in items {
       var tier = TierSyntax(itemSpan: span(of: item))
       forEachKnownKey(item, of: "a tier", allowed: PolicyReader.tierKeys) { reader, key, _, value in
         switch key {
         case "id":
-          if let id = reader.scalarString(value, for: "a tier id"), reader.checkIdentifier(id, kind: "tier ids") { tier.id = id }
+          if let id = reader.scalarString(value, for: "a tier id"),
+            reader.checkIdentifier(id, kind: "tier ids")
+          {
+            tier.id = id
+          }
         case "label": tier.label = reader.scalarString(value, for: "a tier label")
         case "description": tier.description = reader.scalarString(value, for: "'description'")
         case "when": tier.when = reader.expression(value, for: "condition of tier '\(tier.id?.value ?? "?")'")
@@ -486,19 +518,28 @@ struct Reader {
       }
       guard case .mapping = item else { continue }
       if tier.id == nil {
-        report(Diagnostic(.missingKey, "a tier has no 'id'", at: tier.itemSpan, help: "add 'id: <name>', e.g. 'id: vip'"))
-      }
-      let isOtherwise = tier.otherwise?.value == true
-      if tier.when == nil && !isOtherwise && !diagnostics.diagnostics.contains(where: { tier.itemSpan.start <= $0.span?.start ?? 0 && $0.span?.end ?? 0 <= tier.itemSpan.end && $0.code == .wrongShape }) {
         report(
           Diagnostic(
-            .missingKey, "tier '\(tier.id?.value ?? "?")' has no 'when' condition", at: tier.id?.span ?? tier.itemSpan,
+            .missingKey, "a tier has no 'id'", at: tier.itemSpan, help: "add 'id: <name>', e.g. 'id: vip'"))
+      }
+      let isOtherwise = tier.otherwise?.value == true
+      if tier.when == nil && !isOtherwise
+        && !diagnostics.diagnostics.contains(where: {
+          tier.itemSpan.start <= $0.span?.start ?? 0 && $0.span?.end ?? 0 <= tier.itemSpan.end
+            && $0.code == .wrongShape
+        })
+      {
+        report(
+          Diagnostic(
+            .missingKey, "tier '\(tier.id?.value ?? "?")' has no 'when' condition",
+            at: tier.id?.span ?? tier.itemSpan,
             help: "add 'when: <condition>', or 'otherwise: true' for the last tier"))
       }
       if tier.when != nil && isOtherwise, let otherwise = tier.otherwise {
         report(
           Diagnostic(
-            .invalidValue, "tier '\(tier.id?.value ?? "?")' has both 'when' and 'otherwise'", at: otherwise.span,
+            .invalidValue, "tier '\(tier.id?.value ?? "?")' has both 'when' and 'otherwise'",
+            at: otherwise.span,
             help: "an 'otherwise' tier takes every record that reaches it; remove one of the two"))
       }
       tiers.append(tier)
@@ -524,7 +565,8 @@ struct Reader {
         guard case .scalar(let scalar) = value, !Reader.isNull(value) else {
           reader.wrongShape(
             value, expected: "a single value", for: "benefit '\(name.value)'",
-            help: "a benefit is a duration (4h), percent (10%), number, true/false, cadence (quarterly) or text")
+            help:
+              "a benefit is a duration (4h), percent (10%), number, true/false, cadence (quarterly) or text")
           return
         }
         let valueSpan = reader.span(of: value)
@@ -603,10 +645,13 @@ struct Reader {
     forEachKnownKey(node, of: "a trigger", allowed: PolicyReader.triggerKeys) { reader, key, _, value in
       switch key {
       case "id":
-        if let id = reader.scalarString(value, for: "a trigger id"), reader.checkIdentifier(id, kind: "trigger ids") {
+        if let id = reader.scalarString(value, for: "a trigger id"),
+          reader.checkIdentifier(id, kind: "trigger ids")
+        {
           trigger.id = id
         }
-      case "when": trigger.when = reader.expression(value, for: "condition of trigger '\(trigger.id?.value ?? "?")'")
+      case "when":
+        trigger.when = reader.expression(value, for: "condition of trigger '\(trigger.id?.value ?? "?")'")
       case "because": trigger.because = reader.scalarString(value, for: "'because'")
       case "then":
         guard let text = reader.scalarString(value, for: "'then'") else { return }
@@ -624,10 +669,21 @@ struct Reader {
     }
     if case .mapping = node {
       let name = trigger.id?.value ?? "?"
-      for (key, present) in [("id", trigger.id != nil), ("when", trigger.when != nil), ("then", trigger.action != nil), ("because", trigger.because != nil)]
-      where !present && !diagnostics.diagnostics.contains(where: { $0.span.map { trigger.itemSpan.start <= $0.start && $0.end <= trigger.itemSpan.end } ?? false }) {
-        let help = key == "because" ? "say in words why the trigger fires; auditors read it" : "add '\(key): …'"
-        report(Diagnostic(.missingKey, "trigger '\(name)' has no '\(key)'", at: trigger.id?.span ?? trigger.itemSpan, help: help))
+      for (key, present) in [
+        ("id", trigger.id != nil), ("when", trigger.when != nil), ("then", trigger.action != nil),
+        ("because", trigger.because != nil),
+      ]
+      where !present
+        && !diagnostics.diagnostics.contains(where: {
+          $0.span.map { trigger.itemSpan.start <= $0.start && $0.end <= trigger.itemSpan.end } ?? false
+        })
+      {
+        let help =
+          key == "because" ? "say in words why the trigger fires; auditors read it" : "add '\(key): …'"
+        report(
+          Diagnostic(
+            .missingKey, "trigger '\(name)' has no '\(key)'", at: trigger.id?.span ?? trigger.itemSpan,
+            help: help))
       }
     }
     return trigger

@@ -19,7 +19,8 @@ public enum PolicyReader {
     "benefits", "review",
   ]
   public static let inputKeys = [
-    "type", "optional", "key", "personal", "min", "max", "length", "min_length", "max_length", "values", "scale",
+    "type", "optional", "key", "personal", "min", "max", "length", "min_length", "max_length", "values",
+    "scale",
     "description",
   ]
   public static let scoreKeys = ["round", "rounding", "components"]
@@ -141,7 +142,8 @@ public enum PolicyReader {
         notes.append(Diagnostic.Note(context.text, at: file.span(contextOffset, contextOffset + 1)))
       }
       return Diagnostic(
-        .yamlSyntax, "invalid YAML: \(problem)", at: at, notes: notes, help: yamlHelp(problem, file: file, offset: offset))
+        .yamlSyntax, "invalid YAML: \(problem)", at: at, notes: notes,
+        help: yamlHelp(problem, file: file, offset: offset))
     case .duplicatedKeysInMapping(let duplicates, let context):
       let name = duplicates.first ?? ""
       let firstOffset = file.offset(line: context.mark.line, column: context.mark.column)
@@ -150,7 +152,8 @@ public enum PolicyReader {
       let primary: SourceSpan
       if let second {
         primary = file.span(second, second + name.utf8.count)
-        notes.append(Diagnostic.Note("first written here", at: file.span(firstOffset, firstOffset + name.utf8.count)))
+        notes.append(
+          Diagnostic.Note("first written here", at: file.span(firstOffset, firstOffset + name.utf8.count)))
       } else {
         primary = file.span(firstOffset, firstOffset + name.utf8.count)
       }
@@ -159,7 +162,8 @@ public enum PolicyReader {
         notes.append(Diagnostic.Note("the same mapping also repeats \(others.joined(separator: ", "))"))
       }
       return Diagnostic(
-        .duplicateKey, "key '\(name)' appears twice in the same mapping", at: primary, label: "written again here",
+        .duplicateKey, "key '\(name)' appears twice in the same mapping", at: primary,
+        label: "written again here",
         notes: notes, help: "keep one '\(name)'; YAML would silently keep only one of the two values")
     case .reader(let problem, let offset, _, _):
       let at = offset.map { file.span($0, $0 + 1) } ?? file.span(0, 0)
@@ -208,7 +212,8 @@ public enum PolicyReader {
     var index = first + keyBytes.count
     while index + keyBytes.count <= line.endIndex {
       if Array(file.bytes[index..<(index + keyBytes.count)]) == keyBytes,
-        index == line.startIndex || [UInt8(ascii: " "), UInt8(ascii: "{"), UInt8(ascii: ",")].contains(file.bytes[index - 1])
+        index == line.startIndex
+          || [UInt8(ascii: " "), UInt8(ascii: "{"), UInt8(ascii: ",")].contains(file.bytes[index - 1])
       {
         var after = index + keyBytes.count
         while after < line.endIndex && file.bytes[after] == UInt8(ascii: " ") { after += 1 }
@@ -221,12 +226,15 @@ public enum PolicyReader {
       let start = file.offset(line: lineIndex + 1, column: firstLocation.column)
       let bytes = file.lineBytes(lineIndex)
       let indentEnd = bytes.firstIndex { $0 != UInt8(ascii: " ") } ?? bytes.endIndex
-      if indentEnd < start && indentEnd < bytes.endIndex && file.location(of: indentEnd).column < firstLocation.column
+      if indentEnd < start && indentEnd < bytes.endIndex
+        && file.location(of: indentEnd).column < firstLocation.column
         && bytes[indentEnd] != UInt8(ascii: "#") && bytes[indentEnd] != UInt8(ascii: "-")
       {
         return nil
       }
-      if start + keyBytes.count <= bytes.endIndex, Array(file.bytes[start..<(start + keyBytes.count)]) == keyBytes {
+      if start + keyBytes.count <= bytes.endIndex,
+        Array(file.bytes[start..<(start + keyBytes.count)]) == keyBytes
+      {
         var after = start + keyBytes.count
         while after < bytes.endIndex && file.bytes[after] == UInt8(ascii: " ") { after += 1 }
         if after < bytes.endIndex && file.bytes[after] == UInt8(ascii: ":") { return start }

@@ -6,7 +6,9 @@ enum PolicyLoader {
   /// Policies are small; anything larger is refused before it is parsed.
   static let maximumPolicySize = 8 * 1024 * 1024
 
-  static func load(_ path: String, into sources: SourceRegistry, diagnostics: inout DiagnosticBag) -> SourceFile? {
+  static func load(_ path: String, into sources: SourceRegistry, diagnostics: inout DiagnosticBag)
+    -> SourceFile?
+  {
     let url = URL(fileURLWithPath: path)
     let attributes = try? FileManager.default.attributesOfItem(atPath: path)
     if let size = attributes?[.size] as? Int, size > maximumPolicySize {
@@ -23,7 +25,9 @@ enum PolicyLoader {
     } catch {
       var isDirectory: ObjCBool = false
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      let reason = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied or unreadable"
+      let reason =
+        !exists
+        ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied or unreadable"
       diagnostics.add(
         Diagnostic(
           .unreadableFile, "cannot read '\(path)': \(reason)", at: nil,

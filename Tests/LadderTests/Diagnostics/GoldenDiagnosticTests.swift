@@ -6,7 +6,8 @@ import Testing
 /// The golden corpus: every `Golden/diagnostics/NAME.yaml` is checked and its findings compared
 /// with `NAME.stderr` (as `ladder check` prints them) and `NAME.json` (`--format json`).
 enum GoldenDiagnostics {
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .appendingPathComponent("Golden/diagnostics")
 
   static var names: [String] {
@@ -35,10 +36,14 @@ enum GoldenDiagnostics {
   func findingsMatchTheGoldenFiles(_ name: String) throws {
     let (text, json, codes) = try GoldenDiagnostics.render(name)
     #expect(!codes.isEmpty, "a golden case must produce at least one finding")
-    if let problem = Golden.compare(text, toFileAt: GoldenDiagnostics.directory.appendingPathComponent("\(name).stderr").path) {
+    if let problem = Golden.compare(
+      text, toFileAt: GoldenDiagnostics.directory.appendingPathComponent("\(name).stderr").path)
+    {
       Issue.record(Comment(rawValue: problem))
     }
-    if let problem = Golden.compare(json, toFileAt: GoldenDiagnostics.directory.appendingPathComponent("\(name).json").path) {
+    if let problem = Golden.compare(
+      json, toFileAt: GoldenDiagnostics.directory.appendingPathComponent("\(name).json").path)
+    {
       Issue.record(Comment(rawValue: problem))
     }
   }

@@ -102,7 +102,8 @@ func parse(_ text: String) -> (Expr, [Diagnostic]) {
     #expect(diagnostics.isEmpty)
     #expect(band?.comparison == .greaterOrEqual)
     #expect(band.map { dump($0.points) } == "100")
-    let bad = ExpressionParser.parseBand(ExpressionSource(verbatim: "30: 100", file: SourceFileID(rawValue: 0), base: 0))
+    let bad = ExpressionParser.parseBand(
+      ExpressionSource(verbatim: "30: 100", file: SourceFileID(rawValue: 0), base: 0))
     #expect(bad.1.map(\.code) == [.invalidBand])
   }
 }
@@ -111,7 +112,10 @@ func parse(_ text: String) -> (Expr, [Diagnostic]) {
 /// input, however garbled, crashes the lexer or the parser.
 @Suite struct ParserPropertyTests {
   static func randomExpression(_ random: inout SeededRandom, depth: Int) -> String {
-    let atoms = ["x", "spend_12m", "42", "1_000.25", "80%", "90d", "3mo", "2024-03-01", "\"金\"", "true", "as_of", "xs[-1]"]
+    let atoms = [
+      "x", "spend_12m", "42", "1_000.25", "80%", "90d", "3mo", "2024-03-01", "\"金\"", "true", "as_of",
+      "xs[-1]",
+    ]
     if depth == 0 { return atoms.randomElement(using: &random) ?? "x" }
     let sub = { (r: inout SeededRandom) in randomExpression(&r, depth: depth - 1) }
     switch Int.random(in: 0..<12, using: &random) {
@@ -157,7 +161,8 @@ func parse(_ text: String) -> (Expr, [Diagnostic]) {
       let (expr, diagnostics) = parse(text)
       // Either a well-formed tree or at least one diagnostic, never both missing.
       #expect(expr.isWellFormed || !diagnostics.isEmpty)
-      _ = ExpressionParser.parseBand(ExpressionSource(verbatim: text, file: SourceFileID(rawValue: 0), base: 0))
+      _ = ExpressionParser.parseBand(
+        ExpressionSource(verbatim: text, file: SourceFileID(rawValue: 0), base: 0))
     }
   }
 }

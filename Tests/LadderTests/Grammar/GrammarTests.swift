@@ -102,13 +102,16 @@ struct EBNF {
     switch node {
     case .terminal(let text): [text]
     case .rule, .special: []
-    case .sequence(let items), .choice(let items): items.reduce(into: Set<String>()) { $0.formUnion(terminals($1)) }
+    case .sequence(let items), .choice(let items):
+      items.reduce(into: Set<String>()) { $0.formUnion(terminals($1)) }
     case .optional(let inner), .repetition(let inner): terminals(inner)
     }
   }
 
   func terminals(ofRules names: [String]) -> Set<String> {
-    names.reduce(into: Set<String>()) { result, name in rules[name].map { result.formUnion(Self.terminals($0)) } }
+    names.reduce(into: Set<String>()) { result, name in
+      rules[name].map { result.formUnion(Self.terminals($0)) }
+    }
   }
 }
 
@@ -136,23 +139,30 @@ struct SentenceGenerator {
     case .rule(let name):
       if let samples = Self.samples[name] { return samples.randomElement(using: &random) ?? "x" }
       return generate(name, depth: depth + 1)
-    case .sequence(let items): return items.map { generate($0, depth: depth, joiner: joiner, rule: rule) }.joined(separator: joiner)
+    case .sequence(let items):
+      return items.map { generate($0, depth: depth, joiner: joiner, rule: rule) }.joined(separator: joiner)
     case .choice(let options):
       // Deep down, take the first option that does not recurse into `expression`: every
       // level's rule lists its way down before its way back up.
-      let pick = depth > 6 ? options.first { !mentionsExpression($0) } ?? options[0] : options.randomElement(using: &random) ?? options[0]
+      let pick =
+        depth > 6
+        ? options.first { !mentionsExpression($0) } ?? options[0]
+        : options.randomElement(using: &random) ?? options[0]
       return generate(pick, depth: depth, joiner: joiner, rule: rule)
     case .optional(let inner):
-      return depth > 6 || Bool.random(using: &random) ? "" : generate(inner, depth: depth, joiner: joiner, rule: rule)
+      return depth > 6 || Bool.random(using: &random)
+        ? "" : generate(inner, depth: depth, joiner: joiner, rule: rule)
     case .repetition(let inner):
       let count = depth > 6 ? 0 : Int.random(in: 0...2, using: &random)
-      return (0..<count).map { _ in generate(inner, depth: depth, joiner: joiner, rule: rule) }.joined(separator: joiner)
+      return (0..<count).map { _ in generate(inner, depth: depth, joiner: joiner, rule: rule) }.joined(
+        separator: joiner)
     }
   }
 
   private func mentionsExpression(_ node: EBNF.Node) -> Bool {
     switch node {
-    case .rule(let name): ["expression", "conditional", "not_expr", "unary", "coalesce", "list", "call"].contains(name)
+    case .rule(let name):
+      ["expression", "conditional", "not_expr", "unary", "coalesce", "list", "call"].contains(name)
     case .terminal, .special: false
     case .sequence(let items), .choice(let items): items.contains(where: mentionsExpression)
     case .optional, .repetition: false
@@ -185,7 +195,8 @@ struct SentenceGenerator {
   @Test func precedenceLevelsMatchTheParser() throws {
     let grammar = try Self.grammar()
     let levelRules: [[String]] = [
-      ["conditional"], ["or_expr"], ["and_expr"], ["not_expr"], ["comparison", "compare_tail", "compare_op"], ["coalesce"],
+      ["conditional"], ["or_expr"], ["and_expr"], ["not_expr"], ["comparison", "compare_tail", "compare_op"],
+      ["coalesce"],
       ["additive"], ["multiplicative"], ["unary"], ["postfix", "call"],
     ]
     #expect(levelRules.count == ExpressionParser.precedenceLevels.count)
@@ -209,7 +220,8 @@ struct SentenceGenerator {
     }
     for _ in 0..<300 {
       let band = generator.generate("band", depth: 3)
-      let (parsed, diagnostics) = ExpressionParser.parseBand(ExpressionSource(verbatim: band, file: SourceFileID(rawValue: 0), base: 0))
+      let (parsed, diagnostics) = ExpressionParser.parseBand(
+        ExpressionSource(verbatim: band, file: SourceFileID(rawValue: 0), base: 0))
       #expect(parsed != nil && diagnostics.isEmpty, "\(band)")
     }
   }

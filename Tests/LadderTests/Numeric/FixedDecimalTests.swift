@@ -45,7 +45,9 @@ import Testing
     ("-2.9", 0, .ceiling, "-2"),
     ("2.4", 0, .halfUp, "2"),
   ])
-  func roundsAsDocumented(_ input: String, _ places: Int, _ mode: FixedDecimal.RoundingMode, _ expected: String) {
+  func roundsAsDocumented(
+    _ input: String, _ places: Int, _ mode: FixedDecimal.RoundingMode, _ expected: String
+  ) {
     #expect(d(input).rounded(to: places, mode).description == expected)
   }
 

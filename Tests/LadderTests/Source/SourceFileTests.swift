@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct SourceFileTests {
   @Test func locationsCountUnicodeScalarsNotBytes() {
-    let file = SourceFile(id: SourceFileID(rawValue: 0), path: "p.yaml", text: "a: 1\n- { label: VIP客户, when: x }\n")
+    let file = SourceFile(
+      id: SourceFileID(rawValue: 0), path: "p.yaml", text: "a: 1\n- { label: VIP客户, when: x }\n")
     let offset = Array(file.bytes).firstIndex(of: UInt8(ascii: "w")) ?? 0
     // "- { label: VIP客户, when": 'w' is the 19th character and the 23rd byte of the line.
     #expect(file.location(of: offset) == SourceLocation(line: 2, column: 19))
@@ -23,10 +24,15 @@ import Testing
   }
 
   @Test func invalidUTF8IsFoundAtItsFirstByte() {
-    #expect(SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0x61, 0xFF, 0x62]).firstInvalidUTF8Offset == 1)
-    #expect(SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0xE4, 0xB8]).firstInvalidUTF8Offset == 0)
+    #expect(
+      SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0x61, 0xFF, 0x62]).firstInvalidUTF8Offset
+        == 1)
+    #expect(
+      SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0xE4, 0xB8]).firstInvalidUTF8Offset == 0)
     // An encoded surrogate is not valid UTF-8.
-    #expect(SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0xED, 0xA0, 0x80]).firstInvalidUTF8Offset == 0)
+    #expect(
+      SourceFile(id: SourceFileID(rawValue: 0), path: "x", bytes: [0xED, 0xA0, 0x80]).firstInvalidUTF8Offset
+        == 0)
     #expect(SourceFile(id: SourceFileID(rawValue: 0), path: "x", text: "客户 ok").firstInvalidUTF8Offset == nil)
   }
 

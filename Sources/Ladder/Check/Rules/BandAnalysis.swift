@@ -13,20 +13,25 @@ struct IntervalSet: Sendable, Equatable {
 
     var isEmpty: Bool {
       guard let lower, let upper else { return false }
-      return lower.value > upper.value || (lower.value == upper.value && !(lower.isInclusive && upper.isInclusive))
+      return lower.value > upper.value
+        || (lower.value == upper.value && !(lower.isInclusive && upper.isInclusive))
     }
 
     func contains(_ other: Interval) -> Bool {
       if other.isEmpty { return true }
       if let lower {
         guard let otherLower = other.lower else { return false }
-        if otherLower.value < lower.value || (otherLower.value == lower.value && otherLower.isInclusive && !lower.isInclusive) {
+        if otherLower.value < lower.value
+          || (otherLower.value == lower.value && otherLower.isInclusive && !lower.isInclusive)
+        {
           return false
         }
       }
       if let upper {
         guard let otherUpper = other.upper else { return false }
-        if otherUpper.value > upper.value || (otherUpper.value == upper.value && otherUpper.isInclusive && !upper.isInclusive) {
+        if otherUpper.value > upper.value
+          || (otherUpper.value == upper.value && otherUpper.isInclusive && !upper.isInclusive)
+        {
           return false
         }
       }
@@ -60,7 +65,8 @@ struct IntervalSet: Sendable, Equatable {
       case .greater: interval = Interval(lower: Bound(value: bound, isInclusive: false), upper: nil)
       case .greaterOrEqual: interval = Interval(lower: Bound(value: bound, isInclusive: true), upper: nil)
       case .equal:
-        interval = Interval(lower: Bound(value: bound, isInclusive: true), upper: Bound(value: bound, isInclusive: true))
+        interval = Interval(
+          lower: Bound(value: bound, isInclusive: true), upper: Bound(value: bound, isInclusive: true))
       default: return nil
       }
       return integers ? interval.integerNormalized : interval
@@ -72,12 +78,16 @@ struct IntervalSet: Sendable, Equatable {
       var result = self
       if let lower {
         let ceiling = lower.value.rounded(to: 0, .ceiling)
-        let value = !lower.isInclusive && ceiling == lower.value ? ((try? ceiling.adding(FixedDecimal(1))) ?? ceiling) : ceiling
+        let value =
+          !lower.isInclusive && ceiling == lower.value
+          ? ((try? ceiling.adding(FixedDecimal(1))) ?? ceiling) : ceiling
         result.lower = Bound(value: value, isInclusive: true)
       }
       if let upper {
         let floor = upper.value.rounded(to: 0, .floor)
-        let value = !upper.isInclusive && floor == upper.value ? ((try? floor.subtracting(FixedDecimal(1))) ?? floor) : floor
+        let value =
+          !upper.isInclusive && floor == upper.value
+          ? ((try? floor.subtracting(FixedDecimal(1))) ?? floor) : floor
         result.upper = Bound(value: value, isInclusive: true)
       }
       return result
@@ -116,7 +126,9 @@ struct IntervalSet: Sendable, Equatable {
       if touches(last, interval) {
         if let upper = last.upper {
           if let next = interval.upper {
-            if next.value > upper.value || (next.value == upper.value && next.isInclusive) { last.upper = next }
+            if next.value > upper.value || (next.value == upper.value && next.isInclusive) {
+              last.upper = next
+            }
           } else {
             last.upper = nil
           }
@@ -135,7 +147,8 @@ struct IntervalSet: Sendable, Equatable {
     guard let lower = next.lower else { return true }
     if lower.value < upper.value { return true }
     if lower.value == upper.value { return lower.isInclusive || upper.isInclusive }
-    if integers, let gap = try? lower.value.subtracting(upper.value), gap == FixedDecimal(1), lower.value.isInteger,
+    if integers, let gap = try? lower.value.subtracting(upper.value), gap == FixedDecimal(1),
+      lower.value.isInteger,
       upper.value.isInteger
     {
       return true
@@ -164,7 +177,8 @@ extension CheckRun {
         report(
           Diagnostic(
             .unreachableBand, "band '\(text)' comes after 'else' and can never match", at: band.span,
-            notes: [Diagnostic.Note("'else' takes every value left", at: elseSpan)], help: "'else' must be the last band"))
+            notes: [Diagnostic.Note("'else' takes every value left", at: elseSpan)],
+            help: "'else' must be the last band"))
         ok = false
         continue
       }
@@ -184,12 +198,14 @@ extension CheckRun {
       if pointsValue < .zero || pointsValue > .hundred {
         report(
           Diagnostic(
-            .scoreOutOfScale, "band '\(text)' gives \(pointsValue) points, outside 0 to 100", at: band.points.span,
+            .scoreOutOfScale, "band '\(text)' gives \(pointsValue) points, outside 0 to 100",
+            at: band.points.span,
             help: "points are on a 0–100 scale; the weight scales them into the score"))
       }
       guard let op = band.comparison, let boundSyntax = band.bound else {
         sawElse = band.span
-        checked.append(CheckedBand(comparison: nil, bound: nil, points: pointsValue, span: band.span, text: text))
+        checked.append(
+          CheckedBand(comparison: nil, bound: nil, points: pointsValue, span: band.span, text: text))
         continue
       }
       var boundChecker = ExpressionChecker(scope: scope)
@@ -214,14 +230,17 @@ extension CheckRun {
       case .number(let n): number = n
       case .date(let date): number = FixedDecimal(Int(date.daysSinceEpoch))
       default:
-        report(Diagnostic(.typeMismatch, "band '\(text)' cannot order \(bound.type.value) values", at: boundSyntax.span))
+        report(
+          Diagnostic(
+            .typeMismatch, "band '\(text)' cannot order \(bound.type.value) values", at: boundSyntax.span))
         ok = false
         continue
       }
       guard let interval = IntervalSet.Interval.of(op, number, integers: integers) else {
         report(
           Diagnostic(
-            .invalidBand, "band '\(text)' uses '\(op.rawValue)', which does not mark out a range", at: band.span,
+            .invalidBand, "band '\(text)' uses '\(op.rawValue)', which does not mark out a range",
+            at: band.span,
             help: "use <, <=, >, >= or =="))
         ok = false
         continue
@@ -232,14 +251,17 @@ extension CheckRun {
         {
           report(
             Diagnostic(
-              .bandsOutOfOrder, "band '\(text)' comes after '\(previous.text)', which already takes all its values",
+              .bandsOutOfOrder,
+              "band '\(text)' comes after '\(previous.text)', which already takes all its values",
               at: band.span, label: "never matches",
               help: op == .lessOrEqual || op == .less
-                ? "order '\(op.rawValue)' bands from the smallest bound up" : "order '\(op.rawValue)' bands from the largest bound down"))
+                ? "order '\(op.rawValue)' bands from the smallest bound up"
+                : "order '\(op.rawValue)' bands from the largest bound down"))
         } else {
           report(
             Diagnostic(
-              .unreachableBand, "band '\(text)' can never match: the bands above it take all its values", at: band.span,
+              .unreachableBand, "band '\(text)' can never match: the bands above it take all its values",
+              at: band.span,
               help: "remove it, or change its bound"))
         }
         ok = false
@@ -254,25 +276,33 @@ extension CheckRun {
       if !covered.covers(domain) {
         report(
           Diagnostic(
-            .bandsWithoutElse, "the bands of component '\(component)' have no 'else' and leave some values unscored",
-            at: bandsSpan, help: "add \"else: 0\" as the last band; a value that matches no band scores 0 points"))
+            .bandsWithoutElse,
+            "the bands of component '\(component)' have no 'else' and leave some values unscored",
+            at: bandsSpan,
+            help: "add \"else: 0\" as the last band; a value that matches no band scores 0 points"))
       }
     }
     return ok ? checked : nil
   }
 
-  private mutating func typeFits(bound: CheckedExpr, value: CheckedExpr, band: BandSyntax, text: String) -> Bool {
+  private mutating func typeFits(bound: CheckedExpr, value: CheckedExpr, band: BandSyntax, text: String)
+    -> Bool
+  {
     let boundType = bound.type.value
     let valueType = value.type.value
     if valueType.isUnknown || boundType.isUnknown { return false }
     if (valueType.isNumber && boundType.isNumber) || valueType == boundType { return true }
-    if valueType == .percent && boundType.isNumber, case .constant(.number(let n)) = bound.kind, n.isZero { return true }
-    let isPercentMix = (valueType == .percent && boundType.isNumber) || (valueType.isNumber && boundType == .percent)
+    if valueType == .percent && boundType.isNumber, case .constant(.number(let n)) = bound.kind, n.isZero {
+      return true
+    }
+    let isPercentMix =
+      (valueType == .percent && boundType.isNumber) || (valueType.isNumber && boundType == .percent)
     report(
       Diagnostic(
         isPercentMix ? .percentMismatch : .typeMismatch,
         "band '\(text)' compares \(valueType) values with \(boundType.withArticle)", at: bound.span,
-        help: valueType == .percent ? "write the bound as a percent, e.g. '>= 10%: 100'" : "write \(valueType.withArticle) bound"))
+        help: valueType == .percent
+          ? "write the bound as a percent, e.g. '>= 10%: 100'" : "write \(valueType.withArticle) bound"))
     return false
   }
 
@@ -293,7 +323,8 @@ extension CheckRun {
 extension ExpressionSource {
   /// A band in canonical form, e.g. `<= 30: 100`.
   static func bandText(_ band: BandSyntax) -> String {
-    let condition = band.comparison.map { "\($0.rawValue) \(band.bound.map(ExprPrinter.print) ?? "")" } ?? "else"
+    let condition =
+      band.comparison.map { "\($0.rawValue) \(band.bound.map(ExprPrinter.print) ?? "")" } ?? "else"
     return "\(condition): \(ExprPrinter.print(band.points))"
   }
 }

@@ -6,10 +6,13 @@ extension CheckRun {
     let tierIDs = tiers.map(\.id)
     var sets: [String: BenefitSetSyntax] = [:]
     for set in syntax.benefits {
-      if let parent = set.inherits, !tierIDs.contains(parent.value), !syntax.tiers.contains(where: { $0.id?.value == parent.value }) {
+      if let parent = set.inherits, !tierIDs.contains(parent.value),
+        !syntax.tiers.contains(where: { $0.id?.value == parent.value })
+      {
         report(
           Diagnostic(
-            .unknownTier, "tier '\(set.tier.value)' inherits from unknown tier '\(parent.value)'", at: parent.span,
+            .unknownTier, "tier '\(set.tier.value)' inherits from unknown tier '\(parent.value)'",
+            at: parent.span,
             help: Suggestions.help(for: parent.value, candidates: tierIDs, kind: "the tiers")))
       }
       guard tierIDs.contains(set.tier.value) else {
@@ -58,8 +61,11 @@ extension CheckRun {
               Diagnostic(
                 .benefitTypeConflict,
                 "benefit '\(entry.name.value)' is \(Self.article(kind)) here but \(Self.article(first.kind)) for tier '\(first.tier)'",
-                at: entry.value.span, notes: [Diagnostic.Note("first given as \(Self.article(first.kind)) here", at: first.span)],
-                help: "give '\(entry.name.value)' the same kind of value in every tier (e.g. durations like '24h')"))
+                at: entry.value.span,
+                notes: [Diagnostic.Note("first given as \(Self.article(first.kind)) here", at: first.span)],
+                help:
+                  "give '\(entry.name.value)' the same kind of value in every tier (e.g. durations like '24h')"
+              ))
           }
         } else {
           kinds[entry.name.value] = (kind, entry.value.span, set.tier.value)
@@ -77,7 +83,8 @@ extension CheckRun {
         result = resolve(parent, depth: depth + 1)
       }
       for entry in set.entries {
-        let benefit = ResolvedBenefit(name: entry.name.value, value: entry.value.value, span: entry.value.span, declaredBy: id)
+        let benefit = ResolvedBenefit(
+          name: entry.name.value, value: entry.value.value, span: entry.value.span, declaredBy: id)
         if let index = result.firstIndex(where: { $0.name == entry.name.value }) {
           result[index] = benefit
         } else {
@@ -94,7 +101,9 @@ extension CheckRun {
   }
 
   /// Fairness: a duration benefit (a response or resolution time) that every other tier has.
-  private mutating func checkBaseService(tiers: [CheckedTier], resolved: [[ResolvedBenefit]], sets: [String: BenefitSetSyntax]) {
+  private mutating func checkBaseService(
+    tiers: [CheckedTier], resolved: [[ResolvedBenefit]], sets: [String: BenefitSetSyntax]
+  ) {
     guard tiers.count >= 2, syntax.sectionSpans["benefits"] != nil else { return }
     var names: [String] = []
     for benefits in resolved {
@@ -112,7 +121,9 @@ extension CheckRun {
         Diagnostic(
           .missingBaseService, "tier '\(tier.id)' has no '\(name)', which every other tier gets",
           at: sets[tier.id]?.tier.span ?? tier.span, label: "no '\(name)'",
-          help: "fairness: every tier gets a defined base service; give '\(tier.id)' a '\(name)' too (\(others) one)"))
+          help:
+            "fairness: every tier gets a defined base service; give '\(tier.id)' a '\(name)' too (\(others) one)"
+        ))
     }
   }
 
@@ -162,13 +173,18 @@ extension CheckRun {
         } else {
           report(
             Diagnostic(
-              .typeMismatch, "'last_review' must name a date input, but '\(name.value)' is \(field.type.withArticle)", at: name.span))
+              .typeMismatch,
+              "'last_review' must name a date input, but '\(name.value)' is \(field.type.withArticle)",
+              at: name.span))
         }
       } else {
         report(
           Diagnostic(
-            .unknownName, "unknown input '\(name.value)'", at: name.span, label: "not a field of record '\(recordName)'",
-            help: Suggestions.help(for: name.value, candidates: inputs.filter { $0.type == .date }.map(\.name), kind: "the date inputs")))
+            .unknownName, "unknown input '\(name.value)'", at: name.span,
+            label: "not a field of record '\(recordName)'",
+            help: Suggestions.help(
+              for: name.value, candidates: inputs.filter { $0.type == .date }.map(\.name),
+              kind: "the date inputs")))
       }
     }
     var triggers: [CheckedTrigger] = []
@@ -186,7 +202,8 @@ extension CheckRun {
       diagnostics.append(contentsOf: checker.diagnostics)
       guard let action = trigger.action, let because = trigger.because else { continue }
       triggers.append(
-        CheckedTrigger(id: id.value, span: id.span, condition: condition, action: action.value, reason: because.value))
+        CheckedTrigger(
+          id: id.value, span: id.span, condition: condition, action: action.value, reason: because.value))
     }
     return CheckedReview(intervals: intervals, lastReviewInput: lastReviewInput, triggers: triggers)
   }

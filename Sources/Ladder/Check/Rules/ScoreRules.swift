@@ -29,13 +29,15 @@ extension CheckRun {
           if checked.type.value == .percent {
             report(
               Diagnostic(
-                .percentMismatch, "the points of component '\(name)' are a percent, not points", at: pointsSyntax.span,
+                .percentMismatch, "the points of component '\(name)' are a percent, not points",
+                at: pointsSyntax.span,
                 help: "points run from 0 to 100; multiply a rate by 100, e.g. 'clamp(rate * 100, 0, 100)'"))
           } else {
             points = .expression(checked)
           }
         }
-      } else if let bands = component.bands, let ofSyntax = component.of, let bandsSpan = component.bandsSpan {
+      } else if let bands = component.bands, let ofSyntax = component.of, let bandsSpan = component.bandsSpan
+      {
         var checker = ExpressionChecker(scope: scope)
         let value = checker.check(ofSyntax)
         diagnostics.append(contentsOf: checker.diagnostics)
@@ -45,15 +47,19 @@ extension CheckRun {
           } else if !(value.type.value.isNumeric || value.type.value == .date) {
             report(
               Diagnostic(
-                .typeMismatch, "bands need a number, percent or date, but '\(ExprPrinter.print(ofSyntax))' is \(value.type.value.withArticle)",
+                .typeMismatch,
+                "bands need a number, percent or date, but '\(ExprPrinter.print(ofSyntax))' is \(value.type.value.withArticle)",
                 at: ofSyntax.span))
-          } else if let checkedBands = checkBands(bands, of: value, component: name, bandsSpan: bandsSpan, scope: scope) {
+          } else if let checkedBands = checkBands(
+            bands, of: value, component: name, bandsSpan: bandsSpan, scope: scope)
+          {
             points = .bands(of: value, checkedBands)
           }
         }
       }
       if let weight, let points {
-        components.append(CheckedComponent(name: name, span: component.name.span, weight: weight, points: points))
+        components.append(
+          CheckedComponent(name: name, span: component.name.span, weight: weight, points: points))
       } else {
         ok = false
       }
@@ -66,15 +72,20 @@ extension CheckRun {
       let difference = (try? FixedDecimal.hundredPercent.subtracting(total)) ?? .zero
       let fix =
         difference.isNegative
-        ? "remove \(difference.negated.percentDescription) from the weights" : "add \(difference.percentDescription) to the weights"
+        ? "remove \(difference.negated.percentDescription) from the weights"
+        : "add \(difference.percentDescription) to the weights"
       report(
         Diagnostic(
-          .weightsNotHundred, "the weights add up to \(total.percentDescription), not 100%", at: score.componentsSpan ?? score.keySpan,
+          .weightsNotHundred, "the weights add up to \(total.percentDescription), not 100%",
+          at: score.componentsSpan ?? score.keySpan,
           label: listed, help: "\(fix) so that the score runs from 0 to 100"))
       ok = false
     }
     if score.components.isEmpty && score.componentsSpan != nil {
-      report(Diagnostic(.missingKey, "the scorecard has no components", at: score.componentsSpan, help: "add at least one component"))
+      report(
+        Diagnostic(
+          .missingKey, "the scorecard has no components", at: score.componentsSpan,
+          help: "add at least one component"))
       ok = false
     }
     guard ok else { return nil }
@@ -90,7 +101,8 @@ extension CheckRun {
       guard value > .zero && value <= .hundredPercent else {
         report(
           Diagnostic(
-            .invalidValue, "the weight of component '\(component.name.value)' must be above 0% and at most 100%",
+            .invalidValue,
+            "the weight of component '\(component.name.value)' must be above 0% and at most 100%",
             at: weight.span))
         return nil
       }
@@ -100,13 +112,15 @@ extension CheckRun {
     case .literal(.number(let value, _)):
       report(
         Diagnostic(
-          .percentMismatch, "the weight of component '\(component.name.value)' must be a percent", at: weight.span,
+          .percentMismatch, "the weight of component '\(component.name.value)' must be a percent",
+          at: weight.span,
           help: "write '\(value.normalized)%'"))
       return nil
     default:
       report(
         Diagnostic(
-          .invalidValue, "the weight of component '\(component.name.value)' must be a percent literal", at: weight.span,
+          .invalidValue, "the weight of component '\(component.name.value)' must be a percent literal",
+          at: weight.span,
           help: "e.g. 'weight: 20%'"))
       return nil
     }

@@ -36,12 +36,18 @@ struct ConditionShape {
       }
       disjuncts = result
     case .or(let lhs, let rhs):
-      disjuncts = Array((ConditionShape(lhs).disjuncts + ConditionShape(rhs).disjuncts).prefix(Self.maximumDisjuncts))
+      disjuncts = Array(
+        (ConditionShape(lhs).disjuncts + ConditionShape(rhs).disjuncts).prefix(Self.maximumDisjuncts))
     default:
       if let (subject, range) = Self.range(of: expr) {
-        disjuncts = [Conjunction(ranges: [subject: range], texts: [ExprPrinter.print(expr.syntax.ungrouped)], isExact: true)]
+        disjuncts = [
+          Conjunction(
+            ranges: [subject: range], texts: [ExprPrinter.print(expr.syntax.ungrouped)], isExact: true)
+        ]
       } else {
-        disjuncts = [Conjunction(ranges: [:], texts: [ExprPrinter.print(expr.syntax.ungrouped)], isExact: false)]
+        disjuncts = [
+          Conjunction(ranges: [:], texts: [ExprPrinter.print(expr.syntax.ungrouped)], isExact: false)
+        ]
       }
     }
   }
@@ -69,11 +75,14 @@ struct ConditionShape {
       }
       return nil
     case .between(let value, let low, let high, negated: false):
-      guard let lower = number(low.constantValue), let upper = number(high.constantValue), value.constantValue == nil else {
+      guard let lower = number(low.constantValue), let upper = number(high.constantValue),
+        value.constantValue == nil
+      else {
         return nil
       }
       let range = IntervalSet.Interval(
-        lower: IntervalSet.Bound(value: lower, isInclusive: true), upper: IntervalSet.Bound(value: upper, isInclusive: true))
+        lower: IntervalSet.Bound(value: lower, isInclusive: true),
+        upper: IntervalSet.Bound(value: upper, isInclusive: true))
       return (ExprPrinter.print(value.syntax.ungrouped), range)
     default:
       return nil
@@ -112,13 +121,15 @@ extension CheckRun {
       }
       seen[id.value] = id.span
       if PolicyChecker.reservedNames.contains(id.value) {
-        report(Diagnostic(.duplicateID, "'\(id.value)' is a built-in name and cannot name a tier", at: id.span))
+        report(
+          Diagnostic(.duplicateID, "'\(id.value)' is a built-in name and cannot name a tier", at: id.span))
         continue
       }
       if let otherwise = otherwiseSpan {
         report(
           Diagnostic(
-            .misplacedOtherwise, "tier '\(otherwise.id)' takes every remaining \(recordName) ('otherwise'), so tier '\(id.value)' after it is never used",
+            .misplacedOtherwise,
+            "tier '\(otherwise.id)' takes every remaining \(recordName) ('otherwise'), so tier '\(id.value)' after it is never used",
             at: otherwise.span, help: "move the 'otherwise' tier to the end of the list"))
         otherwiseSpan = nil
       }
@@ -134,7 +145,8 @@ extension CheckRun {
         continue
       }
       let checked = CheckedTier(
-        index: tiers.count, id: id.value, label: tier.label?.value ?? id.value, span: id.span, condition: condition)
+        index: tiers.count, id: id.value, label: tier.label?.value ?? id.value, span: id.span,
+        condition: condition)
       tiers.append(checked)
       if let condition, !condition.type.value.isUnknown {
         let shape = ConditionShape(condition)
@@ -146,7 +158,10 @@ extension CheckRun {
               .unreachableTier,
               "tier '\(id.value)' can never be assigned: every \(recordName) with \(mine) already gets tier '\(earlier.tier.id)'",
               at: tier.when?.span ?? id.span, label: "never reached",
-              notes: [Diagnostic.Note("tier '\(earlier.tier.id)' (\(theirs)) is tried first", at: earlier.tier.condition?.span)],
+              notes: [
+                Diagnostic.Note(
+                  "tier '\(earlier.tier.id)' (\(theirs)) is tried first", at: earlier.tier.condition?.span)
+              ],
               help: "list tiers from the strictest condition to the loosest (highest tier first)"))
         }
         shapes.append((checked, shape))
@@ -154,11 +169,14 @@ extension CheckRun {
       _ = position
     }
     if let last = syntax.tiers.last, last.otherwise?.value != true, last.when != nil,
-      !(tiers.last?.condition.map { if case .constant(.bool(true)) = $0.kind { return true } else { return false } } ?? false)
+      !(tiers.last?.condition.map {
+        if case .constant(.bool(true)) = $0.kind { return true } else { return false }
+      } ?? false)
     {
       report(
         Diagnostic(
-          .noFallbackTier, "no tier takes the \(recordName)s that match none of the conditions", at: last.id?.span ?? last.itemSpan,
+          .noFallbackTier, "no tier takes the \(recordName)s that match none of the conditions",
+          at: last.id?.span ?? last.itemSpan,
           help: "end the list with a fallback tier, e.g. '- { id: watch, label: 观察客户, otherwise: true }'"))
     }
     return tiers
