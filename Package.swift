@@ -11,11 +11,16 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .target(
       name: "Ladder",
-      dependencies: [.product(name: "Yams", package: "Yams")]
+      dependencies: [
+        .product(name: "Yams", package: "Yams"),
+        // SHA-256 of the policy file, written into every trace.
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
     ),
     .executableTarget(
       name: "LadderCLI",

@@ -8,11 +8,11 @@ struct LadderCommand: ParsableCommand {
     commandName: "ladder",
     abstract: "Check and apply customer tiering policies.",
     discussion: """
-      Exit codes: 0 success, 1 policy errors, 64 usage error, 70 internal error.
+      Exit codes: 0 success, 1 policy errors, 64 usage error, 65 bad records (--on-error fail).
       See docs/cli.md for every command.
       """,
     version: LadderVersion.current,
-    subcommands: [Check.self]
+    subcommands: [Check.self, Eval.self, Explain.self]
   )
 }
 

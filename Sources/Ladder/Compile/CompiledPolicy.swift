@@ -1,0 +1,239 @@
+import Crypto
+import Foundation
+
+/// A checked policy lowered for evaluation: immutable, `Sendable`, shareable between threads.
+///
+/// Every name is a slot, every constant is converted, every benefit set is resolved. Evaluating
+/// a record reads no YAML and looks nothing up by name.
+public final class CompiledPolicy: Sendable {
+  public let checked: CheckedPolicy
+  /// The path the policy was loaded from, as the user named it.
+  public let path: String
+  /// SHA-256 of the policy file's bytes, lower-case hex.
+  public let sha256: String
+  /// The policy file, for the locations in traces.
+  public let source: SourceFile
+
+  struct Let: Sendable {
+    let slot: Int
+    let name: String
+    let span: SourceSpan
+    let type: LadderType
+    let compute: CompiledExpression
+  }
+
+  struct Band: Sendable {
+    let comparison: BinaryOperator?
+    let bound: Value?
+    let points: FixedDecimal
+    let text: String
+    let span: SourceSpan
+  }
+
+  struct Component: Sendable {
+    let name: String
+    let weight: FixedDecimal
+    let value: CompiledExpression?
+    let valueType: ValueType?
+    let bands: [Band]
+    let points: CompiledExpression?
+  }
+
+  struct Tier: Sendable {
+    let id: String
+    let label: String
+    let condition: CompiledExpression?
+    let conditionText: String?
+    let span: SourceSpan
+    let atoms: [ConditionAtom]
+  }
+
+  struct Trigger: Sendable {
+    let id: String
+    let action: TriggerAction
+    let reason: String
+    let condition: CompiledExpression
+    let conditionText: String
+    let span: SourceSpan
+    let atoms: [ConditionAtom]
+  }
+
+  let lets: [Let]
+  let components: [Component]
+  let scoreDecimals: Int
+  let scoreRounding: FixedDecimal.RoundingMode
+  let tiers: [Tier]
+  let triggers: [Trigger]
+
+  /// Compiles a checked policy read from `source`.
+  public init(_ policy: CheckedPolicy, source: SourceFile) {
+    checked = policy
+    self.source = source
+    self.path = source.path
+    sha256 = SHA256.hash(data: source.bytes).map { byte in
+      let hex = String(byte, radix: 16)
+      return byte < 16 ? "0" + hex : hex
+    }.joined()
+    lets = policy.lets.map { item in
+      Let(
+        slot: item.slot, name: item.name, span: item.span, type: item.expression.type,
+        compute: ExpressionCompiler.compile(item.expression))
+    }
+    components =
+      policy.score?.components.map { component in
+        switch component.points {
+        case .bands(let value, let bands):
+          return Component(
+            name: component.name, weight: component.weight, value: ExpressionCompiler.compile(value),
+            valueType: value.type.value,
+            bands: bands.map {
+              Band(comparison: $0.comparison, bound: $0.bound, points: $0.points, text: $0.text, span: $0.span)
+            }, points: nil)
+        case .expression(let points):
+          return Component(
+            name: component.name, weight: component.weight, value: nil, valueType: nil, bands: [],
+            points: ExpressionCompiler.compile(points))
+        }
+      } ?? []
+    scoreDecimals = policy.score?.decimals ?? 2
+    scoreRounding = policy.score?.rounding ?? .halfUp
+    tiers = policy.tiers.map { tier in
+      Tier(
+        id: tier.id, label: tier.label, condition: tier.condition.map(ExpressionCompiler.compile),
+        conditionText: tier.condition.map { ExprPrinter.print($0.syntax) }, span: tier.span,
+        atoms: tier.condition.map(ConditionAtom.atoms) ?? [])
+    }
+    triggers = policy.review.triggers.map { trigger in
+      Trigger(
+        id: trigger.id, action: trigger.action, reason: trigger.reason,
+        condition: ExpressionCompiler.compile(trigger.condition), conditionText: ExprPrinter.print(trigger.condition.syntax),
+        span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition))
+    }
+  }
+
+  public var id: String { checked.id }
+  public var version: String { checked.version }
+  public var inputs: [InputField] { checked.inputs }
+  public var hasScore: Bool { checked.score != nil }
+
+  /// A frame sized for this policy, to be reused across records by one worker.
+  public func makeFrame(asOf: CivilDate) -> EvaluationFrame {
+    EvaluationFrame(inputCount: checked.inputs.count, letCount: checked.lets.count, asOf: asOf)
+  }
+
+  // MARK: - Evaluation
+
+  /// Evaluates one record whose input values are already in `frame.inputs`.
+  ///
+  /// - Parameter trace: also build the explanation (costs nothing when `false`).
+  /// - Throws: ``EvaluationError`` when the policy's arithmetic fails on this record.
+  public func evaluate(_ frame: EvaluationFrame, trace: Bool = false) throws(EvaluationError) -> Decision {
+    for item in lets { frame.lets[item.slot] = try item.compute(frame) }
+
+    var results: [ComponentResult] = []
+    var score: FixedDecimal?
+    if hasScore {
+      var total = FixedDecimal.zero
+      results.reserveCapacity(components.count)
+      for component in components {
+        let result = try evaluate(component, frame)
+        do {
+          total = try total.adding(result.contribution)
+        } catch {
+          throw EvaluationError("the score is too large", at: checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
+        }
+        results.append(result)
+      }
+      let rounded = total.rounded(to: scoreDecimals, scoreRounding).withScale(scoreDecimals)
+      score = rounded
+      frame.score = .number(rounded)
+    } else {
+      frame.score = .missing
+    }
+
+    var assigned: AssignedTier?
+    var tried = 0
+    for (index, tier) in tiers.enumerated() {
+      tried = index + 1
+      guard let condition = tier.condition else {
+        assigned = AssignedTier(index: index, id: tier.id, label: tier.label)
+        break
+      }
+      if try condition(frame) == .bool(true) {
+        assigned = AssignedTier(index: index, id: tier.id, label: tier.label)
+        break
+      }
+    }
+    frame.tier = assigned.map { .string($0.id) } ?? .missing
+
+    var fired: [FiredTrigger] = []
+    for trigger in triggers where try trigger.condition(frame) == .bool(true) {
+      fired.append(FiredTrigger(id: trigger.id, action: trigger.action, reason: trigger.reason))
+    }
+
+    let review = reviewResult(tier: assigned, frame: frame, fired: fired)
+    let benefits = assigned.map { checked.benefits[$0.index] } ?? []
+    var decision = Decision(
+      key: keyText(frame), tier: assigned, score: score, components: results, benefits: benefits, firedTriggers: fired,
+      review: review, trace: nil)
+    if trace {
+      decision.trace = try makeTrace(decision, frame: frame, tiersTried: tried)
+    }
+    return decision
+  }
+
+  private func evaluate(_ component: Component, _ frame: EvaluationFrame) throws(EvaluationError) -> ComponentResult {
+    var points = FixedDecimal.zero
+    var value: Value?
+    var matched: Band?
+    if let compute = component.value {
+      let subject = try compute(frame)
+      value = subject
+      for band in component.bands {
+        guard let comparison = band.comparison, let bound = band.bound else {
+          matched = band
+          break
+        }
+        if ValueOperations.comparison(comparison, subject, bound) == .bool(true) {
+          matched = band
+          break
+        }
+      }
+      points = matched?.points ?? .zero
+    } else if let compute = component.points, case .number(let computed) = try compute(frame) {
+      points = computed
+    }
+    let contribution: FixedDecimal
+    do {
+      contribution = try component.weight.multiplied(by: points)
+    } catch {
+      throw EvaluationError("the points of '\(component.name)' are too large", at: matched?.span ?? checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
+    }
+    return ComponentResult(
+      name: component.name, value: value, valueType: component.valueType, band: matched?.text, bandSpan: matched?.span,
+      points: points, weight: component.weight, contribution: contribution)
+  }
+
+  private func reviewResult(tier: AssignedTier?, frame: EvaluationFrame, fired: [FiredTrigger]) -> ReviewResult? {
+    let triggered = fired.contains { $0.action == .reviewNow }
+    let interval = tier.flatMap { checked.review.intervals[$0.index] }
+    guard interval != nil || triggered || !checked.review.triggers.isEmpty else { return nil }
+    var last: CivilDate?
+    if let slot = checked.review.lastReviewInput, case .date(let date) = frame.inputs[slot] { last = date }
+    var next: CivilDate?
+    if let interval, let last {
+      next = interval.isCalendar ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
+    }
+    let neverReviewed = checked.review.lastReviewInput != nil && last == nil && interval != nil
+    let due = triggered || neverReviewed || (next.map { $0 <= frame.asOf } ?? false)
+    return ReviewResult(interval: interval, lastReview: last, nextReview: next, isDue: due)
+  }
+
+  func keyText(_ frame: EvaluationFrame) -> String {
+    switch frame.inputs[checked.keyInput] {
+    case .string(let text): text
+    case .number(let number): number.description
+    default: ""
+    }
+  }
+}

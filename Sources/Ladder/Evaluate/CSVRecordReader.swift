@@ -1,0 +1,178 @@
+/// Reads RFC 4180 CSV from bytes: a header line, then one record per line; fields may be quoted
+/// with `"`, and quoted fields may hold commas, doubled quotes and line breaks.
+///
+/// Written on bytes rather than on a library: the CSV packages available here (SwiftCSV,
+/// yaslab/CSV.swift) stop the whole read at the first invalid UTF-8 byte and do not report the
+/// line a record starts on, while Ladder must reject just that record, with its line, and go on.
+public struct CSVRecordReader: Sequence, IteratorProtocol {
+  private let bytes: [UInt8]
+  private var position: Int
+  private var line = 1
+  /// Column index → input slot (`nil`: a column the policy does not use).
+  private let slotOfColumn: [Int?]
+  private let slotCount: Int
+  public let columns: [String]
+
+  /// A problem with the header itself, which makes every record unreadable.
+  public struct HeaderError: Error, Sendable, Hashable {
+    public var message: String
+  }
+
+  /// Reads the header and maps its columns to the policy's inputs.
+  ///
+  /// - Throws: ``HeaderError`` when the header is missing, unreadable, or lacks a required input.
+  public init(bytes: [UInt8], inputs: [InputField]) throws(HeaderError) {
+    self.bytes = bytes
+    var start = 0
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // a UTF-8 byte order mark, as Excel writes
+    position = start
+    slotCount = inputs.count
+    var header: [String] = []
+    var scanner = Scanner(bytes: bytes, position: start)
+    guard let fields = scanner.nextRecord(), case .ok(let cells) = fields.outcome else {
+      throw HeaderError(message: "the input has no header line")
+    }
+    for cell in cells {
+      guard let name = String(validating: cell, as: UTF8.self) else {
+        throw HeaderError(message: "the header line is not valid UTF-8")
+      }
+      header.append(name.trimmingWhitespace)
+    }
+    position = scanner.position
+    line = scanner.line
+    columns = header
+    var slots: [Int?] = []
+    var seen: Set<String> = []
+    for name in header {
+      if !seen.insert(name).inserted { throw HeaderError(message: "the header names column '\(name)' twice") }
+      slots.append(inputs.first { $0.name == name }?.slot)
+    }
+    slotOfColumn = slots
+    let missing = inputs.filter { !$0.isOptional && !header.contains($0.name) }.map { "'\($0.name)'" }
+    if !missing.isEmpty {
+      throw HeaderError(
+        message: "the header lacks the required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+    }
+  }
+
+  /// Columns of the header that are not inputs of the policy (ignored).
+  public var ignoredColumns: [String] {
+    zip(columns, slotOfColumn).filter { $0.1 == nil }.map(\.0)
+  }
+
+  public mutating func next() -> ReadRecord? {
+    var scanner = Scanner(bytes: bytes, position: position, line: line)
+    guard let record = scanner.nextRecord() else { return nil }
+    position = scanner.position
+    line = scanner.line
+    switch record.outcome {
+    case .unterminatedQuote:
+      return .failure(RecordProblem(line: record.line, reason: "a quoted field is not closed before the end of the input"))
+    case .ok(let cells):
+      guard cells.count == slotOfColumn.count else {
+        return .failure(
+          RecordProblem(
+            line: record.line, reason: "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"))
+      }
+      var values = [RawValue?](repeating: nil, count: slotCount)
+      for (column, cell) in cells.enumerated() {
+        guard let slot = slotOfColumn[column] else { continue }
+        guard let text = String(validating: cell, as: UTF8.self) else {
+          return .failure(RecordProblem(line: record.line, field: columns[column], reason: "the field is not valid UTF-8"))
+        }
+        values[slot] = text.isEmpty ? .null : .text(text)
+      }
+      return .success(RawRecord(line: record.line, values: values))
+    }
+  }
+
+  /// Splits bytes into records and fields.
+  struct Scanner {
+    enum Outcome {
+      case ok([ArraySlice<UInt8>])
+      case unterminatedQuote
+    }
+
+    let bytes: [UInt8]
+    var position: Int
+    var line: Int
+
+    init(bytes: [UInt8], position: Int, line: Int = 1) {
+      self.bytes = bytes
+      self.position = position
+      self.line = line
+    }
+
+    /// The next non-blank record and the line it starts on.
+    mutating func nextRecord() -> (line: Int, outcome: Outcome)? {
+      // Blank lines between records are not records.
+      while position < bytes.count, bytes[position] == UInt8(ascii: "\n") || bytes[position] == UInt8(ascii: "\r") {
+        if bytes[position] == UInt8(ascii: "\n") { line += 1 }
+        position += 1
+      }
+      guard position < bytes.count else { return nil }
+      let startLine = line
+      var cells: [ArraySlice<UInt8>] = []
+      while true {
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
+          // A quoted field: copy it out, turning "" into ".
+          var cell: [UInt8] = []
+          position += 1
+          var closed = false
+          while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+              if position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "\"") {
+                cell.append(byte)
+                position += 2
+                continue
+              }
+              position += 1
+              closed = true
+              break
+            }
+            if byte == UInt8(ascii: "\n") { line += 1 }
+            cell.append(byte)
+            position += 1
+          }
+          guard closed else {
+            position = bytes.count
+            return (startLine, .unterminatedQuote)
+          }
+          // Anything between the closing quote and the separator is kept, as spreadsheets do.
+          while position < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position]) {
+            cell.append(bytes[position])
+            position += 1
+          }
+          cells.append(cell[...])
+        } else {
+          let start = position
+          while position < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position]) {
+            position += 1
+          }
+          cells.append(bytes[start..<position])
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
+        // End of record: \n, \r\n, or end of input.
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\r") { position += 1 }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "\n") {
+          position += 1
+          line += 1
+        }
+        return (startLine, .ok(cells))
+      }
+    }
+  }
+}
+
+extension String {
+  var trimmingWhitespace: String {
+    var scalars = Substring(self)
+    while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+    while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+    return String(scalars)
+  }
+}

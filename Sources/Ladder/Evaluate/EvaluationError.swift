@@ -1,0 +1,28 @@
+/// A failure while evaluating one record with a checked policy: division by zero or an
+/// arithmetic overflow. The record is rejected with the message and the expression's location;
+/// other records go on.
+public struct EvaluationError: Error, Sendable, Hashable {
+  public var message: String
+  public var span: SourceSpan
+
+  public init(_ message: String, at span: SourceSpan) {
+    self.message = message
+    self.span = span
+  }
+}
+
+/// The values of one record while it is being evaluated: inputs by slot, lets by slot, and the
+/// score and tier once known. One frame is reused for every record a worker evaluates.
+public final class EvaluationFrame {
+  public var inputs: [Value]
+  public var lets: [Value]
+  public var score: Value = .missing
+  public var tier: Value = .missing
+  public var asOf: CivilDate
+
+  public init(inputCount: Int, letCount: Int, asOf: CivilDate) {
+    inputs = Array(repeating: .missing, count: inputCount)
+    lets = Array(repeating: .missing, count: letCount)
+    self.asOf = asOf
+  }
+}

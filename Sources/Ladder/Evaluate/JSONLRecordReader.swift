@@ -1,0 +1,234 @@
+/// Reads JSON Lines: one JSON object per line, keys naming inputs. Numbers are kept as written
+/// (no binary floating point); an unknown or repeated key rejects the record.
+public struct JSONLRecordReader: Sequence, IteratorProtocol {
+  private let bytes: [UInt8]
+  private var position = 0
+  private var line = 0
+  private let slotByName: [String: Int]
+  private let slotCount: Int
+  private let names: [String]
+
+  public init(bytes: [UInt8], inputs: [InputField]) {
+    self.bytes = bytes
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    slotByName = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.slot) })
+    slotCount = inputs.count
+    names = inputs.map(\.name)
+  }
+
+  public mutating func next() -> ReadRecord? {
+    while position < bytes.count {
+      line += 1
+      let start = position
+      while position < bytes.count, bytes[position] != UInt8(ascii: "\n") { position += 1 }
+      var end = position
+      if position < bytes.count { position += 1 }
+      if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+      let slice = bytes[start..<end]
+      if slice.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+      return parse(slice)
+    }
+    return nil
+  }
+
+  private func parse(_ slice: ArraySlice<UInt8>) -> ReadRecord {
+    guard String(validating: slice, as: UTF8.self) != nil else {
+      return .failure(RecordProblem(line: line, reason: "the line is not valid UTF-8"))
+    }
+    var parser = JSONParser(bytes: slice)
+    let object: [(String, RawValue)]
+    do {
+      object = try parser.parseObjectLine()
+    } catch {
+      return .failure(RecordProblem(line: line, reason: "not a JSON object: \(error.message) at column \(error.column)"))
+    }
+    var values = [RawValue?](repeating: nil, count: slotCount)
+    var seen: Set<String> = []
+    for (key, value) in object {
+      guard seen.insert(key).inserted else {
+        return .failure(RecordProblem(line: line, field: key, reason: "the key appears twice"))
+      }
+      guard let slot = slotByName[key] else {
+        let suggestion = Suggestions.nearest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
+        return .failure(RecordProblem(line: line, field: key, reason: "unknown field '\(key)'\(suggestion)"))
+      }
+      values[slot] = value
+    }
+    return .success(RawRecord(line: line, values: values))
+  }
+}
+
+/// A strict JSON parser for one record: objects of scalars and arrays, numbers kept as text.
+struct JSONParser {
+  struct Failure: Error {
+    var message: String
+    var column: Int
+  }
+
+  let bytes: ArraySlice<UInt8>
+  var position: Int
+  var depth = 0
+
+  init(bytes: ArraySlice<UInt8>) {
+    self.bytes = bytes
+    position = bytes.startIndex
+  }
+
+  private func fail(_ message: String) -> Failure {
+    Failure(message: message, column: position - bytes.startIndex + 1)
+  }
+
+  private mutating func skipSpace() {
+    while position < bytes.endIndex, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[position]) { position += 1 }
+  }
+
+  mutating func parseObjectLine() throws(Failure) -> [(String, RawValue)] {
+    skipSpace()
+    guard position < bytes.endIndex, bytes[position] == UInt8(ascii: "{") else { throw fail("expected '{'") }
+    position += 1
+    var pairs: [(String, RawValue)] = []
+    skipSpace()
+    if position < bytes.endIndex, bytes[position] == UInt8(ascii: "}") {
+      position += 1
+    } else {
+      while true {
+        skipSpace()
+        let key = try parseString()
+        skipSpace()
+        guard position < bytes.endIndex, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        position += 1
+        pairs.append((key, try parseValue()))
+        skipSpace()
+        guard position < bytes.endIndex else { throw fail("the object is not closed") }
+        if bytes[position] == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
+        guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+        position += 1
+        break
+      }
+    }
+    skipSpace()
+    guard position == bytes.endIndex else { throw fail("unexpected text after the object") }
+    return pairs
+  }
+
+  private mutating func parseValue() throws(Failure) -> RawValue {
+    skipSpace()
+    guard position < bytes.endIndex else { throw fail("expected a value") }
+    let byte = bytes[position]
+    switch byte {
+    case UInt8(ascii: "\""): return .text(try parseString())
+    case UInt8(ascii: "["):
+      depth += 1
+      guard depth <= 8 else { throw fail("arrays nest too deeply") }
+      defer { depth -= 1 }
+      position += 1
+      var items: [RawValue] = []
+      skipSpace()
+      if position < bytes.endIndex, bytes[position] == UInt8(ascii: "]") {
+        position += 1
+        return .array(items)
+      }
+      while true {
+        items.append(try parseValue())
+        skipSpace()
+        guard position < bytes.endIndex else { throw fail("the array is not closed") }
+        if bytes[position] == UInt8(ascii: ",") {
+          position += 1
+          continue
+        }
+        guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+        position += 1
+        return .array(items)
+      }
+    case UInt8(ascii: "t"): return try literal("true", .bool(true))
+    case UInt8(ascii: "f"): return try literal("false", .bool(false))
+    case UInt8(ascii: "n"): return try literal("null", .null)
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+      let start = position
+      position += 1
+      while position < bytes.endIndex,
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[position])
+      {
+        position += 1
+      }
+      return .number(String(decoding: bytes[start..<position], as: UTF8.self))
+    case UInt8(ascii: "{"): throw fail("a field value cannot be an object")
+    default: throw fail("unexpected character")
+    }
+  }
+
+  private mutating func literal(_ word: String, _ value: RawValue) throws(Failure) -> RawValue {
+    let utf8 = Array(word.utf8)
+    guard bytes.endIndex - position >= utf8.count, Array(bytes[position..<(position + utf8.count)]) == utf8 else {
+      throw fail("unexpected character")
+    }
+    position += utf8.count
+    return value
+  }
+
+  private mutating func parseString() throws(Failure) -> String {
+    guard position < bytes.endIndex, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string") }
+    position += 1
+    var out: [UInt8] = []
+    while position < bytes.endIndex {
+      let byte = bytes[position]
+      if byte == UInt8(ascii: "\"") {
+        position += 1
+        return String(decoding: out, as: UTF8.self)
+      }
+      if byte < 0x20 { throw fail("a control character inside a string") }
+      if byte == UInt8(ascii: "\\") {
+        position += 1
+        guard position < bytes.endIndex else { break }
+        let escaped = bytes[position]
+        position += 1
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "u"):
+          var scalar = try hex4()
+          if (0xD800...0xDBFF).contains(scalar) {
+            guard position + 1 < bytes.endIndex, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+            else { throw fail("an unpaired surrogate") }
+            position += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw fail("an unpaired surrogate") }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          }
+          guard let unicode = Unicode.Scalar(scalar) else { throw fail("an invalid \\u escape") }
+          out.append(contentsOf: Array(String(Character(unicode)).utf8))
+        default: throw fail("an invalid escape")
+        }
+        continue
+      }
+      out.append(byte)
+      position += 1
+    }
+    throw fail("the string is not closed")
+  }
+
+  private mutating func hex4() throws(Failure) -> UInt32 {
+    guard bytes.endIndex - position >= 4 else { throw fail("an invalid \\u escape") }
+    var value: UInt32 = 0
+    for _ in 0..<4 {
+      let byte = bytes[position]
+      let digit: UInt32
+      switch byte {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+      default: throw fail("an invalid \\u escape")
+      }
+      value = value * 16 + digit
+      position += 1
+    }
+    return value
+  }
+}

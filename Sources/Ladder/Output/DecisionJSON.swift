@@ -1,0 +1,129 @@
+import Foundation
+
+/// Renders decisions as canonical JSON objects: fixed key order, decimals as strings with their
+/// scale, benefits in the notation of the policy language.
+public enum DecisionJSON {
+  /// One JSON Lines record (without the line break).
+  public static func render(_ decision: Decision, policy: CompiledPolicy, asOf: CivilDate) -> String {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field(policy.inputs[policy.checked.keyInput].name) { writer.string(decision.key) }
+      writer.field("tier") { writer.optionalString(decision.tier?.id) }
+      writer.field("label") { writer.optionalString(decision.tier?.label) }
+      writer.field("score") { writer.optionalString(decision.score?.description) }
+      writer.field("flags") { writer.array(decision.firedTriggers) { writer.string($0.id) } }
+      if let review = decision.review {
+        writer.field("review") {
+          writer.object {
+            writer.field("due") { writer.bool(review.isDue) }
+            writer.field("next") { writer.optionalString(review.nextReview?.description) }
+          }
+        }
+      }
+      writer.field("benefits") {
+        writer.object {
+          for benefit in decision.benefits {
+            writer.field(benefit.name) {
+              if case .bool(let flag) = benefit.value { writer.bool(flag) } else { writer.string(CompiledPolicy.display(benefit.value)) }
+            }
+          }
+        }
+      }
+      writer.field("as_of") { writer.string(asOf.description) }
+      if let trace = decision.trace {
+        writer.field("trace") { TraceJSON.write(trace, into: writer) }
+      }
+    }
+    return writer.output
+  }
+
+  /// The JSON Lines record written in place of a rejected record with `--on-error emit`.
+  public static func renderError(_ problem: RecordProblem, policy: CompiledPolicy) -> String {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field(policy.inputs[policy.checked.keyInput].name) { writer.optionalString(problem.key) }
+      writer.field("error") {
+        writer.object {
+          writer.field("line") { writer.number(problem.line) }
+          writer.field("field") { writer.optionalString(problem.field) }
+          writer.field("reason") { writer.string(problem.reason) }
+        }
+      }
+    }
+    return writer.output
+  }
+
+  /// A rejection as a JSON object, for `--rejects FILE`.
+  public static func renderRejection(_ problem: RecordProblem) -> String {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field("line") { writer.number(problem.line) }
+      writer.field("key") { writer.optionalString(problem.key) }
+      writer.field("field") { writer.optionalString(problem.field) }
+      writer.field("reason") { writer.string(problem.reason) }
+    }
+    return writer.output
+  }
+}
+
+/// Renders decisions as CSV rows: key, score, tier, flags (`;`-separated), as_of.
+public enum DecisionCSV {
+  public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
+    let columns = [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags", "as_of"] + (withErrors ? ["error"] : [])
+    return columns.map(field).joined(separator: ",")
+  }
+
+  public static func render(_ decision: Decision, asOf: CivilDate, withErrors: Bool) -> String {
+    var cells = [
+      decision.key, decision.score?.description ?? "", decision.tier?.id ?? "",
+      decision.firedTriggers.map(\.id).joined(separator: ";"), asOf.description,
+    ]
+    if withErrors { cells.append("") }
+    return cells.map(field).joined(separator: ",")
+  }
+
+  public static func renderError(_ problem: RecordProblem, asOf: CivilDate) -> String {
+    let where_ = problem.field.map { "field '\($0)': " } ?? ""
+    let cells = [problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(where_)\(problem.reason)"]
+    return cells.map(field).joined(separator: ",")
+  }
+
+  /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+  public static func field(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}
+
+/// An aligned table for people at a terminal.
+public struct DecisionTable {
+  public var rows: [[String]] = []
+  let header: [String]
+
+  public init(policy: CompiledPolicy) {
+    header = [policy.inputs[policy.checked.keyInput].name, "tier", "label", "score", "flags", "review"]
+  }
+
+  public mutating func add(_ decision: Decision) {
+    let review = decision.review.map { $0.isDue ? "due" : ($0.nextReview.map { "next \($0)" } ?? "") } ?? ""
+    rows.append([
+      decision.key, decision.tier?.id ?? "-", decision.tier?.label ?? "-", decision.score?.description ?? "-",
+      decision.firedTriggers.map(\.id).joined(separator: ", "), review,
+    ])
+  }
+
+  public mutating func add(_ problem: RecordProblem) {
+    rows.append([problem.key ?? "?", "rejected", "line \(problem.line)", "", problem.field.map { "field '\($0)'" } ?? "", ""])
+  }
+
+  public func render() -> String {
+    let all = [header] + rows
+    var widths = [Int](repeating: 0, count: header.count)
+    for row in all { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) } }
+    return all.map { row in
+      row.enumerated().map { index, cell in
+        index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell))
+      }.joined(separator: "  ").trimmingWhitespace
+    }.joined(separator: "\n") + "\n"
+  }
+}

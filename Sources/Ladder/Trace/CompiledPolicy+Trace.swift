@@ -1,0 +1,114 @@
+extension CompiledPolicy {
+  /// The location of a span in the policy file, `path:line:col`.
+  func location(_ span: SourceSpan) -> String {
+    let location = source.location(of: Int(span.start))
+    return "\(path):\(location.line):\(location.column)"
+  }
+
+  /// Values as the trace shows them: the language's notation, text without quotes.
+  static func display(_ value: Value, as type: ValueType?) -> String {
+    if case .string(let text) = value { return text }
+    return ExprPrinter.print(value, as: type ?? .unknown)
+  }
+
+  /// Builds the trace of a decision. Evaluates every sub-condition of the tiers tried and of
+  /// every trigger, with no short-circuit, so that each value that decided is on record.
+  func makeTrace(_ decision: Decision, frame: EvaluationFrame, tiersTried: Int) throws(EvaluationError) -> DecisionTrace {
+    let header = DecisionTrace.Header(
+      policy: checked.id, version: checked.version, title: checked.title, file: path, sha256: sha256,
+      asOf: frame.asOf.description)
+    let inputs = checked.inputs.map { field in
+      DecisionTrace.InputValue(
+        name: field.name, type: field.type.description,
+        value: field.isPersonal ? "***" : Self.display(frame.inputs[field.slot], as: field.type), isPersonal: field.isPersonal)
+    }
+    let derived = lets.map { item in
+      DecisionTrace.Derived(
+        name: item.name, value: Self.display(frame.lets[item.slot], as: item.type.value), location: location(item.span))
+    }
+    let components = decision.components.map { result in
+      DecisionTrace.Component(
+        name: result.name, value: result.value.map { Self.display($0, as: result.valueType) }, band: result.band,
+        bandLocation: result.bandSpan.map(location), points: result.points.normalized.description,
+        weight: result.weight.percentDescription, contribution: result.contribution.normalized.description)
+    }
+    var score: DecisionTrace.Score?
+    if let total = decision.score {
+      var sum = FixedDecimal.zero
+      for result in decision.components { sum = (try? sum.adding(result.contribution)) ?? sum }
+      score = DecisionTrace.Score(
+        sum: sum.normalized.description, total: total.description,
+        rounding: "\(scoreDecimals) decimal\(scoreDecimals == 1 ? "" : "s"), \(scoreRounding.rawValue)")
+    }
+    var steps: [DecisionTrace.TierStep] = []
+    for tier in tiers.prefix(tiersTried) {
+      let held = decision.tier?.id == tier.id
+      steps.append(
+        DecisionTrace.TierStep(
+          id: tier.id, label: tier.label, condition: tier.conditionText, location: location(tier.span), held: held,
+          conditions: try conditions(tier.atoms, frame)))
+    }
+    let benefits = decision.benefits.map { benefit in
+      DecisionTrace.Benefit(
+        name: benefit.name, value: Self.display(benefit.value), kind: benefit.value.kind, from: benefit.declaredBy,
+        isInherited: benefit.declaredBy != decision.tier?.id, location: location(benefit.span))
+    }
+    var triggerSteps: [DecisionTrace.Trigger] = []
+    for trigger in triggers {
+      let held = decision.firedTriggers.contains { $0.id == trigger.id }
+      triggerSteps.append(
+        DecisionTrace.Trigger(
+          id: trigger.id, action: trigger.action.rawValue, condition: trigger.conditionText, held: held,
+          reason: trigger.reason, conditions: try conditions(trigger.atoms, frame), location: location(trigger.span)))
+    }
+    let review = decision.review.map { review in
+      DecisionTrace.Review(
+        interval: review.interval?.description, lastReview: review.lastReview?.description,
+        nextReview: review.nextReview?.description, isDue: review.isDue)
+    }
+    return DecisionTrace(
+      header: header, recordName: checked.recordName, key: decision.key, origin: nil, inputs: inputs, derived: derived,
+      components: components, score: score, tiers: steps, tier: decision.tier?.id, tierLabel: decision.tier?.label,
+      benefits: benefits, triggers: triggerSteps, review: review)
+  }
+
+  private func conditions(_ atoms: [ConditionAtom], _ frame: EvaluationFrame) throws(EvaluationError)
+    -> [DecisionTrace.Condition]
+  {
+    var result: [DecisionTrace.Condition] = []
+    for atom in atoms {
+      let left = try atom.left(frame)
+      let outcome = try atom.result(frame)
+      var values = Self.display(left, as: atom.leftType)
+      if let right = atom.right {
+        let rightValue = try right(frame)
+        let relation: String
+        switch ValueOperations.compare(left, rightValue) {
+        case -1: relation = "<"
+        case 0: relation = "="
+        case 1: relation = ">"
+        default: relation = rightValue.isMissing || left.isMissing ? "vs" : "in"
+        }
+        values += " \(relation) \(Self.display(rightValue, as: atom.rightType))"
+      }
+      let resultText: String
+      switch outcome {
+      case .bool(let flag): resultText = flag ? "true" : "false"
+      default: resultText = "missing"
+      }
+      result.append(DecisionTrace.Condition(text: atom.text, values: values, result: resultText))
+    }
+    return result
+  }
+
+  static func display(_ value: BenefitValue) -> String {
+    switch value {
+    case .duration(let duration): duration.description
+    case .percent(let percent): percent.percentDescription
+    case .number(let number): number.description
+    case .bool(let flag): flag ? "true" : "false"
+    case .cadence(let cadence): cadence.rawValue
+    case .text(let text): text
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/// Why a record got its tier, in the domain's words: the single model that both the text and
+/// the JSON renderings are made from, so the two cannot disagree.
+public struct DecisionTrace: Sendable, Hashable {
+  public struct Header: Sendable, Hashable {
+    public var policy: String
+    public var version: String
+    public var title: String
+    public var file: String
+    public var sha256: String
+    public var asOf: String
+  }
+
+  public struct InputValue: Sendable, Hashable {
+    public var name: String
+    public var type: String
+    /// The value in the language's notation; `***` for personal data.
+    public var value: String
+    public var isPersonal: Bool
+  }
+
+  public struct Derived: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public var location: String
+  }
+
+  public struct Component: Sendable, Hashable {
+    public var name: String
+    /// The value the bands were applied to; `nil` for a points expression.
+    public var value: String?
+    public var band: String?
+    public var bandLocation: String?
+    public var points: String
+    public var weight: String
+    public var contribution: String
+  }
+
+  public struct Score: Sendable, Hashable {
+    /// Σ contributions, exact.
+    public var sum: String
+    public var total: String
+    public var rounding: String
+  }
+
+  /// One sub-condition with its operands.
+  public struct Condition: Sendable, Hashable {
+    public var text: String
+    /// The operand values and the relation that actually holds between them, e.g. `60% < 80%`.
+    public var values: String
+    /// `true`, `false` or `missing`.
+    public var result: String
+  }
+
+  public struct TierStep: Sendable, Hashable {
+    public var id: String
+    public var label: String
+    /// `nil` for the `otherwise` tier.
+    public var condition: String?
+    public var location: String
+    public var held: Bool
+    public var conditions: [Condition]
+  }
+
+  public struct Benefit: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    public var kind: String
+    /// The tier whose benefit set declared the value.
+    public var from: String
+    public var isInherited: Bool
+    public var location: String
+  }
+
+  public struct Trigger: Sendable, Hashable {
+    public var id: String
+    public var action: String
+    public var condition: String
+    public var held: Bool
+    public var reason: String
+    public var conditions: [Condition]
+    public var location: String
+  }
+
+  public struct Review: Sendable, Hashable {
+    public var interval: String?
+    public var lastReview: String?
+    public var nextReview: String?
+    public var isDue: Bool
+  }
+
+  public var header: Header
+  public var recordName: String
+  public var key: String
+  /// Where the record came from (`records.csv:3`), when known.
+  public var origin: String?
+  public var inputs: [InputValue]
+  public var derived: [Derived]
+  public var components: [Component]
+  public var score: Score?
+  public var tiers: [TierStep]
+  public var tier: String?
+  public var tierLabel: String?
+  public var benefits: [Benefit]
+  public var triggers: [Trigger]
+  public var review: Review?
+}

@@ -1,0 +1,102 @@
+/// Renders a ``DecisionTrace`` as an aligned, readable tree for an auditor. Made from the same
+/// model as ``TraceJSON``, so the two always agree.
+public enum TraceText {
+  public static func render(_ trace: DecisionTrace) -> String {
+    var out = ""
+    let origin = trace.origin.map { " (\($0))" } ?? ""
+    out += "\(trace.recordName) \(trace.key)\(origin)\n"
+    out += table([
+      ["policy", "\(trace.header.policy) \(trace.header.version) · \(trace.header.title)"],
+      ["file", trace.header.file],
+      ["sha256", trace.header.sha256],
+      ["as of", trace.header.asOf],
+    ], indent: "  ")
+
+    out += "\ninputs\n"
+    out += table(trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.value] }, indent: "  ")
+
+    if !trace.derived.isEmpty {
+      out += "\nderived\n"
+      out += table(trace.derived.map { [$0.name, $0.value, $0.location] }, indent: "  ")
+    }
+
+    if let score = trace.score {
+      out += "\nscore \(score.total)  (sum \(score.sum), rounded to \(score.rounding))\n"
+      let rows = trace.components.map { component in
+        [
+          component.name, component.value ?? "(points)", component.band.map { "\"\($0)\"" } ?? "", component.points + " pts",
+          "× " + component.weight, "= " + component.contribution, component.bandLocation ?? "",
+        ]
+      }
+      out += table(rows, indent: "  ")
+    }
+
+    out += "\ntiers, first match wins\n"
+    for step in trace.tiers {
+      let mark = step.held ? "held  " : "failed"
+      let condition = step.condition ?? "otherwise"
+      out += table([[mark, step.id, step.label, condition]], indent: "  ")
+      out += table(step.conditions.map { [verdict($0.result), $0.text, $0.values] }, indent: "          ")
+    }
+    if let tier = trace.tier {
+      out += "→ tier \(tier) \(trace.tierLabel ?? "")\n"
+    } else {
+      out += "→ no tier matched\n"
+    }
+
+    if !trace.benefits.isEmpty {
+      out += "\nbenefits\n"
+      out += table(
+        trace.benefits.map { [$0.name, $0.value, $0.isInherited ? "inherited from \($0.from)" : "own", $0.location] },
+        indent: "  ")
+    }
+
+    if !trace.triggers.isEmpty {
+      out += "\ntriggers\n"
+      for trigger in trace.triggers {
+        out += table([[trigger.held ? "fired " : "quiet ", trigger.id, trigger.action, trigger.condition]], indent: "  ")
+        out += table(trigger.conditions.map { [verdict($0.result), $0.text, $0.values] }, indent: "          ")
+        if trigger.held { out += "          because: \(trigger.reason)\n" }
+      }
+    }
+
+    if let review = trace.review {
+      out += "\nreview\n"
+      out += table(
+        [
+          ["every", review.interval ?? "-"], ["last review", review.lastReview ?? "never"],
+          ["next review", review.nextReview ?? "-"], ["due", review.isDue ? "yes" : "no"],
+        ], indent: "  ")
+    }
+    return out
+  }
+
+  private static func verdict(_ result: String) -> String {
+    switch result {
+    case "true": "✓"
+    case "false": "✗"
+    default: "?"
+    }
+  }
+
+  /// Rows with columns padded to a common display width (Chinese text counts two cells).
+  static func table(_ rows: [[String]], indent: String) -> String {
+    guard let columns = rows.map(\.count).max(), columns > 0 else { return "" }
+    var widths = [Int](repeating: 0, count: columns)
+    for row in rows {
+      for (index, cell) in row.enumerated() where index < columns - 1 { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
+    }
+    var out = ""
+    for row in rows {
+      var line = indent
+      for (index, cell) in row.enumerated() {
+        if index > 0 { line += "  " }
+        line += cell
+        if index < row.count - 1 { line += String(repeating: " ", count: widths[index] - DisplayWidth.of(cell)) }
+      }
+      while line.hasSuffix(" ") { line.removeLast() }
+      out += line + "\n"
+    }
+    return out
+  }
+}

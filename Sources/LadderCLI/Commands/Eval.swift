@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Ladder
+
+/// `ladder eval POLICY RECORDS`: applies a policy to every record.
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Apply a policy to records and write one decision per record.",
+    discussion: """
+      Reads CSV or JSON Lines, writes JSON Lines (default), CSV or an aligned table, one line per
+      record in input order. Bad records are rejected with their line, field and reason; the counts
+      are printed on standard error at the end.
+
+      Exit codes: 0 success, 1 invalid policy, 64 usage error, 65 bad record with --on-error fail
+      (or an unreadable input).
+      """
+  )
+
+  @OptionGroup var options: RecordOptions
+
+  @Option(help: "Output format: jsonl, csv or table.")
+  var format: OutputFormat = .jsonl
+
+  @Option(name: .shortAndLong, help: "Write the output to FILE (atomically) instead of standard output.")
+  var output: String?
+
+  @Option(help: "Also write rejected records to FILE, one JSON object per line.")
+  var rejects: String?
+
+  @Option(help: "What to do with a bad record: skip (reject and go on), fail (stop, exit 65) or emit (write an error line in its place).")
+  var onError: OnError = .skip
+
+  @Flag(help: "Add the full explanation trace to every JSON Lines record.")
+  var explain = false
+
+  func validate() throws {
+    if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
+  }
+
+  func run() throws {
+    let policy = try options.loadPolicy()
+    let format = try options.resolvedFormat()
+    let asOf = try options.resolvedAsOf()
+    let bytes = try options.readRecords()
+    let sink = try OutputSink(path: output)
+    let rejectSink = try rejects.map { try OutputSink(path: $0) }
+    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: explain)
+    let progress = Progress(totalBytes: bytes.count)
+    var read = 0
+    var evaluated = 0
+    var rejected = 0
+    var failedAt: RecordProblem?
+    var table = DecisionTable(policy: policy)
+
+    if self.format == .csv { sink.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n") }
+    do {
+      try evaluator.evaluate(bytes: bytes, format: format, origin: options.origin) { outcome in
+        guard failedAt == nil else { return }
+        read += 1
+        progress.tick(read)
+        switch outcome {
+        case .decided(_, let decision):
+          evaluated += 1
+          switch self.format {
+          case .jsonl: sink.write(DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n")
+          case .csv: sink.write(DecisionCSV.render(decision, asOf: asOf, withErrors: onError == .emit) + "\n")
+          case .table: table.add(decision)
+          }
+        case .rejected(let problem):
+          rejected += 1
+          StandardError.write(Self.describe(problem, origin: options.origin) + "\n")
+          rejectSink?.write(DecisionJSON.renderRejection(problem) + "\n")
+          switch onError {
+          case .fail: failedAt = problem
+          case .skip: break
+          case .emit:
+            switch self.format {
+            case .jsonl: sink.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
+            case .csv: sink.write(DecisionCSV.renderError(problem, asOf: asOf) + "\n")
+            case .table: table.add(problem)
+            }
+          }
+        }
+      }
+    } catch {
+      sink.abandon()
+      rejectSink?.abandon()
+      StandardError.write("error: \(options.origin): \(error.message)\n")
+      throw LadderExit.badRecords
+    }
+    progress.finish()
+    if self.format == .table {
+      sink.write("\(policy.id) \(policy.version) · as of \(asOf)\n" + table.render())
+    }
+    if let failedAt {
+      sink.abandon()
+      rejectSink?.abandon()
+      StandardError.write("stopped at line \(failedAt.line) (--on-error fail): read \(read), evaluated \(evaluated), rejected \(rejected)\n")
+      throw LadderExit.badRecords
+    }
+    try sink.commit()
+    try rejectSink?.commit()
+    StandardError.write("read \(read), evaluated \(evaluated), rejected \(rejected) (as of \(asOf))\n")
+  }
+
+  /// `records.csv:7: C2024007: field 'spend_12m': 'abc' is not a number`
+  static func describe(_ problem: RecordProblem, origin: String) -> String {
+    var text = "\(origin):\(problem.line): rejected"
+    if let key = problem.key, !key.isEmpty { text += " \(key)" }
+    if let field = problem.field { text += ": field '\(field)'" }
+    return text + ": \(problem.reason)"
+  }
+}
+
+/// A progress line on standard error, only when it is a terminal and the input is large.
+final class Progress {
+  private let enabled: Bool
+  private var lastShown = Date()
+
+  init(totalBytes: Int) {
+    enabled = isatty(FileHandle.standardError.fileDescriptor) != 0 && totalBytes > 16 << 20
+  }
+
+  func tick(_ records: Int) {
+    guard enabled, records % 10_000 == 0, Date().timeIntervalSince(lastShown) > 0.5 else { return }
+    lastShown = Date()
+    StandardError.write("\r\(records) records…")
+  }
+
+  func finish() {
+    if enabled { StandardError.write("\r\u{1B}[K") }
+  }
+}

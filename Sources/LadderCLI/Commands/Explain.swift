@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Ladder
+
+/// `ladder explain POLICY RECORDS --id KEY`: why one record got its tier.
+struct Explain: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Explain the decision for one record: inputs, score components, tiers tried, benefits, triggers.",
+    discussion: """
+      Personal fields are masked. The text form is for people; --format json gives the same trace
+      as canonical JSON.
+
+      Exit codes: 0 success, 1 invalid policy, 64 usage error, 65 the record is missing or rejected.
+      """
+  )
+
+  @OptionGroup var options: RecordOptions
+
+  @Option(help: "The key of the record to explain.")
+  var id: String
+
+  @Option(help: "Output format: text or json.")
+  var format: TraceFormat = .text
+
+  enum TraceFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+  }
+
+  func run() throws {
+    let policy = try options.loadPolicy()
+    let evaluator = BatchEvaluator(policy: policy, asOf: try options.resolvedAsOf(), trace: true)
+    let bytes = try options.readRecords()
+    let recordFormat = try options.resolvedFormat()
+    var found: [RecordOutcome] = []
+    do {
+      try evaluator.evaluate(bytes: bytes, format: recordFormat, origin: options.origin) { outcome in
+        switch outcome {
+        case .decided(_, let decision) where decision.key == id: found.append(outcome)
+        case .rejected(let problem) where problem.key == id: found.append(outcome)
+        default: break
+        }
+      }
+    } catch {
+      StandardError.write("error: \(options.origin): \(error.message)\n")
+      throw LadderExit.badRecords
+    }
+    guard !found.isEmpty else {
+      StandardError.write("error: no record with \(policy.inputs[policy.checked.keyInput].name) '\(id)' in \(options.origin)\n")
+      throw LadderExit.badRecords
+    }
+    var rejectedAny = false
+    for (index, outcome) in found.enumerated() {
+      switch outcome {
+      case .decided(_, let decision):
+        guard let trace = decision.trace else { continue }
+        if format == .json {
+          StandardOutput.write(TraceJSON.render(trace) + "\n")
+        } else {
+          if index > 0 { StandardOutput.write("\n") }
+          StandardOutput.write(TraceText.render(trace))
+        }
+      case .rejected(let problem):
+        rejectedAny = true
+        StandardError.write(Eval.describe(problem, origin: options.origin) + "\n")
+      }
+    }
+    if rejectedAny { throw LadderExit.badRecords }
+  }
+}

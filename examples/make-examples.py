@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Writes the example record files in this folder. Deterministic: the same files every run.
+
+The first rows of b2b-service-tiers.csv are the worked examples C2024001–C2024003 of the domain
+brief (assessed 2024-03-01); the last rows are deliberately bad, one problem each.
+"""
+import json, random
+
+rng = random.Random(20240301)
+AS_OF = "2024-03-01"
+
+def days_before(n):
+    import datetime
+    return (datetime.date(2024, 3, 1) - datetime.timedelta(days=n)).isoformat()
+
+def csv_field(text):
+    text = str(text)
+    if any(c in text for c in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+companies = ["A公司", "B公司", "C公司", "华东物流, 上海", "Acme \"Premium\" Ltd", "北方制造", "Blue Harbor Co.", "星河科技",
+             "Li & Partners", "南山建材", "Orchid Foods", "远航贸易", "Kestrel Analytics", "青松医疗", "Delta Works",
+             "海港电子", "Granite, Stone & Co", "金桥传媒", "Nimbus Cloud", "东方纺织", "Vela Marine", "长河能源",
+             "Polar Retail", "锦绣服饰", "Summit Tools", "天成食品", "Ivy Logistics", "明德教育", "Quartz Labs", "和信咨询"]
+
+header = ["customer_id", "company_name", "contact_phone", "last_purchase", "orders_12m", "spend_12m",
+          "industry_growth", "repurchase_rate", "monthly_spend", "last_review"]
+rows = [
+    # The worked examples: 30, 60 and 120 days since the last purchase.
+    ["C2024001", "A公司", "13800138001", days_before(30), 12, "800000.00", "15%", "85%",
+     "120000;130000;125000;140000;135000;150000", "2023-12-01"],
+    ["C2024002", "B公司", "13800138002", days_before(60), 6, "300000.00", "8%", "60%",
+     "50000;52000;48000;51000;49000;50000", "2023-10-15"],
+    ["C2024003", "C公司", "", days_before(120), 2, "80000.00", "-3%", "30%",
+     "20000;15000;10000;12000;0;0", ""],
+]
+for index in range(4, 34):
+    name = companies[(index - 1) % len(companies)]
+    never = index % 11 == 0
+    recency = rng.choice([5, 20, 45, 75, 100, 150, 200, 400])
+    orders = rng.choice([0, 1, 2, 4, 7, 13, 20])
+    spend = rng.choice([5_000, 12_500, 60_000, 95_000, 210_000, 350_000, 520_000, 1_200_000]) + rng.randint(0, 999)
+    growth = rng.choice(["-5%", "0%", "3%", "6%", "0.12", "20%"])
+    repurchase = rng.choice(["10%", "35%", "55%", "70%", "82%", "0.95"])
+    base = spend // 12
+    months = [base + rng.randint(-base // 10, base // 10) for _ in range(6)]
+    if index % 9 == 0:  # spend collapsing two months running
+        months[4] = months[2] // 3
+        months[5] = months[3] // 3
+    phone = "" if index % 5 == 0 else f"139{index:08d}"
+    review = "" if index % 4 == 0 else rng.choice(["2023-06-30", "2023-09-01", "2023-12-15", "2024-02-01"])
+    rows.append([f"C2024{index:03d}", name, phone, "" if never else days_before(recency), 0 if never else orders,
+                 f"{0 if never else spend}.00", growth, repurchase, ";".join(str(m) for m in months), review])
+
+bad_rows = [
+    ["C2024901", "Bad Spend", "13900000901", days_before(10), 3, "abc", "5%", "50%", "1;2;3;4;5;6", ""],
+    ["C2024902", "Missing Orders", "13900000902", days_before(10), "", "1000.00", "5%", "50%", "1;2;3;4;5;6", ""],
+    ["C2024903", "Negative Orders", "13900000903", days_before(10), -2, "1000.00", "5%", "50%", "1;2;3;4;5;6", ""],
+    ["C2024904", "Rate Too High", "13900000904", days_before(10), 3, "1000.00", "5%", "120%", "1;2;3;4;5;6", ""],
+    ["C2024905", "Five Months", "13900000905", days_before(10), 3, "1000.00", "5%", "50%", "1;2;3;4;5", ""],
+    ["C2024906", "Bad Date", "13900000906", "2024-02-30", 3, "1000.00", "5%", "50%", "1;2;3;4;5;6", ""],
+]
+
+with open("b2b-service-tiers.csv", "wb") as out:
+    out.write((",".join(header) + "\n").encode())
+    for row in rows + bad_rows:
+        out.write((",".join(csv_field(c) for c in row) + "\n").encode())
+    # A row with too few fields, and one with a byte that is not UTF-8.
+    out.write(b"C2024907,Short Row,13900000907\n")
+    out.write(b"C2024908,Bad \xff Bytes,13900000908," + days_before(10).encode() + b",3,1000.00,5%,50%,1;2;3;4;5;6,\n")
+
+def jsonl_value(column, value):
+    if value == "":
+        return None
+    if column == "orders_12m":
+        return int(value)
+    if column == "monthly_spend":
+        return [int(v) for v in value.split(";")]
+    return value
+
+with open("b2b-service-tiers.jsonl", "w", encoding="utf-8") as out:
+    for row in rows[:10]:
+        record = {c: jsonl_value(c, v) for c, v in zip(header, row)}
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.write(json.dumps({"customer_id": "C2024909", "orders_12m": 1, "spend_12m": "10.00", "industry_growth": "1%",
+                          "repurchase_rate": "1%", "monthly_spend": [1, 2, 3, 4, 5, 6], "spend12m": 5},
+                         ensure_ascii=False) + "\n")
+    out.write('{"customer_id": "C2024910", "orders_12m": \n')
+
+# Scheme 3: loyalty members.
+with open("loyalty-tiers.csv", "w", encoding="utf-8") as out:
+    out.write("member_id,phone,email,birthday,spend_12m,repurchases_12m,member_since,successful_referrals_12m\n")
+    for index in range(1, 31):
+        spend = rng.choice([800, 4_500, 9_999, 10_000, 23_000, 49_000, 50_000, 50_001, 88_000, 150_000])
+        repurchases = rng.choice([0, 1, 2, 3, 5])
+        since = rng.choice(["2015-05-20", "2018-03-01", "2019-02-28", "2021-07-07", "2023-11-11"])
+        referrals = "" if index % 3 == 0 else str(rng.choice([0, 1, 2]))
+        out.write(f"M{index:04d},1370000{index:04d},member{index}@example.com,1990-0{index % 9 + 1}-15,"
+                  f"{spend}.00,{repurchases},{since},{referrals}\n")
+    out.write("M0901,13700000901,x@example.com,1990-01-01,lots,2,2020-01-01,\n")
+    out.write("M0902,13700000902,y@example.com,1990-01-01,100.00,-1,2020-01-01,\n")
+
+# Scheme 4: requests.
+with open("request-response.csv", "w", encoding="utf-8") as out:
+    out.write("request_id,customer_id,contact,channel,category,customer_tier,received_on,contacts_so_far\n")
+    channels = ["phone", "chat", "email", "app", "social", "onsite"]
+    categories = ["after_sales_fault", "product_question", "complex_technical"]
+    tiers = ["vip", "key", "standard", "watch"]
+    for index in range(1, 31):
+        out.write(f"R{index:05d},C2024{rng.randint(1, 33):03d},user{index}@example.com,{rng.choice(channels)},"
+                  f"{rng.choice(categories)},{rng.choice(tiers)},2024-02-{rng.randint(1, 29):02d},{rng.choice([1, 1, 1, 2, 3, 4])}\n")
+    out.write("R09001,C2024001,z@example.com,fax,product_question,vip,2024-02-01,1\n")
+    out.write("R09002,C2024001,z@example.com,phone,product_question,platinum,2024-02-01,1\n")
+
+# Other schemes: airline status.
+with open("airline-status.csv", "w", encoding="utf-8") as out:
+    out.write("member_id,name,miles_12m,segments_12m,spend_12m,last_status_review\n")
+    names = ["王伟", "李娜", "张敏", "Chen, Wei", "O'Brien", "刘洋", "Smith \"Jr\"", "赵磊", "Garcia", "孙丽"]
+    for index in range(1, 31):
+        miles = rng.choice([3_000, 18_000, 26_000, 49_999, 52_000, 91_000, 120_000])
+        segments = rng.choice([2, 12, 31, 55, 104])
+        spend = rng.choice([4_000, 30_000, 81_000, 160_000])
+        review = "" if index % 6 == 0 else rng.choice(["2023-01-15", "2023-06-01", "2023-12-01"])
+        out.write(f"FF{index:05d},{csv_field(names[index % len(names)])},{miles},{segments},{spend}.00,{review}\n")
+    out.write("FF90001,坏数据,many,3,100.00,\n")
+print("written")
