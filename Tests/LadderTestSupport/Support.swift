@@ -117,3 +117,50 @@ public enum RepositoryPaths {
 
   public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 }
+
+/// Compiles policy text for evaluation tests; records an issue when it does not check.
+public func compilePolicy(_ text: String, path: String = "policy.yaml") -> CompiledPolicy? {
+  let sources = SourceRegistry()
+  let file = sources.add(path: path, text: text)
+  var bag = DiagnosticBag()
+  let policy = PolicyCompiler.compile(file, into: &bag)
+  if policy == nil {
+    print(TextDiagnosticRenderer(sources: sources).render(bag.sorted))
+  }
+  return policy
+}
+
+/// Evaluates records held in memory and returns every outcome, in order.
+public func evaluate(
+  _ policy: CompiledPolicy, csv: String, asOf: String = "2024-03-01", trace: Bool = false
+) -> [RecordOutcome] {
+  evaluate(policy, bytes: Array(csv.utf8), format: .csv, asOf: asOf, trace: trace)
+}
+
+public func evaluate(
+  _ policy: CompiledPolicy, bytes: [UInt8], format: RecordFormat, asOf: String = "2024-03-01", trace: Bool = false,
+  origin: String? = nil
+) -> [RecordOutcome] {
+  var outcomes: [RecordOutcome] = []
+  let date = CivilDate(parsing: asOf) ?? CivilDate(daysSinceEpoch: 0)
+  do {
+    try BatchEvaluator(policy: policy, asOf: date, trace: trace).evaluate(bytes: bytes, format: format, origin: origin) {
+      outcomes.append($0)
+    }
+  } catch {
+    outcomes.append(.rejected(RecordProblem(line: 0, reason: "header: \(error.message)")))
+  }
+  return outcomes
+}
+
+extension RecordOutcome {
+  public var decision: Decision? {
+    if case .decided(_, let decision) = self { return decision }
+    return nil
+  }
+
+  public var problem: RecordProblem? {
+    if case .rejected(let problem) = self { return problem }
+    return nil
+  }
+}

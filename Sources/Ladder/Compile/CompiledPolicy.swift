@@ -37,6 +37,7 @@ public final class CompiledPolicy: Sendable {
     let valueType: ValueType?
     let bands: [Band]
     let points: CompiledExpression?
+    let pointsText: String?
   }
 
   struct Tier: Sendable {
@@ -88,11 +89,11 @@ public final class CompiledPolicy: Sendable {
             valueType: value.type.value,
             bands: bands.map {
               Band(comparison: $0.comparison, bound: $0.bound, points: $0.points, text: $0.text, span: $0.span)
-            }, points: nil)
+            }, points: nil, pointsText: nil)
         case .expression(let points):
           return Component(
             name: component.name, weight: component.weight, value: nil, valueType: nil, bands: [],
-            points: ExpressionCompiler.compile(points))
+            points: ExpressionCompiler.compile(points), pointsText: ExprPrinter.print(points.syntax))
         }
       } ?? []
     scoreDecimals = policy.score?.decimals ?? 2
@@ -210,7 +211,8 @@ public final class CompiledPolicy: Sendable {
       throw EvaluationError("the points of '\(component.name)' are too large", at: matched?.span ?? checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
     }
     return ComponentResult(
-      name: component.name, value: value, valueType: component.valueType, band: matched?.text, bandSpan: matched?.span,
+      name: component.name, value: value, pointsExpression: component.pointsText, valueType: component.valueType,
+      band: matched?.text, bandSpan: matched?.span,
       points: points, weight: component.weight, contribution: contribution)
   }
 

@@ -11,6 +11,8 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
   /// Column index → input slot (`nil`: a column the policy does not use).
   private let slotOfColumn: [Int?]
   private let slotCount: Int
+  /// The column holding the record key, for naming rejected records.
+  private let keyColumn: Int?
   public let columns: [String]
 
   /// A problem with the header itself, which makes every record unreadable.
@@ -48,6 +50,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
       slots.append(inputs.first { $0.name == name }?.slot)
     }
     slotOfColumn = slots
+    keyColumn = inputs.first(where: \.isKey).flatMap { key in header.firstIndex(of: key.name) }
     let missing = inputs.filter { !$0.isOptional && !header.contains($0.name) }.map { "'\($0.name)'" }
     if !missing.isEmpty {
       throw HeaderError(
@@ -69,16 +72,19 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     case .unterminatedQuote:
       return .failure(RecordProblem(line: record.line, reason: "a quoted field is not closed before the end of the input"))
     case .ok(let cells):
+      // The key, when it can be read, names the record in rejections.
+      let key = keyColumn.flatMap { $0 < cells.count ? String(validating: cells[$0], as: UTF8.self) : nil }
       guard cells.count == slotOfColumn.count else {
         return .failure(
           RecordProblem(
-            line: record.line, reason: "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"))
+            line: record.line, key: key, reason: "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"))
       }
       var values = [RawValue?](repeating: nil, count: slotCount)
       for (column, cell) in cells.enumerated() {
         guard let slot = slotOfColumn[column] else { continue }
         guard let text = String(validating: cell, as: UTF8.self) else {
-          return .failure(RecordProblem(line: record.line, field: columns[column], reason: "the field is not valid UTF-8"))
+          return .failure(
+            RecordProblem(line: record.line, key: key, field: columns[column], reason: "the field is not valid UTF-8"))
         }
         values[slot] = text.isEmpty ? .null : .text(text)
       }

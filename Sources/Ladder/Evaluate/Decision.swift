@@ -27,6 +27,8 @@ public struct ComponentResult: Sendable, Hashable {
   public var name: String
   /// The value the bands were applied to, or `nil` for a points expression.
   public var value: Value?
+  /// The points expression as written, for a component without bands.
+  public var pointsExpression: String?
   public var valueType: ValueType?
   /// The band that matched, as written (`<= 30: 100`), and where; `nil` when none did.
   public var band: String?

@@ -84,6 +84,9 @@ public struct RecordValidator: Sendable {
         case .failure(let reason): return .failure(Reason(text: "element \(index + 1): \(reason.text)"))
         }
       }
+      if let exact = field.fixedLength, values.count != exact {
+        return .failure(Reason(text: "the list has \(values.count) element\(values.count == 1 ? "" : "s"); it must have exactly \(exact)"))
+      }
       if let minimum = field.minimumLength, values.count < minimum {
         return .failure(Reason(text: "the list has \(values.count) elements; at least \(minimum) are required"))
       }

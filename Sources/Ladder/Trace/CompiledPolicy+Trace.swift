@@ -28,7 +28,8 @@ extension CompiledPolicy {
     }
     let components = decision.components.map { result in
       DecisionTrace.Component(
-        name: result.name, value: result.value.map { Self.display($0, as: result.valueType) }, band: result.band,
+        name: result.name, value: result.value.map { Self.display($0, as: result.valueType) },
+        pointsExpression: result.pointsExpression, band: result.band,
         bandLocation: result.bandSpan.map(location), points: result.points.normalized.description,
         weight: result.weight.percentDescription, contribution: result.contribution.normalized.description)
     }
@@ -63,7 +64,8 @@ extension CompiledPolicy {
     }
     let review = decision.review.map { review in
       DecisionTrace.Review(
-        interval: review.interval?.description, lastReview: review.lastReview?.description,
+        interval: review.interval?.description,
+        lastReview: checked.review.lastReviewInput == nil ? "not tracked" : review.lastReview?.description,
         nextReview: review.nextReview?.description, isDue: review.isDue)
     }
     return DecisionTrace(

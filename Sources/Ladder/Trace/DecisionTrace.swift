@@ -28,6 +28,8 @@ public struct DecisionTrace: Sendable, Hashable {
     public var name: String
     /// The value the bands were applied to; `nil` for a points expression.
     public var value: String?
+    /// The points expression, for a component without bands.
+    public var pointsExpression: String?
     public var band: String?
     public var bandLocation: String?
     public var points: String

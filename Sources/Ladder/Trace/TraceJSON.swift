@@ -60,6 +60,7 @@ public enum TraceJSON {
                 writer.field("name") { writer.string(component.name) }
                 writer.field("value") { writer.optionalString(component.value) }
                 writer.field("band") { writer.optionalString(component.band) }
+                writer.field("points_expression") { writer.optionalString(component.pointsExpression) }
                 writer.field("at") { writer.optionalString(component.bandLocation) }
                 writer.field("points") { writer.string(component.points) }
                 writer.field("weight") { writer.string(component.weight) }

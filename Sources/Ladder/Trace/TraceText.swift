@@ -24,7 +24,8 @@ public enum TraceText {
       out += "\nscore \(score.total)  (sum \(score.sum), rounded to \(score.rounding))\n"
       let rows = trace.components.map { component in
         [
-          component.name, component.value ?? "(points)", component.band.map { "\"\($0)\"" } ?? "", component.points + " pts",
+          component.name, component.value ?? "", component.band.map { "\"\($0)\"" } ?? component.pointsExpression ?? "",
+          component.points + " pts",
           "× " + component.weight, "= " + component.contribution, component.bandLocation ?? "",
         ]
       }

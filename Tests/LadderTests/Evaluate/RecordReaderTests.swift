@@ -1,0 +1,96 @@
+import Ladder
+import LadderTestSupport
+import Testing
+
+@Suite struct RecordReaderTests {
+  static func policy() throws -> CompiledPolicy {
+    try #require(
+      compilePolicy(
+        policyText(
+          inputs: """
+            name: { type: string, optional: true }
+            spend: { type: decimal, scale: 2, optional: true }
+            rate: { type: percent, optional: true }
+            seg: { type: enum, values: [gold, silver], optional: true }
+            xs: { type: list of int, optional: true }
+            ok: { type: bool, optional: true }
+            """, body: "")))
+  }
+
+  @Test func csvHandlesQuotesCommasLineBreaksAndCRLF() throws {
+    let policy = try Self.policy()
+    let csv = "\u{FEFF}id,name,spend\r\n\"a\",\"华东物流, 上海\",1.50\r\n\r\nb,\"He said \"\"hi\"\"\nand left\",2\r\nc,plain,3\n"
+    let outcomes = evaluate(policy, bytes: Array(csv.utf8), format: .csv, trace: true)
+    let decisions = outcomes.compactMap(\.decision)
+    #expect(decisions.map(\.key) == ["a", "b", "c"])
+    #expect(decisions[0].trace?.inputs.first { $0.name == "name" }?.value == "华东物流, 上海")
+    #expect(decisions[1].trace?.inputs.first { $0.name == "name" }?.value == "He said \"hi\"\nand left")
+    // Lines: a starts on line 2, b on 4 (after a blank line), c on 6 (b spans two lines).
+    let lines = outcomes.map { if case .decided(let line, _) = $0 { line } else { -1 } }
+    #expect(lines == [2, 4, 6])
+    #expect(decisions[0].trace?.inputs.first { $0.name == "spend" }?.value == "1.50")
+  }
+
+  @Test func csvRejectsOneBadRecordAndGoesOn() throws {
+    let policy = try Self.policy()
+    var bytes = Array("id,name\na,x\nb,".utf8)
+    bytes += [0xFF, 0xFE]
+    bytes += Array("\nc,y,extra\nd,\"open\n".utf8)
+    let outcomes = evaluate(policy, bytes: bytes, format: .csv)
+    #expect(outcomes.count == 4)
+    #expect(outcomes[0].decision?.key == "a")
+    #expect(outcomes[1].problem == RecordProblem(line: 3, key: "b", field: "name", reason: "the field is not valid UTF-8"))
+    #expect(outcomes[2].problem?.reason == "the record has 3 fields; the header has 2")
+    #expect(outcomes[3].problem?.reason == "a quoted field is not closed before the end of the input")
+  }
+
+  @Test func csvHeaderMustHoldTheRequiredColumns() throws {
+    let policy = try #require(compilePolicy(policyText(inputs: "spend: { type: decimal }", body: "")))
+    let outcomes = evaluate(policy, csv: "id,amount\na,1\n")
+    #expect(outcomes.first?.problem?.reason == "header: the header lacks the required column 'spend'")
+  }
+
+  @Test(arguments: [
+    ("rate", "85%", "85%"), ("rate", "0.85", "85%"), ("rate", "12.5%", "12.5%"), ("spend", "12.5", "12.50"),
+    ("seg", "gold", "gold"), ("xs", "1;2;3", "[1, 2, 3]"), ("xs", "[4, 5]", "[4, 5]"), ("ok", "TRUE", "true"),
+    ("ok", "0", "false"),
+  ])
+  func fieldsAcceptTheDocumentedFormats(_ field: String, _ raw: String, _ shown: String) throws {
+    let policy = try Self.policy()
+    let csv = "id,\(field)\nr,\"\(raw)\"\n"
+    let decision = try #require(evaluate(policy, csv: csv, trace: true).first?.decision)
+    #expect(decision.trace?.inputs.first { $0.name == field }?.value == shown)
+  }
+
+  @Test(arguments: [
+    ("spend", "12.345", "'12.345' has more than 2 decimals"), ("spend", "1,000", "the record has 3 fields; the header has 2"),
+    ("spend", "1e5", "'1e5' is not a number"), ("seg", "bronze", "'bronze' is not one of 'gold', 'silver'"),
+    ("ok", "maybe", "'maybe' is not true or false"), ("xs", "1;;3", "element 2 of the list is empty"),
+    ("rate", "85", "no error"),
+  ])
+  func badFieldsAreRejectedWithTheReason(_ field: String, _ raw: String, _ reason: String) throws {
+    let policy = try Self.policy()
+    let outcome = try #require(evaluate(policy, csv: "id,\(field)\nr,\(raw)\n").first)
+    #expect((outcome.problem?.reason ?? "no error") == reason)
+  }
+
+  @Test func jsonLinesKeepNumbersExactAndRejectUnknownKeys() throws {
+    let policy = try Self.policy()
+    let jsonl = """
+      {"id": "a", "spend": 0.10, "rate": 0.1, "xs": [1, 2]}
+      {"id": "b", "spnd": 1}
+      {"id": "c", "id": "d"}
+      not json
+
+      {"id": "e", "name": "\\u4e2d\\u6587 \\"q\\"", "ok": true, "spend": null}
+      """
+    let outcomes = evaluate(policy, bytes: Array(jsonl.utf8), format: .jsonl, trace: true)
+    #expect(outcomes.count == 5)
+    #expect(outcomes[0].decision?.trace?.inputs.first { $0.name == "spend" }?.value == "0.10")
+    #expect(outcomes[0].decision?.trace?.inputs.first { $0.name == "rate" }?.value == "10%")
+    #expect(outcomes[1].problem == RecordProblem(line: 2, field: "spnd", reason: "unknown field 'spnd'; did you mean 'spend'?"))
+    #expect(outcomes[2].problem?.reason == "the key appears twice")
+    #expect(outcomes[3].problem?.line == 4)
+    #expect(outcomes[4].decision?.trace?.inputs.first { $0.name == "name" }?.value == "中文 \"q\"")
+  }
+}
