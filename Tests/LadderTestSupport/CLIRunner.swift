@@ -21,7 +21,9 @@ public enum CLIRunner {
   }
 
   /// Runs `ladder` with arguments in the repository root, feeding `stdin`.
-  public static func run(_ arguments: [String], stdin: String? = nil) throws -> CLIResult {
+  public static func run(_ arguments: [String], stdin: String? = nil, stdinBytes: Data? = nil) throws
+    -> CLIResult
+  {
     guard let executable else { throw CocoaError(.fileNoSuchFile) }
     let process = Process()
     process.executableURL = executable
@@ -45,6 +47,7 @@ public enum CLIRunner {
     process.standardInput = input
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    if let stdinBytes { input.fileHandleForWriting.write(stdinBytes) }
     try input.fileHandleForWriting.close()
     process.waitUntilExit()
     try output.close()

@@ -138,13 +138,16 @@ public func evaluate(
 }
 
 public func evaluate(
-  _ policy: CompiledPolicy, bytes: [UInt8], format: RecordFormat, asOf: String = "2024-03-01", trace: Bool = false,
+  _ policy: CompiledPolicy, bytes: [UInt8], format: RecordFormat, asOf: String = "2024-03-01",
+  trace: Bool = false,
   origin: String? = nil
 ) -> [RecordOutcome] {
   var outcomes: [RecordOutcome] = []
   let date = CivilDate(parsing: asOf) ?? CivilDate(daysSinceEpoch: 0)
   do {
-    try BatchEvaluator(policy: policy, asOf: date, trace: trace).evaluate(bytes: bytes, format: format, origin: origin) {
+    try BatchEvaluator(policy: policy, asOf: date, trace: trace).evaluate(
+      bytes: bytes, format: format, origin: origin
+    ) {
       outcomes.append($0)
     }
   } catch {

@@ -88,7 +88,8 @@ public final class CompiledPolicy: Sendable {
             name: component.name, weight: component.weight, value: ExpressionCompiler.compile(value),
             valueType: value.type.value,
             bands: bands.map {
-              Band(comparison: $0.comparison, bound: $0.bound, points: $0.points, text: $0.text, span: $0.span)
+              Band(
+                comparison: $0.comparison, bound: $0.bound, points: $0.points, text: $0.text, span: $0.span)
             }, points: nil, pointsText: nil)
         case .expression(let points):
           return Component(
@@ -107,7 +108,8 @@ public final class CompiledPolicy: Sendable {
     triggers = policy.review.triggers.map { trigger in
       Trigger(
         id: trigger.id, action: trigger.action, reason: trigger.reason,
-        condition: ExpressionCompiler.compile(trigger.condition), conditionText: ExprPrinter.print(trigger.condition.syntax),
+        condition: ExpressionCompiler.compile(trigger.condition),
+        conditionText: ExprPrinter.print(trigger.condition.syntax),
         span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition))
     }
   }
@@ -141,7 +143,9 @@ public final class CompiledPolicy: Sendable {
         do {
           total = try total.adding(result.contribution)
         } catch {
-          throw EvaluationError("the score is too large", at: checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
+          throw EvaluationError(
+            "the score is too large",
+            at: checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
         }
         results.append(result)
       }
@@ -175,7 +179,8 @@ public final class CompiledPolicy: Sendable {
     let review = reviewResult(tier: assigned, frame: frame, fired: fired)
     let benefits = assigned.map { checked.benefits[$0.index] } ?? []
     var decision = Decision(
-      key: keyText(frame), tier: assigned, score: score, components: results, benefits: benefits, firedTriggers: fired,
+      key: keyText(frame), tier: assigned, score: score, components: results, benefits: benefits,
+      firedTriggers: fired,
       review: review, trace: nil)
     if trace {
       decision.trace = try makeTrace(decision, frame: frame, tiersTried: tried)
@@ -183,7 +188,9 @@ public final class CompiledPolicy: Sendable {
     return decision
   }
 
-  private func evaluate(_ component: Component, _ frame: EvaluationFrame) throws(EvaluationError) -> ComponentResult {
+  private func evaluate(_ component: Component, _ frame: EvaluationFrame) throws(EvaluationError)
+    -> ComponentResult
+  {
     var points = FixedDecimal.zero
     var value: Value?
     var matched: Band?
@@ -208,15 +215,20 @@ public final class CompiledPolicy: Sendable {
     do {
       contribution = try component.weight.multiplied(by: points)
     } catch {
-      throw EvaluationError("the points of '\(component.name)' are too large", at: matched?.span ?? checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
+      throw EvaluationError(
+        "the points of '\(component.name)' are too large",
+        at: matched?.span ?? checked.score?.span ?? SourceSpan(file: checked.file, start: 0, end: 0))
     }
     return ComponentResult(
-      name: component.name, value: value, pointsExpression: component.pointsText, valueType: component.valueType,
+      name: component.name, value: value, pointsExpression: component.pointsText,
+      valueType: component.valueType,
       band: matched?.text, bandSpan: matched?.span,
       points: points, weight: component.weight, contribution: contribution)
   }
 
-  private func reviewResult(tier: AssignedTier?, frame: EvaluationFrame, fired: [FiredTrigger]) -> ReviewResult? {
+  private func reviewResult(tier: AssignedTier?, frame: EvaluationFrame, fired: [FiredTrigger])
+    -> ReviewResult?
+  {
     let triggered = fired.contains { $0.action == .reviewNow }
     let interval = tier.flatMap { checked.review.intervals[$0.index] }
     guard interval != nil || triggered || !checked.review.triggers.isEmpty else { return nil }
@@ -224,7 +236,9 @@ public final class CompiledPolicy: Sendable {
     if let slot = checked.review.lastReviewInput, case .date(let date) = frame.inputs[slot] { last = date }
     var next: CivilDate?
     if let interval, let last {
-      next = interval.isCalendar ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
+      next =
+        interval.isCalendar
+        ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
     }
     let neverReviewed = checked.review.lastReviewInput != nil && last == nil && interval != nil
     let due = triggered || neverReviewed || (next.map { $0 <= frame.asOf } ?? false)

@@ -48,7 +48,9 @@ enum ExpressionCompiler {
         return { frame throws(EvaluationError) in ValueOperations.comparison(op, try left(frame), constant) }
       }
       let right = compile(rhs)
-      return { frame throws(EvaluationError) in ValueOperations.comparison(op, try left(frame), try right(frame)) }
+      return { frame throws(EvaluationError) in
+        ValueOperations.comparison(op, try left(frame), try right(frame))
+      }
     case .and(let lhs, let rhs):
       let left = compile(lhs)
       let right = compile(rhs)
@@ -92,7 +94,8 @@ enum ExpressionCompiler {
       let upper = compile(high)
       return { frame throws(EvaluationError) in
         let x = try item(frame)
-        guard let a = ValueOperations.compare(x, try lower(frame)), let b = ValueOperations.compare(x, try upper(frame))
+        guard let a = ValueOperations.compare(x, try lower(frame)),
+          let b = ValueOperations.compare(x, try upper(frame))
         else { return .missing }
         return .bool((a >= 0 && b <= 0) != negated)
       }
@@ -123,7 +126,9 @@ enum ExpressionCompiler {
       let test = compile(condition)
       let yes = compile(then)
       let no = compile(otherwise)
-      return { frame throws(EvaluationError) in try test(frame) == .bool(true) ? try yes(frame) : try no(frame) }
+      return { frame throws(EvaluationError) in
+        try test(frame) == .bool(true) ? try yes(frame) : try no(frame)
+      }
     }
   }
 }

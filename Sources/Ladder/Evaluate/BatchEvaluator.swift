@@ -61,7 +61,8 @@ public struct BatchEvaluator: Sendable {
           handle(
             .rejected(
               RecordProblem(
-                line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))")))
+                line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"
+              )))
         }
       }
     }

@@ -54,7 +54,9 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     let missing = inputs.filter { !$0.isOptional && !header.contains($0.name) }.map { "'\($0.name)'" }
     if !missing.isEmpty {
       throw HeaderError(
-        message: "the header lacks the required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
+        message:
+          "the header lacks the required column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))"
+      )
     }
   }
 
@@ -70,21 +72,26 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     line = scanner.line
     switch record.outcome {
     case .unterminatedQuote:
-      return .failure(RecordProblem(line: record.line, reason: "a quoted field is not closed before the end of the input"))
+      return .failure(
+        RecordProblem(line: record.line, reason: "a quoted field is not closed before the end of the input"))
     case .ok(let cells):
       // The key, when it can be read, names the record in rejections.
       let key = keyColumn.flatMap { $0 < cells.count ? String(validating: cells[$0], as: UTF8.self) : nil }
       guard cells.count == slotOfColumn.count else {
         return .failure(
           RecordProblem(
-            line: record.line, key: key, reason: "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"))
+            line: record.line, key: key,
+            reason:
+              "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"
+          ))
       }
       var values = [RawValue?](repeating: nil, count: slotCount)
       for (column, cell) in cells.enumerated() {
         guard let slot = slotOfColumn[column] else { continue }
         guard let text = String(validating: cell, as: UTF8.self) else {
           return .failure(
-            RecordProblem(line: record.line, key: key, field: columns[column], reason: "the field is not valid UTF-8"))
+            RecordProblem(
+              line: record.line, key: key, field: columns[column], reason: "the field is not valid UTF-8"))
         }
         values[slot] = text.isEmpty ? .null : .text(text)
       }
@@ -112,7 +119,9 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     /// The next non-blank record and the line it starts on.
     mutating func nextRecord() -> (line: Int, outcome: Outcome)? {
       // Blank lines between records are not records.
-      while position < bytes.count, bytes[position] == UInt8(ascii: "\n") || bytes[position] == UInt8(ascii: "\r") {
+      while position < bytes.count,
+        bytes[position] == UInt8(ascii: "\n") || bytes[position] == UInt8(ascii: "\r")
+      {
         if bytes[position] == UInt8(ascii: "\n") { line += 1 }
         position += 1
       }
@@ -146,14 +155,18 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
             return (startLine, .unterminatedQuote)
           }
           // Anything between the closing quote and the separator is kept, as spreadsheets do.
-          while position < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position]) {
+          while position < bytes.count,
+            ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position])
+          {
             cell.append(bytes[position])
             position += 1
           }
           cells.append(cell[...])
         } else {
           let start = position
-          while position < bytes.count, ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position]) {
+          while position < bytes.count,
+            ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position])
+          {
             position += 1
           }
           cells.append(bytes[start..<position])

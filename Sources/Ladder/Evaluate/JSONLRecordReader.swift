@@ -40,7 +40,8 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
     do {
       object = try parser.parseObjectLine()
     } catch {
-      return .failure(RecordProblem(line: line, reason: "not a JSON object: \(error.message) at column \(error.column)"))
+      return .failure(
+        RecordProblem(line: line, reason: "not a JSON object: \(error.message) at column \(error.column)"))
     }
     var values = [RawValue?](repeating: nil, count: slotCount)
     var seen: Set<String> = []
@@ -95,7 +96,9 @@ struct JSONParser {
         skipSpace()
         let key = try parseString()
         skipSpace()
-        guard position < bytes.endIndex, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        guard position < bytes.endIndex, bytes[position] == UInt8(ascii: ":") else {
+          throw fail("expected ':'")
+        }
         position += 1
         pairs.append((key, try parseValue()))
         skipSpace()
@@ -150,7 +153,9 @@ struct JSONParser {
       let start = position
       position += 1
       while position < bytes.endIndex,
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[position])
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position])
+          || [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")]
+            .contains(bytes[position])
       {
         position += 1
       }
@@ -162,7 +167,8 @@ struct JSONParser {
 
   private mutating func literal(_ word: String, _ value: RawValue) throws(Failure) -> RawValue {
     let utf8 = Array(word.utf8)
-    guard bytes.endIndex - position >= utf8.count, Array(bytes[position..<(position + utf8.count)]) == utf8 else {
+    guard bytes.endIndex - position >= utf8.count, Array(bytes[position..<(position + utf8.count)]) == utf8
+    else {
       throw fail("unexpected character")
     }
     position += utf8.count
@@ -170,7 +176,9 @@ struct JSONParser {
   }
 
   private mutating func parseString() throws(Failure) -> String {
-    guard position < bytes.endIndex, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a string") }
+    guard position < bytes.endIndex, bytes[position] == UInt8(ascii: "\"") else {
+      throw fail("expected a string")
+    }
     position += 1
     var out: [UInt8] = []
     while position < bytes.endIndex {
@@ -195,7 +203,8 @@ struct JSONParser {
         case UInt8(ascii: "u"):
           var scalar = try hex4()
           if (0xD800...0xDBFF).contains(scalar) {
-            guard position + 1 < bytes.endIndex, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+            guard position + 1 < bytes.endIndex, bytes[position] == UInt8(ascii: "\\"),
+              bytes[position + 1] == UInt8(ascii: "u")
             else { throw fail("an unpaired surrogate") }
             position += 2
             let low = try hex4()

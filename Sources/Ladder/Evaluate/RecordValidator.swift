@@ -85,10 +85,15 @@ public struct RecordValidator: Sendable {
         }
       }
       if let exact = field.fixedLength, values.count != exact {
-        return .failure(Reason(text: "the list has \(values.count) element\(values.count == 1 ? "" : "s"); it must have exactly \(exact)"))
+        return .failure(
+          Reason(
+            text:
+              "the list has \(values.count) element\(values.count == 1 ? "" : "s"); it must have exactly \(exact)"
+          ))
       }
       if let minimum = field.minimumLength, values.count < minimum {
-        return .failure(Reason(text: "the list has \(values.count) elements; at least \(minimum) are required"))
+        return .failure(
+          Reason(text: "the list has \(values.count) elements; at least \(minimum) are required"))
       }
       if let maximum = field.maximumLength, values.count > maximum {
         return .failure(Reason(text: "the list has \(values.count) elements; at most \(maximum) are allowed"))
@@ -100,13 +105,17 @@ public struct RecordValidator: Sendable {
     return result
   }
 
-  private func scalar(_ raw: RawValue, _ type: ValueType, field: InputField, shown: (String) -> String) -> Result<Value, Reason> {
+  private func scalar(_ raw: RawValue, _ type: ValueType, field: InputField, shown: (String) -> String)
+    -> Result<Value, Reason>
+  {
     let text: String
     switch raw {
     case .text(let value): text = value.trimmingWhitespace
     case .number(let value): text = value
     case .bool(let flag):
-      guard type == .bool else { return .failure(Reason(text: "expected \(type.withArticle), not true/false")) }
+      guard type == .bool else {
+        return .failure(Reason(text: "expected \(type.withArticle), not true/false"))
+      }
       return .success(.bool(flag))
     case .null: return .failure(Reason(text: "a list element is null"))
     case .array: return .failure(Reason(text: "expected \(type.withArticle), not a list"))
@@ -129,10 +138,13 @@ public struct RecordValidator: Sendable {
       guard var number = FixedDecimal(parsing: digits), !digits.contains("_") else {
         return .failure(Reason(text: "\(shown(text)) is not \(type == .percent ? "a percent" : "a number")"))
       }
-      if isPercent, let fraction = try? number.divided(by: .hundred).withScale(number.scale + 2) { number = fraction }
+      if isPercent, let fraction = try? number.divided(by: .hundred).withScale(number.scale + 2) {
+        number = fraction
+      }
       if let scale = field.scale {
         guard number.scale <= scale || number.normalized.scale <= scale else {
-          return .failure(Reason(text: "\(shown(text)) has more than \(scale) decimal\(scale == 1 ? "" : "s")"))
+          return .failure(
+            Reason(text: "\(shown(text)) has more than \(scale) decimal\(scale == 1 ? "" : "s")"))
         }
         number = number.withScale(scale)
       }
@@ -161,10 +173,14 @@ public struct RecordValidator: Sendable {
 
   private func bounded(_ value: Value, field: InputField, shown: String) -> Result<Value, Reason> {
     if let minimum = field.minimum, let order = ValueOperations.compare(value, minimum), order < 0 {
-      return .failure(Reason(text: "\(shown) is below the minimum \(CompiledPolicy.display(minimum, as: field.elementType))"))
+      return .failure(
+        Reason(
+          text: "\(shown) is below the minimum \(CompiledPolicy.display(minimum, as: field.elementType))"))
     }
     if let maximum = field.maximum, let order = ValueOperations.compare(value, maximum), order > 0 {
-      return .failure(Reason(text: "\(shown) is above the maximum \(CompiledPolicy.display(maximum, as: field.elementType))"))
+      return .failure(
+        Reason(
+          text: "\(shown) is above the maximum \(CompiledPolicy.display(maximum, as: field.elementType))"))
     }
     return .success(value)
   }

@@ -2,7 +2,8 @@
 /// docs/language.md. The checker guarantees the operand types, so a mismatch here can only be a
 /// missing value, which propagates.
 enum ValueOperations {
-  static func arithmetic(_ op: BinaryOperator, _ lhs: Value, _ rhs: Value, at span: SourceSpan) throws(EvaluationError)
+  static func arithmetic(_ op: BinaryOperator, _ lhs: Value, _ rhs: Value, at span: SourceSpan)
+    throws(EvaluationError)
     -> Value
   {
     switch (lhs, rhs) {
@@ -65,14 +66,17 @@ enum ValueOperations {
   }
 
   static func index(_ list: Value, _ position: Value) -> Value {
-    guard case .list(let items) = list, case .number(let number) = position, let index = number.integerValue else {
+    guard case .list(let items) = list, case .number(let number) = position, let index = number.integerValue
+    else {
       return .missing
     }
     let resolved = index < 0 ? items.count + index : index
     return items.indices.contains(resolved) ? items[resolved] : .missing
   }
 
-  static func call(_ builtin: Builtin, _ arguments: [Value], at span: SourceSpan) throws(EvaluationError) -> Value {
+  static func call(_ builtin: Builtin, _ arguments: [Value], at span: SourceSpan) throws(EvaluationError)
+    -> Value
+  {
     if arguments.contains(where: \.isMissing) { return .missing }
     func numbers(_ value: Value) -> [FixedDecimal]? {
       guard case .list(let items) = value else { return nil }
@@ -102,7 +106,8 @@ enum ValueOperations {
     case .ceil:
       return number(0).map { .number($0.rounded(to: 0, .ceiling)) } ?? .missing
     case .clamp:
-      guard let low = compare(arguments[0], arguments[1]), let high = compare(arguments[0], arguments[2]) else {
+      guard let low = compare(arguments[0], arguments[1]), let high = compare(arguments[0], arguments[2])
+      else {
         return .missing
       }
       if low < 0 { return arguments[1] }

@@ -24,7 +24,11 @@ public enum DecisionJSON {
         writer.object {
           for benefit in decision.benefits {
             writer.field(benefit.name) {
-              if case .bool(let flag) = benefit.value { writer.bool(flag) } else { writer.string(CompiledPolicy.display(benefit.value)) }
+              if case .bool(let flag) = benefit.value {
+                writer.bool(flag)
+              } else {
+                writer.string(CompiledPolicy.display(benefit.value))
+              }
             }
           }
         }
@@ -69,7 +73,9 @@ public enum DecisionJSON {
 /// Renders decisions as CSV rows: key, score, tier, flags (`;`-separated), as_of.
 public enum DecisionCSV {
   public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
-    let columns = [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags", "as_of"] + (withErrors ? ["error"] : [])
+    let columns =
+      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags", "as_of"]
+      + (withErrors ? ["error"] : [])
     return columns.map(field).joined(separator: ",")
   }
 
@@ -84,7 +90,9 @@ public enum DecisionCSV {
 
   public static func renderError(_ problem: RecordProblem, asOf: CivilDate) -> String {
     let where_ = problem.field.map { "field '\($0)': " } ?? ""
-    let cells = [problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(where_)\(problem.reason)"]
+    let cells = [
+      problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(where_)\(problem.reason)",
+    ]
     return cells.map(field).joined(separator: ",")
   }
 
@@ -113,16 +121,22 @@ public struct DecisionTable {
   }
 
   public mutating func add(_ problem: RecordProblem) {
-    rows.append([problem.key ?? "?", "rejected", "line \(problem.line)", "", problem.field.map { "field '\($0)'" } ?? "", ""])
+    rows.append([
+      problem.key ?? "?", "rejected", "line \(problem.line)", "", problem.field.map { "field '\($0)'" } ?? "",
+      "",
+    ])
   }
 
   public func render() -> String {
     let all = [header] + rows
     var widths = [Int](repeating: 0, count: header.count)
-    for row in all { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) } }
+    for row in all {
+      for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
+    }
     return all.map { row in
       row.enumerated().map { index, cell in
-        index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell))
+        index == row.count - 1
+          ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell))
       }.joined(separator: "  ").trimmingWhitespace
     }.joined(separator: "\n") + "\n"
   }

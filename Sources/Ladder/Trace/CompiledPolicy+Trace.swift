@@ -13,18 +13,22 @@ extension CompiledPolicy {
 
   /// Builds the trace of a decision. Evaluates every sub-condition of the tiers tried and of
   /// every trigger, with no short-circuit, so that each value that decided is on record.
-  func makeTrace(_ decision: Decision, frame: EvaluationFrame, tiersTried: Int) throws(EvaluationError) -> DecisionTrace {
+  func makeTrace(_ decision: Decision, frame: EvaluationFrame, tiersTried: Int) throws(EvaluationError)
+    -> DecisionTrace
+  {
     let header = DecisionTrace.Header(
       policy: checked.id, version: checked.version, title: checked.title, file: path, sha256: sha256,
       asOf: frame.asOf.description)
     let inputs = checked.inputs.map { field in
       DecisionTrace.InputValue(
         name: field.name, type: field.type.description,
-        value: field.isPersonal ? "***" : Self.display(frame.inputs[field.slot], as: field.type), isPersonal: field.isPersonal)
+        value: field.isPersonal ? "***" : Self.display(frame.inputs[field.slot], as: field.type),
+        isPersonal: field.isPersonal)
     }
     let derived = lets.map { item in
       DecisionTrace.Derived(
-        name: item.name, value: Self.display(frame.lets[item.slot], as: item.type.value), location: location(item.span))
+        name: item.name, value: Self.display(frame.lets[item.slot], as: item.type.value),
+        location: location(item.span))
     }
     let components = decision.components.map { result in
       DecisionTrace.Component(
@@ -46,12 +50,14 @@ extension CompiledPolicy {
       let held = decision.tier?.id == tier.id
       steps.append(
         DecisionTrace.TierStep(
-          id: tier.id, label: tier.label, condition: tier.conditionText, location: location(tier.span), held: held,
+          id: tier.id, label: tier.label, condition: tier.conditionText, location: location(tier.span),
+          held: held,
           conditions: try conditions(tier.atoms, frame)))
     }
     let benefits = decision.benefits.map { benefit in
       DecisionTrace.Benefit(
-        name: benefit.name, value: Self.display(benefit.value), kind: benefit.value.kind, from: benefit.declaredBy,
+        name: benefit.name, value: Self.display(benefit.value), kind: benefit.value.kind,
+        from: benefit.declaredBy,
         isInherited: benefit.declaredBy != decision.tier?.id, location: location(benefit.span))
     }
     var triggerSteps: [DecisionTrace.Trigger] = []
@@ -60,7 +66,8 @@ extension CompiledPolicy {
       triggerSteps.append(
         DecisionTrace.Trigger(
           id: trigger.id, action: trigger.action.rawValue, condition: trigger.conditionText, held: held,
-          reason: trigger.reason, conditions: try conditions(trigger.atoms, frame), location: location(trigger.span)))
+          reason: trigger.reason, conditions: try conditions(trigger.atoms, frame),
+          location: location(trigger.span)))
     }
     let review = decision.review.map { review in
       DecisionTrace.Review(
@@ -69,8 +76,10 @@ extension CompiledPolicy {
         nextReview: review.nextReview?.description, isDue: review.isDue)
     }
     return DecisionTrace(
-      header: header, recordName: checked.recordName, key: decision.key, origin: nil, inputs: inputs, derived: derived,
-      components: components, score: score, tiers: steps, tier: decision.tier?.id, tierLabel: decision.tier?.label,
+      header: header, recordName: checked.recordName, key: decision.key, origin: nil, inputs: inputs,
+      derived: derived,
+      components: components, score: score, tiers: steps, tier: decision.tier?.id,
+      tierLabel: decision.tier?.label,
       benefits: benefits, triggers: triggerSteps, review: review)
   }
 

@@ -25,7 +25,9 @@ struct ConditionAtom: Sendable {
 
   private static func atom(_ expr: CheckedExpr, left: CheckedExpr, right: CheckedExpr?) -> ConditionAtom {
     ConditionAtom(
-      text: ExprPrinter.print(expr.syntax.ungrouped), left: ExpressionCompiler.compile(left), leftType: left.type.value,
-      right: right.map(ExpressionCompiler.compile), rightType: right?.type.value, result: ExpressionCompiler.compile(expr))
+      text: ExprPrinter.print(expr.syntax.ungrouped), left: ExpressionCompiler.compile(left),
+      leftType: left.type.value,
+      right: right.map(ExpressionCompiler.compile), rightType: right?.type.value,
+      result: ExpressionCompiler.compile(expr))
   }
 }

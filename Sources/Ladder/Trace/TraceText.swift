@@ -5,12 +5,13 @@ public enum TraceText {
     var out = ""
     let origin = trace.origin.map { " (\($0))" } ?? ""
     out += "\(trace.recordName) \(trace.key)\(origin)\n"
-    out += table([
-      ["policy", "\(trace.header.policy) \(trace.header.version) · \(trace.header.title)"],
-      ["file", trace.header.file],
-      ["sha256", trace.header.sha256],
-      ["as of", trace.header.asOf],
-    ], indent: "  ")
+    out += table(
+      [
+        ["policy", "\(trace.header.policy) \(trace.header.version) · \(trace.header.title)"],
+        ["file", trace.header.file],
+        ["sha256", trace.header.sha256],
+        ["as of", trace.header.asOf],
+      ], indent: "  ")
 
     out += "\ninputs\n"
     out += table(trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.value] }, indent: "  ")
@@ -24,7 +25,8 @@ public enum TraceText {
       out += "\nscore \(score.total)  (sum \(score.sum), rounded to \(score.rounding))\n"
       let rows = trace.components.map { component in
         [
-          component.name, component.value ?? "", component.band.map { "\"\($0)\"" } ?? component.pointsExpression ?? "",
+          component.name, component.value ?? "",
+          component.band.map { "\"\($0)\"" } ?? component.pointsExpression ?? "",
           component.points + " pts",
           "× " + component.weight, "= " + component.contribution, component.bandLocation ?? "",
         ]
@@ -48,15 +50,19 @@ public enum TraceText {
     if !trace.benefits.isEmpty {
       out += "\nbenefits\n"
       out += table(
-        trace.benefits.map { [$0.name, $0.value, $0.isInherited ? "inherited from \($0.from)" : "own", $0.location] },
+        trace.benefits.map {
+          [$0.name, $0.value, $0.isInherited ? "inherited from \($0.from)" : "own", $0.location]
+        },
         indent: "  ")
     }
 
     if !trace.triggers.isEmpty {
       out += "\ntriggers\n"
       for trigger in trace.triggers {
-        out += table([[trigger.held ? "fired " : "quiet ", trigger.id, trigger.action, trigger.condition]], indent: "  ")
-        out += table(trigger.conditions.map { [verdict($0.result), $0.text, $0.values] }, indent: "          ")
+        out += table(
+          [[trigger.held ? "fired " : "quiet ", trigger.id, trigger.action, trigger.condition]], indent: "  ")
+        out += table(
+          trigger.conditions.map { [verdict($0.result), $0.text, $0.values] }, indent: "          ")
         if trigger.held { out += "          because: \(trigger.reason)\n" }
       }
     }
@@ -85,7 +91,9 @@ public enum TraceText {
     guard let columns = rows.map(\.count).max(), columns > 0 else { return "" }
     var widths = [Int](repeating: 0, count: columns)
     for row in rows {
-      for (index, cell) in row.enumerated() where index < columns - 1 { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
+      for (index, cell) in row.enumerated() where index < columns - 1 {
+        widths[index] = max(widths[index], DisplayWidth.of(cell))
+      }
     }
     var out = ""
     for row in rows {
@@ -93,7 +101,9 @@ public enum TraceText {
       for (index, cell) in row.enumerated() {
         if index > 0 { line += "  " }
         line += cell
-        if index < row.count - 1 { line += String(repeating: " ", count: widths[index] - DisplayWidth.of(cell)) }
+        if index < row.count - 1 {
+          line += String(repeating: " ", count: widths[index] - DisplayWidth.of(cell))
+        }
       }
       while line.hasSuffix(" ") { line.removeLast() }
       out += line + "\n"

@@ -27,7 +27,10 @@ struct Eval: ParsableCommand {
   @Option(help: "Also write rejected records to FILE, one JSON object per line.")
   var rejects: String?
 
-  @Option(help: "What to do with a bad record: skip (reject and go on), fail (stop, exit 65) or emit (write an error line in its place).")
+  @Option(
+    help:
+      "What to do with a bad record: skip (reject and go on), fail (stop, exit 65) or emit (write an error line in its place)."
+  )
   var onError: OnError = .skip
 
   @Flag(help: "Add the full explanation trace to every JSON Lines record.")
@@ -52,7 +55,9 @@ struct Eval: ParsableCommand {
     var failedAt: RecordProblem?
     var table = DecisionTable(policy: policy)
 
-    if self.format == .csv { sink.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n") }
+    if self.format == .csv {
+      sink.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
+    }
     do {
       try evaluator.evaluate(bytes: bytes, format: format, origin: options.origin) { outcome in
         guard failedAt == nil else { return }
@@ -95,7 +100,9 @@ struct Eval: ParsableCommand {
     if let failedAt {
       sink.abandon()
       rejectSink?.abandon()
-      StandardError.write("stopped at line \(failedAt.line) (--on-error fail): read \(read), evaluated \(evaluated), rejected \(rejected)\n")
+      StandardError.write(
+        "stopped at line \(failedAt.line) (--on-error fail): read \(read), evaluated \(evaluated), rejected \(rejected)\n"
+      )
       throw LadderExit.badRecords
     }
     try sink.commit()

@@ -5,7 +5,8 @@ import Ladder
 /// `ladder explain POLICY RECORDS --id KEY`: why one record got its tier.
 struct Explain: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Explain the decision for one record: inputs, score components, tiers tried, benefits, triggers.",
+    abstract:
+      "Explain the decision for one record: inputs, score components, tiers tried, benefits, triggers.",
     discussion: """
       Personal fields are masked. The text form is for people; --format json gives the same trace
       as canonical JSON.
@@ -45,7 +46,8 @@ struct Explain: ParsableCommand {
       throw LadderExit.badRecords
     }
     guard !found.isEmpty else {
-      StandardError.write("error: no record with \(policy.inputs[policy.checked.keyInput].name) '\(id)' in \(options.origin)\n")
+      StandardError.write(
+        "error: no record with \(policy.inputs[policy.checked.keyInput].name) '\(id)' in \(options.origin)\n")
       throw LadderExit.badRecords
     }
     var rejectedAny = false

@@ -27,7 +27,9 @@ struct RecordOptions: ParsableArguments {
 
   func resolvedAsOf() throws -> CivilDate {
     if let asOf {
-      guard let date = CivilDate(parsing: asOf) else { throw ValidationError("--as-of '\(asOf)' is not a date (YYYY-MM-DD)") }
+      guard let date = CivilDate(parsing: asOf) else {
+        throw ValidationError("--as-of '\(asOf)' is not a date (YYYY-MM-DD)")
+      }
       return date
     }
     let days = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
@@ -41,10 +43,12 @@ struct RecordOptions: ParsableArguments {
     guard let file = PolicyLoader.load(policy, into: sources, diagnostics: &diagnostics),
       let compiled = PolicyCompiler.compile(file, into: &diagnostics)
     else {
-      let renderer = TextDiagnosticRenderer(sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))
+      let renderer = TextDiagnosticRenderer(
+        sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))
       StandardError.write(renderer.render(diagnostics.sorted))
       StandardError.write(
-        "\(policy): the policy has errors; run 'ladder check \(policy)' for details (\(TextDiagnosticRenderer.summary(errors: diagnostics.errorCount, warnings: diagnostics.warningCount)))\n")
+        "\(policy): the policy has errors; run 'ladder check \(policy)' for details (\(TextDiagnosticRenderer.summary(errors: diagnostics.errorCount, warnings: diagnostics.warningCount)))\n"
+      )
       throw LadderExit.policyErrors
     }
     return compiled
@@ -123,7 +127,9 @@ final class OutputSink {
     flush()
     guard let temporary, let destination else { return }
     try handle.close()
-    if FileManager.default.fileExists(atPath: destination.path) { try FileManager.default.removeItem(at: destination) }
+    if FileManager.default.fileExists(atPath: destination.path) {
+      try FileManager.default.removeItem(at: destination)
+    }
     try FileManager.default.moveItem(at: temporary, to: destination)
   }
 

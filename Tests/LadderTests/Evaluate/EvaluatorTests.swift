@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct EvaluatorTests {
   static func b2bPolicy() throws -> CompiledPolicy {
-    let text = try String(contentsOfFile: RepositoryPaths.path("policies/b2b-service-tiers.yaml"), encoding: .utf8)
+    let text = try String(
+      contentsOfFile: RepositoryPaths.path("policies/b2b-service-tiers.yaml"), encoding: .utf8)
     return try #require(compilePolicy(text, path: "policies/b2b-service-tiers.yaml"))
   }
 
@@ -27,7 +28,9 @@ import Testing
     // R 100×20% + F 100×15% + M 100×35% + P 100×15% + L 85×15% = 97.75, and so on.
     #expect(decisions.map { $0.score?.description } == ["97.75", "72.50", "31.00"])
     #expect(decisions[2].firedTriggers.map(\.id) == ["churn-risk"])
-    #expect(decisions[0].benefits.first { $0.name == "discount_budget" }?.value == .percent(FixedDecimal(units: 10, scale: 2)))
+    #expect(
+      decisions[0].benefits.first { $0.name == "discount_budget" }?.value
+        == .percent(FixedDecimal(units: 10, scale: 2)))
   }
 
   /// A score that is 90 on paper is 90: the vip threshold holds exactly at 90.
@@ -108,7 +111,8 @@ import Testing
   /// Differential: the traced program decides exactly as the plain one, on every example.
   @Test func tracedAndPlainEvaluationDecideAlike() throws {
     let policy = try Self.b2bPolicy()
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
     let plain = evaluate(policy, bytes: bytes, format: .csv)
     let traced = evaluate(policy, bytes: bytes, format: .csv, trace: true)
     #expect(plain.count == traced.count)
@@ -125,7 +129,8 @@ import Testing
 
   @Test func everyRecordIsDecidedOrRejected() throws {
     let policy = try Self.b2bPolicy()
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
     let outcomes = evaluate(policy, bytes: bytes, format: .csv)
     // 33 good rows and 8 bad ones, one outcome each, in file order.
     #expect(outcomes.count == 41)
@@ -151,7 +156,8 @@ import Testing
     #expect(!TraceJSON.render(trace).contains("13800138001"))
     #expect(!TraceText.render(trace).contains("13800138001"))
     #expect(trace.inputs.first { $0.name == "contact_phone" }?.value == "***")
-    let personal = try #require(compilePolicy(policyText(inputs: "phone: { type: int, personal: true }", body: "")))
+    let personal = try #require(
+      compilePolicy(policyText(inputs: "phone: { type: int, personal: true }", body: "")))
     let rejected = try #require(evaluate(personal, csv: "id,phone\nx,12ab\n").first?.problem)
     #expect(rejected.reason == "the value (personal data, not shown) is not a whole number")
   }
@@ -176,10 +182,12 @@ import Testing
 
   @Test func outputIsByteIdenticalAcrossRuns() throws {
     let policy = try Self.b2bPolicy()
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
     func render() -> String {
       evaluate(policy, bytes: bytes, format: .csv, trace: true).compactMap(\.decision).map {
-        DecisionJSON.render($0, policy: policy, asOf: CivilDate(parsing: "2024-03-01") ?? CivilDate(daysSinceEpoch: 0))
+        DecisionJSON.render(
+          $0, policy: policy, asOf: CivilDate(parsing: "2024-03-01") ?? CivilDate(daysSinceEpoch: 0))
       }.joined(separator: "\n")
     }
     #expect(render() == render())

@@ -19,7 +19,8 @@ import Testing
 
   @Test func csvHandlesQuotesCommasLineBreaksAndCRLF() throws {
     let policy = try Self.policy()
-    let csv = "\u{FEFF}id,name,spend\r\n\"a\",\"华东物流, 上海\",1.50\r\n\r\nb,\"He said \"\"hi\"\"\nand left\",2\r\nc,plain,3\n"
+    let csv =
+      "\u{FEFF}id,name,spend\r\n\"a\",\"华东物流, 上海\",1.50\r\n\r\nb,\"He said \"\"hi\"\"\nand left\",2\r\nc,plain,3\n"
     let outcomes = evaluate(policy, bytes: Array(csv.utf8), format: .csv, trace: true)
     let decisions = outcomes.compactMap(\.decision)
     #expect(decisions.map(\.key) == ["a", "b", "c"])
@@ -39,7 +40,9 @@ import Testing
     let outcomes = evaluate(policy, bytes: bytes, format: .csv)
     #expect(outcomes.count == 4)
     #expect(outcomes[0].decision?.key == "a")
-    #expect(outcomes[1].problem == RecordProblem(line: 3, key: "b", field: "name", reason: "the field is not valid UTF-8"))
+    #expect(
+      outcomes[1].problem
+        == RecordProblem(line: 3, key: "b", field: "name", reason: "the field is not valid UTF-8"))
     #expect(outcomes[2].problem?.reason == "the record has 3 fields; the header has 2")
     #expect(outcomes[3].problem?.reason == "a quoted field is not closed before the end of the input")
   }
@@ -63,7 +66,8 @@ import Testing
   }
 
   @Test(arguments: [
-    ("spend", "12.345", "'12.345' has more than 2 decimals"), ("spend", "1,000", "the record has 3 fields; the header has 2"),
+    ("spend", "12.345", "'12.345' has more than 2 decimals"),
+    ("spend", "1,000", "the record has 3 fields; the header has 2"),
     ("spend", "1e5", "'1e5' is not a number"), ("seg", "bronze", "'bronze' is not one of 'gold', 'silver'"),
     ("ok", "maybe", "'maybe' is not true or false"), ("xs", "1;;3", "element 2 of the list is empty"),
     ("rate", "85", "no error"),
@@ -88,7 +92,9 @@ import Testing
     #expect(outcomes.count == 5)
     #expect(outcomes[0].decision?.trace?.inputs.first { $0.name == "spend" }?.value == "0.10")
     #expect(outcomes[0].decision?.trace?.inputs.first { $0.name == "rate" }?.value == "10%")
-    #expect(outcomes[1].problem == RecordProblem(line: 2, field: "spnd", reason: "unknown field 'spnd'; did you mean 'spend'?"))
+    #expect(
+      outcomes[1].problem
+        == RecordProblem(line: 2, field: "spnd", reason: "unknown field 'spnd'; did you mean 'spend'?"))
     #expect(outcomes[2].problem?.reason == "the key appears twice")
     #expect(outcomes[3].problem?.line == 4)
     #expect(outcomes[4].decision?.trace?.inputs.first { $0.name == "name" }?.value == "中文 \"q\"")

@@ -6,7 +6,8 @@ import Testing
 /// Pins what `ladder eval` and `ladder explain` produce for the example policies and records:
 /// `Golden/eval/NAME.{jsonl,csv,rejects}` and `Golden/traces/NAME-KEY.{txt,json}`.
 enum GoldenOutputs {
-  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
     .appendingPathComponent("Golden")
   static let policies = ["b2b-service-tiers", "loyalty-tiers", "request-response", "airline-status"]
   static let traced = [
@@ -19,8 +20,13 @@ enum GoldenOutputs {
   static func outcomes(_ name: String, trace: Bool) throws -> (CompiledPolicy, [RecordOutcome]) {
     let text = try String(contentsOfFile: RepositoryPaths.path("policies/\(name).yaml"), encoding: .utf8)
     let policy = try #require(compilePolicy(text, path: "policies/\(name).yaml"))
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
-    return (policy, evaluate(policy, bytes: bytes, format: .csv, asOf: "2024-03-01", trace: trace, origin: "examples/\(name).csv"))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    return (
+      policy,
+      evaluate(
+        policy, bytes: bytes, format: .csv, asOf: "2024-03-01", trace: trace, origin: "examples/\(name).csv")
+    )
   }
 
   static func check(_ actual: String, _ relative: String) {

@@ -1,0 +1,205 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@Suite struct EvalCommandTests {
+  static let policy = "policies/b2b-service-tiers.yaml"
+  static let records = "examples/b2b-service-tiers.csv"
+
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ladder-eval-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// Dirty input: every record read is either in the output or rejected, and the counts say so.
+  @Test func recordsInEqualRecordsOutPlusRejected() throws {
+    let result = try CLIRunner.run(["eval", Self.policy, Self.records, "--as-of", "2024-03-01"])
+    #expect(result.exitCode == 0)
+    let lines = result.stdout.split(separator: "\n")
+    let rejections = result.stderr.split(separator: "\n").filter { $0.contains(": rejected") }
+    #expect(lines.count == 33)
+    #expect(rejections.count == 8)
+    #expect(result.stderr.hasSuffix("read 41, evaluated 33, rejected 8 (as of 2024-03-01)\n"))
+    #expect(
+      lines.first?.hasPrefix(
+        "{\"customer_id\":\"C2024001\",\"tier\":\"vip\",\"label\":\"VIP客户\",\"score\":\"97.75\"") == true)
+    #expect(
+      result.stderr.contains(
+        "examples/b2b-service-tiers.csv:35: rejected C2024901: field 'spend_12m': 'abc' is not a number"))
+    // Personal data never reaches any output.
+    #expect(!result.stdout.contains("13800138001") && !result.stderr.contains("13800138001"))
+  }
+
+  @Test func outputMatchesTheGoldenFile() throws {
+    let result = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--format", "csv",
+    ])
+    let golden = try String(
+      contentsOfFile: RepositoryPaths.path("Tests/LadderTests/Golden/eval/b2b-service-tiers.csv"),
+      encoding: .utf8)
+    #expect(result.stdout == golden)
+  }
+
+  @Test func sameInputGivesByteIdenticalOutput() throws {
+    let arguments = ["eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--explain"]
+    let first = try CLIRunner.run(arguments)
+    let second = try CLIRunner.run(arguments)
+    #expect(first.exitCode == 0)
+    #expect(first.stdout == second.stdout)
+    #expect(first.stdout.contains("\"trace\":{\"policy\":{\"id\":\"b2b-service-tiers\""))
+  }
+
+  @Test func readsStandardInputAsAFilter() throws {
+    let csv = try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(Self.records)))
+    let result = try CLIRunner.run(
+      ["eval", Self.policy, "-", "--as-of", "2024-03-01", "--format", "csv"], stdinBytes: csv)
+    #expect(result.exitCode == 0)
+    #expect(result.stdout.split(separator: "\n").count == 34)
+    #expect(result.stderr.contains("<stdin>:35: rejected C2024901"))
+  }
+
+  @Test func jsonLinesInput() throws {
+    let result = try CLIRunner.run([
+      "eval", Self.policy, "examples/b2b-service-tiers.jsonl", "--as-of", "2024-03-01",
+    ])
+    #expect(result.exitCode == 0)
+    #expect(result.stdout.split(separator: "\n").count == 10)
+    #expect(
+      result.stderr.contains(
+        ":11: rejected: field 'spend12m': unknown field 'spend12m'; did you mean 'spend_12m'?"))
+    #expect(result.stderr.hasSuffix("read 12, evaluated 10, rejected 2 (as of 2024-03-01)\n"))
+  }
+
+  @Test func onErrorFailStopsWithSixtyFiveAndWritesNoFile() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("out.jsonl").path
+    let result = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--on-error", "fail", "-o", output,
+    ])
+    #expect(result.exitCode == 65)
+    #expect(result.stderr.contains("stopped at line 35 (--on-error fail)"))
+    #expect(!FileManager.default.fileExists(atPath: output))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+  }
+
+  @Test func onErrorEmitKeepsOneLinePerInputRecord() throws {
+    let result = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--on-error", "emit",
+    ])
+    #expect(result.exitCode == 0)
+    let lines = result.stdout.split(separator: "\n")
+    #expect(lines.count == 41)
+    #expect(
+      lines[33]
+        == "{\"customer_id\":\"C2024901\",\"error\":{\"line\":35,\"field\":\"spend_12m\",\"reason\":\"'abc' is not a number\"}}"
+    )
+    let csv = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--on-error", "emit", "--format", "csv",
+    ])
+    #expect(csv.stdout.split(separator: "\n").count == 42)
+    #expect(csv.stdout.hasPrefix("customer_id,score,tier,flags,as_of,error\n"))
+  }
+
+  @Test func outputFileAndRejectsFileAreWritten() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("out.csv").path
+    let rejects = directory.appendingPathComponent("rejects.jsonl").path
+    let result = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--format", "csv", "-o", output,
+      "--rejects", rejects,
+    ])
+    #expect(result.exitCode == 0)
+    #expect(result.stdout.isEmpty)
+    #expect(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").count == 34)
+    let rejected = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+    #expect(rejected.count == 8)
+    #expect(
+      rejected.first
+        == "{\"line\":35,\"key\":\"C2024901\",\"field\":\"spend_12m\",\"reason\":\"'abc' is not a number\"}")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+        "out.csv", "rejects.jsonl",
+      ])
+  }
+
+  @Test func tableFormatAlignsChineseLabels() throws {
+    let result = try CLIRunner.run([
+      "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--format", "table",
+    ])
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(lines[0] == "b2b-service-tiers 2024.03 · as of 2024-03-01")
+    #expect(lines[2] == "C2024001     vip       VIP客户   97.75                              due")
+    #expect(lines[3] == "C2024002     key       重点客户  72.50                              next 2024-04-15")
+  }
+
+  @Test func invalidPolicyExitsOne() throws {
+    let result = try CLIRunner.run([
+      "eval", "Tests/LadderTests/Golden/diagnostics/weights-not-100.yaml", Self.records, "--as-of",
+      "2024-03-01",
+    ])
+    #expect(result.exitCode == 1)
+    #expect(result.stdout.isEmpty)
+    #expect(result.stderr.contains("[L0403]"))
+  }
+
+  @Test func usageErrorsExitSixtyFour() throws {
+    #expect(try CLIRunner.run(["eval", Self.policy]).exitCode == 64)
+    #expect(try CLIRunner.run(["eval", Self.policy, Self.records, "--as-of", "2024-02-30"]).exitCode == 64)
+    #expect(
+      try CLIRunner.run(["eval", Self.policy, Self.records, "--explain", "--format", "csv"]).exitCode == 64)
+    #expect(try CLIRunner.run(["eval", Self.policy, "records.txt"]).exitCode == 64)
+    #expect(try CLIRunner.run(["eval", Self.policy, Self.records, "--on-error", "ignore"]).exitCode == 64)
+  }
+
+  @Test func headerWithoutRequiredColumnsExitsSixtyFive() throws {
+    let result = try CLIRunner.run(
+      ["eval", Self.policy, "-", "--as-of", "2024-03-01"], stdin: "customer_id,spend\nC1,5\n")
+    #expect(result.exitCode == 65)
+    #expect(result.stderr.contains("the header lacks the required columns"))
+  }
+}
+
+@Suite struct ExplainCommandTests {
+  @Test func textTraceMatchesTheGoldenFile() throws {
+    let result = try CLIRunner.run([
+      "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "C2024002", "--as-of",
+      "2024-03-01",
+    ])
+    #expect(result.exitCode == 0)
+    let golden = try String(
+      contentsOfFile: RepositoryPaths.path("Tests/LadderTests/Golden/traces/b2b-service-tiers-C2024002.txt"),
+      encoding: .utf8)
+    #expect(result.stdout == golden)
+    #expect(result.stdout.contains("✗  repurchase_rate >= 80%  60% < 80%"))
+  }
+
+  @Test func jsonTraceMatchesTheGoldenFile() throws {
+    let result = try CLIRunner.run([
+      "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "C2024001", "--as-of",
+      "2024-03-01", "--format",
+      "json",
+    ])
+    let golden = try String(
+      contentsOfFile: RepositoryPaths.path("Tests/LadderTests/Golden/traces/b2b-service-tiers-C2024001.json"),
+      encoding: .utf8)
+    #expect(result.stdout == golden)
+  }
+
+  @Test func unknownOrRejectedRecordsExitSixtyFive() throws {
+    let missing = try CLIRunner.run([
+      "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "NOPE",
+    ])
+    #expect(missing.exitCode == 65)
+    #expect(missing.stderr.contains("no record with customer_id 'NOPE'"))
+    let rejected = try CLIRunner.run([
+      "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "C2024901",
+    ])
+    #expect(rejected.exitCode == 65)
+    #expect(rejected.stderr.contains("rejected C2024901: field 'spend_12m'"))
+    #expect(try CLIRunner.run(["explain", EvalCommandTests.policy, EvalCommandTests.records]).exitCode == 64)
+  }
+}
