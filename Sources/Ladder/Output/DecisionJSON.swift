@@ -89,9 +89,9 @@ public enum DecisionCSV {
   }
 
   public static func renderError(_ problem: RecordProblem, asOf: CivilDate) -> String {
-    let where_ = problem.field.map { "field '\($0)': " } ?? ""
+    let fieldPart = problem.field.map { "field '\($0)': " } ?? ""
     let cells = [
-      problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(where_)\(problem.reason)",
+      problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(fieldPart)\(problem.reason)",
     ]
     return cells.map(field).joined(separator: ",")
   }
