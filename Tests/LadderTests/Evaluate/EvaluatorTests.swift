@@ -193,3 +193,22 @@ import Testing
     #expect(render() == render())
   }
 }
+
+@Suite struct ConcurrencyTests {
+  /// One compiled policy, evaluated from several threads at once, decides as it does alone.
+  @Test func compiledPolicyIsSharedSafelyBetweenThreads() async throws {
+    let policy = try EvaluatorTests.b2bPolicy()
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let expected = evaluate(policy, bytes: bytes, format: .csv).map { $0.decision?.score }
+    let results = await withTaskGroup(of: [FixedDecimal?].self) { group in
+      for _ in 0..<8 {
+        group.addTask { evaluate(policy, bytes: bytes, format: .csv).map { $0.decision?.score } }
+      }
+      var all: [[FixedDecimal?]] = []
+      for await result in group { all.append(result) }
+      return all
+    }
+    #expect(results.count == 8)
+    for result in results { #expect(result == expected) }
+  }
+}
