@@ -198,7 +198,8 @@ import Testing
   /// One compiled policy, evaluated from several threads at once, decides as it does alone.
   @Test func compiledPolicyIsSharedSafelyBetweenThreads() async throws {
     let policy = try EvaluatorTests.b2bPolicy()
-    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
     let expected = evaluate(policy, bytes: bytes, format: .csv).map { $0.decision?.score }
     let results = await withTaskGroup(of: [FixedDecimal?].self) { group in
       for _ in 0..<8 {
