@@ -73,13 +73,7 @@ struct CheckRun {
         continue
       }
       seen[name] = input.name.span
-      if PolicyChecker.reservedNames.contains(name) {
-        report(
-          Diagnostic(
-            .duplicateID, "'\(name)' is a built-in name and cannot name an input", at: input.name.span,
-            help: "rename the input, e.g. '\(name)_value'"))
-        continue
-      }
+      if isReserved(input.name, kind: "an input") { continue }
       guard let typeSyntax = input.type else { continue }
       let type = valueType(typeSyntax.value, name: name, values: input.values.map(\.value))
       var field = InputField(
@@ -259,6 +253,16 @@ struct CheckRun {
           help: "a record has one key; remove 'key: true' from all but one input"))
     }
     return keys[0].slot
+  }
+
+  /// Reports a name that collides with a built-in (`score`, `tier`, `as_of`, …).
+  mutating func isReserved(_ name: Located<String>, kind: String) -> Bool {
+    guard PolicyChecker.reservedNames.contains(name.value) else { return false }
+    report(
+      Diagnostic(
+        .duplicateID, "'\(name.value)' is a built-in name and cannot name \(kind)", at: name.span,
+        help: "choose another name, e.g. '\(name.value)_value'"))
+    return true
   }
 
   func duplicate(_ kind: String, _ name: String, _ span: SourceSpan, _ first: SourceSpan) -> Diagnostic {

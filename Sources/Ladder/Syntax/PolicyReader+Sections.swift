@@ -98,12 +98,12 @@ struct Reader {
         help: help))
   }
 
-  /// Walks a mapping whose keys are fixed words, reporting unknown keys with a suggestion.
-  mutating func forEachKnownKey(
-    _ node: Node, of what: String, allowed: [String], _ body: (inout Reader, String, SourceSpan, Node) -> Void
+  /// Walks the entries of a mapping whose keys are plain scalars; other keys are reported.
+  private mutating func forEachScalarKey(
+    _ node: Node, of what: String, expected: String, _ body: (inout Reader, Located<String>, Node) -> Void
   ) {
     guard case .mapping(let mapping) = node else {
-      wrongShape(node, expected: "a mapping", for: what)
+      wrongShape(node, expected: expected, for: what)
       return
     }
     for (keyNode, value) in mapping {
@@ -111,17 +111,32 @@ struct Reader {
         wrongShape(keyNode, expected: "a name", for: "a key in \(what)")
         continue
       }
-      let keySpan = span(of: keyNode)
-      guard allowed.contains(key.string) else {
-        if isFragmentOfSplitExpression(keySpan) { continue }
-        report(
-          Diagnostic(
-            .unknownKey, "unknown key '\(key.string)' in \(what)", at: keySpan,
-            help: Suggestions.help(for: key.string, candidates: allowed, kind: "the keys of \(what)")))
-        continue
-      }
-      body(&self, key.string, keySpan, value)
+      body(&self, Located(key.string, at: span(of: keyNode)), value)
     }
+  }
+
+  /// Walks a mapping whose keys are fixed words, reporting unknown keys with a suggestion.
+  mutating func forEachKnownKey(
+    _ node: Node, of what: String, allowed: [String], _ body: (inout Reader, String, SourceSpan, Node) -> Void
+  ) {
+    forEachScalarKey(node, of: what, expected: "a mapping") { reader, key, value in
+      reader.visitKnownKey(key, value, of: what, allowed: allowed, body)
+    }
+  }
+
+  private mutating func visitKnownKey(
+    _ key: Located<String>, _ value: Node, of what: String, allowed: [String],
+    _ body: (inout Reader, String, SourceSpan, Node) -> Void
+  ) {
+    guard allowed.contains(key.value) else {
+      if isFragmentOfSplitExpression(key.span) { return }
+      report(
+        Diagnostic(
+          .unknownKey, "unknown key '\(key.value)' in \(what)", at: key.span,
+          help: Suggestions.help(for: key.value, candidates: allowed, kind: "the keys of \(what)")))
+      return
+    }
+    body(&self, key.value, key.span, value)
   }
 
   /// Walks a mapping whose keys are names the author chooses (inputs, lets, components).
@@ -129,18 +144,8 @@ struct Reader {
     _ node: Node, of what: String, _ body: (inout Reader, Located<String>, Node) -> Void
   ) {
     if Self.isNull(node) { return }
-    guard case .mapping(let mapping) = node else {
-      wrongShape(node, expected: "a mapping of names", for: what)
-      return
-    }
-    for (keyNode, value) in mapping {
-      guard case .scalar(let key) = keyNode else {
-        wrongShape(keyNode, expected: "a name", for: "a key in \(what)")
-        continue
-      }
-      let name = Located(key.string, at: span(of: keyNode))
-      guard checkIdentifier(name, kind: what) else { continue }
-      body(&self, name, value)
+    forEachScalarKey(node, of: what, expected: "a mapping of names") { reader, name, value in
+      if reader.checkIdentifier(name, kind: what) { body(&reader, name, value) }
     }
   }
 

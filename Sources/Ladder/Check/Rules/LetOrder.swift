@@ -15,13 +15,7 @@ extension CheckRun {
         report(duplicate("name", name, item.name.span, input.span))
         continue
       }
-      if PolicyChecker.reservedNames.contains(name) {
-        report(
-          Diagnostic(
-            .duplicateID, "'\(name)' is a built-in name and cannot name a let", at: item.name.span,
-            help: "choose another name, e.g. '\(name)_value'"))
-        continue
-      }
+      if isReserved(item.name, kind: "a let") { continue }
       byName[name] = item
       order.append(name)
     }

@@ -120,11 +120,7 @@ extension CheckRun {
         continue
       }
       seen[id.value] = id.span
-      if PolicyChecker.reservedNames.contains(id.value) {
-        report(
-          Diagnostic(.duplicateID, "'\(id.value)' is a built-in name and cannot name a tier", at: id.span))
-        continue
-      }
+      if isReserved(id, kind: "a tier") { continue }
       if let otherwise = otherwiseSpan {
         report(
           Diagnostic(
