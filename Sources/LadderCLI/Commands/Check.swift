@@ -15,7 +15,7 @@ struct Check: ParsableCommand {
       """
   )
 
-  @Argument(help: "Policy files to check.")
+  @Argument(help: "Policy files to check (test files, *.tests.yaml, are checked as test files).")
   var policies: [String]
 
   @Option(help: "Output format for findings: text or json.")
@@ -36,7 +36,12 @@ struct Check: ParsableCommand {
         all.append(contentsOf: diagnostics)
         continue
       }
-      _ = PolicyChecker.check(file, into: &diagnostics)
+      if path.hasSuffix(".tests.yaml") {
+        // A policy test file: check its own structure (its policy is checked by name).
+        _ = PolicyTestReader.read(file, into: &diagnostics)
+      } else {
+        _ = PolicyChecker.check(file, into: &diagnostics)
+      }
       all.append(contentsOf: diagnostics)
     }
     if strict { all.promoteWarningsToErrors() }

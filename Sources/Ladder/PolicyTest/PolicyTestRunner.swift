@@ -1,0 +1,251 @@
+/// The result of one test case.
+public struct PolicyTestResult: Sendable {
+  public var name: String
+  public var span: SourceSpan
+  /// Each failed expectation, as "expected …, got …".
+  public var failures: [String]
+  /// The part of the trace that decided, for a failed case.
+  public var explanation: String?
+  public var passed: Bool { failures.isEmpty }
+}
+
+/// One thing a test suite can exercise: a tier, a band, a trigger firing or staying quiet, a
+/// tier's benefit set.
+public struct CoverageItem: Sendable, Hashable {
+  public var description: String
+  public var location: String
+  public var isCovered: Bool
+}
+
+/// The outcome of running a suite against its policy.
+public struct PolicyTestReport: Sendable {
+  public var suitePath: String
+  public var policy: String
+  public var results: [PolicyTestResult]
+  public var coverage: [CoverageItem]
+
+  public var passedCount: Int { results.filter(\.passed).count }
+  public var failedCount: Int { results.count - passedCount }
+
+  /// Covered items over all items, in percent (100 when there is nothing to cover).
+  public var coveragePercent: FixedDecimal {
+    guard !coverage.isEmpty else { return .hundred }
+    let covered = FixedDecimal(coverage.filter(\.isCovered).count * 100)
+    return ((try? covered.divided(by: FixedDecimal(coverage.count))) ?? .zero).rounded(to: 1, .down)
+  }
+}
+
+/// Runs policy unit tests: each case's record through the compiled policy, traced, checked
+/// against its expectations; and what the cases exercised, for coverage.
+public enum PolicyTestRunner {
+  public static func run(_ suite: PolicyTestSuite, suitePath: String, policy: CompiledPolicy)
+    -> PolicyTestReport
+  {
+    let validator = RecordValidator(policy: policy)
+    var results: [PolicyTestResult] = []
+    var tiersSeen: Set<String> = []
+    var bandsSeen: Set<SourceSpan> = []
+    var fired: Set<String> = []
+    var quiet: Set<String> = []
+    var benefitSetsChecked: Set<String> = []
+
+    for testCase in suite.cases {
+      var failures: [String] = []
+      var values = [RawValue?](repeating: nil, count: policy.inputs.count)
+      for (name, value) in suite.defaults + testCase.record {
+        guard let field = policy.inputs.first(where: { $0.name == name.value }) else {
+          failures.append("unknown field '\(name.value)' in the record")
+          continue
+        }
+        values[field.slot] = value
+      }
+      guard let asOf = testCase.asOf ?? suite.asOf?.value else {
+        results.append(
+          PolicyTestResult(
+            name: testCase.name, span: testCase.span,
+            failures: ["no as_of: give the suite or the case an as_of date"],
+            explanation: nil))
+        continue
+      }
+      let record = RawRecord(line: 1, values: values)
+      let frame = policy.makeFrame(asOf: asOf)
+      let rejection: String?
+      var decision: Decision?
+      if let problem = validator.load(record, into: frame) {
+        rejection = problem.field.map { "field '\($0)': \(problem.reason)" } ?? problem.reason
+      } else {
+        do {
+          decision = try policy.evaluate(frame, trace: true)
+          rejection = nil
+        } catch {
+          rejection = error.message
+        }
+      }
+      if let decision {
+        if let tier = decision.tier?.id { tiersSeen.insert(tier) }
+        for component in decision.components { if let span = component.bandSpan { bandsSeen.insert(span) } }
+        let firedNow = Set(decision.firedTriggers.map(\.id))
+        for trigger in policy.triggers {
+          if firedNow.contains(trigger.id) { fired.insert(trigger.id) } else { quiet.insert(trigger.id) }
+        }
+        if let tier = decision.tier?.id, testCase.expectations.contains(where: \.isAboutBenefits) {
+          benefitSetsChecked.insert(tier)
+        }
+      }
+      failures += check(testCase.expectations, decision: decision, rejection: rejection, policy: policy)
+      var explanation: String?
+      if !failures.isEmpty, let trace = decision?.trace {
+        explanation = TraceText.decidingPart(trace)
+      }
+      results.append(
+        PolicyTestResult(
+          name: testCase.name, span: testCase.span, failures: failures, explanation: explanation))
+    }
+
+    var coverage: [CoverageItem] = []
+    for tier in policy.tiers {
+      coverage.append(
+        CoverageItem(
+          description: "tier '\(tier.id)' assigned", location: policy.location(tier.span),
+          isCovered: tiersSeen.contains(tier.id)))
+    }
+    for component in policy.components {
+      for band in component.bands {
+        coverage.append(
+          CoverageItem(
+            description: "band \"\(band.text)\" of '\(component.name)' matched",
+            location: policy.location(band.span),
+            isCovered: bandsSeen.contains(band.span)))
+      }
+    }
+    for trigger in policy.triggers {
+      coverage.append(
+        CoverageItem(
+          description: "trigger '\(trigger.id)' fires", location: policy.location(trigger.span),
+          isCovered: fired.contains(trigger.id)))
+      coverage.append(
+        CoverageItem(
+          description: "trigger '\(trigger.id)' stays quiet", location: policy.location(trigger.span),
+          isCovered: quiet.contains(trigger.id)))
+    }
+    for (index, tier) in policy.tiers.enumerated() where !policy.checked.benefits[index].isEmpty {
+      coverage.append(
+        CoverageItem(
+          description: "benefits of tier '\(tier.id)' checked", location: policy.location(tier.span),
+          isCovered: benefitSetsChecked.contains(tier.id)))
+    }
+    return PolicyTestReport(suitePath: suitePath, policy: policy.path, results: results, coverage: coverage)
+  }
+
+  static func check(
+    _ expectations: [PolicyExpectation], decision: Decision?, rejection: String?, policy: CompiledPolicy
+  ) -> [String] {
+    var failures: [String] = []
+    let expectsRejection = expectations.contains { if case .rejected = $0 { true } else { false } }
+    if let rejection, !expectsRejection {
+      return ["the record was rejected: \(rejection)"]
+    }
+    for expectation in expectations {
+      switch expectation {
+      case .rejected(let reason, _):
+        guard let rejection else {
+          failures.append(
+            "expected the record to be rejected, but it got tier '\(decision?.tier?.id ?? "none")'")
+          continue
+        }
+        if let reason, !rejection.contains(reason) {
+          failures.append("rejected for \"\(rejection)\", expected a reason containing \"\(reason)\"")
+        }
+      case .tier(let id, _):
+        if decision?.tier?.id != id {
+          failures.append("tier: expected '\(id)', got '\(decision?.tier?.id ?? "no tier")'")
+        }
+      case .notTier(let id, _):
+        if decision?.tier?.id == id { failures.append("tier: expected anything but '\(id)', got '\(id)'") }
+      case .score(let expected, _):
+        if decision?.score != expected {
+          failures.append("score: expected \(expected), got \(decision?.score?.description ?? "no score")")
+        }
+      case .benefit(let name, let value, _):
+        let actual = decision?.benefits.first { $0.name == name }.map { CompiledPolicy.display($0.value) }
+        if actual != value {
+          failures.append("benefit '\(name)': expected \(value), got \(actual ?? "none")")
+        }
+      case .lacksBenefit(let name, _):
+        if let benefit = decision?.benefits.first(where: { $0.name == name }) {
+          failures.append("benefit '\(name)': expected none, got \(CompiledPolicy.display(benefit.value))")
+        }
+      case .fired(let id, _):
+        if decision?.firedTriggers.contains(where: { $0.id == id }) != true {
+          failures.append("trigger '\(id)': expected it to fire, it stayed quiet")
+        }
+      case .quiet(let id, _):
+        if decision?.firedTriggers.contains(where: { $0.id == id }) == true {
+          failures.append("trigger '\(id)': expected it to stay quiet, it fired")
+        }
+      case .reviewDue(let due, _):
+        if decision?.review?.isDue != due {
+          failures.append(
+            "review due: expected \(due), got \(decision?.review.map { String($0.isDue) } ?? "no review")")
+        }
+      }
+    }
+    return failures
+  }
+}
+
+extension TraceText {
+  /// The score and tier part of a trace: what decided the tier.
+  public static func decidingPart(_ trace: DecisionTrace) -> String {
+    let full = render(trace).split(separator: "\n", omittingEmptySubsequences: false)
+    guard
+      let start = full.firstIndex(where: { $0.hasPrefix("score ") || $0.hasPrefix("tiers, first match wins") }
+      ),
+      let end = full.firstIndex(where: { $0.hasPrefix("→ ") })
+    else { return "" }
+    return full[start...end].joined(separator: "\n") + "\n"
+  }
+}
+
+/// JUnit XML for CI systems: one test suite per test file, one test case per case.
+public enum JUnitReport {
+  public static func render(_ reports: [PolicyTestReport]) -> String {
+    var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    let tests = reports.reduce(0) { $0 + $1.results.count }
+    let failures = reports.reduce(0) { $0 + $1.failedCount }
+    out += "<testsuites name=\"ladder test\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
+    for report in reports {
+      out +=
+        "  <testsuite name=\"\(escape(report.suitePath))\" tests=\"\(report.results.count)\" failures=\"\(report.failedCount)\">\n"
+      for result in report.results {
+        out += "    <testcase classname=\"\(escape(report.policy))\" name=\"\(escape(result.name))\""
+        if result.passed {
+          out += "/>\n"
+        } else {
+          let message = result.failures.joined(separator: "; ")
+          out += ">\n      <failure message=\"\(escape(message))\">"
+          out += escape(result.failures.joined(separator: "\n") + "\n" + (result.explanation ?? ""))
+          out += "</failure>\n    </testcase>\n"
+        }
+      }
+      out += "  </testsuite>\n"
+    }
+    return out + "</testsuites>\n"
+  }
+
+  static func escape(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&apos;"
+      case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t": out += "?"
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
+  }
+}
