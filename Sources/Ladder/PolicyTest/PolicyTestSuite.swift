@@ -55,6 +55,21 @@ public enum PolicyExpectation: Sendable, Hashable {
     }
   }
 
+  /// The expectation without its position, e.g. `tier vip`.
+  public var summary: String {
+    switch self {
+    case .tier(let id, _): "tier \(id)"
+    case .notTier(let id, _): "not tier \(id)"
+    case .score(let value, _): "score \(value)"
+    case .benefit(let name, let value, _): "benefit \(name)=\(value)"
+    case .lacksBenefit(let name, _): "lacks \(name)"
+    case .fired(let id, _): "fired \(id)"
+    case .quiet(let id, _): "quiet \(id)"
+    case .reviewDue(let due, _): "review due \(due)"
+    case .rejected(let reason, _): "rejected \(reason ?? "")"
+    }
+  }
+
   /// Whether the expectation is about benefits (for benefit-set coverage).
   var isAboutBenefits: Bool {
     switch self {
