@@ -29,7 +29,7 @@ import Testing
   @Test func examplePoliciesPassWithFullCoverage() throws {
     let result = try CLIRunner.run(["test", "--coverage-threshold", "100", "policies"])
     #expect(result.exitCode == 0, "\(result.stdout)")
-    #expect(result.stdout.hasSuffix("51 passed, 0 failed\n"))
+    #expect(result.stdout.hasSuffix("53 passed, 0 failed\n"))
     #expect(result.stdout.contains("coverage 100.0% (31 of 31)"))
   }
 

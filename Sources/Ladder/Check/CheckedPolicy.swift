@@ -31,6 +31,8 @@ public struct InputField: Sendable, Hashable {
   public var isOptional: Bool
   public var isKey: Bool
   public var isPersonal: Bool
+  /// Carried for people reading traces; no rule needs it.
+  public var isInformational: Bool = false
   /// Inclusive bounds for numbers (as decimals) and dates (as dates).
   public var minimum: Value?
   public var maximum: Value?

@@ -7,6 +7,8 @@ public enum PolicyChecker {
 
   public static func check(_ syntax: PolicySyntax, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
     var run = CheckRun(syntax: syntax)
+    // Lints speak about policies that are otherwise sound; on a broken file they are noise.
+    run.lintsEnabled = !diagnostics.hasErrors
     let policy = run.run()
     diagnostics.append(contentsOf: run.diagnostics)
     return run.diagnostics.hasErrors ? nil : policy
@@ -15,9 +17,7 @@ public enum PolicyChecker {
   /// Reads and checks a file in one call: the usual entry point for tools and tests.
   public static func check(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
     guard let syntax = PolicyReader.read(file, into: &diagnostics) else { return nil }
-    var local = DiagnosticBag()
-    let checked = check(syntax, into: &local)
-    diagnostics.append(contentsOf: local)
+    let checked = check(syntax, into: &diagnostics)
     return diagnostics.hasErrors ? nil : checked
   }
 }
@@ -26,6 +26,8 @@ public enum PolicyChecker {
 struct CheckRun {
   let syntax: PolicySyntax
   var diagnostics = DiagnosticBag()
+  /// Whether the deep lints run (not when reading the file already found errors).
+  var lintsEnabled = true
   /// The checked inputs by slot, once ``checkInputs()`` has run.
   var inputsBySlot: [Int: InputField] = [:]
 
@@ -54,11 +56,13 @@ struct CheckRun {
     let review = checkReview(tiers: tiers, scope: triggerScope, inputs: inputs)
 
     guard let id = syntax.id?.value, let keyInput else { return nil }
-    return CheckedPolicy(
+    let policy = CheckedPolicy(
       file: syntax.file, id: id, version: syntax.version?.value ?? "", title: syntax.title?.value ?? id,
       description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
+    if lintsEnabled && !diagnostics.hasErrors { runLints(policy) }
+    return policy
   }
 
   // MARK: - Inputs
@@ -82,6 +86,7 @@ struct CheckRun {
         isPersonal: input.isPersonal, minimum: nil, maximum: nil, minimumLength: input.minimumLength?.value,
         maximumLength: input.maximumLength?.value, scale: input.scale?.value,
         description: input.description?.value)
+      field.isInformational = input.isInformational
       if let length = input.length {
         if input.minimumLength != nil || input.maximumLength != nil {
           report(

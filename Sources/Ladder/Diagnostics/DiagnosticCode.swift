@@ -132,6 +132,20 @@ extension DiagnosticCode {
     "L0415", "score-out-of-scale", .warning, "band points or a threshold lie outside the 0 to 100 score scale"
   )
 
+  // MARK: - L04xx lints: warnings by default, errors with --strict
+  public static let bandOverlap = DiagnosticCode(
+    "L0416", "band-overlap", .warning,
+    "bands of opposite directions overlap, so the earlier one silently takes shared values")
+  public static let benefitNotMonotonic = DiagnosticCode(
+    "L0417", "benefit-not-monotonic", .warning, "a higher tier gets a worse entitlement than a lower tier")
+  public static let neverFires = DiagnosticCode(
+    "L0418", "never-fires", .warning, "a trigger or tier condition contradicts itself and can never hold")
+  public static let unusedName = DiagnosticCode(
+    "L0419", "unused-name", .warning, "an input, let or entitlement that no rule uses")
+  public static let thresholdOutsideBounds = DiagnosticCode(
+    "L0420", "threshold-outside-bounds", .warning,
+    "a comparison is always true or always false given the input's bounds")
+
   /// Every code, in order. Used by the docs and golden-coverage tests.
   public static let all: [DiagnosticCode] = [
     .unreadableFile, .yamlSyntax, .duplicateKey, .documentTooComplex, .notAPolicy,
@@ -143,5 +157,13 @@ extension DiagnosticCode {
     .duplicateID, .cyclicLet, .weightsNotHundred, .bandsOutOfOrder, .unreachableBand,
     .unreachableTier, .unknownTier, .inheritanceCycle, .benefitTypeConflict, .missingBaseService,
     .noFallbackTier, .misplacedOtherwise, .missingReviewCadence, .bandsWithoutElse, .scoreOutOfScale,
+    .bandOverlap, .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds,
+  ]
+
+  /// The codes `ladder lint` reports: findings about a policy that checks, as opposed to errors
+  /// that stop it from running.
+  public static let lints: Set<DiagnosticCode> = [
+    .neverMissing, .missingBaseService, .noFallbackTier, .bandsWithoutElse, .scoreOutOfScale, .bandOverlap,
+    .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds,
   ]
 }

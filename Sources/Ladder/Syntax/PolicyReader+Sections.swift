@@ -299,6 +299,30 @@ struct Reader {
       case "tiers": policy.tiers = reader.readTiers(value)
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
+      case "entitlements":
+        reader.forEachNamedEntry(value, of: "'entitlements'") { reader, name, node in
+          var entitlement = EntitlementSyntax(name: name)
+          reader.forEachKnownKey(
+            node, of: "entitlement '\(name.value)'", allowed: PolicyReader.entitlementKeys
+          ) {
+            reader, key, _, value in
+            switch key {
+            case "better":
+              guard let text = reader.scalarString(value, for: "'better'") else { return }
+              guard let direction = EntitlementSyntax.Direction(rawValue: text.value) else {
+                reader.report(
+                  Diagnostic(
+                    .invalidValue, "'better' must be 'lower' or 'higher', not '\(text.value)'", at: text.span,
+                    help: "'lower' for times and prices, 'higher' for discounts and allowances"))
+                return
+              }
+              entitlement.better = Located(direction, at: text.span)
+            case "description": entitlement.description = reader.scalarString(value, for: "'description'")
+            default: break
+            }
+          }
+          policy.entitlements.append(entitlement)
+        }
       default: break
       }
     }
@@ -338,6 +362,8 @@ struct Reader {
         case "optional": input.isOptional = reader.bool(node, for: "'optional'")?.value ?? false
         case "key": input.isKey = reader.bool(node, for: "'key'")?.value ?? false
         case "personal": input.isPersonal = reader.bool(node, for: "'personal'")?.value ?? false
+        case "informational":
+          input.isInformational = reader.bool(node, for: "'informational'")?.value ?? false
         case "min": input.minimum = reader.expression(node, for: "minimum of \(what)")
         case "max": input.maximum = reader.expression(node, for: "maximum of \(what)")
         case "length": input.length = reader.integer(node, for: "'length'", range: 1...10_000)

@@ -16,12 +16,13 @@ public enum PolicyReader {
 
   public static let topLevelKeys = [
     "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tiers",
-    "benefits", "review",
+    "benefits", "entitlements", "review",
   ]
+  public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [
-    "type", "optional", "key", "personal", "min", "max", "length", "min_length", "max_length", "values",
-    "scale",
-    "description",
+    "type", "optional", "key", "personal", "informational", "min", "max", "length", "min_length",
+    "max_length",
+    "values", "scale", "description",
   ]
   public static let scoreKeys = ["round", "rounding", "components"]
   public static let componentKeys = ["weight", "of", "bands", "points", "description"]

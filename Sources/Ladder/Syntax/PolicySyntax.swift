@@ -26,6 +26,8 @@ public struct PolicySyntax: Sendable {
   public var tiers: [TierSyntax] = []
   public var benefits: [BenefitSetSyntax] = []
   public var review: ReviewSyntax?
+  /// Declared meanings of benefits: which direction is better, for the monotonicity lint.
+  public var entitlements: [EntitlementSyntax] = []
   /// The key of each top-level section, for findings about a section as a whole.
   public var sectionSpans: [String: SourceSpan] = [:]
   /// The start of the file, for findings about something that is absent.
@@ -49,6 +51,8 @@ public struct InputSyntax: Sendable {
   public var isOptional = false
   public var isKey = false
   public var isPersonal = false
+  /// Carried into traces for people, used by no rule (exempt from the unused-input lint).
+  public var isInformational = false
   public var minimum: Expr?
   public var maximum: Expr?
   public var length: Located<Int>?
@@ -131,6 +135,17 @@ public struct BenefitSetSyntax: Sendable {
   public var tier: Located<String>
   public var inherits: Located<String>?
   public var entries: [BenefitEntrySyntax] = []
+}
+
+/// Which way a benefit is better: `response_within: { better: lower }`.
+public struct EntitlementSyntax: Sendable {
+  public enum Direction: String, Sendable, Hashable, CaseIterable {
+    case lower, higher
+  }
+
+  public var name: Located<String>
+  public var better: Located<Direction>?
+  public var description: Located<String>?
 }
 
 public enum TriggerAction: String, Sendable, Hashable, CaseIterable {

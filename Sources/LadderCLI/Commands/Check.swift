@@ -18,7 +18,7 @@ struct Check: ParsableCommand {
   @Argument(help: "Policy files to check (test files, *.tests.yaml, are checked as test files).")
   var policies: [String]
 
-  @Option(help: "Output format for findings: text or json.")
+  @Option(help: "Output format for findings: text, json or github (workflow annotations).")
   var format: DiagnosticFormat = .text
 
   @Flag(help: "Treat warnings as errors.")
@@ -28,6 +28,14 @@ struct Check: ParsableCommand {
   var color: ColorMode = .auto
 
   func run() throws {
+    try Self.report(policies: policies, format: format, strict: strict, color: color, lintsOnly: false)
+  }
+
+  /// Checks the files and reports the findings; `lintsOnly` keeps the lint warnings and the
+  /// errors that make linting impossible.
+  static func report(
+    policies: [String], format: DiagnosticFormat, strict: Bool, color: ColorMode, lintsOnly: Bool
+  ) throws {
     let sources = SourceRegistry()
     var all = DiagnosticBag(limit: 1000)
     for path in policies {
@@ -44,18 +52,58 @@ struct Check: ParsableCommand {
       }
       all.append(contentsOf: diagnostics)
     }
+    if lintsOnly {
+      var kept = DiagnosticBag(limit: 1000)
+      for diagnostic in all.diagnostics
+      where diagnostic.severity == .error || DiagnosticCode.lints.contains(diagnostic.code) {
+        kept.add(diagnostic)
+      }
+      all = kept
+    }
     if strict { all.promoteWarningsToErrors() }
     let findings = all.sorted
     switch format {
     case .json:
       StandardOutput.write(JSONDiagnosticRenderer(sources: sources).render(findings, files: policies))
+    case .github:
+      for finding in findings { StandardOutput.write(GitHubAnnotations.line(for: finding, sources: sources)) }
     case .text:
       let renderer = TextDiagnosticRenderer(sources: sources, useColor: color.isEnabled(for: .standardError))
       StandardError.write(renderer.render(findings))
       let summary = TextDiagnosticRenderer.summary(errors: all.errorCount, warnings: all.warningCount)
       let count = policies.count == 1 ? "1 policy" : "\(policies.count) policies"
-      StandardError.write("checked \(count): \(summary)\n")
+      StandardError.write("\(lintsOnly ? "linted" : "checked") \(count): \(summary)\n")
     }
     if all.hasErrors { throw LadderExit.policyErrors }
+  }
+}
+
+/// `ladder lint POLICY...`: only the lints — policies that run, but probably not as meant.
+struct Lint: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Report the lints of policy files: overlaps, gaps, unused names, benefit monotonicity, and more.",
+    discussion: """
+      Lints are warnings (errors with --strict): L0309, L0410, L0411, L0414 to L0420 (docs/errors).
+      A policy with errors is not linted; its errors are shown instead.
+
+      Exit codes: 0 no errors (warnings allowed unless --strict), 1 errors, 64 usage error.
+      """
+  )
+
+  @Argument(help: "Policy files to lint.")
+  var policies: [String]
+
+  @Option(help: "Output format: text, json or github (workflow annotations).")
+  var format: DiagnosticFormat = .text
+
+  @Flag(help: "Treat lint warnings as errors.")
+  var strict = false
+
+  @Option(help: "Colour the text output: auto, always or never.")
+  var color: ColorMode = .auto
+
+  func run() throws {
+    try Check.report(policies: policies, format: format, strict: strict, color: color, lintsOnly: true)
   }
 }

@@ -16,7 +16,7 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json
+  case text, json, github
 }
 
 /// Writes to standard error without buffering surprises.

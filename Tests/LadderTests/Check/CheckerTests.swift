@@ -81,7 +81,7 @@ func expectOne(
   @Test func defaultedOptionalsAndThreeValuedLogicCheckClean() {
     let outcome = checkPolicy(
       policyText(
-        inputs: "last: { type: date, optional: true }\nflag: { type: bool }",
+        inputs: "last: { type: date, optional: true }",
         body: """
           let:
             recency: days_between(last, as_of) ?? 9999
@@ -277,5 +277,37 @@ func expectOne(
       #expect(outcome.diagnostics.isEmpty, "\(name):\n\(outcome.renderedText)")
       #expect(outcome.policy != nil)
     }
+  }
+
+  @Test func tiersThatCoverEveryScoreNeedNoFallback() {
+    let covered = checkPolicy(
+      policyText(
+        inputs: "x: { type: int }",
+        body: """
+          score:
+            components:
+              a: { weight: 100%, of: x, bands: [">= 1: 100", "else: 0"] }
+          tiers:
+            - { id: high, label: High, when: score >= 50 }
+            - { id: low, label: Low, when: score < 50 }
+          """))
+    #expect(covered.diagnostics.isEmpty, "\(covered.renderedText)")
+    let gap = checkPolicy(
+      policyText(
+        inputs: "x: { type: int }",
+        body: """
+          score:
+            components:
+              a: { weight: 100%, of: x, bands: [">= 1: 100", "else: 0"] }
+          tiers:
+            - { id: high, label: High, when: score >= 50 }
+            - { id: low, label: Low, when: score < 40 }
+          """))
+    #expect(gap.codes == ["L0411"])
+  }
+
+  @Test func lintsStaySilentOnPoliciesWithErrors() {
+    let outcome = checkPolicy(policyText(inputs: "unused: { type: int }", body: "let:\n  a: nope + 1\n"))
+    #expect(outcome.codes == ["L0301"])
   }
 }

@@ -171,6 +171,7 @@ extension CheckRun {
     var sawElse: SourceSpan?
     var ok = true
     var previous: (op: BinaryOperator, bound: FixedDecimal, text: String)?
+    var earlier: [(op: BinaryOperator, interval: IntervalSet.Interval, text: String, span: SourceSpan)] = []
     for band in bands {
       let text = ExpressionSource.bandText(band)
       if let elseSpan = sawElse {
@@ -266,6 +267,24 @@ extension CheckRun {
         }
         ok = false
       }
+      // Bands of opposite directions that overlap: the earlier one silently takes the shared values.
+      let upward = op == .greater || op == .greaterOrEqual
+      let downward = op == .less || op == .lessOrEqual
+      if let clash = earlier.first(where: { other in
+        ((upward && (other.op == .less || other.op == .lessOrEqual))
+          || (downward && (other.op == .greater || other.op == .greaterOrEqual)))
+          && !other.interval.intersection(interval).isEmpty
+      }), !covered.covers(interval) {
+        report(
+          Diagnostic(
+            .bandOverlap,
+            "band '\(text)' overlaps band '\(clash.text)' above it, which takes the values both match",
+            at: band.span, notes: [Diagnostic.Note("'\(clash.text)' is tried first", at: clash.span)],
+            help:
+              "make the bands of one direction (all '>=' from the top, or all '<=' from the bottom), or use 'between'"
+          ))
+      }
+      earlier.append((op, interval, text, band.span))
       covered.insert(interval)
       previous = (op, number, text)
       checked.append(

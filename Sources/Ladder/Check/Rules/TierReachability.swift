@@ -108,6 +108,31 @@ struct ConditionShape {
 /// Tiers are tried in order and the first match wins. A tier whose condition implies an earlier
 /// tier's can never be assigned (L0406): usually tiers listed lowest first, or a threshold typo.
 extension CheckRun {
+  /// Whether the tier conditions together provably take every record: all are ranges over one
+  /// subject whose union covers what the subject can be (`score` 0–100, an input's bounds).
+  func conditionsCoverEverything(_ shapes: [ConditionShape]) -> Bool {
+    let disjuncts = shapes.flatMap(\.disjuncts)
+    guard let subject = disjuncts.first?.ranges.keys.first,
+      disjuncts.allSatisfy({ $0.isExact && $0.ranges.count == 1 && $0.ranges[subject] != nil })
+    else { return false }
+    var union = IntervalSet(integers: false)
+    for disjunct in disjuncts { if let range = disjunct.ranges[subject] { union.insert(range) } }
+    var domain = IntervalSet.Interval.everything
+    if subject == "score", syntax.score != nil {
+      domain = IntervalSet.Interval(
+        lower: IntervalSet.Bound(value: .zero, isInclusive: true),
+        upper: IntervalSet.Bound(value: .hundred, isInclusive: true))
+    } else if let field = inputsBySlot.values.first(where: { $0.name == subject }) {
+      if case .number(let low) = field.minimum {
+        domain.lower = IntervalSet.Bound(value: low, isInclusive: true)
+      }
+      if case .number(let high) = field.maximum {
+        domain.upper = IntervalSet.Bound(value: high, isInclusive: true)
+      }
+    }
+    return union.covers(domain)
+  }
+
   mutating func checkTiers(scope: Scope) -> [CheckedTier] {
     var tiers: [CheckedTier] = []
     var seen: [String: SourceSpan] = [:]
@@ -165,6 +190,7 @@ extension CheckRun {
       _ = position
     }
     if let last = syntax.tiers.last, last.otherwise?.value != true, last.when != nil,
+      !conditionsCoverEverything(shapes.map(\.shape)),
       !(tiers.last?.condition.map {
         if case .constant(.bool(true)) = $0.kind { return true } else { return false }
       } ?? false)
