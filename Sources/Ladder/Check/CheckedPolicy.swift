@@ -20,6 +20,14 @@ public struct CheckedPolicy: Sendable {
   /// Benefits per tier, in tier order, inheritance resolved.
   public var benefits: [[ResolvedBenefit]]
   public var review: CheckedReview
+  /// Declared benefit directions (`entitlements:`).
+  public var entitlements: [CheckedEntitlement] = []
+}
+
+/// A benefit whose better direction the policy declares.
+public struct CheckedEntitlement: Sendable, Hashable {
+  public var name: String
+  public var direction: EntitlementDirection
 }
 
 /// One declared input field, resolved to a slot.

@@ -56,11 +56,16 @@ struct CheckRun {
     let review = checkReview(tiers: tiers, scope: triggerScope, inputs: inputs)
 
     guard let id = syntax.id?.value, let keyInput else { return nil }
-    let policy = CheckedPolicy(
+    var policy = CheckedPolicy(
       file: syntax.file, id: id, version: syntax.version?.value ?? "", title: syntax.title?.value ?? id,
       description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
+    policy.entitlements = syntax.entitlements.compactMap { entitlement in
+      entitlement.better.map {
+        CheckedEntitlement(name: entitlement.name.value, direction: $0.value == .lower ? .lower : .higher)
+      }
+    }
     if lintsEnabled && !diagnostics.hasErrors { runLints(policy) }
     return policy
   }

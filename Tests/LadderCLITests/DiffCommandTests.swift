@@ -1,0 +1,64 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@Suite struct DiffCommandTests {
+  static let old = "policies/b2b-service-tiers.yaml"
+  static let new = "examples/changes/b2b-service-tiers-2024.06.yaml"
+  static let records = "examples/b2b-service-tiers.csv"
+
+  func diff(_ extra: [String], reversed: Bool = false) throws -> CLIResult {
+    let pair = reversed ? [Self.new, Self.old] : [Self.old, Self.new]
+    return try CLIRunner.run(["diff"] + pair + [Self.records, "--as-of", "2024-03-01"] + extra)
+  }
+
+  @Test func markdownMatchesTheGoldenFile() throws {
+    let result = try diff(["--format", "markdown"])
+    #expect(result.exitCode == 0)
+    let golden = try String(
+      contentsOfFile: RepositoryPaths.path("Tests/LadderTests/Golden/diff/b2b-2024.06.md"), encoding: .utf8)
+    #expect(result.stdout == golden)
+  }
+
+  @Test func movedGate() throws {
+    let failing = try diff(["--fail-if-moved", "5%"])
+    #expect(failing.exitCode == 3)
+    #expect(failing.stderr == "gate failed: 6.1% of records changed tier, more than 5%\n")
+    #expect(try diff(["--fail-if-moved", "10%"]).exitCode == 0)
+  }
+
+  @Test func downgradedGate() throws {
+    // Going back from 2024.06 to 2024.03 moves two customers down from key to standard.
+    let failing = try diff(["--fail-if-downgraded", "1"], reversed: true)
+    #expect(failing.exitCode == 3)
+    #expect(failing.stderr == "gate failed: 2 records were downgraded, more than 1\n")
+    #expect(try diff(["--fail-if-downgraded", "2"], reversed: true).exitCode == 0)
+  }
+
+  @Test func benefitLostGate() throws {
+    let failing = try diff(["--fail-if-benefit-lost", "churn_alert", "--fail-if-benefit-lost", "fast_lane"])
+    #expect(failing.exitCode == 3)
+    #expect(failing.stderr == "gate failed: 16 records lose churn_alert\n")
+    #expect(try diff(["--fail-if-benefit-lost", "fast_lane"]).exitCode == 0)
+  }
+
+  @Test func gitRevisionsAreRead() throws {
+    let result = try CLIRunner.run([
+      "diff", "HEAD:policies/airline-status.yaml", "HEAD:policies/airline-status.yaml",
+    ])
+    #expect(result.exitCode == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("changes (0)\n  none\n"))
+  }
+
+  @Test func usageAndPolicyErrors() throws {
+    #expect(try CLIRunner.run(["diff", Self.old, Self.new, "--fail-if-moved", "5%"]).exitCode == 64)
+    #expect(
+      try CLIRunner.run(["diff", Self.old, Self.new, Self.records, "--fail-if-moved", "lots"]).exitCode == 64)
+    let broken = try CLIRunner.run([
+      "diff", Self.old, "Tests/LadderTests/Golden/diagnostics/weights-not-100.yaml",
+    ])
+    #expect(broken.exitCode == 1)
+    #expect(broken.stderr.contains("[L0403]"))
+    #expect(try CLIRunner.run(["diff", Self.old, "no-such-file.yaml"]).exitCode == 1)
+  }
+}
