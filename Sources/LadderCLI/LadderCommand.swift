@@ -12,7 +12,9 @@ struct LadderCommand: ParsableCommand {
       See docs/cli.md for every command.
       """,
     version: LadderVersion.current,
-    subcommands: [Check.self, Lint.self, Eval.self, Explain.self, Test.self, Fmt.self, Diff.self]
+    subcommands: [
+      Check.self, Lint.self, Eval.self, Explain.self, Test.self, Fmt.self, Diff.self, Schema.self,
+    ]
   )
 }
 

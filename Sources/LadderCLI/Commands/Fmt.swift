@@ -25,11 +25,11 @@ struct Fmt: ParsableCommand {
   @Flag(help: "Rewrite the files in place.")
   var write = false
 
-  @Option(help: "Output format for --check: text or github.")
+  @Option(help: "Output format for --check: text (a diff), json or github (workflow annotations).")
   var format: CheckFormat = .text
 
   enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, github
+    case text, json, github
   }
 
   func validate() throws {
@@ -68,6 +68,7 @@ struct Fmt: ParsableCommand {
           unformatted.append(path)
           switch format {
           case .text: StandardOutput.write(LineDiff.unified(original, formatted, path: path))
+          case .json: break
           case .github:
             let line = LineDiff.firstDifferentLine(original, formatted)
             StandardOutput.write(
@@ -86,7 +87,21 @@ struct Fmt: ParsableCommand {
         StandardOutput.write(formatted)
       }
     }
-    if check {
+    if check && format == .json {
+      let writer = JSONWriter()
+      writer.object {
+        writer.field("version") { writer.number(1) }
+        writer.field("files") {
+          writer.array(files) { file in
+            writer.object {
+              writer.field("file") { writer.string(file) }
+              writer.field("formatted") { writer.bool(!unformatted.contains(file)) }
+            }
+          }
+        }
+      }
+      StandardOutput.write(writer.output + "\n")
+    } else if check {
       StandardError.write(
         unformatted.isEmpty
           ? "\(files.count) file\(files.count == 1 ? "" : "s") formatted\n"

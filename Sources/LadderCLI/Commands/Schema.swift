@@ -1,0 +1,12 @@
+import ArgumentParser
+import Ladder
+
+/// `ladder schema`: prints the JSON Schema of the policy format, for editors.
+struct Schema: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the JSON Schema of the policy format (for the YAML language server in editors).")
+
+  func run() throws {
+    StandardOutput.write(PolicySchema.json)
+  }
+}
