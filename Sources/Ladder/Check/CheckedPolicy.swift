@@ -133,6 +133,20 @@ public enum Builtin: String, Sendable, CaseIterable {
   case daysBetween = "days_between"
   case monthsBetween = "months_between"
   case yearsBetween = "years_between"
+  // Population functions: their value depends on every record of the input.
+  case percentile
+  case ntile
+  case rank
+  case topPercent = "top_percent"
+  case abcClass = "abc_class"
+
+  /// True for functions whose value depends on the whole input, not one record.
+  public var isPopulation: Bool {
+    switch self {
+    case .percentile, .ntile, .rank, .topPercent, .abcClass: true
+    default: false
+    }
+  }
 }
 
 /// A typed expression with its names resolved. The compiler lowers it to kernels.

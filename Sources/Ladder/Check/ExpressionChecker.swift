@@ -621,6 +621,34 @@ struct ExpressionChecker {
           signature)
       }
       return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
+    case .percentile, .rank:
+      guard arguments.count == 1, types[0].isNumeric else {
+        return fail("\(name) takes one number", signature)
+      }
+      // Missing values take no part in the population; their result is missing.
+      return make(
+        .call(builtin, arguments), LadderType(builtin == .rank ? .int : .decimal, optional: optional), expr)
+    case .ntile:
+      guard arguments.count == 2, types[0].isNumeric, case .constant(.number(let count)) = arguments[1].kind,
+        let buckets = count.integerValue, (1...1000).contains(buckets)
+      else { return fail("ntile takes a number and a whole number of groups from 1 to 1000", signature) }
+      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
+    case .topPercent:
+      guard arguments.count == 2, types[0].isNumeric, types[1] == .percent, arguments[1].constantValue != nil
+      else {
+        return fail("top_percent takes a number and a percent literal", signature)
+      }
+      return make(.call(builtin, arguments), LadderType(.bool, optional: optional), expr)
+    case .abcClass:
+      guard arguments.count == 1 || arguments.count == 3, types[0].isNumeric,
+        arguments.dropFirst().allSatisfy({ $0.type.value == .percent && $0.constantValue != nil })
+      else {
+        return fail("abc_class takes a number, and optionally the A and B cut-offs as percents", signature)
+      }
+      return make(
+        .call(builtin, arguments),
+        LadderType(.enumeration(name: "abc_class", values: ["A", "B", "C"]), optional: optional),
+        expr)
     case .daysBetween, .monthsBetween, .yearsBetween:
       guard arguments.count == 2, types[0] == .date, types[1] == .date else {
         return fail("\(name) takes two dates", signature)
@@ -641,5 +669,7 @@ struct ExpressionChecker {
     .floor: "floor(x)", .ceil: "ceil(x)", .clamp: "clamp(x, low, high)", .sum: "sum(list)", .avg: "avg(list)",
     .count: "count(list)", .len: "len(list) or len(text)", .daysBetween: "days_between(from, to)",
     .monthsBetween: "months_between(from, to)", .yearsBetween: "years_between(from, to)",
+    .percentile: "percentile(x): 0 to 100", .ntile: "ntile(x, groups)", .rank: "rank(x): 1 for the largest",
+    .topPercent: "top_percent(x, 10%)", .abcClass: "abc_class(x) or abc_class(x, 80%, 95%)",
   ]
 }

@@ -54,6 +54,7 @@ struct CheckRun {
     var triggerScope = scope
     triggerScope.tierIDs = tiers.map(\.id)
     let review = checkReview(tiers: tiers, scope: triggerScope, inputs: inputs)
+    checkPopulationDependencies()
 
     guard let id = syntax.id?.value, let keyInput else { return nil }
     var policy = CheckedPolicy(

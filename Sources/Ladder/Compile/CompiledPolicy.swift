@@ -65,11 +65,14 @@ public final class CompiledPolicy: Sendable {
   let scoreRounding: FixedDecimal.RoundingMode
   let tiers: [Tier]
   let triggers: [Trigger]
+  /// The population functions of the policy; empty for a policy that evaluates record by record.
+  public let populationSites: [PopulationSite]
 
   /// Compiles a checked policy read from `source`.
   public init(_ policy: CheckedPolicy, source: SourceFile) {
     checked = policy
     self.source = source
+    let registry = PopulationRegistry()
     self.path = source.path
     sha256 = SHA256.hash(data: source.bytes).map { byte in
       let hex = String(byte, radix: 16)
@@ -78,14 +81,15 @@ public final class CompiledPolicy: Sendable {
     lets = policy.lets.map { item in
       Let(
         slot: item.slot, name: item.name, span: item.span, type: item.expression.type,
-        compute: ExpressionCompiler.compile(item.expression))
+        compute: ExpressionCompiler.compile(item.expression, registry: registry))
     }
     components =
       policy.score?.components.map { component in
         switch component.points {
         case .bands(let value, let bands):
           return Component(
-            name: component.name, weight: component.weight, value: ExpressionCompiler.compile(value),
+            name: component.name, weight: component.weight,
+            value: ExpressionCompiler.compile(value, registry: registry),
             valueType: value.type.value,
             bands: bands.map {
               Band(
@@ -94,24 +98,27 @@ public final class CompiledPolicy: Sendable {
         case .expression(let points):
           return Component(
             name: component.name, weight: component.weight, value: nil, valueType: nil, bands: [],
-            points: ExpressionCompiler.compile(points), pointsText: ExprPrinter.print(points.syntax))
+            points: ExpressionCompiler.compile(points, registry: registry),
+            pointsText: ExprPrinter.print(points.syntax))
         }
       } ?? []
     scoreDecimals = policy.score?.decimals ?? 2
     scoreRounding = policy.score?.rounding ?? .halfUp
     tiers = policy.tiers.map { tier in
       Tier(
-        id: tier.id, label: tier.label, condition: tier.condition.map(ExpressionCompiler.compile),
+        id: tier.id, label: tier.label,
+        condition: tier.condition.map({ ExpressionCompiler.compile($0, registry: registry) }),
         conditionText: tier.condition.map { ExprPrinter.print($0.syntax) }, span: tier.span,
-        atoms: tier.condition.map(ConditionAtom.atoms) ?? [])
+        atoms: tier.condition.map { ConditionAtom.atoms($0, registry: registry) } ?? [])
     }
     triggers = policy.review.triggers.map { trigger in
       Trigger(
         id: trigger.id, action: trigger.action, reason: trigger.reason,
-        condition: ExpressionCompiler.compile(trigger.condition),
+        condition: ExpressionCompiler.compile(trigger.condition, registry: registry),
         conditionText: ExprPrinter.print(trigger.condition.syntax),
-        span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition))
+        span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition, registry: registry))
     }
+    populationSites = registry.sites
   }
 
   public var id: String { checked.id }

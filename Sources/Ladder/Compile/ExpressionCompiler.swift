@@ -5,9 +5,14 @@ public typealias CompiledExpression = @Sendable (EvaluationFrame) throws(Evaluat
 /// Lowers checked expressions to closures. Runs once per policy; nothing here looks at names
 /// or YAML again.
 enum ExpressionCompiler {
-  static func compile(_ expr: CheckedExpr) -> CompiledExpression {
+  static func compile(_ expr: CheckedExpr, registry: PopulationRegistry? = nil) -> CompiledExpression {
     let span = expr.span
+    let compile = { (inner: CheckedExpr) in Self.compile(inner, registry: registry) }
     switch expr.kind {
+    case .call(let builtin, let arguments) where builtin.isPopulation:
+      guard let registry else { return { _ in .missing } }
+      let site = registry.site(for: expr, builtin, arguments)
+      return { frame in site < frame.population.count ? frame.population[site] : .missing }
     case .constant(let value):
       return { _ in value }
     case .invalid:
@@ -100,7 +105,7 @@ enum ExpressionCompiler {
         return .bool((a >= 0 && b <= 0) != negated)
       }
     case .call(let builtin, let arguments):
-      let compiled = arguments.map(compile)
+      let compiled = arguments.map { compile($0) }
       return { frame throws(EvaluationError) in
         var values: [Value] = []
         values.reserveCapacity(compiled.count)
@@ -116,7 +121,7 @@ enum ExpressionCompiler {
         let constant = Value.list(elements.compactMap(\.constantValue))
         return { _ in constant }
       }
-      let compiled = elements.map(compile)
+      let compiled = elements.map { compile($0) }
       return { frame throws(EvaluationError) in
         var values: [Value] = []
         for element in compiled { values.append(try element(frame)) }

@@ -92,6 +92,11 @@ extension DiagnosticCode {
   public static let neverMissing = DiagnosticCode(
     "L0309", "never-missing", .warning, "`??` or `is missing` applied to a value that can never be missing")
 
+  public static let populationDependency = DiagnosticCode(
+    "L0310", "population-dependency", .error,
+    "a population function's value is needed to compute its own population (nested, or through a let or the score)"
+  )
+
   // MARK: - L04xx: policy semantics
   public static let duplicateID = DiagnosticCode(
     "L0401", "duplicate-id", .error, "two tiers, triggers, components, inputs or lets share a name")
@@ -153,7 +158,7 @@ extension DiagnosticCode {
     .invalidBand, .invalidIdentifier, .invalidBounds,
     .expressionSyntax, .invalidToken, .invalidLiteral, .expressionTooDeep,
     .unknownName, .typeMismatch, .badCall, .notACondition, .mayBeMissing, .indexOutOfRange,
-    .percentMismatch, .unknownEnumValue, .neverMissing,
+    .percentMismatch, .unknownEnumValue, .neverMissing, .populationDependency,
     .duplicateID, .cyclicLet, .weightsNotHundred, .bandsOutOfOrder, .unreachableBand,
     .unreachableTier, .unknownTier, .inheritanceCycle, .benefitTypeConflict, .missingBaseService,
     .noFallbackTier, .misplacedOtherwise, .missingReviewCadence, .bandsWithoutElse, .scoreOutOfScale,

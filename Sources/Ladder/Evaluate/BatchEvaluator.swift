@@ -41,6 +41,12 @@ public struct BatchEvaluator: Sendable {
   public func evaluate(
     bytes: [UInt8], format: RecordFormat, origin: String? = nil, _ handle: (RecordOutcome) -> Void
   ) throws(CSVRecordReader.HeaderError) {
+    // A policy with population functions needs every record before any decision: a statistics
+    // pass, then the per-record pass. Any other policy streams, one record at a time.
+    if !policy.populationSites.isEmpty {
+      try evaluateWithPopulation(bytes: bytes, format: format, origin: origin, handle)
+      return
+    }
     let frame = policy.makeFrame(asOf: asOf)
     let validator = RecordValidator(policy: policy)
     func process(_ read: ReadRecord) {
@@ -73,6 +79,114 @@ public struct BatchEvaluator: Sendable {
     case .jsonl:
       var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
       while let read = reader.next() { process(read) }
+    }
+  }
+}
+
+extension BatchEvaluator {
+  /// Every record the input holds, read and split but not yet validated.
+  func readAll(bytes: [UInt8], format: RecordFormat) throws(CSVRecordReader.HeaderError) -> [ReadRecord] {
+    var reads: [ReadRecord] = []
+    switch format {
+    case .csv:
+      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
+      while let read = reader.next() { reads.append(read) }
+    case .jsonl:
+      var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
+      while let read = reader.next() { reads.append(read) }
+    }
+    return reads
+  }
+
+  func evaluateWithPopulation(
+    bytes: [UInt8], format: RecordFormat, origin: String?, _ handle: (RecordOutcome) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
+    evaluate(reads: try readAll(bytes: bytes, format: format), origin: origin, handle)
+  }
+
+  /// Evaluates records already read, as one population: the statistics pass over all of them,
+  /// then each record in order. Also used for policies without population functions.
+  public func evaluate(reads: [ReadRecord], origin: String? = nil, _ handle: (RecordOutcome) -> Void) {
+    let frame = policy.makeFrame(asOf: asOf)
+    let validator = RecordValidator(policy: policy)
+    let sites = policy.populationSites
+    let keySlot = policy.checked.keyInput
+    var entries = [[PopulationStatistics.Entry]](repeating: [], count: sites.count)
+    var problems: [Int: RecordProblem] = [:]
+
+    func rejection(_ error: EvaluationError, _ record: RawRecord) -> RecordProblem {
+      RecordProblem(
+        line: record.line, key: validator.keyText(record),
+        reason: "\(error.message) (at \(policy.location(error.span)))")
+    }
+
+    // Statistics pass: each record's per-record values, then every site's argument.
+    for (index, read) in reads.enumerated() {
+      guard case .success(let record) = read else { continue }
+      if let problem = validator.load(record, into: frame) {
+        problems[index] = problem
+        continue
+      }
+      frame.population = [Value](repeating: .missing, count: sites.count)
+      do {
+        _ = try policy.evaluate(frame)
+      } catch {
+        problems[index] = rejection(error, record)
+        continue
+      }
+      let key = frame.inputs[keySlot]
+      let keyBytes: [UInt8]
+      var numericKey: FixedDecimal?
+      switch key {
+      case .number(let number):
+        numericKey = number
+        keyBytes = Array(number.description.utf8)
+      case .string(let text): keyBytes = Array(text.utf8)
+      default: keyBytes = []
+      }
+      for (site, definition) in sites.enumerated() {
+        guard case .number(let value) = (try? definition.argument(frame)) ?? .missing else { continue }
+        entries[site].append(
+          PopulationStatistics.Entry(value: value, key: keyBytes, numericKey: numericKey, record: index))
+      }
+    }
+    var values: [[Value]] = []
+    var notes: [[String]] = []
+    for (site, definition) in sites.enumerated() {
+      let result = PopulationStatistics.compute(definition, entries: entries[site], count: reads.count)
+      values.append(result.values)
+      notes.append(result.notes)
+    }
+
+    // Per-record pass, in input order.
+    for (index, read) in reads.enumerated() {
+      switch read {
+      case .failure(let problem):
+        handle(.rejected(problem))
+      case .success(let record):
+        if let problem = problems[index] {
+          handle(.rejected(problem))
+          continue
+        }
+        _ = validator.load(record, into: frame)
+        frame.population = sites.indices.map { values[$0][index] }
+        do {
+          var decision = try policy.evaluate(frame, trace: trace)
+          if trace {
+            decision.trace?.origin = origin.map { "\($0):\(record.line)" }
+            decision.trace?.population = sites.enumerated().map { site, definition in
+              DecisionTrace.PopulationNote(
+                call: definition.text,
+                value: CompiledPolicy.display(
+                  values[site][index], as: definition.function == .abcClass ? .string : .decimal),
+                explanation: notes[site][index])
+            }
+          }
+          handle(.decided(line: record.line, decision))
+        } catch {
+          handle(.rejected(rejection(error, record)))
+        }
+      }
     }
   }
 }

@@ -18,6 +18,13 @@ extension CompiledPolicy {
   public func decide(_ fields: [String: String], asOf: CivilDate, trace: Bool = false) throws(RecordProblem)
     -> Decision
   {
+    guard populationSites.isEmpty else {
+      let calls = populationSites.map(\.text).joined(separator: ", ")
+      throw RecordProblem(
+        line: 1,
+        reason:
+          "the policy uses population functions (\(calls)); evaluate the whole input with BatchEvaluator")
+    }
     var values = [RawValue?](repeating: nil, count: inputs.count)
     for (name, text) in fields.sorted(by: { $0.key < $1.key }) {
       guard let field = inputs.first(where: { $0.name == name }) else {

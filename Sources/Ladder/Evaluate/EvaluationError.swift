@@ -18,6 +18,8 @@ public final class EvaluationFrame {
   public var lets: [Value]
   public var score: Value = .missing
   public var tier: Value = .missing
+  /// Population values of this record, by site (see ``PopulationSite``).
+  public var population: [Value] = []
   public var asOf: CivilDate
 
   public init(inputCount: Int, letCount: Int, asOf: CivilDate) {

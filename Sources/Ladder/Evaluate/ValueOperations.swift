@@ -87,6 +87,9 @@ enum ValueOperations {
       return nil
     }
     switch builtin {
+    case .percentile, .ntile, .rank, .topPercent, .abcClass:
+      // Compiled as lookups into the statistics pass; never evaluated per record.
+      return .missing
     case .min, .max:
       var candidates = arguments
       if arguments.count == 1, case .list(let items) = arguments[0] { candidates = items }

@@ -49,7 +49,24 @@ public enum PolicyTestRunner {
     var quiet: Set<String> = []
     var benefitSetsChecked: Set<String> = []
 
-    for testCase in suite.cases {
+    // A policy with population functions is tested with its cases as one population, on the
+    // suite's as-of date.
+    var populationOutcomes: [RecordOutcome]?
+    if !policy.populationSites.isEmpty, let asOf = suite.asOf?.value {
+      var reads: [ReadRecord] = []
+      for (index, testCase) in suite.cases.enumerated() {
+        var values = [RawValue?](repeating: nil, count: policy.inputs.count)
+        for (name, value) in suite.defaults + testCase.record {
+          if let field = policy.inputs.first(where: { $0.name == name.value }) { values[field.slot] = value }
+        }
+        reads.append(.success(RawRecord(line: index + 1, values: values)))
+      }
+      var outcomes: [RecordOutcome] = []
+      BatchEvaluator(policy: policy, asOf: asOf, trace: true).evaluate(reads: reads) { outcomes.append($0) }
+      populationOutcomes = outcomes
+    }
+
+    for (caseIndex, testCase) in suite.cases.enumerated() {
       var failures: [String] = []
       var values = [RawValue?](repeating: nil, count: policy.inputs.count)
       for (name, value) in suite.defaults + testCase.record {
@@ -69,9 +86,19 @@ public enum PolicyTestRunner {
       }
       let record = RawRecord(line: 1, values: values)
       let frame = policy.makeFrame(asOf: asOf)
-      let rejection: String?
+      var rejection: String?
       var decision: Decision?
-      if let problem = validator.load(record, into: frame) {
+      if let outcomes = populationOutcomes, caseIndex < outcomes.count {
+        if testCase.asOf != nil && testCase.asOf != suite.asOf?.value {
+          failures.append(
+            "a population policy evaluates all cases on the suite's as_of; remove the case's as_of")
+        }
+        switch outcomes[caseIndex] {
+        case .decided(_, let populated): decision = populated
+        case .rejected(let problem):
+          rejection = problem.field.map { "field '\($0)': \(problem.reason)" } ?? problem.reason
+        }
+      } else if let problem = validator.load(record, into: frame) {
         rejection = problem.field.map { "field '\($0)': \(problem.reason)" } ?? problem.reason
       } else {
         do {

@@ -83,6 +83,14 @@ public struct DecisionTrace: Sendable, Hashable {
     public var location: String
   }
 
+  /// A population function's value for this record and how it came about.
+  public struct PopulationNote: Sendable, Hashable {
+    public var call: String
+    public var value: String
+    /// e.g. "spend_12m 812000.00 is in the top 7.9% (rank 3 of 38); class A ends at …"
+    public var explanation: String
+  }
+
   public struct Review: Sendable, Hashable {
     public var interval: String?
     public var lastReview: String?
@@ -97,6 +105,8 @@ public struct DecisionTrace: Sendable, Hashable {
   public var origin: String?
   public var inputs: [InputValue]
   public var derived: [Derived]
+  /// Population functions used by the policy, with their cut-offs (empty for other policies).
+  public var population: [PopulationNote] = []
   public var components: [Component]
   public var score: Score?
   public var tiers: [TierStep]

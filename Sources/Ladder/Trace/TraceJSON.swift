@@ -45,6 +45,15 @@ public enum TraceJSON {
           }
         }
       }
+      writer.field("population") {
+        writer.array(trace.population) { note in
+          writer.object {
+            writer.field("call") { writer.string(note.call) }
+            writer.field("value") { writer.string(note.value) }
+            writer.field("explanation") { writer.string(note.explanation) }
+          }
+        }
+      }
       writer.field("score") {
         guard let score = trace.score else {
           writer.null()

@@ -21,6 +21,14 @@ public enum TraceText {
       out += table(trace.derived.map { [$0.name, $0.value, $0.location] }, indent: "  ")
     }
 
+    if !trace.population.isEmpty {
+      out += "\npopulation (ties broken by key)\n"
+      for note in trace.population {
+        out += table([[note.call, note.value]], indent: "  ")
+        out += "      \(note.explanation)\n"
+      }
+    }
+
     if let score = trace.score {
       out += "\nscore \(score.total)  (sum \(score.sum), rounded to \(score.rounding))\n"
       let rows = trace.components.map { component in

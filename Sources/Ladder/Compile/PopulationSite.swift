@@ -1,0 +1,38 @@
+/// One call of a population function in a policy, found at compile time. Its value for every
+/// record is computed in the statistics pass and read from ``EvaluationFrame/population``.
+public struct PopulationSite: Sendable {
+  public var function: Builtin
+  /// The per-record value the function ranks.
+  let argument: CompiledExpression
+  public var argumentType: ValueType
+  /// `ntile`'s group count, `top_percent`'s share, `abc_class`'s cut-offs.
+  public var parameters: [FixedDecimal]
+  /// The call as written, e.g. `abc_class(spend_12m)`.
+  public var text: String
+  public var argumentText: String
+}
+
+/// Collects population sites while a policy is compiled; a call met twice (a condition and its
+/// trace atoms) is one site.
+final class PopulationRegistry {
+  private(set) var sites: [PopulationSite] = []
+  private var indexBySpan: [SourceSpan: Int] = [:]
+
+  func site(for call: CheckedExpr, _ builtin: Builtin, _ arguments: [CheckedExpr]) -> Int {
+    if let index = indexBySpan[call.span] { return index }
+    let parameters = arguments.dropFirst().compactMap { argument -> FixedDecimal? in
+      if case .constant(.number(let value)) = argument.kind { return value }
+      return nil
+    }
+    let argument = arguments.first
+    let missing: CompiledExpression = { _ in .missing }
+    sites.append(
+      PopulationSite(
+        function: builtin, argument: argument.map { ExpressionCompiler.compile($0) } ?? missing,
+        argumentType: argument?.type.value ?? .decimal, parameters: parameters,
+        text: ExprPrinter.print(call.syntax.ungrouped),
+        argumentText: argument.map { ExprPrinter.print($0.syntax.ungrouped) } ?? ""))
+    indexBySpan[call.span] = sites.count - 1
+    return sites.count - 1
+  }
+}
