@@ -29,7 +29,9 @@ import Testing
   @Test func examplePoliciesPassWithFullCoverage() throws {
     let result = try CLIRunner.run(["test", "--coverage-threshold", "100", "policies"])
     #expect(result.exitCode == 0, "\(result.stdout)")
-    #expect(result.stdout.hasSuffix("53 passed, 0 failed\n"))
+    let closing = result.stdout.split(separator: "\n").last ?? ""
+    #expect(closing.hasSuffix(" passed, 0 failed"))
+    #expect((Int(closing.prefix { $0.isNumber }) ?? 0) >= 60, "\(closing)")
     #expect(result.stdout.contains("coverage 100.0% (31 of 31)"))
   }
 
