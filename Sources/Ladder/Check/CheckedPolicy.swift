@@ -20,8 +20,22 @@ public struct CheckedPolicy: Sendable {
   /// Benefits per tier, in tier order, inheritance resolved.
   public var benefits: [[ResolvedBenefit]]
   public var review: CheckedReview
+  /// Values written into every output record, in order.
+  public var outputs: [OutputColumn] = []
   /// Declared benefit directions (`entitlements:`).
   public var entitlements: [CheckedEntitlement] = []
+}
+
+/// An input or let the policy writes into its output.
+public struct OutputColumn: Sendable, Hashable {
+  public enum Source: Sendable, Hashable {
+    case input(slot: Int)
+    case letValue(slot: Int)
+  }
+
+  public var name: String
+  public var source: Source
+  public var type: ValueType
 }
 
 /// A benefit whose better direction the policy declares.

@@ -62,12 +62,27 @@ struct CheckRun {
       description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
+    for output in syntax.outputs {
+      if let field = inputs.first(where: { $0.name == output.value }) {
+        policy.outputs.append(OutputColumn(name: output.value, source: .input(slot: field.slot), type: field.type))
+      } else if let item = lets.first(where: { $0.name == output.value }) {
+        policy.outputs.append(
+          OutputColumn(name: output.value, source: .letValue(slot: item.slot), type: item.expression.type.value))
+      } else {
+        report(
+          Diagnostic(
+            .unknownName, "unknown name '\(output.value)' in 'output'", at: output.span,
+            label: "not an input or a let",
+            help: Suggestions.help(for: output.value, candidates: inputs.map(\.name) + lets.map(\.name), kind: "the names")))
+      }
+    }
     policy.entitlements = syntax.entitlements.compactMap { entitlement in
       entitlement.better.map {
         CheckedEntitlement(name: entitlement.name.value, direction: $0.value == .lower ? .lower : .higher)
       }
     }
     if lintsEnabled && !diagnostics.hasErrors { runLints(policy) }
+    if diagnostics.hasErrors { return nil }
     return policy
   }
 

@@ -189,6 +189,14 @@ public final class CompiledPolicy: Sendable {
       key: keyText(frame), tier: assigned, score: score, components: results, benefits: benefits,
       firedTriggers: fired,
       review: review, trace: nil)
+    if !checked.outputs.isEmpty {
+      decision.outputs = checked.outputs.map { column in
+        switch column.source {
+        case .input(let slot): frame.inputs[slot]
+        case .letValue(let slot): frame.lets[slot]
+        }
+      }
+    }
     if trace {
       decision.trace = try makeTrace(decision, frame: frame, tiersTried: tried)
     }

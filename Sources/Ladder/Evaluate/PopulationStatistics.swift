@@ -99,8 +99,10 @@ enum PopulationStatistics {
       for entry in sorted {
         // A record belongs to the class whose line the running share before it has not reached:
         // the record that crosses a line is still inside it.
-        let before = total > .zero ? ((try? running.divided(by: total)) ?? .zero) : FixedDecimal(1)
-        let letter = total > .zero && before < limitA ? "A" : total > .zero && before < limitB ? "B" : "C"
+        // Exact: running / total < limit  ⇔  running < total × limit (no quotient to round).
+        let lineA = (try? total.multiplied(by: limitA)) ?? total
+        let lineB = (try? total.multiplied(by: limitB)) ?? total
+        let letter = total > .zero && running < lineA ? "A" : total > .zero && running < lineB ? "B" : "C"
         classes.append(letter)
         if letter == "A" { endOfA = entry.value }
         if letter == "B" { endOfB = entry.value }

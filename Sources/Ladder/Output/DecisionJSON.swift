@@ -12,6 +12,11 @@ public enum DecisionJSON {
       writer.field("label") { writer.optionalString(decision.tier?.label) }
       writer.field("score") { writer.optionalString(decision.score?.description) }
       writer.field("flags") { writer.array(decision.firedTriggers) { writer.string($0.id) } }
+      for (column, value) in zip(policy.checked.outputs, decision.outputs) {
+        writer.field(column.name) {
+          if value.isMissing { writer.null() } else { writer.string(CompiledPolicy.display(value, as: column.type)) }
+        }
+      }
       if let review = decision.review {
         writer.field("review") {
           writer.object {
@@ -74,25 +79,27 @@ public enum DecisionJSON {
 public enum DecisionCSV {
   public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
     let columns =
-      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags", "as_of"]
-      + (withErrors ? ["error"] : [])
+      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags"] + policy.checked.outputs.map(\.name)
+      + ["as_of"] + (withErrors ? ["error"] : [])
     return columns.map(field).joined(separator: ",")
   }
 
   public static func render(_ decision: Decision, asOf: CivilDate, withErrors: Bool) -> String {
     var cells = [
       decision.key, decision.score?.description ?? "", decision.tier?.id ?? "",
-      decision.firedTriggers.map(\.id).joined(separator: ";"), asOf.description,
+      decision.firedTriggers.map(\.id).joined(separator: ";"),
     ]
+    cells += decision.outputs.map { $0.isMissing ? "" : CompiledPolicy.display($0, as: nil) }
+    cells.append(asOf.description)
     if withErrors { cells.append("") }
     return cells.map(field).joined(separator: ",")
   }
 
-  public static func renderError(_ problem: RecordProblem, asOf: CivilDate) -> String {
+  public static func renderError(_ problem: RecordProblem, asOf: CivilDate, outputCount: Int = 0) -> String {
     let fieldPart = problem.field.map { "field '\($0)': " } ?? ""
-    let cells = [
-      problem.key ?? "", "", "", "", asOf.description, "line \(problem.line): \(fieldPart)\(problem.reason)",
-    ]
+    let cells =
+      [problem.key ?? "", "", "", ""] + Array(repeating: "", count: outputCount)
+      + [asOf.description, "line \(problem.line): \(fieldPart)\(problem.reason)"]
     return cells.map(field).joined(separator: ",")
   }
 

@@ -299,6 +299,12 @@ struct Reader {
       case "tiers": policy.tiers = reader.readTiers(value)
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
+      case "output":
+        guard case .sequence(let items) = value else {
+          reader.wrongShape(value, expected: "a list of names", for: "'output'", help: "write output: [abc, segment]")
+          return
+        }
+        policy.outputs = items.compactMap { reader.scalarString($0, for: "an output name") }
       case "entitlements":
         reader.forEachNamedEntry(value, of: "'entitlements'") { reader, name, node in
           var entitlement = EntitlementSyntax(name: name)

@@ -16,7 +16,7 @@ public enum PolicyReader {
 
   public static let topLevelKeys = [
     "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tiers",
-    "benefits", "entitlements", "review",
+    "benefits", "entitlements", "review", "output",
   ]
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [

@@ -98,7 +98,7 @@ public enum PolicySchema {
         "tiers": ["type": "array", "items": tier, "minItems": 1],
         "benefits": named(["type": "object", "additionalProperties": benefitValue]),
         "entitlements": named(entitlement),
-        "review": review,
+        "review": review, "output": ["type": "array", "items": identifier],
       ], required: ["ladder", "policy", "inputs", "tiers"],
       description: "A Ladder tiering policy (docs/language.md).")
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -26,6 +26,8 @@ public struct PolicySyntax: Sendable {
   public var tiers: [TierSyntax] = []
   public var benefits: [BenefitSetSyntax] = []
   public var review: ReviewSyntax?
+  /// Inputs and lets written into every output record, after the tier (`output: [abc, segment]`).
+  public var outputs: [Located<String>] = []
   /// Declared meanings of benefits: which direction is better, for the monotonicity lint.
   public var entitlements: [EntitlementSyntax] = []
   /// The key of each top-level section, for findings about a section as a whole.

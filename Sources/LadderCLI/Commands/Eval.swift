@@ -81,7 +81,8 @@ struct Eval: ParsableCommand {
           case .emit:
             switch self.format {
             case .jsonl: sink.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
-            case .csv: sink.write(DecisionCSV.renderError(problem, asOf: asOf) + "\n")
+            case .csv:
+              sink.write(DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n")
             case .table: table.add(problem)
             }
           }

@@ -44,6 +44,7 @@ extension CheckRun {
     expressions += syntax.review?.triggers.compactMap(\.when) ?? []
     for expression in expressions { used.formUnion(expression.referencedNames.map(\.name)) }
     if let lastReview = syntax.review?.lastReview { used.insert(lastReview.value) }
+    for output in syntax.outputs { used.insert(output.value) }
     for input in policy.inputs
     where !used.contains(input.name) && !input.isKey && !input.isPersonal && !input.isInformational {
       report(

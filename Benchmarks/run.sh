@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The Ladder benchmark: Ladder against DuckDB running the same policy as SQL, on the same files,
+# in the same run. DuckDB is the oracle: the outputs must be identical.
+#
+#   bash Benchmarks/run.sh              # 100,000 and 1,000,000 records
+#   bash Benchmarks/run.sh 50000        # chosen sizes
+#   bash Benchmarks/run.sh --smoke      # 2,000 records, outputs compared (what CI runs)
+#
+# DuckDB is installed with pip into .build-bench/venv: a measuring tool, not a dependency.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK=.build-bench
+mkdir -p "$WORK"
+
+SMOKE=0
+SIZES=()
+for argument in "$@"; do
+  if [ "$argument" = "--smoke" ]; then SMOKE=1; else SIZES+=("$argument"); fi
+done
+if [ ${#SIZES[@]} -eq 0 ]; then
+  if [ $SMOKE -eq 1 ]; then SIZES=(2000); else SIZES=(100000 1000000); fi
+fi
+
+if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c "import duckdb" 2>/dev/null; then
+  python3 -m venv "$WORK/venv"
+  "$WORK/venv/bin/pip" install --quiet duckdb
+fi
+PY="$WORK/venv/bin/python"
+echo "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)'), $(swift --version 2>/dev/null | head -1)"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
+
+if [ $SMOKE -eq 1 ]; then CONFIG=debug; swift build --product ladder > /dev/null; else CONFIG=release; swift build -c release --product ladder > /dev/null; fi
+LADDER=.build/$CONFIG/ladder
+
+# measure NAME COMMAND...: prints "seconds peak_kib" and runs the command.
+measure() {
+  local name=$1
+  shift
+  /usr/bin/time -f "%e %M" -o "$WORK/time-$name" "$@" > /dev/null 2> "$WORK/stderr-$name" || {
+    echo "$name failed:" >&2
+    cat "$WORK/stderr-$name" >&2
+    exit 1
+  }
+  cat "$WORK/time-$name"
+}
+
+printf "\n%-12s %10s %-16s %9s %12s %9s %14s\n" job records tool seconds records/s "peak MB" "Ladder/DuckDB"
+status=0
+for N in "${SIZES[@]}"; do
+  DATA="$WORK/customers-$N.csv"
+  [ -f "$DATA" ] || python3 Benchmarks/generate.py "$N" "$DATA"
+  read -r cat_s cat_kb <<< "$(measure cat cat "$DATA")"
+  printf "%-12s %10s %-16s %9s %12s %9s %14s\n" read "$N" "cat" "$cat_s" "-" "$((cat_kb / 1024))" "-"
+
+  for job in scorecard population; do
+    policy=policies/benchmark-$job.yaml
+    sql=Benchmarks/reference.sql
+    [ $job = population ] && sql=Benchmarks/population.sql
+    read -r l_s l_kb <<< "$(measure ladder-$job "$LADDER" eval "$policy" "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ladder-$job-$N.csv")"
+    read -r d_s d_kb <<< "$(measure duckdb-$job "$PY" Benchmarks/duckdb_run.py "$sql" "$DATA" "$WORK/duckdb-$job-$N.csv")"
+    if cmp -s "$WORK/ladder-$job-$N.csv" "$WORK/duckdb-$job-$N.csv"; then same="identical"; else same="DIFFERENT"; status=1; fi
+    rate() { awk -v n="$N" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
+    ratio=$(awk -v a="$l_s" -v b="$d_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    mem_ratio=$(awk -v a="$l_kb" -v b="$d_kb" 'BEGIN { printf "%.2f", a / b }')
+    printf "%-12s %10s %-16s %9s %12s %9s %14s\n" "$job" "$N" ladder "$l_s" "$(rate "$l_s")" "$((l_kb / 1024))" "time $ratio"
+    printf "%-12s %10s %-16s %9s %12s %9s %14s\n" "$job" "$N" duckdb "$d_s" "$(rate "$d_s")" "$((d_kb / 1024))" "mem $mem_ratio"
+    echo "             outputs: $same"
+    if [ "$same" = DIFFERENT ]; then diff <(head -20 "$WORK/ladder-$job-$N.csv") <(head -20 "$WORK/duckdb-$job-$N.csv") | head -10 || true; fi
+  done
+
+  if [ $SMOKE -eq 0 ]; then
+    read -r e_s e_kb <<< "$(measure explain "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --explain -o "$WORK/explain-$N.jsonl")"
+    printf "%-12s %10s %-16s %9s %12s %9s %14s\n" explain "$N" "ladder --explain" "$e_s" "$(awk -v n="$N" -v s="$e_s" 'BEGIN { printf "%.0f", n / s }')" "$((e_kb / 1024))" "-"
+  fi
+done
+exit $status
