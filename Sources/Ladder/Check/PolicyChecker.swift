@@ -64,16 +64,19 @@ struct CheckRun {
       score: score, tiers: tiers, benefits: benefits, review: review)
     for output in syntax.outputs {
       if let field = inputs.first(where: { $0.name == output.value }) {
-        policy.outputs.append(OutputColumn(name: output.value, source: .input(slot: field.slot), type: field.type))
+        policy.outputs.append(
+          OutputColumn(name: output.value, source: .input(slot: field.slot), type: field.type))
       } else if let item = lets.first(where: { $0.name == output.value }) {
         policy.outputs.append(
-          OutputColumn(name: output.value, source: .letValue(slot: item.slot), type: item.expression.type.value))
+          OutputColumn(
+            name: output.value, source: .letValue(slot: item.slot), type: item.expression.type.value))
       } else {
         report(
           Diagnostic(
             .unknownName, "unknown name '\(output.value)' in 'output'", at: output.span,
             label: "not an input or a let",
-            help: Suggestions.help(for: output.value, candidates: inputs.map(\.name) + lets.map(\.name), kind: "the names")))
+            help: Suggestions.help(
+              for: output.value, candidates: inputs.map(\.name) + lets.map(\.name), kind: "the names")))
       }
     }
     policy.entitlements = syntax.entitlements.compactMap { entitlement in

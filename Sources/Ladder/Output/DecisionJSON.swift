@@ -14,7 +14,11 @@ public enum DecisionJSON {
       writer.field("flags") { writer.array(decision.firedTriggers) { writer.string($0.id) } }
       for (column, value) in zip(policy.checked.outputs, decision.outputs) {
         writer.field(column.name) {
-          if value.isMissing { writer.null() } else { writer.string(CompiledPolicy.display(value, as: column.type)) }
+          if value.isMissing {
+            writer.null()
+          } else {
+            writer.string(CompiledPolicy.display(value, as: column.type))
+          }
         }
       }
       if let review = decision.review {
@@ -79,7 +83,8 @@ public enum DecisionJSON {
 public enum DecisionCSV {
   public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
     let columns =
-      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags"] + policy.checked.outputs.map(\.name)
+      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags"]
+      + policy.checked.outputs.map(\.name)
       + ["as_of"] + (withErrors ? ["error"] : [])
     return columns.map(field).joined(separator: ",")
   }

@@ -301,7 +301,8 @@ struct Reader {
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
       case "output":
         guard case .sequence(let items) = value else {
-          reader.wrongShape(value, expected: "a list of names", for: "'output'", help: "write output: [abc, segment]")
+          reader.wrongShape(
+            value, expected: "a list of names", for: "'output'", help: "write output: [abc, segment]")
           return
         }
         policy.outputs = items.compactMap { reader.scalarString($0, for: "an output name") }

@@ -82,7 +82,9 @@ struct Eval: ParsableCommand {
             switch self.format {
             case .jsonl: sink.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
             case .csv:
-              sink.write(DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n")
+              sink.write(
+                DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n"
+              )
             case .table: table.add(problem)
             }
           }
