@@ -1,3 +1,5 @@
+import Foundation
+
 /// The formats records can be read from.
 public enum RecordFormat: String, Sendable, CaseIterable {
   case csv
@@ -47,38 +49,69 @@ public struct BatchEvaluator: Sendable {
       try evaluateWithPopulation(bytes: bytes, format: format, origin: origin, handle)
       return
     }
-    let frame = policy.makeFrame(asOf: asOf)
     let validator = RecordValidator(policy: policy)
-    func process(_ read: ReadRecord) {
-      switch read {
-      case .failure(let problem):
-        handle(.rejected(problem))
-      case .success(let record):
-        if let problem = validator.load(record, into: frame) {
-          handle(.rejected(problem))
-          return
-        }
-        do {
-          var decision = try policy.evaluate(frame, trace: trace)
-          if let origin { decision.trace?.origin = "\(origin):\(record.line)" }
-          handle(.decided(line: record.line, decision))
-        } catch {
-          let location = policy.location(error.span)
-          handle(
-            .rejected(
-              RecordProblem(
-                line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"
-              )))
-        }
-      }
+    // Records are read in order, evaluated in chunks on every core (each worker with its own
+    // frame), and handed on in input order: the output is the same as a single-threaded run.
+    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    var chunk: [ReadRecord] = []
+    chunk.reserveCapacity(Self.chunkSize)
+    func flush() {
+      for outcome in evaluateChunk(chunk, validator: validator, origin: origin, workers: workers) { handle(outcome) }
+      chunk.removeAll(keepingCapacity: true)
     }
     switch format {
     case .csv:
       var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() { process(read) }
+      while let read = reader.next() {
+        chunk.append(read)
+        if chunk.count == Self.chunkSize { flush() }
+      }
     case .jsonl:
       var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() { process(read) }
+      while let read = reader.next() {
+        chunk.append(read)
+        if chunk.count == Self.chunkSize { flush() }
+      }
+    }
+    flush()
+  }
+
+  /// Records per chunk of parallel work: large enough to pay for the hand-off, small enough to
+  /// keep memory flat.
+  static let chunkSize = 8192
+
+  /// Evaluates records on `workers` threads; the outcomes come back in the records' order.
+  func evaluateChunk(_ reads: [ReadRecord], validator: RecordValidator, origin: String?, workers: Int) -> [RecordOutcome] {
+    guard !reads.isEmpty else { return [] }
+    let parts = min(workers, max(1, reads.count / 256))
+    var outcomes = [RecordOutcome](repeating: .rejected(RecordProblem(line: 0, reason: "")), count: reads.count)
+    outcomes.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let results = buffer
+      DispatchQueue.concurrentPerform(iterations: parts) { part in
+        let frame = policy.makeFrame(asOf: asOf)
+        let range = (reads.count * part / parts)..<(reads.count * (part + 1) / parts)
+        for index in range { results[index] = evaluate(reads[index], frame: frame, validator: validator, origin: origin) }
+      }
+    }
+    return outcomes
+  }
+
+  /// One record: validated into the frame, then decided (or rejected).
+  func evaluate(_ read: ReadRecord, frame: EvaluationFrame, validator: RecordValidator, origin: String?) -> RecordOutcome {
+    switch read {
+    case .failure(let problem):
+      return .rejected(problem)
+    case .success(let record):
+      if let problem = validator.load(record, into: frame) { return .rejected(problem) }
+      do {
+        var decision = try policy.evaluate(frame, trace: trace)
+        if let origin { decision.trace?.origin = "\(origin):\(record.line)" }
+        return .decided(line: record.line, decision)
+      } catch {
+        let location = policy.location(error.span)
+        return .rejected(
+          RecordProblem(line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"))
+      }
     }
   }
 }

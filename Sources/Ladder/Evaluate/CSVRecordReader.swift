@@ -188,7 +188,13 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
 }
 
 extension String {
+  /// The string without leading and trailing spaces and tabs. Checks the ends' bytes first:
+  /// nearly every field has no such white space, and is returned as it is.
   var trimmingWhitespace: String {
+    let utf8 = self.utf8
+    guard let first = utf8.first, let last = utf8.last else { return self }
+    let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    guard isBlank(first) || isBlank(last) else { return self }
     var scalars = Substring(self)
     while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
     while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }

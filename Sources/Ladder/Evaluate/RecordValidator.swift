@@ -63,7 +63,7 @@ public struct RecordValidator: Sendable {
       case .array(let array): items = array
       case .text(let text):
         let trimmed = text.trimmingWhitespace
-        if trimmed.hasPrefix("[") {
+        if trimmed.utf8.first == UInt8(ascii: "[") {
           var parser = JSONParser(bytes: Array(("{\"v\":" + trimmed + "}").utf8)[...])
           guard let pairs = try? parser.parseObjectLine(), case .array(let array) = pairs.first?.1 else {
             return .failure(Reason(text: "\(shown(text)) is not a list"))
@@ -124,18 +124,21 @@ public struct RecordValidator: Sendable {
     case .string:
       return .success(.string(text))
     case .int:
-      guard let number = FixedDecimal(parsing: text), !text.contains("."), !text.contains("_") else {
+      // Byte checks: String.contains(String) goes through Foundation and costs a fifth of a run.
+      guard let number = FixedDecimal(parsing: text), !text.utf8.contains(UInt8(ascii: ".")),
+        !text.utf8.contains(UInt8(ascii: "_"))
+      else {
         return .failure(Reason(text: "\(shown(text)) is not a whole number"))
       }
       return bounded(.number(number), field: field, shown: shown(text))
     case .decimal, .percent:
       var digits = Substring(text)
       var isPercent = false
-      if type == .percent, digits.hasSuffix("%") {
+      if type == .percent, digits.utf8.last == UInt8(ascii: "%") {
         digits = digits.dropLast()
         isPercent = true
       }
-      guard var number = FixedDecimal(parsing: digits), !digits.contains("_") else {
+      guard var number = FixedDecimal(parsing: digits), !digits.utf8.contains(UInt8(ascii: "_")) else {
         return .failure(Reason(text: "\(shown(text)) is not \(type == .percent ? "a percent" : "a number")"))
       }
       if isPercent, let fraction = try? number.divided(by: .hundred).withScale(number.scale + 2) {
