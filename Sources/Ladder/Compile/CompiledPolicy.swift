@@ -13,6 +13,8 @@ public final class CompiledPolicy: Sendable {
   public let sha256: String
   /// The policy file, for the locations in traces.
   public let source: SourceFile
+  /// `path:line:col` of every span a trace names, computed once: traces name them for every record.
+  let locations: [SourceSpan: String]
 
   struct Let: Sendable {
     let slot: Int
@@ -119,6 +121,12 @@ public final class CompiledPolicy: Sendable {
         span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition, registry: registry))
     }
     populationSites = registry.sites
+    var spans = lets.map(\.span) + tiers.map(\.span) + triggers.map(\.span)
+    spans += components.flatMap { $0.bands.map(\.span) }
+    spans += policy.benefits.flatMap { $0.map(\.span) }
+    var locations: [SourceSpan: String] = [:]
+    for span in spans { locations[span] = Self.describe(span, in: source) }
+    self.locations = locations
   }
 
   public var id: String { checked.id }

@@ -43,10 +43,22 @@ public struct BatchEvaluator: Sendable {
   public func evaluate(
     bytes: [UInt8], format: RecordFormat, origin: String? = nil, _ handle: (RecordOutcome) -> Void
   ) throws(CSVRecordReader.HeaderError) {
+    try evaluate(bytes: bytes, format: format, origin: origin, render: nil) { outcome, _ in handle(outcome) }
+  }
+
+  /// Like ``evaluate(bytes:format:origin:_:)``, and also renders each outcome on the worker
+  /// threads (output formatting is a large share of a run), handing both on in input order.
+  public func evaluate(
+    bytes: [UInt8], format: RecordFormat, origin: String? = nil,
+    render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (RecordOutcome, String?) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
     // A policy with population functions needs every record before any decision: a statistics
     // pass, then the per-record pass. Any other policy streams, one record at a time.
     if !policy.populationSites.isEmpty {
-      try evaluateWithPopulation(bytes: bytes, format: format, origin: origin, handle)
+      try evaluateWithPopulation(bytes: bytes, format: format, origin: origin) { outcome in
+        handle(outcome, render?(outcome))
+      }
       return
     }
     let validator = RecordValidator(policy: policy)
@@ -56,7 +68,11 @@ public struct BatchEvaluator: Sendable {
     var chunk: [ReadRecord] = []
     chunk.reserveCapacity(Self.chunkSize)
     func flush() {
-      for outcome in evaluateChunk(chunk, validator: validator, origin: origin, workers: workers) { handle(outcome) }
+      for (outcome, text) in evaluateChunk(
+        chunk, validator: validator, origin: origin, workers: workers, render: render)
+      {
+        handle(outcome, text)
+      }
       chunk.removeAll(keepingCapacity: true)
     }
     switch format {
@@ -81,23 +97,33 @@ public struct BatchEvaluator: Sendable {
   static let chunkSize = 8192
 
   /// Evaluates records on `workers` threads; the outcomes come back in the records' order.
-  func evaluateChunk(_ reads: [ReadRecord], validator: RecordValidator, origin: String?, workers: Int) -> [RecordOutcome] {
+  func evaluateChunk(
+    _ reads: [ReadRecord], validator: RecordValidator, origin: String?, workers: Int,
+    render: (@Sendable (RecordOutcome) -> String)?
+  ) -> [(RecordOutcome, String?)] {
     guard !reads.isEmpty else { return [] }
     let parts = min(workers, max(1, reads.count / 256))
-    var outcomes = [RecordOutcome](repeating: .rejected(RecordProblem(line: 0, reason: "")), count: reads.count)
+    var outcomes = [(RecordOutcome, String?)](
+      repeating: (.rejected(RecordProblem(line: 0, reason: "")), nil), count: reads.count)
     outcomes.withUnsafeMutableBufferPointer { buffer in
+      // Each worker writes only its own range of the buffer.
       nonisolated(unsafe) let results = buffer
       DispatchQueue.concurrentPerform(iterations: parts) { part in
         let frame = policy.makeFrame(asOf: asOf)
         let range = (reads.count * part / parts)..<(reads.count * (part + 1) / parts)
-        for index in range { results[index] = evaluate(reads[index], frame: frame, validator: validator, origin: origin) }
+        for index in range {
+          let outcome = evaluate(reads[index], frame: frame, validator: validator, origin: origin)
+          results[index] = (outcome, render?(outcome))
+        }
       }
     }
     return outcomes
   }
 
   /// One record: validated into the frame, then decided (or rejected).
-  func evaluate(_ read: ReadRecord, frame: EvaluationFrame, validator: RecordValidator, origin: String?) -> RecordOutcome {
+  func evaluate(_ read: ReadRecord, frame: EvaluationFrame, validator: RecordValidator, origin: String?)
+    -> RecordOutcome
+  {
     switch read {
     case .failure(let problem):
       return .rejected(problem)
@@ -110,7 +136,8 @@ public struct BatchEvaluator: Sendable {
       } catch {
         let location = policy.location(error.span)
         return .rejected(
-          RecordProblem(line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"))
+          RecordProblem(
+            line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"))
       }
     }
   }

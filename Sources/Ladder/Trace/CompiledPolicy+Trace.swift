@@ -1,8 +1,12 @@
 extension CompiledPolicy {
   /// The location of a span in the policy file, `path:line:col`.
   func location(_ span: SourceSpan) -> String {
+    locations[span] ?? Self.describe(span, in: source)
+  }
+
+  static func describe(_ span: SourceSpan, in source: SourceFile) -> String {
     let location = source.location(of: Int(span.start))
-    return "\(path):\(location.line):\(location.column)"
+    return "\(source.path):\(location.line):\(location.column)"
   }
 
   /// Values as the trace shows them: the language's notation, text without quotes.

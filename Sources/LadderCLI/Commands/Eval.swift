@@ -58,19 +58,27 @@ struct Eval: ParsableCommand {
     if self.format == .csv {
       sink.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
+    // Decisions are rendered on the worker threads; this closure only formats one record.
+    let outputFormat = self.format
+    let withErrors = onError == .emit
+    var render: (@Sendable (RecordOutcome) -> String)?
+    if outputFormat != .table {
+      render = { outcome in
+        guard case .decided(_, let decision) = outcome else { return "" }
+        if outputFormat == .jsonl { return DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n" }
+        return DecisionCSV.render(decision, asOf: asOf, withErrors: withErrors) + "\n"
+      }
+    }
     do {
-      try evaluator.evaluate(bytes: bytes, format: format, origin: options.origin) { outcome in
+      try evaluator.evaluate(bytes: bytes, format: format, origin: options.origin, render: render) {
+        outcome, text in
         guard failedAt == nil else { return }
         read += 1
         progress.tick(read)
         switch outcome {
         case .decided(_, let decision):
           evaluated += 1
-          switch self.format {
-          case .jsonl: sink.write(DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n")
-          case .csv: sink.write(DecisionCSV.render(decision, asOf: asOf, withErrors: onError == .emit) + "\n")
-          case .table: table.add(decision)
-          }
+          if let text { sink.write(text) } else { table.add(decision) }
         case .rejected(let problem):
           rejected += 1
           StandardError.write(Self.describe(problem, origin: options.origin) + "\n")
