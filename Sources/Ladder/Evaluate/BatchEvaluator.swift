@@ -61,9 +61,44 @@ public struct BatchEvaluator: Sendable {
       }
       return
     }
+    switch format {
+    case .csv:
+      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
+      evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
+    case .jsonl:
+      var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
+      evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
+    }
+  }
+
+  /// Evaluates CSV read block by block from `source` (empty at the end): per-record policies
+  /// stream in flat memory; a policy with population functions reads everything first.
+  public func evaluate(
+    csvSource source: @escaping () -> [UInt8], origin: String? = nil,
+    render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (RecordOutcome, String?) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
+    guard policy.populationSites.isEmpty else {
+      var bytes: [UInt8] = []
+      while true {
+        let block = source()
+        if block.isEmpty { break }
+        bytes += block
+      }
+      try evaluate(bytes: bytes, format: .csv, origin: origin, render: render, handle)
+      return
+    }
+    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
+  }
+
+  /// Records are read in order, evaluated in chunks on every core (each worker with its own
+  /// frame), and handed on in input order: the output is the same as a single-threaded run.
+  func evaluate(
+    reading next: () -> ReadRecord?, origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (RecordOutcome, String?) -> Void
+  ) {
     let validator = RecordValidator(policy: policy)
-    // Records are read in order, evaluated in chunks on every core (each worker with its own
-    // frame), and handed on in input order: the output is the same as a single-threaded run.
     let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
     var chunk: [ReadRecord] = []
     chunk.reserveCapacity(Self.chunkSize)
@@ -75,19 +110,9 @@ public struct BatchEvaluator: Sendable {
       }
       chunk.removeAll(keepingCapacity: true)
     }
-    switch format {
-    case .csv:
-      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() {
-        chunk.append(read)
-        if chunk.count == Self.chunkSize { flush() }
-      }
-    case .jsonl:
-      var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() {
-        chunk.append(read)
-        if chunk.count == Self.chunkSize { flush() }
-      }
+    while let read = next() {
+      chunk.append(read)
+      if chunk.count == Self.chunkSize { flush() }
     }
     flush()
   }

@@ -5,15 +5,19 @@
 /// yaslab/CSV.swift) stop the whole read at the first invalid UTF-8 byte and do not report the
 /// line a record starts on, while Ladder must reject just that record, with its line, and go on.
 public struct CSVRecordReader: Sequence, IteratorProtocol {
-  private let bytes: [UInt8]
+  /// The bytes read but not yet consumed (all of the input for ``init(bytes:inputs:)``).
+  private var bytes: [UInt8]
   private var position: Int
   private var line = 1
+  /// Gives the next block of the input, empty at its end; `nil` when `bytes` is all of it.
+  private let source: (() -> [UInt8])?
+  private var atEnd: Bool
   /// Column index → input slot (`nil`: a column the policy does not use).
-  private let slotOfColumn: [Int?]
+  private var slotOfColumn: [Int?] = []
   private let slotCount: Int
   /// The column holding the record key, for naming rejected records.
-  private let keyColumn: Int?
-  public let columns: [String]
+  private var keyColumn: Int?
+  public private(set) var columns: [String] = []
 
   /// A problem with the header itself, which makes every record unreadable.
   public struct HeaderError: Error, Sendable, Hashable {
@@ -24,14 +28,25 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
   ///
   /// - Throws: ``HeaderError`` when the header is missing, unreadable, or lacks a required input.
   public init(bytes: [UInt8], inputs: [InputField]) throws(HeaderError) {
+    try self.init(bytes: bytes, source: nil, inputs: inputs)
+  }
+
+  /// Reads the input block by block, so that memory stays flat however large it is: `source`
+  /// returns the next block of bytes, and an empty array at the end.
+  public init(source: @escaping () -> [UInt8], inputs: [InputField]) throws(HeaderError) {
+    try self.init(bytes: [], source: source, inputs: inputs)
+  }
+
+  private init(bytes: [UInt8], source: (() -> [UInt8])?, inputs: [InputField]) throws(HeaderError) {
     self.bytes = bytes
-    var start = 0
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }  // a UTF-8 byte order mark, as Excel writes
-    position = start
+    self.source = source
+    atEnd = source == nil
+    position = 0
     slotCount = inputs.count
+    while !atEnd && self.bytes.count < 3 { refill() }
+    if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a UTF-8 byte order mark, as Excel writes
     var header: [String] = []
-    var scanner = Scanner(bytes: bytes, position: start)
-    guard let fields = scanner.nextRecord(), case .ok(let cells) = fields.outcome else {
+    guard let fields = scanRecord(), case .ok(let cells) = fields.outcome else {
       throw HeaderError(message: "the input has no header line")
     }
     for cell in cells {
@@ -40,8 +55,6 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
       }
       header.append(name.trimmingWhitespace)
     }
-    position = scanner.position
-    line = scanner.line
     columns = header
     var slots: [Int?] = []
     var seen: Set<String> = []
@@ -65,11 +78,51 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     zip(columns, slotOfColumn).filter { $0.1 == nil }.map(\.0)
   }
 
+  /// The next whole record. A record that runs to the end of the bytes read so far may continue
+  /// in the next block (a quoted line break, or a record cut mid-line): then the next block is
+  /// read and the record scanned again from its start.
+  private mutating func scanRecord() -> (line: Int, outcome: Scanner.Outcome)? {
+    while true {
+      var scanner = Scanner(bytes: bytes, position: position, line: line)
+      let record = scanner.nextRecord()
+      var complete = atEnd
+      if !complete, let record {
+        if case .unterminatedQuote = record.outcome {
+          complete = false
+        } else {
+          complete =
+            scanner.position < bytes.count
+            || (scanner.position > 0 && bytes[scanner.position - 1] == UInt8(ascii: "\n"))
+        }
+      }
+      if complete {
+        position = scanner.position
+        line = scanner.line
+        return record
+      }
+      refill()
+    }
+  }
+
+  private mutating func refill() {
+    guard let source else {
+      atEnd = true
+      return
+    }
+    let block = source()
+    guard !block.isEmpty else {
+      atEnd = true
+      return
+    }
+    if position > 0 {
+      bytes.removeSubrange(0..<position)
+      position = 0
+    }
+    bytes.append(contentsOf: block)
+  }
+
   public mutating func next() -> ReadRecord? {
-    var scanner = Scanner(bytes: bytes, position: position, line: line)
-    guard let record = scanner.nextRecord() else { return nil }
-    position = scanner.position
-    line = scanner.line
+    guard let record = scanRecord() else { return nil }
     switch record.outcome {
     case .unterminatedQuote:
       return .failure(

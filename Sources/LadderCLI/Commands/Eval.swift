@@ -44,7 +44,9 @@ struct Eval: ParsableCommand {
     let policy = try options.loadPolicy()
     let format = try options.resolvedFormat()
     let asOf = try options.resolvedAsOf()
-    let bytes = try options.readRecords()
+    // CSV is read block by block (flat memory however large the input); JSON Lines at once.
+    let stream = format == .csv ? try options.openRecords() : nil
+    let bytes = stream == nil ? try options.readRecords() : []
     let sink = try OutputSink(path: output)
     let rejectSink = try rejects.map { try OutputSink(path: $0) }
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: explain)
@@ -70,8 +72,7 @@ struct Eval: ParsableCommand {
       }
     }
     do {
-      try evaluator.evaluate(bytes: bytes, format: format, origin: options.origin, render: render) {
-        outcome, text in
+      let handleOutcome = { (outcome: RecordOutcome, text: String?) in
         guard failedAt == nil else { return }
         read += 1
         progress.tick(read)
@@ -97,6 +98,12 @@ struct Eval: ParsableCommand {
             }
           }
         }
+      }
+      if let stream {
+        try evaluator.evaluate(csvSource: stream, origin: options.origin, render: render, handleOutcome)
+      } else {
+        try evaluator.evaluate(
+          bytes: bytes, format: format, origin: options.origin, render: render, handleOutcome)
       }
     } catch {
       sink.abandon()

@@ -65,6 +65,21 @@ struct RecordOptions: ParsableArguments {
     }
   }
 
+  /// A block reader over the records file or standard input: 4 MiB at a time, empty at the end.
+  func openRecords() throws -> () -> [UInt8] {
+    let handle: FileHandle
+    if records == "-" {
+      handle = .standardInput
+    } else {
+      guard let file = FileHandle(forReadingAtPath: records) else {
+        StandardError.write("error: cannot read records '\(records)'\n")
+        throw LadderExit.badRecords
+      }
+      handle = file
+    }
+    return { [UInt8](handle.readData(ofLength: 4 << 20)) }
+  }
+
   /// The name records are reported under.
   var origin: String { records == "-" ? "<stdin>" : records }
 }
