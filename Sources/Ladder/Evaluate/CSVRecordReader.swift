@@ -44,7 +44,8 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     position = 0
     slotCount = inputs.count
     while !atEnd && self.bytes.count < 3 { refill() }
-    if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }  // a UTF-8 byte order mark, as Excel writes
+    // Skip a UTF-8 byte order mark, as Excel writes one.
+    if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
     var header: [String] = []
     guard let fields = scanRecord(), case .ok(let cells) = fields.outcome else {
       throw HeaderError(message: "the input has no header line")
