@@ -11,28 +11,7 @@ public enum PolicyTestReader {
   ]
 
   public static func read(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> PolicyTestSuite? {
-    if let bad = file.firstInvalidUTF8Offset {
-      diagnostics.add(Diagnostic(.unreadableFile, "the file is not valid UTF-8", at: file.span(bad, bad + 1)))
-      return nil
-    }
-    if let refused = AliasGuard.check(file) {
-      diagnostics.add(refused)
-      return nil
-    }
-    let root: Node
-    do {
-      guard let node = try Parser(yaml: file.text).singleRoot() else {
-        diagnostics.add(Diagnostic(.notAPolicy, "the test file is empty", at: file.span(0, 0)))
-        return nil
-      }
-      root = node
-    } catch let error as YamlError {
-      diagnostics.add(PolicyReader.diagnostic(for: error, in: file))
-      return nil
-    } catch {
-      diagnostics.add(Diagnostic(.yamlSyntax, "the YAML could not be read", at: file.span(0, 0)))
-      return nil
-    }
+    guard let root = PolicyReader.loadYAML(file, what: "test suite", into: &diagnostics) else { return nil }
     var reader = Reader(file: file)
     var policyPath: Located<String>?
     var suite = PolicyTestSuite(file: file.id, policyPath: Located("", at: file.span(0, 0)))

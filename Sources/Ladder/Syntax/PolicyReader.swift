@@ -37,6 +37,16 @@ public enum PolicyReader {
   /// Reads one policy file. Returns `nil` when the file is not YAML or not a mapping at all;
   /// every problem is in `diagnostics`.
   public static func read(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> PolicySyntax? {
+    guard let root = loadYAML(file, what: "policy", into: &diagnostics) else { return nil }
+    var reader = Reader(file: file)
+    let syntax = reader.readPolicy(root)
+    diagnostics.append(contentsOf: reader.diagnostics)
+    return syntax
+  }
+
+  /// The single YAML document of a file, after the checks every Ladder file gets: valid UTF-8,
+  /// no NUL bytes, no alias keys, one document, at most ``maximumNodeCount`` nodes.
+  static func loadYAML(_ file: SourceFile, what: String, into diagnostics: inout DiagnosticBag) -> Node? {
     if let bad = file.firstInvalidUTF8Offset {
       diagnostics.add(
         Diagnostic(
@@ -62,7 +72,7 @@ public enum PolicyReader {
       guard let first = try parser.nextRoot() else {
         diagnostics.add(
           Diagnostic(
-            .notAPolicy, "the file holds no policy", at: file.span(0, 0),
+            .notAPolicy, "the file holds no \(what)", at: file.span(0, 0),
             help: "start with 'ladder: 1' and 'policy: <id>'; see docs/language.md"))
         return nil
       }
@@ -90,10 +100,7 @@ public enum PolicyReader {
           help: "aliases ('*name') multiply what they refer to; a policy never needs this much"))
       return nil
     }
-    var reader = Reader(file: file)
-    let syntax = reader.readPolicy(root)
-    diagnostics.append(contentsOf: reader.diagnostics)
-    return syntax
+    return root
   }
 
   /// Reads a policy held in memory (tests, editors).

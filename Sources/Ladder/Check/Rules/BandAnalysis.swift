@@ -328,6 +328,13 @@ extension CheckRun {
   /// The values a band's subject can take: its input's declared bounds, or everything.
   func domainInterval(of value: CheckedExpr, integers: Bool) -> IntervalSet.Interval {
     guard case .input(let slot) = value.kind, let field = inputsBySlot[slot] else { return .everything }
+    return field.boundsInterval
+  }
+}
+
+extension InputField {
+  /// The input's declared `min` and `max` as an interval (dates as day numbers).
+  var boundsInterval: IntervalSet.Interval {
     func bound(_ value: Value?) -> IntervalSet.Bound? {
       switch value {
       case .number(let n): IntervalSet.Bound(value: n, isInclusive: true)
@@ -335,8 +342,15 @@ extension CheckRun {
       default: nil
       }
     }
-    return IntervalSet.Interval(lower: bound(field.minimum), upper: bound(field.maximum))
+    return IntervalSet.Interval(lower: bound(minimum), upper: bound(maximum))
   }
+}
+
+extension IntervalSet.Interval {
+  /// What `score` can be: weights add up to 100% and points run from 0 to 100.
+  static let scoreScale = IntervalSet.Interval(
+    lower: IntervalSet.Bound(value: .zero, isInclusive: true),
+    upper: IntervalSet.Bound(value: .hundred, isInclusive: true))
 }
 
 extension ExpressionSource {

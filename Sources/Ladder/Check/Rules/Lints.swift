@@ -12,24 +12,13 @@ extension CheckRun {
 
   /// The values a condition's subject can take: an input's bounds, or 0–100 for `score`.
   func domain(ofSubject subject: String, in policy: CheckedPolicy) -> IntervalSet.Interval? {
-    if subject == "score", policy.score != nil {
-      return IntervalSet.Interval(
-        lower: IntervalSet.Bound(value: .zero, isInclusive: true),
-        upper: IntervalSet.Bound(value: .hundred, isInclusive: true))
-    }
+    if subject == "score", policy.score != nil { return .scoreScale }
     guard let field = policy.inputs.first(where: { $0.name == subject }),
       field.minimum != nil || field.maximum != nil
     else {
       return nil
     }
-    func bound(_ value: Value?) -> IntervalSet.Bound? {
-      switch value {
-      case .number(let n): IntervalSet.Bound(value: n, isInclusive: true)
-      case .date(let d): IntervalSet.Bound(value: FixedDecimal(Int(d.daysSinceEpoch)), isInclusive: true)
-      default: nil
-      }
-    }
-    return IntervalSet.Interval(lower: bound(field.minimum), upper: bound(field.maximum))
+    return field.boundsInterval
   }
 
   // MARK: - L0419 unused inputs, lets and entitlements

@@ -119,16 +119,9 @@ extension CheckRun {
     for disjunct in disjuncts { if let range = disjunct.ranges[subject] { union.insert(range) } }
     var domain = IntervalSet.Interval.everything
     if subject == "score", syntax.score != nil {
-      domain = IntervalSet.Interval(
-        lower: IntervalSet.Bound(value: .zero, isInclusive: true),
-        upper: IntervalSet.Bound(value: .hundred, isInclusive: true))
+      domain = .scoreScale
     } else if let field = inputsBySlot.values.first(where: { $0.name == subject }) {
-      if case .number(let low) = field.minimum {
-        domain.lower = IntervalSet.Bound(value: low, isInclusive: true)
-      }
-      if case .number(let high) = field.maximum {
-        domain.upper = IntervalSet.Bound(value: high, isInclusive: true)
-      }
+      domain = field.boundsInterval
     }
     return union.covers(domain)
   }
