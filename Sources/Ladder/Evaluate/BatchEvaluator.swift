@@ -56,9 +56,7 @@ public struct BatchEvaluator: Sendable {
     // A policy with population functions needs every record before any decision: a statistics
     // pass, then the per-record pass. Any other policy streams, one record at a time.
     if !policy.populationSites.isEmpty {
-      try evaluateWithPopulation(bytes: bytes, format: format, origin: origin) { outcome in
-        handle(outcome, render?(outcome))
-      }
+      try evaluateWithPopulation(bytes: bytes, format: format, origin: origin, render: render, handle)
       return
     }
     switch format {
@@ -184,14 +182,23 @@ extension BatchEvaluator {
   }
 
   func evaluateWithPopulation(
-    bytes: [UInt8], format: RecordFormat, origin: String?, _ handle: (RecordOutcome) -> Void
+    bytes: [UInt8], format: RecordFormat, origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (RecordOutcome, String?) -> Void
   ) throws(CSVRecordReader.HeaderError) {
-    evaluate(reads: try readAll(bytes: bytes, format: format), origin: origin, handle)
+    evaluate(reads: try readAll(bytes: bytes, format: format), origin: origin, render: render, handle)
   }
 
   /// Evaluates records already read, as one population: the statistics pass over all of them,
   /// then each record in order. Also used for policies without population functions.
   public func evaluate(reads: [ReadRecord], origin: String? = nil, _ handle: (RecordOutcome) -> Void) {
+    evaluate(reads: reads, origin: origin, render: nil) { outcome, _ in handle(outcome) }
+  }
+
+  /// Like ``evaluate(reads:origin:_:)``, rendering each outcome on the worker threads.
+  public func evaluate(
+    reads: [ReadRecord], origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (RecordOutcome, String?) -> Void
+  ) {
     let frame = policy.makeFrame(asOf: asOf)
     let validator = RecordValidator(policy: policy)
     let sites = policy.populationSites
@@ -243,18 +250,20 @@ extension BatchEvaluator {
       notes.append(result.notes)
     }
 
-    // Per-record pass, in input order.
-    for (index, read) in reads.enumerated() {
-      switch read {
+    // Per-record pass: chunks on every core, handed on in input order. What the workers read is
+    // frozen into constants first.
+    let problemsByRecord = problems
+    let populationValues = values
+    let populationNotes = notes
+    let trace = self.trace
+    @Sendable func decide(_ index: Int, _ frame: EvaluationFrame) -> RecordOutcome {
+      switch reads[index] {
       case .failure(let problem):
-        handle(.rejected(problem))
+        return .rejected(problem)
       case .success(let record):
-        if let problem = problems[index] {
-          handle(.rejected(problem))
-          continue
-        }
+        if let problem = problemsByRecord[index] { return .rejected(problem) }
         _ = validator.load(record, into: frame)
-        frame.population = sites.indices.map { values[$0][index] }
+        frame.population = sites.indices.map { populationValues[$0][index] }
         do {
           var decision = try policy.evaluate(frame, trace: trace)
           if trace {
@@ -263,15 +272,41 @@ extension BatchEvaluator {
               DecisionTrace.PopulationNote(
                 call: definition.text,
                 value: CompiledPolicy.display(
-                  values[site][index], as: definition.function == .abcClass ? .string : .decimal),
-                explanation: notes[site][index])
+                  populationValues[site][index], as: definition.function == .abcClass ? .string : .decimal),
+                explanation: populationNotes[site][index])
             }
           }
-          handle(.decided(line: record.line, decision))
+          return .decided(line: record.line, decision)
         } catch {
-          handle(.rejected(rejection(error, record)))
+          return .rejected(
+            RecordProblem(
+              line: record.line, key: validator.keyText(record),
+              reason: "\(error.message) (at \(policy.location(error.span)))"))
         }
       }
+    }
+    let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    var start = 0
+    while start < reads.count {
+      let chunkStart = start
+      let end = min(reads.count, start + Self.chunkSize)
+      let parts = min(workers, max(1, (end - start) / 256))
+      var results = [(RecordOutcome, String?)](
+        repeating: (.rejected(RecordProblem(line: 0, reason: "")), nil), count: end - start)
+      results.withUnsafeMutableBufferPointer { buffer in
+        // Each worker writes only its own range of the buffer.
+        nonisolated(unsafe) let output = buffer
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+          let workerFrame = policy.makeFrame(asOf: asOf)
+          let count = end - chunkStart
+          for offset in (count * part / parts)..<(count * (part + 1) / parts) {
+            let outcome = decide(chunkStart + offset, workerFrame)
+            output[offset] = (outcome, render?(outcome))
+          }
+        }
+      }
+      for (outcome, text) in results { handle(outcome, text) }
+      start = end
     }
   }
 }
