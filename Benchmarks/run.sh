@@ -73,4 +73,15 @@ for N in "${SIZES[@]}"; do
     printf "%-12s %10s %-16s %9s %12s %9s %14s\n" explain "$N" "ladder --explain" "$e_s" "$(awk -v n="$N" -v s="$e_s" 'BEGIN { printf "%.0f", n / s }')" "$((e_kb / 1024))" "-"
   fi
 done
+
+if [ $SMOKE -eq 0 ]; then
+  # The CSV libraries available here against Ladder's own reader (issue: measure them first).
+  ln -sfn "$(pwd)" "$WORK/ladder"
+  swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" > /dev/null
+  for N in "${SIZES[@]}"; do
+    echo
+    echo "CSV readers, $N records (fields turned into strings, file already in memory):"
+    "$WORK/csvreaders/release/csv-readers" policies/benchmark-scorecard.yaml "$WORK/customers-$N.csv"
+  done
+fi
 exit $status
