@@ -64,7 +64,7 @@ public enum PolicyFormatter {
     guard let root = try? Parser(yaml: text).singleRoot(), case .mapping(let top) = root else {
       throw .unreadable
     }
-    var reader = Reader(file: file)
+    let reader = Reader(file: file)
     var edits: [(range: Range<Int>, text: String)] = []
 
     func reprint(_ node: Node, inFlow: Bool) {
@@ -95,29 +95,20 @@ public enum PolicyFormatter {
       edits.append((Int(span.start)..<Int(span.end), printed))
     }
 
-    func isFlow(_ node: Node) -> Bool {
-      if case .mapping(let mapping) = node { return mapping.style == .flow }
-      if case .sequence(let sequence) = node { return sequence.style == .flow }
-      return false
-    }
-
-    func walk(_ node: Node, section: String, inFlow: Bool) {
+    func walk(_ node: Node, inFlow: Bool) {
       switch node {
       case .mapping(let mapping):
         let flow = inFlow || mapping.style == .flow
         for (key, value) in mapping {
           let name = key.string ?? ""
-          if section == "let" && !isFlow(value) {
-            if case .scalar = value { reprint(value, inFlow: flow) }
-          }
           if expressionKeys.contains(name) { reprint(value, inFlow: flow) }
           if name == "bands", case .sequence(let bands) = value {
             for band in bands { reprintBand(band) }
           }
-          walk(value, section: section, inFlow: flow)
+          walk(value, inFlow: flow)
         }
       case .sequence(let sequence):
-        for item in sequence { walk(item, section: section, inFlow: inFlow || sequence.style == .flow) }
+        for item in sequence { walk(item, inFlow: inFlow || sequence.style == .flow) }
       default:
         break
       }
@@ -130,7 +121,7 @@ public enum PolicyFormatter {
         for (_, expression) in lets { reprint(expression, inFlow: lets.style == .flow) }
         continue
       }
-      walk(value, section: name, inFlow: false)
+      walk(value, inFlow: false)
     }
     var bytes = Array(text.utf8)
     for edit in edits.sorted(by: { $0.range.lowerBound > $1.range.lowerBound }) {
@@ -170,17 +161,14 @@ public enum PolicyFormatter {
           if desired[keyLine] == nil && columnOfFirstText(file, keyLine) == (key.mark?.column ?? 1) - 1 {
             desired[keyLine] = indent
           }
-          if line(of: value) > keyLine || isBlockSequence(value) {
-            walk(value, indent: isBlockSequence(value) ? indent + 2 : indent + 2)
-          }
+          if line(of: value) > keyLine || isBlockSequence(value) { walk(value, indent: indent + 2) }
         }
       case .sequence(let sequence) where sequence.style != .flow:
         for item in sequence {
-          let itemLine = line(of: item)
           // Find the dash on the item's line (or the line before, for an item on its own line).
           if let dashLine = dashLine(file, before: item) {
             desired[dashLine] = indent
-            if itemLine > dashLine { walk(item, indent: indent + 2) } else { walk(item, indent: indent + 2) }
+            walk(item, indent: indent + 2)
           }
         }
       default:
@@ -251,16 +239,14 @@ public enum PolicyFormatter {
   /// The line of the `-` that introduces a sequence item.
   static func dashLine(_ file: SourceFile, before item: Node) -> Int? {
     guard let mark = item.mark else { return nil }
-    var line = mark.line - 1
     var offset = file.offset(line: mark.line, column: mark.column) - 1
     while offset >= 0 {
       let byte = file.bytes[offset]
       if byte == UInt8(ascii: "-") { return file.lineIndex(containing: offset) }
-      if byte == UInt8(ascii: "\n") { line -= 1 }
       if byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r") { return nil }
       offset -= 1
     }
-    return line >= 0 ? nil : nil
+    return nil
   }
 
   // MARK: - 4. Section order

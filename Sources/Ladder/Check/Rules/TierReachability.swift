@@ -131,7 +131,7 @@ extension CheckRun {
     var seen: [String: SourceSpan] = [:]
     var shapes: [(tier: CheckedTier, shape: ConditionShape)] = []
     var otherwiseSpan: (id: String, span: SourceSpan)?
-    for (position, tier) in syntax.tiers.enumerated() {
+    for tier in syntax.tiers {
       guard let id = tier.id else { continue }
       if let first = seen[id.value] {
         report(duplicate("tier", id.value, id.span, first))
@@ -180,7 +180,6 @@ extension CheckRun {
         }
         shapes.append((checked, shape))
       }
-      _ = position
     }
     if let last = syntax.tiers.last, last.otherwise?.value != true, last.when != nil,
       !conditionsCoverEverything(shapes.map(\.shape)),
