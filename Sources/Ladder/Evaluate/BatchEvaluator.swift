@@ -157,10 +157,7 @@ public struct BatchEvaluator: Sendable {
         if let origin { decision.trace?.origin = "\(origin):\(record.line)" }
         return .decided(line: record.line, decision)
       } catch {
-        let location = policy.location(error.span)
-        return .rejected(
-          RecordProblem(
-            line: record.line, key: validator.keyText(record), reason: "\(error.message) (at \(location))"))
+        return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))
       }
     }
   }
@@ -206,12 +203,6 @@ extension BatchEvaluator {
     var entries = [[PopulationStatistics.Entry]](repeating: [], count: sites.count)
     var problems: [Int: RecordProblem] = [:]
 
-    func rejection(_ error: EvaluationError, _ record: RawRecord) -> RecordProblem {
-      RecordProblem(
-        line: record.line, key: validator.keyText(record),
-        reason: "\(error.message) (at \(policy.location(error.span)))")
-    }
-
     // Statistics pass: each record's per-record values, then every site's argument.
     for (index, read) in reads.enumerated() {
       guard case .success(let record) = read else { continue }
@@ -223,7 +214,7 @@ extension BatchEvaluator {
       do {
         _ = try policy.evaluate(frame)
       } catch {
-        problems[index] = rejection(error, record)
+        problems[index] = policy.rejection(error, line: record.line, key: validator.keyText(record))
         continue
       }
       let key = frame.inputs[keySlot]
@@ -278,10 +269,7 @@ extension BatchEvaluator {
           }
           return .decided(line: record.line, decision)
         } catch {
-          return .rejected(
-            RecordProblem(
-              line: record.line, key: validator.keyText(record),
-              reason: "\(error.message) (at \(policy.location(error.span)))"))
+          return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))
         }
       }
     }

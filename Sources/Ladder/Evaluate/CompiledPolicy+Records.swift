@@ -41,10 +41,17 @@ extension CompiledPolicy {
     do {
       return try evaluate(frame, trace: trace)
     } catch {
-      throw RecordProblem(
-        line: 1, key: validator.keyText(record), reason: "\(error.message) (at \(location(error.span)))")
+      throw rejection(error, line: 1, key: validator.keyText(record))
     }
   }
+
+  /// The rejection of a record whose evaluation failed, naming where in the policy it failed.
+  func rejection(_ error: EvaluationError, line: Int, key: String?) -> RecordProblem {
+    RecordProblem(line: line, key: key, reason: "\(error.message) (at \(location(error.span)))")
+  }
+
+  /// The name of the input that identifies a record (`customer_id`).
+  public var keyName: String { checked.inputs[checked.keyInput].name }
 
   /// Loads, checks and compiles the policy file at `path`.
   ///

@@ -141,7 +141,7 @@ public struct RecordValidator: Sendable {
       guard var number = FixedDecimal(parsing: digits), !digits.utf8.contains(UInt8(ascii: "_")) else {
         return .failure(Reason(text: "\(shown(text)) is not \(type == .percent ? "a percent" : "a number")"))
       }
-      if isPercent, let fraction = try? number.divided(by: .hundred).withScale(number.scale + 2) {
+      if isPercent, let fraction = number.percentFraction {
         number = fraction
       }
       if let scale = field.scale {

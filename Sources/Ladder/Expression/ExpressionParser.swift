@@ -413,7 +413,7 @@ public struct ExpressionParser {
     case .percent:
       advance()
       guard let value = FixedDecimal(parsing: token.text.dropLast()),
-        let fraction = try? value.divided(by: .hundred).withScale(value.scale + 2)
+        let fraction = value.percentFraction
       else { return literalError(token, "'\(token.text)' is not a valid percent") }
       return Expr(.literal(.percent(fraction)), span: tokenSpan)
     case .duration:

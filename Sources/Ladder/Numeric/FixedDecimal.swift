@@ -244,6 +244,12 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     return exact.normalized.description + "%"
   }
 
+  /// The fraction a percent stands for: `85` (written `85%`) is 0.85, with two more decimals than
+  /// written (`12.5%` is 0.125). The one conversion used for policy literals, benefits and records.
+  public var percentFraction: FixedDecimal? {
+    try? divided(by: .hundred).withScale(scale + 2)
+  }
+
   /// The integer value when the number has no fraction and fits an `Int`.
   public var integerValue: Int? {
     guard isInteger else { return nil }

@@ -7,7 +7,7 @@ public enum DecisionJSON {
   public static func render(_ decision: Decision, policy: CompiledPolicy, asOf: CivilDate) -> String {
     let writer = JSONWriter()
     writer.object {
-      writer.field(policy.inputs[policy.checked.keyInput].name) { writer.string(decision.key) }
+      writer.field(policy.keyName) { writer.string(decision.key) }
       writer.field("tier") { writer.optionalString(decision.tier?.id) }
       writer.field("label") { writer.optionalString(decision.tier?.label) }
       writer.field("score") { writer.optionalString(decision.score?.description) }
@@ -54,7 +54,7 @@ public enum DecisionJSON {
   public static func renderError(_ problem: RecordProblem, policy: CompiledPolicy) -> String {
     let writer = JSONWriter()
     writer.object {
-      writer.field(policy.inputs[policy.checked.keyInput].name) { writer.optionalString(problem.key) }
+      writer.field(policy.keyName) { writer.optionalString(problem.key) }
       writer.field("error") {
         writer.object {
           writer.field("line") { writer.number(problem.line) }
@@ -83,7 +83,7 @@ public enum DecisionJSON {
 public enum DecisionCSV {
   public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
     let columns =
-      [policy.inputs[policy.checked.keyInput].name, "score", "tier", "flags"]
+      [policy.keyName, "score", "tier", "flags"]
       + policy.checked.outputs.map(\.name)
       + ["as_of"] + (withErrors ? ["error"] : [])
     return columns.map(field).joined(separator: ",")
@@ -126,7 +126,7 @@ public struct DecisionTable {
   let header: [String]
 
   public init(policy: CompiledPolicy) {
-    header = [policy.inputs[policy.checked.keyInput].name, "tier", "label", "score", "flags", "review"]
+    header = [policy.keyName, "tier", "label", "score", "flags", "review"]
   }
 
   public mutating func add(_ decision: Decision) {

@@ -623,7 +623,7 @@ struct Reader {
     if text == "true" { return .bool(true) }
     if text == "false" { return .bool(false) }
     if text.hasSuffix("%"), let value = FixedDecimal(parsing: text.dropLast()),
-      let fraction = try? value.divided(by: .hundred).withScale(value.scale + 2)
+      let fraction = value.percentFraction
     {
       return .percent(fraction)
     }

@@ -47,7 +47,7 @@ struct Explain: ParsableCommand {
     }
     guard !found.isEmpty else {
       StandardError.write(
-        "error: no record with \(policy.inputs[policy.checked.keyInput].name) '\(id)' in \(options.origin)\n")
+        "error: no record with \(policy.keyName) '\(id)' in \(options.origin)\n")
       throw LadderExit.badRecords
     }
     var rejectedAny = false
