@@ -59,13 +59,20 @@ public struct BatchEvaluator: Sendable {
       try evaluateWithPopulation(bytes: bytes, format: format, origin: origin, render: render, handle)
       return
     }
+    evaluate(reading: try recordReader(bytes: bytes, format: format), origin: origin, render: render, handle)
+  }
+
+  /// The records of `bytes`, one at a time, in order.
+  func recordReader(bytes: [UInt8], format: RecordFormat) throws(CSVRecordReader.HeaderError) -> () ->
+    ReadRecord?
+  {
     switch format {
     case .csv:
       var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
-      evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
+      return { reader.next() }
     case .jsonl:
       var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
-      evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
+      return { reader.next() }
     }
   }
 
@@ -167,14 +174,8 @@ extension BatchEvaluator {
   /// Every record the input holds, read and split but not yet validated.
   func readAll(bytes: [UInt8], format: RecordFormat) throws(CSVRecordReader.HeaderError) -> [ReadRecord] {
     var reads: [ReadRecord] = []
-    switch format {
-    case .csv:
-      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() { reads.append(read) }
-    case .jsonl:
-      var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
-      while let read = reader.next() { reads.append(read) }
-    }
+    let next = try recordReader(bytes: bytes, format: format)
+    while let read = next() { reads.append(read) }
     return reads
   }
 

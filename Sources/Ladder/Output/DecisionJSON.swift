@@ -145,16 +145,6 @@ public struct DecisionTable {
   }
 
   public func render() -> String {
-    let all = [header] + rows
-    var widths = [Int](repeating: 0, count: header.count)
-    for row in all {
-      for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
-    }
-    return all.map { row in
-      row.enumerated().map { index, cell in
-        index == row.count - 1
-          ? cell : cell + String(repeating: " ", count: widths[index] - DisplayWidth.of(cell))
-      }.joined(separator: "  ").trimmingWhitespace
-    }.joined(separator: "\n") + "\n"
+    TraceText.table([header] + rows, indent: "")
   }
 }

@@ -49,17 +49,26 @@ public enum PolicyTestRunner {
     var quiet: Set<String> = []
     var benefitSetsChecked: Set<String> = []
 
+    // Each case's record: the suite's defaults with the case's values on top, by input slot.
+    let records = suite.cases.map { testCase in
+      var values = [RawValue?](repeating: nil, count: policy.inputs.count)
+      var unknown: [String] = []
+      for (name, value) in suite.defaults + testCase.record {
+        guard let field = policy.inputs.first(where: { $0.name == name.value }) else {
+          unknown.append("unknown field '\(name.value)' in the record")
+          continue
+        }
+        values[field.slot] = value
+      }
+      return (values: values, unknownFields: unknown)
+    }
+
     // A policy with population functions is tested with its cases as one population, on the
     // suite's as-of date.
     var populationOutcomes: [RecordOutcome]?
     if !policy.populationSites.isEmpty, let asOf = suite.asOf?.value {
-      var reads: [ReadRecord] = []
-      for (index, testCase) in suite.cases.enumerated() {
-        var values = [RawValue?](repeating: nil, count: policy.inputs.count)
-        for (name, value) in suite.defaults + testCase.record {
-          if let field = policy.inputs.first(where: { $0.name == name.value }) { values[field.slot] = value }
-        }
-        reads.append(.success(RawRecord(line: index + 1, values: values)))
+      let reads = records.enumerated().map { index, record in
+        ReadRecord.success(RawRecord(line: index + 1, values: record.values))
       }
       var outcomes: [RecordOutcome] = []
       BatchEvaluator(policy: policy, asOf: asOf, trace: true).evaluate(reads: reads) { outcomes.append($0) }
@@ -67,15 +76,7 @@ public enum PolicyTestRunner {
     }
 
     for (caseIndex, testCase) in suite.cases.enumerated() {
-      var failures: [String] = []
-      var values = [RawValue?](repeating: nil, count: policy.inputs.count)
-      for (name, value) in suite.defaults + testCase.record {
-        guard let field = policy.inputs.first(where: { $0.name == name.value }) else {
-          failures.append("unknown field '\(name.value)' in the record")
-          continue
-        }
-        values[field.slot] = value
-      }
+      var failures = records[caseIndex].unknownFields
       guard let asOf = testCase.asOf ?? suite.asOf?.value else {
         results.append(
           PolicyTestResult(
@@ -84,7 +85,7 @@ public enum PolicyTestRunner {
             explanation: nil))
         continue
       }
-      let record = RawRecord(line: 1, values: values)
+      let record = RawRecord(line: 1, values: records[caseIndex].values)
       let frame = policy.makeFrame(asOf: asOf)
       var rejection: String?
       var decision: Decision?
