@@ -58,9 +58,10 @@ public enum ImpactAnalysis {
     var before: [RecordOutcome] = []
     var after: [RecordOutcome] = []
     try BatchEvaluator(policy: old, asOf: asOf).evaluate(bytes: bytes, format: format) { before.append($0) }
-    try BatchEvaluator(policy: new, asOf: asOf, trace: true).evaluate(bytes: bytes, format: format) {
-      after.append($0)
-    }
+    let newEvaluator = BatchEvaluator(policy: new, asOf: asOf)
+    let newReads = try newEvaluator.readAll(bytes: bytes, format: format)
+    newEvaluator.evaluate(reads: newReads) { after.append($0) }
+    let traced = tracedDecisions(of: new, reads: newReads, asOf: asOf, before: before, after: after)
 
     var tiers = new.checked.tiers.map(\.id)
     for tier in old.checked.tiers where !tiers.contains(tier.id) { tiers.append(tier.id) }
@@ -74,7 +75,7 @@ public enum ImpactAnalysis {
     }
     var benefitChanges: [String: ImpactReport.BenefitChange] = [:]
 
-    for (a, b) in zip(before, after) {
+    for (index, (a, b)) in zip(before, after).enumerated() {
       guard case .decided(let line, let oldDecision) = a, case .decided(_, let newDecision) = b else {
         rejected += 1
         continue
@@ -89,7 +90,7 @@ public enum ImpactAnalysis {
           ImpactReport.Move(
             key: newDecision.key, line: line, from: oldDecision.tier?.id, to: newDecision.tier?.id,
             isDowngrade: downgrade,
-            reason: reason(from: oldDecision, to: newDecision, downgrade: downgrade)))
+            reason: reason(from: oldDecision, to: traced[index] ?? newDecision, downgrade: downgrade)))
       }
       var names = oldDecision.benefits.map(\.name)
       for benefit in newDecision.benefits where !names.contains(benefit.name) { names.append(benefit.name) }
@@ -120,6 +121,38 @@ public enum ImpactAnalysis {
     return ImpactReport(
       asOf: asOf, tiers: tiers, matrix: matrix, evaluated: evaluated, rejected: rejected, moves: moves,
       benefits: benefits)
+  }
+
+  /// The new version's decisions, traced, for the records that change tier: their traces give the
+  /// reasons. Tracing costs several times plain evaluation, so only those records are traced — except
+  /// under a policy with population functions, whose values depend on the whole input.
+  static func tracedDecisions(
+    of policy: CompiledPolicy, reads: [ReadRecord], asOf: CivilDate, before: [RecordOutcome],
+    after: [RecordOutcome]
+  ) -> [Int: Decision] {
+    let moved = zip(before, after).enumerated().compactMap { index, pair -> Int? in
+      guard case .decided(_, let a) = pair.0, case .decided(_, let b) = pair.1, a.tier?.id != b.tier?.id
+      else { return nil }
+      return index
+    }
+    guard !moved.isEmpty else { return [:] }
+    let tracer = BatchEvaluator(policy: policy, asOf: asOf, trace: true)
+    var traced: [Int: Decision] = [:]
+    if policy.populationSites.isEmpty {
+      var position = 0
+      tracer.evaluate(reads: moved.map { reads[$0] }) { outcome in
+        if case .decided(_, let decision) = outcome { traced[moved[position]] = decision }
+        position += 1
+      }
+    } else {
+      let wanted = Set(moved)
+      var index = 0
+      tracer.evaluate(reads: reads) { outcome in
+        if wanted.contains(index), case .decided(_, let decision) = outcome { traced[index] = decision }
+        index += 1
+      }
+    }
+    return traced
   }
 
   /// Position of a tier from the top: the new policy's order, then the old one's, `none` last.

@@ -186,8 +186,9 @@ extension BatchEvaluator {
     evaluate(reads: try readAll(bytes: bytes, format: format), origin: origin, render: render, handle)
   }
 
-  /// Evaluates records already read, as one population: the statistics pass over all of them,
-  /// then each record in order. Also used for policies without population functions.
+  /// Evaluates records already read, in order: for a policy with population functions as one
+  /// population (the statistics pass over all of them, then each record); for any other policy
+  /// record by record.
   public func evaluate(reads: [ReadRecord], origin: String? = nil, _ handle: (RecordOutcome) -> Void) {
     evaluate(reads: reads, origin: origin, render: nil) { outcome, _ in handle(outcome) }
   }
@@ -197,6 +198,11 @@ extension BatchEvaluator {
     reads: [ReadRecord], origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
   ) {
+    guard !policy.populationSites.isEmpty else {
+      var iterator = reads.makeIterator()
+      evaluate(reading: { iterator.next() }, origin: origin, render: render, handle)
+      return
+    }
     let frame = policy.makeFrame(asOf: asOf)
     let validator = RecordValidator(policy: policy)
     let sites = policy.populationSites
