@@ -4,6 +4,10 @@ public struct PopulationSite: Sendable {
   public var function: Builtin
   /// The per-record value the function ranks.
   let argument: CompiledExpression
+  /// The argument as checked, for the columnar compiler.
+  let argumentExpression: CheckedExpr?
+  /// Where the call is written: one site per call.
+  let span: SourceSpan
   public var argumentType: ValueType
   /// `ntile`'s group count, `top_percent`'s share, `abc_class`'s cut-offs.
   public var parameters: [FixedDecimal]
@@ -29,6 +33,7 @@ final class PopulationRegistry {
     sites.append(
       PopulationSite(
         function: builtin, argument: argument.map { ExpressionCompiler.compile($0) } ?? missing,
+        argumentExpression: argument, span: call.span,
         argumentType: argument?.type.value ?? .decimal, parameters: parameters,
         text: ExprPrinter.print(call.syntax.ungrouped),
         argumentText: argument.map { ExprPrinter.print($0.syntax.ungrouped) } ?? ""))

@@ -8,18 +8,15 @@
 /// benchmark's 1M-record file (`Benchmarks/CSVReaders`, docs/performance.md).
 public struct CSVRecordReader: Sequence, IteratorProtocol {
   /// The bytes read but not yet consumed (all of the input for ``init(bytes:inputs:)``).
-  private var bytes: [UInt8]
-  private var position: Int
-  private var line = 1
+  var bytes: [UInt8]
+  var position: Int
+  var line = 1
   /// Gives the next block of the input, empty at its end; `nil` when `bytes` is all of it.
   private let source: (() -> [UInt8])?
-  private var atEnd: Bool
-  /// Column index → input slot (`nil`: a column the policy does not use).
-  private var slotOfColumn: [Int?] = []
-  private let slotCount: Int
-  /// The column holding the record key, for naming rejected records.
-  private var keyColumn: Int?
-  public private(set) var columns: [String] = []
+  var atEnd: Bool
+  /// The header: which column feeds which input.
+  private(set) var header: CSVHeader
+  public var columns: [String] { header.columns }
 
   /// A problem with the header itself, which makes every record unreadable.
   public struct HeaderError: Error, Sendable, Hashable {
@@ -44,7 +41,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     self.source = source
     atEnd = source == nil
     position = 0
-    slotCount = inputs.count
+    header = CSVHeader(columns: [], slotOfColumn: [], keyColumn: nil, slotCount: inputs.count)
     while !atEnd && self.bytes.count < 3 { refill() }
     // Skip a UTF-8 byte order mark, as Excel writes one.
     if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
@@ -58,15 +55,16 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
       }
       header.append(name.trimmingWhitespace)
     }
-    columns = header
     var slots: [Int?] = []
     var seen: Set<String> = []
     for name in header {
       if !seen.insert(name).inserted { throw HeaderError(message: "the header names column '\(name)' twice") }
       slots.append(inputs.first { $0.name == name }?.slot)
     }
-    slotOfColumn = slots
-    keyColumn = inputs.first(where: \.isKey).flatMap { key in header.firstIndex(of: key.name) }
+    self.header = CSVHeader(
+      columns: header, slotOfColumn: slots,
+      keyColumn: inputs.first(where: \.isKey).flatMap { key in header.firstIndex(of: key.name) },
+      slotCount: inputs.count)
     let missing = inputs.filter { !$0.isOptional && !header.contains($0.name) }.map { "'\($0.name)'" }
     if !missing.isEmpty {
       throw HeaderError(
@@ -78,7 +76,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
 
   /// Columns of the header that are not inputs of the policy (ignored).
   public var ignoredColumns: [String] {
-    zip(columns, slotOfColumn).filter { $0.1 == nil }.map(\.0)
+    zip(header.columns, header.slotOfColumn).filter { $0.1 == nil }.map(\.0)
   }
 
   /// The next whole record. A record that runs to the end of the bytes read so far may continue
@@ -107,7 +105,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     }
   }
 
-  private mutating func refill() {
+  mutating func refill() {
     guard let source else {
       atEnd = true
       return
@@ -126,33 +124,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
 
   public mutating func next() -> ReadRecord? {
     guard let record = scanRecord() else { return nil }
-    switch record.outcome {
-    case .unterminatedQuote:
-      return .failure(
-        RecordProblem(line: record.line, reason: "a quoted field is not closed before the end of the input"))
-    case .ok(let cells):
-      // The key, when it can be read, names the record in rejections.
-      let key = keyColumn.flatMap { $0 < cells.count ? String(validating: cells[$0], as: UTF8.self) : nil }
-      guard cells.count == slotOfColumn.count else {
-        return .failure(
-          RecordProblem(
-            line: record.line, key: key,
-            reason:
-              "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"
-          ))
-      }
-      var values = [RawValue?](repeating: nil, count: slotCount)
-      for (column, cell) in cells.enumerated() {
-        guard let slot = slotOfColumn[column] else { continue }
-        guard let text = String(validating: cell, as: UTF8.self) else {
-          return .failure(
-            RecordProblem(
-              line: record.line, key: key, field: columns[column], reason: "the field is not valid UTF-8"))
-        }
-        values[slot] = text.isEmpty ? .null : .text(text)
-      }
-      return .success(RawRecord(line: record.line, values: values))
-    }
+    return header.record(line: record.line, record.outcome)
   }
 
   /// Splits bytes into records and fields.
@@ -239,6 +211,47 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
         }
         return (startLine, .ok(cells))
       }
+    }
+  }
+}
+
+/// The columns of a CSV header and the inputs they feed.
+struct CSVHeader: Sendable {
+  var columns: [String]
+  /// Column index → input slot (`nil`: a column the policy does not use).
+  var slotOfColumn: [Int?]
+  /// The column holding the record key, for naming rejected records.
+  var keyColumn: Int?
+  var slotCount: Int
+
+  /// The raw record of scanned fields, or why it cannot be one.
+  func record(line: Int, _ outcome: CSVRecordReader.Scanner.Outcome) -> ReadRecord {
+    switch outcome {
+    case .unterminatedQuote:
+      return .failure(
+        RecordProblem(line: line, reason: "a quoted field is not closed before the end of the input"))
+    case .ok(let cells):
+      // The key, when it can be read, names the record in rejections.
+      let key = keyColumn.flatMap { $0 < cells.count ? String(validating: cells[$0], as: UTF8.self) : nil }
+      guard cells.count == slotOfColumn.count else {
+        return .failure(
+          RecordProblem(
+            line: line, key: key,
+            reason:
+              "the record has \(cells.count) field\(cells.count == 1 ? "" : "s"); the header has \(slotOfColumn.count)"
+          ))
+      }
+      var values = [RawValue?](repeating: nil, count: slotCount)
+      for (column, cell) in cells.enumerated() {
+        guard let slot = slotOfColumn[column] else { continue }
+        guard let text = String(validating: cell, as: UTF8.self) else {
+          return .failure(
+            RecordProblem(
+              line: line, key: key, field: columns[column], reason: "the field is not valid UTF-8"))
+        }
+        values[slot] = text.isEmpty ? .null : .text(text)
+      }
+      return .success(RawRecord(line: line, values: values))
     }
   }
 }

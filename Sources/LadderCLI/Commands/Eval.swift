@@ -100,7 +100,27 @@ struct Eval: ParsableCommand {
         }
       }
       if let stream {
-        try evaluator.evaluate(csvSource: stream, origin: options.origin, render: render, handleOutcome)
+        // CSV to CSV runs over columns when the policy compiles to kernels; the same bytes either way.
+        var columnar = false
+        if outputFormat == .csv {
+          columnar = try evaluator.evaluateColumnar(
+            csvSource: stream, origin: options.origin, withErrors: withErrors, render: render
+          ) { piece in
+            switch piece {
+            case .rendered(let bytes, let records):
+              guard failedAt == nil else { return }
+              read += records
+              evaluated += records
+              progress.tick(read)
+              sink.write(bytes: bytes)
+            case .outcome(let outcome, let text):
+              handleOutcome(outcome, text)
+            }
+          }
+        }
+        if !columnar {
+          try evaluator.evaluate(csvSource: stream, origin: options.origin, render: render, handleOutcome)
+        }
       } else {
         try evaluator.evaluate(
           bytes: bytes, format: format, origin: options.origin, render: render, handleOutcome)

@@ -106,7 +106,7 @@ final class OutputSink {
   private let handle: FileHandle
   private let temporary: URL?
   private let destination: URL?
-  private var buffer = ""
+  private var buffer: [UInt8] = []
 
   init(path: String?) throws {
     guard let path, path != "-" else {
@@ -127,14 +127,19 @@ final class OutputSink {
   }
 
   func write(_ text: String) {
-    buffer += text
-    if buffer.utf8.count >= 1 << 16 { flush() }
+    buffer.append(contentsOf: text.utf8)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+
+  func write(bytes: [UInt8]) {
+    buffer.append(contentsOf: bytes)
+    if buffer.count >= 1 << 16 { flush() }
   }
 
   func flush() {
     guard !buffer.isEmpty else { return }
-    handle.write(Data(buffer.utf8))
-    buffer = ""
+    handle.write(Data(buffer))
+    buffer.removeAll(keepingCapacity: true)
   }
 
   /// Makes the output visible: renames the temporary file over the destination.

@@ -1,0 +1,804 @@
+/// A policy compiled to kernels over columns (`../shared/STYLE.md` §8): every name is a register,
+/// every constant is pre-scaled to the scale of what it meets, tier ids and strings are
+/// dictionary codes, `as_of` is a constant day number.
+///
+/// It covers the constructs that batch evaluation needs fast: numbers, dates, booleans, enums,
+/// fixed-length lists, bands, tiers and triggers, and population functions. A policy using
+/// anything else (durations, free-text comparisons, lists of varying length, numbers whose
+/// scale the output shows but the compiler cannot fix) has no program, and is evaluated record
+/// by record. Either way the output is the same bytes; `ColumnarDifferentialTests` hold them to it.
+struct ColumnarProgram: Sendable {
+  /// How each input is read from text into its registers.
+  enum InputPlan: Sendable {
+    /// Read and checked (UTF-8, required) but kept in no register: personal data, the key.
+    case text
+    case integer(register: Int, minimum: Int64?, maximum: Int64?)
+    /// A decimal or percent at `scale` decimals; `percent` also accepts `85%`.
+    case decimal(register: Int, scale: Int, percent: Bool, minimum: Int64?, maximum: Int64?)
+    case date(register: Int, minimum: Int64?, maximum: Int64?)
+    case boolean(register: Int)
+    /// An enum: the code of each allowed value, in the order the policy lists them.
+    case enumeration(register: Int, values: [[UInt8]], codes: [Int64])
+    /// A list of decimals of fixed length, separated by `;`, one register per element.
+    case decimalList(registers: [Int], scale: Int, minimum: Int64?, maximum: Int64?)
+  }
+
+  /// What an output column shows.
+  enum Display: Sendable {
+    case number(register: Int, scale: Int)
+    case code(register: Int)
+    case boolean(register: Int)
+    case date(register: Int)
+  }
+
+  let inputs: [InputPlan]
+  /// The key input's slot and whether it is an integer (then read into `keyRegister`).
+  let keySlot: Int
+  let keyRegister: Int?
+  /// Kernels needed by the population functions' arguments (the statistics pass), then the rest.
+  let statisticsKernels: [Kernel]
+  let kernels: [Kernel]
+  let registerCount: Int
+  /// The score register (at `scoreScale` decimals), when the policy has a score.
+  let score: Int?
+  let scoreScale: Int
+  let tier: Int
+  let triggers: [Int]
+  let outputs: [Display]
+  /// Dictionary strings by code: enum values, string constants, tier ids.
+  let strings: [String]
+  /// Tier ids by dictionary code.
+  let tierCodes: [Int64]
+  /// One per population site of the compiled policy: where its argument is, and where its
+  /// per-record value goes.
+  let population: [PopulationPlan]
+
+  struct PopulationPlan: Sendable {
+    let argument: Int
+    let argumentScale: Int
+    let result: Int
+    /// The scale of the result register: 2 for `percentile`, 0 for `ntile` and `rank`.
+    let resultScale: Int
+  }
+
+  /// The program for `policy` evaluated as of `asOf`, or `nil` when the policy uses something
+  /// columns do not cover.
+  init?(_ policy: CompiledPolicy, asOf: CivilDate) {
+    var lowering = Lowering(policy: policy.checked, asOf: asOf, sites: policy.populationSites)
+    guard let program = lowering.program() else { return nil }
+    self = program
+  }
+
+  fileprivate init(
+    inputs: [InputPlan], keySlot: Int, keyRegister: Int?, statisticsKernels: [Kernel], kernels: [Kernel],
+    registerCount: Int, score: Int?, scoreScale: Int, tier: Int, triggers: [Int], outputs: [Display],
+    strings: [String], tierCodes: [Int64], population: [PopulationPlan]
+  ) {
+    self.inputs = inputs
+    self.keySlot = keySlot
+    self.keyRegister = keyRegister
+    self.statisticsKernels = statisticsKernels
+    self.kernels = kernels
+    self.registerCount = registerCount
+    self.score = score
+    self.scoreScale = scoreScale
+    self.tier = tier
+    self.triggers = triggers
+    self.outputs = outputs
+    self.strings = strings
+    self.tierCodes = tierCodes
+    self.population = population
+  }
+}
+
+/// Scales the compiler gives values whose scale the record decides (a percent, a decimal input
+/// without `scale:`): a record with more decimals goes to the row evaluator.
+private let openScale = 6
+
+/// A lowered value: a register and what is in it.
+private struct Operand {
+  enum Kind: Equatable {
+    case number, boolean, date, code
+  }
+
+  var register: Int
+  var kind: Kind
+  var scale: Int = 0
+  /// True when the row evaluator's value always has exactly `scale` decimals, so that the
+  /// register can be displayed as the row evaluator displays it.
+  var exactScale: Bool = true
+  /// The value, when it is the same for every row.
+  var constant: Int64?
+}
+
+private enum Lowered {
+  case scalar(Operand)
+  case list([Operand])
+  /// A value with no register (a missing constant, or a missing list element).
+  case missing
+}
+
+/// Lowers a checked policy to a ``ColumnarProgram``; every `nil` means "not covered".
+private struct Lowering {
+  let policy: CheckedPolicy
+  let asOf: CivilDate
+  let sites: [PopulationSite]
+  var kernels: [Kernel] = []
+  var registerCount = 0
+  var inputOperands: [Int: Lowered] = [:]
+  var inputPlans: [ColumnarProgram.InputPlan] = []
+  var letOperands: [Int: Lowered] = [:]
+  var scoreOperand: Operand?
+  var tierOperand: Operand?
+  var strings: [String] = []
+  var codeOfString: [String: Int64] = [:]
+  var population: [ColumnarProgram.PopulationPlan?] = []
+  var populationSpans: [SourceSpan: Int] = [:]
+
+  init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite]) {
+    self.policy = policy
+    self.asOf = asOf
+    self.sites = sites
+    population = Array(repeating: nil, count: sites.count)
+  }
+
+  mutating func program() -> ColumnarProgram? {
+    // Inputs first, so that their registers and plans are fixed.
+    var keyRegister: Int?
+    for field in policy.inputs {
+      guard let plan = inputPlan(field) else { return nil }
+      inputPlans.append(plan)
+      if field.isKey {
+        switch field.type {
+        case .string: break
+        case .int:
+          guard case .integer(let register, _, _) = plan else { return nil }
+          keyRegister = register
+        default: return nil
+        }
+      }
+    }
+    for tier in policy.tiers { _ = code(for: tier.id) }
+    // The statistics pass needs the arguments of the population functions, computed before
+    // anything reads a population value.
+    guard lowerPopulationArguments() else { return nil }
+    let statisticsKernels = kernels
+    kernels = []
+
+    var score: Int?
+    if policy.score != nil {
+      guard let lowered = lowerScore() else { return nil }
+      score = lowered.register
+    }
+    guard let tier = lowerTier() else { return nil }
+    var triggers: [Int] = []
+    for trigger in policy.review.triggers {
+      guard case .scalar(let condition) = lower(trigger.condition), condition.kind == .boolean else {
+        return nil
+      }
+      triggers.append(condition.register)
+    }
+    var outputs: [ColumnarProgram.Display] = []
+    for column in policy.outputs {
+      let lowered: Lowered?
+      switch column.source {
+      case .input(let slot): lowered = inputOperands[slot]
+      case .letValue(let slot): lowered = lowerLet(slot)
+      }
+      guard case .scalar(let operand) = lowered else { return nil }
+      switch operand.kind {
+      case .number:
+        guard operand.exactScale else { return nil }
+        outputs.append(.number(register: operand.register, scale: operand.scale))
+      case .code: outputs.append(.code(register: operand.register))
+      case .boolean: outputs.append(.boolean(register: operand.register))
+      case .date: outputs.append(.date(register: operand.register))
+      }
+    }
+    let plans = population.compactMap { $0 }
+    guard plans.count == sites.count else { return nil }
+    return ColumnarProgram(
+      inputs: inputPlans, keySlot: policy.keyInput, keyRegister: keyRegister,
+      statisticsKernels: statisticsKernels, kernels: kernels, registerCount: registerCount, score: score,
+      scoreScale: policy.score?.decimals ?? 0, tier: tier.register, triggers: triggers, outputs: outputs,
+      strings: strings, tierCodes: policy.tiers.map { codeOfString[$0.id] ?? -1 }, population: plans)
+  }
+
+  // MARK: - Registers and constants
+
+  mutating func newRegister() -> Int {
+    registerCount += 1
+    return registerCount - 1
+  }
+
+  mutating func emit(_ kernel: Kernel) { kernels.append(kernel) }
+
+  mutating func code(for text: String) -> Int64 {
+    if let code = codeOfString[text] { return code }
+    strings.append(text)
+    codeOfString[text] = Int64(strings.count - 1)
+    return Int64(strings.count - 1)
+  }
+
+  mutating func constant(_ value: Int64, kind: Operand.Kind, scale: Int = 0) -> Operand {
+    let register = newRegister()
+    emit(.fill(destination: register, value: value, present: true))
+    return Operand(register: register, kind: kind, scale: scale, constant: value)
+  }
+
+  mutating func missingRegister(kind: Operand.Kind, scale: Int = 0) -> Operand {
+    let register = newRegister()
+    emit(.fill(destination: register, value: 0, present: false))
+    return Operand(register: register, kind: kind, scale: scale)
+  }
+
+  /// `value` (with `scale` decimals) at `target` decimals, when that is exact and fits.
+  static func scaled(_ value: FixedDecimal, to target: Int) -> Int64? {
+    guard value.scale <= target || value.normalized.scale <= target else { return nil }
+    let normalized = value.normalized
+    guard let units = Int64(exactly: normalized.units) else { return nil }
+    let (result, overflow) = units.multipliedReportingOverflow(by: power(target - normalized.scale))
+    return overflow ? nil : result
+  }
+
+  static func power(_ exponent: Int) -> Int64 {
+    var result: Int64 = 1
+    for _ in 0..<max(0, exponent) { result = result &* 10 }
+    return result
+  }
+
+  /// A number operand at `scale` decimals (≥ its own).
+  mutating func rescaled(_ operand: Operand, to scale: Int) -> Operand? {
+    guard operand.kind == .number, scale >= operand.scale, scale <= 18 else { return nil }
+    if scale == operand.scale { return operand }
+    let factor = Self.power(scale - operand.scale)
+    if let value = operand.constant {
+      let (result, overflow) = value.multipliedReportingOverflow(by: factor)
+      return overflow ? nil : constant(result, kind: .number, scale: scale)
+    }
+    let register = newRegister()
+    emit(.rescale(destination: register, source: operand.register, factor: factor))
+    return Operand(register: register, kind: .number, scale: scale, exactScale: false)
+  }
+
+  /// Two operands of one kind, numbers brought to one scale.
+  mutating func aligned(_ left: Operand, _ right: Operand) -> (Operand, Operand)? {
+    guard left.kind == right.kind else { return nil }
+    guard left.kind == .number else { return (left, right) }
+    let scale = max(left.scale, right.scale)
+    guard let a = rescaled(left, to: scale), let b = rescaled(right, to: scale) else { return nil }
+    return (a, b)
+  }
+
+  // MARK: - Inputs
+
+  static func bound(_ value: Value?, scale: Int, roundingUp: Bool) -> Int64?? {
+    guard let value else { return .some(nil) }
+    switch value {
+    case .number(let number):
+      // A bound between two representable values: the nearest inside the allowed range.
+      let rounded = number.rounded(to: scale, roundingUp ? .ceiling : .floor).withScale(scale)
+      guard let units = Int64(exactly: rounded.units) else { return nil }
+      return .some(units)
+    case .date(let date): return .some(Int64(date.daysSinceEpoch))
+    default: return nil
+    }
+  }
+
+  mutating func inputPlan(_ field: InputField) -> ColumnarProgram.InputPlan? {
+    func bounds(_ scale: Int) -> (Int64?, Int64?)? {
+      guard case .some(let low) = Self.bound(field.minimum, scale: scale, roundingUp: true),
+        case .some(let high) = Self.bound(field.maximum, scale: scale, roundingUp: false)
+      else { return nil }
+      return (low, high)
+    }
+    switch field.type {
+    case .string:
+      return .text
+    case .int:
+      guard let (low, high) = bounds(0) else { return nil }
+      let register = newRegister()
+      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .number))
+      return .integer(register: register, minimum: low, maximum: high)
+    case .decimal, .percent:
+      let scale = field.scale ?? openScale
+      guard let (low, high) = bounds(scale) else { return nil }
+      let register = newRegister()
+      inputOperands[field.slot] = .scalar(
+        Operand(
+          register: register, kind: .number, scale: scale,
+          exactScale: field.type == .decimal && field.scale != nil))
+      return .decimal(
+        register: register, scale: scale, percent: field.type == .percent, minimum: low, maximum: high)
+    case .date:
+      guard let (low, high) = bounds(0) else { return nil }
+      let register = newRegister()
+      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .date))
+      return .date(register: register, minimum: low, maximum: high)
+    case .bool:
+      let register = newRegister()
+      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .boolean))
+      return .boolean(register: register)
+    case .enumeration(_, let values):
+      let register = newRegister()
+      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .code))
+      return .enumeration(
+        register: register, values: values.map { Array($0.utf8) }, codes: values.map { code(for: $0) })
+    case .list(.decimal), .list(.int):
+      guard let length = field.fixedLength, length > 0, length <= 64 else { return nil }
+      let scale = field.type == .list(.int) ? 0 : (field.scale ?? openScale)
+      guard field.type == .list(.decimal) || field.scale == nil, let (low, high) = bounds(scale) else {
+        return nil
+      }
+      var registers: [Int] = []
+      for _ in 0..<length { registers.append(newRegister()) }
+      inputOperands[field.slot] = .list(
+        registers.map {
+          Operand(register: $0, kind: .number, scale: scale, exactScale: field.scale != nil || scale == 0)
+        })
+      // An int list accepts no decimals: the row evaluator reads it as decimals, then checks.
+      return field.type == .list(.int)
+        ? nil : .decimalList(registers: registers, scale: scale, minimum: low, maximum: high)
+    default:
+      return nil
+    }
+  }
+
+  // MARK: - Population, score, tiers
+
+  mutating func lowerPopulationArguments() -> Bool {
+    for (index, site) in sites.enumerated() {
+      guard let argument = site.argumentExpression,
+        case .scalar(let operand) = lower(argument), operand.kind == .number
+      else { return false }
+      let resultScale: Int
+      switch site.function {
+      case .percentile: resultScale = 2
+      case .ntile, .rank, .topPercent: resultScale = 0
+      case .abcClass:
+        resultScale = 0
+        for letter in ["A", "B", "C"] { _ = code(for: letter) }
+      default: return false
+      }
+      let result = newRegister()
+      population[index] = ColumnarProgram.PopulationPlan(
+        argument: operand.register, argumentScale: operand.scale, result: result, resultScale: resultScale)
+      populationSpans[site.span] = index
+    }
+    return true
+  }
+
+  mutating func lowerScore() -> Operand? {
+    if let scoreOperand { return scoreOperand }
+    guard let score = policy.score else { return nil }
+    var contributions: [Operand] = []
+    for component in score.components {
+      let points: Operand
+      switch component.points {
+      case .bands(let subjectExpression, let bands):
+        guard case .scalar(var subject) = lower(subjectExpression),
+          subject.kind == .number || subject.kind == .date
+        else { return nil }
+        let pointsScale = bands.map { $0.points.normalized.scale }.max() ?? 0
+        if subject.kind == .number {
+          let boundScale =
+            bands.compactMap { band -> Int? in
+              if case .number(let bound) = band.bound { return bound.normalized.scale }
+              return nil
+            }.max() ?? 0
+          guard let wider = rescaled(subject, to: max(subject.scale, boundScale)) else { return nil }
+          subject = wider
+        }
+        var lowered: [ColumnarBand] = []
+        var otherwise: Int64 = 0
+        for band in bands {
+          guard let bandPoints = Self.scaled(band.points, to: pointsScale) else { return nil }
+          guard let comparison = band.comparison, let bound = band.bound else {
+            otherwise = bandPoints
+            break
+          }
+          let boundValue: Int64
+          switch bound {
+          case .number(let number):
+            guard subject.kind == .number, let value = Self.scaled(number, to: subject.scale) else {
+              return nil
+            }
+            boundValue = value
+          case .date(let date):
+            guard subject.kind == .date else { return nil }
+            boundValue = Int64(date.daysSinceEpoch)
+          default: return nil
+          }
+          lowered.append(ColumnarBand(comparison: comparison, bound: boundValue, points: bandPoints))
+        }
+        let register = newRegister()
+        emit(.bands(destination: register, subject: subject.register, bands: lowered, otherwise: otherwise))
+        points = Operand(register: register, kind: .number, scale: pointsScale)
+      case .expression(let expression):
+        guard case .scalar(let value) = lower(expression), value.kind == .number else { return nil }
+        let register = newRegister()
+        emit(.orZero(destination: register, source: value.register))
+        points = Operand(register: register, kind: .number, scale: value.scale)
+      }
+      let weight = component.weight.normalized
+      guard let weightUnits = Int64(exactly: weight.units), weight.scale + points.scale <= 18 else {
+        return nil
+      }
+      let weightOperand = constant(weightUnits, kind: .number, scale: weight.scale)
+      let register = newRegister()
+      emit(
+        .arithmetic(.multiply, destination: register, left: weightOperand.register, right: points.register))
+      contributions.append(Operand(register: register, kind: .number, scale: weight.scale + points.scale))
+    }
+    let totalScale = max(contributions.map(\.scale).max() ?? 0, score.decimals)
+    guard totalScale <= 18 else { return nil }
+    var total = constant(0, kind: .number, scale: totalScale)
+    for contribution in contributions {
+      guard let aligned = rescaled(contribution, to: totalScale) else { return nil }
+      let register = newRegister()
+      emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
+      total = Operand(register: register, kind: .number, scale: totalScale)
+    }
+    let register = newRegister()
+    if totalScale > score.decimals {
+      emit(
+        .round(
+          destination: register, source: total.register, divisor: Self.power(totalScale - score.decimals),
+          mode: score.rounding))
+    } else {
+      emit(.rescale(destination: register, source: total.register, factor: 1))
+    }
+    let operand = Operand(register: register, kind: .number, scale: score.decimals)
+    scoreOperand = operand
+    return operand
+  }
+
+  mutating func lowerTier() -> Operand? {
+    if let tierOperand { return tierOperand }
+    var conditions: [Int?] = []
+    for tier in policy.tiers {
+      guard let condition = tier.condition else {
+        conditions.append(nil)
+        continue
+      }
+      guard case .scalar(let operand) = lower(condition), operand.kind == .boolean else { return nil }
+      conditions.append(operand.register)
+    }
+    let register = newRegister()
+    emit(
+      .tier(
+        destination: register, conditions: conditions, codes: policy.tiers.map { codeOfString[$0.id] ?? -1 }))
+    let operand = Operand(register: register, kind: .code)
+    tierOperand = operand
+    return operand
+  }
+
+  mutating func lowerLet(_ slot: Int) -> Lowered? {
+    if let lowered = letOperands[slot] { return lowered }
+    guard let item = policy.lets.first(where: { $0.slot == slot }), let lowered = lower(item.expression)
+    else {
+      return nil
+    }
+    letOperands[slot] = lowered
+    return lowered
+  }
+
+  // MARK: - Expressions
+
+  mutating func lowerScalar(_ expr: CheckedExpr) -> Operand? {
+    switch lower(expr) {
+    case .scalar(let operand): return operand
+    case .missing:
+      let kind: Operand.Kind
+      switch expr.type.value {
+      case .bool: kind = .boolean
+      case .date: kind = .date
+      case .string, .enumeration, .tier: kind = .code
+      case .int, .decimal, .percent: kind = .number
+      default: return nil
+      }
+      return missingRegister(kind: kind)
+    default: return nil
+    }
+  }
+
+  mutating func lower(_ expr: CheckedExpr) -> Lowered? {
+    switch expr.kind {
+    case .constant(let value):
+      return lowerConstant(value)
+    case .input(let slot):
+      guard let lowered = inputOperands[slot] else { return nil }
+      return lowered
+    case .letValue(let slot):
+      return lowerLet(slot)
+    case .asOf:
+      return .scalar(constant(Int64(asOf.daysSinceEpoch), kind: .date))
+    case .score:
+      return lowerScore().map { .scalar($0) }
+    case .tier:
+      return lowerTier().map { .scalar($0) }
+    case .negate(let operand), .not(let operand):
+      guard let value = lowerScalar(operand) else { return nil }
+      let register = newRegister()
+      if case .not = expr.kind {
+        guard value.kind == .boolean else { return nil }
+        emit(.not(destination: register, source: value.register))
+        return .scalar(Operand(register: register, kind: .boolean))
+      }
+      guard value.kind == .number else { return nil }
+      emit(.negate(destination: register, source: value.register))
+      return .scalar(
+        Operand(register: register, kind: .number, scale: value.scale, exactScale: value.exactScale))
+    case .arithmetic(let op, let lhs, let rhs):
+      return lowerArithmetic(op, lhs, rhs)
+    case .comparison(let op, let lhs, let rhs):
+      guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
+      // Strings and tiers compare by code: equality only.
+      if left.kind == .code && op != .equal && op != .notEqual { return nil }
+      guard let (a, b) = aligned(left, right) else { return nil }
+      let register = newRegister()
+      if let constant = b.constant {
+        emit(.compareConstant(op, destination: register, source: a.register, constant: constant))
+      } else if let constant = a.constant {
+        emit(.compareConstant(op.mirrored, destination: register, source: b.register, constant: constant))
+      } else {
+        emit(.compare(op, destination: register, left: a.register, right: b.register))
+      }
+      return .scalar(Operand(register: register, kind: .boolean))
+    case .and(let lhs, let rhs), .or(let lhs, let rhs):
+      guard let a = lowerScalar(lhs), let b = lowerScalar(rhs), a.kind == .boolean, b.kind == .boolean else {
+        return nil
+      }
+      let register = newRegister()
+      if case .and = expr.kind {
+        emit(.and(destination: register, left: a.register, right: b.register))
+      } else {
+        emit(.or(destination: register, left: a.register, right: b.register))
+      }
+      return .scalar(Operand(register: register, kind: .boolean))
+    case .coalesce(let lhs, let rhs):
+      guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
+      let exact = left.exactScale && right.exactScale && left.scale == right.scale
+      guard let (a, b) = aligned(left, right) else { return nil }
+      let register = newRegister()
+      emit(.coalesce(destination: register, left: a.register, right: b.register))
+      return .scalar(Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact))
+    case .isMissing(let operand, let negated):
+      guard let value = lowerScalar(operand) else { return nil }
+      let register = newRegister()
+      emit(.isMissing(destination: register, source: value.register, negated: negated))
+      return .scalar(Operand(register: register, kind: .boolean))
+    case .membership(let value, let list, let negated):
+      guard let item = lowerScalar(value), case .list(let items) = lower(list) else { return nil }
+      if item.kind == .code, items.contains(where: { $0.kind != .code }) { return nil }
+      var registers: [Int] = []
+      var subject = item
+      if item.kind == .number {
+        let scale = ([item.scale] + items.map(\.scale)).max() ?? 0
+        guard let wider = rescaled(item, to: scale) else { return nil }
+        subject = wider
+        for element in items {
+          guard let aligned = rescaled(element, to: scale) else { return nil }
+          registers.append(aligned.register)
+        }
+      } else {
+        guard items.allSatisfy({ $0.kind == item.kind }) else { return nil }
+        registers = items.map(\.register)
+      }
+      let register = newRegister()
+      emit(.membership(destination: register, value: subject.register, items: registers, negated: negated))
+      return .scalar(Operand(register: register, kind: .boolean))
+    case .between(let value, let low, let high, let negated):
+      guard let x = lowerScalar(value), let lo = lowerScalar(low), let hi = lowerScalar(high),
+        x.kind != .code,
+        lo.kind == x.kind, hi.kind == x.kind
+      else { return nil }
+      var operands = [x, lo, hi]
+      if x.kind == .number {
+        let scale = max(x.scale, lo.scale, hi.scale)
+        for index in operands.indices {
+          guard let wide = rescaled(operands[index], to: scale) else { return nil }
+          operands[index] = wide
+        }
+      }
+      let register = newRegister()
+      emit(
+        .between(
+          destination: register, value: operands[0].register, low: operands[1].register,
+          high: operands[2].register, negated: negated))
+      return .scalar(Operand(register: register, kind: .boolean))
+    case .call(let builtin, let arguments):
+      return lowerCall(builtin, arguments, expr)
+    case .index(let base, let position):
+      guard case .list(let items) = lower(base), case .constant(.number(let number)) = position.kind,
+        let index = number.integerValue
+      else { return nil }
+      let resolved = index < 0 ? items.count + index : index
+      return items.indices.contains(resolved) ? .scalar(items[resolved]) : .missing
+    case .list(let elements):
+      var operands: [Operand] = []
+      for element in elements {
+        // `sum` and `avg` skip missing elements; columns keep lists whose elements are present.
+        guard !element.type.isOptional, let operand = lowerScalar(element) else { return nil }
+        operands.append(operand)
+      }
+      return .list(operands)
+    case .conditional(let condition, let then, let otherwise):
+      guard let test = lowerScalar(condition), test.kind == .boolean, let yes = lowerScalar(then),
+        let no = lowerScalar(otherwise)
+      else { return nil }
+      let exact = yes.exactScale && no.exactScale && yes.scale == no.scale
+      guard let (a, b) = aligned(yes, no) else { return nil }
+      let register = newRegister()
+      emit(.select(destination: register, condition: test.register, left: a.register, right: b.register))
+      return .scalar(Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact))
+    case .invalid:
+      return nil
+    }
+  }
+
+  mutating func lowerConstant(_ value: Value) -> Lowered? {
+    switch value {
+    case .missing: return .missing
+    case .number(let number):
+      guard let units = Int64(exactly: number.units) else { return nil }
+      return .scalar(constant(units, kind: .number, scale: number.scale))
+    case .bool(let flag): return .scalar(constant(flag ? 1 : 0, kind: .boolean))
+    case .string(let text): return .scalar(constant(code(for: text), kind: .code))
+    case .date(let date): return .scalar(constant(Int64(date.daysSinceEpoch), kind: .date))
+    case .list(let items):
+      var operands: [Operand] = []
+      for item in items {
+        guard case .scalar(let operand) = lowerConstant(item) else { return nil }
+        operands.append(operand)
+      }
+      return .list(operands)
+    case .duration: return nil
+    }
+  }
+
+  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> Lowered? {
+    guard let left = lowerScalar(lhs), let right = lowerScalar(rhs), left.kind == .number,
+      right.kind == .number
+    else { return nil }
+    let register = newRegister()
+    switch op {
+    case .add, .subtract:
+      guard let (a, b) = aligned(left, right) else { return nil }
+      emit(
+        .arithmetic(op == .add ? .add : .subtract, destination: register, left: a.register, right: b.register)
+      )
+      return .scalar(
+        Operand(
+          register: register, kind: .number, scale: a.scale, exactScale: left.exactScale && right.exactScale))
+    case .multiply:
+      guard left.scale + right.scale <= 18 else { return nil }
+      emit(.arithmetic(.multiply, destination: register, left: left.register, right: right.register))
+      return .scalar(
+        Operand(
+          register: register, kind: .number, scale: left.scale + right.scale,
+          exactScale: left.exactScale && right.exactScale))
+    case .divide:
+      // The row evaluator divides to max(12, scales) decimals; with both scales at most 12 that
+      // is 12, whatever scale a record's value has.
+      let target = FixedDecimal.divisionScale
+      guard left.scale <= target, right.scale <= target else { return nil }
+      emit(
+        .divide(
+          destination: register, left: left.register, right: right.register,
+          shift: target - left.scale + right.scale + 1))
+      return .scalar(Operand(register: register, kind: .number, scale: target))
+    default:
+      return nil
+    }
+  }
+
+  mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> Lowered? {
+    if builtin.isPopulation {
+      guard let site = populationSpans[expr.span], let plan = population[site] else { return nil }
+      switch builtin {
+      case .topPercent: return .scalar(Operand(register: plan.result, kind: .boolean))
+      case .abcClass: return .scalar(Operand(register: plan.result, kind: .code))
+      default: return .scalar(Operand(register: plan.result, kind: .number, scale: plan.resultScale))
+      }
+    }
+    // A list argument (`sum(monthly_spend)`, `max(xs)`) is unfolded into its elements.
+    var values: [Operand] = []
+    var listArgument = false
+    for argument in arguments {
+      switch lower(argument) {
+      case .scalar(let operand): values.append(operand)
+      case .list(let items):
+        guard arguments.count == 1 else { return nil }
+        values = items
+        listArgument = true
+      case .missing:
+        guard let operand = lowerScalar(argument) else { return nil }
+        values.append(operand)
+      case nil: return nil
+      }
+    }
+    switch builtin {
+    case .min, .max:
+      guard var best = values.first, values.allSatisfy({ $0.kind == best.kind }), best.kind != .code else {
+        return nil
+      }
+      let exact = values.allSatisfy { $0.exactScale && $0.scale == best.scale }
+      for candidate in values.dropFirst() {
+        guard let (a, b) = aligned(best, candidate) else { return nil }
+        let register = newRegister()
+        emit(.extreme(isMinimum: builtin == .min, destination: register, left: a.register, right: b.register))
+        best = Operand(register: register, kind: a.kind, scale: a.scale)
+      }
+      best.exactScale = exact
+      return .scalar(best)
+    case .abs:
+      guard !listArgument, values.count == 1, values[0].kind == .number else { return nil }
+      let register = newRegister()
+      emit(.absolute(destination: register, source: values[0].register))
+      return .scalar(
+        Operand(register: register, kind: .number, scale: values[0].scale, exactScale: values[0].exactScale))
+    case .round, .floor, .ceil:
+      guard !listArgument, let value = values.first, value.kind == .number else { return nil }
+      var places = 0
+      if builtin == .round, values.count > 1 {
+        guard case .constant(.number(let number)) = arguments[1].kind, let whole = number.integerValue else {
+          return nil
+        }
+        places = whole
+      }
+      guard places >= 0 else { return nil }
+      guard value.scale > places else { return .scalar(value) }
+      let register = newRegister()
+      let mode: FixedDecimal.RoundingMode =
+        builtin == .round ? .halfUp : builtin == .floor ? .floor : .ceiling
+      emit(
+        .round(
+          destination: register, source: value.register, divisor: Self.power(value.scale - places), mode: mode
+        ))
+      return .scalar(Operand(register: register, kind: .number, scale: max(places, 0), exactScale: false))
+    case .clamp:
+      guard !listArgument, values.count == 3, values[0].kind == .number else { return nil }
+      let exact = values.allSatisfy { $0.exactScale && $0.scale == values[0].scale }
+      let scale = values.map(\.scale).max() ?? 0
+      var wide: [Operand] = []
+      for value in values {
+        guard let operand = rescaled(value, to: scale) else { return nil }
+        wide.append(operand)
+      }
+      let register = newRegister()
+      emit(
+        .clamp(destination: register, value: wide[0].register, low: wide[1].register, high: wide[2].register))
+      return .scalar(Operand(register: register, kind: .number, scale: scale, exactScale: exact))
+    case .sum, .avg:
+      guard listArgument, values.allSatisfy({ $0.kind == .number }) else { return nil }
+      let scale = values.map(\.scale).max() ?? 0
+      var total = constant(0, kind: .number, scale: scale)
+      for value in values {
+        guard let aligned = rescaled(value, to: scale) else { return nil }
+        let register = newRegister()
+        emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
+        total = Operand(register: register, kind: .number, scale: scale)
+      }
+      guard builtin == .avg else { return .scalar(total) }
+      guard !values.isEmpty, scale <= FixedDecimal.divisionScale else { return nil }
+      let count = constant(Int64(values.count), kind: .number)
+      let register = newRegister()
+      let target = FixedDecimal.divisionScale
+      emit(
+        .divide(destination: register, left: total.register, right: count.register, shift: target - scale + 1)
+      )
+      return .scalar(Operand(register: register, kind: .number, scale: target))
+    case .count, .len:
+      guard listArgument else { return nil }
+      return .scalar(constant(Int64(values.count), kind: .number))
+    case .daysBetween, .monthsBetween, .yearsBetween:
+      guard values.count == 2, values.allSatisfy({ $0.kind == .date }) else { return nil }
+      let register = newRegister()
+      emit(.dateDifference(builtin, destination: register, from: values[0].register, to: values[1].register))
+      return .scalar(Operand(register: register, kind: .number))
+    default:
+      return nil
+    }
+  }
+}

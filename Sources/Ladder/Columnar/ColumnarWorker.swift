@@ -1,0 +1,281 @@
+/// What a chunk of records became, in input order: runs of decided records already written as
+/// CSV, and the records the row evaluator took (rejections among them).
+public enum EvaluatedPiece: Sendable {
+  case rendered([UInt8], records: Int)
+  case outcome(RecordOutcome, String?)
+}
+
+/// How decided records are written by the columnar path.
+struct ColumnarCSVLayout: Sendable {
+  /// Each dictionary string as a CSV field.
+  let codeFields: [[UInt8]]
+  /// Trigger ids, in policy order.
+  let triggerIDs: [[UInt8]]
+  /// `,YYYY-MM-DD` (and `,` for the empty error column with `--on-error emit`) and the line break.
+  let tail: [UInt8]
+
+  init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, withErrors: Bool) {
+    codeFields = program.strings.map(ByteText.csvField)
+    var ids: [[UInt8]] = []
+    for trigger in policy.checked.review.triggers {
+      // Ids are joined with `;` in one field: one that needs quoting is left to the row path.
+      guard !trigger.id.utf8.contains(where: { [UInt8(ascii: ";")].contains($0) }),
+        DecisionCSV.field(trigger.id) == trigger.id
+      else { return nil }
+      ids.append(Array(trigger.id.utf8))
+    }
+    triggerIDs = ids
+    tail = Array(("," + asOf.description + (withErrors ? "," : "") + "\n").utf8)
+  }
+}
+
+/// One worker's registers and scratch space: converts a chunk's fields to columns, runs the
+/// kernels, writes the decided records and hands the others to the row evaluator. Used by one
+/// thread at a time.
+final class ColumnarWorker: @unchecked Sendable {
+  let program: ColumnarProgram
+  let header: CSVHeader
+  let file: RegisterFile
+  let optional: [Bool]
+  /// Inputs with no column in the header: missing in every record.
+  let absentSlots: [Int]
+  private(set) var keyStarts: [Int32]
+  private(set) var keyEnds: [Int32]
+  let frame: EvaluationFrame
+
+  init(program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int) {
+    self.program = program
+    self.header = header
+    file = RegisterFile(registers: program.registerCount, capacity: capacity)
+    optional = policy.inputs.map(\.isOptional)
+    let present = Set(header.slotOfColumn.compactMap { $0 })
+    absentSlots = policy.inputs.map(\.slot).filter { !present.contains($0) }
+    keyStarts = Array(repeating: 0, count: capacity)
+    keyEnds = Array(repeating: 0, count: capacity)
+    frame = policy.makeFrame(asOf: asOf)
+  }
+
+  /// The registers an input fills.
+  func registers(of plan: ColumnarProgram.InputPlan) -> [Int] {
+    switch plan {
+    case .text: []
+    case .integer(let register, _, _), .decimal(let register, _, _, _, _), .date(let register, _, _),
+      .boolean(let register), .enumeration(let register, _, _):
+      [register]
+    case .decimalList(let registers, _, _, _): registers
+    }
+  }
+
+  // MARK: - Fields to columns
+
+  /// Converts every field of `chunk` into the registers; a record any field of which is not in
+  /// its plain form is marked for the row evaluator.
+  func load(_ chunk: CSVChunk) {
+    let rows = chunk.count
+    file.reset(rows: rows)
+    for slot in absentSlots {
+      for register in registers(of: program.inputs[slot]) {
+        file.present(register).update(repeating: 0, count: rows)
+      }
+    }
+    let columnCount = chunk.columnCount
+    let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
+    chunk.bytes.withUnsafeBufferPointer { bytes in
+      for row in 0..<rows {
+        guard chunk.regular[row] else {
+          file.fallback[row] = 1
+          continue
+        }
+        var fieldStart = Int(chunk.recordStarts[row])
+        let base = row * columnCount
+        for column in 0..<columnCount {
+          let fieldEnd = Int(chunk.fieldEnds[base + column])
+          let start = fieldStart
+          fieldStart = fieldEnd + 1
+          guard let slot = header.slotOfColumn[column] else { continue }
+          if column == keyColumn {
+            guard start < fieldEnd, bytes[start] != UInt8(ascii: "\""), !Self.isBlank(bytes[start]),
+              !Self.isBlank(bytes[fieldEnd - 1]), FieldParsing.isValidUTF8(bytes, start, fieldEnd)
+            else {
+              file.fallback[row] = 1
+              break
+            }
+            keyStarts[row] = Int32(start)
+            keyEnds[row] = Int32(fieldEnd)
+            continue
+          }
+          guard load(bytes, start, fieldEnd, row: row, slot: slot) else {
+            file.fallback[row] = 1
+            break
+          }
+        }
+      }
+    }
+  }
+
+  @inline(__always) static func isBlank(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+  }
+
+  /// One field into its registers; false when the row evaluator must read it.
+  @inline(__always)
+  private func load(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, row: Int, slot: Int)
+    -> Bool
+  {
+    let plan = program.inputs[slot]
+    if start == end {
+      guard optional[slot] else { return false }
+      for register in registers(of: plan) { file.present(register)[row] = 0 }
+      return true
+    }
+    if case .text = plan {
+      // Kept in no register; what the row reader would reject is sent to it.
+      // A required field must not be blank: its first byte (inside the quotes) must be text.
+      if !optional[slot] {
+        let quoted = bytes[start] == UInt8(ascii: "\"")
+        let first = quoted ? start + 1 : start
+        guard first < end, !Self.isBlank(bytes[first]), !quoted || bytes[first] != UInt8(ascii: "\"") else {
+          return false
+        }
+      }
+      return FieldParsing.isValidUTF8(bytes, start, end)
+    }
+    guard bytes[start] != UInt8(ascii: "\"") else { return false }
+    func store(_ register: Int, _ value: Int64?, _ minimum: Int64? = nil, _ maximum: Int64? = nil) -> Bool {
+      guard let value else { return false }
+      if let minimum, value < minimum { return false }
+      if let maximum, value > maximum { return false }
+      file.values(register)[row] = value
+      file.present(register)[row] = 1
+      return true
+    }
+    switch plan {
+    case .text:
+      return true
+    case .integer(let register, let minimum, let maximum):
+      return store(
+        register, FieldParsing.decimal(bytes, start, end, scale: 0, percent: false), minimum, maximum)
+    case .decimal(let register, let scale, let percent, let minimum, let maximum):
+      return store(
+        register, FieldParsing.decimal(bytes, start, end, scale: scale, percent: percent), minimum, maximum)
+    case .date(let register, let minimum, let maximum):
+      return store(register, FieldParsing.date(bytes, start, end), minimum, maximum)
+    case .boolean(let register):
+      return store(register, FieldParsing.boolean(bytes, start, end))
+    case .enumeration(let register, let values, let codes):
+      let field = UnsafeBufferPointer(rebasing: bytes[start..<end])
+      guard let index = values.firstIndex(where: { field.elementsEqual($0) }) else { return false }
+      return store(register, codes[index])
+    case .decimalList(let registers, let scale, let minimum, let maximum):
+      var elementStart = start
+      var element = 0
+      for position in start...end where position == end || bytes[position] == UInt8(ascii: ";") {
+        guard element < registers.count,
+          store(
+            registers[element],
+            FieldParsing.decimal(bytes, elementStart, position, scale: scale, percent: false),
+            minimum, maximum)
+        else { return false }
+        element += 1
+        elementStart = position + 1
+      }
+      return element == registers.count
+    }
+  }
+
+  // MARK: - Evaluation and output
+
+  func run(_ kernels: [Kernel]) {
+    for kernel in kernels { kernel.run(file) }
+  }
+
+  /// Writes the decided records of `chunk` as CSV; the records marked for the row evaluator are
+  /// decided (or rejected) by `evaluator` in their place, so the pieces keep input order.
+  func render(
+    _ chunk: CSVChunk, layout: ColumnarCSVLayout, evaluator: BatchEvaluator, validator: RecordValidator,
+    origin: String?, render: (@Sendable (RecordOutcome) -> String)?
+  ) -> [EvaluatedPiece] {
+    var pieces: [EvaluatedPiece] = []
+    var output: [UInt8] = []
+    output.reserveCapacity(chunk.count * 48)
+    var decided = 0
+    let rows = chunk.count
+    chunk.bytes.withUnsafeBufferPointer { bytes in
+      for row in 0..<rows {
+        if file.fallback[row] != 0 {
+          if decided > 0 {
+            pieces.append(.rendered(output, records: decided))
+            output.removeAll(keepingCapacity: true)
+            decided = 0
+          }
+          let outcome = evaluator.evaluate(
+            rowRecord(chunk, row), frame: frame, validator: validator, origin: origin)
+          pieces.append(.outcome(outcome, render?(outcome)))
+          continue
+        }
+        writeRow(row, bytes: bytes, layout: layout, to: &output)
+        decided += 1
+      }
+    }
+    if decided > 0 { pieces.append(.rendered(output, records: decided)) }
+    return pieces
+  }
+
+  /// Record `row` of `chunk` read by the row reader.
+  func rowRecord(_ chunk: CSVChunk, _ row: Int) -> ReadRecord {
+    var scanner = CSVRecordReader.Scanner(
+      bytes: Array(chunk.recordBytes(row)), position: 0, line: chunk.lines[row])
+    guard let scanned = scanner.nextRecord() else {
+      return .failure(RecordProblem(line: chunk.lines[row], reason: "the record is empty"))
+    }
+    return header.record(line: scanned.line, scanned.outcome)
+  }
+
+  private func writeRow(
+    _ row: Int, bytes: UnsafeBufferPointer<UInt8>, layout: ColumnarCSVLayout, to output: inout [UInt8]
+  ) {
+    if let keyRegister = program.keyRegister {
+      ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
+    } else {
+      ByteText.appendField(bytes, Int(keyStarts[row]), Int(keyEnds[row]), to: &output)
+    }
+    output.append(UInt8(ascii: ","))
+    if let score = program.score, file.present(score)[row] != 0 {
+      ByteText.appendDecimal(file.values(score)[row], scale: program.scoreScale, to: &output)
+    }
+    output.append(UInt8(ascii: ","))
+    if file.present(program.tier)[row] != 0 {
+      output.append(contentsOf: layout.codeFields[Int(file.values(program.tier)[row])])
+    }
+    output.append(UInt8(ascii: ","))
+    var firstFlag = true
+    for (index, trigger) in program.triggers.enumerated()
+    where file.present(trigger)[row] != 0 && file.values(trigger)[row] == 1 {
+      if !firstFlag { output.append(UInt8(ascii: ";")) }
+      output.append(contentsOf: layout.triggerIDs[index])
+      firstFlag = false
+    }
+    for display in program.outputs {
+      output.append(UInt8(ascii: ","))
+      switch display {
+      case .number(let register, let scale):
+        if file.present(register)[row] != 0 {
+          ByteText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
+        }
+      case .code(let register):
+        if file.present(register)[row] != 0 {
+          output.append(contentsOf: layout.codeFields[Int(file.values(register)[row])])
+        }
+      case .boolean(let register):
+        if file.present(register)[row] != 0 {
+          output.append(contentsOf: (file.values(register)[row] == 1 ? "true" : "false").utf8)
+        }
+      case .date(let register):
+        if file.present(register)[row] != 0, let days = Int32(exactly: file.values(register)[row]) {
+          output.append(contentsOf: CivilDate(daysSinceEpoch: days).description.utf8)
+        }
+      }
+    }
+    output.append(contentsOf: layout.tail)
+  }
+}

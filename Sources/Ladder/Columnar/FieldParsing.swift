@@ -1,0 +1,189 @@
+/// Field text straight to register values, on bytes. Each parser accepts only the plain form of
+/// its type and returns `nil` for anything else; the record then goes to the row reader, which
+/// accepts the other forms (white space, `1_000`, `TRUE`, JSON lists) or says what is wrong.
+enum FieldParsing {
+  static let zero = UInt8(ascii: "0")
+  static let minus = UInt8(ascii: "-")
+  static let plus = UInt8(ascii: "+")
+
+  /// `[+-]digits[.digits]` (and a trailing `%` when `percent`), at `scale` decimals: `12.5%` is
+  /// 0.125. `nil` when it has more decimals than `scale`, or more than 18 digits.
+  @inline(__always)
+  static func decimal(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scale: Int, percent: Bool
+  )
+    -> Int64?
+  {
+    var position = start
+    var last = end
+    guard position < last else { return nil }
+    var places = 0
+    if percent, bytes[last - 1] == UInt8(ascii: "%") {
+      last -= 1
+      places = 2
+    }
+    var negative = false
+    if position < last, bytes[position] == minus || bytes[position] == plus {
+      negative = bytes[position] == minus
+      position += 1
+    }
+    var units: Int64 = 0
+    var digits = 0
+    var fraction = -1
+    while position < last {
+      let digit = bytes[position] &- zero
+      if digit < 10 {
+        guard digits < 18 else { return nil }
+        units = units &* 10 &+ Int64(digit)
+        digits += 1
+        if fraction >= 0 { fraction += 1 }
+      } else if bytes[position] == UInt8(ascii: "."), fraction < 0, digits > 0 {
+        fraction = 0
+      } else {
+        return nil
+      }
+      position += 1
+    }
+    guard digits > 0, fraction != 0 else { return nil }
+    places += max(fraction, 0)
+    guard places <= scale else { return nil }
+    var factor: Int64 = 1
+    for _ in places..<scale { factor &*= 10 }
+    let (scaled, overflow) = units.multipliedReportingOverflow(by: factor)
+    guard !overflow else { return nil }
+    return negative ? -scaled : scaled
+  }
+
+  /// `YYYY-MM-DD` as days since 1970-01-01.
+  @inline(__always)
+  static func date(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+    guard end - start == 10, bytes[start + 4] == minus, bytes[start + 7] == minus else { return nil }
+    func number(_ from: Int, _ count: Int) -> Int? {
+      var value = 0
+      for index in from..<(from + count) {
+        let digit = bytes[index] &- zero
+        guard digit < 10 else { return nil }
+        value = value * 10 + Int(digit)
+      }
+      return value
+    }
+    guard let year = number(start, 4), let month = number(start + 5, 2), let day = number(start + 8, 2),
+      let date = CivilDate(year: year, month: month, day: day)
+    else { return nil }
+    return Int64(date.daysSinceEpoch)
+  }
+
+  /// `true`/`false`/`yes`/`no`/`1`/`0` as written in lower case.
+  static func boolean(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+    let field = UnsafeBufferPointer(rebasing: bytes[start..<end])
+    if field.elementsEqual("true".utf8) || field.elementsEqual("yes".utf8) || field.elementsEqual("1".utf8) {
+      return 1
+    }
+    if field.elementsEqual("false".utf8) || field.elementsEqual("no".utf8) || field.elementsEqual("0".utf8) {
+      return 0
+    }
+    return nil
+  }
+
+  /// True when the bytes are well-formed UTF-8 (as `String(validating:)` decides).
+  static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    var position = start
+    while position < end {
+      let lead = bytes[position]
+      if lead < 0x80 {
+        position += 1
+        continue
+      }
+      let length: Int
+      var minimum: UInt8 = 0x80
+      var maximum: UInt8 = 0xBF
+      switch lead {
+      case 0xC2...0xDF: length = 2
+      case 0xE0:
+        length = 3
+        minimum = 0xA0
+      case 0xE1...0xEC, 0xEE...0xEF: length = 3
+      case 0xED:
+        length = 3
+        maximum = 0x9F
+      case 0xF0:
+        length = 4
+        minimum = 0x90
+      case 0xF1...0xF3: length = 4
+      case 0xF4:
+        length = 4
+        maximum = 0x8F
+      default: return false
+      }
+      guard position + length <= end else { return false }
+      // The second byte has the narrowed range; the others are plain continuation bytes.
+      guard (minimum...maximum).contains(bytes[position + 1]) else { return false }
+      for offset in 2..<length where !(0x80...0xBF).contains(bytes[position + offset]) { return false }
+      position += length
+    }
+    return true
+  }
+
+  /// True when a field needs quotes in CSV output.
+  @inline(__always)
+  static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    for index in start..<end {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n")
+        || byte == UInt8(ascii: "\r")
+      {
+        return true
+      }
+    }
+    return false
+  }
+}
+
+/// Appends output text to a byte buffer: no `String` per cell.
+enum ByteText {
+  /// `units` at `scale` decimals, as ``FixedDecimal/description`` writes it.
+  static func appendDecimal(_ units: Int64, scale: Int, to output: inout [UInt8]) {
+    if units < 0 { output.append(UInt8(ascii: "-")) }
+    var remaining = units.magnitude
+    var digitCount = 1
+    var probe = remaining
+    while probe >= 10 {
+      probe /= 10
+      digitCount += 1
+    }
+    // At least one digit before the point.
+    let width = max(digitCount, scale + 1)
+    output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width + (scale > 0 ? 1 : 0)))
+    var index = output.count - 1
+    for written in 0..<width {
+      if scale > 0 && written == scale {
+        output[index] = UInt8(ascii: ".")
+        index -= 1
+      }
+      output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+      remaining /= 10
+      index -= 1
+    }
+  }
+
+  /// Bytes as one CSV field: quoted, with `"` doubled, when they hold a separator or a quote.
+  static func appendField(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to output: inout [UInt8]
+  ) {
+    guard FieldParsing.needsQuotes(bytes, start, end) else {
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+      return
+    }
+    output.append(UInt8(ascii: "\""))
+    for index in start..<end {
+      if bytes[index] == UInt8(ascii: "\"") { output.append(UInt8(ascii: "\"")) }
+      output.append(bytes[index])
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+
+  /// Text as one CSV field (for the few cells that come from the policy: tier ids, strings).
+  static func csvField(_ text: String) -> [UInt8] {
+    Array(DecisionCSV.field(text).utf8)
+  }
+}
