@@ -756,7 +756,8 @@ private struct Lowering {
         .round(
           destination: register, source: value.register, divisor: Self.power(value.scale - places), mode: mode
         ))
-      return .scalar(Operand(register: register, kind: .number, scale: max(places, 0), exactScale: false))
+      // Rounding leaves `places` decimals when the value had more: exact when its scale is.
+      return .scalar(Operand(register: register, kind: .number, scale: places, exactScale: value.exactScale))
     case .clamp:
       guard !listArgument, values.count == 3, values[0].kind == .number else { return nil }
       let exact = values.allSatisfy { $0.exactScale && $0.scale == values[0].scale }

@@ -1,0 +1,309 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@testable import Ladder
+
+/// The columnar path against the row evaluator, its reference: the same policy and records must
+/// give the same bytes, rejections included, whatever the records hold and however the input is
+/// cut into blocks.
+@Suite struct ColumnarDifferentialTests {
+  /// Everything one path produced: the CSV of decided records, and each rejection in its place.
+  static func transcript(
+    _ policy: CompiledPolicy, _ bytes: [UInt8], asOf: String = "2024-03-01", blockSize: Int = 1 << 20,
+    columnar: Bool
+  ) throws -> (text: String, decidedByKernels: Int) {
+    let date = try #require(CivilDate(parsing: asOf))
+    let evaluator = BatchEvaluator(policy: policy, asOf: date)
+    var output: [UInt8] = []
+    var decidedByKernels = 0
+    var offset = 0
+    let source = { () -> [UInt8] in
+      let end = min(bytes.count, offset + blockSize)
+      defer { offset = end }
+      return Array(bytes[offset..<end])
+    }
+    let render: @Sendable (RecordOutcome) -> String = { outcome in
+      guard case .decided(_, let decision) = outcome else { return "" }
+      return DecisionCSV.render(decision, asOf: date, withErrors: false) + "\n"
+    }
+    func record(_ outcome: RecordOutcome, _ text: String?) {
+      switch outcome {
+      case .decided: output += Array((text ?? "").utf8)
+      case .rejected(let problem):
+        output += Array(
+          "REJECTED line \(problem.line) key \(problem.key ?? "-") field \(problem.field ?? "-"): \(problem.reason)\n"
+            .utf8)
+      }
+    }
+    do {
+      if columnar {
+        let ran = try evaluator.evaluateColumnar(
+          csvSource: source, origin: nil, withErrors: false, render: render
+        ) { piece in
+          switch piece {
+          case .rendered(let bytes, let records):
+            output += bytes
+            decidedByKernels += records
+          case .outcome(let outcome, let text): record(outcome, text)
+          }
+        }
+        #expect(ran, "the policy has no columnar program")
+      } else {
+        try evaluator.evaluate(csvSource: source, origin: nil, render: render, record)
+      }
+    } catch {
+      return ("HEADER: \(error.message)", 0)
+    }
+    return (String(decoding: output, as: UTF8.self), decidedByKernels)
+  }
+
+  static func expectSameBytes(
+    _ policy: CompiledPolicy, _ csv: [UInt8], asOf: String = "2024-03-01", blockSizes: [Int] = [1 << 20],
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+  ) throws -> Int {
+    let reference = try transcript(policy, csv, asOf: asOf, columnar: false).text
+    var decided = 0
+    for blockSize in blockSizes {
+      let columnar = try transcript(policy, csv, asOf: asOf, blockSize: blockSize, columnar: true)
+      #expect(
+        columnar.text == reference,
+        "block size \(blockSize):\n\(Golden.lineDiff(expected: reference, actual: columnar.text))",
+        sourceLocation: sourceLocation)
+      decided = columnar.decidedByKernels
+    }
+    return decided
+  }
+
+  static func loadPolicy(_ relative: String) throws -> CompiledPolicy {
+    let text = try String(contentsOfFile: RepositoryPaths.path(relative), encoding: .utf8)
+    return try #require(compilePolicy(text, path: relative))
+  }
+
+  @Test(arguments: [
+    ("policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv"),
+    ("policies/airline-status.yaml", "examples/airline-status.csv"),
+    ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
+    ("policies/request-response.yaml", "examples/request-response.csv"),
+  ])
+  func examplePoliciesCompileToKernelsAndGiveTheSameBytes(policyPath: String, recordsPath: String) throws {
+    let policy = try Self.loadPolicy(policyPath)
+    #expect(ColumnarProgram(policy, asOf: CivilDate(daysSinceEpoch: 19_783)) != nil)
+    let records = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(recordsPath))))
+    let decided = try Self.expectSameBytes(policy, records, blockSizes: [1, 3, 64, 1 << 20])
+    #expect(decided > 0)
+  }
+
+  /// Records like the benchmark's: long-tailed spend, quoted names with commas, missing dates.
+  static func benchmarkRecords(count: Int, seed: UInt64, hostile: Bool) -> [UInt8] {
+    var random = SeededRandom(seed: seed)
+    var text =
+      "customer_id,name,phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\n"
+    func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+    for index in 0..<count {
+      let spend = Double(random.next() % 1_000_000_000) / 100 * (random.next() % 7 == 0 ? 10 : 1)
+      let monthly = (0..<6).map { _ in String(format: "%.2f", Double(random.next() % 20_000_000) / 100) }
+      var fields = [
+        String(format: "C%08d", index),
+        pick(["", "Ann", "\"陈贸易, 华东\"", "\"Li \"\"Big\"\" Wang\"", "王芳"]),
+        pick(["", "13800138000"]),
+        random.next() % 10 == 0
+          ? "" : String(format: "2023-%02d-%02d", Int(random.next() % 12) + 1, Int(random.next() % 28) + 1),
+        String(random.next() % 20),
+        String(format: "%.2f", spend),
+        String(format: "%.4f", (Double(random.next() % 4000) - 2000) / 10_000),
+        pick([
+          String(format: "%.4f", Double(random.next() % 10_001) / 10_000), "85%", "80%", "100%", "79.99%",
+        ]),
+        monthly.joined(separator: ";"),
+      ]
+      if hostile && random.next() % 3 == 0 {
+        let column = Int(random.next() % UInt64(fields.count))
+        fields[column] = pick([
+          "", " ", " 12", "12 ", "+5", "1_000", "5.", ".5", "1.234", "12.5%", "-3", "abc", "\"42\"",
+          "2023-02-30",
+          "2023-2-1", "99999999999999999999", "9223372036854775807", "[1,2,3,4,5,6]", "1;2;3", "1;;3;4;5;6",
+          "TRUE", "\u{FF}bad", "0.000001", "1e5", "-0", "%", "50%%", "C1,extra",
+        ])
+      }
+      text += fields.joined(separator: ",") + (random.next() % 5 == 0 ? "\r\n" : "\n")
+      if hostile && random.next() % 40 == 0 {
+        text += pick(["\n", "\r\n", "only,three,fields\n", "\"open,"])
+      }
+    }
+    return Array(text.utf8)
+  }
+
+  @Test func benchmarkPolicyGivesTheSameBytesOnPlainRecords() throws {
+    let policy = try Self.loadPolicy("policies/benchmark-scorecard.yaml")
+    let decided = try Self.expectSameBytes(
+      policy, Self.benchmarkRecords(count: 3000, seed: 1, hostile: false), blockSizes: [97, 1 << 20])
+    #expect(decided == 3000, "every plain record is decided by the kernels")
+  }
+
+  @Test(arguments: [2, 3, 4, 5])
+  func benchmarkPolicyGivesTheSameBytesOnHostileRecords(seed: UInt64) throws {
+    let policy = try Self.loadPolicy("policies/benchmark-scorecard.yaml")
+    var records = Self.benchmarkRecords(count: 1500, seed: seed, hostile: true)
+    if seed == 5 { records.append(contentsOf: Array("C9,\"never closed,1\n".utf8)) }
+    let decided = try Self.expectSameBytes(policy, records, blockSizes: [1, 13, 4096, 1 << 20])
+    #expect(decided > 900)
+  }
+
+  /// Invalid UTF-8 in an unused personal column, spend large enough that points × weight leaves
+  /// 64 bits at its scale: both go to the row evaluator, which decides or rejects them.
+  @Test func recordsTheKernelsCannotTakeAreDecidedByTheRowEvaluator() throws {
+    let policy = try Self.loadPolicy("policies/benchmark-scorecard.yaml")
+    let header =
+      "customer_id,name,phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\n"
+    var bytes = Array(header.utf8)
+    bytes += Array("C1,".utf8) + [0xE4, 0xB8] + Array(",1,2024-01-01,3,100.00,0.1,0.5,1;2;3;4;5;6\n".utf8)
+    bytes += Array("C2,x,1,2024-01-01,3,92233720368547758.07,0.1,0.5,1;2;3;4;5;6\n".utf8)
+    bytes += Array("C3,x,1,2024-01-01,3,100.00,0.1,0.5,9999999999999999.99;2;3;4;5;6\n".utf8)
+    bytes += Array("C4,x,1,2024-01-01,3,100.00,0.1,0.5,1;2;3;4;5;6\n".utf8)
+    #expect(try Self.expectSameBytes(policy, bytes) == 1)
+    let reference = try Self.transcript(policy, bytes, columnar: false).text
+    #expect(reference.contains("REJECTED line 2 key C1 field name: the field is not valid UTF-8"))
+    #expect(reference.contains("C4,"))
+  }
+
+  /// A policy that uses most of what columns cover: enums, booleans, int keys, division, `avg`,
+  /// `between`, `in`, `if`, `??`, rounding, dates, lets in the output.
+  static let constructsPolicy = """
+    ladder: 1
+    policy: constructs
+    version: "1"
+    inputs:
+      id:       { type: int, key: true }
+      region:   { type: enum, values: [north, south, east] }
+      active:   { type: bool }
+      joined:   { type: date, optional: true }
+      balance:  { type: decimal, scale: 2, min: -1000000 }
+      rate:     { type: percent, optional: true }
+      visits:   { type: int, optional: true }
+      history:  { type: list of decimal, length: 3, scale: 1 }
+    let:
+      tenure: months_between(joined, as_of) ?? 0
+      per_visit: balance / (visits ?? 1)
+      mean: avg(history)
+      band: if region == "north" then "N" else if region in ["south", "east"] then "SE" else "?"
+      capped: clamp(round(per_visit, 1), -50, 500)
+      rounded_visit: round(per_visit, 1)
+      spread: max(history) - min(history[0], history[-1], 7.5)
+    score:
+      round: 1
+      rounding: half-even
+      components:
+        money: { weight: 50%, of: balance, bands: [">= 10_000.5: 100", ">= 1_000: 60", "> 0: 20", "else: 0"] }
+        habit: { weight: 30%, points: floor(abs(mean ?? 0)) + ceil((spread ?? 0) / 3) }
+        rate:  { weight: 20%, points: (rate ?? 10%) * 100 }
+    tiers:
+      - { id: gold, when: score >= 60 and active and tenure between 6 and 120 }
+      - { id: silver, when: score >= 30 or (rate ?? 0%) > 50% }
+      - { id: bronze, when: not active or band != "N" }
+      - { id: none, otherwise: true }
+    review:
+      triggers:
+        - { id: low_rate, when: (rate ?? 100%) < 5%, then: flag, because: low }
+        - { id: recheck, when: tier == "gold" and visits is missing, then: review_now, because: no visits }
+    output: [band, tenure, rounded_visit, active, joined]
+    """
+
+  @Test(arguments: [11, 12, 13])
+  func constructsGiveTheSameBytes(seed: UInt64) throws {
+    let policy = try #require(compilePolicy(Self.constructsPolicy))
+    #expect(ColumnarProgram(policy, asOf: CivilDate(daysSinceEpoch: 19_783)) != nil)
+    var random = SeededRandom(seed: seed)
+    func pick(_ items: [String]) -> String { items[Int(random.next() % UInt64(items.count))] }
+    var text = "id,region,active,joined,balance,rate,visits,history\n"
+    for index in 0..<2000 {
+      let fields = [
+        pick([String(index), String(index), "+\(index)", "-\(index)"]),
+        pick(["north", "south", "east", "north", "south", "east", "west", "North"]),
+        pick(["true", "false", "1", "0", "yes", "no", "true", "false", "TRUE", ""]),
+        pick(["", "2010-05-31", "2023-12-31", "2024-02-29", "2024-03-01", "1999-01-01"]),
+        pick([
+          String(Int(random.next() % 2_000_000) - 500_000) + "."
+            + String(format: "%02d", Int(random.next() % 100)),
+          "10000.50", "10000.49", "0", "-0.01", "1000", "5.5", "-2000000", "92233720368547.75",
+        ]),
+        pick(["", "4%", "5%", "50%", "50.5%", "0.0499", "0.5", "-0.25", "120%"]),
+        pick(["", "0", "1", "3", "7", "-2"]),
+        pick(["1.5;2.5;3.5", "0;0;0", "-9.9;10;7.5", "100;200;300.5", "4;5;6", "7.5;8;-1", "1;2", "1.55;2;3"]
+        ),
+      ]
+      text += fields.joined(separator: ",") + "\n"
+    }
+    let decided = try Self.expectSameBytes(policy, Array(text.utf8), blockSizes: [251, 1 << 20])
+    #expect(decided > 300)
+  }
+
+  @Test func policiesOutsideTheColumnarSubsetHaveNoProgram() throws {
+    let population = try Self.loadPolicy("policies/retail-rfm-abc.yaml")
+    let evaluator = BatchEvaluator(policy: population, asOf: CivilDate(daysSinceEpoch: 19_783))
+    #expect(!evaluator.canEvaluateColumnar)
+    let freeText = try #require(
+      compilePolicy(
+        policyText(
+          inputs: "note: { type: string }\n",
+          body: "tiers:\n  - { id: a, when: note == \"x\" }\n  - { id: b, otherwise: true }\n")))
+    #expect(ColumnarProgram(freeText, asOf: CivilDate(daysSinceEpoch: 0)) == nil)
+  }
+
+  @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+    var random = SeededRandom(seed: 7)
+    for _ in 0..<20_000 {
+      let length = Int(random.next() % 8)
+      let bytes = (0..<length).map { _ -> UInt8 in
+        let roll = random.next() % 4
+        return roll == 0 ? UInt8(random.next() % 128) : UInt8(0x80 + random.next() % 128)
+      }
+      let expected = String(validating: bytes, as: UTF8.self) != nil
+      let actual = bytes.withUnsafeBufferPointer { FieldParsing.isValidUTF8($0, 0, bytes.count) }
+      #expect(actual == expected, "\(bytes)")
+    }
+  }
+
+  @Test func decimalTextAgreesWithFixedDecimal() {
+    var random = SeededRandom(seed: 9)
+    let samples: [Int64] =
+      [0, 1, -1, 9, 10, -10, 99, 100, .max, .min + 1]
+      + (0..<2000).map { _ in
+        Int64(bitPattern: random.next()) >> Int64(random.next() % 60)
+      }
+    for units in samples {
+      for scale in 0...6 {
+        var output: [UInt8] = []
+        ByteText.appendDecimal(units, scale: scale, to: &output)
+        #expect(
+          String(decoding: output, as: UTF8.self)
+            == FixedDecimal(units: Int128(units), scale: scale).description)
+      }
+    }
+  }
+
+  @Test func fieldParsingAgreesWithTheRowReaderWhereItAccepts() {
+    let samples = [
+      "0", "12", "-3", "+5", "12.50", "0.0001", "5.", ".5", "1_0", "12.5%", "85%", "-5%", "1.2.3", "", "%",
+      "123456789012345678", "1234567890123456789", "0.1234567",
+    ]
+    for sample in samples {
+      for (scale, percent) in [(0, false), (2, false), (6, true)] {
+        let parsed = Array(sample.utf8).withUnsafeBufferPointer {
+          FieldParsing.decimal($0, 0, $0.count, scale: scale, percent: percent)
+        }
+        guard let parsed else { continue }
+        // Whatever the fast parser accepts, the row reader reads as the same value.
+        var digits = Substring(sample)
+        var number: FixedDecimal?
+        if percent, digits.hasSuffix("%") {
+          digits = digits.dropLast()
+          number = FixedDecimal(parsing: digits)?.percentFraction
+        } else {
+          number = FixedDecimal(parsing: digits)
+        }
+        #expect(number == FixedDecimal(units: Int128(parsed), scale: scale), "\(sample) at \(scale)")
+      }
+    }
+  }
+}
