@@ -8,7 +8,7 @@ extension BatchEvaluator {
   /// Whether ``evaluateColumnar(csvSource:origin:withErrors:render:_:)`` can take this policy:
   /// it compiles to kernels and is evaluated without traces.
   public var canEvaluateColumnar: Bool {
-    !trace && policy.populationSites.isEmpty && ColumnarProgram(policy, asOf: asOf) != nil
+    !trace && ColumnarProgram(policy, asOf: asOf) != nil
   }
 
   /// CSV in, CSV out, over columns (`../shared/STYLE.md` §8): records are cut into chunks on this
@@ -16,6 +16,9 @@ extension BatchEvaluator {
   /// on the worker threads, chunks handed on in input order. Records that are not in the plain
   /// form, or whose arithmetic leaves 64-bit fixed point, are decided by the row evaluator in
   /// their place — the output is the same bytes as ``evaluate(csvSource:origin:render:_:)``'s.
+  ///
+  /// A policy with population functions reads all of the input first, then runs the statistics
+  /// pass over the argument columns, then the per-record pass; any other policy streams.
   ///
   /// - Parameters:
   ///   - withErrors: the output has the empty `error` column of `--on-error emit`.
@@ -26,7 +29,7 @@ extension BatchEvaluator {
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    guard !trace, policy.populationSites.isEmpty, let program = ColumnarProgram(policy, asOf: asOf),
+    guard !trace, let program = ColumnarProgram(policy, asOf: asOf),
       let layout = ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
@@ -36,6 +39,14 @@ extension BatchEvaluator {
         program: program, policy: policy, header: reader.header, asOf: asOf, capacity: Self.columnarBatchSize)
     }
     let validator = RecordValidator(policy: policy)
+    if !program.population.isEmpty {
+      var chunks: [CSVChunk] = []
+      while let chunk = reader.nextChunk(limit: Self.columnarBatchSize) { chunks.append(chunk) }
+      evaluatePopulation(
+        chunks, program: program, workers: workers, layout: layout, validator: validator, render: render,
+        handle)
+      return true
+    }
     // Each round cuts a few chunks per worker, so that a slow chunk does not idle the others.
     let chunksPerRound = workerCount * 4
     var finished = false
@@ -46,26 +57,172 @@ extension BatchEvaluator {
       }
       if chunks.count < chunksPerRound { finished = true }
       if chunks.isEmpty { break }
-      var results = [[EvaluatedPiece]](repeating: [], count: chunks.count)
       let round = chunks
-      results.withUnsafeMutableBufferPointer { buffer in
-        // Each worker writes only the results of its own chunks.
-        nonisolated(unsafe) let output = buffer
-        DispatchQueue.concurrentPerform(iterations: workerCount) { part in
-          let worker = workers[part]
-          for index in stride(from: part, to: round.count, by: workerCount) {
-            let chunk = round[index]
-            worker.load(chunk)
-            worker.run(program.kernels)
-            output[index] = worker.render(
-              chunk, layout: layout, evaluator: self, validator: validator, origin: origin, render: render)
-          }
+      let results = Self.inParallel(round.count, workers: workers) { worker, index in
+        let chunk = round[index]
+        worker.load(chunk)
+        worker.run(program.kernels)
+        return worker.render(chunk, layout: layout, render: render) { row in
+          evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
         }
       }
       for pieces in results {
-        for piece in pieces { handle(piece) }
+        for piece in pieces ?? [] { handle(piece) }
       }
     }
     return true
+  }
+
+  /// `body(worker, index)` for every index below `count`, the indices shared out among the workers
+  /// (each used by one thread); the results in index order.
+  static func inParallel<Result>(
+    _ count: Int, workers: [ColumnarWorker], _ body: @Sendable (ColumnarWorker, Int) -> Result
+  ) -> [Result?] {
+    var results = [Result?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { buffer in
+      // Each worker writes only the results of its own indices.
+      nonisolated(unsafe) let output = buffer
+      DispatchQueue.concurrentPerform(iterations: min(workers.count, max(count, 1))) { part in
+        let worker = workers[part]
+        for index in stride(from: part, to: count, by: workers.count) {
+          output[index] = body(worker, index)
+        }
+      }
+    }
+    return results
+  }
+
+  /// The statistics pass over every chunk, the statistics per site (sites in parallel), then the
+  /// per-record pass, chunks handed on in input order.
+  private func evaluatePopulation(
+    _ chunks: [CSVChunk], program: ColumnarProgram, workers: [ColumnarWorker], layout: ColumnarCSVLayout,
+    validator: RecordValidator, render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (EvaluatedPiece) -> Void
+  ) {
+    let policy = self.policy
+    let collected = Self.inParallel(chunks.count, workers: workers) { worker, index in
+      worker.collectStatistics(chunks[index], policy: policy, validator: validator)
+    }.compactMap { $0 }
+    var bases: [Int] = []
+    var total = 0
+    for chunk in chunks {
+      bases.append(total)
+      total += chunk.count
+    }
+    // The chunks' statistics joined into columns over the whole input.
+    let siteCount = program.population.count
+    var arguments = [[Int64]](repeating: [], count: siteCount)
+    var present = [[UInt8]](repeating: [], count: siteCount)
+    var keyBytes: [UInt8] = []
+    var keyEnds: [Int32] = []
+    var numericKeys: [Int64] = []
+    var problems: [Int: RecordProblem] = [:]
+    var wideArguments: [Int: [(record: Int, value: FixedDecimal)]] = [:]
+    var wideKey = false
+    for (chunkIndex, statistics) in collected.enumerated() {
+      let base = bases[chunkIndex]
+      for site in 0..<siteCount {
+        arguments[site] += statistics.arguments[site]
+        present[site] += statistics.present[site]
+      }
+      let offset = Int32(keyBytes.count)
+      keyBytes += statistics.keyBytes
+      keyEnds += statistics.keyEnds.map { $0 + offset }
+      numericKeys += statistics.numericKeys
+      for (row, problem) in statistics.problems { problems[base + row] = problem }
+      for wide in statistics.wideArguments {
+        wideArguments[wide.site, default: []].append((base + wide.row, wide.value))
+      }
+      wideKey = wideKey || statistics.wideKey
+    }
+    let isNumericKey = program.keyRegister != nil
+    let ranks = ColumnarStatistics.keyRanks(
+      keyBytes: keyBytes, keyEnds: keyEnds, numericKeys: isNumericKey ? numericKeys : nil, count: total)
+    // What the sites' workers read, frozen.
+    let (siteArguments, sitePresent, wide, anyWideKey) = (arguments, present, wideArguments, wideKey)
+    let (allKeyBytes, allKeyEnds, allNumericKeys) = (keyBytes, keyEnds, numericKeys)
+    let abcCodes = ["A", "B", "C"].map { letter in Int64(program.strings.firstIndex(of: letter) ?? -1) }
+    let sites = policy.populationSites
+    var columns = [PopulationColumn?](repeating: nil, count: siteCount)
+    columns.withUnsafeMutableBufferPointer { buffer in
+      // Each iteration writes only its own site.
+      nonisolated(unsafe) let output = buffer
+      DispatchQueue.concurrentPerform(iterations: siteCount) { site in
+        let plan = program.population[site]
+        if wide[site] == nil && !anyWideKey,
+          let column = ColumnarStatistics.compute(
+            sites[site], argumentScale: plan.argumentScale, arguments: siteArguments[site],
+            present: sitePresent[site],
+            keyRanks: ranks, abcCodes: abcCodes)
+        {
+          output[site] = column
+          return
+        }
+        output[site] = referenceColumn(
+          site, plan: plan, program: program, arguments: siteArguments[site], present: sitePresent[site],
+          wide: wide[site] ?? [], keyBytes: allKeyBytes, keyEnds: allKeyEnds,
+          numericKeys: isNumericKey ? allNumericKeys : nil)
+      }
+    }
+    let finished = columns.compactMap { $0 }
+    let problemsByRecord = problems
+    let chunkBases = bases
+    var start = 0
+    let perRound = workers.count * 4
+    while start < chunks.count {
+      let end = min(chunks.count, start + perRound)
+      let first = start
+      let results = Self.inParallel(end - first, workers: workers) { worker, offset in
+        let index = first + offset
+        return worker.renderWithPopulation(
+          chunks[index], base: chunkBases[index], columns: finished, problems: problemsByRecord,
+          policy: policy,
+          layout: layout, validator: validator, render: render)
+      }
+      for pieces in results {
+        for piece in pieces ?? [] { handle(piece) }
+      }
+      start = end
+    }
+  }
+
+  /// One site computed by the reference (``PopulationStatistics``), for the inputs 64-bit columns
+  /// cannot hold exactly, and turned into a column.
+  private func referenceColumn(
+    _ site: Int, plan: ColumnarProgram.PopulationPlan, program: ColumnarProgram, arguments: [Int64],
+    present: [UInt8], wide: [(record: Int, value: FixedDecimal)], keyBytes: [UInt8], keyEnds: [Int32],
+    numericKeys: [Int64]?
+  ) -> PopulationColumn {
+    let count = arguments.count
+    var values = [FixedDecimal?](repeating: nil, count: count)
+    for index in 0..<count where present[index] != 0 {
+      values[index] = FixedDecimal(units: Int128(arguments[index]), scale: plan.argumentScale)
+    }
+    for (record, value) in wide { values[record] = value }
+    var entries: [PopulationStatistics.Entry] = []
+    for (index, value) in values.enumerated() {
+      guard let value else { continue }
+      let start = index == 0 ? 0 : Int(keyEnds[index - 1])
+      entries.append(
+        PopulationStatistics.Entry(
+          value: value, key: Array(keyBytes[start..<Int(keyEnds[index])]),
+          numericKey: numericKeys.map { FixedDecimal(units: Int128($0[index]), scale: 0) }, record: index))
+    }
+    let definition = policy.populationSites[site]
+    let result = PopulationStatistics.compute(definition, entries: entries, count: count)
+    var column = PopulationColumn(
+      values: [Int64](repeating: 0, count: count), present: [UInt8](repeating: 0, count: count))
+    for (index, value) in result.values.enumerated() {
+      switch value {
+      case .number(let number):
+        guard let units = number.scaledUnits(plan.resultScale) else { continue }
+        column.values[index] = units
+      case .bool(let flag): column.values[index] = flag ? 1 : 0
+      case .string(let letter): column.values[index] = Int64(program.strings.firstIndex(of: letter) ?? -1)
+      default: continue
+      }
+      column.present[index] = 1
+    }
+    return column
   }
 }

@@ -192,8 +192,8 @@ final class ColumnarWorker: @unchecked Sendable {
   /// Writes the decided records of `chunk` as CSV; the records marked for the row evaluator are
   /// decided (or rejected) by `evaluator` in their place, so the pieces keep input order.
   func render(
-    _ chunk: CSVChunk, layout: ColumnarCSVLayout, evaluator: BatchEvaluator, validator: RecordValidator,
-    origin: String?, render: (@Sendable (RecordOutcome) -> String)?
+    _ chunk: CSVChunk, layout: ColumnarCSVLayout, render: (@Sendable (RecordOutcome) -> String)?,
+    decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
     var pieces: [EvaluatedPiece] = []
     var output: [UInt8] = []
@@ -208,8 +208,7 @@ final class ColumnarWorker: @unchecked Sendable {
             output.removeAll(keepingCapacity: true)
             decided = 0
           }
-          let outcome = evaluator.evaluate(
-            rowRecord(chunk, row), frame: frame, validator: validator, origin: origin)
+          let outcome = decide(row)
           pieces.append(.outcome(outcome, render?(outcome)))
           continue
         }

@@ -85,6 +85,7 @@ import Testing
     ("policies/airline-status.yaml", "examples/airline-status.csv"),
     ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
     ("policies/request-response.yaml", "examples/request-response.csv"),
+    ("policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv"),
   ])
   func examplePoliciesCompileToKernelsAndGiveTheSameBytes(policyPath: String, recordsPath: String) throws {
     let policy = try Self.loadPolicy(policyPath)
@@ -239,15 +240,71 @@ import Testing
   }
 
   @Test func policiesOutsideTheColumnarSubsetHaveNoProgram() throws {
-    let population = try Self.loadPolicy("policies/retail-rfm-abc.yaml")
-    let evaluator = BatchEvaluator(policy: population, asOf: CivilDate(daysSinceEpoch: 19_783))
-    #expect(!evaluator.canEvaluateColumnar)
     let freeText = try #require(
       compilePolicy(
         policyText(
           inputs: "note: { type: string }\n",
           body: "tiers:\n  - { id: a, when: note == \"x\" }\n  - { id: b, otherwise: true }\n")))
     #expect(ColumnarProgram(freeText, asOf: CivilDate(daysSinceEpoch: 0)) == nil)
+  }
+
+  @Test(arguments: [21, 22])
+  func populationPolicyGivesTheSameBytes(seed: UInt64) throws {
+    let policy = try Self.loadPolicy("policies/benchmark-population.yaml")
+    let plain = try Self.expectSameBytes(
+      policy, Self.benchmarkRecords(count: 2500, seed: seed, hostile: false), blockSizes: [1 << 20])
+    #expect(plain == 2500)
+    let hostile = try Self.expectSameBytes(
+      policy, Self.benchmarkRecords(count: 1500, seed: seed, hostile: true), blockSizes: [17, 1 << 20])
+    #expect(hostile > 900)
+  }
+
+  /// Every population function, an integer key with duplicates, heavy ties, negative values.
+  static let populationPolicy = """
+    ladder: 1
+    policy: population
+    version: "1"
+    inputs:
+      id:     { type: int, key: true }
+      spend:  { type: decimal, scale: 2, optional: true }
+      visits: { type: int }
+    let:
+      pct: percentile(spend)
+      quint: ntile(visits, 3)
+      place: rank(spend)
+      top: top_percent(visits, 25%)
+      abc: abc_class(spend, 50%, 90%)
+      share_rank: rank(visits * 2 + 1)
+    tiers:
+      - { id: a, when: (abc ?? "C") == "A" and (top ?? false) }
+      - { id: b, when: (pct ?? 0) >= 50 or (quint ?? 0) == 3 }
+      - { id: c, when: (place ?? 99) <= 3 }
+      - { id: d, otherwise: true }
+    output: [pct, quint, place, abc, share_rank]
+    """
+
+  @Test(arguments: [
+    "id,spend,visits\n",
+    "id,spend,visits\n7,10.00,1\n",
+    "id,spend,visits\n1,5.00,1\n2,5.00,1\n3,5.00,1\n4,5.00,1\n",
+    "id,spend,visits\n1,0,1\n2,0.00,2\n3,-5.00,3\n",
+    "id,spend,visits\n3,1.00,2\n3,1.00,2\n1,,2\n2,9.99,x\n10,1000.5,2\n-4,1.00,7\n",
+  ])
+  func populationEdgeCasesGiveTheSameBytes(csv: String) throws {
+    let policy = try #require(compilePolicy(Self.populationPolicy))
+    _ = try Self.expectSameBytes(policy, Array(csv.utf8), blockSizes: [1, 1 << 20])
+  }
+
+  @Test func populationFunctionsOverRandomTiesGiveTheSameBytes() throws {
+    let policy = try #require(compilePolicy(Self.populationPolicy))
+    var random = SeededRandom(seed: 31)
+    var text = "id,spend,visits\n"
+    for _ in 0..<3000 {
+      let spend = random.next() % 9 == 0 ? "" : String(Int(random.next() % 40) - 5) + ".00"
+      text += "\(Int(random.next() % 2500)),\(spend),\(random.next() % 6)\n"
+    }
+    let decided = try Self.expectSameBytes(policy, Array(text.utf8), blockSizes: [1 << 20])
+    #expect(decided == 3000)
   }
 
   @Test func utf8ValidationAgreesWithTheStandardLibrary() {

@@ -1,0 +1,300 @@
+import Foundation
+
+/// What the statistics pass learns from one chunk: each population function's argument for every
+/// record, the records' keys (for tie-breaks), and the records that cannot take part.
+struct ChunkStatistics: Sendable {
+  /// By site, then by record of the chunk: the argument at the site's scale, and whether it is there.
+  var arguments: [[Int64]]
+  var present: [[UInt8]]
+  /// Text keys, one after another; `keyEnds[row]` is where record `row`'s ends.
+  var keyBytes: [UInt8] = []
+  var keyEnds: [Int32] = []
+  /// Integer keys, by record.
+  var numericKeys: [Int64] = []
+  /// Records rejected in the statistics pass (they take no part, and are rejected in the output).
+  var problems: [(row: Int, problem: RecordProblem)] = []
+  /// Arguments the row evaluator computed that 64 bits at the site's scale cannot hold.
+  var wideArguments: [(site: Int, row: Int, value: FixedDecimal)] = []
+  /// An integer key beyond 64 bits.
+  var wideKey = false
+}
+
+/// The values of one population function for every record of the input.
+struct PopulationColumn: Sendable {
+  var values: [Int64]
+  var present: [UInt8]
+}
+
+extension ColumnarWorker {
+  /// The statistics pass over one chunk: the per-record kernels run with every population value
+  /// missing (as the row evaluator's statistics pass evaluates), then the arguments are read
+  /// from their registers. Records the kernels cannot take are evaluated by the row evaluator.
+  func collectStatistics(
+    _ chunk: CSVChunk, policy: CompiledPolicy, validator: RecordValidator
+  ) -> ChunkStatistics {
+    load(chunk)
+    let rows = chunk.count
+    for plan in program.population { file.present(plan.result).update(repeating: 0, count: rows) }
+    run(program.statisticsKernels)
+    run(program.kernels)
+    let sites = program.population
+    var statistics = ChunkStatistics(
+      arguments: sites.map { plan in
+        Array(UnsafeBufferPointer(start: file.values(plan.argument), count: rows))
+      },
+      present: sites.map { plan in Array(UnsafeBufferPointer(start: file.present(plan.argument), count: rows))
+      })
+    statistics.keyEnds.reserveCapacity(rows)
+    let keySlot = policy.checked.keyInput
+    chunk.bytes.withUnsafeBufferPointer { bytes in
+      for row in 0..<rows {
+        defer { statistics.keyEnds.append(Int32(statistics.keyBytes.count)) }
+        guard file.fallback[row] != 0 else {
+          if let keyRegister = program.keyRegister {
+            statistics.numericKeys.append(file.values(keyRegister)[row])
+          } else {
+            statistics.keyBytes.append(
+              contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])]))
+          }
+          continue
+        }
+        if program.keyRegister != nil { statistics.numericKeys.append(0) }
+        for site in sites.indices { statistics.present[site][row] = 0 }
+        guard case .success(let record) = rowRecord(chunk, row) else { continue }
+        if let problem = validator.load(record, into: frame) {
+          statistics.problems.append((row, problem))
+          continue
+        }
+        frame.population = [Value](repeating: .missing, count: sites.count)
+        do throws(EvaluationError) {
+          _ = try policy.evaluate(frame)
+        } catch {
+          statistics.problems.append(
+            (row, policy.rejection(error, line: record.line, key: validator.keyText(record))))
+          continue
+        }
+        switch frame.inputs[keySlot] {
+        case .string(let text): statistics.keyBytes.append(contentsOf: text.utf8)
+        case .number(let number):
+          if let key = Int64(exactly: number.units), number.scale == 0 {
+            statistics.numericKeys[row] = key
+          } else {
+            statistics.wideKey = true
+          }
+        default: break
+        }
+        for (site, definition) in policy.populationSites.enumerated() {
+          guard case .number(let value) = (try? definition.argument(frame)) ?? .missing else { continue }
+          if let units = value.scaledUnits(sites[site].argumentScale) {
+            statistics.arguments[site][row] = units
+            statistics.present[site][row] = 1
+          } else {
+            statistics.wideArguments.append((site, row, value))
+          }
+        }
+      }
+    }
+    return statistics
+  }
+
+  /// The per-record pass over one chunk: population registers filled from the statistics of
+  /// records `base ..< base + chunk.count`, then every kernel, then the output. Records the kernels
+  /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
+  func renderWithPopulation(
+    _ chunk: CSVChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
+    policy: CompiledPolicy, layout: ColumnarCSVLayout, validator: RecordValidator,
+    render: (@Sendable (RecordOutcome) -> String)?
+  ) -> [EvaluatedPiece] {
+    load(chunk)
+    let rows = chunk.count
+    for (site, plan) in program.population.enumerated() {
+      let (values, present) = (file.values(plan.result), file.present(plan.result))
+      for row in 0..<rows {
+        values[row] = columns[site].values[base + row]
+        present[row] = columns[site].present[base + row]
+      }
+    }
+    run(program.statisticsKernels)
+    run(program.kernels)
+    return self.render(chunk, layout: layout, render: render) { row in
+      switch rowRecord(chunk, row) {
+      case .failure(let problem):
+        return .rejected(problem)
+      case .success(let record):
+        if let problem = problems[base + row] { return .rejected(problem) }
+        _ = validator.load(record, into: frame)
+        frame.population = program.population.indices.map { site in
+          populationValue(site, columns[site], base + row, policy: policy)
+        }
+        do throws(EvaluationError) {
+          return .decided(line: record.line, try policy.evaluate(frame))
+        } catch {
+          return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))
+        }
+      }
+    }
+  }
+
+  /// A population register's value as the row evaluator holds it.
+  func populationValue(_ site: Int, _ column: PopulationColumn, _ index: Int, policy: CompiledPolicy) -> Value
+  {
+    guard column.present[index] != 0 else { return .missing }
+    let value = column.values[index]
+    switch policy.populationSites[site].function {
+    case .topPercent: return .bool(value == 1)
+    case .abcClass: return .string(program.strings[Int(value)])
+    default: return .number(FixedDecimal(units: Int128(value), scale: program.population[site].resultScale))
+    }
+  }
+}
+
+extension FixedDecimal {
+  /// The units at `scale` decimals, when that is exact and fits 64 bits.
+  func scaledUnits(_ target: Int) -> Int64? {
+    let value = normalized
+    guard value.scale <= target, let units = Int64(exactly: value.units) else { return nil }
+    let (result, overflow) = units.multipliedReportingOverflow(
+      by: ColumnarStatistics.power(target - value.scale))
+    return overflow ? nil : result
+  }
+}
+
+/// The statistics of population functions over argument columns: the records ordered by value,
+/// ties broken by key rank and then input order (as the row evaluator's stable sort breaks
+/// them), then each function's value by position. ``PopulationStatistics`` is the reference;
+/// where 64-bit columns cannot be exact, it computes the site instead.
+enum ColumnarStatistics {
+  static func power(_ exponent: Int) -> Int64 {
+    var result: Int64 = 1
+    for _ in 0..<max(0, exponent) { result = result &* 10 }
+    return result
+  }
+
+  /// Each record's key rank: equal keys share a rank; text keys in UTF-8 byte order.
+  static func keyRanks(keyBytes: [UInt8], keyEnds: [Int32], numericKeys: [Int64]?, count: Int) -> [Int32] {
+    var order = (0..<Int32(count)).map { $0 }
+    var ranks = [Int32](repeating: 0, count: count)
+    keyBytes.withUnsafeBufferPointer { bytes in
+      keyEnds.withUnsafeBufferPointer { ends in
+        func compare(_ a: Int32, _ b: Int32) -> Int {
+          if let numericKeys {
+            return numericKeys[Int(a)] < numericKeys[Int(b)]
+              ? -1 : numericKeys[Int(a)] == numericKeys[Int(b)] ? 0 : 1
+          }
+          let aStart = a == 0 ? 0 : Int(ends[Int(a) - 1])
+          let bStart = b == 0 ? 0 : Int(ends[Int(b) - 1])
+          let aLength = Int(ends[Int(a)]) - aStart
+          let bLength = Int(ends[Int(b)]) - bStart
+          let common = min(aLength, bLength)
+          if common > 0, let base = bytes.baseAddress {
+            let order = memcmp(base + aStart, base + bStart, common)
+            if order != 0 { return order < 0 ? -1 : 1 }
+          }
+          return aLength < bLength ? -1 : aLength == bLength ? 0 : 1
+        }
+        order.sort { compare($0, $1) < 0 }
+        var rank: Int32 = 0
+        for (position, record) in order.enumerated() {
+          if position > 0 && compare(order[position - 1], record) != 0 { rank += 1 }
+          ranks[Int(record)] = rank
+        }
+      }
+    }
+    return ranks
+  }
+
+  /// One site's values for `arguments.count` records, or `nil` when 64-bit arithmetic cannot
+  /// reproduce the reference exactly.
+  static func compute(
+    _ site: PopulationSite, argumentScale: Int, arguments: [Int64], present: [UInt8], keyRanks: [Int32],
+    abcCodes: [Int64]
+  ) -> PopulationColumn? {
+    let count = arguments.count
+    var order: [Int32] = []
+    order.reserveCapacity(count)
+    for index in 0..<count where present[index] != 0 { order.append(Int32(index)) }
+    let ascending = site.function == .percentile || site.function == .ntile
+    arguments.withUnsafeBufferPointer { values in
+      keyRanks.withUnsafeBufferPointer { ranks in
+        order.sort { a, b in
+          let x = values[Int(a)]
+          let y = values[Int(b)]
+          if x != y { return ascending ? x < y : x > y }
+          let rankA = ranks[Int(a)]
+          let rankB = ranks[Int(b)]
+          return rankA != rankB ? rankA < rankB : a < b
+        }
+      }
+    }
+    var column = PopulationColumn(
+      values: [Int64](repeating: 0, count: count), present: [UInt8](repeating: 0, count: count))
+    let n = order.count
+    guard n > 0 else { return column }
+    switch site.function {
+    case .percentile:
+      for (position, record) in order.enumerated() {
+        let hundredths: Int64
+        if n == 1 {
+          hundredths = 10_000
+        } else {
+          // As FixedDecimal: the quotient to 12 decimals (half-up), then to 2 (half-up).
+          let exact = Int128(position) * 100 * Int128(FixedDecimal.powerOfTen(13)) / Int128(n - 1)
+          let twelve = Int64((exact + 5) / 10)
+          hundredths = Kernel.divide(twelve, by: power(10), .halfUp)
+        }
+        column.values[Int(record)] = hundredths
+        column.present[Int(record)] = 1
+      }
+    case .ntile:
+      let groups = site.parameters.first?.integerValue ?? 1
+      guard groups > 0 else { return nil }
+      let base = n / groups
+      let extra = n % groups
+      for (position, record) in order.enumerated() {
+        let group =
+          position < extra * (base + 1)
+          ? position / (base + 1) + 1 : extra + (position - extra * (base + 1)) / max(base, 1) + 1
+        column.values[Int(record)] = Int64(group)
+        column.present[Int(record)] = 1
+      }
+    case .rank, .topPercent:
+      let share = site.parameters.first ?? .zero
+      let cut =
+        ((try? share.multiplied(by: FixedDecimal(n))) ?? .zero).rounded(to: 0, .ceiling).integerValue ?? 0
+      for (position, record) in order.enumerated() {
+        column.values[Int(record)] =
+          site.function == .rank ? Int64(position + 1) : (position + 1 <= cut ? 1 : 0)
+        column.present[Int(record)] = 1
+      }
+    case .abcClass:
+      let limitA = site.parameters.count > 0 ? site.parameters[0] : FixedDecimal(units: 80, scale: 2)
+      let limitB = site.parameters.count > 1 ? site.parameters[1] : FixedDecimal(units: 95, scale: 2)
+      guard argumentScale + max(limitA.scale, limitB.scale) <= FixedDecimal.maximumScale else { return nil }
+      var total: Int128 = 0
+      for record in order where arguments[Int(record)] > 0 { total += Int128(arguments[Int(record)]) }
+      // running / total < limit  ⇔  running × 10^scale(limit) < total × units(limit).
+      func line(_ limit: FixedDecimal) -> (Int128, Int128)? {
+        let (product, overflow) = total.multipliedReportingOverflow(by: limit.units)
+        return overflow ? nil : (product, FixedDecimal.powerOfTen(limit.scale))
+      }
+      guard let (lineA, scaleA) = line(limitA), let (lineB, scaleB) = line(limitB) else { return nil }
+      var running: Int128 = 0
+      for record in order {
+        let letter: Int
+        if total > 0 && running * scaleA < lineA {
+          letter = 0
+        } else if total > 0 && running * scaleB < lineB {
+          letter = 1
+        } else {
+          letter = 2
+        }
+        column.values[Int(record)] = abcCodes[letter]
+        column.present[Int(record)] = 1
+        if arguments[Int(record)] > 0 { running += Int128(arguments[Int(record)]) }
+      }
+    default:
+      return nil
+    }
+    return column
+  }
+}
