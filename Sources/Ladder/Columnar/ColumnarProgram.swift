@@ -165,6 +165,11 @@ private struct Lowering {
     let statisticsKernels = kernels
     kernels = []
 
+    // Every let, used or not: the row evaluator computes them all, and one that fails (a division
+    // by zero) rejects the record.
+    for item in policy.lets {
+      guard lowerLet(item.slot) != nil else { return nil }
+    }
     var score: Int?
     if policy.score != nil {
       guard let lowered = lowerScore() else { return nil }

@@ -239,6 +239,20 @@ import Testing
     #expect(decided > 300)
   }
 
+  /// The row evaluator computes every let; one nobody uses still rejects a record it fails on.
+  @Test func anUnusedLetThatFailsRejectsTheRecordInBothPaths() throws {
+    let policy = try #require(
+      compilePolicy(
+        policyText(
+          inputs: "a: { type: int }\nb: { type: int }\n",
+          body:
+            "let:\n  unused: a / b\ntiers:\n  - { id: big, when: a > 5 }\n  - { id: small, otherwise: true }\n"
+        )))
+    let csv = Array("id,a,b\nx,7,0\ny,3,2\n".utf8)
+    #expect(try Self.expectSameBytes(policy, csv) == 1)
+    #expect(try Self.transcript(policy, csv, columnar: false).text.contains("REJECTED line 2 key x"))
+  }
+
   @Test func policiesOutsideTheColumnarSubsetHaveNoProgram() throws {
     let freeText = try #require(
       compilePolicy(
