@@ -73,6 +73,53 @@ extension BatchEvaluator {
     return true
   }
 
+  /// CSV in, JSON Lines with a full trace per record out (`ladder eval --explain`), over columns:
+  /// the bytes ``DecisionJSON/render(_:policy:asOf:)`` writes for each traced decision. Records the
+  /// kernels cannot take are traced by the row evaluator in their place.
+  ///
+  /// - Returns: false, having read nothing, when the evaluator does not trace, or the policy has
+  ///   population functions or no traced columnar program.
+  public func evaluateColumnarTraced(
+    csvSource source: @escaping () -> [UInt8], origin: String?,
+    render: (@Sendable (RecordOutcome) -> String)?,
+    _ handle: (EvaluatedPiece) -> Void
+  ) throws(CSVRecordReader.HeaderError) -> Bool {
+    guard trace, policy.populationSites.isEmpty,
+      let program = ColumnarProgram(policy, asOf: asOf, traced: true),
+      let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
+    else { return false }
+    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    let workers = (0..<workerCount).map { _ in
+      ColumnarWorker(
+        program: program, policy: policy, header: reader.header, asOf: asOf, capacity: Self.columnarBatchSize)
+    }
+    let validator = RecordValidator(policy: policy)
+    let chunksPerRound = workerCount * 2
+    var finished = false
+    while !finished {
+      var chunks: [CSVChunk] = []
+      while chunks.count < chunksPerRound, let chunk = reader.nextChunk(limit: Self.columnarBatchSize) {
+        chunks.append(chunk)
+      }
+      if chunks.count < chunksPerRound { finished = true }
+      if chunks.isEmpty { break }
+      let round = chunks
+      let results = Self.inParallel(round.count, workers: workers) { worker, index in
+        let chunk = round[index]
+        worker.load(chunk)
+        worker.run(program.kernels)
+        return worker.renderTraced(chunk, writer: writer, render: render) { row in
+          evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
+        }
+      }
+      for pieces in results {
+        for piece in pieces ?? [] { handle(piece) }
+      }
+    }
+    return true
+  }
+
   /// `body(worker, index)` for every index below `count`, the indices shared out among the workers
   /// (each used by one thread); the results in index order.
   static func inParallel<Result>(

@@ -14,13 +14,14 @@ struct ColumnarProgram: Sendable {
     case text
     case integer(register: Int, minimum: Int64?, maximum: Int64?)
     /// A decimal or percent at `scale` decimals; `percent` also accepts `85%`.
-    case decimal(register: Int, scale: Int, percent: Bool, minimum: Int64?, maximum: Int64?)
+    /// `written`: the register for the decimals each record writes (traced programs display them).
+    case decimal(register: Int, scale: Int, percent: Bool, minimum: Int64?, maximum: Int64?, written: Int?)
     case date(register: Int, minimum: Int64?, maximum: Int64?)
     case boolean(register: Int)
     /// An enum: the code of each allowed value, in the order the policy lists them.
     case enumeration(register: Int, values: [[UInt8]], codes: [Int64])
     /// A list of decimals of fixed length, separated by `;`, one register per element.
-    case decimalList(registers: [Int], scale: Int, minimum: Int64?, maximum: Int64?)
+    case decimalList(registers: [Int], scale: Int, minimum: Int64?, maximum: Int64?, written: [Int]?)
   }
 
   /// What an output column shows.
@@ -52,6 +53,52 @@ struct ColumnarProgram: Sendable {
   /// One per population site of the compiled policy: where its argument is, and where its
   /// per-record value goes.
   let population: [PopulationPlan]
+  /// What traces show, in a traced program.
+  let trace: TracePlan?
+
+  /// How a trace shows one value, as ``CompiledPolicy/display(_:as:)`` does.
+  indirect enum Shown: Sendable {
+    /// A number at `scale` decimals, shown with the decimals in `scaleRegister` (or `scale`).
+    case number(register: Int, scale: Int, scaleRegister: Int?, percent: Bool)
+    case code(register: Int)
+    case boolean(register: Int)
+    case date(register: Int)
+    case list([Shown])
+    /// A text input, shown as the record has it.
+    case text(slot: Int)
+    /// Personal data: `***`.
+    case masked
+    case missing
+  }
+
+  /// One comparison of a tier's or trigger's condition.
+  struct Atom: Sendable {
+    let text: String
+    let left: Shown
+    let right: Shown?
+    let result: Int
+  }
+
+  struct ComponentTrace: Sendable {
+    let subject: Shown?
+    let bandIndex: Int?
+    let points: Int
+    let pointsScale: Int
+    let contribution: Int
+    let contributionScale: Int
+  }
+
+  struct TracePlan: Sendable {
+    let inputs: [Shown]
+    let derived: [Shown]
+    let outputs: [Shown]
+    let components: [ComponentTrace]
+    /// The score before rounding: register and scale.
+    let scoreSum: [Int]?
+    let tierAtoms: [[Atom]]
+    let triggerAtoms: [[Atom]]
+    let lastReview: Int?
+  }
 
   struct PopulationPlan: Sendable {
     let argument: Int
@@ -63,8 +110,9 @@ struct ColumnarProgram: Sendable {
 
   /// The program for `policy` evaluated as of `asOf`, or `nil` when the policy uses something
   /// columns do not cover.
-  init?(_ policy: CompiledPolicy, asOf: CivilDate) {
-    var lowering = Lowering(policy: policy.checked, asOf: asOf, sites: policy.populationSites)
+  init?(_ policy: CompiledPolicy, asOf: CivilDate, traced: Bool = false) {
+    var lowering = Lowering(
+      policy: policy.checked, asOf: asOf, sites: policy.populationSites, traced: traced)
     guard let program = lowering.program() else { return nil }
     self = program
   }
@@ -72,8 +120,9 @@ struct ColumnarProgram: Sendable {
   fileprivate init(
     inputs: [InputPlan], keySlot: Int, keyRegister: Int?, statisticsKernels: [Kernel], kernels: [Kernel],
     registerCount: Int, score: Int?, scoreScale: Int, tier: Int, triggers: [Int], outputs: [Display],
-    strings: [String], tierCodes: [Int64], population: [PopulationPlan]
+    strings: [String], tierCodes: [Int64], population: [PopulationPlan], trace: TracePlan?
   ) {
+    self.trace = trace
     self.inputs = inputs
     self.keySlot = keySlot
     self.keyRegister = keyRegister
@@ -109,6 +158,9 @@ private struct Operand {
   var exactScale: Bool = true
   /// The value, when it is the same for every row.
   var constant: Int64?
+  /// In a traced program, the register holding each row's scale as the row evaluator has it,
+  /// for a number whose scale is not exact.
+  var scaleRegister: Int?
 }
 
 private enum Lowered {
@@ -123,7 +175,10 @@ private struct Lowering {
   let policy: CheckedPolicy
   let asOf: CivilDate
   let sites: [PopulationSite]
+  /// Also track each number's display scale, for traces.
+  let traced: Bool
   var kernels: [Kernel] = []
+  var constantScales: [Int: Int] = [:]
   var registerCount = 0
   var inputOperands: [Int: Lowered] = [:]
   var inputPlans: [ColumnarProgram.InputPlan] = []
@@ -133,10 +188,14 @@ private struct Lowering {
   var strings: [String] = []
   var codeOfString: [String: Int64] = [:]
   var population: [ColumnarProgram.PopulationPlan?] = []
+  var componentTraces: [ColumnarProgram.ComponentTrace] = []
+  /// The score before rounding, and its scale.
+  var scoreSum: (register: Int, scale: Int)?
   var populationSpans: [SourceSpan: Int] = [:]
 
-  init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite]) {
+  init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite], traced: Bool) {
     self.policy = policy
+    self.traced = traced
     self.asOf = asOf
     self.sites = sites
     population = Array(repeating: nil, count: sites.count)
@@ -193,7 +252,8 @@ private struct Lowering {
       guard case .scalar(let operand) = lowered else { return nil }
       switch operand.kind {
       case .number:
-        guard operand.exactScale else { return nil }
+        // Traced programs write JSON, whose values show through `Shown` with display scales.
+        guard operand.exactScale || traced else { return nil }
         outputs.append(.number(register: operand.register, scale: operand.scale))
       case .code: outputs.append(.code(register: operand.register))
       case .boolean: outputs.append(.boolean(register: operand.register))
@@ -202,11 +262,135 @@ private struct Lowering {
     }
     let plans = population.compactMap { $0 }
     guard plans.count == sites.count else { return nil }
+    var trace: ColumnarProgram.TracePlan?
+    if traced {
+      guard let plan = tracePlan() else { return nil }
+      trace = plan
+    }
     return ColumnarProgram(
       inputs: inputPlans, keySlot: policy.keyInput, keyRegister: keyRegister,
       statisticsKernels: statisticsKernels, kernels: kernels, registerCount: registerCount, score: score,
       scoreScale: policy.score?.decimals ?? 0, tier: tier.register, triggers: triggers, outputs: outputs,
-      strings: strings, tierCodes: policy.tiers.map { codeOfString[$0.id] ?? -1 }, population: plans)
+      strings: strings, tierCodes: policy.tiers.map { codeOfString[$0.id] ?? -1 }, population: plans,
+      trace: trace)
+  }
+
+  // MARK: - Traces
+
+  /// How a lowered value is shown, with the row evaluator's display scale.
+  func shown(_ lowered: Lowered?, as type: ValueType) -> ColumnarProgram.Shown? {
+    switch lowered {
+    case .scalar(let operand):
+      switch operand.kind {
+      case .number:
+        let scaleRegister = operand.exactScale ? nil : operand.scaleRegister
+        guard operand.exactScale || scaleRegister != nil else { return nil }
+        return .number(
+          register: operand.register, scale: operand.scale, scaleRegister: scaleRegister,
+          percent: type == .percent)
+      case .code: return .code(register: operand.register)
+      case .boolean: return .boolean(register: operand.register)
+      case .date: return .date(register: operand.register)
+      }
+    case .list(let items):
+      let element: ValueType
+      if case .list(let inner) = type { element = inner } else { element = .unknown }
+      var shownItems: [ColumnarProgram.Shown] = []
+      for item in items {
+        guard let itemShown = shown(.scalar(item), as: element) else { return nil }
+        shownItems.append(itemShown)
+      }
+      return .list(shownItems)
+    case .missing: return .missing
+    case nil: return nil
+    }
+  }
+
+  /// The comparisons inside a condition, as ``ConditionAtom/atoms(_:registry:)`` finds them,
+  /// each lowered again on its own (traces evaluate them without short-circuit).
+  mutating func atoms(_ expr: CheckedExpr) -> [ColumnarProgram.Atom]? {
+    switch expr.kind {
+    case .and(let lhs, let rhs), .or(let lhs, let rhs):
+      guard let left = atoms(lhs), let right = atoms(rhs) else { return nil }
+      return left + right
+    case .not(let inner): return atoms(inner)
+    case .comparison(_, let lhs, let rhs), .membership(let lhs, let rhs, _):
+      return atom(expr, left: lhs, right: rhs).map { [$0] }
+    case .between(let value, _, _, _), .isMissing(let value, _):
+      return atom(expr, left: value, right: nil).map { [$0] }
+    case .constant: return []
+    default: return atom(expr, left: expr, right: nil).map { [$0] }
+    }
+  }
+
+  mutating func atom(_ expr: CheckedExpr, left: CheckedExpr, right: CheckedExpr?) -> ColumnarProgram.Atom? {
+    guard let leftShown = shown(lower(left), as: left.type.value),
+      case .scalar(let result) = lower(expr), result.kind == .boolean
+    else { return nil }
+    var rightShown: ColumnarProgram.Shown?
+    if let right {
+      guard let value = shown(lower(right), as: right.type.value) else { return nil }
+      rightShown = value
+    }
+    return ColumnarProgram.Atom(
+      text: ExprPrinter.print(expr.syntax.ungrouped), left: leftShown, right: rightShown,
+      result: result.register)
+  }
+
+  mutating func tracePlan() -> ColumnarProgram.TracePlan? {
+    var inputs: [ColumnarProgram.Shown] = []
+    for field in policy.inputs {
+      if field.isPersonal {
+        inputs.append(.masked)
+      } else if field.type == .string {
+        inputs.append(.text(slot: field.slot))
+      } else {
+        guard let value = shown(inputOperands[field.slot], as: field.type) else { return nil }
+        inputs.append(value)
+      }
+    }
+    var derived: [ColumnarProgram.Shown] = []
+    for item in policy.lets {
+      guard let value = shown(lowerLet(item.slot), as: item.expression.type.value) else { return nil }
+      derived.append(value)
+    }
+    var outputs: [ColumnarProgram.Shown] = []
+    for column in policy.outputs {
+      let lowered: Lowered?
+      switch column.source {
+      case .input(let slot):
+        guard let field = policy.inputs.first(where: { $0.slot == slot }), field.type != .string else {
+          return nil
+        }
+        lowered = inputOperands[slot]
+      case .letValue(let slot): lowered = lowerLet(slot)
+      }
+      guard let value = shown(lowered, as: column.type) else { return nil }
+      outputs.append(value)
+    }
+    var tierAtoms: [[ColumnarProgram.Atom]] = []
+    for tier in policy.tiers {
+      guard let condition = tier.condition else {
+        tierAtoms.append([])
+        continue
+      }
+      guard let found = atoms(condition) else { return nil }
+      tierAtoms.append(found)
+    }
+    var triggerAtoms: [[ColumnarProgram.Atom]] = []
+    for trigger in policy.review.triggers {
+      guard let found = atoms(trigger.condition) else { return nil }
+      triggerAtoms.append(found)
+    }
+    var lastReview: Int?
+    if let slot = policy.review.lastReviewInput {
+      guard case .scalar(let operand) = inputOperands[slot], operand.kind == .date else { return nil }
+      lastReview = operand.register
+    }
+    return ColumnarProgram.TracePlan(
+      inputs: inputs, derived: derived, outputs: outputs, components: componentTraces,
+      scoreSum: scoreSum.map { [$0.register, $0.scale] }, tierAtoms: tierAtoms, triggerAtoms: triggerAtoms,
+      lastReview: lastReview)
   }
 
   // MARK: - Registers and constants
@@ -259,11 +443,42 @@ private struct Lowering {
     let factor = Self.power(scale - operand.scale)
     if let value = operand.constant {
       let (result, overflow) = value.multipliedReportingOverflow(by: factor)
-      return overflow ? nil : constant(result, kind: .number, scale: scale)
+      guard !overflow else { return nil }
+      // The same constant, still shown with the decimals it was written with.
+      var wide = constant(result, kind: .number, scale: scale)
+      wide.exactScale = false
+      wide.scaleRegister = scaleSource(operand)
+      return wide
     }
     let register = newRegister()
     emit(.rescale(destination: register, source: operand.register, factor: factor))
-    return Operand(register: register, kind: .number, scale: scale, exactScale: false)
+    // The same value in another representation: its display scale is the operand's.
+    return Operand(
+      register: register, kind: .number, scale: scale, exactScale: false, scaleRegister: scaleSource(operand))
+  }
+
+  // MARK: - Display scales (traced programs)
+
+  /// The register of `operand`'s per-row display scale; `nil` outside traced programs.
+  mutating func scaleSource(_ operand: Operand) -> Int? {
+    guard traced, operand.kind == .number else { return nil }
+    if let register = operand.scaleRegister { return register }
+    if let register = constantScales[operand.scale] { return register }
+    let register = newRegister()
+    emit(.fill(destination: register, value: Int64(operand.scale), present: true))
+    constantScales[operand.scale] = register
+    return register
+  }
+
+  /// `operand` with its display scale given by `kernel(destination)` when it is not exact.
+  mutating func withScale(_ operand: Operand, _ kernel: (Int) -> Kernel?) -> Operand? {
+    var result = operand
+    guard traced, !operand.exactScale, operand.kind == .number else { return result }
+    let register = newRegister()
+    guard let scaleKernel = kernel(register) else { return nil }
+    emit(scaleKernel)
+    result.scaleRegister = register
+    return result
   }
 
   /// Two operands of one kind, numbers brought to one scale.
@@ -309,12 +524,13 @@ private struct Lowering {
       let scale = field.scale ?? openScale
       guard let (low, high) = bounds(scale) else { return nil }
       let register = newRegister()
+      let exact = field.type == .decimal && field.scale != nil
+      let written = traced && !exact ? newRegister() : nil
       inputOperands[field.slot] = .scalar(
-        Operand(
-          register: register, kind: .number, scale: scale,
-          exactScale: field.type == .decimal && field.scale != nil))
+        Operand(register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
       return .decimal(
-        register: register, scale: scale, percent: field.type == .percent, minimum: low, maximum: high)
+        register: register, scale: scale, percent: field.type == .percent, minimum: low, maximum: high,
+        written: written)
     case .date:
       guard let (low, high) = bounds(0) else { return nil }
       let register = newRegister()
@@ -337,13 +553,18 @@ private struct Lowering {
       }
       var registers: [Int] = []
       for _ in 0..<length { registers.append(newRegister()) }
+      let exact = field.scale != nil
+      let written = traced && !exact ? registers.map { _ in newRegister() } : nil
       inputOperands[field.slot] = .list(
-        registers.map {
-          Operand(register: $0, kind: .number, scale: scale, exactScale: field.scale != nil || scale == 0)
+        registers.indices.map { index in
+          Operand(
+            register: registers[index], kind: .number, scale: scale, exactScale: exact,
+            scaleRegister: written?[index])
         })
       // An int list accepts no decimals: the row evaluator reads it as decimals, then checks.
       return field.type == .list(.int)
-        ? nil : .decimalList(registers: registers, scale: scale, minimum: low, maximum: high)
+        ? nil
+        : .decimalList(registers: registers, scale: scale, minimum: low, maximum: high, written: written)
     default:
       return nil
     }
@@ -379,6 +600,8 @@ private struct Lowering {
     var contributions: [Operand] = []
     for component in score.components {
       let points: Operand
+      var subjectShown: ColumnarProgram.Shown?
+      var bandIndex: Int?
       switch component.points {
       case .bands(let subjectExpression, let bands):
         guard case .scalar(var subject) = lower(subjectExpression),
@@ -396,10 +619,12 @@ private struct Lowering {
         }
         var lowered: [ColumnarBand] = []
         var otherwise: Int64 = 0
-        for band in bands {
+        var otherwiseIndex: Int64 = -1
+        for (bandIndex, band) in bands.enumerated() {
           guard let bandPoints = Self.scaled(band.points, to: pointsScale) else { return nil }
           guard let comparison = band.comparison, let bound = band.bound else {
             otherwise = bandPoints
+            otherwiseIndex = Int64(bandIndex)
             break
           }
           let boundValue: Int64
@@ -417,8 +642,15 @@ private struct Lowering {
           lowered.append(ColumnarBand(comparison: comparison, bound: boundValue, points: bandPoints))
         }
         let register = newRegister()
-        emit(.bands(destination: register, subject: subject.register, bands: lowered, otherwise: otherwise))
+        let index = traced ? newRegister() : nil
+        emit(
+          .bands(
+            destination: register, subject: subject.register, bands: lowered, otherwise: otherwise,
+            index: index,
+            otherwiseIndex: otherwiseIndex))
         points = Operand(register: register, kind: .number, scale: pointsScale)
+        subjectShown = shown(.scalar(subject), as: subjectExpression.type.value)
+        bandIndex = index
       case .expression(let expression):
         guard case .scalar(let value) = lower(expression), value.kind == .number else { return nil }
         let register = newRegister()
@@ -434,6 +666,10 @@ private struct Lowering {
       emit(
         .arithmetic(.multiply, destination: register, left: weightOperand.register, right: points.register))
       contributions.append(Operand(register: register, kind: .number, scale: weight.scale + points.scale))
+      componentTraces.append(
+        ColumnarProgram.ComponentTrace(
+          subject: subjectShown, bandIndex: bandIndex, points: points.register, pointsScale: points.scale,
+          contribution: register, contributionScale: weight.scale + points.scale))
     }
     let totalScale = max(contributions.map(\.scale).max() ?? 0, score.decimals)
     guard totalScale <= 18 else { return nil }
@@ -444,6 +680,7 @@ private struct Lowering {
       emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
       total = Operand(register: register, kind: .number, scale: totalScale)
     }
+    scoreSum = (total.register, totalScale)
     let register = newRegister()
     if totalScale > score.decimals {
       emit(
@@ -533,7 +770,9 @@ private struct Lowering {
       guard value.kind == .number else { return nil }
       emit(.negate(destination: register, source: value.register))
       return .scalar(
-        Operand(register: register, kind: .number, scale: value.scale, exactScale: value.exactScale))
+        Operand(
+          register: register, kind: .number, scale: value.scale, exactScale: value.exactScale,
+          scaleRegister: value.scaleRegister))
     case .arithmetic(let op, let lhs, let rhs):
       return lowerArithmetic(op, lhs, rhs)
     case .comparison(let op, let lhs, let rhs):
@@ -567,7 +806,13 @@ private struct Lowering {
       guard let (a, b) = aligned(left, right) else { return nil }
       let register = newRegister()
       emit(.coalesce(destination: register, left: a.register, right: b.register))
-      return .scalar(Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact))
+      let result = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
+      // The value taken keeps its own scale.
+      let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
+      return withScale(result) { destination in
+        guard let leftScale, let rightScale else { return nil }
+        return .coalesceScale(destination: destination, value: a.register, left: leftScale, right: rightScale)
+      }.map { .scalar($0) }
     case .isMissing(let operand, let negated):
       guard let value = lowerScalar(operand) else { return nil }
       let register = newRegister()
@@ -636,7 +881,12 @@ private struct Lowering {
       guard let (a, b) = aligned(yes, no) else { return nil }
       let register = newRegister()
       emit(.select(destination: register, condition: test.register, left: a.register, right: b.register))
-      return .scalar(Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact))
+      let result = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
+      let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
+      return withScale(result) { destination in
+        guard let leftScale, let rightScale else { return nil }
+        return .select(destination: destination, condition: test.register, left: leftScale, right: rightScale)
+      }.map { .scalar($0) }
     case .invalid:
       return nil
     }
@@ -662,6 +912,15 @@ private struct Lowering {
     }
   }
 
+  /// A sum's display scale is the larger of its operands', a product's their sum.
+  mutating func combinedScale(_ result: Operand, _ left: Operand, _ right: Operand, sum: Bool) -> Lowered? {
+    let (leftScale, rightScale) = (scaleSource(left), scaleSource(right))
+    return withScale(result) { destination in
+      guard let leftScale, let rightScale else { return nil }
+      return .combineScales(isSum: sum, destination: destination, left: leftScale, right: rightScale)
+    }.map { .scalar($0) }
+  }
+
   mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> Lowered? {
     guard let left = lowerScalar(lhs), let right = lowerScalar(rhs), left.kind == .number,
       right.kind == .number
@@ -673,16 +932,18 @@ private struct Lowering {
       emit(
         .arithmetic(op == .add ? .add : .subtract, destination: register, left: a.register, right: b.register)
       )
-      return .scalar(
+      return combinedScale(
         Operand(
-          register: register, kind: .number, scale: a.scale, exactScale: left.exactScale && right.exactScale))
+          register: register, kind: .number, scale: a.scale, exactScale: left.exactScale && right.exactScale),
+        left, right, sum: false)
     case .multiply:
       guard left.scale + right.scale <= 18 else { return nil }
       emit(.arithmetic(.multiply, destination: register, left: left.register, right: right.register))
-      return .scalar(
+      return combinedScale(
         Operand(
           register: register, kind: .number, scale: left.scale + right.scale,
-          exactScale: left.exactScale && right.exactScale))
+          exactScale: left.exactScale && right.exactScale),
+        left, right, sum: true)
     case .divide:
       // The row evaluator divides to max(12, scales) decimals; with both scales at most 12 that
       // is 12, whatever scale a record's value has.
@@ -733,7 +994,20 @@ private struct Lowering {
         guard let (a, b) = aligned(best, candidate) else { return nil }
         let register = newRegister()
         emit(.extreme(isMinimum: builtin == .min, destination: register, left: a.register, right: b.register))
-        best = Operand(register: register, kind: a.kind, scale: a.scale)
+        let (bestScale, candidateScale) = (scaleSource(best), scaleSource(candidate))
+        // The candidate replaces the best so far only when strictly better, scale and all.
+        let next = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
+        guard
+          let chosen = withScale(
+            next,
+            { destination in
+              guard let bestScale, let candidateScale else { return nil }
+              return .extremeScale(
+                isMinimum: builtin == .min, destination: destination, left: a.register, right: b.register,
+                leftScale: bestScale, rightScale: candidateScale)
+            })
+        else { return nil }
+        best = chosen
       }
       best.exactScale = exact
       return .scalar(best)
@@ -742,7 +1016,9 @@ private struct Lowering {
       let register = newRegister()
       emit(.absolute(destination: register, source: values[0].register))
       return .scalar(
-        Operand(register: register, kind: .number, scale: values[0].scale, exactScale: values[0].exactScale))
+        Operand(
+          register: register, kind: .number, scale: values[0].scale, exactScale: values[0].exactScale,
+          scaleRegister: values[0].scaleRegister))
     case .round, .floor, .ceil:
       guard !listArgument, let value = values.first, value.kind == .number else { return nil }
       var places = 0
@@ -762,7 +1038,11 @@ private struct Lowering {
           destination: register, source: value.register, divisor: Self.power(value.scale - places), mode: mode
         ))
       // Rounding leaves `places` decimals when the value had more: exact when its scale is.
-      return .scalar(Operand(register: register, kind: .number, scale: places, exactScale: value.exactScale))
+      let rounded = Operand(register: register, kind: .number, scale: places, exactScale: value.exactScale)
+      let source = scaleSource(value)
+      return withScale(rounded) { destination in
+        source.map { .minimumScale(destination: destination, source: $0, limit: Int64(places)) }
+      }.map { .scalar($0) }
     case .clamp:
       guard !listArgument, values.count == 3, values[0].kind == .number else { return nil }
       let exact = values.allSatisfy { $0.exactScale && $0.scale == values[0].scale }
@@ -775,16 +1055,34 @@ private struct Lowering {
       let register = newRegister()
       emit(
         .clamp(destination: register, value: wide[0].register, low: wide[1].register, high: wide[2].register))
-      return .scalar(Operand(register: register, kind: .number, scale: scale, exactScale: exact))
+      let scales = values.map { scaleSource($0) }
+      return withScale(Operand(register: register, kind: .number, scale: scale, exactScale: exact)) {
+        destination in
+        guard let valueScale = scales[0], let lowScale = scales[1], let highScale = scales[2] else {
+          return nil
+        }
+        return .clampScale(
+          destination: destination, value: wide[0].register, low: wide[1].register, high: wide[2].register,
+          scales: [valueScale, lowScale, highScale])
+      }.map { .scalar($0) }
     case .sum, .avg:
       guard listArgument, values.allSatisfy({ $0.kind == .number }) else { return nil }
       let scale = values.map(\.scale).max() ?? 0
       var total = constant(0, kind: .number, scale: scale)
+      // The row evaluator starts from 0 with no decimals.
+      total.exactScale = scale == 0
+      total.scaleRegister = scaleSource(Operand(register: total.register, kind: .number, scale: 0))
       for value in values {
         guard let aligned = rescaled(value, to: scale) else { return nil }
         let register = newRegister()
         emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
-        total = Operand(register: register, kind: .number, scale: scale)
+        let exact = total.exactScale && value.exactScale && value.scale == scale
+        guard
+          case .scalar(let sum) = combinedScale(
+            Operand(register: register, kind: .number, scale: scale, exactScale: exact), total, value,
+            sum: false)
+        else { return nil }
+        total = sum
       }
       guard builtin == .avg else { return .scalar(total) }
       guard !values.isEmpty, scale <= FixedDecimal.divisionScale else { return nil }

@@ -42,6 +42,10 @@ final class ColumnarWorker: @unchecked Sendable {
   private(set) var keyStarts: [Int32]
   private(set) var keyEnds: [Int32]
   let frame: EvaluationFrame
+  /// Text inputs a trace shows (other than the key), by slot: their position in `textRanges`.
+  let shownText: [Int: Int]
+  /// Per shown text input, per row: start and end of the field (-1: missing).
+  private(set) var textRanges: [Int32]
 
   init(program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int) {
     self.program = program
@@ -53,16 +57,34 @@ final class ColumnarWorker: @unchecked Sendable {
     keyStarts = Array(repeating: 0, count: capacity)
     keyEnds = Array(repeating: 0, count: capacity)
     frame = policy.makeFrame(asOf: asOf)
+    var shown: [Int: Int] = [:]
+    for case .text(let slot) in program.trace?.inputs ?? [] where slot != policy.checked.keyInput {
+      shown[slot] = shown.count
+    }
+    shownText = shown
+    textRanges = Array(repeating: -1, count: capacity * 2 * max(shown.count, 1))
+  }
+
+  /// The bytes of a text input a trace shows, for record `row`; `nil` when it is missing.
+  func text(_ slot: Int, row: Int, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+    if slot == program.keySlot && program.keyRegister == nil {
+      return UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])])
+    }
+    guard let index = shownText[slot] else { return nil }
+    let start = textRanges[(index * file.capacity + row) * 2]
+    let end = textRanges[(index * file.capacity + row) * 2 + 1]
+    guard start >= 0 else { return nil }
+    return UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
   }
 
   /// The registers an input fills.
   func registers(of plan: ColumnarProgram.InputPlan) -> [Int] {
     switch plan {
     case .text: []
-    case .integer(let register, _, _), .decimal(let register, _, _, _, _), .date(let register, _, _),
+    case .integer(let register, _, _), .decimal(let register, _, _, _, _, _), .date(let register, _, _),
       .boolean(let register), .enumeration(let register, _, _):
       [register]
-    case .decimalList(let registers, _, _, _): registers
+    case .decimalList(let registers, _, _, _, _): registers
     }
   }
 
@@ -80,6 +102,7 @@ final class ColumnarWorker: @unchecked Sendable {
     }
     let columnCount = chunk.columnCount
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
+    for index in 0..<(shownText.count * file.capacity * 2) { textRanges[index] = -1 }
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<rows {
         guard chunk.regular[row] else {
@@ -103,6 +126,17 @@ final class ColumnarWorker: @unchecked Sendable {
             keyStarts[row] = Int32(start)
             keyEnds[row] = Int32(fieldEnd)
             continue
+          }
+          if let index = shownText[slot], start < fieldEnd {
+            // Shown as the record has it: a quoted or padded value is left to the row evaluator.
+            guard bytes[start] != UInt8(ascii: "\""), !Self.isBlank(bytes[start]),
+              !Self.isBlank(bytes[fieldEnd - 1])
+            else {
+              file.fallback[row] = 1
+              break
+            }
+            textRanges[(index * file.capacity + row) * 2] = Int32(start)
+            textRanges[(index * file.capacity + row) * 2 + 1] = Int32(fieldEnd)
           }
           guard load(bytes, start, fieldEnd, row: row, slot: slot) else {
             file.fallback[row] = 1
@@ -155,9 +189,11 @@ final class ColumnarWorker: @unchecked Sendable {
     case .integer(let register, let minimum, let maximum):
       return store(
         register, FieldParsing.decimal(bytes, start, end, scale: 0, percent: false), minimum, maximum)
-    case .decimal(let register, let scale, let percent, let minimum, let maximum):
-      return store(
-        register, FieldParsing.decimal(bytes, start, end, scale: scale, percent: percent), minimum, maximum)
+    case .decimal(let register, let scale, let percent, let minimum, let maximum, let written):
+      var places = 0
+      let value = FieldParsing.decimal(bytes, start, end, scale: scale, percent: percent, written: &places)
+      if let written { file.values(written)[row] = Int64(places) }
+      return store(register, value, minimum, maximum)
     case .date(let register, let minimum, let maximum):
       return store(register, FieldParsing.date(bytes, start, end), minimum, maximum)
     case .boolean(let register):
@@ -166,16 +202,16 @@ final class ColumnarWorker: @unchecked Sendable {
       let field = UnsafeBufferPointer(rebasing: bytes[start..<end])
       guard let index = values.firstIndex(where: { field.elementsEqual($0) }) else { return false }
       return store(register, codes[index])
-    case .decimalList(let registers, let scale, let minimum, let maximum):
+    case .decimalList(let registers, let scale, let minimum, let maximum, let written):
       var elementStart = start
       var element = 0
       for position in start...end where position == end || bytes[position] == UInt8(ascii: ";") {
-        guard element < registers.count,
-          store(
-            registers[element],
-            FieldParsing.decimal(bytes, elementStart, position, scale: scale, percent: false),
-            minimum, maximum)
-        else { return false }
+        guard element < registers.count else { return false }
+        var places = 0
+        let value = FieldParsing.decimal(
+          bytes, elementStart, position, scale: scale, percent: false, written: &places)
+        if let written { file.values(written[element])[row] = Int64(places) }
+        guard store(registers[element], value, minimum, maximum) else { return false }
         element += 1
         elementStart = position + 1
       }
@@ -213,6 +249,41 @@ final class ColumnarWorker: @unchecked Sendable {
           continue
         }
         writeRow(row, bytes: bytes, layout: layout, to: &output)
+        decided += 1
+      }
+    }
+    if decided > 0 { pieces.append(.rendered(output, records: decided)) }
+    return pieces
+  }
+
+  /// Like ``render(_:layout:render:decide:)``, writing each decided record with its trace.
+  func renderTraced(
+    _ chunk: CSVChunk, writer: ColumnarTraceWriter, render: (@Sendable (RecordOutcome) -> String)?,
+    decide: (_ row: Int) -> RecordOutcome
+  ) -> [EvaluatedPiece] {
+    var pieces: [EvaluatedPiece] = []
+    var output: [UInt8] = []
+    output.reserveCapacity(chunk.count * 4096)
+    var decided = 0
+    chunk.bytes.withUnsafeBufferPointer { bytes in
+      for row in 0..<chunk.count {
+        if file.fallback[row] != 0 {
+          if decided > 0 {
+            pieces.append(.rendered(output, records: decided))
+            output.removeAll(keepingCapacity: true)
+            decided = 0
+          }
+          let outcome = decide(row)
+          pieces.append(.outcome(outcome, render?(outcome)))
+          continue
+        }
+        let key =
+          program.keyRegister == nil
+          ? UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])])
+          : UnsafeBufferPointer(rebasing: bytes[0..<0])
+        writer.write(
+          row: row, file: file, line: chunk.lines[row], key: key,
+          text: { slot in self.text(slot, row: row, in: bytes) }, to: &output)
         decided += 1
       }
     }

@@ -14,6 +14,17 @@ enum FieldParsing {
   )
     -> Int64?
   {
+    var written = 0
+    return decimal(bytes, start, end, scale: scale, percent: percent, written: &written)
+  }
+
+  /// Like ``decimal(_:_:_:scale:percent:)``, also giving the decimals the value is written with
+  /// (`12.5%` is 0.125: three).
+  @inline(__always)
+  static func decimal(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scale: Int, percent: Bool,
+    written: inout Int
+  ) -> Int64? {
     var position = start
     var last = end
     guard position < last else { return nil }
@@ -47,6 +58,7 @@ enum FieldParsing {
     guard digits > 0, fraction != 0 else { return nil }
     places += max(fraction, 0)
     guard places <= scale else { return nil }
+    written = places
     var factor: Int64 = 1
     for _ in places..<scale { factor &*= 10 }
     let (scaled, overflow) = units.multipliedReportingOverflow(by: factor)

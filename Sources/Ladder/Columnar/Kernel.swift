@@ -41,9 +41,24 @@ enum Kernel: Sendable {
   case dateDifference(Builtin, destination: Int, from: Int, to: Int)
   /// A score component's bands: the points of the first band that holds (the `else` band's, or
   /// 0, when none does). Bounds are at the subject's scale, points at the destination's.
-  case bands(destination: Int, subject: Int, bands: [ColumnarBand], otherwise: Int64)
+  /// `index`, when given, receives the position of the band that held (`otherwiseIndex` when
+  /// none did: the `else` band's, or -1), for traces.
+  case bands(
+    destination: Int, subject: Int, bands: [ColumnarBand], otherwise: Int64, index: Int?,
+    otherwiseIndex: Int64)
   /// The points of an expression component: missing counts as 0.
   case orZero(destination: Int, source: Int)
+  // Display scales, for traced programs: the decimals the row evaluator's value would have.
+  /// The larger of two scales (a sum), or their sum (a product; beyond 18 the row evaluator rounds).
+  case combineScales(isSum: Bool, destination: Int, left: Int, right: Int)
+  /// `left`'s scale where `value` is present, else `right`'s (`??`).
+  case coalesceScale(destination: Int, value: Int, left: Int, right: Int)
+  /// The scale of the value `min`/`max` keeps: the right one only when strictly better.
+  case extremeScale(isMinimum: Bool, destination: Int, left: Int, right: Int, leftScale: Int, rightScale: Int)
+  /// The scale of the value `clamp` returns; `scales` are the value's, the low bound's, the high's.
+  case clampScale(destination: Int, value: Int, low: Int, high: Int, scales: [Int])
+  /// `min(scale, limit)`: rounding to `limit` decimals.
+  case minimumScale(destination: Int, source: Int, limit: Int64)
   /// The first tier whose condition holds (`nil`: the `otherwise` tier): its dictionary code.
   case tier(destination: Int, conditions: [Int?], codes: [Int64])
 }
@@ -336,19 +351,23 @@ extension Kernel {
         }
       }
 
-    case .bands(let destination, let subject, let bands, let otherwise):
+    case .bands(let destination, let subject, let bands, let otherwise, let index, let otherwiseIndex):
       let (out, outPresent, input, inputPresent) = unary(file, destination, subject)
+      let matched = index.map { file.values($0) }
       for row in 0..<rows {
         var points = otherwise
+        var position = otherwiseIndex
         if inputPresent[row] != 0 {
           let value = input[row]
-          for band in bands where Self.holds(band.comparison, value, band.bound) {
+          for (bandIndex, band) in bands.enumerated() where Self.holds(band.comparison, value, band.bound) {
             points = band.points
+            position = Int64(bandIndex)
             break
           }
         }
         out[row] = points
         outPresent[row] = 1
+        matched?[row] = position
       }
 
     case .orZero(let destination, let source):
@@ -357,6 +376,42 @@ extension Kernel {
         out[row] = inputPresent[row] != 0 ? input[row] : 0
         outPresent[row] = 1
       }
+
+    case .combineScales(let isSum, let destination, let left, let right):
+      let (out, a, b) = (file.values(destination), file.values(left), file.values(right))
+      for row in 0..<rows {
+        out[row] = isSum ? a[row] &+ b[row] : Swift.max(a[row], b[row])
+        if out[row] > Int64(FixedDecimal.maximumScale) { fallback[row] = 1 }
+      }
+
+    case .coalesceScale(let destination, let value, let left, let right):
+      let (out, present, a, b) = (
+        file.values(destination), file.present(value), file.values(left), file.values(right)
+      )
+      for row in 0..<rows { out[row] = present[row] != 0 ? a[row] : b[row] }
+
+    case .extremeScale(let isMinimum, let destination, let left, let right, let leftScale, let rightScale):
+      let (out, a, b) = (file.values(destination), file.values(left), file.values(right))
+      let (aScale, bScale) = (file.values(leftScale), file.values(rightScale))
+      for row in 0..<rows {
+        let better = isMinimum ? b[row] < a[row] : b[row] > a[row]
+        out[row] = better ? bScale[row] : aScale[row]
+      }
+
+    case .clampScale(let destination, let value, let low, let high, let scales):
+      let (out, x, lo, hi) = (
+        file.values(destination), file.values(value), file.values(low), file.values(high)
+      )
+      let (xScale, loScale, hiScale) = (
+        file.values(scales[0]), file.values(scales[1]), file.values(scales[2])
+      )
+      for row in 0..<rows {
+        out[row] = x[row] < lo[row] ? loScale[row] : (x[row] > hi[row] ? hiScale[row] : xScale[row])
+      }
+
+    case .minimumScale(let destination, let source, let limit):
+      let (out, input) = (file.values(destination), file.values(source))
+      for row in 0..<rows { out[row] = Swift.min(input[row], limit) }
 
     case .tier(let destination, let conditions, let codes):
       let (out, outPresent) = (file.values(destination), file.present(destination))

@@ -101,22 +101,25 @@ struct Eval: ParsableCommand {
       }
       if let stream {
         // CSV to CSV runs over columns when the policy compiles to kernels; the same bytes either way.
+        let handlePiece = { (piece: EvaluatedPiece) in
+          switch piece {
+          case .rendered(let bytes, let records):
+            guard failedAt == nil else { return }
+            read += records
+            evaluated += records
+            progress.tick(read)
+            sink.write(bytes: bytes)
+          case .outcome(let outcome, let text):
+            handleOutcome(outcome, text)
+          }
+        }
         var columnar = false
         if outputFormat == .csv {
           columnar = try evaluator.evaluateColumnar(
-            csvSource: stream, origin: options.origin, withErrors: withErrors, render: render
-          ) { piece in
-            switch piece {
-            case .rendered(let bytes, let records):
-              guard failedAt == nil else { return }
-              read += records
-              evaluated += records
-              progress.tick(read)
-              sink.write(bytes: bytes)
-            case .outcome(let outcome, let text):
-              handleOutcome(outcome, text)
-            }
-          }
+            csvSource: stream, origin: options.origin, withErrors: withErrors, render: render, handlePiece)
+        } else if outputFormat == .jsonl && explain {
+          columnar = try evaluator.evaluateColumnarTraced(
+            csvSource: stream, origin: options.origin, render: render, handlePiece)
         }
         if !columnar {
           try evaluator.evaluate(csvSource: stream, origin: options.origin, render: render, handleOutcome)

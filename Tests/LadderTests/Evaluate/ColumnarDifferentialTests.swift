@@ -11,10 +11,10 @@ import Testing
   /// Everything one path produced: the CSV of decided records, and each rejection in its place.
   static func transcript(
     _ policy: CompiledPolicy, _ bytes: [UInt8], asOf: String = "2024-03-01", blockSize: Int = 1 << 20,
-    columnar: Bool
+    columnar: Bool, traced: Bool = false
   ) throws -> (text: String, decidedByKernels: Int) {
     let date = try #require(CivilDate(parsing: asOf))
-    let evaluator = BatchEvaluator(policy: policy, asOf: date)
+    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: traced)
     var output: [UInt8] = []
     var decidedByKernels = 0
     var offset = 0
@@ -25,6 +25,7 @@ import Testing
     }
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
+      if traced { return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n" }
       return DecisionCSV.render(decision, asOf: date, withErrors: false) + "\n"
     }
     func record(_ outcome: RecordOutcome, _ text: String?) {
@@ -37,20 +38,25 @@ import Testing
       }
     }
     do {
-      if columnar {
-        let ran = try evaluator.evaluateColumnar(
-          csvSource: source, origin: nil, withErrors: false, render: render
-        ) { piece in
-          switch piece {
-          case .rendered(let bytes, let records):
-            output += bytes
-            decidedByKernels += records
-          case .outcome(let outcome, let text): record(outcome, text)
-          }
+      let handle = { (piece: EvaluatedPiece) in
+        switch piece {
+        case .rendered(let bytes, let records):
+          output += bytes
+          decidedByKernels += records
+        case .outcome(let outcome, let text): record(outcome, text)
         }
+      }
+      let origin = traced ? "records.csv" : nil
+      if columnar && traced {
+        let ran = try evaluator.evaluateColumnarTraced(
+          csvSource: source, origin: origin, render: render, handle)
+        #expect(ran, "the policy has no traced columnar program")
+      } else if columnar {
+        let ran = try evaluator.evaluateColumnar(
+          csvSource: source, origin: nil, withErrors: false, render: render, handle)
         #expect(ran, "the policy has no columnar program")
       } else {
-        try evaluator.evaluate(csvSource: source, origin: nil, render: render, record)
+        try evaluator.evaluate(csvSource: source, origin: origin, render: render, record)
       }
     } catch {
       return ("HEADER: \(error.message)", 0)
@@ -60,12 +66,13 @@ import Testing
 
   static func expectSameBytes(
     _ policy: CompiledPolicy, _ csv: [UInt8], asOf: String = "2024-03-01", blockSizes: [Int] = [1 << 20],
-    sourceLocation: Testing.SourceLocation = #_sourceLocation
+    traced: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation
   ) throws -> Int {
-    let reference = try transcript(policy, csv, asOf: asOf, columnar: false).text
+    let reference = try transcript(policy, csv, asOf: asOf, columnar: false, traced: traced).text
     var decided = 0
     for blockSize in blockSizes {
-      let columnar = try transcript(policy, csv, asOf: asOf, blockSize: blockSize, columnar: true)
+      let columnar = try transcript(
+        policy, csv, asOf: asOf, blockSize: blockSize, columnar: true, traced: traced)
       #expect(
         columnar.text == reference,
         "block size \(blockSize):\n\(Golden.lineDiff(expected: reference, actual: columnar.text))",
@@ -93,6 +100,37 @@ import Testing
     let records = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(recordsPath))))
     let decided = try Self.expectSameBytes(policy, records, blockSizes: [1, 3, 64, 1 << 20])
     #expect(decided > 0)
+  }
+
+  @Test(arguments: [
+    ("policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv"),
+    ("policies/airline-status.yaml", "examples/airline-status.csv"),
+    ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
+    ("policies/request-response.yaml", "examples/request-response.csv"),
+  ])
+  func examplePoliciesGiveTheSameTraces(policyPath: String, recordsPath: String) throws {
+    let policy = try Self.loadPolicy(policyPath)
+    let records = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(recordsPath))))
+    let decided = try Self.expectSameBytes(policy, records, blockSizes: [7, 1 << 20], traced: true)
+    #expect(decided > 0)
+  }
+
+  @Test(arguments: [41, 42])
+  func benchmarkPolicyGivesTheSameTraces(seed: UInt64) throws {
+    let policy = try Self.loadPolicy("policies/benchmark-scorecard.yaml")
+    let plain = try Self.expectSameBytes(
+      policy, Self.benchmarkRecords(count: 1000, seed: seed, hostile: false), traced: true)
+    #expect(plain == 1000)
+    let hostile = try Self.expectSameBytes(
+      policy, Self.benchmarkRecords(count: 800, seed: seed, hostile: true), blockSizes: [29, 1 << 20],
+      traced: true)
+    #expect(hostile > 400)
+  }
+
+  @Test func constructsGiveTheSameTraces() throws {
+    let policy = try #require(compilePolicy(Self.constructsPolicy))
+    let decided = try Self.expectSameBytes(policy, Self.constructsRecords(seed: 51), traced: true)
+    #expect(decided > 300)
   }
 
   /// Records like the benchmark's: long-tailed spend, quoted names with commas, missing dates.
@@ -214,6 +252,12 @@ import Testing
   func constructsGiveTheSameBytes(seed: UInt64) throws {
     let policy = try #require(compilePolicy(Self.constructsPolicy))
     #expect(ColumnarProgram(policy, asOf: CivilDate(daysSinceEpoch: 19_783)) != nil)
+    let decided = try Self.expectSameBytes(
+      policy, Self.constructsRecords(seed: seed), blockSizes: [251, 1 << 20])
+    #expect(decided > 300)
+  }
+
+  static func constructsRecords(seed: UInt64) -> [UInt8] {
     var random = SeededRandom(seed: seed)
     func pick(_ items: [String]) -> String { items[Int(random.next() % UInt64(items.count))] }
     var text = "id,region,active,joined,balance,rate,visits,history\n"
@@ -235,8 +279,7 @@ import Testing
       ]
       text += fields.joined(separator: ",") + "\n"
     }
-    let decided = try Self.expectSameBytes(policy, Array(text.utf8), blockSizes: [251, 1 << 20])
-    #expect(decided > 300)
+    return Array(text.utf8)
   }
 
   /// The row evaluator computes every let; one nobody uses still rejects a record it fails on.

@@ -1,0 +1,594 @@
+/// Writes a decision with its full trace as one JSON Lines record, from a traced program's
+/// registers: the bytes ``DecisionJSON/render(_:policy:asOf:)`` writes for the same record.
+///
+/// Most of a trace is the same for every record (names, types, locations, the policy's header);
+/// those parts are rendered once, by the same ``JSONWriter``, and copied. What differs per record
+/// (values, the band that held, the tiers tried, each comparison's operands and result) is
+/// written from the registers.
+struct ColumnarTraceWriter: Sendable {
+  let program: ColumnarProgram
+  let plan: ColumnarProgram.TracePlan
+  /// Each dictionary string as a JSON string, and its rank in `String` order (for `<`/`>` in traces).
+  let codeJSON: [[UInt8]]
+  let codeText: [[UInt8]]
+  let codeRank: [Int]
+  let tierIDs: [[UInt8]]
+  let tierLabels: [[UInt8]]
+  let triggerIDs: [[UInt8]]
+  let triggerActions: [TriggerAction]
+  let intervals: [LadderDuration?]
+  let hasTriggers: Bool
+  let tracksLastReview: Bool
+  let asOf: CivilDate
+  let keyField: [UInt8]
+  let outputNames: [[UInt8]]
+  /// Per tier, then for no tier: the decision's `benefits` object and the trace's `benefits` array.
+  let benefitsObject: [[UInt8]]
+  let benefitsArray: [[UInt8]]
+  let asOfField: [UInt8]
+  let traceHeader: [UInt8]
+  let origin: [UInt8]?
+  let inputPrefixes: [[UInt8]]
+  let inputSuffixes: [[UInt8]]
+  let derivedPrefixes: [[UInt8]]
+  let derivedSuffixes: [[UInt8]]
+  let scoreRounding: [UInt8]
+  let componentPrefixes: [[UInt8]]
+  /// Per component, per band: `"band":…,"points_expression":…,"at":…` ; the last entry is for none.
+  let componentBands: [[[UInt8]]]
+  let componentWeights: [[UInt8]]
+  let tierPrefixes: [[UInt8]]
+  let triggerPrefixes: [[UInt8]]
+  let triggerReasons: [[UInt8]]
+  let tierAtomTexts: [[[UInt8]]]
+  let triggerAtomTexts: [[[UInt8]]]
+
+  init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, origin: String?) {
+    guard let plan = program.trace,
+      plan.components.allSatisfy({ $0.bandIndex == nil || $0.subject != nil })
+    else { return nil }
+    self.program = program
+    self.plan = plan
+    self.asOf = asOf
+    let checked = policy.checked
+    func json(_ body: (JSONWriter) -> Void) -> [UInt8] {
+      let writer = JSONWriter()
+      body(writer)
+      return writer.bytes
+    }
+    func quoted(_ text: String) -> [UInt8] { json { $0.string(text) } }
+    codeJSON = program.strings.map(quoted)
+    codeText = program.strings.map { Array($0.utf8) }
+    let order = program.strings.indices.sorted { program.strings[$0] < program.strings[$1] }
+    var ranks = [Int](repeating: 0, count: program.strings.count)
+    for (rank, code) in order.enumerated() { ranks[code] = rank }
+    codeRank = ranks
+    tierIDs = checked.tiers.map { quoted($0.id) }
+    tierLabels = checked.tiers.map { quoted($0.label) }
+    triggerIDs = checked.review.triggers.map { quoted($0.id) }
+    triggerActions = checked.review.triggers.map(\.action)
+    intervals = checked.review.intervals
+    hasTriggers = !checked.review.triggers.isEmpty
+    tracksLastReview = checked.review.lastReviewInput != nil
+    keyField = Array("{".utf8) + quoted(policy.keyName) + Array(":".utf8)
+    outputNames = checked.outputs.map { Array(",".utf8) + quoted($0.name) + Array(":".utf8) }
+    // Benefits are the same for every record of a tier.
+    var objects: [[UInt8]] = []
+    var arrays: [[UInt8]] = []
+    for tierIndex in 0...checked.tiers.count {
+      let benefits = tierIndex < checked.tiers.count ? checked.benefits[tierIndex] : []
+      let tierID = tierIndex < checked.tiers.count ? checked.tiers[tierIndex].id : nil
+      objects.append(
+        json { writer in
+          writer.object {
+            for benefit in benefits {
+              writer.field(benefit.name) {
+                if case .bool(let flag) = benefit.value {
+                  writer.bool(flag)
+                } else {
+                  writer.string(CompiledPolicy.display(benefit.value))
+                }
+              }
+            }
+          }
+        })
+      arrays.append(
+        json { writer in
+          writer.array(benefits) { benefit in
+            writer.object {
+              writer.field("name") { writer.string(benefit.name) }
+              writer.field("value") { writer.string(CompiledPolicy.display(benefit.value)) }
+              writer.field("kind") { writer.string(benefit.value.kind) }
+              writer.field("from") { writer.string(benefit.declaredBy) }
+              writer.field("inherited") { writer.bool(benefit.declaredBy != tierID) }
+              writer.field("at") { writer.string(policy.location(benefit.span)) }
+            }
+          }
+        })
+    }
+    benefitsObject = objects
+    benefitsArray = arrays
+    asOfField = Array(",\"as_of\":".utf8) + quoted(asOf.description)
+    traceHeader =
+      Array(",\"trace\":{\"policy\":".utf8)
+      + json { writer in
+        writer.object {
+          writer.field("id") { writer.string(checked.id) }
+          writer.field("version") { writer.string(checked.version) }
+          writer.field("title") { writer.string(checked.title) }
+          writer.field("file") { writer.string(policy.path) }
+          writer.field("sha256") { writer.string(policy.sha256) }
+        }
+      } + Array(",\"as_of\":".utf8) + quoted(asOf.description) + Array(",\"record\":{\"kind\":".utf8)
+      + quoted(checked.recordName) + Array(",\"key\":".utf8)
+    self.origin = origin.map { Array($0.utf8) }
+    inputPrefixes = checked.inputs.map { field in
+      Array("{\"name\":".utf8) + quoted(field.name) + Array(",\"type\":".utf8)
+        + quoted(field.type.description)
+        + Array(",\"value\":".utf8)
+    }
+    inputSuffixes = checked.inputs.map { Array(",\"personal\":\($0.isPersonal)}".utf8) }
+    derivedPrefixes = checked.lets.map {
+      Array("{\"name\":".utf8) + quoted($0.name) + Array(",\"value\":".utf8)
+    }
+    derivedSuffixes = checked.lets.map {
+      Array(",\"at\":".utf8) + quoted(policy.location($0.span)) + [UInt8(ascii: "}")]
+    }
+    let decimals = checked.score?.decimals ?? 2
+    scoreRounding = quoted(
+      "\(decimals) decimal\(decimals == 1 ? "" : "s"), \((checked.score?.rounding ?? .halfUp).rawValue)")
+    var prefixes: [[UInt8]] = []
+    var bands: [[[UInt8]]] = []
+    var weights: [[UInt8]] = []
+    for component in checked.score?.components ?? [] {
+      prefixes.append(Array("{\"name\":".utf8) + quoted(component.name) + Array(",\"value\":".utf8))
+      weights.append(quoted(component.weight.percentDescription))
+      switch component.points {
+      case .bands(_, let componentBands):
+        bands.append(
+          componentBands.map { band in
+            Array(",\"band\":".utf8) + quoted(band.text) + Array(",\"points_expression\":null,\"at\":".utf8)
+              + quoted(policy.location(band.span))
+          } + [Array(",\"band\":null,\"points_expression\":null,\"at\":null".utf8)])
+      case .expression(let expression):
+        bands.append([
+          Array(",\"band\":null,\"points_expression\":".utf8) + quoted(ExprPrinter.print(expression.syntax))
+            + Array(",\"at\":null".utf8)
+        ])
+      }
+    }
+    componentPrefixes = prefixes
+    componentBands = bands
+    componentWeights = weights
+    tierPrefixes = checked.tiers.map { tier in
+      json { writer in
+        writer.field("id") { writer.string(tier.id) }
+        writer.field("label") { writer.string(tier.label) }
+        writer.field("when") { writer.optionalString(tier.condition.map { ExprPrinter.print($0.syntax) }) }
+        writer.field("at") { writer.string(policy.location(tier.span)) }
+      }
+    }.map { Array("{".utf8) + $0 + Array(",\"held\":".utf8) }
+    triggerPrefixes = checked.review.triggers.map { trigger in
+      json { writer in
+        writer.field("id") { writer.string(trigger.id) }
+        writer.field("action") { writer.string(trigger.action.rawValue) }
+        writer.field("when") { writer.string(ExprPrinter.print(trigger.condition.syntax)) }
+        writer.field("at") { writer.string(policy.location(trigger.span)) }
+      }
+    }.map { Array("{".utf8) + $0 + Array(",\"fired\":".utf8) }
+    triggerReasons = checked.review.triggers.map { Array(",\"because\":".utf8) + quoted($0.reason) }
+    tierAtomTexts = plan.tierAtoms.map { $0.map { Array("{\"condition\":".utf8) + quoted($0.text) } }
+    triggerAtomTexts = plan.triggerAtoms.map { $0.map { Array("{\"condition\":".utf8) + quoted($0.text) } }
+  }
+
+  // MARK: - One record
+
+  /// Appends record `row`'s line. `text(slot)` gives a text input's bytes (nil: missing).
+  func write(
+    row: Int, file: RegisterFile, line: Int, key: UnsafeBufferPointer<UInt8>,
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, to output: inout [UInt8]
+  ) {
+    var scratch: [UInt8] = []
+    scratch.reserveCapacity(64)
+    func present(_ register: Int) -> Bool { file.present(register)[row] != 0 }
+    func value(_ register: Int) -> Int64 { file.values(register)[row] }
+
+    let tierIndex: Int? = present(program.tier) ? tierPosition(value(program.tier)) : nil
+    var fired: [Bool] = []
+    for trigger in program.triggers { fired.append(present(trigger) && value(trigger) == 1) }
+
+    // The decision.
+    output += keyField
+    appendKey(key, file: file, row: row, to: &output)
+    output += Array(",\"tier\":".utf8)
+    if let tierIndex { output += tierIDs[tierIndex] } else { output += Array("null".utf8) }
+    output += Array(",\"label\":".utf8)
+    if let tierIndex { output += tierLabels[tierIndex] } else { output += Array("null".utf8) }
+    output += Array(",\"score\":".utf8)
+    if let score = program.score, present(score) {
+      output.append(UInt8(ascii: "\""))
+      ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
+      output.append(UInt8(ascii: "\""))
+    } else {
+      output += Array("null".utf8)
+    }
+    output += Array(",\"flags\":[".utf8)
+    var firstFlag = true
+    for (index, isFired) in fired.enumerated() where isFired {
+      if !firstFlag { output.append(UInt8(ascii: ",")) }
+      output += triggerIDs[index]
+      firstFlag = false
+    }
+    output.append(UInt8(ascii: "]"))
+    for (index, shown) in plan.outputs.enumerated() {
+      output += outputNames[index]
+      if isMissing(shown, file: file, row: row, text: text) {
+        output += Array("null".utf8)
+      } else {
+        scratch.removeAll(keepingCapacity: true)
+        display(shown, file: file, row: row, text: text, to: &scratch)
+        appendJSONString(scratch, to: &output)
+      }
+    }
+    let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
+    if let review {
+      output += Array(",\"review\":{\"due\":\(review.due),\"next\":".utf8)
+      appendOptionalDate(review.next, to: &output)
+      output.append(UInt8(ascii: "}"))
+    }
+    output += Array(",\"benefits\":".utf8)
+    output += benefitsObject[tierIndex ?? program.tierCodes.count]
+    output += asOfField
+
+    // The trace.
+    output += traceHeader
+    appendKey(key, file: file, row: row, to: &output)
+    output += Array(",\"origin\":".utf8)
+    if let origin {
+      scratch.removeAll(keepingCapacity: true)
+      scratch += origin
+      scratch.append(UInt8(ascii: ":"))
+      scratch += Array(String(line).utf8)
+      appendJSONString(scratch, to: &output)
+    } else {
+      output += Array("null".utf8)
+    }
+    output += Array("},\"inputs\":[".utf8)
+    for (index, shown) in plan.inputs.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += inputPrefixes[index]
+      scratch.removeAll(keepingCapacity: true)
+      display(shown, file: file, row: row, text: text, to: &scratch)
+      appendJSONString(scratch, to: &output)
+      output += inputSuffixes[index]
+    }
+    output += Array("],\"derived\":[".utf8)
+    for (index, shown) in plan.derived.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += derivedPrefixes[index]
+      scratch.removeAll(keepingCapacity: true)
+      display(shown, file: file, row: row, text: text, to: &scratch)
+      appendJSONString(scratch, to: &output)
+      output += derivedSuffixes[index]
+    }
+    output += Array("],\"population\":[],\"score\":".utf8)
+    if let score = program.score, let sum = plan.scoreSum {
+      output += Array("{\"total\":\"".utf8)
+      ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
+      output += Array("\",\"sum\":\"".utf8)
+      appendNormalized(value(sum[0]), scale: sum[1], to: &output)
+      output += Array("\",\"rounding\":".utf8)
+      output += scoreRounding
+      output += Array(",\"components\":[".utf8)
+      for (index, component) in plan.components.enumerated() {
+        if index > 0 { output.append(UInt8(ascii: ",")) }
+        output += componentPrefixes[index]
+        if let subject = component.subject {
+          scratch.removeAll(keepingCapacity: true)
+          display(subject, file: file, row: row, text: text, to: &scratch)
+          appendJSONString(scratch, to: &output)
+        } else {
+          output += Array("null".utf8)
+        }
+        let bands = componentBands[index]
+        if let bandIndex = component.bandIndex {
+          let matched = Int(value(bandIndex))
+          output += bands[matched >= 0 && matched < bands.count - 1 ? matched : bands.count - 1]
+        } else {
+          output += bands[0]
+        }
+        output += Array(",\"points\":\"".utf8)
+        appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
+        output += Array("\",\"weight\":".utf8)
+        output += componentWeights[index]
+        output += Array(",\"contribution\":\"".utf8)
+        appendNormalized(value(component.contribution), scale: component.contributionScale, to: &output)
+        output += Array("\"}".utf8)
+      }
+      output += Array("]}".utf8)
+    } else {
+      output += Array("null".utf8)
+    }
+    output += Array(",\"tiers\":[".utf8)
+    let tried = tierIndex.map { $0 + 1 } ?? tierPrefixes.count
+    for index in 0..<tried {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += tierPrefixes[index]
+      output += Array((index == tierIndex ? "true" : "false").utf8)
+      output += Array(",\"conditions\":".utf8)
+      appendAtoms(
+        plan.tierAtoms[index], texts: tierAtomTexts[index], file: file, row: row, text: text, to: &output)
+      output.append(UInt8(ascii: "}"))
+    }
+    output += Array("],\"tier\":".utf8)
+    if let tierIndex { output += tierIDs[tierIndex] } else { output += Array("null".utf8) }
+    output += Array(",\"label\":".utf8)
+    if let tierIndex { output += tierLabels[tierIndex] } else { output += Array("null".utf8) }
+    output += Array(",\"benefits\":".utf8)
+    output += benefitsArray[tierIndex ?? program.tierCodes.count]
+    output += Array(",\"triggers\":[".utf8)
+    for index in triggerPrefixes.indices {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += triggerPrefixes[index]
+      output += Array((fired[index] ? "true" : "false").utf8)
+      output += triggerReasons[index]
+      output += Array(",\"conditions\":".utf8)
+      appendAtoms(
+        plan.triggerAtoms[index], texts: triggerAtomTexts[index], file: file, row: row, text: text,
+        to: &output)
+      output.append(UInt8(ascii: "}"))
+    }
+    output += Array("],\"review\":".utf8)
+    if let review {
+      output += Array("{\"every\":".utf8)
+      if let interval = review.interval {
+        appendJSONString(Array(interval.description.utf8), to: &output)
+      } else {
+        output += Array("null".utf8)
+      }
+      output += Array(",\"last\":".utf8)
+      if !tracksLastReview {
+        output += Array("\"not tracked\"".utf8)
+      } else {
+        appendOptionalDate(review.last, to: &output)
+      }
+      output += Array(",\"next\":".utf8)
+      appendOptionalDate(review.next, to: &output)
+      output += Array(",\"due\":\(review.due)}".utf8)
+    } else {
+      output += Array("null".utf8)
+    }
+    output += Array("}}\n".utf8)
+  }
+
+  private func tierPosition(_ code: Int64) -> Int? {
+    program.tierCodes.firstIndex(of: code)
+  }
+
+  private func appendKey(
+    _ key: UnsafeBufferPointer<UInt8>, file: RegisterFile, row: Int, to output: inout [UInt8]
+  ) {
+    if let keyRegister = program.keyRegister {
+      output.append(UInt8(ascii: "\""))
+      ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
+      output.append(UInt8(ascii: "\""))
+    } else {
+      appendJSONString(key, to: &output)
+    }
+  }
+
+  struct Review {
+    var interval: LadderDuration?
+    var last: CivilDate?
+    var next: CivilDate?
+    var due: Bool
+  }
+
+  /// As ``CompiledPolicy``'s review: `nil` when the policy has nothing to say about reviews here.
+  private func reviewOf(tierIndex: Int?, fired: [Bool], file: RegisterFile, row: Int) -> Review? {
+    let triggered = zip(triggerActions, fired).contains { $0.0 == .reviewNow && $0.1 }
+    let interval = tierIndex.flatMap { intervals[$0] }
+    guard interval != nil || triggered || hasTriggers else { return nil }
+    var last: CivilDate?
+    if let register = plan.lastReview, file.present(register)[row] != 0,
+      let days = Int32(exactly: file.values(register)[row])
+    {
+      last = CivilDate(daysSinceEpoch: days)
+    }
+    var next: CivilDate?
+    if let interval, let last {
+      next =
+        interval.isCalendar
+        ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
+    }
+    let neverReviewed = tracksLastReview && last == nil && interval != nil
+    let due = triggered || neverReviewed || (next.map { $0 <= asOf } ?? false)
+    return Review(interval: interval, last: last, next: next, due: due)
+  }
+
+  private func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
+    guard let date else {
+      output += Array("null".utf8)
+      return
+    }
+    output.append(UInt8(ascii: "\""))
+    appendDate(date, to: &output)
+    output.append(UInt8(ascii: "\""))
+  }
+
+  // MARK: - Conditions
+
+  private func appendAtoms(
+    _ atoms: [ColumnarProgram.Atom], texts: [[UInt8]], file: RegisterFile, row: Int,
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, to output: inout [UInt8]
+  ) {
+    output.append(UInt8(ascii: "["))
+    var values: [UInt8] = []
+    for (index, atom) in atoms.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += texts[index]
+      output += Array(",\"values\":".utf8)
+      values.removeAll(keepingCapacity: true)
+      display(atom.left, file: file, row: row, text: text, to: &values)
+      if let right = atom.right {
+        let relation: String
+        let leftMissing = isMissing(atom.left, file: file, row: row, text: text)
+        let rightMissing = isMissing(right, file: file, row: row, text: text)
+        if let order = compare(atom.left, right, file: file, row: row), !leftMissing, !rightMissing {
+          relation = order < 0 ? "<" : order == 0 ? "=" : ">"
+        } else {
+          relation = leftMissing || rightMissing ? "vs" : "in"
+        }
+        values += Array(" \(relation) ".utf8)
+        display(right, file: file, row: row, text: text, to: &values)
+      }
+      appendJSONString(values, to: &output)
+      output += Array(",\"result\":".utf8)
+      let result = atom.result
+      if file.present(result)[row] == 0 {
+        output += Array("\"missing\"}".utf8)
+      } else {
+        output += Array((file.values(result)[row] == 1 ? "\"true\"}" : "\"false\"}").utf8)
+      }
+    }
+    output.append(UInt8(ascii: "]"))
+  }
+
+  /// -1, 0 or 1, as ``ValueOperations/compare(_:_:)``; `nil` where it has no order.
+  private func compare(
+    _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int
+  )
+    -> Int?
+  {
+    func order<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a == b ? 0 : 1 }
+    switch (left, right) {
+    case (.number(let a, let aScale, _, _), .number(let b, let bScale, _, _)):
+      let scale = max(aScale, bScale)
+      let x = Int128(file.values(a)[row]) * FixedDecimal.powerOfTen(scale - aScale)
+      let y = Int128(file.values(b)[row]) * FixedDecimal.powerOfTen(scale - bScale)
+      return order(x, y)
+    case (.date(let a), .date(let b)), (.boolean(let a), .boolean(let b)):
+      return order(file.values(a)[row], file.values(b)[row])
+    case (.code(let a), .code(let b)):
+      return order(codeRank[Int(file.values(a)[row])], codeRank[Int(file.values(b)[row])])
+    default:
+      return nil
+    }
+  }
+
+  private func isMissing(
+    _ shown: ColumnarProgram.Shown, file: RegisterFile, row: Int, text: (Int) -> UnsafeBufferPointer<UInt8>?
+  ) -> Bool {
+    switch shown {
+    case .number(let register, _, _, _), .code(let register), .boolean(let register), .date(let register):
+      return file.present(register)[row] == 0
+    case .list(let items):
+      return items.first.map { isMissing($0, file: file, row: row, text: text) } ?? false
+    case .text(let slot): return text(slot) == nil
+    case .masked: return false
+    case .missing: return true
+    }
+  }
+
+  // MARK: - Values
+
+  /// The value as ``CompiledPolicy/display(_:as:)`` shows it (not yet JSON-escaped).
+  private func display(
+    _ shown: ColumnarProgram.Shown, file: RegisterFile, row: Int, text: (Int) -> UnsafeBufferPointer<UInt8>?,
+    to output: inout [UInt8]
+  ) {
+    if isMissing(shown, file: file, row: row, text: text) {
+      output += Array("missing".utf8)
+      return
+    }
+    switch shown {
+    case .number(let register, let scale, let scaleRegister, let percent):
+      let units = file.values(register)[row]
+      if percent {
+        // `percentDescription`: the value × 100 without trailing zeros, then `%`.
+        if scale >= 2 {
+          appendNormalized(units, scale: scale - 2, to: &output)
+        } else {
+          appendNormalized(units * ColumnarStatistics.power(2 - scale), scale: 0, to: &output)
+        }
+        output.append(UInt8(ascii: "%"))
+        return
+      }
+      let shownScale = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
+      let drop = max(0, scale - shownScale)
+      ByteText.appendDecimal(units / ColumnarStatistics.power(drop), scale: scale - drop, to: &output)
+    case .code(let register):
+      output += codeText[Int(file.values(register)[row])]
+    case .boolean(let register):
+      output += Array((file.values(register)[row] == 1 ? "true" : "false").utf8)
+    case .date(let register):
+      guard let days = Int32(exactly: file.values(register)[row]) else { return }
+      appendDate(CivilDate(daysSinceEpoch: days), to: &output)
+    case .list(let items):
+      output.append(UInt8(ascii: "["))
+      for (index, item) in items.enumerated() {
+        if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
+        display(item, file: file, row: row, text: text, to: &output)
+      }
+      output.append(UInt8(ascii: "]"))
+    case .text(let slot):
+      if let bytes = text(slot) { output.append(contentsOf: bytes) }
+    case .masked:
+      output += Array("***".utf8)
+    case .missing:
+      break
+    }
+  }
+
+  /// `units` at `scale` decimals without trailing zero decimals (``FixedDecimal/normalized``).
+  private func appendNormalized(_ units: Int64, scale: Int, to output: inout [UInt8]) {
+    var (value, places) = (units, scale)
+    while places > 0 && value % 10 == 0 {
+      value /= 10
+      places -= 1
+    }
+    ByteText.appendDecimal(value, scale: places, to: &output)
+  }
+
+  private func appendDate(_ date: CivilDate, to output: inout [UInt8]) {
+    let (year, month, day) = date.components
+    func digits(_ value: Int, _ width: Int) {
+      var divisor = 1
+      for _ in 1..<width { divisor *= 10 }
+      var remaining = value
+      while divisor > 0 {
+        output.append(UInt8(ascii: "0") + UInt8((remaining / divisor) % 10))
+        remaining %= divisor
+        divisor /= 10
+      }
+    }
+    digits(year, 4)
+    output.append(UInt8(ascii: "-"))
+    digits(month, 2)
+    output.append(UInt8(ascii: "-"))
+    digits(day, 2)
+  }
+
+  /// Bytes as a JSON string, escaped as ``JSONWriter`` escapes.
+  private func appendJSONString(_ bytes: [UInt8], to output: inout [UInt8]) {
+    bytes.withUnsafeBufferPointer { appendJSONString($0, to: &output) }
+  }
+
+  private func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+    output.append(UInt8(ascii: "\""))
+    for byte in bytes {
+      switch byte {
+      case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+      case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+      case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+      case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+      case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+      case 0..<0x20:
+        let hex = String(byte, radix: 16)
+        output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+      default: output.append(byte)
+      }
+    }
+    output.append(UInt8(ascii: "\""))
+  }
+}
