@@ -186,33 +186,32 @@ struct ColumnarTraceWriter: Sendable {
   /// Appends record `row`'s line. `text(slot)` gives a text input's bytes (nil: missing).
   func write(
     row: Int, file: RegisterFile, line: Int, key: UnsafeBufferPointer<UInt8>,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, to output: inout [UInt8]
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, scratch: inout Scratch, to output: inout [UInt8]
   ) {
-    var scratch: [UInt8] = []
-    scratch.reserveCapacity(64)
     func present(_ register: Int) -> Bool { file.present(register)[row] != 0 }
     func value(_ register: Int) -> Int64 { file.values(register)[row] }
 
     let tierIndex: Int? = present(program.tier) ? tierPosition(value(program.tier)) : nil
-    var fired: [Bool] = []
-    for trigger in program.triggers { fired.append(present(trigger) && value(trigger) == 1) }
+    scratch.fired.removeAll(keepingCapacity: true)
+    for trigger in program.triggers { scratch.fired.append(present(trigger) && value(trigger) == 1) }
+    let fired = scratch.fired
 
     // The decision.
     output += keyField
     appendKey(key, file: file, row: row, to: &output)
-    output += Array(",\"tier\":".utf8)
-    if let tierIndex { output += tierIDs[tierIndex] } else { output += Array("null".utf8) }
-    output += Array(",\"label\":".utf8)
-    if let tierIndex { output += tierLabels[tierIndex] } else { output += Array("null".utf8) }
-    output += Array(",\"score\":".utf8)
+    put(",\"tier\":", &output)
+    if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
+    put(",\"label\":", &output)
+    if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
+    put(",\"score\":", &output)
     if let score = program.score, present(score) {
       output.append(UInt8(ascii: "\""))
       ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
       output.append(UInt8(ascii: "\""))
     } else {
-      output += Array("null".utf8)
+      put("null", &output)
     }
-    output += Array(",\"flags\":[".utf8)
+    put(",\"flags\":[", &output)
     var firstFlag = true
     for (index, isFired) in fired.enumerated() where isFired {
       if !firstFlag { output.append(UInt8(ascii: ",")) }
@@ -223,72 +222,73 @@ struct ColumnarTraceWriter: Sendable {
     for (index, shown) in plan.outputs.enumerated() {
       output += outputNames[index]
       if isMissing(shown, file: file, row: row, text: text) {
-        output += Array("null".utf8)
+        put("null", &output)
       } else {
-        scratch.removeAll(keepingCapacity: true)
-        display(shown, file: file, row: row, text: text, to: &scratch)
-        appendJSONString(scratch, to: &output)
+        scratch.text.removeAll(keepingCapacity: true)
+        display(shown, file: file, row: row, text: text, to: &scratch.text)
+        appendJSONString(scratch.text, to: &output)
       }
     }
     let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
     if let review {
-      output += Array(",\"review\":{\"due\":\(review.due),\"next\":".utf8)
+      put(
+        review.due ? ",\"review\":{\"due\":true,\"next\":" : ",\"review\":{\"due\":false,\"next\":", &output)
       appendOptionalDate(review.next, to: &output)
       output.append(UInt8(ascii: "}"))
     }
-    output += Array(",\"benefits\":".utf8)
+    put(",\"benefits\":", &output)
     output += benefitsObject[tierIndex ?? program.tierCodes.count]
     output += asOfField
 
     // The trace.
     output += traceHeader
     appendKey(key, file: file, row: row, to: &output)
-    output += Array(",\"origin\":".utf8)
+    put(",\"origin\":", &output)
     if let origin {
-      scratch.removeAll(keepingCapacity: true)
-      scratch += origin
-      scratch.append(UInt8(ascii: ":"))
-      scratch += Array(String(line).utf8)
-      appendJSONString(scratch, to: &output)
+      scratch.text.removeAll(keepingCapacity: true)
+      scratch.text += origin
+      scratch.text.append(UInt8(ascii: ":"))
+      ByteText.appendDecimal(Int64(line), scale: 0, to: &scratch.text)
+      appendJSONString(scratch.text, to: &output)
     } else {
-      output += Array("null".utf8)
+      put("null", &output)
     }
-    output += Array("},\"inputs\":[".utf8)
+    put("},\"inputs\":[", &output)
     for (index, shown) in plan.inputs.enumerated() {
       if index > 0 { output.append(UInt8(ascii: ",")) }
       output += inputPrefixes[index]
-      scratch.removeAll(keepingCapacity: true)
-      display(shown, file: file, row: row, text: text, to: &scratch)
-      appendJSONString(scratch, to: &output)
+      scratch.text.removeAll(keepingCapacity: true)
+      display(shown, file: file, row: row, text: text, to: &scratch.text)
+      appendJSONString(scratch.text, to: &output)
       output += inputSuffixes[index]
     }
-    output += Array("],\"derived\":[".utf8)
+    put("],\"derived\":[", &output)
     for (index, shown) in plan.derived.enumerated() {
       if index > 0 { output.append(UInt8(ascii: ",")) }
       output += derivedPrefixes[index]
-      scratch.removeAll(keepingCapacity: true)
-      display(shown, file: file, row: row, text: text, to: &scratch)
-      appendJSONString(scratch, to: &output)
+      scratch.text.removeAll(keepingCapacity: true)
+      display(shown, file: file, row: row, text: text, to: &scratch.text)
+      appendJSONString(scratch.text, to: &output)
       output += derivedSuffixes[index]
     }
-    output += Array("],\"population\":[],\"score\":".utf8)
+    put("],\"population\":[],\"score\":", &output)
     if let score = program.score, let sum = plan.scoreSum {
-      output += Array("{\"total\":\"".utf8)
+      put("{\"total\":\"", &output)
       ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
-      output += Array("\",\"sum\":\"".utf8)
+      put("\",\"sum\":\"", &output)
       appendNormalized(value(sum[0]), scale: sum[1], to: &output)
-      output += Array("\",\"rounding\":".utf8)
+      put("\",\"rounding\":", &output)
       output += scoreRounding
-      output += Array(",\"components\":[".utf8)
+      put(",\"components\":[", &output)
       for (index, component) in plan.components.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
         output += componentPrefixes[index]
         if let subject = component.subject {
-          scratch.removeAll(keepingCapacity: true)
-          display(subject, file: file, row: row, text: text, to: &scratch)
-          appendJSONString(scratch, to: &output)
+          scratch.text.removeAll(keepingCapacity: true)
+          display(subject, file: file, row: row, text: text, to: &scratch.text)
+          appendJSONString(scratch.text, to: &output)
         } else {
-          output += Array("null".utf8)
+          put("null", &output)
         }
         let bands = componentBands[index]
         if let bandIndex = component.bandIndex {
@@ -297,68 +297,75 @@ struct ColumnarTraceWriter: Sendable {
         } else {
           output += bands[0]
         }
-        output += Array(",\"points\":\"".utf8)
+        put(",\"points\":\"", &output)
         appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
-        output += Array("\",\"weight\":".utf8)
+        put("\",\"weight\":", &output)
         output += componentWeights[index]
-        output += Array(",\"contribution\":\"".utf8)
+        put(",\"contribution\":\"", &output)
         appendNormalized(value(component.contribution), scale: component.contributionScale, to: &output)
-        output += Array("\"}".utf8)
+        put("\"}", &output)
       }
-      output += Array("]}".utf8)
+      put("]}", &output)
     } else {
-      output += Array("null".utf8)
+      put("null", &output)
     }
-    output += Array(",\"tiers\":[".utf8)
+    put(",\"tiers\":[", &output)
     let tried = tierIndex.map { $0 + 1 } ?? tierPrefixes.count
     for index in 0..<tried {
       if index > 0 { output.append(UInt8(ascii: ",")) }
       output += tierPrefixes[index]
-      output += Array((index == tierIndex ? "true" : "false").utf8)
-      output += Array(",\"conditions\":".utf8)
+      put(index == tierIndex ? "true" : "false", &output)
+      put(",\"conditions\":", &output)
       appendAtoms(
-        plan.tierAtoms[index], texts: tierAtomTexts[index], file: file, row: row, text: text, to: &output)
+        plan.tierAtoms[index], texts: tierAtomTexts[index], file: file, row: row, text: text,
+        values: &scratch.text, to: &output)
       output.append(UInt8(ascii: "}"))
     }
-    output += Array("],\"tier\":".utf8)
-    if let tierIndex { output += tierIDs[tierIndex] } else { output += Array("null".utf8) }
-    output += Array(",\"label\":".utf8)
-    if let tierIndex { output += tierLabels[tierIndex] } else { output += Array("null".utf8) }
-    output += Array(",\"benefits\":".utf8)
+    put("],\"tier\":", &output)
+    if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
+    put(",\"label\":", &output)
+    if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
+    put(",\"benefits\":", &output)
     output += benefitsArray[tierIndex ?? program.tierCodes.count]
-    output += Array(",\"triggers\":[".utf8)
+    put(",\"triggers\":[", &output)
     for index in triggerPrefixes.indices {
       if index > 0 { output.append(UInt8(ascii: ",")) }
       output += triggerPrefixes[index]
-      output += Array((fired[index] ? "true" : "false").utf8)
+      put(fired[index] ? "true" : "false", &output)
       output += triggerReasons[index]
-      output += Array(",\"conditions\":".utf8)
+      put(",\"conditions\":", &output)
       appendAtoms(
         plan.triggerAtoms[index], texts: triggerAtomTexts[index], file: file, row: row, text: text,
-        to: &output)
+        values: &scratch.text, to: &output)
       output.append(UInt8(ascii: "}"))
     }
-    output += Array("],\"review\":".utf8)
+    put("],\"review\":", &output)
     if let review {
-      output += Array("{\"every\":".utf8)
+      put("{\"every\":", &output)
       if let interval = review.interval {
         appendJSONString(Array(interval.description.utf8), to: &output)
       } else {
-        output += Array("null".utf8)
+        put("null", &output)
       }
-      output += Array(",\"last\":".utf8)
+      put(",\"last\":", &output)
       if !tracksLastReview {
-        output += Array("\"not tracked\"".utf8)
+        put("\"not tracked\"", &output)
       } else {
         appendOptionalDate(review.last, to: &output)
       }
-      output += Array(",\"next\":".utf8)
+      put(",\"next\":", &output)
       appendOptionalDate(review.next, to: &output)
-      output += Array(",\"due\":\(review.due)}".utf8)
+      put(review.due ? ",\"due\":true}" : ",\"due\":false}", &output)
     } else {
-      output += Array("null".utf8)
+      put("null", &output)
     }
-    output += Array("}}\n".utf8)
+    put("}}\n", &output)
+  }
+
+  /// Appends a literal without building an array for it.
+  @inline(__always)
+  private func put(_ text: StaticString, _ output: inout [UInt8]) {
+    output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
   }
 
   private func tierPosition(_ code: Int64) -> Int? {
@@ -375,6 +382,12 @@ struct ColumnarTraceWriter: Sendable {
     } else {
       appendJSONString(key, to: &output)
     }
+  }
+
+  /// Buffers reused from record to record by one worker.
+  struct Scratch {
+    var text: [UInt8] = []
+    var fired: [Bool] = []
   }
 
   struct Review {
@@ -408,7 +421,7 @@ struct ColumnarTraceWriter: Sendable {
 
   private func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
     guard let date else {
-      output += Array("null".utf8)
+      put("null", &output)
       return
     }
     output.append(UInt8(ascii: "\""))
@@ -420,35 +433,34 @@ struct ColumnarTraceWriter: Sendable {
 
   private func appendAtoms(
     _ atoms: [ColumnarProgram.Atom], texts: [[UInt8]], file: RegisterFile, row: Int,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, to output: inout [UInt8]
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, values: inout [UInt8], to output: inout [UInt8]
   ) {
     output.append(UInt8(ascii: "["))
-    var values: [UInt8] = []
     for (index, atom) in atoms.enumerated() {
       if index > 0 { output.append(UInt8(ascii: ",")) }
       output += texts[index]
-      output += Array(",\"values\":".utf8)
+      put(",\"values\":", &output)
       values.removeAll(keepingCapacity: true)
       display(atom.left, file: file, row: row, text: text, to: &values)
       if let right = atom.right {
-        let relation: String
+        let relation: StaticString
         let leftMissing = isMissing(atom.left, file: file, row: row, text: text)
         let rightMissing = isMissing(right, file: file, row: row, text: text)
         if let order = compare(atom.left, right, file: file, row: row), !leftMissing, !rightMissing {
-          relation = order < 0 ? "<" : order == 0 ? "=" : ">"
+          relation = order < 0 ? " < " : order == 0 ? " = " : " > "
         } else {
-          relation = leftMissing || rightMissing ? "vs" : "in"
+          relation = leftMissing || rightMissing ? " vs " : " in "
         }
-        values += Array(" \(relation) ".utf8)
+        put(relation, &values)
         display(right, file: file, row: row, text: text, to: &values)
       }
       appendJSONString(values, to: &output)
-      output += Array(",\"result\":".utf8)
+      put(",\"result\":", &output)
       let result = atom.result
       if file.present(result)[row] == 0 {
-        output += Array("\"missing\"}".utf8)
+        put("\"missing\"}", &output)
       } else {
-        output += Array((file.values(result)[row] == 1 ? "\"true\"}" : "\"false\"}").utf8)
+        put(file.values(result)[row] == 1 ? "\"true\"}" : "\"false\"}", &output)
       }
     }
     output.append(UInt8(ascii: "]"))
@@ -498,7 +510,7 @@ struct ColumnarTraceWriter: Sendable {
     to output: inout [UInt8]
   ) {
     if isMissing(shown, file: file, row: row, text: text) {
-      output += Array("missing".utf8)
+      put("missing", &output)
       return
     }
     switch shown {
@@ -520,7 +532,7 @@ struct ColumnarTraceWriter: Sendable {
     case .code(let register):
       output += codeText[Int(file.values(register)[row])]
     case .boolean(let register):
-      output += Array((file.values(register)[row] == 1 ? "true" : "false").utf8)
+      put(file.values(register)[row] == 1 ? "true" : "false", &output)
     case .date(let register):
       guard let days = Int32(exactly: file.values(register)[row]) else { return }
       appendDate(CivilDate(daysSinceEpoch: days), to: &output)
@@ -534,7 +546,7 @@ struct ColumnarTraceWriter: Sendable {
     case .text(let slot):
       if let bytes = text(slot) { output.append(contentsOf: bytes) }
     case .masked:
-      output += Array("***".utf8)
+      put("***", &output)
     case .missing:
       break
     }
@@ -576,6 +588,12 @@ struct ColumnarTraceWriter: Sendable {
 
   private func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
+    // Nearly every value needs no escaping: copied whole.
+    if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      output.append(contentsOf: bytes)
+      output.append(UInt8(ascii: "\""))
+      return
+    }
     for byte in bytes {
       switch byte {
       case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]

@@ -265,6 +265,7 @@ final class ColumnarWorker: @unchecked Sendable {
     var output: [UInt8] = []
     output.reserveCapacity(chunk.count * 4096)
     var decided = 0
+    var scratch = ColumnarTraceWriter.Scratch()
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<chunk.count {
         if file.fallback[row] != 0 {
@@ -283,7 +284,7 @@ final class ColumnarWorker: @unchecked Sendable {
           : UnsafeBufferPointer(rebasing: bytes[0..<0])
         writer.write(
           row: row, file: file, line: chunk.lines[row], key: key,
-          text: { slot in self.text(slot, row: row, in: bytes) }, to: &output)
+          text: { slot in self.text(slot, row: row, in: bytes) }, scratch: &scratch, to: &output)
         decided += 1
       }
     }

@@ -132,6 +132,12 @@ final class OutputSink {
   }
 
   func write(bytes: [UInt8]) {
+    // Large runs (whole chunks of records) go out as they are, without a copy into the buffer.
+    if bytes.count >= 1 << 16 {
+      flush()
+      handle.write(Data(bytes))
+      return
+    }
     buffer.append(contentsOf: bytes)
     if buffer.count >= 1 << 16 { flush() }
   }
