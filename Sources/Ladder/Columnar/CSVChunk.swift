@@ -28,6 +28,15 @@ struct CSVChunk: Sendable {
 }
 
 extension CSVRecordReader {
+  /// Up to `chunks` chunks of ``BatchEvaluator/columnarBatchSize`` records; empty at the end.
+  mutating func nextRound(chunks: Int) -> [CSVChunk] {
+    var round: [CSVChunk] = []
+    while round.count < chunks, let chunk = nextChunk(limit: BatchEvaluator.columnarBatchSize) {
+      round.append(chunk)
+    }
+    return round
+  }
+
   /// The next whole records, at most `limit` of them, cut exactly where ``Scanner`` would cut
   /// them (quoted fields may hold commas and line breaks); `nil` at the end of the input.
   mutating func nextChunk(limit: Int) -> CSVChunk? {

@@ -47,30 +47,61 @@ extension BatchEvaluator {
         handle)
       return true
     }
-    // Each round cuts a few chunks per worker, so that a slow chunk does not idle the others.
-    let chunksPerRound = workerCount * 4
-    var finished = false
-    while !finished {
-      var chunks: [CSVChunk] = []
-      while chunks.count < chunksPerRound, let chunk = reader.nextChunk(limit: Self.columnarBatchSize) {
-        chunks.append(chunk)
+    // Output is small next to the work: rounds run one after another, all cores on the workers.
+    Self.pipelined(workers: workers, overlap: false, nextRound: { reader.nextRound(chunks: workerCount * 4) })
+    {
+      worker, chunk in
+      worker.load(chunk)
+      worker.run(program.kernels)
+      return worker.render(chunk, layout: layout, render: render) { row in
+        evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
       }
-      if chunks.count < chunksPerRound { finished = true }
-      if chunks.isEmpty { break }
-      let round = chunks
-      let results = Self.inParallel(round.count, workers: workers) { worker, index in
-        let chunk = round[index]
-        worker.load(chunk)
-        worker.run(program.kernels)
-        return worker.render(chunk, layout: layout, render: render) { row in
-          evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
-        }
-      }
-      for pieces in results {
-        for piece in pieces ?? [] { handle(piece) }
-      }
+    } handle: { piece in
+      handle(piece)
     }
     return true
+  }
+
+  /// Rounds of chunks through the workers, results handed on in input order. With `overlap`,
+  /// while the workers evaluate one round this thread cuts the next and hands on the results of
+  /// the one before (worth it when output dominates; on two cores a third busy thread otherwise
+  /// slows the round's slowest worker, which every round waits for).
+  static func pipelined(
+    workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [CSVChunk],
+    process: @escaping @Sendable (ColumnarWorker, CSVChunk) -> [EvaluatedPiece],
+    handle: (EvaluatedPiece) -> Void
+  ) {
+    /// One round's results, written by the round's workers and read after they finish.
+    final class Round: @unchecked Sendable {
+      var results: [[EvaluatedPiece]?] = []
+      let finished = DispatchGroup()
+    }
+    var previous: Round?
+    while true {
+      let chunks = nextRound()
+      // The workers are free again only when the previous round is done.
+      previous?.finished.wait()
+      var current: Round?
+      if !chunks.isEmpty {
+        let round = Round()
+        let work: @Sendable () -> Void = {
+          round.results = inParallel(chunks.count, workers: workers) { worker, index in
+            process(worker, chunks[index])
+          }
+        }
+        if overlap {
+          DispatchQueue.global().async(group: round.finished, execute: work)
+        } else {
+          work()
+        }
+        current = round
+      }
+      for pieces in previous?.results ?? [] {
+        for piece in pieces ?? [] { handle(piece) }
+      }
+      guard let current else { break }
+      previous = current
+    }
   }
 
   /// CSV in, JSON Lines with a full trace per record out (`ladder eval --explain`), over columns:
@@ -95,27 +126,17 @@ extension BatchEvaluator {
         program: program, policy: policy, header: reader.header, asOf: asOf, capacity: Self.columnarBatchSize)
     }
     let validator = RecordValidator(policy: policy)
-    let chunksPerRound = workerCount * 2
-    var finished = false
-    while !finished {
-      var chunks: [CSVChunk] = []
-      while chunks.count < chunksPerRound, let chunk = reader.nextChunk(limit: Self.columnarBatchSize) {
-        chunks.append(chunk)
+    // About 4 KB of output per record: handing it on overlaps with the next round's evaluation.
+    Self.pipelined(workers: workers, overlap: true, nextRound: { reader.nextRound(chunks: workerCount * 2) })
+    {
+      worker, chunk in
+      worker.load(chunk)
+      worker.run(program.kernels)
+      return worker.renderTraced(chunk, writer: writer, render: render) { row in
+        evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
       }
-      if chunks.count < chunksPerRound { finished = true }
-      if chunks.isEmpty { break }
-      let round = chunks
-      let results = Self.inParallel(round.count, workers: workers) { worker, index in
-        let chunk = round[index]
-        worker.load(chunk)
-        worker.run(program.kernels)
-        return worker.renderTraced(chunk, writer: writer, render: render) { row in
-          evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
-        }
-      }
-      for pieces in results {
-        for piece in pieces ?? [] { handle(piece) }
-      }
+    } handle: { piece in
+      handle(piece)
     }
     return true
   }

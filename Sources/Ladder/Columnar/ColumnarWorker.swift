@@ -39,13 +39,17 @@ final class ColumnarWorker: @unchecked Sendable {
   let optional: [Bool]
   /// Inputs with no column in the header: missing in every record.
   let absentSlots: [Int]
-  private(set) var keyStarts: [Int32]
-  private(set) var keyEnds: [Int32]
+  // Unchecked exclusivity: written for every record by the one thread using this worker; the
+  // dynamic checks showed in the profile.
+  @exclusivity(unchecked) private(set) var keyStarts: [Int32]
+  @exclusivity(unchecked) private(set) var keyEnds: [Int32]
   let frame: EvaluationFrame
   /// Text inputs a trace shows (other than the key), by slot: their position in `textRanges`.
-  let shownText: [Int: Int]
+  /// An array, not a dictionary: it is read for every field.
+  let shownText: [Int?]
+  let shownTextCount: Int
   /// Per shown text input, per row: start and end of the field (-1: missing).
-  private(set) var textRanges: [Int32]
+  @exclusivity(unchecked) private(set) var textRanges: [Int32]
 
   init(program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int) {
     self.program = program
@@ -57,12 +61,15 @@ final class ColumnarWorker: @unchecked Sendable {
     keyStarts = Array(repeating: 0, count: capacity)
     keyEnds = Array(repeating: 0, count: capacity)
     frame = policy.makeFrame(asOf: asOf)
-    var shown: [Int: Int] = [:]
+    var shown = [Int?](repeating: nil, count: policy.inputs.count)
+    var count = 0
     for case .text(let slot) in program.trace?.inputs ?? [] where slot != policy.checked.keyInput {
-      shown[slot] = shown.count
+      shown[slot] = count
+      count += 1
     }
     shownText = shown
-    textRanges = Array(repeating: -1, count: capacity * 2 * max(shown.count, 1))
+    shownTextCount = count
+    textRanges = Array(repeating: -1, count: capacity * 2 * max(count, 1))
   }
 
   /// The bytes of a text input a trace shows, for record `row`; `nil` when it is missing.
@@ -102,7 +109,7 @@ final class ColumnarWorker: @unchecked Sendable {
     }
     let columnCount = chunk.columnCount
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
-    for index in 0..<(shownText.count * file.capacity * 2) { textRanges[index] = -1 }
+    for index in 0..<(shownTextCount * file.capacity * 2) { textRanges[index] = -1 }
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<rows {
         guard chunk.regular[row] else {
