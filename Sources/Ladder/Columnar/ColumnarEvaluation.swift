@@ -33,11 +33,8 @@ extension BatchEvaluator {
       let layout = ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-    let workers = (0..<workerCount).map { _ in
-      ColumnarWorker(
-        program: program, policy: policy, header: reader.header, asOf: asOf, capacity: Self.columnarBatchSize)
-    }
+    let workers = makeWorkers(program, header: reader.header)
+    let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
     if !program.population.isEmpty {
       var chunks: [CSVChunk] = []
@@ -60,6 +57,15 @@ extension BatchEvaluator {
       handle(piece)
     }
     return true
+  }
+
+  /// One worker per core (at most 8), each with its own registers.
+  private func makeWorkers(_ program: ColumnarProgram, header: CSVHeader) -> [ColumnarWorker] {
+    let count = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    return (0..<count).map { _ in
+      ColumnarWorker(
+        program: program, policy: policy, header: header, asOf: asOf, capacity: Self.columnarBatchSize)
+    }
   }
 
   /// Rounds of chunks through the workers, results handed on in input order. With `overlap`,
@@ -120,11 +126,8 @@ extension BatchEvaluator {
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let workerCount = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-    let workers = (0..<workerCount).map { _ in
-      ColumnarWorker(
-        program: program, policy: policy, header: reader.header, asOf: asOf, capacity: Self.columnarBatchSize)
-    }
+    let workers = makeWorkers(program, header: reader.header)
+    let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
     // About 4 KB of output per record: handing it on overlaps with the next round's evaluation.
     Self.pipelined(workers: workers, overlap: true, nextRound: { reader.nextRound(chunks: workerCount * 2) })

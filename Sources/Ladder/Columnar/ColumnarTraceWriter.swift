@@ -254,23 +254,13 @@ struct ColumnarTraceWriter: Sendable {
       put("null", &output)
     }
     put("},\"inputs\":[", &output)
-    for (index, shown) in plan.inputs.enumerated() {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += inputPrefixes[index]
-      scratch.text.removeAll(keepingCapacity: true)
-      display(shown, file: file, row: row, text: text, to: &scratch.text)
-      appendJSONString(scratch.text, to: &output)
-      output += inputSuffixes[index]
-    }
+    appendObjects(
+      plan.inputs, prefixes: inputPrefixes, suffixes: inputSuffixes, file: file, row: row, text: text,
+      scratch: &scratch, to: &output)
     put("],\"derived\":[", &output)
-    for (index, shown) in plan.derived.enumerated() {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += derivedPrefixes[index]
-      scratch.text.removeAll(keepingCapacity: true)
-      display(shown, file: file, row: row, text: text, to: &scratch.text)
-      appendJSONString(scratch.text, to: &output)
-      output += derivedSuffixes[index]
-    }
+    appendObjects(
+      plan.derived, prefixes: derivedPrefixes, suffixes: derivedSuffixes, file: file, row: row, text: text,
+      scratch: &scratch, to: &output)
     put("],\"population\":[],\"score\":", &output)
     if let score = program.score, let sum = plan.scoreSum {
       put("{\"total\":\"", &output)
@@ -366,6 +356,21 @@ struct ColumnarTraceWriter: Sendable {
   @inline(__always)
   private func put(_ text: StaticString, _ output: inout [UInt8]) {
     output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+  }
+
+  /// Inputs and lets: for each, `{"name":…,"value":`, the value, and the rest of the object.
+  private func appendObjects(
+    _ values: [ColumnarProgram.Shown], prefixes: [[UInt8]], suffixes: [[UInt8]], file: RegisterFile, row: Int,
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, scratch: inout Scratch, to output: inout [UInt8]
+  ) {
+    for (index, shown) in values.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      output += prefixes[index]
+      scratch.text.removeAll(keepingCapacity: true)
+      display(shown, file: file, row: row, text: text, to: &scratch.text)
+      appendJSONString(scratch.text, to: &output)
+      output += suffixes[index]
+    }
   }
 
   private func tierPosition(_ code: Int64) -> Int? {
@@ -587,26 +592,6 @@ struct ColumnarTraceWriter: Sendable {
   }
 
   private func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-    output.append(UInt8(ascii: "\""))
-    // Nearly every value needs no escaping: copied whole.
-    if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-      output.append(contentsOf: bytes)
-      output.append(UInt8(ascii: "\""))
-      return
-    }
-    for byte in bytes {
-      switch byte {
-      case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-      case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-      case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-      case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-      case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-      case 0..<0x20:
-        let hex = String(byte, radix: 16)
-        output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-      default: output.append(byte)
-      }
-    }
-    output.append(UInt8(ascii: "\""))
+    JSONWriter.escape(bytes: bytes, into: &output)
   }
 }

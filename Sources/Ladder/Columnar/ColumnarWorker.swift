@@ -233,34 +233,14 @@ final class ColumnarWorker: @unchecked Sendable {
   }
 
   /// Writes the decided records of `chunk` as CSV; the records marked for the row evaluator are
-  /// decided (or rejected) by `evaluator` in their place, so the pieces keep input order.
+  /// decided (or rejected) by `decide` in their place, so the pieces keep input order.
   func render(
     _ chunk: CSVChunk, layout: ColumnarCSVLayout, render: (@Sendable (RecordOutcome) -> String)?,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
-    var pieces: [EvaluatedPiece] = []
-    var output: [UInt8] = []
-    output.reserveCapacity(chunk.count * 48)
-    var decided = 0
-    let rows = chunk.count
-    chunk.bytes.withUnsafeBufferPointer { bytes in
-      for row in 0..<rows {
-        if file.fallback[row] != 0 {
-          if decided > 0 {
-            pieces.append(.rendered(output, records: decided))
-            output.removeAll(keepingCapacity: true)
-            decided = 0
-          }
-          let outcome = decide(row)
-          pieces.append(.outcome(outcome, render?(outcome)))
-          continue
-        }
-        writeRow(row, bytes: bytes, layout: layout, to: &output)
-        decided += 1
-      }
+    pieces(chunk, bytesPerRecord: 48, render: render, decide: decide) { row, bytes, output in
+      writeRow(row, bytes: bytes, layout: layout, to: &output)
     }
-    if decided > 0 { pieces.append(.rendered(output, records: decided)) }
-    return pieces
   }
 
   /// Like ``render(_:layout:render:decide:)``, writing each decided record with its trace.
@@ -268,11 +248,28 @@ final class ColumnarWorker: @unchecked Sendable {
     _ chunk: CSVChunk, writer: ColumnarTraceWriter, render: (@Sendable (RecordOutcome) -> String)?,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
+    var scratch = ColumnarTraceWriter.Scratch()
+    return pieces(chunk, bytesPerRecord: 4096, render: render, decide: decide) { row, bytes, output in
+      let key =
+        program.keyRegister == nil
+        ? UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])])
+        : UnsafeBufferPointer(rebasing: bytes[0..<0])
+      writer.write(
+        row: row, file: file, line: chunk.lines[row], key: key,
+        text: { slot in self.text(slot, row: row, in: bytes) }, scratch: &scratch, to: &output)
+    }
+  }
+
+  /// Runs of records written by `write`, and in their place the records the row evaluator takes.
+  private func pieces(
+    _ chunk: CSVChunk, bytesPerRecord: Int, render: (@Sendable (RecordOutcome) -> String)?,
+    decide: (_ row: Int) -> RecordOutcome,
+    write: (_ row: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ output: inout [UInt8]) -> Void
+  ) -> [EvaluatedPiece] {
     var pieces: [EvaluatedPiece] = []
     var output: [UInt8] = []
-    output.reserveCapacity(chunk.count * 4096)
+    output.reserveCapacity(chunk.count * bytesPerRecord)
     var decided = 0
-    var scratch = ColumnarTraceWriter.Scratch()
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<chunk.count {
         if file.fallback[row] != 0 {
@@ -285,13 +282,7 @@ final class ColumnarWorker: @unchecked Sendable {
           pieces.append(.outcome(outcome, render?(outcome)))
           continue
         }
-        let key =
-          program.keyRegister == nil
-          ? UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])])
-          : UnsafeBufferPointer(rebasing: bytes[0..<0])
-        writer.write(
-          row: row, file: file, line: chunk.lines[row], key: key,
-          text: { slot in self.text(slot, row: row, in: bytes) }, scratch: &scratch, to: &output)
+        write(row, bytes, &output)
         decided += 1
       }
     }

@@ -99,41 +99,7 @@ enum FieldParsing {
 
   /// True when the bytes are well-formed UTF-8 (as `String(validating:)` decides).
   static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-    var position = start
-    while position < end {
-      let lead = bytes[position]
-      if lead < 0x80 {
-        position += 1
-        continue
-      }
-      let length: Int
-      var minimum: UInt8 = 0x80
-      var maximum: UInt8 = 0xBF
-      switch lead {
-      case 0xC2...0xDF: length = 2
-      case 0xE0:
-        length = 3
-        minimum = 0xA0
-      case 0xE1...0xEC, 0xEE...0xEF: length = 3
-      case 0xED:
-        length = 3
-        maximum = 0x9F
-      case 0xF0:
-        length = 4
-        minimum = 0x90
-      case 0xF1...0xF3: length = 4
-      case 0xF4:
-        length = 4
-        maximum = 0x8F
-      default: return false
-      }
-      guard position + length <= end else { return false }
-      // The second byte has the narrowed range; the others are plain continuation bytes.
-      guard (minimum...maximum).contains(bytes[position + 1]) else { return false }
-      for offset in 2..<length where !(0x80...0xBF).contains(bytes[position + offset]) { return false }
-      position += length
-    }
-    return true
+    UTF8Validation.firstInvalidOffset(bytes, from: start, to: end) == nil
   }
 
   /// True when a field needs quotes in CSV output.

@@ -454,17 +454,8 @@ extension Kernel {
     let quotient = value / divisor
     let remainder = value % divisor
     if remainder == 0 { return quotient }
-    let twice = remainder.magnitude * 2
-    let half = divisor.magnitude
-    let awayFromZero: Bool
-    switch mode {
-    case .halfUp: awayFromZero = twice >= half
-    case .halfEven: awayFromZero = twice > half || (twice == half && quotient % 2 != 0)
-    case .down: awayFromZero = false
-    case .up: awayFromZero = true
-    case .floor: awayFromZero = value < 0
-    case .ceiling: awayFromZero = value > 0
-    }
+    let awayFromZero = mode.roundsAwayFromZero(
+      value, quotient: quotient, remainder: remainder, divisor: divisor)
     return awayFromZero ? quotient + (value < 0 ? -1 : 1) : quotient
   }
 }

@@ -168,23 +168,16 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
   }
 
   /// The value rounded to `newScale` decimals (never more decimals than it has).
+  ///
+  /// Shares its rule with the columnar kernels (``RoundingMode/roundsAwayFromZero(_:quotient:remainder:divisor:)``).
   public func rounded(to newScale: Int, _ mode: RoundingMode) -> FixedDecimal {
     guard newScale < scale else { return self }
     let divisor = Self.powerOfTen(scale - newScale)
     let quotient = units / divisor
     let remainder = units % divisor
     if remainder == 0 { return FixedDecimal(units: quotient, scale: newScale) }
-    let twice = remainder.magnitude * 2
-    let half = divisor.magnitude
-    let awayFromZero: Bool
-    switch mode {
-    case .halfUp: awayFromZero = twice >= half
-    case .halfEven: awayFromZero = twice > half || (twice == half && quotient % 2 != 0)
-    case .down: awayFromZero = false
-    case .up: awayFromZero = true
-    case .floor: awayFromZero = units < 0
-    case .ceiling: awayFromZero = units > 0
-    }
+    let awayFromZero = mode.roundsAwayFromZero(
+      units, quotient: quotient, remainder: remainder, divisor: divisor)
     let step: Int128 = awayFromZero ? (units < 0 ? -1 : 1) : 0
     return FixedDecimal(units: quotient + step, scale: newScale)
   }
@@ -254,5 +247,23 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
   public var integerValue: Int? {
     guard isInteger else { return nil }
     return Int(exactly: units / Self.powerOfTen(scale))
+  }
+}
+
+extension FixedDecimal.RoundingMode {
+  /// Whether `value ÷ divisor`, truncated to `quotient` with a non-zero `remainder`, moves one step
+  /// away from zero under this mode. The one rounding rule of exact decimals and of the kernels.
+  @inline(__always)
+  func roundsAwayFromZero<T: BinaryInteger>(_ value: T, quotient: T, remainder: T, divisor: T) -> Bool {
+    let twice = remainder.magnitude * 2
+    let half = divisor.magnitude
+    switch self {
+    case .halfUp: return twice >= half
+    case .halfEven: return twice > half || (twice == half && quotient % 2 != 0)
+    case .down: return false
+    case .up: return true
+    case .floor: return value < 0
+    case .ceiling: return value > 0
+    }
   }
 }

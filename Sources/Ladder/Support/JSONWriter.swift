@@ -95,28 +95,31 @@ public final class JSONWriter {
   /// `value` as a JSON string. Most values need no escaping and are appended whole; appending
   /// scalar by scalar was over half of a traced run.
   public static func escape(_ value: String, into output: inout [UInt8]) {
-    output.append(UInt8(ascii: "\""))
     var value = value
-    value.withUTF8 { utf8 in
-      var run = 0
-      for index in 0..<utf8.count {
-        let byte = utf8[index]
-        guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index]))
-        switch byte {
-        case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-        case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-        case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-        case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-        case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-        default:
-          let hex = String(byte, radix: 16)
-          output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
-        }
-        run = index + 1
+    value.withUTF8 { escape(bytes: $0, into: &output) }
+  }
+
+  /// UTF-8 bytes as a JSON string: `"`, `\` and control characters escaped, the rest as it is.
+  static func escape(bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+    output.append(UInt8(ascii: "\""))
+    var run = 0
+    for index in 0..<bytes.count {
+      let byte = bytes[index]
+      guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+      switch byte {
+      case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+      case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+      case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+      case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+      case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+      default:
+        let hex = String(byte, radix: 16)
+        output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
       }
-      output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<utf8.count]))
+      run = index + 1
     }
+    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
     output.append(UInt8(ascii: "\""))
   }
 
