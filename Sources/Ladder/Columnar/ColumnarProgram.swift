@@ -56,14 +56,16 @@ struct ColumnarProgram: Sendable {
   /// What traces show, in a traced program.
   let trace: TracePlan?
 
-  /// How a trace shows one value, as ``CompiledPolicy/display(_:as:)`` does.
-  indirect enum Shown: Sendable {
+  /// How a trace shows one value, as ``CompiledPolicy/display(_:as:)`` does. Plain values only
+  /// (a list refers to ``TracePlan/listItems``): copying one per value shown costs no reference count.
+  enum Shown: Sendable {
     /// A number at `scale` decimals, shown with the decimals in `scaleRegister` (or `scale`).
     case number(register: Int, scale: Int, scaleRegister: Int?, percent: Bool)
     case code(register: Int)
     case boolean(register: Int)
     case date(register: Int)
-    case list([Shown])
+    /// `count` elements from `first` in ``TracePlan/listItems``.
+    case list(first: Int, count: Int)
     /// A text input, shown as the record has it.
     case text(slot: Int)
     /// Personal data: `***`.
@@ -98,6 +100,8 @@ struct ColumnarProgram: Sendable {
     let tierAtoms: [[Atom]]
     let triggerAtoms: [[Atom]]
     let lastReview: Int?
+    /// The elements of every list shown, one list after another.
+    let listItems: [Shown]
   }
 
   struct PopulationPlan: Sendable {
@@ -189,6 +193,7 @@ private struct Lowering {
   var codeOfString: [String: Int64] = [:]
   var population: [ColumnarProgram.PopulationPlan?] = []
   var componentTraces: [ColumnarProgram.ComponentTrace] = []
+  var shownListItems: [ColumnarProgram.Shown] = []
   /// The score before rounding, and its scale.
   var scoreSum: (register: Int, scale: Int)?
   var populationSpans: [SourceSpan: Int] = [:]
@@ -278,7 +283,7 @@ private struct Lowering {
   // MARK: - Traces
 
   /// How a lowered value is shown, with the row evaluator's display scale.
-  func shown(_ lowered: Lowered?, as type: ValueType) -> ColumnarProgram.Shown? {
+  mutating func shown(_ lowered: Lowered?, as type: ValueType) -> ColumnarProgram.Shown? {
     switch lowered {
     case .scalar(let operand):
       switch operand.kind {
@@ -300,7 +305,8 @@ private struct Lowering {
         guard let itemShown = shown(.scalar(item), as: element) else { return nil }
         shownItems.append(itemShown)
       }
-      return .list(shownItems)
+      shownListItems += shownItems
+      return .list(first: shownListItems.count - shownItems.count, count: shownItems.count)
     case .missing: return .missing
     case nil: return nil
     }
@@ -390,7 +396,7 @@ private struct Lowering {
     return ColumnarProgram.TracePlan(
       inputs: inputs, derived: derived, outputs: outputs, components: componentTraces,
       scoreSum: scoreSum.map { [$0.register, $0.scale] }, tierAtoms: tierAtoms, triggerAtoms: triggerAtoms,
-      lastReview: lastReview)
+      lastReview: lastReview, listItems: shownListItems)
   }
 
   // MARK: - Registers and constants

@@ -499,8 +499,8 @@ struct ColumnarTraceWriter: Sendable {
     switch shown {
     case .number(let register, _, _, _), .code(let register), .boolean(let register), .date(let register):
       return file.present(register)[row] == 0
-    case .list(let items):
-      return items.first.map { isMissing($0, file: file, row: row, text: text) } ?? false
+    case .list(let first, let count):
+      return count > 0 && isMissing(plan.listItems[first], file: file, row: row, text: text)
     case .text(let slot): return text(slot) == nil
     case .masked: return false
     case .missing: return true
@@ -541,11 +541,11 @@ struct ColumnarTraceWriter: Sendable {
     case .date(let register):
       guard let days = Int32(exactly: file.values(register)[row]) else { return }
       appendDate(CivilDate(daysSinceEpoch: days), to: &output)
-    case .list(let items):
+    case .list(let first, let count):
       output.append(UInt8(ascii: "["))
-      for (index, item) in items.enumerated() {
-        if index > 0 { output += [UInt8(ascii: ","), UInt8(ascii: " ")] }
-        display(item, file: file, row: row, text: text, to: &output)
+      for index in first..<(first + count) {
+        if index > first { put(", ", &output) }
+        display(plan.listItems[index], file: file, row: row, text: text, to: &output)
       }
       output.append(UInt8(ascii: "]"))
     case .text(let slot):

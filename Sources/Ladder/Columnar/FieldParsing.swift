@@ -121,26 +121,27 @@ enum FieldParsing {
 enum ByteText {
   /// `units` at `scale` decimals, as ``FixedDecimal/description`` writes it.
   static func appendDecimal(_ units: Int64, scale: Int, to output: inout [UInt8]) {
-    if units < 0 { output.append(UInt8(ascii: "-")) }
-    var remaining = units.magnitude
-    var digitCount = 1
-    var probe = remaining
-    while probe >= 10 {
-      probe /= 10
-      digitCount += 1
-    }
-    // At least one digit before the point.
-    let width = max(digitCount, scale + 1)
-    output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width + (scale > 0 ? 1 : 0)))
-    var index = output.count - 1
-    for written in 0..<width {
-      if scale > 0 && written == scale {
-        output[index] = UInt8(ascii: ".")
-        index -= 1
+    // Digits are written backwards into a small stack buffer, then appended at once.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+      var position = buffer.count
+      var remaining = units.magnitude
+      var written = 0
+      // At least one digit before the point: scale + 1 digits, or more.
+      repeat {
+        if scale > 0 && written == scale {
+          position -= 1
+          buffer[position] = UInt8(ascii: ".")
+        }
+        position -= 1
+        buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+        remaining /= 10
+        written += 1
+      } while (remaining > 0 || written <= scale) && position > 2
+      if units < 0 {
+        position -= 1
+        buffer[position] = UInt8(ascii: "-")
       }
-      output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-      remaining /= 10
-      index -= 1
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
     }
   }
 
