@@ -29,7 +29,12 @@ PY="$WORK/venv/bin/python"
 echo "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)'), $(swift --version 2>/dev/null | head -1)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -m)"
 
-if [ $SMOKE -eq 1 ]; then CONFIG=debug; swift build --product ladder > /dev/null; else CONFIG=release; swift build -c release --product ladder > /dev/null; fi
+if [ $SMOKE -eq 1 ]; then CONFIG=debug; else CONFIG=release; fi
+swift build -c $CONFIG --product ladder > "$WORK/ladder-build.log" 2>&1 || {
+  echo "building ladder failed:" >&2
+  tail -40 "$WORK/ladder-build.log" >&2
+  exit 1
+}
 LADDER=.build/$CONFIG/ladder
 
 # measure NAME COMMAND...: prints "seconds peak_kib" and runs the command.
@@ -77,7 +82,13 @@ done
 if [ $SMOKE -eq 0 ]; then
   # The CSV libraries available here against Ladder's own reader (issue: measure them first).
   ln -sfn "$(pwd)" "$WORK/ladder"
-  swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" > /dev/null
+  # SwiftPM prints build errors on standard output: keep it, and show it when the build fails.
+  swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" \
+    > "$WORK/csvreaders-build.log" 2>&1 || {
+    echo "building Benchmarks/CSVReaders failed:" >&2
+    tail -40 "$WORK/csvreaders-build.log" >&2
+    exit 1
+  }
   for N in "${SIZES[@]}"; do
     echo
     echo "CSV readers, $N records (fields turned into strings, file already in memory):"
