@@ -280,10 +280,14 @@ enum ColumnarStatistics {
       guard let (lineA, scaleA) = line(limitA), let (lineB, scaleB) = line(limitB) else { return nil }
       var running: Int128 = 0
       for record in order {
+        // Beyond 128 bits (a limit written with many decimals), the reference decides the site.
+        let (scaledA, overflowA) = running.multipliedReportingOverflow(by: scaleA)
+        let (scaledB, overflowB) = running.multipliedReportingOverflow(by: scaleB)
+        guard !overflowA && !overflowB else { return nil }
         let letter: Int
-        if total > 0 && running * scaleA < lineA {
+        if total > 0 && scaledA < lineA {
           letter = 0
-        } else if total > 0 && running * scaleB < lineB {
+        } else if total > 0 && scaledB < lineB {
           letter = 1
         } else {
           letter = 2

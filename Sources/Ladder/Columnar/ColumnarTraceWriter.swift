@@ -526,7 +526,13 @@ struct ColumnarTraceWriter: Sendable {
         if scale >= 2 {
           appendNormalized(units, scale: scale - 2, to: &output)
         } else {
-          appendNormalized(units * ColumnarStatistics.power(2 - scale), scale: 0, to: &output)
+          let (hundredfold, overflow) = units.multipliedReportingOverflow(
+            by: ColumnarStatistics.power(2 - scale))
+          guard !overflow else {
+            output += Array(FixedDecimal(units: Int128(units), scale: scale).percentDescription.utf8)
+            return
+          }
+          appendNormalized(hundredfold, scale: 0, to: &output)
         }
         output.append(UInt8(ascii: "%"))
         return

@@ -352,6 +352,26 @@ import Testing
     _ = try Self.expectSameBytes(policy, Array(csv.utf8), blockSizes: [1, 1 << 20])
   }
 
+  /// Sums and cut-offs beyond 128 bits: the reference statistics take the site, same bytes.
+  @Test func abcClassesWithExtremeValuesGiveTheSameBytes() throws {
+    let policy = try #require(
+      compilePolicy(
+        policyText(
+          inputs: "units: { type: int }\n",
+          body: """
+            let:
+              abc: abc_class(units, 80.0000000000000001%, 95%)
+            tiers:
+              - { id: a, when: (abc ?? "C") == "A" }
+              - { id: rest, otherwise: true }
+            output: [abc]
+
+            """)))
+    var csv = "id,units\n"
+    for index in 0..<40 { csv += "k\(index),\(index % 3 == 0 ? "9223372036854775807" : "\(index * 1000)")\n" }
+    _ = try Self.expectSameBytes(policy, Array(csv.utf8))
+  }
+
   @Test func populationFunctionsOverRandomTiesGiveTheSameBytes() throws {
     let policy = try #require(compilePolicy(Self.populationPolicy))
     var random = SeededRandom(seed: 31)
