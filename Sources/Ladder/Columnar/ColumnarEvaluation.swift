@@ -110,18 +110,18 @@ extension BatchEvaluator {
     }
   }
 
-  /// CSV in, JSON Lines with a full trace per record out (`ladder eval --explain`), over columns:
-  /// the bytes ``DecisionJSON/render(_:policy:asOf:)`` writes for each traced decision. Records the
-  /// kernels cannot take are traced by the row evaluator in their place.
+  /// CSV in, JSON Lines out (`ladder eval`, with or without `--explain`), over columns: the bytes
+  /// ``DecisionJSON/render(_:policy:asOf:)`` writes for each decision, with its full trace when the
+  /// evaluator traces. Records the kernels cannot take are decided by the row evaluator in place.
   ///
-  /// - Returns: false, having read nothing, when the evaluator does not trace, or the policy has
-  ///   population functions or no traced columnar program.
-  public func evaluateColumnarTraced(
+  /// - Returns: false, having read nothing, when the policy has population functions or no traced
+  ///   columnar program (JSON values are shown with the scales only a traced program tracks).
+  public func evaluateColumnarJSONL(
     csvSource source: @escaping () -> [UInt8], origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    guard trace, policy.populationSites.isEmpty,
+    guard policy.populationSites.isEmpty,
       let program = ColumnarProgram(policy, asOf: asOf, traced: true),
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
@@ -129,13 +129,13 @@ extension BatchEvaluator {
     let workers = makeWorkers(program, header: reader.header)
     let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
-    // About 4 KB of output per record: handing it on overlaps with the next round's evaluation.
+    // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     Self.pipelined(workers: workers, overlap: true, nextRound: { reader.nextRound(chunks: workerCount * 2) })
     {
       worker, chunk in
       worker.load(chunk)
       worker.run(program.kernels)
-      return worker.renderTraced(chunk, writer: writer, render: render) { row in
+      return worker.renderJSONL(chunk, writer: writer, withTrace: trace, render: render) { row in
         evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
       }
     } handle: { piece in

@@ -186,7 +186,8 @@ struct ColumnarTraceWriter: Sendable {
   /// Appends record `row`'s line. `text(slot)` gives a text input's bytes (nil: missing).
   func write(
     row: Int, file: RegisterFile, line: Int, key: UnsafeBufferPointer<UInt8>,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, scratch: inout Scratch, to output: inout [UInt8]
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, withTrace: Bool, scratch: inout Scratch,
+    to output: inout [UInt8]
   ) {
     func present(_ register: Int) -> Bool { file.present(register)[row] != 0 }
     func value(_ register: Int) -> Int64 { file.values(register)[row] }
@@ -239,6 +240,10 @@ struct ColumnarTraceWriter: Sendable {
     put(",\"benefits\":", &output)
     output += benefitsObject[tierIndex ?? program.tierCodes.count]
     output += asOfField
+    guard withTrace else {
+      put("}\n", &output)
+      return
+    }
 
     // The trace.
     output += traceHeader

@@ -243,20 +243,24 @@ final class ColumnarWorker: @unchecked Sendable {
     }
   }
 
-  /// Like ``render(_:layout:render:decide:)``, writing each decided record with its trace.
-  func renderTraced(
-    _ chunk: CSVChunk, writer: ColumnarTraceWriter, render: (@Sendable (RecordOutcome) -> String)?,
+  /// Like ``render(_:layout:render:decide:)``, writing each decided record as a JSON Lines
+  /// record, with its trace when `withTrace`.
+  func renderJSONL(
+    _ chunk: CSVChunk, writer: ColumnarTraceWriter, withTrace: Bool,
+    render: (@Sendable (RecordOutcome) -> String)?,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
     var scratch = ColumnarTraceWriter.Scratch()
-    return pieces(chunk, bytesPerRecord: 4096, render: render, decide: decide) { row, bytes, output in
+    return pieces(chunk, bytesPerRecord: withTrace ? 4096 : 256, render: render, decide: decide) {
+      row, bytes, output in
       let key =
         program.keyRegister == nil
         ? UnsafeBufferPointer(rebasing: bytes[Int(keyStarts[row])..<Int(keyEnds[row])])
         : UnsafeBufferPointer(rebasing: bytes[0..<0])
       writer.write(
         row: row, file: file, line: chunk.lines[row], key: key,
-        text: { slot in self.text(slot, row: row, in: bytes) }, scratch: &scratch, to: &output)
+        text: { slot in self.text(slot, row: row, in: bytes) }, withTrace: withTrace, scratch: &scratch,
+        to: &output)
     }
   }
 

@@ -117,8 +117,8 @@ struct Eval: ParsableCommand {
         if outputFormat == .csv {
           columnar = try evaluator.evaluateColumnar(
             csvSource: stream, origin: options.origin, withErrors: withErrors, render: render, handlePiece)
-        } else if outputFormat == .jsonl && explain {
-          columnar = try evaluator.evaluateColumnarTraced(
+        } else if outputFormat == .jsonl {
+          columnar = try evaluator.evaluateColumnarJSONL(
             csvSource: stream, origin: options.origin, render: render, handlePiece)
         }
         if !columnar {

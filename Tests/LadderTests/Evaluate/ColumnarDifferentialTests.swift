@@ -11,10 +11,11 @@ import Testing
   /// Everything one path produced: the CSV of decided records, and each rejection in its place.
   static func transcript(
     _ policy: CompiledPolicy, _ bytes: [UInt8], asOf: String = "2024-03-01", blockSize: Int = 1 << 20,
-    columnar: Bool, traced: Bool = false
+    columnar: Bool, traced: Bool = false, jsonl: Bool = false
   ) throws -> (text: String, decidedByKernels: Int) {
     let date = try #require(CivilDate(parsing: asOf))
     let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: traced)
+    let jsonl = jsonl || traced
     var output: [UInt8] = []
     var decidedByKernels = 0
     var offset = 0
@@ -25,7 +26,7 @@ import Testing
     }
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
-      if traced { return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n" }
+      if jsonl { return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n" }
       return DecisionCSV.render(decision, asOf: date, withErrors: false) + "\n"
     }
     func record(_ outcome: RecordOutcome, _ text: String?) {
@@ -47,8 +48,8 @@ import Testing
         }
       }
       let origin = traced ? "records.csv" : nil
-      if columnar && traced {
-        let ran = try evaluator.evaluateColumnarTraced(
+      if columnar && jsonl {
+        let ran = try evaluator.evaluateColumnarJSONL(
           csvSource: source, origin: origin, render: render, handle)
         #expect(ran, "the policy has no traced columnar program")
       } else if columnar {
@@ -66,13 +67,14 @@ import Testing
 
   static func expectSameBytes(
     _ policy: CompiledPolicy, _ csv: [UInt8], asOf: String = "2024-03-01", blockSizes: [Int] = [1 << 20],
-    traced: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    traced: Bool = false, jsonl: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation
   ) throws -> Int {
-    let reference = try transcript(policy, csv, asOf: asOf, columnar: false, traced: traced).text
+    let reference = try transcript(policy, csv, asOf: asOf, columnar: false, traced: traced, jsonl: jsonl)
+      .text
     var decided = 0
     for blockSize in blockSizes {
       let columnar = try transcript(
-        policy, csv, asOf: asOf, blockSize: blockSize, columnar: true, traced: traced)
+        policy, csv, asOf: asOf, blockSize: blockSize, columnar: true, traced: traced, jsonl: jsonl)
       #expect(
         columnar.text == reference,
         "block size \(blockSize):\n\(Golden.lineDiff(expected: reference, actual: columnar.text))",
@@ -113,6 +115,8 @@ import Testing
     let records = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(recordsPath))))
     let decided = try Self.expectSameBytes(policy, records, blockSizes: [7, 1 << 20], traced: true)
     #expect(decided > 0)
+    // JSON Lines without traces, the default output of `ladder eval`.
+    #expect(try Self.expectSameBytes(policy, records, blockSizes: [1 << 20], jsonl: true) > 0)
   }
 
   @Test(arguments: [41, 42])
@@ -131,6 +135,7 @@ import Testing
     let policy = try #require(compilePolicy(Self.constructsPolicy))
     let decided = try Self.expectSameBytes(policy, Self.constructsRecords(seed: 51), traced: true)
     #expect(decided > 300)
+    #expect(try Self.expectSameBytes(policy, Self.constructsRecords(seed: 52), jsonl: true) > 300)
   }
 
   /// Records like the benchmark's: long-tailed spend, quoted names with commas, missing dates.
