@@ -5,12 +5,6 @@ extension BatchEvaluator {
   /// small enough that a worker's registers stay in cache-sized columns.
   static let columnarBatchSize = 4096
 
-  /// Whether ``evaluateColumnar(csvSource:origin:withErrors:render:_:)`` can take this policy:
-  /// it compiles to kernels and is evaluated without traces.
-  public var canEvaluateColumnar: Bool {
-    !trace && ColumnarProgram(policy, asOf: asOf) != nil
-  }
-
   /// CSV in, CSV out, over columns (`../shared/STYLE.md` §8): records are cut into chunks on this
   /// thread, and each chunk's fields are converted to columns, run through the kernels and written
   /// on the worker threads, chunks handed on in input order. Records that are not in the plain
@@ -122,7 +116,7 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard policy.populationSites.isEmpty,
-      let program = ColumnarProgram(policy, asOf: asOf, traced: true),
+      let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
@@ -130,7 +124,7 @@ extension BatchEvaluator {
     let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
-    Self.pipelined(workers: workers, overlap: true, nextRound: { reader.nextRound(chunks: workerCount * 2) })
+    Self.pipelined(workers: workers, overlap: trace, nextRound: { reader.nextRound(chunks: workerCount * 2) })
     {
       worker, chunk in
       worker.load(chunk)

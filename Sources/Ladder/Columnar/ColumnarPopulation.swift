@@ -148,28 +148,11 @@ extension ColumnarWorker {
   }
 }
 
-extension FixedDecimal {
-  /// The units at `scale` decimals, when that is exact and fits 64 bits.
-  func scaledUnits(_ target: Int) -> Int64? {
-    let value = normalized
-    guard value.scale <= target, let units = Int64(exactly: value.units) else { return nil }
-    let (result, overflow) = units.multipliedReportingOverflow(
-      by: ColumnarStatistics.power(target - value.scale))
-    return overflow ? nil : result
-  }
-}
-
 /// The statistics of population functions over argument columns: the records ordered by value,
 /// ties broken by key rank and then input order (as the row evaluator's stable sort breaks
 /// them), then each function's value by position. ``PopulationStatistics`` is the reference;
 /// where 64-bit columns cannot be exact, it computes the site instead.
 enum ColumnarStatistics {
-  static func power(_ exponent: Int) -> Int64 {
-    var result: Int64 = 1
-    for _ in 0..<max(0, exponent) { result = result &* 10 }
-    return result
-  }
-
   /// Each record's key rank: equal keys share a rank; text keys in UTF-8 byte order.
   static func keyRanks(keyBytes: [UInt8], keyEnds: [Int32], numericKeys: [Int64]?, count: Int) -> [Int32] {
     var order = (0..<Int32(count)).map { $0 }
@@ -240,7 +223,7 @@ enum ColumnarStatistics {
           // As FixedDecimal: the quotient to 12 decimals (half-up), then to 2 (half-up).
           let exact = Int128(position) * 100 * Int128(FixedDecimal.powerOfTen(13)) / Int128(n - 1)
           let twelve = Int64((exact + 5) / 10)
-          hundredths = Kernel.divide(twelve, by: power(10), .halfUp)
+          hundredths = Kernel.divide(twelve, by: FixedDecimal.int64PowerOfTen(10), .halfUp)
         }
         column.values[Int(record)] = hundredths
         column.present[Int(record)] = 1

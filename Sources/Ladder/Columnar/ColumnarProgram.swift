@@ -97,6 +97,8 @@ struct ColumnarProgram: Sendable {
     let components: [ComponentTrace]
     /// The score before rounding: register and scale.
     let scoreSum: [Int]?
+    /// The comparisons of each tier's and trigger's condition; empty unless the program is
+    /// `explained`.
     let tierAtoms: [[Atom]]
     let triggerAtoms: [[Atom]]
     let lastReview: Int?
@@ -114,9 +116,12 @@ struct ColumnarProgram: Sendable {
 
   /// The program for `policy` evaluated as of `asOf`, or `nil` when the policy uses something
   /// columns do not cover.
-  init?(_ policy: CompiledPolicy, asOf: CivilDate, traced: Bool = false) {
+  /// - Parameters:
+  ///   - traced: also track what JSON output shows (display scales, the band that held).
+  ///   - explained: with `traced`, also every comparison of every condition, for full traces.
+  init?(_ policy: CompiledPolicy, asOf: CivilDate, traced: Bool = false, explained: Bool = false) {
     var lowering = Lowering(
-      policy: policy.checked, asOf: asOf, sites: policy.populationSites, traced: traced)
+      policy: policy.checked, asOf: asOf, sites: policy.populationSites, traced: traced, explained: explained)
     guard let program = lowering.program() else { return nil }
     self = program
   }
@@ -181,6 +186,8 @@ private struct Lowering {
   let sites: [PopulationSite]
   /// Also track each number's display scale, for traces.
   let traced: Bool
+  /// Also lower each condition's comparisons on their own, for full traces.
+  let explained: Bool
   var kernels: [Kernel] = []
   var constantScales: [Int: Int] = [:]
   var registerCount = 0
@@ -198,9 +205,10 @@ private struct Lowering {
   var scoreSum: (register: Int, scale: Int)?
   var populationSpans: [SourceSpan: Int] = [:]
 
-  init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite], traced: Bool) {
+  init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite], traced: Bool, explained: Bool) {
     self.policy = policy
     self.traced = traced
+    self.explained = explained
     self.asOf = asOf
     self.sites = sites
     population = Array(repeating: nil, count: sites.count)
@@ -375,7 +383,8 @@ private struct Lowering {
       outputs.append(value)
     }
     var tierAtoms: [[ColumnarProgram.Atom]] = []
-    for tier in policy.tiers {
+    var triggerAtoms: [[ColumnarProgram.Atom]] = []
+    for tier in policy.tiers where explained {
       guard let condition = tier.condition else {
         tierAtoms.append([])
         continue
@@ -383,8 +392,7 @@ private struct Lowering {
       guard let found = atoms(condition) else { return nil }
       tierAtoms.append(found)
     }
-    var triggerAtoms: [[ColumnarProgram.Atom]] = []
-    for trigger in policy.review.triggers {
+    for trigger in policy.review.triggers where explained {
       guard let found = atoms(trigger.condition) else { return nil }
       triggerAtoms.append(found)
     }
@@ -427,26 +435,11 @@ private struct Lowering {
     return Operand(register: register, kind: kind, scale: scale)
   }
 
-  /// `value` (with `scale` decimals) at `target` decimals, when that is exact and fits.
-  static func scaled(_ value: FixedDecimal, to target: Int) -> Int64? {
-    guard value.scale <= target || value.normalized.scale <= target else { return nil }
-    let normalized = value.normalized
-    guard let units = Int64(exactly: normalized.units) else { return nil }
-    let (result, overflow) = units.multipliedReportingOverflow(by: power(target - normalized.scale))
-    return overflow ? nil : result
-  }
-
-  static func power(_ exponent: Int) -> Int64 {
-    var result: Int64 = 1
-    for _ in 0..<max(0, exponent) { result = result &* 10 }
-    return result
-  }
-
   /// A number operand at `scale` decimals (≥ its own).
   mutating func rescaled(_ operand: Operand, to scale: Int) -> Operand? {
     guard operand.kind == .number, scale >= operand.scale, scale <= 18 else { return nil }
     if scale == operand.scale { return operand }
-    let factor = Self.power(scale - operand.scale)
+    let factor = FixedDecimal.int64PowerOfTen(scale - operand.scale)
     if let value = operand.constant {
       let (result, overflow) = value.multipliedReportingOverflow(by: factor)
       guard !overflow else { return nil }
@@ -627,7 +620,7 @@ private struct Lowering {
         var otherwise: Int64 = 0
         var otherwiseIndex: Int64 = -1
         for (bandIndex, band) in bands.enumerated() {
-          guard let bandPoints = Self.scaled(band.points, to: pointsScale) else { return nil }
+          guard let bandPoints = band.points.scaledUnits(pointsScale) else { return nil }
           guard let comparison = band.comparison, let bound = band.bound else {
             otherwise = bandPoints
             otherwiseIndex = Int64(bandIndex)
@@ -636,7 +629,7 @@ private struct Lowering {
           let boundValue: Int64
           switch bound {
           case .number(let number):
-            guard subject.kind == .number, let value = Self.scaled(number, to: subject.scale) else {
+            guard subject.kind == .number, let value = number.scaledUnits(subject.scale) else {
               return nil
             }
             boundValue = value
@@ -691,7 +684,8 @@ private struct Lowering {
     if totalScale > score.decimals {
       emit(
         .round(
-          destination: register, source: total.register, divisor: Self.power(totalScale - score.decimals),
+          destination: register, source: total.register,
+          divisor: FixedDecimal.int64PowerOfTen(totalScale - score.decimals),
           mode: score.rounding))
     } else {
       emit(.rescale(destination: register, source: total.register, factor: 1))
@@ -1041,7 +1035,8 @@ private struct Lowering {
         builtin == .round ? .halfUp : builtin == .floor ? .floor : .ceiling
       emit(
         .round(
-          destination: register, source: value.register, divisor: Self.power(value.scale - places), mode: mode
+          destination: register, source: value.register,
+          divisor: FixedDecimal.int64PowerOfTen(value.scale - places), mode: mode
         ))
       // Rounding leaves `places` decimals when the value had more: exact when its scale is.
       let rounded = Operand(register: register, kind: .number, scale: places, exactScale: value.exactScale)

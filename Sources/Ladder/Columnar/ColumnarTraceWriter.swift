@@ -8,16 +8,14 @@
 struct ColumnarTraceWriter: Sendable {
   let program: ColumnarProgram
   let plan: ColumnarProgram.TracePlan
-  /// Each dictionary string as a JSON string, and its rank in `String` order (for `<`/`>` in traces).
-  let codeJSON: [[UInt8]]
+  /// Each dictionary string's bytes, and its rank in `String` order (for `<`/`>` in traces).
   let codeText: [[UInt8]]
   let codeRank: [Int]
   let tierIDs: [[UInt8]]
   let tierLabels: [[UInt8]]
   let triggerIDs: [[UInt8]]
   let triggerActions: [TriggerAction]
-  let intervals: [LadderDuration?]
-  let hasTriggers: Bool
+  let policy: CompiledPolicy
   let tracksLastReview: Bool
   let asOf: CivilDate
   let keyField: [UInt8]
@@ -57,7 +55,6 @@ struct ColumnarTraceWriter: Sendable {
       return writer.bytes
     }
     func quoted(_ text: String) -> [UInt8] { json { $0.string(text) } }
-    codeJSON = program.strings.map(quoted)
     codeText = program.strings.map { Array($0.utf8) }
     let order = program.strings.indices.sorted { program.strings[$0] < program.strings[$1] }
     var ranks = [Int](repeating: 0, count: program.strings.count)
@@ -67,59 +64,27 @@ struct ColumnarTraceWriter: Sendable {
     tierLabels = checked.tiers.map { quoted($0.label) }
     triggerIDs = checked.review.triggers.map { quoted($0.id) }
     triggerActions = checked.review.triggers.map(\.action)
-    intervals = checked.review.intervals
-    hasTriggers = !checked.review.triggers.isEmpty
+    self.policy = policy
     tracksLastReview = checked.review.lastReviewInput != nil
     keyField = Array("{".utf8) + quoted(policy.keyName) + Array(":".utf8)
     outputNames = checked.outputs.map { Array(",".utf8) + quoted($0.name) + Array(":".utf8) }
-    // Benefits are the same for every record of a tier.
-    var objects: [[UInt8]] = []
-    var arrays: [[UInt8]] = []
-    for tierIndex in 0...checked.tiers.count {
+    // Benefits are the same for every record of a tier (the last entry: no tier).
+    benefitsObject = (0...checked.tiers.count).map { tierIndex in
+      json {
+        DecisionJSON.writeBenefits(
+          tierIndex < checked.tiers.count ? checked.benefits[tierIndex] : [], into: $0)
+      }
+    }
+    benefitsArray = (0...checked.tiers.count).map { tierIndex in
       let benefits = tierIndex < checked.tiers.count ? checked.benefits[tierIndex] : []
       let tierID = tierIndex < checked.tiers.count ? checked.tiers[tierIndex].id : nil
-      objects.append(
-        json { writer in
-          writer.object {
-            for benefit in benefits {
-              writer.field(benefit.name) {
-                if case .bool(let flag) = benefit.value {
-                  writer.bool(flag)
-                } else {
-                  writer.string(CompiledPolicy.display(benefit.value))
-                }
-              }
-            }
-          }
-        })
-      arrays.append(
-        json { writer in
-          writer.array(benefits) { benefit in
-            writer.object {
-              writer.field("name") { writer.string(benefit.name) }
-              writer.field("value") { writer.string(CompiledPolicy.display(benefit.value)) }
-              writer.field("kind") { writer.string(benefit.value.kind) }
-              writer.field("from") { writer.string(benefit.declaredBy) }
-              writer.field("inherited") { writer.bool(benefit.declaredBy != tierID) }
-              writer.field("at") { writer.string(policy.location(benefit.span)) }
-            }
-          }
-        })
+      return json { TraceJSON.writeBenefits(policy.traceBenefits(benefits, tierID: tierID), into: $0) }
     }
-    benefitsObject = objects
-    benefitsArray = arrays
     asOfField = Array(",\"as_of\":".utf8) + quoted(asOf.description)
     traceHeader =
       Array(",\"trace\":{\"policy\":".utf8)
-      + json { writer in
-        writer.object {
-          writer.field("id") { writer.string(checked.id) }
-          writer.field("version") { writer.string(checked.version) }
-          writer.field("title") { writer.string(checked.title) }
-          writer.field("file") { writer.string(policy.path) }
-          writer.field("sha256") { writer.string(policy.sha256) }
-        }
-      } + Array(",\"as_of\":".utf8) + quoted(asOf.description) + Array(",\"record\":{\"kind\":".utf8)
+      + json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) } + Array(",\"as_of\":".utf8)
+      + quoted(asOf.description) + Array(",\"record\":{\"kind\":".utf8)
       + quoted(checked.recordName) + Array(",\"key\":".utf8)
     self.origin = origin.map { Array($0.utf8) }
     inputPrefixes = checked.inputs.map { field in
@@ -134,45 +99,42 @@ struct ColumnarTraceWriter: Sendable {
     derivedSuffixes = checked.lets.map {
       Array(",\"at\":".utf8) + quoted(policy.location($0.span)) + [UInt8(ascii: "}")]
     }
-    let decimals = checked.score?.decimals ?? 2
-    scoreRounding = quoted(
-      "\(decimals) decimal\(decimals == 1 ? "" : "s"), \((checked.score?.rounding ?? .halfUp).rawValue)")
+    scoreRounding = quoted(policy.roundingDescription)
     var prefixes: [[UInt8]] = []
     var bands: [[[UInt8]]] = []
     var weights: [[UInt8]] = []
-    for component in checked.score?.components ?? [] {
+    for component in policy.components {
       prefixes.append(Array("{\"name\":".utf8) + quoted(component.name) + Array(",\"value\":".utf8))
       weights.append(quoted(component.weight.percentDescription))
-      switch component.points {
-      case .bands(_, let componentBands):
+      if let pointsText = component.pointsText {
+        bands.append([
+          Array(",\"band\":null,\"points_expression\":".utf8) + quoted(pointsText)
+            + Array(",\"at\":null".utf8)
+        ])
+      } else {
         bands.append(
-          componentBands.map { band in
+          component.bands.map { band in
             Array(",\"band\":".utf8) + quoted(band.text) + Array(",\"points_expression\":null,\"at\":".utf8)
               + quoted(policy.location(band.span))
           } + [Array(",\"band\":null,\"points_expression\":null,\"at\":null".utf8)])
-      case .expression(let expression):
-        bands.append([
-          Array(",\"band\":null,\"points_expression\":".utf8) + quoted(ExprPrinter.print(expression.syntax))
-            + Array(",\"at\":null".utf8)
-        ])
       }
     }
     componentPrefixes = prefixes
     componentBands = bands
     componentWeights = weights
-    tierPrefixes = checked.tiers.map { tier in
+    tierPrefixes = policy.tiers.map { tier in
       json { writer in
         writer.field("id") { writer.string(tier.id) }
         writer.field("label") { writer.string(tier.label) }
-        writer.field("when") { writer.optionalString(tier.condition.map { ExprPrinter.print($0.syntax) }) }
+        writer.field("when") { writer.optionalString(tier.conditionText) }
         writer.field("at") { writer.string(policy.location(tier.span)) }
       }
     }.map { Array("{".utf8) + $0 + Array(",\"held\":".utf8) }
-    triggerPrefixes = checked.review.triggers.map { trigger in
+    triggerPrefixes = policy.triggers.map { trigger in
       json { writer in
         writer.field("id") { writer.string(trigger.id) }
         writer.field("action") { writer.string(trigger.action.rawValue) }
-        writer.field("when") { writer.string(ExprPrinter.print(trigger.condition.syntax)) }
+        writer.field("when") { writer.string(trigger.conditionText) }
         writer.field("at") { writer.string(policy.location(trigger.span)) }
       }
     }.map { Array("{".utf8) + $0 + Array(",\"fired\":".utf8) }
@@ -233,8 +195,9 @@ struct ColumnarTraceWriter: Sendable {
     let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
     if let review {
       put(
-        review.due ? ",\"review\":{\"due\":true,\"next\":" : ",\"review\":{\"due\":false,\"next\":", &output)
-      appendOptionalDate(review.next, to: &output)
+        review.isDue ? ",\"review\":{\"due\":true,\"next\":" : ",\"review\":{\"due\":false,\"next\":", &output
+      )
+      appendOptionalDate(review.nextReview, to: &output)
       output.append(UInt8(ascii: "}"))
     }
     put(",\"benefits\":", &output)
@@ -346,11 +309,11 @@ struct ColumnarTraceWriter: Sendable {
       if !tracksLastReview {
         put("\"not tracked\"", &output)
       } else {
-        appendOptionalDate(review.last, to: &output)
+        appendOptionalDate(review.lastReview, to: &output)
       }
       put(",\"next\":", &output)
-      appendOptionalDate(review.next, to: &output)
-      put(review.due ? ",\"due\":true}" : ",\"due\":false}", &output)
+      appendOptionalDate(review.nextReview, to: &output)
+      put(review.isDue ? ",\"due\":true}" : ",\"due\":false}", &output)
     } else {
       put("null", &output)
     }
@@ -400,33 +363,16 @@ struct ColumnarTraceWriter: Sendable {
     var fired: [Bool] = []
   }
 
-  struct Review {
-    var interval: LadderDuration?
-    var last: CivilDate?
-    var next: CivilDate?
-    var due: Bool
-  }
-
-  /// As ``CompiledPolicy``'s review: `nil` when the policy has nothing to say about reviews here.
-  private func reviewOf(tierIndex: Int?, fired: [Bool], file: RegisterFile, row: Int) -> Review? {
-    let triggered = zip(triggerActions, fired).contains { $0.0 == .reviewNow && $0.1 }
-    let interval = tierIndex.flatMap { intervals[$0] }
-    guard interval != nil || triggered || hasTriggers else { return nil }
+  /// As the row evaluator's review: `nil` when the policy has nothing to say about reviews here.
+  private func reviewOf(tierIndex: Int?, fired: [Bool], file: RegisterFile, row: Int) -> ReviewResult? {
     var last: CivilDate?
     if let register = plan.lastReview, file.present(register)[row] != 0,
       let days = Int32(exactly: file.values(register)[row])
     {
       last = CivilDate(daysSinceEpoch: days)
     }
-    var next: CivilDate?
-    if let interval, let last {
-      next =
-        interval.isCalendar
-        ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
-    }
-    let neverReviewed = tracksLastReview && last == nil && interval != nil
-    let due = triggered || neverReviewed || (next.map { $0 <= asOf } ?? false)
-    return Review(interval: interval, last: last, next: next, due: due)
+    let triggered = zip(triggerActions, fired).contains { $0.0 == .reviewNow && $0.1 }
+    return policy.review(tierIndex: tierIndex, lastReview: last, triggered: triggered, asOf: asOf)
   }
 
   private func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
@@ -532,7 +478,7 @@ struct ColumnarTraceWriter: Sendable {
           appendNormalized(units, scale: scale - 2, to: &output)
         } else {
           let (hundredfold, overflow) = units.multipliedReportingOverflow(
-            by: ColumnarStatistics.power(2 - scale))
+            by: FixedDecimal.int64PowerOfTen(2 - scale))
           guard !overflow else {
             output += Array(FixedDecimal(units: Int128(units), scale: scale).percentDescription.utf8)
             return
@@ -544,7 +490,7 @@ struct ColumnarTraceWriter: Sendable {
       }
       let shownScale = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
       let drop = max(0, scale - shownScale)
-      ByteText.appendDecimal(units / ColumnarStatistics.power(drop), scale: scale - drop, to: &output)
+      ByteText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
     case .code(let register):
       output += codeText[Int(file.values(register)[row])]
     case .boolean(let register):

@@ -252,11 +252,19 @@ public final class CompiledPolicy: Sendable {
   private func reviewResult(tier: AssignedTier?, frame: EvaluationFrame, fired: [FiredTrigger])
     -> ReviewResult?
   {
-    let triggered = fired.contains { $0.action == .reviewNow }
-    let interval = tier.flatMap { checked.review.intervals[$0.index] }
-    guard interval != nil || triggered || !checked.review.triggers.isEmpty else { return nil }
     var last: CivilDate?
     if let slot = checked.review.lastReviewInput, case .date(let date) = frame.inputs[slot] { last = date }
+    return review(
+      tierIndex: tier?.index, lastReview: last, triggered: fired.contains { $0.action == .reviewNow },
+      asOf: frame.asOf)
+  }
+
+  /// The review of a record in tier `tierIndex` last reviewed on `lastReview`; `nil` when the
+  /// policy has nothing to say about reviews there. One rule for the row and columnar paths.
+  func review(tierIndex: Int?, lastReview last: CivilDate?, triggered: Bool, asOf: CivilDate) -> ReviewResult?
+  {
+    let interval = tierIndex.flatMap { checked.review.intervals[$0] }
+    guard interval != nil || triggered || !checked.review.triggers.isEmpty else { return nil }
     var next: CivilDate?
     if let interval, let last {
       next =
@@ -264,7 +272,7 @@ public final class CompiledPolicy: Sendable {
         ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
     }
     let neverReviewed = checked.review.lastReviewInput != nil && last == nil && interval != nil
-    let due = triggered || neverReviewed || (next.map { $0 <= frame.asOf } ?? false)
+    let due = triggered || neverReviewed || (next.map { $0 <= asOf } ?? false)
     return ReviewResult(interval: interval, lastReview: last, nextReview: next, isDue: due)
   }
 

@@ -19,6 +19,21 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     self.scale = scale
   }
 
+  /// 10^exponent in 64 bits, for the columnar kernels (exponents up to 18).
+  static func int64PowerOfTen(_ exponent: Int) -> Int64 {
+    var result: Int64 = 1
+    for _ in 0..<max(0, exponent) { result = result &* 10 }
+    return result
+  }
+
+  /// The units at `target` decimals, when that is exact and fits 64 bits.
+  func scaledUnits(_ target: Int) -> Int64? {
+    let value = normalized
+    guard value.scale <= target, let units = Int64(exactly: value.units) else { return nil }
+    let (result, overflow) = units.multipliedReportingOverflow(by: Self.int64PowerOfTen(target - value.scale))
+    return overflow ? nil : result
+  }
+
   public init(_ integer: Int) {
     self.units = Int128(integer)
     self.scale = 0

@@ -29,25 +29,28 @@ public enum DecisionJSON {
           }
         }
       }
-      writer.field("benefits") {
-        writer.object {
-          for benefit in decision.benefits {
-            writer.field(benefit.name) {
-              if case .bool(let flag) = benefit.value {
-                writer.bool(flag)
-              } else {
-                writer.string(CompiledPolicy.display(benefit.value))
-              }
-            }
-          }
-        }
-      }
+      writer.field("benefits") { writeBenefits(decision.benefits, into: writer) }
       writer.field("as_of") { writer.string(asOf.description) }
       if let trace = decision.trace {
         writer.field("trace") { TraceJSON.write(trace, into: writer) }
       }
     }
     return writer.output
+  }
+
+  /// The `benefits` object of a decision: each benefit's value by name, flags as booleans.
+  static func writeBenefits(_ benefits: [ResolvedBenefit], into writer: JSONWriter) {
+    writer.object {
+      for benefit in benefits {
+        writer.field(benefit.name) {
+          if case .bool(let flag) = benefit.value {
+            writer.bool(flag)
+          } else {
+            writer.string(CompiledPolicy.display(benefit.value))
+          }
+        }
+      }
+    }
   }
 
   /// The JSON Lines record written in place of a rejected record with `--on-error emit`.

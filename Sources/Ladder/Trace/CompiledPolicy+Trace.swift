@@ -15,14 +15,33 @@ extension CompiledPolicy {
     return ExprPrinter.print(value, as: type ?? .unknown)
   }
 
+  /// The policy a trace names, as of `asOf`.
+  func traceHeader(asOf: CivilDate) -> DecisionTrace.Header {
+    DecisionTrace.Header(
+      policy: checked.id, version: checked.version, title: checked.title, file: path, sha256: sha256,
+      asOf: asOf.description)
+  }
+
+  /// How the score is rounded, as a trace says it: `2 decimals, half-up`.
+  var roundingDescription: String {
+    "\(scoreDecimals) decimal\(scoreDecimals == 1 ? "" : "s"), \(scoreRounding.rawValue)"
+  }
+
+  /// A tier's benefits as a trace lists them: where each was declared, and whether inherited.
+  func traceBenefits(_ benefits: [ResolvedBenefit], tierID: String?) -> [DecisionTrace.Benefit] {
+    benefits.map { benefit in
+      DecisionTrace.Benefit(
+        name: benefit.name, value: Self.display(benefit.value), kind: benefit.value.kind,
+        from: benefit.declaredBy, isInherited: benefit.declaredBy != tierID, location: location(benefit.span))
+    }
+  }
+
   /// Builds the trace of a decision. Evaluates every sub-condition of the tiers tried and of
   /// every trigger, with no short-circuit, so that each value that decided is on record.
   func makeTrace(_ decision: Decision, frame: EvaluationFrame, tiersTried: Int) throws(EvaluationError)
     -> DecisionTrace
   {
-    let header = DecisionTrace.Header(
-      policy: checked.id, version: checked.version, title: checked.title, file: path, sha256: sha256,
-      asOf: frame.asOf.description)
+    let header = traceHeader(asOf: frame.asOf)
     let inputs = checked.inputs.map { field in
       DecisionTrace.InputValue(
         name: field.name, type: field.type.description,
@@ -47,7 +66,7 @@ extension CompiledPolicy {
       for result in decision.components { sum = (try? sum.adding(result.contribution)) ?? sum }
       score = DecisionTrace.Score(
         sum: sum.normalized.description, total: total.description,
-        rounding: "\(scoreDecimals) decimal\(scoreDecimals == 1 ? "" : "s"), \(scoreRounding.rawValue)")
+        rounding: roundingDescription)
     }
     var steps: [DecisionTrace.TierStep] = []
     for tier in tiers.prefix(tiersTried) {
@@ -58,12 +77,7 @@ extension CompiledPolicy {
           held: held,
           conditions: try conditions(tier.atoms, frame)))
     }
-    let benefits = decision.benefits.map { benefit in
-      DecisionTrace.Benefit(
-        name: benefit.name, value: Self.display(benefit.value), kind: benefit.value.kind,
-        from: benefit.declaredBy,
-        isInherited: benefit.declaredBy != decision.tier?.id, location: location(benefit.span))
-    }
+    let benefits = traceBenefits(decision.benefits, tierID: decision.tier?.id)
     var triggerSteps: [DecisionTrace.Trigger] = []
     for trigger in triggers {
       let held = decision.firedTriggers.contains { $0.id == trigger.id }

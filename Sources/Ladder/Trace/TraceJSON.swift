@@ -9,15 +9,7 @@ public enum TraceJSON {
 
   static func write(_ trace: DecisionTrace, into writer: JSONWriter) {
     writer.object {
-      writer.field("policy") {
-        writer.object {
-          writer.field("id") { writer.string(trace.header.policy) }
-          writer.field("version") { writer.string(trace.header.version) }
-          writer.field("title") { writer.string(trace.header.title) }
-          writer.field("file") { writer.string(trace.header.file) }
-          writer.field("sha256") { writer.string(trace.header.sha256) }
-        }
-      }
+      writer.field("policy") { writePolicy(trace.header, into: writer) }
       writer.field("as_of") { writer.string(trace.header.asOf) }
       writer.field("record") {
         writer.object {
@@ -93,18 +85,7 @@ public enum TraceJSON {
       }
       writer.field("tier") { writer.optionalString(trace.tier) }
       writer.field("label") { writer.optionalString(trace.tierLabel) }
-      writer.field("benefits") {
-        writer.array(trace.benefits) { benefit in
-          writer.object {
-            writer.field("name") { writer.string(benefit.name) }
-            writer.field("value") { writer.string(benefit.value) }
-            writer.field("kind") { writer.string(benefit.kind) }
-            writer.field("from") { writer.string(benefit.from) }
-            writer.field("inherited") { writer.bool(benefit.isInherited) }
-            writer.field("at") { writer.string(benefit.location) }
-          }
-        }
-      }
+      writer.field("benefits") { writeBenefits(trace.benefits, into: writer) }
       writer.field("triggers") {
         writer.array(trace.triggers) { trigger in
           writer.object {
@@ -129,6 +110,31 @@ public enum TraceJSON {
           writer.field("next") { writer.optionalString(review.nextReview) }
           writer.field("due") { writer.bool(review.isDue) }
         }
+      }
+    }
+  }
+
+  /// The `policy` object: id, version, title, file and hash.
+  static func writePolicy(_ header: DecisionTrace.Header, into writer: JSONWriter) {
+    writer.object {
+      writer.field("id") { writer.string(header.policy) }
+      writer.field("version") { writer.string(header.version) }
+      writer.field("title") { writer.string(header.title) }
+      writer.field("file") { writer.string(header.file) }
+      writer.field("sha256") { writer.string(header.sha256) }
+    }
+  }
+
+  /// The `benefits` array of a trace.
+  static func writeBenefits(_ benefits: [DecisionTrace.Benefit], into writer: JSONWriter) {
+    writer.array(benefits) { benefit in
+      writer.object {
+        writer.field("name") { writer.string(benefit.name) }
+        writer.field("value") { writer.string(benefit.value) }
+        writer.field("kind") { writer.string(benefit.kind) }
+        writer.field("from") { writer.string(benefit.from) }
+        writer.field("inherited") { writer.bool(benefit.isInherited) }
+        writer.field("at") { writer.string(benefit.location) }
       }
     }
   }
