@@ -19,7 +19,7 @@ struct ColumnarCSVLayout: Sendable {
     var ids: [[UInt8]] = []
     for trigger in policy.checked.review.triggers {
       // Ids are joined with `;` in one field: one that needs quoting is left to the row path.
-      guard !trigger.id.utf8.contains(where: { [UInt8(ascii: ";")].contains($0) }),
+      guard !trigger.id.utf8.contains(UInt8(ascii: ";")),
         DecisionCSV.field(trigger.id) == trigger.id
       else { return nil }
       ids.append(Array(trigger.id.utf8))
