@@ -8,7 +8,8 @@ struct LadderCommand: ParsableCommand {
     commandName: "ladder",
     abstract: "Check and apply customer tiering policies.",
     discussion: """
-      Exit codes: 0 success, 1 policy errors, 64 usage error, 65 bad records (--on-error fail).
+      Exit codes: 0 success, 1 policy errors, 3 a diff gate failed, 64 usage error, 65 bad records,
+      70 internal error, 74 output could not be written.
       See docs/cli.md for every command.
       """,
     version: LadderVersion.current,

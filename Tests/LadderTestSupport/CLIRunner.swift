@@ -20,16 +20,20 @@ public enum CLIRunner {
     return FileManager.default.isExecutableFile(atPath: fallback.path) ? fallback : nil
   }
 
-  /// Runs `ladder` with arguments in the repository root, feeding `stdin`.
-  public static func run(_ arguments: [String], stdin: String? = nil, stdinBytes: Data? = nil) throws
-    -> CLIResult
-  {
+  /// Runs `ladder` with arguments in the repository root, feeding `stdin`. `environment` is
+  /// added to the child's; `standardOutputPath` sends standard output to that file (`/dev/full`).
+  public static func run(
+    _ arguments: [String], stdin: String? = nil, stdinBytes: Data? = nil,
+    environment: [String: String] = [:], standardOutputPath: String? = nil
+  ) throws -> CLIResult {
     guard let executable else { throw CocoaError(.fileNoSuchFile) }
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = RepositoryPaths.root
-    process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC"]
+    process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC"].merging(environment) {
+      $1
+    }
     // Output goes to temporary files, so a large output can never block the child on a full pipe.
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ladder-cli-\(UUID().uuidString)")
@@ -39,7 +43,7 @@ public enum CLIRunner {
     let errURL = directory.appendingPathComponent("stderr")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let output = try FileHandle(forWritingTo: outURL)
+    let output = try FileHandle(forWritingTo: standardOutputPath.map { URL(fileURLWithPath: $0) } ?? outURL)
     let error = try FileHandle(forWritingTo: errURL)
     let input = Pipe()
     process.standardOutput = output

@@ -64,9 +64,11 @@ struct Check: ParsableCommand {
     let findings = all.sorted
     switch format {
     case .json:
-      StandardOutput.write(JSONDiagnosticRenderer(sources: sources).render(findings, files: policies))
+      try StandardOutput.write(JSONDiagnosticRenderer(sources: sources).render(findings, files: policies))
     case .github:
-      for finding in findings { StandardOutput.write(GitHubAnnotations.line(for: finding, sources: sources)) }
+      for finding in findings {
+        try StandardOutput.write(GitHubAnnotations.line(for: finding, sources: sources))
+      }
     case .text:
       let renderer = TextDiagnosticRenderer(sources: sources, useColor: color.isEnabled(for: .standardError))
       StandardError.write(renderer.render(findings))

@@ -99,9 +99,9 @@ struct Diff: ParsableCommand {
       recordsName: records,
       moverLimit: all ? nil : top)
     switch format {
-    case .text: StandardOutput.write(report.renderText())
-    case .json: StandardOutput.write(report.renderJSON())
-    case .markdown: StandardOutput.write(report.renderMarkdown())
+    case .text: try StandardOutput.write(report.renderText())
+    case .json: try StandardOutput.write(report.renderJSON())
+    case .markdown: try StandardOutput.write(report.renderMarkdown())
     }
     try checkGates(impact)
   }

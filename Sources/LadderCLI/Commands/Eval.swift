@@ -11,8 +11,11 @@ struct Eval: ParsableCommand {
       record in input order. Bad records are rejected with their line, field and reason; the counts
       are printed on standard error at the end.
 
+      -o and --rejects replace their files in one step, only when everything was written; they
+      refuse a directory, a device, a named pipe, one of the inputs, or the same file twice.
+
       Exit codes: 0 success, 1 invalid policy, 64 usage error, 65 bad record with --on-error fail
-      (or an unreadable input).
+      (or an unreadable input), 74 output could not be written (the file was left as it was).
       """
   )
 
@@ -41,14 +44,21 @@ struct Eval: ParsableCommand {
   }
 
   func run() throws {
+    // Output paths are checked before any work: nothing is replaced that must not be.
+    let outputTarget = try OutputTarget.resolve(output ?? "-", option: "-o")
+    let rejectsTarget = try rejects.map { try OutputTarget.resolve($0, option: "--rejects") }
+    try OutputTarget.checkDistinct(
+      [("-o", outputTarget)] + (rejectsTarget.map { [("--rejects", $0)] } ?? []),
+      inputs: [("policy file", options.policy), ("records file", options.records)])
     let policy = try options.loadPolicy()
     let format = try options.resolvedFormat()
     let asOf = try options.resolvedAsOf()
     // CSV is read block by block (flat memory however large the input); JSON Lines at once.
-    let stream = format == .csv ? try options.openRecords() : nil
-    let bytes = stream == nil ? try options.readRecords() : []
-    let sink = try OutputSink(path: output)
-    let rejectSink = try rejects.map { try OutputSink(path: $0) }
+    let blocks = format == .csv ? try options.openRecords() : nil
+    let stream = blocks.map { blocks in { blocks.next() } }
+    let bytes = blocks == nil ? try options.readRecords() : []
+    let sink = try OutputSink(outputTarget)
+    let rejectSink = try rejectsTarget.map { try OutputSink($0) }
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: explain)
     let progress = Progress(totalBytes: bytes.count)
     var read = 0
@@ -135,6 +145,11 @@ struct Eval: ParsableCommand {
       throw LadderExit.badRecords
     }
     progress.finish()
+    if let failure = blocks?.failure {
+      sink.abandon()
+      rejectSink?.abandon()
+      throw options.cannotRead(failure)
+    }
     if self.format == .table {
       sink.write("\(policy.id) \(policy.version) · as of \(asOf)\n" + table.render())
     }

@@ -56,10 +56,10 @@ struct Explain: ParsableCommand {
       case .decided(_, let decision):
         guard let trace = decision.trace else { continue }
         if format == .json {
-          StandardOutput.write(TraceJSON.render(trace) + "\n")
+          try StandardOutput.write(TraceJSON.render(trace) + "\n")
         } else {
-          if index > 0 { StandardOutput.write("\n") }
-          StandardOutput.write(TraceText.render(trace))
+          if index > 0 { try StandardOutput.write("\n") }
+          try StandardOutput.write(TraceText.render(trace))
         }
       case .rejected(let problem):
         rejectedAny = true

@@ -67,24 +67,24 @@ struct Fmt: ParsableCommand {
         if formatted != original {
           unformatted.append(path)
           switch format {
-          case .text: StandardOutput.write(LineDiff.unified(original, formatted, path: path))
+          case .text: try StandardOutput.write(LineDiff.unified(original, formatted, path: path))
           case .json: break
           case .github:
             let line = LineDiff.firstDifferentLine(original, formatted)
-            StandardOutput.write(
+            try StandardOutput.write(
               "::error file=\(path),line=\(line),title=ladder fmt::\(path) is not formatted; run ladder fmt --write \(path)\n"
             )
           }
         }
       } else if write {
         if formatted != original {
-          let sink = try OutputSink(path: path)
+          let sink = try OutputSink(OutputTarget.resolve(path, option: "--write"))
           sink.write(formatted)
           try sink.commit()
           StandardError.write("formatted \(path)\n")
         }
       } else {
-        StandardOutput.write(formatted)
+        try StandardOutput.write(formatted)
       }
     }
     if check && format == .json {
@@ -100,7 +100,7 @@ struct Fmt: ParsableCommand {
           }
         }
       }
-      StandardOutput.write(writer.output + "\n")
+      try StandardOutput.write(writer.output + "\n")
     } else if check {
       StandardError.write(
         unformatted.isEmpty

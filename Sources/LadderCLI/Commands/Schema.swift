@@ -7,6 +7,6 @@ struct Schema: ParsableCommand {
     abstract: "Print the JSON Schema of the policy format (for the YAML language server in editors).")
 
   func run() throws {
-    StandardOutput.write(PolicySchema.json)
+    try StandardOutput.write(PolicySchema.json)
   }
 }

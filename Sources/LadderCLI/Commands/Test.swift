@@ -32,6 +32,7 @@ struct Test: ParsableCommand {
   }
 
   func run() throws {
+    let junitTarget = try junit.map { try OutputTarget.resolve($0, option: "--junit") }
     let files = try testFiles()
     guard !files.isEmpty else {
       throw ValidationError("no *.tests.yaml files under \(paths.joined(separator: ", "))")
@@ -64,39 +65,39 @@ struct Test: ParsableCommand {
       if !diagnostics.isEmpty {
         StandardError.write(TextDiagnosticRenderer(sources: sources).render(diagnostics.sorted))
       }
-      for report in reports { StandardOutput.write(Self.text(report)) }
+      for report in reports { try StandardOutput.write(Self.text(report)) }
       for report in belowThreshold {
-        StandardOutput.write(
+        try StandardOutput.write(
           "coverage of \(report.suitePath) is \(report.coveragePercent)%, below --coverage-threshold \(coverageThreshold ?? 0)%\n"
         )
       }
     case .json:
-      StandardOutput.write(Self.json(reports, diagnostics: diagnostics, sources: sources))
+      try StandardOutput.write(Self.json(reports, diagnostics: diagnostics, sources: sources))
     case .github:
       for diagnostic in diagnostics.sorted {
-        StandardOutput.write(GitHubAnnotations.line(for: diagnostic, sources: sources))
+        try StandardOutput.write(GitHubAnnotations.line(for: diagnostic, sources: sources))
       }
       for report in reports {
         for result in report.results where !result.passed {
-          StandardOutput.write(
+          try StandardOutput.write(
             GitHubAnnotations.line(
               severity: "error", span: result.span, sources: sources, title: "ladder test",
               message: "\(result.name): \(result.failures.joined(separator: "; "))"))
         }
       }
       for report in belowThreshold {
-        StandardOutput.write(
+        try StandardOutput.write(
           "::error title=ladder test::coverage of \(report.suitePath) is \(report.coveragePercent)%\n")
       }
     }
-    if let junit {
-      let sink = try OutputSink(path: junit)
+    if let junitTarget {
+      let sink = try OutputSink(junitTarget)
       sink.write(JUnitReport.render(reports))
       try sink.commit()
     }
     let errors = diagnostics.errorCount
     if format != .json {
-      StandardOutput.write("\(passed) passed, \(failed) failed\n")
+      try StandardOutput.write("\(passed) passed, \(failed) failed\n")
     }
     if failed > 0 || errors > 0 || !belowThreshold.isEmpty { throw LadderExit.policyErrors }
   }

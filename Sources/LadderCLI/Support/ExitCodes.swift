@@ -6,6 +6,10 @@ enum LadderExit {
   static let policyErrors = ExitCode(1)
   /// Bad records with `--on-error fail` (sysexits EX_DATAERR).
   static let badRecords = ExitCode(65)
+  /// A usage error Ladder found itself, such as an output path it must not replace (EX_USAGE).
+  static let usage = ExitCode(64)
   /// Ladder itself failed (sysexits EX_SOFTWARE).
   static let internalError = ExitCode(70)
+  /// Output could not be written: standard output closed or full, a full disk (EX_IOERR).
+  static let ioError = ExitCode(74)
 }

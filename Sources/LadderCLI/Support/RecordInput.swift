@@ -56,28 +56,41 @@ struct RecordOptions: ParsableArguments {
 
   /// The bytes of the records file or of standard input.
   func readRecords() throws -> [UInt8] {
-    if records == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-    do {
-      return [UInt8](try Data(contentsOf: URL(fileURLWithPath: records)))
-    } catch {
-      StandardError.write("error: cannot read records '\(records)'\n")
-      throw LadderExit.badRecords
+    let descriptor = try openRecordsDescriptor()
+    defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+    var bytes: [UInt8] = []
+    while true {
+      switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
+      case .success(let block) where block.isEmpty: return bytes
+      case .success(let block): bytes.append(contentsOf: block)
+      case .failure(let failure): throw cannotRead(failure.code)
+      }
     }
   }
 
   /// A block reader over the records file or standard input: 4 MiB at a time, empty at the end.
-  func openRecords() throws -> () -> [UInt8] {
-    let handle: FileHandle
-    if records == "-" {
-      handle = .standardInput
-    } else {
-      guard let file = FileHandle(forReadingAtPath: records) else {
-        StandardError.write("error: cannot read records '\(records)'\n")
-        throw LadderExit.badRecords
-      }
-      handle = file
+  /// A read error ends the input and is kept in `failure`, to be reported after the run.
+  func openRecords() throws -> RecordBlocks {
+    RecordBlocks(descriptor: try openRecordsDescriptor())
+  }
+
+  /// Opens the records (standard input for `-`); refuses a directory, which would read as empty.
+  private func openRecordsDescriptor() throws -> Int32 {
+    if records == "-" { return STDIN_FILENO }
+    let descriptor = open(records, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw cannotRead(errno) }
+    var status = stat()
+    if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+      close(descriptor)
+      throw cannotRead(EISDIR)
     }
-    return { [UInt8](handle.readData(ofLength: 4 << 20)) }
+    return descriptor
+  }
+
+  /// Reports an unreadable input and returns the exit code (65) to throw.
+  func cannotRead(_ code: Int32) -> ExitCode {
+    StandardError.write("error: cannot read records '\(origin)': \(errnoText(code))\n")
+    return LadderExit.badRecords
   }
 
   /// The name records are reported under.
@@ -100,72 +113,27 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case jsonl, csv, table
 }
 
-/// Writes output to standard output, or atomically to a file: a temporary file beside it,
-/// renamed into place only when everything was written.
-final class OutputSink {
-  private let handle: FileHandle
-  private let temporary: URL?
-  private let destination: URL?
-  private var buffer: [UInt8] = []
+/// The records, block by block. A read error ends the blocks and is kept for the caller.
+final class RecordBlocks {
+  private let descriptor: Int32
+  private(set) var failure: Int32?
 
-  init(path: String?) throws {
-    guard let path, path != "-" else {
-      handle = .standardOutput
-      temporary = nil
-      destination = nil
-      return
-    }
-    let target = URL(fileURLWithPath: path)
-    let temp = target.deletingLastPathComponent().appendingPathComponent(
-      ".\(target.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    guard FileManager.default.createFile(atPath: temp.path, contents: nil) else {
-      throw ValidationError("cannot write '\(path)'")
-    }
-    handle = try FileHandle(forWritingTo: temp)
-    temporary = temp
-    destination = target
+  init(descriptor: Int32) {
+    self.descriptor = descriptor
   }
 
-  func write(_ text: String) {
-    buffer.append(contentsOf: text.utf8)
-    if buffer.count >= 1 << 16 { flush() }
-  }
-
-  func write(bytes: [UInt8]) {
-    // Large runs (whole chunks of records) go out as they are, without a copy into the buffer.
-    if bytes.count >= 1 << 16 {
-      flush()
-      handle.write(Data(bytes))
-      return
+  /// The next block; empty at the end of the input or after a read error.
+  func next() -> [UInt8] {
+    guard failure == nil else { return [] }
+    switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
+    case .success(let block): return block
+    case .failure(let error):
+      failure = error.code
+      return []
     }
-    buffer.append(contentsOf: bytes)
-    if buffer.count >= 1 << 16 { flush() }
   }
 
-  func flush() {
-    guard !buffer.isEmpty else { return }
-    handle.write(Data(buffer))
-    buffer.removeAll(keepingCapacity: true)
-  }
-
-  /// Makes the output visible: renames the temporary file over the destination.
-  func commit() throws {
-    flush()
-    guard let temporary, let destination else { return }
-    try handle.close()
-    if FileManager.default.fileExists(atPath: destination.path) {
-      try FileManager.default.removeItem(at: destination)
-    }
-    try FileManager.default.moveItem(at: temporary, to: destination)
-  }
-
-  /// Drops a partial output file.
-  func abandon() {
-    guard let temporary else {
-      flush()
-      return
-    }
-    try? handle.close()
-    try? FileManager.default.removeItem(at: temporary)
+  deinit {
+    if descriptor != STDIN_FILENO { close(descriptor) }
   }
 }

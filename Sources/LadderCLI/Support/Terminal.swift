@@ -18,16 +18,3 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable {
 enum DiagnosticFormat: String, ExpressibleByArgument, CaseIterable {
   case text, json, github
 }
-
-/// Writes to standard error without buffering surprises.
-enum StandardError {
-  static func write(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
-  }
-}
-
-enum StandardOutput {
-  static func write(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
-  }
-}
