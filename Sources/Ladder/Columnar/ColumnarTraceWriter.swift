@@ -10,6 +10,8 @@ struct ColumnarTraceWriter: Sendable {
   let plan: ColumnarProgram.TracePlan
   /// Each dictionary string's bytes, and its rank in `String` order (for `<`/`>` in traces).
   let codeText: [[UInt8]]
+  /// Each dictionary string as a list shows it: in the language's notation, quoted.
+  let listCodeText: [[UInt8]]
   let codeRank: [Int]
   let tierIDs: [[UInt8]]
   let tierLabels: [[UInt8]]
@@ -56,6 +58,7 @@ struct ColumnarTraceWriter: Sendable {
     }
     func quoted(_ text: String) -> [UInt8] { json { $0.string(text) } }
     codeText = program.strings.map { Array($0.utf8) }
+    listCodeText = program.strings.map { Array(ExprPrinter.print(.string($0), as: .unknown).utf8) }
     let order = program.strings.indices.sorted { program.strings[$0] < program.strings[$1] }
     var ranks = [Int](repeating: 0, count: program.strings.count)
     for (rank, code) in order.enumerated() { ranks[code] = rank }
@@ -502,7 +505,12 @@ struct ColumnarTraceWriter: Sendable {
       output.append(UInt8(ascii: "["))
       for index in first..<(first + count) {
         if index > first { put(", ", &output) }
-        display(plan.listItems[index], file: file, row: row, text: text, to: &output)
+        // Text inside a list is quoted (``ExprPrinter/print(_:as:)``); alone it is not.
+        if case .code(let register) = plan.listItems[index], file.present(register)[row] != 0 {
+          output += listCodeText[Int(file.values(register)[row])]
+        } else {
+          display(plan.listItems[index], file: file, row: row, text: text, to: &output)
+        }
       }
       output.append(UInt8(ascii: "]"))
     case .text(let slot):
