@@ -202,4 +202,24 @@ import Testing
     #expect(rejected.stderr.contains("rejected C2024901: field 'spend_12m'"))
     #expect(try CLIRunner.run(["explain", EvalCommandTests.policy, EvalCommandTests.records]).exitCode == 64)
   }
+
+  /// A record cannot forge lines on standard error: its key and values are escaped there.
+  @Test func rejectionsEscapeLineBreaksAndControlCharacters() throws {
+    let header =
+      "customer_id,company_name,contact_phone,last_purchase,orders_12m,spend_12m,industry_growth,"
+      + "repurchase_rate,monthly_spend,last_review"
+    let forged = "\"C1\nread 99, evaluated 99, rejected 0 (as of 2024-03-01)\n\u{1B}[2J\""
+    let csv = "\(header)\n\(forged),A公司,138,2024-01-31,12,\"ab\rc\",15%,85%,1;2;3;4;5;6,2023-12-01\n"
+    let result = try CLIRunner.run(
+      ["eval", EvalCommandTests.policy, "-", "--as-of", "2024-03-01"], stdin: csv)
+    #expect(result.exitCode == 0)
+    let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.count == 3, "one rejection, the counts, and the final newline: \(lines)")
+    #expect(
+      lines.first
+        == "<stdin>:2: rejected C1\\nread 99, evaluated 99, rejected 0 (as of 2024-03-01)\\n\\u{1B}[2J: field 'spend_12m': 'ab\\rc' is not a number"
+    )
+    #expect(lines.dropFirst().first == "read 1, evaluated 0, rejected 1 (as of 2024-03-01)")
+    #expect(!result.stderr.contains("\u{1B}"))
+  }
 }

@@ -38,6 +38,7 @@ struct CheckRun {
   var recordName: String { syntax.recordName?.value ?? "customer" }
 
   mutating func run() -> CheckedPolicy? {
+    guard checkSize() else { return nil }
     let inputs = checkInputs()
     inputsBySlot = Dictionary(uniqueKeysWithValues: inputs.map { ($0.slot, $0) })
     let keyInput = checkRecordKey(inputs)

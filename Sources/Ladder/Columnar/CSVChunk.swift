@@ -28,10 +28,10 @@ struct CSVChunk: Sendable {
 }
 
 extension CSVRecordReader {
-  /// Up to `chunks` chunks of ``BatchEvaluator/columnarBatchSize`` records; empty at the end.
-  mutating func nextRound(chunks: Int) -> [CSVChunk] {
+  /// Up to `chunks` chunks of `size` records; empty at the end.
+  mutating func nextRound(chunks: Int, size: Int) -> [CSVChunk] {
     var round: [CSVChunk] = []
-    while round.count < chunks, let chunk = nextChunk(limit: BatchEvaluator.columnarBatchSize) {
+    while round.count < chunks, let chunk = nextChunk(limit: size) {
       round.append(chunk)
     }
     return round

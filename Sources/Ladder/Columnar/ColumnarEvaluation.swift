@@ -5,6 +5,17 @@ extension BatchEvaluator {
   /// small enough that a worker's registers stay in cache-sized columns.
   static let columnarBatchSize = 4096
 
+  /// What one worker's registers may take. A register is a column of a whole batch, so a huge
+  /// policy (a hundred thousand expression nodes) gets smaller batches instead of gigabytes.
+  static let registerMemoryBudget = 32 << 20
+
+  /// Rows per batch for `program`: ``columnarBatchSize``, less when its registers would pass
+  /// ``registerMemoryBudget`` (9 bytes a row a register: the value and its presence byte).
+  static func batchSize(for program: ColumnarProgram) -> Int {
+    let rows = registerMemoryBudget / max(1, program.registerCount * 9)
+    return max(16, min(columnarBatchSize, rows))
+  }
+
   /// CSV in, CSV out, over columns (`../shared/STYLE.md` §8): records are cut into chunks on this
   /// thread, and each chunk's fields are converted to columns, run through the kernels and written
   /// on the worker threads, chunks handed on in input order. Records that are not in the plain
@@ -32,15 +43,17 @@ extension BatchEvaluator {
     let validator = RecordValidator(policy: policy)
     if !program.population.isEmpty {
       var chunks: [CSVChunk] = []
-      while let chunk = reader.nextChunk(limit: Self.columnarBatchSize) { chunks.append(chunk) }
+      while let chunk = reader.nextChunk(limit: Self.batchSize(for: program)) { chunks.append(chunk) }
       evaluatePopulation(
         chunks, program: program, workers: workers, layout: layout, validator: validator, render: render,
         handle)
       return true
     }
     // Output is small next to the work: rounds run one after another, all cores on the workers.
-    Self.pipelined(workers: workers, overlap: false, nextRound: { reader.nextRound(chunks: workerCount * 4) })
-    {
+    Self.pipelined(
+      workers: workers, overlap: false,
+      nextRound: { reader.nextRound(chunks: workerCount * 4, size: Self.batchSize(for: program)) }
+    ) {
       worker, chunk in
       worker.load(chunk)
       worker.run(program.kernels)
@@ -58,7 +71,7 @@ extension BatchEvaluator {
     let count = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
     return (0..<count).map { _ in
       ColumnarWorker(
-        program: program, policy: policy, header: header, asOf: asOf, capacity: Self.columnarBatchSize)
+        program: program, policy: policy, header: header, asOf: asOf, capacity: Self.batchSize(for: program))
     }
   }
 
@@ -124,8 +137,10 @@ extension BatchEvaluator {
     let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
-    Self.pipelined(workers: workers, overlap: trace, nextRound: { reader.nextRound(chunks: workerCount * 2) })
-    {
+    Self.pipelined(
+      workers: workers, overlap: trace,
+      nextRound: { reader.nextRound(chunks: workerCount * 2, size: Self.batchSize(for: program)) }
+    ) {
       worker, chunk in
       worker.load(chunk)
       worker.run(program.kernels)

@@ -60,6 +60,9 @@ extension DiagnosticCode {
     "a field, let, tier, component or benefit name is not a valid identifier")
   public static let invalidBounds = DiagnosticCode(
     "L0109", "invalid-bounds", .error, "an input's bounds contradict its type or each other")
+  public static let policyTooLarge = DiagnosticCode(
+    "L0110", "policy-too-large", .error,
+    "the policy declares more inputs, lets, components, tiers, triggers or benefit sets than allowed")
 
   // MARK: - L02xx: expression syntax
   public static let expressionSyntax = DiagnosticCode(
@@ -155,7 +158,7 @@ extension DiagnosticCode {
   public static let all: [DiagnosticCode] = [
     .unreadableFile, .yamlSyntax, .duplicateKey, .documentTooComplex, .notAPolicy,
     .unknownKey, .missingKey, .wrongShape, .unsupportedFormatVersion, .invalidValue, .recordKey,
-    .invalidBand, .invalidIdentifier, .invalidBounds,
+    .invalidBand, .invalidIdentifier, .invalidBounds, .policyTooLarge,
     .expressionSyntax, .invalidToken, .invalidLiteral, .expressionTooDeep,
     .unknownName, .typeMismatch, .badCall, .notACondition, .mayBeMissing, .indexOutOfRange,
     .percentMismatch, .unknownEnumValue, .neverMissing, .populationDependency,

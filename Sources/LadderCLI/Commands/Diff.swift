@@ -89,7 +89,8 @@ struct Diff: ParsableCommand {
           old: oldPolicy, new: newPolicy, bytes: bytes, format: try options.resolvedFormat(),
           asOf: try options.resolvedAsOf())
       } catch let error as CSVRecordReader.HeaderError {
-        StandardError.write("error: \(records): \(error.message)\n")
+        StandardError.write(
+          "error: \(StandardError.escaped(records)): \(StandardError.escaped(error.message))\n")
         throw LadderExit.badRecords
       }
     }

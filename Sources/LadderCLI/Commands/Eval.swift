@@ -141,7 +141,8 @@ struct Eval: ParsableCommand {
     } catch {
       sink.abandon()
       rejectSink?.abandon()
-      StandardError.write("error: \(options.origin): \(error.message)\n")
+      StandardError.write(
+        "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
     progress.finish()
@@ -167,11 +168,13 @@ struct Eval: ParsableCommand {
   }
 
   /// `records.csv:7: C2024007: field 'spend_12m': 'abc' is not a number`
+  /// Everything that comes from the records (key, field, the value quoted in the reason) is
+  /// escaped: a record must not be able to forge a line on standard error.
   static func describe(_ problem: RecordProblem, origin: String) -> String {
-    var text = "\(origin):\(problem.line): rejected"
-    if let key = problem.key, !key.isEmpty { text += " \(key)" }
-    if let field = problem.field { text += ": field '\(field)'" }
-    return text + ": \(problem.reason)"
+    var text = "\(StandardError.escaped(origin)):\(problem.line): rejected"
+    if let key = problem.key, !key.isEmpty { text += " \(StandardError.escaped(key))" }
+    if let field = problem.field { text += ": field '\(StandardError.escaped(field))'" }
+    return text + ": \(StandardError.escaped(problem.reason))"
   }
 }
 

@@ -42,7 +42,8 @@ struct Explain: ParsableCommand {
         }
       }
     } catch {
-      StandardError.write("error: \(options.origin): \(error.message)\n")
+      StandardError.write(
+        "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
     guard !found.isEmpty else {

@@ -64,6 +64,33 @@ enum FileDescriptorIO {
 
 /// Standard error. A failed write here has nowhere to be reported, so it is dropped.
 enum StandardError {
+  /// Text from a record or a file, made safe for one line of standard error: control characters
+  /// (line breaks, escape sequences) are written as `\n`, `\r`, `\t` or `\u{1B}`, and a backslash
+  /// as `\\`, so a record can neither forge a line of its own nor drive the terminal.
+  static func escaped(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\n": result += "\\n"
+      case "\r": result += "\\r"
+      case "\t": result += "\\t"
+      case "\\": result += "\\\\"
+      case _ where needsEscape(scalar): result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators; a backslash too,
+  /// so that an escaped text cannot be confused with one that holds the escape literally.
+  private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
+      || scalar.value == 0x2029
+      || scalar == "\\"
+  }
+
   static func write(_ text: String) {
     var text = text
     _ = text.withUTF8 { FileDescriptorIO.writeAll(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
