@@ -44,6 +44,9 @@ public struct Lexer {
     return byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
   }
 
+  /// The longest name an expression may use, as for the names a policy declares.
+  public static let maximumNameLength = 64
+
   private static func isIdentifierStart(_ byte: UInt8?) -> Bool {
     guard let byte else { return false }
     return (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
@@ -71,6 +74,17 @@ public struct Lexer {
     if Self.isDigit(current) { return number(from: start) }
     if Self.isIdentifierStart(current) {
       while Self.isIdentifierContinue(byte(at: position)) { position += 1 }
+      // No name is longer than 64 characters (docs/language.md, Limits); a longer one is
+      // reported once, cut, and not looked up.
+      if position - start > Self.maximumNameLength {
+        let shown = substring(start, start + 24)
+        problems.append(
+          Problem(
+            start: start, end: start + Self.maximumNameLength + 1,
+            message: "name too long: '\(shown)…' has \(position - start) characters",
+            help: "names have at most \(Self.maximumNameLength) characters"))
+        return make(.invalid, from: start)
+      }
       let word = substring(start, position)
       if let keyword = Keyword(rawValue: String(word)) { return make(.keyword(keyword), from: start) }
       return make(.identifier, from: start)
