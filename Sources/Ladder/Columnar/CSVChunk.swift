@@ -55,7 +55,7 @@ extension CSVRecordReader {
           var p = cursor
           var scanLine = currentLine
           // Blank lines between records are not records.
-          while p < count, buffer[p] == newline || buffer[p] == carriageReturn {
+          while p < count, CSVRecordReader.Scanner.isLineEnd(buffer, p) {
             if buffer[p] == newline { scanLine += 1 }
             p += 1
           }
@@ -97,7 +97,12 @@ extension CSVRecordReader {
             }
             while p < count {
               let byte = buffer[p]
-              if byte == comma || byte == newline || byte == carriageReturn { break }
+              if byte == comma
+                || (byte == newline || byte == carriageReturn)
+                  && CSVRecordReader.Scanner.isLineEnd(buffer, p)
+              {
+                break
+              }
               p += 1
             }
             if fields < columnCount { chunk.fieldEnds[firstField + fields] = Int32(p - start) }

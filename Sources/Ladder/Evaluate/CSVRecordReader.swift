@@ -144,12 +144,30 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
       self.line = line
     }
 
+    /// Whether a line ends at `index`: `\n`, or `\r` before `\n`. A `\r` that ends the bytes
+    /// read so far counts too: the `\n` may come in the next block, and a record that runs to
+    /// the end of the bytes is scanned again once more are read. Any other `\r` is data (RFC
+    /// 4180), so a stray carriage return cannot split a record in two.
+    static func isLineEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> Bool {
+      let byte = bytes[index]
+      return byte == UInt8(ascii: "\n")
+        || (byte == UInt8(ascii: "\r")
+          && (index + 1 == bytes.count || bytes[index + 1] == UInt8(ascii: "\n")))
+    }
+
+    private func isLineEnd(_ index: Int) -> Bool {
+      bytes.withUnsafeBufferPointer { Self.isLineEnd($0, index) }
+    }
+
+    /// Where a field ends: a comma or a line end.
+    private func isFieldEnd(_ index: Int) -> Bool {
+      bytes[index] == UInt8(ascii: ",") || isLineEnd(index)
+    }
+
     /// The next non-blank record and the line it starts on.
     mutating func nextRecord() -> (line: Int, outcome: Outcome)? {
       // Blank lines between records are not records.
-      while position < bytes.count,
-        bytes[position] == UInt8(ascii: "\n") || bytes[position] == UInt8(ascii: "\r")
-      {
+      while position < bytes.count, isLineEnd(position) {
         if bytes[position] == UInt8(ascii: "\n") { line += 1 }
         position += 1
       }
@@ -183,20 +201,14 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
             return (startLine, .unterminatedQuote)
           }
           // Anything between the closing quote and the separator is kept, as spreadsheets do.
-          while position < bytes.count,
-            ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position])
-          {
+          while position < bytes.count, !isFieldEnd(position) {
             cell.append(bytes[position])
             position += 1
           }
           cells.append(cell[...])
         } else {
           let start = position
-          while position < bytes.count,
-            ![UInt8(ascii: ","), UInt8(ascii: "\n"), UInt8(ascii: "\r")].contains(bytes[position])
-          {
-            position += 1
-          }
+          while position < bytes.count, !isFieldEnd(position) { position += 1 }
           cells.append(bytes[start..<position])
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: ",") {

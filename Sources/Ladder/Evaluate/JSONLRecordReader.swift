@@ -7,6 +7,8 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
   private let slotByName: [String: Int]
   private let slotCount: Int
   private let names: [String]
+  /// The name of the key input, so that a rejected record is named by its key.
+  private let keyName: String?
 
   public init(bytes: [UInt8], inputs: [InputField]) {
     self.bytes = bytes
@@ -14,6 +16,7 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
     slotByName = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.slot) })
     slotCount = inputs.count
     names = inputs.map(\.name)
+    keyName = inputs.first(where: \.isKey)?.name
   }
 
   public mutating func next() -> ReadRecord? {
@@ -45,13 +48,23 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
     }
     var values = [RawValue?](repeating: nil, count: slotCount)
     var seen: Set<String> = []
+    // The record's key, when it has one as text or a number, names it in a rejection.
+    let recordKey: String? = object.first { $0.0 == keyName }.flatMap { pair in
+      switch pair.1 {
+      case .text(let text), .number(let text): text
+      default: nil
+      }
+    }
     for (key, value) in object {
       guard seen.insert(key).inserted else {
-        return .failure(RecordProblem(line: line, field: key, reason: "the key appears twice"))
+        return .failure(
+          RecordProblem(line: line, key: recordKey, field: key, reason: "the key appears twice"))
       }
       guard let slot = slotByName[key] else {
         let suggestion = Suggestions.nearest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
-        return .failure(RecordProblem(line: line, field: key, reason: "unknown field '\(key)'\(suggestion)"))
+        return .failure(
+          RecordProblem(line: line, key: recordKey, field: key, reason: "unknown field '\(key)'\(suggestion)")
+        )
       }
       values[slot] = value
     }

@@ -93,11 +93,17 @@ public enum PolicyReader {
       return nil
     }
     if let overflow = nodeCountOverflow(root) {
-      diagnostics.add(
-        Diagnostic(
+      let diagnostic =
+        overflow.throughAliases
+        ? Diagnostic(
           .documentTooComplex, "the YAML expands to more than \(maximumNodeCount) nodes",
-          at: lineSpan(file, offset(of: overflow.mark, in: file)),
-          help: "aliases ('*name') multiply what they refer to; a policy never needs this much"))
+          at: lineSpan(file, offset(of: overflow.node.mark, in: file)),
+          help: "aliases ('*name') multiply what they refer to; a policy never needs this much")
+        : Diagnostic(
+          .documentTooComplex, "the policy has more than \(maximumNodeCount) YAML nodes",
+          at: lineSpan(file, offset(of: overflow.node.mark, in: file)),
+          help: "no policy needs this much; split it into several, or generate fewer entries")
+      diagnostics.add(diagnostic)
       return nil
     }
     return root
@@ -252,16 +258,27 @@ public enum PolicyReader {
   }
 
   /// The first node at which a walk of the document (aliases expanded) passes the node limit.
-  private static func nodeCountOverflow(_ root: Node) -> Node? {
+  /// The node past ``maximumNodeCount``, if any, and whether aliases got the count there: a
+  /// collection reached twice (the same start in the file) was copied by an alias.
+  private static func nodeCountOverflow(_ root: Node) -> (node: Node, throughAliases: Bool)? {
     var stack = [root]
     var count = 0
+    var collectionStarts: Set<Int> = []
+    var throughAliases = false
     while let node = stack.popLast() {
       count += 1
-      if count > maximumNodeCount { return node }
+      if count > maximumNodeCount { return (node, throughAliases) }
       switch node {
       case .scalar, .alias: break
-      case .sequence(let sequence): stack.append(contentsOf: sequence)
+      case .sequence(let sequence):
+        if let mark = node.mark, !collectionStarts.insert(mark.line << 20 | mark.column).inserted {
+          throughAliases = true
+        }
+        stack.append(contentsOf: sequence)
       case .mapping(let mapping):
+        if let mark = node.mark, !collectionStarts.insert(mark.line << 20 | mark.column).inserted {
+          throughAliases = true
+        }
         for (key, value) in mapping {
           stack.append(key)
           stack.append(value)

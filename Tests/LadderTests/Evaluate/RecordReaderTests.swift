@@ -32,6 +32,34 @@ import Testing
     #expect(decisions[0].trace?.inputs.first { $0.name == "spend" }?.value == "1.50")
   }
 
+  /// A carriage return that is not part of a line end is data (RFC 4180): it cannot end a
+  /// record and start a new one on the same line, whole or read block by block.
+  @Test func csvBareCarriageReturnIsDataNotALineEnd() throws {
+    let policy = try Self.policy()
+    let csv = Array("id,name,spend\r\na,x\ry,1.50\r\nb,plain,2\rc,z,3\n\r\nd,q,4\r".utf8)
+    for blockSize in [1, 2, 3, 5, 7, 64] {
+      var offset = 0
+      var outcomes: [RecordOutcome] = []
+      let evaluator = BatchEvaluator(policy: policy, asOf: CivilDate(daysSinceEpoch: 0), trace: true)
+      try evaluator.evaluate(
+        csvSource: {
+          let end = min(csv.count, offset + blockSize)
+          defer { offset = end }
+          return Array(csv[offset..<end])
+        }, origin: nil, render: nil
+      ) { outcome, _ in outcomes.append(outcome) }
+      let decisions = outcomes.compactMap(\.decision)
+      #expect(decisions.map(\.key) == ["a", "d"], "block size \(blockSize)")
+      #expect(decisions.first?.trace?.inputs.first { $0.name == "name" }?.value == "x\ry")
+      let rejections = outcomes.compactMap { if case .rejected(let problem) = $0 { problem } else { nil } }
+      #expect(rejections.map(\.line) == [3], "block size \(blockSize)")
+      // `b,plain,2\rc,z,3` is one record of five fields.
+      #expect(
+        rejections.first?.reason == "the record has 5 fields; the header has 3", "block size \(blockSize)")
+      #expect(outcomes.count == 3)
+    }
+  }
+
   @Test func csvRejectsOneBadRecordAndGoesOn() throws {
     let policy = try Self.policy()
     var bytes = Array("id,name\na,x\nb,".utf8)
@@ -94,8 +122,10 @@ import Testing
     #expect(outcomes[0].decision?.trace?.inputs.first { $0.name == "rate" }?.value == "10%")
     #expect(
       outcomes[1].problem
-        == RecordProblem(line: 2, field: "spnd", reason: "unknown field 'spnd'; did you mean 'spend'?"))
+        == RecordProblem(
+          line: 2, key: "b", field: "spnd", reason: "unknown field 'spnd'; did you mean 'spend'?"))
     #expect(outcomes[2].problem?.reason == "the key appears twice")
+    #expect(outcomes[2].problem?.key == "c")
     #expect(outcomes[3].problem?.line == 4)
     #expect(outcomes[4].decision?.trace?.inputs.first { $0.name == "name" }?.value == "中文 \"q\"")
   }
