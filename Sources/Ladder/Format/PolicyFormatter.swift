@@ -37,11 +37,16 @@ public enum PolicyFormatter {
   // MARK: - 1. White space
 
   static func normalizeWhitespace(_ text: String) -> String {
+    let text = text.replacingOccurrences(of: "\r\n", with: "\n")
+    let verbatim = scalarContinuationLines(text)
     var lines: [Substring] = []
     var previousBlank = true  // drops blank lines at the top
-    for raw in text.replacingOccurrences(of: "\r\n", with: "\n").split(
-      separator: "\n", omittingEmptySubsequences: false)
-    {
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      if verbatim.contains(index) {
+        lines.append(raw)
+        previousBlank = false
+        continue
+      }
       var line = raw
       while let last = line.last, last == " " || last == "\t" { line = line.dropLast() }
       let blank = line.isEmpty
@@ -253,6 +258,7 @@ public enum PolicyFormatter {
 
   static func reorderSections(_ text: String) -> String {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let verbatim = scalarContinuationLines(text)
     // Blocks: a top-level key line with the comments directly above it and everything after it
     // up to the next block.
     struct Block {
@@ -262,7 +268,13 @@ public enum PolicyFormatter {
     var preamble: [String] = []
     var blocks: [Block] = []
     var pending: [String] = []
-    for line in lines {
+    for (index, line) in lines.enumerated() {
+      // A line inside a multi-line string belongs to the string, whatever it looks like.
+      if verbatim.contains(index), !blocks.isEmpty {
+        blocks[blocks.count - 1].lines += pending + [line]
+        pending = []
+        continue
+      }
       let isTopLevelKey =
         !line.isEmpty && !line.hasPrefix(" ") && !line.hasPrefix("#") && !line.hasPrefix("-")
         && !line.hasPrefix("---") && line.contains(":")
