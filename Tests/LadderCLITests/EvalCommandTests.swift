@@ -68,7 +68,7 @@ import Testing
     #expect(result.stdout.split(separator: "\n").count == 10)
     #expect(
       result.stderr.contains(
-        ":11: rejected: field 'spend12m': unknown field 'spend12m'; did you mean 'spend_12m'?"))
+        ":11: rejected C2024909: field 'spend12m': unknown field 'spend12m'; did you mean 'spend_12m'?"))
     #expect(result.stderr.hasSuffix("read 12, evaluated 10, rejected 2 (as of 2024-03-01)\n"))
   }
 

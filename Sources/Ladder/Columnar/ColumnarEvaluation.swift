@@ -38,21 +38,30 @@ extension BatchEvaluator {
       let layout = ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let workers = makeWorkers(program, header: reader.header)
-    let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
+    let batchSize = Self.batchSize(for: program)
     if !program.population.isEmpty {
       var chunks: [CSVChunk] = []
-      while let chunk = reader.nextChunk(limit: Self.batchSize(for: program)) { chunks.append(chunk) }
+      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
+      let workers = makeWorkers(
+        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
       evaluatePopulation(
         chunks, program: program, workers: workers, layout: layout, validator: validator, render: render,
         handle)
       return true
     }
+    let roundSize = Self.workerCount * 4
+    var first: [CSVChunk]? = reader.nextRound(chunks: roundSize, size: batchSize)
+    // A small input is all in the first round: registers of its size, not of a whole batch.
+    let capacity = first?.count ?? 0 < roundSize ? Self.capacity(for: first ?? [], batchSize) : batchSize
+    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
     // Output is small next to the work: rounds run one after another, all cores on the workers.
     Self.pipelined(
       workers: workers, overlap: false,
-      nextRound: { reader.nextRound(chunks: workerCount * 4, size: Self.batchSize(for: program)) }
+      nextRound: {
+        defer { first = nil }
+        return first ?? reader.nextRound(chunks: roundSize, size: batchSize)
+      }
     ) {
       worker, chunk in
       worker.load(chunk)
@@ -66,12 +75,18 @@ extension BatchEvaluator {
     return true
   }
 
-  /// One worker per core (at most 8), each with its own registers.
-  private func makeWorkers(_ program: ColumnarProgram, header: CSVHeader) -> [ColumnarWorker] {
-    let count = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-    return (0..<count).map { _ in
-      ColumnarWorker(
-        program: program, policy: policy, header: header, asOf: asOf, capacity: Self.batchSize(for: program))
+  /// One worker per core, at most 8.
+  static var workerCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
+
+  /// Rows a worker's registers need for `chunks`: the largest of them, at most a batch.
+  static func capacity(for chunks: [CSVChunk], _ batchSize: Int) -> Int {
+    max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
+  }
+
+  /// The workers, each with its own registers of `capacity` rows.
+  private func makeWorkers(_ program: ColumnarProgram, header: CSVHeader, capacity: Int) -> [ColumnarWorker] {
+    (0..<Self.workerCount).map { _ in
+      ColumnarWorker(program: program, policy: policy, header: header, asOf: asOf, capacity: capacity)
     }
   }
 
@@ -133,13 +148,19 @@ extension BatchEvaluator {
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let workers = makeWorkers(program, header: reader.header)
-    let workerCount = workers.count
     let validator = RecordValidator(policy: policy)
+    let batchSize = Self.batchSize(for: program)
+    let roundSize = Self.workerCount * 2
+    var first: [CSVChunk]? = reader.nextRound(chunks: roundSize, size: batchSize)
+    let capacity = first?.count ?? 0 < roundSize ? Self.capacity(for: first ?? [], batchSize) : batchSize
+    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     Self.pipelined(
       workers: workers, overlap: trace,
-      nextRound: { reader.nextRound(chunks: workerCount * 2, size: Self.batchSize(for: program)) }
+      nextRound: {
+        defer { first = nil }
+        return first ?? reader.nextRound(chunks: roundSize, size: batchSize)
+      }
     ) {
       worker, chunk in
       worker.load(chunk)

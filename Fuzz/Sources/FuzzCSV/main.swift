@@ -1,0 +1,50 @@
+import FuzzSupport
+import Ladder
+
+/// Any bytes as a CSV file of records: every record is decided or rejected, and the columnar
+/// path (cut into small blocks) gives exactly the row evaluator's outcomes.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+  guard let policy = FuzzSupport.policy else { preconditionFailure("the fuzz policy does not compile") }
+  let bytes = FuzzSupport.bytes(data, size)
+  let evaluator = BatchEvaluator(policy: policy, asOf: FuzzSupport.asOf)
+  let reference = FuzzSupport.rowTranscript(evaluator, bytes, format: .csv)
+  var offset = 0
+  let blockSize = 1 + (size % 61)
+  var columnar = ""
+  do {
+    let ran = try evaluator.evaluateColumnar(
+      csvSource: {
+        let end = min(bytes.count, offset + blockSize)
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+      }, origin: nil, withErrors: false,
+      render: { outcome in
+        guard case .decided(_, let decision) = outcome else { return "" }
+        return DecisionCSV.render(decision, asOf: FuzzSupport.asOf, withErrors: false) + "\n"
+      }
+    ) { piece in
+      switch piece {
+      case .rendered(let rendered, _): columnar += String(decoding: rendered, as: UTF8.self)
+      case .outcome(let outcome, let text):
+        if case .decided = outcome {
+          columnar += text ?? ""
+        } else {
+          columnar += FuzzSupport.describe(outcome, evaluator)
+        }
+      }
+    }
+    if !ran { preconditionFailure("the fuzz policy has no columnar program") }
+  } catch {
+    columnar = "header: \(error)"
+  }
+  if columnar != reference {
+    preconditionFailure("columnar and row outcomes differ:\n\(reference)\n---\n\(columnar)")
+  }
+  return 0
+}
+
+@_cdecl("FuzzCSV_main")
+public func fuzzCSVMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+  FuzzSupport.run(argc, argv, fuzzCSV)
+}
