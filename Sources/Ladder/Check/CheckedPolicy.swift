@@ -44,6 +44,18 @@ public struct CheckedEntitlement: Sendable, Hashable {
   public var direction: EntitlementDirection
 }
 
+/// Which direction of a benefit is better, as the policy declares in `entitlements`.
+public enum EntitlementDirection: String, Sendable, Hashable {
+  case lower, higher
+}
+
+extension CheckedPolicy {
+  /// Declared directions of benefits, by name.
+  public var entitlementDirections: [String: EntitlementDirection] {
+    Dictionary(entitlements.map { ($0.name, $0.direction) }, uniquingKeysWith: { first, _ in first })
+  }
+}
+
 /// One declared input field, resolved to a slot.
 public struct InputField: Sendable, Hashable {
   public var slot: Int

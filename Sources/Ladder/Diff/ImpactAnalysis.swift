@@ -38,18 +38,6 @@ public struct ImpactReport: Sendable {
   public var downgradedCount: Int { moves.filter(\.isDowngrade).count }
 }
 
-/// Which direction of a benefit is better, as the policy declares in `entitlements`.
-public enum EntitlementDirection: String, Sendable, Hashable {
-  case lower, higher
-}
-
-extension CheckedPolicy {
-  /// Declared directions of benefits, by name.
-  public var entitlementDirections: [String: EntitlementDirection] {
-    Dictionary(entitlements.map { ($0.name, $0.direction) }, uniquingKeysWith: { first, _ in first })
-  }
-}
-
 public enum ImpactAnalysis {
   /// Evaluates the records with both versions and compares the decisions.
   public static func analyze(
