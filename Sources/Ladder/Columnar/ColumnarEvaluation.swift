@@ -50,19 +50,10 @@ extension BatchEvaluator {
         handle)
       return true
     }
-    let roundSize = Self.workerCount * 4
-    var first: [CSVChunk]? = reader.nextRound(chunks: roundSize, size: batchSize)
-    // A small input is all in the first round: registers of its size, not of a whole batch.
-    let capacity = first?.count ?? 0 < roundSize ? Self.capacity(for: first ?? [], batchSize) : batchSize
-    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
+    let (workers, nextRound) = workersAndRounds(
+      program, reading: reader, chunksPerRound: Self.workerCount * 4)
     // Output is small next to the work: rounds run one after another, all cores on the workers.
-    Self.pipelined(
-      workers: workers, overlap: false,
-      nextRound: {
-        defer { first = nil }
-        return first ?? reader.nextRound(chunks: roundSize, size: batchSize)
-      }
-    ) {
+    Self.pipelined(workers: workers, overlap: false, nextRound: nextRound) {
       worker, chunk in
       worker.load(chunk)
       worker.run(program.kernels)
@@ -81,6 +72,28 @@ extension BatchEvaluator {
   /// Rows a worker's registers need for `chunks`: the largest of them, at most a batch.
   static func capacity(for chunks: [CSVChunk], _ batchSize: Int) -> Int {
     max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
+  }
+
+  /// The workers for the records of `reader`, and the rounds of chunks to hand them. A small
+  /// input is all in the first round: its workers get registers of its size, not of a batch.
+  private func workersAndRounds(
+    _ program: ColumnarProgram, reading reader: CSVRecordReader, chunksPerRound: Int
+  )
+    -> (workers: [ColumnarWorker], nextRound: () -> [CSVChunk])
+  {
+    var reader = reader
+    let batchSize = Self.batchSize(for: program)
+    var first: [CSVChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
+    let isWholeInput = (first?.count ?? 0) < chunksPerRound
+    let capacity = isWholeInput ? Self.capacity(for: first ?? [], batchSize) : batchSize
+    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
+    return (
+      workers,
+      {
+        defer { first = nil }
+        return first ?? reader.nextRound(chunks: chunksPerRound, size: batchSize)
+      }
+    )
   }
 
   /// The workers, each with its own registers of `capacity` rows.
@@ -147,21 +160,12 @@ extension BatchEvaluator {
       let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
-    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     let validator = RecordValidator(policy: policy)
-    let batchSize = Self.batchSize(for: program)
-    let roundSize = Self.workerCount * 2
-    var first: [CSVChunk]? = reader.nextRound(chunks: roundSize, size: batchSize)
-    let capacity = first?.count ?? 0 < roundSize ? Self.capacity(for: first ?? [], batchSize) : batchSize
-    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
+    let (workers, nextRound) = workersAndRounds(
+      program, reading: reader, chunksPerRound: Self.workerCount * 2)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
-    Self.pipelined(
-      workers: workers, overlap: trace,
-      nextRound: {
-        defer { first = nil }
-        return first ?? reader.nextRound(chunks: roundSize, size: batchSize)
-      }
-    ) {
+    Self.pipelined(workers: workers, overlap: trace, nextRound: nextRound) {
       worker, chunk in
       worker.load(chunk)
       worker.run(program.kernels)
