@@ -89,10 +89,9 @@ import Testing
       [tiers, many, "--explain"],
     ]
     for run in runs {
-      guard
-        let measured = try Self.peakMemory(
-          ["eval", run[0], run[1], "--as-of", "2024-03-01"] + run.dropFirst(2))
-      else { return }
+      let measured = try #require(
+        try Self.peakMemory(["eval", run[0], run[1], "--as-of", "2024-03-01"] + run.dropFirst(2)),
+        "the peak memory is measured through /usr/bin/python3")
       #expect(measured.exitCode == 0, "\(run)")
       #expect(measured.kilobytes < 400_000, "\(run.dropFirst(2)) on \(run[0]): \(measured.kilobytes) KiB")
     }
