@@ -255,7 +255,10 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
   /// The fraction a percent stands for: `85` (written `85%`) is 0.85, with two more decimals than
   /// written (`12.5%` is 0.125). The one conversion used for policy literals, benefits and records.
   public var percentFraction: FixedDecimal? {
-    try? divided(by: .hundred).withScale(scale + 2)
+    // Exact: the same digits, two places further right. Only past the largest scale does the
+    // division round (a percent written with more than 16 decimals).
+    if scale + 2 <= Self.maximumScale { return FixedDecimal(units: units, scale: scale + 2) }
+    return try? divided(by: .hundred).withScale(scale + 2)
   }
 
   /// The integer value when the number has no fraction and fits an `Int`.

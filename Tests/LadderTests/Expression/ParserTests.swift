@@ -166,3 +166,17 @@ func parse(_ text: String) -> (Expr, [Diagnostic]) {
     }
   }
 }
+
+/// Printing an expression and parsing the text again gives the same text: the formatter relies
+/// on it, and the expression fuzz target checks it on every input it parses.
+@Suite struct PrintParseRoundTripTests {
+  @Test(arguments: ["114.1901190111111%", "0.000000000000000001", "12.5%", "1_000_000.25", "-0.5%"])
+  func printedExpressionsParseBackToThemselves(_ text: String) {
+    let (expr, diagnostics) = parse(text)
+    #expect(diagnostics.isEmpty)
+    let printed = ExprPrinter.print(expr)
+    let (again, problems) = parse(printed)
+    #expect(problems.isEmpty, "\(printed): \(problems.map(\.message))")
+    #expect(ExprPrinter.print(again) == printed, "\(text) → \(printed) → \(ExprPrinter.print(again))")
+  }
+}
