@@ -73,7 +73,8 @@ public struct TextDiagnosticRenderer {
     let lineText = String(decoding: lineBytes, as: UTF8.self)
 
     // Cells before the span and under it; a span running past the line ends at the line end.
-    let startInLine = max(0, Int(span.start) - lineStart)
+    // A span may start past the shown line: after a '\r' that ends it, or at the end of the file.
+    let startInLine = min(lineBytes.count, max(0, Int(span.start) - lineStart))
     let endInLine = min(lineBytes.count, max(startInLine, Int(span.end) - lineStart))
     let before = decode(lineBytes, 0, startInLine)
     let inside = decode(lineBytes, startInLine, endInLine)

@@ -34,10 +34,18 @@ public enum ExprPrinter {
     case .duration(let value): return value.description
     case .date(let value): return value.description
     case .string(let value):
-      let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
-        of: "\"", with: "\\\""
-      )
-      .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+      // Scalar by scalar: a quote followed by a combining mark is one Character, which a
+      // Character-based replacement would leave unescaped.
+      var escaped = ""
+      for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\\": escaped += "\\\\"
+        case "\"": escaped += "\\\""
+        case "\n": escaped += "\\n"
+        case "\t": escaped += "\\t"
+        default: escaped.unicodeScalars.append(scalar)
+        }
+      }
       return "\"\(escaped)\""
     case .bool(let value): return value ? "true" : "false"
     }
