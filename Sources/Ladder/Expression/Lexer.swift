@@ -201,20 +201,23 @@ public struct Lexer {
   }
 
   /// The value of a string token: quotes removed, `\"`, `\'`, `\\`, `\n`, `\t` unescaped.
+  ///
+  /// Works on Unicode scalars, not Characters: a quote or an escape letter followed by a
+  /// combining mark is one Character, and must still be read as the quote or the escape.
   public static func stringValue(of token: Substring) -> String {
-    var out = ""
-    var iterator = token.dropFirst().dropLast().makeIterator()
-    while let character = iterator.next() {
-      if character == "\\", let escaped = iterator.next() {
+    var out = String.UnicodeScalarView()
+    var iterator = token.unicodeScalars.dropFirst().dropLast().makeIterator()
+    while let scalar = iterator.next() {
+      if scalar == "\\", let escaped = iterator.next() {
         switch escaped {
         case "n": out.append("\n")
         case "t": out.append("\t")
         default: out.append(escaped)
         }
       } else {
-        out.append(character)
+        out.append(scalar)
       }
     }
-    return out
+    return String(out)
   }
 }
