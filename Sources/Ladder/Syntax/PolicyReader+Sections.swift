@@ -65,7 +65,10 @@ struct Reader {
       var span = text.wholeSpan
       if scalar.string.isEmpty { span = file.span(start(of: node), start(of: node)) }
       if scalar.style == .singleQuoted || scalar.style == .doubleQuoted {
-        span = SourceSpan(file: file.id, start: span.start - 1, end: span.end + 1)
+        // The quotes too; an empty string at the very start of the file has no byte before it.
+        span = SourceSpan(
+          file: file.id, start: span.start > 0 ? span.start - 1 : 0,
+          end: min(span.end + 1, UInt32(clamping: file.bytes.count)))
       }
       return span
     default:
