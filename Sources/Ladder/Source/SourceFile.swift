@@ -19,9 +19,14 @@ public final class SourceFile: Sendable {
     self.path = path
     self.bytes = bytes
     self.text = String(decoding: bytes, as: UTF8.self)
+    // Lines end as YAML (and libyaml, whose marks we map back) ends them: at `\n`, `\r\n` or a
+    // lone `\r`.
     var starts = [0]
-    for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-      starts.append(offset + 1)
+    for (offset, byte) in bytes.enumerated() {
+      let isBreak =
+        byte == UInt8(ascii: "\n")
+        || (byte == UInt8(ascii: "\r") && (offset + 1 == bytes.count || bytes[offset + 1] != UInt8(ascii: "\n")))
+      if isBreak { starts.append(offset + 1) }
     }
     self.lineStarts = starts
   }
@@ -71,7 +76,9 @@ public final class SourceFile: Sendable {
     guard line <= lineStarts.count else { return bytes.count }
     var index = lineStarts[line - 1]
     var remaining = column - 1
-    while remaining > 0 && index < bytes.count && bytes[index] != UInt8(ascii: "\n") {
+    while remaining > 0 && index < bytes.count && bytes[index] != UInt8(ascii: "\n")
+      && bytes[index] != UInt8(ascii: "\r")
+    {
       index += 1
       while index < bytes.count && bytes[index] & 0xC0 == 0x80 { index += 1 }
       remaining -= 1

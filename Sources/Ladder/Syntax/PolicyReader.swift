@@ -127,6 +127,8 @@ public enum PolicyReader {
   static func lineSpan(_ file: SourceFile, _ offset: Int) -> SourceSpan {
     let line = file.lineIndex(containing: offset)
     let bytes = file.lineBytes(line)
+    // An offset past the line's text (on its line break) underlines the end of the line.
+    let offset = min(max(offset, bytes.startIndex), bytes.endIndex)
     var end = bytes.endIndex
     while end > offset, end > bytes.startIndex, bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
     // A comment at the end of the line is not part of the construct.
