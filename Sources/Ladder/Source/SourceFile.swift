@@ -25,7 +25,8 @@ public final class SourceFile: Sendable {
     for (offset, byte) in bytes.enumerated() {
       let isBreak =
         byte == UInt8(ascii: "\n")
-        || (byte == UInt8(ascii: "\r") && (offset + 1 == bytes.count || bytes[offset + 1] != UInt8(ascii: "\n")))
+        || (byte == UInt8(ascii: "\r")
+          && (offset + 1 == bytes.count || bytes[offset + 1] != UInt8(ascii: "\n")))
       if isBreak { starts.append(offset + 1) }
     }
     self.lineStarts = starts
