@@ -298,6 +298,7 @@ final class ColumnarWorker: @unchecked Sendable {
   func rowRecord(_ chunk: CSVChunk, _ row: Int) -> ReadRecord {
     var scanner = CSVRecordReader.Scanner(
       bytes: Array(chunk.recordBytes(row)), position: 0, line: chunk.lines[row])
+    scanner.isCutRecord = true
     guard let scanned = scanner.nextRecord() else {
       return .failure(RecordProblem(line: chunk.lines[row], reason: "the record is empty"))
     }

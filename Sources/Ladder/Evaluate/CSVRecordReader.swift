@@ -155,8 +155,13 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
           && (index + 1 == bytes.count || bytes[index + 1] == UInt8(ascii: "\n")))
     }
 
+    /// True when `bytes` is one record already cut from its input (the columnar path hands such
+    /// a slice back to this scanner): its line end was cut off, so a `\r` it ends with is data.
+    var isCutRecord = false
+
     private func isLineEnd(_ index: Int) -> Bool {
-      bytes.withUnsafeBufferPointer { Self.isLineEnd($0, index) }
+      if isCutRecord && index + 1 == bytes.count { return bytes[index] == UInt8(ascii: "\n") }
+      return bytes.withUnsafeBufferPointer { Self.isLineEnd($0, index) }
     }
 
     /// Where a field ends: a comma or a line end.
