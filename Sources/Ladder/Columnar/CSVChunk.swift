@@ -60,9 +60,15 @@ extension CSVRecordReader {
             p += 1
           }
           guard p < count else {
-            if !atEnd { needMore = chunk.count == 0 }
-            cursor = p
-            currentLine = scanLine
+            // Blank lines up to the end of the bytes read so far are skipped again once more are
+            // read: a '\r' at the end may turn out to be data, not a line end (the row reader
+            // scans again from the same place).
+            if atEnd {
+              cursor = p
+              currentLine = scanLine
+            } else {
+              needMore = chunk.count == 0
+            }
             break
           }
           let recordStart = p
