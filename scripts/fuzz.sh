@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for SECONDS: scripts/fuzz.sh TARGET SECONDS [libFuzzer options]
+# (for example -runs=N to stop after N inputs, -seed=N for a repeatable run, -fork=2 for both cores).
 # TARGET is policy, expression, csv or jsonl. The targets are built with
 # -sanitize=fuzzer,address in Fuzz/ (a package of its own). The seed corpus comes from the
 # example policies, records and golden diagnostics; what the fuzzer adds stays in
@@ -51,6 +52,7 @@ case "$target" in csv | jsonl) leaks=0 ;; esac
 
 log=$(mktemp)
 status=0
+started=$SECONDS
 ASAN_OPTIONS="detect_leaks=$leaks${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
   "$binary" "$corpus" "$seed" -dict="Fuzz/Dictionaries/$target.dict" -max_total_time="$seconds" \
   -detect_leaks="$leaks" \
@@ -63,4 +65,4 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 executions=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
-echo "fuzz $target: $executions executions in ${seconds}s without a finding"
+echo "fuzz $target: $executions executions in $((SECONDS - started))s without a finding"
