@@ -194,7 +194,6 @@ private struct Lowering {
   var inputOperands: [Int: Lowered] = [:]
   var inputPlans: [ColumnarProgram.InputPlan] = []
   var letOperands: [Int: Lowered] = [:]
-  var unlowerableLets: Set<Int> = []
   var scoreOperand: Operand?
   var tierOperand: Operand?
   var strings: [String] = []
@@ -716,14 +715,10 @@ private struct Lowering {
     return operand
   }
 
-  /// Each let is lowered once, however often it is used; a let the kernels cannot take is
-  /// remembered too, or every use would try its whole tree again (exponential in a chain).
   mutating func lowerLet(_ slot: Int) -> Lowered? {
     if let lowered = letOperands[slot] { return lowered }
-    guard !unlowerableLets.contains(slot) else { return nil }
     guard let item = policy.lets.first(where: { $0.slot == slot }), let lowered = lower(item.expression)
     else {
-      unlowerableLets.insert(slot)
       return nil
     }
     letOperands[slot] = lowered

@@ -144,15 +144,16 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
       self.line = line
     }
 
-    /// Whether a line ends at `index`: `\n`, or `\r` before `\n`. A `\r` that ends the bytes
-    /// read so far counts too: the `\n` may come in the next block, and a record that runs to
-    /// the end of the bytes is scanned again once more are read. Any other `\r` is data (RFC
-    /// 4180), so a stray carriage return cannot split a record in two.
-    static func isLineEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> Bool {
+    /// Whether a line ends at `index`: `\n`, or `\r` before `\n`. Any other `\r` is data (RFC
+    /// 4180), so a stray carriage return cannot split a record in two. A `\r` that ends
+    /// `bytes` counts when `bytes` may go on (`endMayContinue`): the `\n` may come in the next
+    /// block, and a record that runs to the end of the bytes is scanned again once more are read.
+    static func isLineEnd<Bytes: RandomAccessCollection<UInt8>>(
+      _ bytes: Bytes, _ index: Int, endMayContinue: Bool = true
+    ) -> Bool where Bytes.Index == Int {
       let byte = bytes[index]
-      return byte == UInt8(ascii: "\n")
-        || (byte == UInt8(ascii: "\r")
-          && (index + 1 == bytes.count || bytes[index + 1] == UInt8(ascii: "\n")))
+      guard byte == UInt8(ascii: "\r") else { return byte == UInt8(ascii: "\n") }
+      return index + 1 == bytes.endIndex ? endMayContinue : bytes[index + 1] == UInt8(ascii: "\n")
     }
 
     /// True when `bytes` is one record already cut from its input (the columnar path hands such
@@ -160,8 +161,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     var isCutRecord = false
 
     private func isLineEnd(_ index: Int) -> Bool {
-      if isCutRecord && index + 1 == bytes.count { return bytes[index] == UInt8(ascii: "\n") }
-      return bytes.withUnsafeBufferPointer { Self.isLineEnd($0, index) }
+      Self.isLineEnd(bytes, index, endMayContinue: !isCutRecord)
     }
 
     /// Where a field ends: a comma or a line end.

@@ -10,6 +10,7 @@ extension PolicyFormatter {
     guard let root = try? Parser(yaml: text).singleRoot() else { return [] }
     let file = SourceRegistry().add(path: "format", text: text)
     let bytes = file.bytes
+    let reader = Reader(file: file)
     var lines: Set<Int> = []
 
     func protect(from start: Int, to end: Int) {
@@ -78,7 +79,7 @@ extension PolicyFormatter {
           let last = blockEnd(header: start, keep: header.contains(UInt8(ascii: "+")))
           if last > headerLine { lines.formUnion((headerLine + 1)...last) }
         default:
-          let source = Reader(file: file).source(of: scalar)
+          let source = reader.source(of: scalar)
           protect(from: start, to: Int(source.wholeSpan.end) - 1)
         }
       case .mapping(let mapping):

@@ -93,17 +93,20 @@ public enum PolicyReader {
       return nil
     }
     if let overflow = nodeCountOverflow(root) {
-      let diagnostic =
+      let (message, help) =
         overflow.throughAliases
-        ? Diagnostic(
-          .documentTooComplex, "the YAML expands to more than \(maximumNodeCount) nodes",
-          at: lineSpan(file, offset(of: overflow.node.mark, in: file)),
-          help: "aliases ('*name') multiply what they refer to; a policy never needs this much")
-        : Diagnostic(
-          .documentTooComplex, "the policy has more than \(maximumNodeCount) YAML nodes",
-          at: lineSpan(file, offset(of: overflow.node.mark, in: file)),
-          help: "no policy needs this much; split it into several, or generate fewer entries")
-      diagnostics.add(diagnostic)
+        ? (
+          "the YAML expands to more than \(maximumNodeCount) nodes",
+          "aliases ('*name') multiply what they refer to; a policy never needs this much"
+        )
+        : (
+          "the policy has more than \(maximumNodeCount) YAML nodes",
+          "no policy needs this much; split it into several, or generate fewer entries"
+        )
+      diagnostics.add(
+        Diagnostic(
+          .documentTooComplex, message, at: lineSpan(file, offset(of: overflow.node.mark, in: file)),
+          help: help))
       return nil
     }
     return root
@@ -259,9 +262,9 @@ public enum PolicyReader {
     return nil
   }
 
-  /// The first node at which a walk of the document (aliases expanded) passes the node limit.
-  /// The node past ``maximumNodeCount``, if any, and whether aliases got the count there: a
-  /// collection reached twice (the same start in the file) was copied by an alias.
+  /// The first node at which a walk of the document (aliases expanded) passes
+  /// ``maximumNodeCount``, if any, and whether aliases got the count there: a collection
+  /// reached twice (the same start in the file) was copied by an alias.
   private static func nodeCountOverflow(_ root: Node) -> (node: Node, throughAliases: Bool)? {
     var stack = [root]
     var count = 0
@@ -271,20 +274,16 @@ public enum PolicyReader {
       count += 1
       if count > maximumNodeCount { return (node, throughAliases) }
       switch node {
-      case .scalar, .alias: break
-      case .sequence(let sequence):
-        if let mark = node.mark, !collectionStarts.insert(mark.line << 20 | mark.column).inserted {
-          throughAliases = true
-        }
-        stack.append(contentsOf: sequence)
+      case .scalar, .alias: continue
+      case .sequence(let sequence): stack.append(contentsOf: sequence)
       case .mapping(let mapping):
-        if let mark = node.mark, !collectionStarts.insert(mark.line << 20 | mark.column).inserted {
-          throughAliases = true
-        }
         for (key, value) in mapping {
           stack.append(key)
           stack.append(value)
         }
+      }
+      if let mark = node.mark, !collectionStarts.insert(mark.line << 20 | mark.column).inserted {
+        throughAliases = true
       }
     }
     return nil

@@ -56,16 +56,11 @@ struct RecordOptions: ParsableArguments {
 
   /// The bytes of the records file or of standard input.
   func readRecords() throws -> [UInt8] {
-    let descriptor = try openRecordsDescriptor()
-    defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+    let blocks = try openRecords()
     var bytes: [UInt8] = []
-    while true {
-      switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
-      case .success(let block) where block.isEmpty: return bytes
-      case .success(let block): bytes.append(contentsOf: block)
-      case .failure(let failure): throw cannotRead(failure.code)
-      }
-    }
+    while case let block = blocks.next(), !block.isEmpty { bytes.append(contentsOf: block) }
+    if let failure = blocks.failure { throw cannotRead(failure) }
+    return bytes
   }
 
   /// A block reader over the records file or standard input: 4 MiB at a time, empty at the end.

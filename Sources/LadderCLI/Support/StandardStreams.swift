@@ -106,12 +106,6 @@ enum StandardOutput {
     if let failed { throw StandardOutput.failure(errno: failed) }
   }
 
-  static func write(bytes: [UInt8]) throws {
-    if let failed = FileDescriptorIO.writeAll(bytes, to: STDOUT_FILENO) {
-      throw StandardOutput.failure(errno: failed)
-    }
-  }
-
   /// Reports the failure and returns the exit code to throw.
   static func failure(errno code: Int32) -> ExitCode {
     StandardError.write("error: cannot write standard output: \(errnoText(code))\n")
