@@ -153,28 +153,6 @@ public struct CheckedTrigger: Sendable {
   public var reason: String
 }
 
-/// The built-in functions of the expression language.
-public enum Builtin: String, Sendable, CaseIterable {
-  case min, max, abs, round, floor, ceil, clamp, sum, avg, count, len
-  case daysBetween = "days_between"
-  case monthsBetween = "months_between"
-  case yearsBetween = "years_between"
-  // Population functions: their value depends on every record of the input.
-  case percentile
-  case ntile
-  case rank
-  case topPercent = "top_percent"
-  case abcClass = "abc_class"
-
-  /// True for functions whose value depends on the whole input, not one record.
-  public var isPopulation: Bool {
-    switch self {
-    case .percentile, .ntile, .rank, .topPercent, .abcClass: true
-    default: false
-    }
-  }
-}
-
 /// A typed expression with its names resolved. The compiler lowers it to kernels.
 public struct CheckedExpr: Sendable {
   public indirect enum Kind: Sendable {

@@ -234,7 +234,7 @@ struct ExpressionChecker {
     } else if name == "tier" {
       label = "the tier is not known here"
       help = "'tier' is usable in triggers only, after the tier is decided"
-    } else if Builtin(rawValue: name) != nil {
+    } else if Builtin.named(name) != nil {
       help = "'\(name)' is a function; call it with arguments: \(name)(…)"
     }
     report(Diagnostic(.unknownName, "unknown name '\(name)'", at: expr.span, label: label, help: help))
@@ -520,156 +520,22 @@ struct ExpressionChecker {
   private mutating func checkCall(
     _ name: String, _ nameSpan: SourceSpan, _ argumentSyntax: [Expr], _ expr: Expr
   ) -> CheckedExpr {
-    guard let builtin = Builtin(rawValue: name) else {
+    guard let builtin = Builtin.named(name) else {
       report(
         Diagnostic(
           .badCall, "unknown function '\(name)'", at: nameSpan,
-          help: Suggestions.help(
-            for: name, candidates: Builtin.allCases.map(\.rawValue), kind: "the functions")))
+          help: Suggestions.help(for: name, candidates: Builtin.all.map(\.name), kind: "the functions")))
       return invalid(expr)
     }
     let arguments = argumentSyntax.map { check($0) }
     if arguments.contains(where: { $0.type.value.isUnknown }) { return invalid(expr) }
-    let optional = arguments.contains { $0.type.isOptional }
-    func fail(_ message: String, _ help: String) -> CheckedExpr {
-      report(Diagnostic(.badCall, message, at: expr.span, help: help))
+    // The built-in's own type rule (Builtins.swift) decides.
+    switch builtin.typeRule(BuiltinCall(name: name, arguments: arguments, span: expr.span)) {
+    case .success(let type):
+      return make(.call(builtin, arguments), type, expr)
+    case .failure(let problem):
+      report(Diagnostic(problem.code, problem.message, at: problem.span ?? expr.span, help: problem.help))
       return invalid(expr)
     }
-    let types = arguments.map(\.type.value)
-    let signature = Self.signatures[builtin] ?? name
-    switch builtin {
-    case .min, .max:
-      if arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown {
-        return make(.call(builtin, arguments), LadderType(element, optional: true), expr)
-      }
-      guard arguments.count >= 2 else {
-        return fail("\(name) needs a list or at least two values", signature)
-      }
-      var joined = types[0]
-      for type in types.dropFirst() {
-        guard let next = numericJoin(joined, type) else {
-          return fail(
-            "\(name) cannot mix \(joined) and \(type)",
-            "give \(name) values of one kind: all numbers or all percents")
-        }
-        joined = next
-      }
-      guard joined.isNumeric || joined == .date else {
-        return fail("\(name) needs numbers, percents or dates", signature)
-      }
-      return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
-    case .abs:
-      guard arguments.count == 1, types[0].isNumeric else { return fail("abs takes one number", signature) }
-      return make(.call(builtin, arguments), LadderType(types[0], optional: optional), expr)
-    case .floor, .ceil:
-      guard arguments.count == 1, types[0].isNumber else {
-        return fail("\(name) takes one number", signature)
-      }
-      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
-    case .round:
-      guard (1...2).contains(arguments.count), types[0].isNumeric else {
-        return fail("round takes a number and optionally its decimals", signature)
-      }
-      if arguments.count == 2 {
-        guard case .constant(.number(let places)) = arguments[1].kind, let count = places.integerValue,
-          (0...6).contains(count)
-        else {
-          return fail("round's second argument must be a whole number from 0 to 6", "e.g. round(x, 2)")
-        }
-      }
-      return make(
-        .call(builtin, arguments),
-        LadderType(
-          types[0] == .percent ? .percent : (arguments.count == 1 ? .int : .decimal), optional: optional),
-        expr)
-    case .clamp:
-      guard arguments.count == 3 else {
-        return fail("clamp takes a value, a minimum and a maximum", signature)
-      }
-      var joined = types[0]
-      for type in types.dropFirst() {
-        guard let next = numericJoin(joined, type) else {
-          if (joined == .percent) != (type == .percent) {
-            report(
-              Diagnostic(
-                .percentMismatch, "clamp mixes a percent and plain numbers", at: expr.span,
-                help: "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)")
-            )
-            return invalid(expr)
-          }
-          return fail("clamp cannot mix \(joined) and \(type)", signature)
-        }
-        joined = next
-      }
-      guard joined.isNumeric else { return fail("clamp needs numbers", signature) }
-      return make(.call(builtin, arguments), LadderType(joined, optional: optional), expr)
-    case .sum, .avg:
-      guard arguments.count == 1, case .list(let element) = types[0], element.isNumeric || element.isUnknown
-      else {
-        return fail("\(name) takes one list of numbers", signature)
-      }
-      let result: ValueType = builtin == .avg && element == .int ? .decimal : element
-      // The average of an empty list is missing; a sum of nothing is 0.
-      return make(.call(builtin, arguments), LadderType(result, optional: optional || builtin == .avg), expr)
-    case .count, .len:
-      guard arguments.count == 1 else { return fail("\(name) takes one list", signature) }
-      if case .list = types[0] {
-      } else if builtin == .len && types[0] == .string {
-      } else {
-        return fail(
-          "\(name) takes a list\(builtin == .len ? " or a string" : ""), not \(types[0].withArticle)",
-          signature)
-      }
-      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
-    case .percentile, .rank:
-      guard arguments.count == 1, types[0].isNumeric else {
-        return fail("\(name) takes one number", signature)
-      }
-      // Missing values take no part in the population; their result is missing.
-      return make(
-        .call(builtin, arguments), LadderType(builtin == .rank ? .int : .decimal, optional: optional), expr)
-    case .ntile:
-      guard arguments.count == 2, types[0].isNumeric, case .constant(.number(let count)) = arguments[1].kind,
-        let buckets = count.integerValue, (1...1000).contains(buckets)
-      else { return fail("ntile takes a number and a whole number of groups from 1 to 1000", signature) }
-      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
-    case .topPercent:
-      guard arguments.count == 2, types[0].isNumeric, types[1] == .percent, arguments[1].constantValue != nil
-      else {
-        return fail("top_percent takes a number and a percent literal", signature)
-      }
-      return make(.call(builtin, arguments), LadderType(.bool, optional: optional), expr)
-    case .abcClass:
-      guard arguments.count == 1 || arguments.count == 3, types[0].isNumeric,
-        arguments.dropFirst().allSatisfy({ $0.type.value == .percent && $0.constantValue != nil })
-      else {
-        return fail("abc_class takes a number, and optionally the A and B cut-offs as percents", signature)
-      }
-      return make(
-        .call(builtin, arguments),
-        LadderType(.enumeration(name: "abc_class", values: ["A", "B", "C"]), optional: optional),
-        expr)
-    case .daysBetween, .monthsBetween, .yearsBetween:
-      guard arguments.count == 2, types[0] == .date, types[1] == .date else {
-        return fail("\(name) takes two dates", signature)
-      }
-      return make(.call(builtin, arguments), LadderType(.int, optional: optional), expr)
-    }
   }
-
-  private func numericJoin(_ lhs: ValueType, _ rhs: ValueType) -> ValueType? {
-    if lhs == rhs { return lhs }
-    if lhs.isNumber && rhs.isNumber { return .decimal }
-    return nil
-  }
-
-  static let signatures: [Builtin: String] = [
-    .min: "min(a, b, …) or min(list)", .max: "max(a, b, …) or max(list)", .abs: "abs(x)",
-    .round: "round(x) or round(x, decimals)",
-    .floor: "floor(x)", .ceil: "ceil(x)", .clamp: "clamp(x, low, high)", .sum: "sum(list)", .avg: "avg(list)",
-    .count: "count(list)", .len: "len(list) or len(text)", .daysBetween: "days_between(from, to)",
-    .monthsBetween: "months_between(from, to)", .yearsBetween: "years_between(from, to)",
-    .percentile: "percentile(x): 0 to 100", .ntile: "ntile(x, groups)", .rank: "rank(x): 1 for the largest",
-    .topPercent: "top_percent(x, 10%)", .abcClass: "abc_class(x) or abc_class(x, 80%, 95%)",
-  ]
 }

@@ -120,7 +120,7 @@ struct ColumnarProgram: Sendable {
   ///   - traced: also track what JSON output shows (display scales, the band that held).
   ///   - explained: with `traced`, also every comparison of every condition, for full traces.
   init?(_ policy: CompiledPolicy, asOf: CivilDate, traced: Bool = false, explained: Bool = false) {
-    var lowering = Lowering(
+    var lowering = ColumnarLowering(
       policy: policy.checked, asOf: asOf, sites: policy.populationSites, traced: traced, explained: explained)
     guard let program = lowering.program() else { return nil }
     self = program
@@ -154,7 +154,7 @@ struct ColumnarProgram: Sendable {
 private let openScale = 6
 
 /// A lowered value: a register and what is in it.
-private struct Operand {
+struct KernelOperand {
   enum Kind: Equatable {
     case number, boolean, date, code
   }
@@ -172,15 +172,15 @@ private struct Operand {
   var scaleRegister: Int?
 }
 
-private enum Lowered {
-  case scalar(Operand)
-  case list([Operand])
+enum KernelValue {
+  case scalar(KernelOperand)
+  case list([KernelOperand])
   /// A value with no register (a missing constant, or a missing list element).
   case missing
 }
 
 /// Lowers a checked policy to a ``ColumnarProgram``; every `nil` means "not covered".
-private struct Lowering {
+struct ColumnarLowering {
   let policy: CheckedPolicy
   let asOf: CivilDate
   let sites: [PopulationSite]
@@ -191,11 +191,11 @@ private struct Lowering {
   var kernels: [Kernel] = []
   var constantScales: [Int: Int] = [:]
   var registerCount = 0
-  var inputOperands: [Int: Lowered] = [:]
+  var inputOperands: [Int: KernelValue] = [:]
   var inputPlans: [ColumnarProgram.InputPlan] = []
-  var letOperands: [Int: Lowered] = [:]
-  var scoreOperand: Operand?
-  var tierOperand: Operand?
+  var letOperands: [Int: KernelValue] = [:]
+  var scoreOperand: KernelOperand?
+  var tierOperand: KernelOperand?
   var strings: [String] = []
   var codeOfString: [String: Int64] = [:]
   var population: [ColumnarProgram.PopulationPlan?] = []
@@ -257,7 +257,7 @@ private struct Lowering {
     }
     var outputs: [ColumnarProgram.Display] = []
     for column in policy.outputs {
-      let lowered: Lowered?
+      let lowered: KernelValue?
       switch column.source {
       case .input(let slot): lowered = inputOperands[slot]
       case .letValue(let slot): lowered = lowerLet(slot)
@@ -291,7 +291,7 @@ private struct Lowering {
   // MARK: - Traces
 
   /// How a lowered value is shown, with the row evaluator's display scale.
-  mutating func shown(_ lowered: Lowered?, as type: ValueType) -> ColumnarProgram.Shown? {
+  mutating func shown(_ lowered: KernelValue?, as type: ValueType) -> ColumnarProgram.Shown? {
     switch lowered {
     case .scalar(let operand):
       switch operand.kind {
@@ -370,7 +370,7 @@ private struct Lowering {
     }
     var outputs: [ColumnarProgram.Shown] = []
     for column in policy.outputs {
-      let lowered: Lowered?
+      let lowered: KernelValue?
       switch column.source {
       case .input(let slot):
         guard let field = policy.inputs.first(where: { $0.slot == slot }), field.type != .string else {
@@ -423,20 +423,20 @@ private struct Lowering {
     return Int64(strings.count - 1)
   }
 
-  mutating func constant(_ value: Int64, kind: Operand.Kind, scale: Int = 0) -> Operand {
+  mutating func constant(_ value: Int64, kind: KernelOperand.Kind, scale: Int = 0) -> KernelOperand {
     let register = newRegister()
     emit(.fill(destination: register, value: value, present: true))
-    return Operand(register: register, kind: kind, scale: scale, constant: value)
+    return KernelOperand(register: register, kind: kind, scale: scale, constant: value)
   }
 
-  mutating func missingRegister(kind: Operand.Kind, scale: Int = 0) -> Operand {
+  mutating func missingRegister(kind: KernelOperand.Kind, scale: Int = 0) -> KernelOperand {
     let register = newRegister()
     emit(.fill(destination: register, value: 0, present: false))
-    return Operand(register: register, kind: kind, scale: scale)
+    return KernelOperand(register: register, kind: kind, scale: scale)
   }
 
   /// A number operand at `scale` decimals (≥ its own).
-  mutating func rescaled(_ operand: Operand, to scale: Int) -> Operand? {
+  mutating func rescaled(_ operand: KernelOperand, to scale: Int) -> KernelOperand? {
     guard operand.kind == .number, scale >= operand.scale, scale <= 18 else { return nil }
     if scale == operand.scale { return operand }
     let factor = FixedDecimal.int64PowerOfTen(scale - operand.scale)
@@ -452,14 +452,14 @@ private struct Lowering {
     let register = newRegister()
     emit(.rescale(destination: register, source: operand.register, factor: factor))
     // The same value in another representation: its display scale is the operand's.
-    return Operand(
+    return KernelOperand(
       register: register, kind: .number, scale: scale, exactScale: false, scaleRegister: scaleSource(operand))
   }
 
   // MARK: - Display scales (traced programs)
 
   /// The register of `operand`'s per-row display scale; `nil` outside traced programs.
-  mutating func scaleSource(_ operand: Operand) -> Int? {
+  mutating func scaleSource(_ operand: KernelOperand) -> Int? {
     guard traced, operand.kind == .number else { return nil }
     if let register = operand.scaleRegister { return register }
     if let register = constantScales[operand.scale] { return register }
@@ -470,7 +470,7 @@ private struct Lowering {
   }
 
   /// `operand` with its display scale given by `kernel(destination)` when it is not exact.
-  mutating func withScale(_ operand: Operand, _ kernel: (Int) -> Kernel?) -> Operand? {
+  mutating func withScale(_ operand: KernelOperand, _ kernel: (Int) -> Kernel?) -> KernelOperand? {
     var result = operand
     guard traced, !operand.exactScale, operand.kind == .number else { return result }
     let register = newRegister()
@@ -481,7 +481,7 @@ private struct Lowering {
   }
 
   /// Two operands of one kind, numbers brought to one scale.
-  mutating func aligned(_ left: Operand, _ right: Operand) -> (Operand, Operand)? {
+  mutating func aligned(_ left: KernelOperand, _ right: KernelOperand) -> (KernelOperand, KernelOperand)? {
     guard left.kind == right.kind else { return nil }
     guard left.kind == .number else { return (left, right) }
     let scale = max(left.scale, right.scale)
@@ -517,7 +517,7 @@ private struct Lowering {
     case .int:
       guard let (low, high) = bounds(0) else { return nil }
       let register = newRegister()
-      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .number))
+      inputOperands[field.slot] = .scalar(KernelOperand(register: register, kind: .number))
       return .integer(register: register, minimum: low, maximum: high)
     case .decimal, .percent:
       let scale = field.scale ?? openScale
@@ -526,22 +526,22 @@ private struct Lowering {
       let exact = field.type == .decimal && field.scale != nil
       let written = traced && !exact ? newRegister() : nil
       inputOperands[field.slot] = .scalar(
-        Operand(register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
+        KernelOperand(register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
       return .decimal(
         register: register, scale: scale, percent: field.type == .percent, minimum: low, maximum: high,
         written: written)
     case .date:
       guard let (low, high) = bounds(0) else { return nil }
       let register = newRegister()
-      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .date))
+      inputOperands[field.slot] = .scalar(KernelOperand(register: register, kind: .date))
       return .date(register: register, minimum: low, maximum: high)
     case .bool:
       let register = newRegister()
-      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .boolean))
+      inputOperands[field.slot] = .scalar(KernelOperand(register: register, kind: .boolean))
       return .boolean(register: register)
     case .enumeration(_, let values):
       let register = newRegister()
-      inputOperands[field.slot] = .scalar(Operand(register: register, kind: .code))
+      inputOperands[field.slot] = .scalar(KernelOperand(register: register, kind: .code))
       return .enumeration(
         register: register, values: values.map { Array($0.utf8) }, codes: values.map { code(for: $0) })
     case .list(.decimal), .list(.int):
@@ -556,7 +556,7 @@ private struct Lowering {
       let written = traced && !exact ? registers.map { _ in newRegister() } : nil
       inputOperands[field.slot] = .list(
         registers.indices.map { index in
-          Operand(
+          KernelOperand(
             register: registers[index], kind: .number, scale: scale, exactScale: exact,
             scaleRegister: written?[index])
         })
@@ -593,12 +593,12 @@ private struct Lowering {
     return true
   }
 
-  mutating func lowerScore() -> Operand? {
+  mutating func lowerScore() -> KernelOperand? {
     if let scoreOperand { return scoreOperand }
     guard let score = policy.score else { return nil }
-    var contributions: [Operand] = []
+    var contributions: [KernelOperand] = []
     for component in score.components {
-      let points: Operand
+      let points: KernelOperand
       var subjectShown: ColumnarProgram.Shown?
       var bandIndex: Int?
       switch component.points {
@@ -647,14 +647,14 @@ private struct Lowering {
             destination: register, subject: subject.register, bands: lowered, otherwise: otherwise,
             index: index,
             otherwiseIndex: otherwiseIndex))
-        points = Operand(register: register, kind: .number, scale: pointsScale)
+        points = KernelOperand(register: register, kind: .number, scale: pointsScale)
         subjectShown = shown(.scalar(subject), as: subjectExpression.type.value)
         bandIndex = index
       case .expression(let expression):
         guard case .scalar(let value) = lower(expression), value.kind == .number else { return nil }
         let register = newRegister()
         emit(.orZero(destination: register, source: value.register))
-        points = Operand(register: register, kind: .number, scale: value.scale)
+        points = KernelOperand(register: register, kind: .number, scale: value.scale)
       }
       let weight = component.weight.normalized
       guard let weightUnits = Int64(exactly: weight.units), weight.scale + points.scale <= 18 else {
@@ -664,7 +664,7 @@ private struct Lowering {
       let register = newRegister()
       emit(
         .arithmetic(.multiply, destination: register, left: weightOperand.register, right: points.register))
-      contributions.append(Operand(register: register, kind: .number, scale: weight.scale + points.scale))
+      contributions.append(KernelOperand(register: register, kind: .number, scale: weight.scale + points.scale))
       componentTraces.append(
         ColumnarProgram.ComponentTrace(
           subject: subjectShown, bandIndex: bandIndex, points: points.register, pointsScale: points.scale,
@@ -677,7 +677,7 @@ private struct Lowering {
       guard let aligned = rescaled(contribution, to: totalScale) else { return nil }
       let register = newRegister()
       emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
-      total = Operand(register: register, kind: .number, scale: totalScale)
+      total = KernelOperand(register: register, kind: .number, scale: totalScale)
     }
     scoreSum = (total.register, totalScale)
     let register = newRegister()
@@ -690,12 +690,12 @@ private struct Lowering {
     } else {
       emit(.rescale(destination: register, source: total.register, factor: 1))
     }
-    let operand = Operand(register: register, kind: .number, scale: score.decimals)
+    let operand = KernelOperand(register: register, kind: .number, scale: score.decimals)
     scoreOperand = operand
     return operand
   }
 
-  mutating func lowerTier() -> Operand? {
+  mutating func lowerTier() -> KernelOperand? {
     if let tierOperand { return tierOperand }
     var conditions: [Int?] = []
     for tier in policy.tiers {
@@ -710,12 +710,12 @@ private struct Lowering {
     emit(
       .tier(
         destination: register, conditions: conditions, codes: policy.tiers.map { codeOfString[$0.id] ?? -1 }))
-    let operand = Operand(register: register, kind: .code)
+    let operand = KernelOperand(register: register, kind: .code)
     tierOperand = operand
     return operand
   }
 
-  mutating func lowerLet(_ slot: Int) -> Lowered? {
+  mutating func lowerLet(_ slot: Int) -> KernelValue? {
     if let lowered = letOperands[slot] { return lowered }
     guard let item = policy.lets.first(where: { $0.slot == slot }), let lowered = lower(item.expression)
     else {
@@ -727,11 +727,11 @@ private struct Lowering {
 
   // MARK: - Expressions
 
-  mutating func lowerScalar(_ expr: CheckedExpr) -> Operand? {
+  mutating func lowerScalar(_ expr: CheckedExpr) -> KernelOperand? {
     switch lower(expr) {
     case .scalar(let operand): return operand
     case .missing:
-      let kind: Operand.Kind
+      let kind: KernelOperand.Kind
       switch expr.type.value {
       case .bool: kind = .boolean
       case .date: kind = .date
@@ -744,7 +744,7 @@ private struct Lowering {
     }
   }
 
-  mutating func lower(_ expr: CheckedExpr) -> Lowered? {
+  mutating func lower(_ expr: CheckedExpr) -> KernelValue? {
     switch expr.kind {
     case .constant(let value):
       return lowerConstant(value)
@@ -765,12 +765,12 @@ private struct Lowering {
       if case .not = expr.kind {
         guard value.kind == .boolean else { return nil }
         emit(.not(destination: register, source: value.register))
-        return .scalar(Operand(register: register, kind: .boolean))
+        return .scalar(KernelOperand(register: register, kind: .boolean))
       }
       guard value.kind == .number else { return nil }
       emit(.negate(destination: register, source: value.register))
       return .scalar(
-        Operand(
+        KernelOperand(
           register: register, kind: .number, scale: value.scale, exactScale: value.exactScale,
           scaleRegister: value.scaleRegister))
     case .arithmetic(let op, let lhs, let rhs):
@@ -788,7 +788,7 @@ private struct Lowering {
       } else {
         emit(.compare(op, destination: register, left: a.register, right: b.register))
       }
-      return .scalar(Operand(register: register, kind: .boolean))
+      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .and(let lhs, let rhs), .or(let lhs, let rhs):
       guard let a = lowerScalar(lhs), let b = lowerScalar(rhs), a.kind == .boolean, b.kind == .boolean else {
         return nil
@@ -799,14 +799,14 @@ private struct Lowering {
       } else {
         emit(.or(destination: register, left: a.register, right: b.register))
       }
-      return .scalar(Operand(register: register, kind: .boolean))
+      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .coalesce(let lhs, let rhs):
       guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
       let exact = left.exactScale && right.exactScale && left.scale == right.scale
       guard let (a, b) = aligned(left, right) else { return nil }
       let register = newRegister()
       emit(.coalesce(destination: register, left: a.register, right: b.register))
-      let result = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
+      let result = KernelOperand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
       // The value taken keeps its own scale.
       let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
       return withScale(result) { destination in
@@ -817,7 +817,7 @@ private struct Lowering {
       guard let value = lowerScalar(operand) else { return nil }
       let register = newRegister()
       emit(.isMissing(destination: register, source: value.register, negated: negated))
-      return .scalar(Operand(register: register, kind: .boolean))
+      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .membership(let value, let list, let negated):
       guard let item = lowerScalar(value), case .list(let items) = lower(list) else { return nil }
       if item.kind == .code, items.contains(where: { $0.kind != .code }) { return nil }
@@ -837,7 +837,7 @@ private struct Lowering {
       }
       let register = newRegister()
       emit(.membership(destination: register, value: subject.register, items: registers, negated: negated))
-      return .scalar(Operand(register: register, kind: .boolean))
+      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .between(let value, let low, let high, let negated):
       guard let x = lowerScalar(value), let lo = lowerScalar(low), let hi = lowerScalar(high),
         x.kind != .code,
@@ -856,7 +856,7 @@ private struct Lowering {
         .between(
           destination: register, value: operands[0].register, low: operands[1].register,
           high: operands[2].register, negated: negated))
-      return .scalar(Operand(register: register, kind: .boolean))
+      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .call(let builtin, let arguments):
       return lowerCall(builtin, arguments, expr)
     case .index(let base, let position):
@@ -866,7 +866,7 @@ private struct Lowering {
       let resolved = index < 0 ? items.count + index : index
       return items.indices.contains(resolved) ? .scalar(items[resolved]) : .missing
     case .list(let elements):
-      var operands: [Operand] = []
+      var operands: [KernelOperand] = []
       for element in elements {
         // `sum` and `avg` skip missing elements; columns keep lists whose elements are present.
         guard !element.type.isOptional, let operand = lowerScalar(element) else { return nil }
@@ -881,7 +881,7 @@ private struct Lowering {
       guard let (a, b) = aligned(yes, no) else { return nil }
       let register = newRegister()
       emit(.select(destination: register, condition: test.register, left: a.register, right: b.register))
-      let result = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
+      let result = KernelOperand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
       let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
       return withScale(result) { destination in
         guard let leftScale, let rightScale else { return nil }
@@ -892,7 +892,7 @@ private struct Lowering {
     }
   }
 
-  mutating func lowerConstant(_ value: Value) -> Lowered? {
+  mutating func lowerConstant(_ value: Value) -> KernelValue? {
     switch value {
     case .missing: return .missing
     case .number(let number):
@@ -902,7 +902,7 @@ private struct Lowering {
     case .string(let text): return .scalar(constant(code(for: text), kind: .code))
     case .date(let date): return .scalar(constant(Int64(date.daysSinceEpoch), kind: .date))
     case .list(let items):
-      var operands: [Operand] = []
+      var operands: [KernelOperand] = []
       for item in items {
         guard case .scalar(let operand) = lowerConstant(item) else { return nil }
         operands.append(operand)
@@ -913,7 +913,7 @@ private struct Lowering {
   }
 
   /// A sum's display scale is the larger of its operands', a product's their sum.
-  mutating func combinedScale(_ result: Operand, _ left: Operand, _ right: Operand, sum: Bool) -> Lowered? {
+  mutating func combinedScale(_ result: KernelOperand, _ left: KernelOperand, _ right: KernelOperand, sum: Bool) -> KernelValue? {
     let (leftScale, rightScale) = (scaleSource(left), scaleSource(right))
     return withScale(result) { destination in
       guard let leftScale, let rightScale else { return nil }
@@ -921,7 +921,7 @@ private struct Lowering {
     }.map { .scalar($0) }
   }
 
-  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> Lowered? {
+  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> KernelValue? {
     guard let left = lowerScalar(lhs), let right = lowerScalar(rhs), left.kind == .number,
       right.kind == .number
     else { return nil }
@@ -933,14 +933,14 @@ private struct Lowering {
         .arithmetic(op == .add ? .add : .subtract, destination: register, left: a.register, right: b.register)
       )
       return combinedScale(
-        Operand(
+        KernelOperand(
           register: register, kind: .number, scale: a.scale, exactScale: left.exactScale && right.exactScale),
         left, right, sum: false)
     case .multiply:
       guard left.scale + right.scale <= 18 else { return nil }
       emit(.arithmetic(.multiply, destination: register, left: left.register, right: right.register))
       return combinedScale(
-        Operand(
+        KernelOperand(
           register: register, kind: .number, scale: left.scale + right.scale,
           exactScale: left.exactScale && right.exactScale),
         left, right, sum: true)
@@ -953,157 +953,38 @@ private struct Lowering {
         .divide(
           destination: register, left: left.register, right: right.register,
           shift: target - left.scale + right.scale + 1))
-      return .scalar(Operand(register: register, kind: .number, scale: target))
+      return .scalar(KernelOperand(register: register, kind: .number, scale: target))
     default:
       return nil
     }
   }
 
-  mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> Lowered? {
-    if builtin.isPopulation {
+  mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> KernelValue? {
+    if let function = builtin.population {
       guard let site = populationSpans[expr.span], let plan = population[site] else { return nil }
-      switch builtin {
-      case .topPercent: return .scalar(Operand(register: plan.result, kind: .boolean))
-      case .abcClass: return .scalar(Operand(register: plan.result, kind: .code))
-      default: return .scalar(Operand(register: plan.result, kind: .number, scale: plan.resultScale))
+      switch function {
+      case .topPercent: return .scalar(KernelOperand(register: plan.result, kind: .boolean))
+      case .abcClass: return .scalar(KernelOperand(register: plan.result, kind: .code))
+      default: return .scalar(KernelOperand(register: plan.result, kind: .number, scale: plan.resultScale))
       }
     }
+    guard let kernel = builtin.kernel else { return nil }
     // A list argument (`sum(monthly_spend)`, `max(xs)`) is unfolded into its elements.
-    var values: [Operand] = []
-    var listArgument = false
+    var operands: [KernelOperand] = []
+    var isListArgument = false
     for argument in arguments {
       switch lower(argument) {
-      case .scalar(let operand): values.append(operand)
+      case .scalar(let operand): operands.append(operand)
       case .list(let items):
         guard arguments.count == 1 else { return nil }
-        values = items
-        listArgument = true
+        operands = items
+        isListArgument = true
       case .missing:
         guard let operand = lowerScalar(argument) else { return nil }
-        values.append(operand)
+        operands.append(operand)
       case nil: return nil
       }
     }
-    switch builtin {
-    case .min, .max:
-      guard var best = values.first, values.allSatisfy({ $0.kind == best.kind }), best.kind != .code else {
-        return nil
-      }
-      let exact = values.allSatisfy { $0.exactScale && $0.scale == best.scale }
-      for candidate in values.dropFirst() {
-        guard let (a, b) = aligned(best, candidate) else { return nil }
-        let register = newRegister()
-        emit(.extreme(isMinimum: builtin == .min, destination: register, left: a.register, right: b.register))
-        let (bestScale, candidateScale) = (scaleSource(best), scaleSource(candidate))
-        // The candidate replaces the best so far only when strictly better, scale and all.
-        let next = Operand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
-        guard
-          let chosen = withScale(
-            next,
-            { destination in
-              guard let bestScale, let candidateScale else { return nil }
-              return .extremeScale(
-                isMinimum: builtin == .min, destination: destination, left: a.register, right: b.register,
-                leftScale: bestScale, rightScale: candidateScale)
-            })
-        else { return nil }
-        best = chosen
-      }
-      best.exactScale = exact
-      return .scalar(best)
-    case .abs:
-      guard !listArgument, values.count == 1, values[0].kind == .number else { return nil }
-      let register = newRegister()
-      emit(.absolute(destination: register, source: values[0].register))
-      return .scalar(
-        Operand(
-          register: register, kind: .number, scale: values[0].scale, exactScale: values[0].exactScale,
-          scaleRegister: values[0].scaleRegister))
-    case .round, .floor, .ceil:
-      guard !listArgument, let value = values.first, value.kind == .number else { return nil }
-      var places = 0
-      if builtin == .round, values.count > 1 {
-        guard case .constant(.number(let number)) = arguments[1].kind, let whole = number.integerValue else {
-          return nil
-        }
-        places = whole
-      }
-      guard places >= 0 else { return nil }
-      guard value.scale > places else { return .scalar(value) }
-      let register = newRegister()
-      let mode: FixedDecimal.RoundingMode =
-        builtin == .round ? .halfUp : builtin == .floor ? .floor : .ceiling
-      emit(
-        .round(
-          destination: register, source: value.register,
-          divisor: FixedDecimal.int64PowerOfTen(value.scale - places), mode: mode
-        ))
-      // Rounding leaves `places` decimals when the value had more: exact when its scale is.
-      let rounded = Operand(register: register, kind: .number, scale: places, exactScale: value.exactScale)
-      let source = scaleSource(value)
-      return withScale(rounded) { destination in
-        source.map { .minimumScale(destination: destination, source: $0, limit: Int64(places)) }
-      }.map { .scalar($0) }
-    case .clamp:
-      guard !listArgument, values.count == 3, values[0].kind == .number else { return nil }
-      let exact = values.allSatisfy { $0.exactScale && $0.scale == values[0].scale }
-      let scale = values.map(\.scale).max() ?? 0
-      var wide: [Operand] = []
-      for value in values {
-        guard let operand = rescaled(value, to: scale) else { return nil }
-        wide.append(operand)
-      }
-      let register = newRegister()
-      emit(
-        .clamp(destination: register, value: wide[0].register, low: wide[1].register, high: wide[2].register))
-      let scales = values.map { scaleSource($0) }
-      return withScale(Operand(register: register, kind: .number, scale: scale, exactScale: exact)) {
-        destination in
-        guard let valueScale = scales[0], let lowScale = scales[1], let highScale = scales[2] else {
-          return nil
-        }
-        return .clampScale(
-          destination: destination, value: wide[0].register, low: wide[1].register, high: wide[2].register,
-          scales: [valueScale, lowScale, highScale])
-      }.map { .scalar($0) }
-    case .sum, .avg:
-      guard listArgument, values.allSatisfy({ $0.kind == .number }) else { return nil }
-      let scale = values.map(\.scale).max() ?? 0
-      var total = constant(0, kind: .number, scale: scale)
-      // The row evaluator starts from 0 with no decimals.
-      total.exactScale = scale == 0
-      total.scaleRegister = scaleSource(Operand(register: total.register, kind: .number, scale: 0))
-      for value in values {
-        guard let aligned = rescaled(value, to: scale) else { return nil }
-        let register = newRegister()
-        emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
-        let exact = total.exactScale && value.exactScale && value.scale == scale
-        guard
-          case .scalar(let sum) = combinedScale(
-            Operand(register: register, kind: .number, scale: scale, exactScale: exact), total, value,
-            sum: false)
-        else { return nil }
-        total = sum
-      }
-      guard builtin == .avg else { return .scalar(total) }
-      guard !values.isEmpty, scale <= FixedDecimal.divisionScale else { return nil }
-      let count = constant(Int64(values.count), kind: .number)
-      let register = newRegister()
-      let target = FixedDecimal.divisionScale
-      emit(
-        .divide(destination: register, left: total.register, right: count.register, shift: target - scale + 1)
-      )
-      return .scalar(Operand(register: register, kind: .number, scale: target))
-    case .count, .len:
-      guard listArgument else { return nil }
-      return .scalar(constant(Int64(values.count), kind: .number))
-    case .daysBetween, .monthsBetween, .yearsBetween:
-      guard values.count == 2, values.allSatisfy({ $0.kind == .date }) else { return nil }
-      let register = newRegister()
-      emit(.dateDifference(builtin, destination: register, from: values[0].register, to: values[1].register))
-      return .scalar(Operand(register: register, kind: .number))
-    default:
-      return nil
-    }
+    return kernel(&self, KernelCall(operands: operands, isListArgument: isListArgument, arguments: arguments, call: expr))
   }
 }

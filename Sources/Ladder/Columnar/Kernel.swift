@@ -38,7 +38,7 @@ enum Kernel: Sendable {
   /// `value in [items]`: missing when the value is; a missing item matches nothing.
   case membership(destination: Int, value: Int, items: [Int], negated: Bool)
   /// `days_between`, `months_between`, `years_between` of two day numbers.
-  case dateDifference(Builtin, destination: Int, from: Int, to: Int)
+  case dateDifference(DateDifference, destination: Int, from: Int, to: Int)
   /// A score component's bands: the points of the first band that holds (the `else` band's, or
   /// 0, when none does). Bounds are at the subject's scale, points at the destination's.
   /// `index`, when given, receives the position of the band that held (`otherwiseIndex` when
@@ -339,15 +339,15 @@ extension Kernel {
         let isPresent = aPresent[row] & bPresent[row]
         outPresent[row] = isPresent
         switch function {
-        case .daysBetween:
+        case .days:
           out[row] = b[row] &- a[row]
-        default:
+        case .months, .years:
           guard isPresent != 0, let start = Int32(exactly: a[row]), let end = Int32(exactly: b[row]) else {
             out[row] = 0
             continue
           }
-          let months = CivilDate(daysSinceEpoch: start).wholeMonths(until: CivilDate(daysSinceEpoch: end))
-          out[row] = Int64(function == .monthsBetween ? months : months / 12)
+          out[row] = Int64(
+            function.count(from: CivilDate(daysSinceEpoch: start), to: CivilDate(daysSinceEpoch: end)))
         }
       }
 

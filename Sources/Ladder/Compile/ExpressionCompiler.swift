@@ -10,8 +10,8 @@ enum ExpressionCompiler {
     let compile = { (inner: CheckedExpr) in Self.compile(inner, registry: registry) }
     switch expr.kind {
     case .call(let builtin, let arguments) where builtin.isPopulation:
-      guard let registry else { return { _ in .missing } }
-      let site = registry.site(for: expr, builtin, arguments)
+      guard let registry, let function = builtin.population else { return { _ in .missing } }
+      let site = registry.site(for: expr, function, arguments)
       return { frame in site < frame.population.count ? frame.population[site] : .missing }
     case .constant(let value):
       return { _ in value }
@@ -110,7 +110,7 @@ enum ExpressionCompiler {
         var values: [Value] = []
         values.reserveCapacity(compiled.count)
         for argument in compiled { values.append(try argument(frame)) }
-        return try ValueOperations.call(builtin, values, at: span)
+        return try ValueOperations.call(builtin, values, asOf: frame.asOf, at: span)
       }
     case .index(let base, let position):
       let list = compile(base)

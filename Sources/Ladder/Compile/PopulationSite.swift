@@ -1,7 +1,7 @@
 /// One call of a population function in a policy, found at compile time. Its value for every
 /// record is computed in the statistics pass and read from ``EvaluationFrame/population``.
 public struct PopulationSite: Sendable {
-  public var function: Builtin
+  public var function: PopulationFunction
   /// The per-record value the function ranks.
   let argument: CompiledExpression
   /// The argument as checked, for the columnar compiler.
@@ -22,7 +22,7 @@ final class PopulationRegistry {
   private(set) var sites: [PopulationSite] = []
   private var indexBySpan: [SourceSpan: Int] = [:]
 
-  func site(for call: CheckedExpr, _ builtin: Builtin, _ arguments: [CheckedExpr]) -> Int {
+  func site(for call: CheckedExpr, _ function: PopulationFunction, _ arguments: [CheckedExpr]) -> Int {
     if let index = indexBySpan[call.span] { return index }
     let parameters = arguments.dropFirst().compactMap { argument -> FixedDecimal? in
       if case .constant(.number(let value)) = argument.kind { return value }
@@ -32,7 +32,7 @@ final class PopulationRegistry {
     let missing: CompiledExpression = { _ in .missing }
     sites.append(
       PopulationSite(
-        function: builtin, argument: argument.map { ExpressionCompiler.compile($0) } ?? missing,
+        function: function, argument: argument.map { ExpressionCompiler.compile($0) } ?? missing,
         argumentExpression: argument, span: call.span,
         argumentType: argument?.type.value ?? .decimal, parameters: parameters,
         text: ExprPrinter.print(call.syntax.ungrouped),

@@ -74,72 +74,11 @@ enum ValueOperations {
     return items.indices.contains(resolved) ? items[resolved] : .missing
   }
 
-  static func call(_ builtin: Builtin, _ arguments: [Value], at span: SourceSpan) throws(EvaluationError)
-    -> Value
+  /// A built-in's value for one record: missing when an argument is, else the registry entry's.
+  static func call(_ builtin: Builtin, _ arguments: [Value], asOf: CivilDate, at span: SourceSpan)
+    throws(EvaluationError) -> Value
   {
     if arguments.contains(where: \.isMissing) { return .missing }
-    func numbers(_ value: Value) -> [FixedDecimal]? {
-      guard case .list(let items) = value else { return nil }
-      return items.compactMap { if case .number(let n) = $0 { n } else { nil } }
-    }
-    func number(_ index: Int) -> FixedDecimal? {
-      if case .number(let n) = arguments[index] { return n }
-      return nil
-    }
-    switch builtin {
-    case .percentile, .ntile, .rank, .topPercent, .abcClass:
-      // Compiled as lookups into the statistics pass; never evaluated per record.
-      return .missing
-    case .min, .max:
-      var candidates = arguments
-      if arguments.count == 1, case .list(let items) = arguments[0] { candidates = items }
-      guard var best = candidates.first else { return .missing }
-      for candidate in candidates.dropFirst() {
-        guard let order = compare(candidate, best) else { return .missing }
-        if (builtin == .min && order < 0) || (builtin == .max && order > 0) { best = candidate }
-      }
-      return best
-    case .abs:
-      return number(0).map { .number($0.magnitude) } ?? .missing
-    case .round:
-      let places = arguments.count > 1 ? (number(1)?.integerValue ?? 0) : 0
-      return number(0).map { .number($0.rounded(to: places, .halfUp)) } ?? .missing
-    case .floor:
-      return number(0).map { .number($0.rounded(to: 0, .floor)) } ?? .missing
-    case .ceil:
-      return number(0).map { .number($0.rounded(to: 0, .ceiling)) } ?? .missing
-    case .clamp:
-      guard let low = compare(arguments[0], arguments[1]), let high = compare(arguments[0], arguments[2])
-      else {
-        return .missing
-      }
-      if low < 0 { return arguments[1] }
-      if high > 0 { return arguments[2] }
-      return arguments[0]
-    case .sum, .avg:
-      guard let values = numbers(arguments[0]) else { return .missing }
-      var total = FixedDecimal.zero
-      do {
-        for value in values { total = try total.adding(value) }
-        if builtin == .sum { return .number(total) }
-        guard !values.isEmpty else { return .missing }
-        return .number(try total.divided(by: FixedDecimal(values.count)))
-      } catch {
-        throw EvaluationError("the sum is too large", at: span)
-      }
-    case .count, .len:
-      switch arguments[0] {
-      case .list(let items): return .number(FixedDecimal(items.count))
-      case .string(let text): return .number(FixedDecimal(text.count))
-      default: return .missing
-      }
-    case .daysBetween, .monthsBetween, .yearsBetween:
-      guard case .date(let from) = arguments[0], case .date(let to) = arguments[1] else { return .missing }
-      switch builtin {
-      case .daysBetween: return .number(FixedDecimal(from.days(until: to)))
-      case .monthsBetween: return .number(FixedDecimal(from.wholeMonths(until: to)))
-      default: return .number(FixedDecimal(from.wholeMonths(until: to) / 12))
-      }
-    }
+    return try builtin.scalar(ScalarCall(arguments: arguments, asOf: asOf, span: span))
   }
 }

@@ -6,7 +6,7 @@ extension CheckRun {
   static func populationCalls(in expr: Expr) -> [Expr] {
     var calls: [Expr] = []
     expr.visit { node in
-      if case .call(let name, _, _) = node.kind, Builtin(rawValue: name)?.isPopulation == true {
+      if case .call(let name, _, _) = node.kind, Builtin.named(name)?.isPopulation == true {
         calls.append(node)
       }
     }
