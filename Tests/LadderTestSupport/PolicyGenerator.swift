@@ -229,7 +229,7 @@ public struct PolicyGenerator {
       return literal(kind)
     }
     let smaller = depth - 1
-    switch int(0...15) {
+    switch int(0...17) {
     case 0, 1: return "\(expression(.decimal, depth: smaller)) + \(expression(.decimal, depth: smaller))"
     case 2: return "\(expression(.decimal, depth: smaller)) - \(expression(.decimal, depth: smaller))"
     case 3: return "(\(expression(.decimal, depth: smaller))) * \(expression(.int, depth: 0))"
@@ -260,6 +260,24 @@ public struct PolicyGenerator {
         let function = pick(["days_between", "months_between", "years_between"])
         let call = "\(function)(\(date.name), as_of)"
         return date.optional ? "(\(call) ?? \(int(0...400)))" : call
+      }
+      return literal(kind)
+    case 14:
+      if let enumeration = inputs.first(where: { if case .enumeration = $0.kind { true } else { false } }),
+        case .enumeration(let values) = enumeration.kind
+      {
+        // Some keys, in any order, with points of mixed scales; sometimes an `otherwise`.
+        var pairs: [String] = []
+        for value in values where chance(70) { pairs.append("\"\(value)\", \(literal(.decimal))") }
+        if pairs.isEmpty { pairs.append("\"\(values[0])\", \(literal(.decimal))") }
+        let otherwise = chance(50) ? ", \(literal(.decimal))" : ""
+        return
+          "(lookup(\(enumeration.name), \(pairs.joined(separator: ", "))\(otherwise)) ?? \(literal(.int)))"
+      }
+      return literal(kind)
+    case 15:
+      if let date = inputs.first(where: { $0.kind == .date }) {
+        return date.optional ? "(days_since(\(date.name)) ?? \(int(0...400)))" : "days_since(\(date.name))"
       }
       return literal(kind)
     default:

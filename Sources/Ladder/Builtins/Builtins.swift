@@ -10,12 +10,16 @@ extension Builtin {
     Builtin(
       name: "abs", usage: "abs(x)",
       typeRule: { call in
-        guard call.arguments.count == 1, call.types[0].isNumeric else { return call.problem("abs takes one number") }
+        guard call.arguments.count == 1, call.types[0].isNumeric else {
+          return call.problem("abs takes one number")
+        }
         return call.result(call.types[0])
       },
       scalar: { call in call.number(0).map { .number($0.magnitude) } ?? .missing },
       kernel: { lowering, call in
-        guard !call.isListArgument, call.operands.count == 1, call.operands[0].kind == .number else { return nil }
+        guard !call.isListArgument, call.operands.count == 1, call.operands[0].kind == .number else {
+          return nil
+        }
         let value = call.operands[0]
         let register = lowering.newRegister()
         lowering.emit(.absolute(destination: register, source: value.register))
@@ -33,7 +37,8 @@ extension Builtin {
         }
         if call.arguments.count == 2 {
           guard let places = wholeConstant(call.arguments[1]), (0...6).contains(places) else {
-            return call.problem("round's second argument must be a whole number from 0 to 6", help: "e.g. round(x, 2)")
+            return call.problem(
+              "round's second argument must be a whole number from 0 to 6", help: "e.g. round(x, 2)")
           }
         }
         if call.types[0] == .percent { return call.result(.percent) }
@@ -54,7 +59,9 @@ extension Builtin {
     Builtin(
       name: "clamp", usage: "clamp(x, low, high)",
       typeRule: { call in
-        guard call.arguments.count == 3 else { return call.problem("clamp takes a value, a minimum and a maximum") }
+        guard call.arguments.count == 3 else {
+          return call.problem("clamp takes a value, a minimum and a maximum")
+        }
         var joined = call.types[0]
         for type in call.types.dropFirst() {
           guard let next = BuiltinCall.numericJoin(joined, type) else {
@@ -62,7 +69,8 @@ extension Builtin {
               return .failure(
                 CallProblem(
                   code: .percentMismatch, message: "clamp mixes a percent and plain numbers",
-                  help: "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)"))
+                  help:
+                    "bound a percent by percents (clamp(rate, 0%, 100%)), or convert it first (rate * 100)"))
             }
             return call.problem("clamp cannot mix \(joined) and \(type)")
           }
@@ -73,7 +81,9 @@ extension Builtin {
       },
       scalar: { call in
         let (value, low, high) = (call.arguments[0], call.arguments[1], call.arguments[2])
-        guard let below = ValueOperations.compare(value, low), let above = ValueOperations.compare(value, high) else {
+        guard let below = ValueOperations.compare(value, low),
+          let above = ValueOperations.compare(value, high)
+        else {
           return .missing
         }
         // Below `low` gives `low`, then above `high` gives `high`: a low above high wins.
@@ -93,11 +103,16 @@ extension Builtin {
         }
         let register = lowering.newRegister()
         lowering.emit(
-          .clamp(destination: register, value: wide[0].register, low: wide[1].register, high: wide[2].register))
+          .clamp(
+            destination: register, value: wide[0].register, low: wide[1].register, high: wide[2].register))
         let scales = values.map { lowering.scaleSource($0) }
-        return lowering.withScale(KernelOperand(register: register, kind: .number, scale: scale, exactScale: exact)) {
+        return lowering.withScale(
+          KernelOperand(register: register, kind: .number, scale: scale, exactScale: exact)
+        ) {
           destination in
-          guard let valueScale = scales[0], let lowScale = scales[1], let highScale = scales[2] else { return nil }
+          guard let valueScale = scales[0], let lowScale = scales[1], let highScale = scales[2] else {
+            return nil
+          }
           return .clampScale(
             destination: destination, value: wide[0].register, low: wide[1].register, high: wide[2].register,
             scales: [valueScale, lowScale, highScale])
@@ -116,24 +131,31 @@ extension Builtin {
     Builtin(
       name: "days_since", usage: "days_since(date): days from the date to the as-of date",
       typeRule: { call in
-        guard call.arguments.count == 1, call.types[0] == .date else { return call.problem("days_since takes one date") }
+        guard call.arguments.count == 1, call.types[0] == .date else {
+          return call.problem("days_since takes one date")
+        }
         return call.result(.int)
       },
       scalar: { call in
         call.date(0).map { .number(FixedDecimal($0.days(until: call.asOf))) } ?? .missing
       },
       kernel: { lowering, call in
-        guard !call.isListArgument, call.operands.count == 1, call.operands[0].kind == .date else { return nil }
+        guard !call.isListArgument, call.operands.count == 1, call.operands[0].kind == .date else {
+          return nil
+        }
         let asOf = lowering.constant(Int64(lowering.asOf.daysSinceEpoch), kind: .date)
         let register = lowering.newRegister()
-        lowering.emit(.dateDifference(.days, destination: register, from: call.operands[0].register, to: asOf.register))
+        lowering.emit(
+          .dateDifference(.days, destination: register, from: call.operands[0].register, to: asOf.register))
         return .scalar(KernelOperand(register: register, kind: .number))
       }),
 
     lookup,
 
     population("percentile", usage: "percentile(x): 0 to 100", .percentile) { call in
-      guard call.arguments.count == 1, call.types[0].isNumeric else { return call.problem("percentile takes one number") }
+      guard call.arguments.count == 1, call.types[0].isNumeric else {
+        return call.problem("percentile takes one number")
+      }
       // Missing values take no part in the population; their result is missing.
       return call.result(.decimal)
     },
@@ -144,7 +166,9 @@ extension Builtin {
       return call.result(.int)
     },
     population("rank", usage: "rank(x): 1 for the largest", .rank) { call in
-      guard call.arguments.count == 1, call.types[0].isNumeric else { return call.problem("rank takes one number") }
+      guard call.arguments.count == 1, call.types[0].isNumeric else {
+        return call.problem("rank takes one number")
+      }
       return call.result(.int)
     },
     population("top_percent", usage: "top_percent(x, 10%)", .topPercent) { call in
@@ -156,7 +180,9 @@ extension Builtin {
     population("abc_class", usage: "abc_class(x) or abc_class(x, 80%, 95%)", .abcClass) { call in
       guard call.arguments.count == 1 || call.arguments.count == 3, call.types[0].isNumeric,
         call.arguments.dropFirst().allSatisfy({ $0.type.value == .percent && $0.constantValue != nil })
-      else { return call.problem("abc_class takes a number, and optionally the A and B cut-offs as percents") }
+      else {
+        return call.problem("abc_class takes a number, and optionally the A and B cut-offs as percents")
+      }
       return call.result(.enumeration(name: "abc_class", values: ["A", "B", "C"]))
     },
   ]
@@ -189,14 +215,16 @@ extension Builtin {
           guard case .constant(.string(let text)) = key.kind else {
             return .failure(
               CallProblem(
-                message: "lookup's keys must be strings written out", help: "e.g. lookup(grade, \"high\", 100, \"low\", 20)",
+                message: "lookup's keys must be strings written out",
+                help: "e.g. lookup(grade, \"high\", 100, \"low\", 20)",
                 span: key.span))
           }
           if let allowed, !allowed.values.contains(text) {
             return .failure(
               CallProblem(
                 code: .unknownEnumValue, message: "\"\(text)\" is not a value of enum '\(allowed.name)'",
-                help: Suggestions.help(for: text, candidates: allowed.values, kind: "the values"), span: key.span))
+                help: Suggestions.help(for: text, candidates: allowed.values, kind: "the values"),
+                span: key.span))
           }
           guard seen.insert(text).inserted else {
             return .failure(
@@ -210,7 +238,8 @@ extension Builtin {
               message: "lookup's results must be numbers or percents written out",
               help: "e.g. lookup(grade, \"high\", 100, \"low\", 20, 0)", span: value.span))
         }
-        guard let joined = result.map({ BuiltinCall.numericJoin($0, value.type.value) }) ?? value.type.value else {
+        guard let joined = result.map({ BuiltinCall.numericJoin($0, value.type.value) }) ?? value.type.value
+        else {
           return .failure(
             CallProblem(
               code: .percentMismatch, message: "lookup mixes percents and plain numbers in its results",
@@ -224,10 +253,11 @@ extension Builtin {
     },
     scalar: { call in
       let pairs = lookupPairs(call.arguments)
-      for (key, value) in pairs.entries where ValueOperations.compare(call.arguments[0], key) == 0 {
-        return value
-      }
-      return pairs.otherwise ?? .missing
+      let chosen =
+        pairs.entries.first { key, _ in ValueOperations.compare(call.arguments[0], key) == 0 }?.1
+        ?? pairs.otherwise
+      guard case .number(let number) = chosen else { return .missing }
+      return .number(number.withScale(lookupScale(pairs.entries.map(\.1) + [pairs.otherwise])))
     },
     kernel: { lowering, call in
       // The meaning of `if x is missing then missing else if x == key then points else …`,
@@ -239,14 +269,29 @@ extension Builtin {
         CheckedExpr(kind: kind, type: type, span: call.call.span, syntax: call.call.syntax)
       }
       let resultType = LadderType(call.call.type.value, optional: true)
-      var chain = pairs.otherwise ?? make(.constant(.missing), resultType)
+      let scale = lookupScale(pairs.entries.map(\.1.constantValue) + [pairs.otherwise?.constantValue])
+      func result(_ value: CheckedExpr) -> CheckedExpr {
+        guard case .constant(.number(let number)) = value.kind else { return value }
+        return make(.constant(.number(number.withScale(scale))), value.type)
+      }
+      var chain = pairs.otherwise.map(result) ?? make(.constant(.missing), resultType)
       for (key, value) in pairs.entries.reversed() {
         let matches = make(.comparison(.equal, subject, key), LadderType(.bool, optional: true))
-        chain = make(.conditional(matches, then: value, else: chain), resultType)
+        chain = make(.conditional(matches, then: result(value), else: chain), resultType)
       }
       let absent = make(.isMissing(subject, negated: false), LadderType(.bool))
-      return lowering.lower(make(.conditional(absent, then: make(.constant(.missing), resultType), else: chain), resultType))
+      return lowering.lower(
+        make(.conditional(absent, then: make(.constant(.missing), resultType), else: chain), resultType))
     })
+
+  /// The decimals of every lookup result: the most any result is written with, so that a
+  /// lookup's values line up in a column (60.5 and 100 show as 60.5 and 100.0).
+  private static func lookupScale(_ results: [Value?]) -> Int {
+    results.reduce(0) { scale, value in
+      if case .number(let number)? = value { return max(scale, number.scale) }
+      return scale
+    }
+  }
 
   /// A lookup's arguments after the subject: key-result pairs, then the `otherwise` result when
   /// their count is odd.
@@ -269,19 +314,26 @@ extension Builtin {
     Builtin(
       name: name, usage: "\(name)(a, b, …) or \(name)(list)",
       typeRule: { call in
-        if call.arguments.count == 1, case .list(let element) = call.types[0], element.isNumeric || element.isUnknown {
+        if call.arguments.count == 1, case .list(let element) = call.types[0],
+          element.isNumeric || element.isUnknown
+        {
           return call.result(element, optional: true)
         }
-        guard call.arguments.count >= 2 else { return call.problem("\(name) needs a list or at least two values") }
+        guard call.arguments.count >= 2 else {
+          return call.problem("\(name) needs a list or at least two values")
+        }
         var joined = call.types[0]
         for type in call.types.dropFirst() {
           guard let next = BuiltinCall.numericJoin(joined, type) else {
             return call.problem(
-              "\(name) cannot mix \(joined) and \(type)", help: "give \(name) values of one kind: all numbers or all percents")
+              "\(name) cannot mix \(joined) and \(type)",
+              help: "give \(name) values of one kind: all numbers or all percents")
           }
           joined = next
         }
-        guard joined.isNumeric || joined == .date else { return call.problem("\(name) needs numbers, percents or dates") }
+        guard joined.isNumeric || joined == .date else {
+          return call.problem("\(name) needs numbers, percents or dates")
+        }
         return call.result(joined)
       },
       scalar: { call in
@@ -303,7 +355,8 @@ extension Builtin {
         for candidate in values.dropFirst() {
           guard let (a, b) = lowering.aligned(best, candidate) else { return nil }
           let register = lowering.newRegister()
-          lowering.emit(.extreme(isMinimum: isMinimum, destination: register, left: a.register, right: b.register))
+          lowering.emit(
+            .extreme(isMinimum: isMinimum, destination: register, left: a.register, right: b.register))
           let (bestScale, candidateScale) = (lowering.scaleSource(best), lowering.scaleSource(candidate))
           // The candidate replaces the best so far only when strictly better, scale and all.
           let next = KernelOperand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
@@ -329,7 +382,9 @@ extension Builtin {
     Builtin(
       name: name, usage: "\(name)(x)",
       typeRule: { call in
-        guard call.arguments.count == 1, call.types[0].isNumber else { return call.problem("\(name) takes one number") }
+        guard call.arguments.count == 1, call.types[0].isNumber else {
+          return call.problem("\(name) takes one number")
+        }
         return call.result(.int)
       },
       scalar: { call in call.number(0).map { .number($0.rounded(to: 0, mode)) } ?? .missing },
@@ -347,10 +402,12 @@ extension Builtin {
     let register = lowering.newRegister()
     lowering.emit(
       .round(
-        destination: register, source: value.register, divisor: FixedDecimal.int64PowerOfTen(value.scale - places),
+        destination: register, source: value.register,
+        divisor: FixedDecimal.int64PowerOfTen(value.scale - places),
         mode: mode))
     // Rounding leaves `places` decimals when the value had more: exact when its scale is.
-    let rounded = KernelOperand(register: register, kind: .number, scale: places, exactScale: value.exactScale)
+    let rounded = KernelOperand(
+      register: register, kind: .number, scale: places, exactScale: value.exactScale)
     let source = lowering.scaleSource(value)
     return lowering.withScale(rounded) { destination in
       source.map { .minimumScale(destination: destination, source: $0, limit: Int64(places)) }
@@ -362,14 +419,17 @@ extension Builtin {
     Builtin(
       name: name, usage: "\(name)(list)",
       typeRule: { call in
-        guard call.arguments.count == 1, case .list(let element) = call.types[0], element.isNumeric || element.isUnknown
+        guard call.arguments.count == 1, case .list(let element) = call.types[0],
+          element.isNumeric || element.isUnknown
         else { return call.problem("\(name) takes one list of numbers") }
         // The average of an empty list is missing; a sum of nothing is 0.
         return call.result(isAverage && element == .int ? .decimal : element, optional: isAverage)
       },
       scalar: { (call) throws(EvaluationError) -> Value in
         guard case .list(let items) = call.arguments[0] else { return .missing }
-        let values = items.compactMap { item -> FixedDecimal? in if case .number(let n) = item { n } else { nil } }
+        let values = items.compactMap { item -> FixedDecimal? in
+          if case .number(let n) = item { n } else { nil }
+        }
         var total = FixedDecimal.zero
         do {
           for value in values { total = try total.adding(value) }
@@ -387,11 +447,13 @@ extension Builtin {
         var total = lowering.constant(0, kind: .number, scale: scale)
         // The scalar backend starts from 0 with no decimals.
         total.exactScale = scale == 0
-        total.scaleRegister = lowering.scaleSource(KernelOperand(register: total.register, kind: .number, scale: 0))
+        total.scaleRegister = lowering.scaleSource(
+          KernelOperand(register: total.register, kind: .number, scale: 0))
         for value in values {
           guard let aligned = lowering.rescaled(value, to: scale) else { return nil }
           let register = lowering.newRegister()
-          lowering.emit(.arithmetic(.add, destination: register, left: total.register, right: aligned.register))
+          lowering.emit(
+            .arithmetic(.add, destination: register, left: total.register, right: aligned.register))
           let exact = total.exactScale && value.exactScale && value.scale == scale
           guard
             case .scalar(let sum) = lowering.combinedScale(
@@ -406,7 +468,8 @@ extension Builtin {
         let register = lowering.newRegister()
         let target = FixedDecimal.divisionScale
         lowering.emit(
-          .divide(destination: register, left: total.register, right: count.register, shift: target - scale + 1))
+          .divide(
+            destination: register, left: total.register, right: count.register, shift: target - scale + 1))
         return .scalar(KernelOperand(register: register, kind: .number, scale: target))
       })
   }
@@ -421,7 +484,8 @@ extension Builtin {
         case .list: break
         case .string where acceptsText: break
         default:
-          return call.problem("\(name) takes a list\(acceptsText ? " or a string" : ""), not \(call.types[0].withArticle)")
+          return call.problem(
+            "\(name) takes a list\(acceptsText ? " or a string" : ""), not \(call.types[0].withArticle)")
         }
         return call.result(.int)
       },
@@ -457,7 +521,8 @@ extension Builtin {
         guard call.operands.count == 2, call.operands.allSatisfy({ $0.kind == .date }) else { return nil }
         let register = lowering.newRegister()
         lowering.emit(
-          .dateDifference(unit, destination: register, from: call.operands[0].register, to: call.operands[1].register))
+          .dateDifference(
+            unit, destination: register, from: call.operands[0].register, to: call.operands[1].register))
         return .scalar(KernelOperand(register: register, kind: .number))
       })
   }
@@ -468,7 +533,9 @@ extension Builtin {
     typeRule: @escaping @Sendable (BuiltinCall) -> Result<LadderType, CallProblem>
   ) -> Builtin {
     // Never evaluated per record: compiled as lookups into the statistics pass.
-    Builtin(name: name, usage: usage, population: function, typeRule: typeRule, scalar: { _ in .missing }, kernel: nil)
+    Builtin(
+      name: name, usage: usage, population: function, typeRule: typeRule, scalar: { _ in .missing },
+      kernel: nil)
   }
 }
 

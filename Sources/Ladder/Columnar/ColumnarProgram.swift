@@ -167,9 +167,19 @@ struct KernelOperand {
   var exactScale: Bool = true
   /// The value, when it is the same for every row.
   var constant: Int64?
+  /// True for a register that is missing in every row: its scale is never shown.
+  var alwaysMissing = false
   /// In a traced program, the register holding each row's scale as the row evaluator has it,
   /// for a number whose scale is not exact.
   var scaleRegister: Int?
+
+  /// True when either of two values, whichever a row takes, shows with the same decimals as the
+  /// row evaluator's: a side that is always missing is never shown.
+  static func displaySame(_ a: KernelOperand, _ b: KernelOperand) -> Bool {
+    if a.alwaysMissing { return b.exactScale }
+    if b.alwaysMissing { return a.exactScale }
+    return a.exactScale && b.exactScale && a.scale == b.scale
+  }
 }
 
 enum KernelValue {
@@ -432,13 +442,20 @@ struct ColumnarLowering {
   mutating func missingRegister(kind: KernelOperand.Kind, scale: Int = 0) -> KernelOperand {
     let register = newRegister()
     emit(.fill(destination: register, value: 0, present: false))
-    return KernelOperand(register: register, kind: kind, scale: scale)
+    var operand = KernelOperand(register: register, kind: kind, scale: scale)
+    operand.alwaysMissing = true
+    return operand
   }
 
   /// A number operand at `scale` decimals (≥ its own).
   mutating func rescaled(_ operand: KernelOperand, to scale: Int) -> KernelOperand? {
     guard operand.kind == .number, scale >= operand.scale, scale <= 18 else { return nil }
     if scale == operand.scale { return operand }
+    if operand.alwaysMissing {
+      var wider = operand
+      wider.scale = scale
+      return wider
+    }
     let factor = FixedDecimal.int64PowerOfTen(scale - operand.scale)
     if let value = operand.constant {
       let (result, overflow) = value.multipliedReportingOverflow(by: factor)
@@ -526,7 +543,8 @@ struct ColumnarLowering {
       let exact = field.type == .decimal && field.scale != nil
       let written = traced && !exact ? newRegister() : nil
       inputOperands[field.slot] = .scalar(
-        KernelOperand(register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
+        KernelOperand(
+          register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
       return .decimal(
         register: register, scale: scale, percent: field.type == .percent, minimum: low, maximum: high,
         written: written)
@@ -664,7 +682,8 @@ struct ColumnarLowering {
       let register = newRegister()
       emit(
         .arithmetic(.multiply, destination: register, left: weightOperand.register, right: points.register))
-      contributions.append(KernelOperand(register: register, kind: .number, scale: weight.scale + points.scale))
+      contributions.append(
+        KernelOperand(register: register, kind: .number, scale: weight.scale + points.scale))
       componentTraces.append(
         ColumnarProgram.ComponentTrace(
           subject: subjectShown, bandIndex: bandIndex, points: points.register, pointsScale: points.scale,
@@ -802,7 +821,7 @@ struct ColumnarLowering {
       return .scalar(KernelOperand(register: register, kind: .boolean))
     case .coalesce(let lhs, let rhs):
       guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
-      let exact = left.exactScale && right.exactScale && left.scale == right.scale
+      let exact = KernelOperand.displaySame(left, right)
       guard let (a, b) = aligned(left, right) else { return nil }
       let register = newRegister()
       emit(.coalesce(destination: register, left: a.register, right: b.register))
@@ -877,7 +896,7 @@ struct ColumnarLowering {
       guard let test = lowerScalar(condition), test.kind == .boolean, let yes = lowerScalar(then),
         let no = lowerScalar(otherwise)
       else { return nil }
-      let exact = yes.exactScale && no.exactScale && yes.scale == no.scale
+      let exact = KernelOperand.displaySame(yes, no)
       guard let (a, b) = aligned(yes, no) else { return nil }
       let register = newRegister()
       emit(.select(destination: register, condition: test.register, left: a.register, right: b.register))
@@ -913,7 +932,9 @@ struct ColumnarLowering {
   }
 
   /// A sum's display scale is the larger of its operands', a product's their sum.
-  mutating func combinedScale(_ result: KernelOperand, _ left: KernelOperand, _ right: KernelOperand, sum: Bool) -> KernelValue? {
+  mutating func combinedScale(
+    _ result: KernelOperand, _ left: KernelOperand, _ right: KernelOperand, sum: Bool
+  ) -> KernelValue? {
     let (leftScale, rightScale) = (scaleSource(left), scaleSource(right))
     return withScale(result) { destination in
       guard let leftScale, let rightScale else { return nil }
@@ -921,7 +942,8 @@ struct ColumnarLowering {
     }.map { .scalar($0) }
   }
 
-  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> KernelValue? {
+  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> KernelValue?
+  {
     guard let left = lowerScalar(lhs), let right = lowerScalar(rhs), left.kind == .number,
       right.kind == .number
     else { return nil }
@@ -959,7 +981,8 @@ struct ColumnarLowering {
     }
   }
 
-  mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> KernelValue? {
+  mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> KernelValue?
+  {
     if let function = builtin.population {
       guard let site = populationSpans[expr.span], let plan = population[site] else { return nil }
       switch function {
@@ -985,6 +1008,7 @@ struct ColumnarLowering {
       case nil: return nil
       }
     }
-    return kernel(&self, KernelCall(operands: operands, isListArgument: isListArgument, arguments: arguments, call: expr))
+    return kernel(
+      &self, KernelCall(operands: operands, isListArgument: isListArgument, arguments: arguments, call: expr))
   }
 }

@@ -1,0 +1,113 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@testable import Ladder
+
+/// The registry of built-ins, and the two added through it alone: `lookup` and `days_since`.
+@Suite struct BuiltinTests {
+  @Test func everyBuiltinHasOneEntryAndARowInTheLanguageReference() throws {
+    let names = Builtin.all.map(\.name)
+    #expect(Set(names).count == names.count, "a built-in is declared twice")
+    let reference = try String(contentsOfFile: RepositoryPaths.path("docs/language.md"), encoding: .utf8)
+    for name in names {
+      #expect(reference.contains("`\(name)("), "docs/language.md does not document \(name)")
+    }
+    // Only population functions may lack a kernel: everything else runs on both backends.
+    for builtin in Builtin.all where builtin.kernel == nil {
+      #expect(builtin.isPopulation, "\(builtin.name) has no kernel")
+    }
+  }
+
+  // MARK: - lookup: checking
+
+  static let graded = "grade: { type: enum, values: [low, medium, high] }"
+
+  @Test func lookupKeysMustBeValuesOfTheEnum() {
+    let outcome = checkPolicy(
+      policyText(inputs: Self.graded, body: "let:\n  points: lookup(grade, \"low\", 10, \"hihg\", 90, 0)\n"))
+    expectOne(outcome, .unknownEnumValue, underlining: "\"hihg\"", helpContains: "did you mean 'high'?")
+  }
+
+  @Test func lookupNamesEachKeyOnce() {
+    let outcome = checkPolicy(
+      policyText(inputs: Self.graded, body: "let:\n  points: lookup(grade, \"low\", 10, \"low\", 90, 0)\n"))
+    expectOne(outcome, .badCall, underlining: "\"low\"", helpContains: "one result")
+  }
+
+  @Test func lookupResultsAreNumbersWrittenOut() {
+    let outcome = checkPolicy(
+      policyText(
+        inputs: Self.graded + "\nbase: { type: int }",
+        body: "let:\n  points: lookup(grade, \"low\", base, \"high\", 90, 0)\n"))
+    expectOne(outcome, .badCall, underlining: "base", helpContains: "lookup(grade")
+  }
+
+  @Test func lookupTakesAnEnumOrAString() {
+    let outcome = checkPolicy(
+      policyText(inputs: "n: { type: int }", body: "let:\n  points: lookup(n, \"1\", 10, 0)\n"))
+    expectOne(outcome, .badCall, underlining: "lookup(n, \"1\", 10, 0)")
+  }
+
+  @Test func lookupMayBeMissingOnlyWhenSomeValueHasNoResult() throws {
+    func type(_ expression: String) throws -> LadderType {
+      let outcome = checkPolicy(policyText(inputs: Self.graded, body: "let:\n  points: \(expression)\n"))
+      let policy = try #require(outcome.policy, "\(outcome.renderedText)")
+      return try #require(policy.lets.first).expression.type
+    }
+    #expect(try type("lookup(grade, \"low\", 10, \"high\", 90)") == LadderType(.int, optional: true))
+    #expect(try type("lookup(grade, \"low\", 10, \"high\", 90, 0)") == LadderType(.int))
+    #expect(try type("lookup(grade, \"low\", 10, \"medium\", 50, \"high\", 90)") == LadderType(.int))
+    #expect(try type("lookup(grade, \"low\", 1.5, \"high\", 9)") == LadderType(.decimal, optional: true))
+    #expect(try type("lookup(grade, \"low\", 5%, \"high\", 10%, 0%)") == LadderType(.percent))
+  }
+
+  // MARK: - Evaluation, on both backends
+
+  /// A scorecard on an enum, as the B2B sheet's industry outlook (high / medium / low) needs.
+  static let outlookPolicy = """
+    ladder: 1
+    policy: outlook
+    inputs:
+      id: { type: string, key: true }
+      outlook: { type: enum, values: [high, medium, low, unknown], optional: true }
+      last_purchase: { type: date }
+    let:
+      industry_points: lookup(outlook, "high", 100, "medium", 60.5, "low", 20) ?? 0.0
+      open_points: lookup(outlook, "high", 1, "medium", 2, 3)
+      recency_days: days_since(last_purchase)
+    tiers:
+      - { id: strong, label: Strong, when: industry_points >= 60 and recency_days <= 90 }
+      - { id: rest, label: Rest, otherwise: true }
+    output: [industry_points, open_points, recency_days]
+    """
+
+  static let outlookRecords = """
+    id,outlook,last_purchase
+    C1,high,2024-01-31
+    C2,medium,2023-11-01
+    C3,low,2024-02-29
+    C4,,2024-03-01
+    C5,unknown,2024-03-10
+
+    """
+
+  @Test func lookupAndDaysSinceGiveTheSourcesNumbersOnBothBackends() throws {
+    let policy = try #require(compilePolicy(Self.outlookPolicy, path: "outlook.yaml"))
+    #expect(ColumnarProgram(policy, asOf: try #require(CivilDate(parsing: "2024-03-01"))) != nil)
+    let records = Array(Self.outlookRecords.utf8)
+    let reference = try ColumnarDifferentialTests.transcript(policy, records, columnar: false).text
+    #expect(
+      reference == """
+        C1,,strong,,100.0,1,30,2024-03-01
+        C2,,rest,,60.5,2,121,2024-03-01
+        C3,,rest,,20.0,3,1,2024-03-01
+        C4,,rest,,0.0,,0,2024-03-01
+        C5,,rest,,0.0,3,-9,2024-03-01
+
+        """)
+    let decided = try ColumnarDifferentialTests.expectSameBytes(policy, records, blockSizes: [5, 1 << 20])
+    #expect(decided == 5, "every record decided by kernels")
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 5)
+  }
+}
