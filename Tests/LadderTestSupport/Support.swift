@@ -146,10 +146,7 @@ public func evaluate(
   let date = CivilDate(parsing: asOf) ?? CivilDate(daysSinceEpoch: 0)
   do {
     try BatchEvaluator(policy: policy, asOf: date, trace: trace).evaluate(
-      bytes: bytes, format: format, origin: origin
-    ) {
-      outcomes.append($0)
-    }
+      .bytes(bytes, format: format, origin: origin), into: OutcomeCallback { outcomes.append($0) })
   } catch {
     outcomes.append(.rejected(RecordProblem(line: 0, reason: "header: \(error.message)")))
   }

@@ -9,32 +9,22 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = FuzzSupport.bytes(data, size)
   let evaluator = BatchEvaluator(policy: policy, asOf: FuzzSupport.asOf)
   let reference = FuzzSupport.rowTranscript(evaluator, bytes, format: .csv)
+  if !evaluator.runsOnKernels(.csv(withErrors: false)) {
+    preconditionFailure("the fuzz policy has no columnar program")
+  }
   var offset = 0
   let blockSize = 1 + (size % 61)
   var columnar = ""
+  let sink = RenderedOutput(
+    .csv(withErrors: false), write: { columnar += String(decoding: $0, as: UTF8.self) },
+    reject: { columnar += FuzzSupport.describe(.rejected($0), evaluator) })
+  let source = RecordSource.csv(blocks: {
+    let end = min(bytes.count, offset + blockSize)
+    defer { offset = end }
+    return Array(bytes[offset..<end])
+  })
   do {
-    let ran = try evaluator.evaluateColumnar(
-      csvSource: {
-        let end = min(bytes.count, offset + blockSize)
-        defer { offset = end }
-        return Array(bytes[offset..<end])
-      }, origin: nil, withErrors: false,
-      render: { outcome in
-        guard case .decided(_, let decision) = outcome else { return "" }
-        return DecisionCSV.render(decision, asOf: FuzzSupport.asOf, withErrors: false) + "\n"
-      }
-    ) { piece in
-      switch piece {
-      case .rendered(let rendered, _): columnar += String(decoding: rendered, as: UTF8.self)
-      case .outcome(let outcome, let text):
-        if case .decided = outcome {
-          columnar += text ?? ""
-        } else {
-          columnar += FuzzSupport.describe(outcome, evaluator)
-        }
-      }
-    }
-    if !ran { preconditionFailure("the fuzz policy has no columnar program") }
+    try evaluator.evaluate(source, into: sink)
   } catch {
     columnar = "header: \(error)"
   }

@@ -12,7 +12,7 @@ public func fuzzJSONL(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   while reader.next() != nil { read += 1 }
   let evaluator = BatchEvaluator(policy: policy, asOf: FuzzSupport.asOf)
   var outcomes = 0
-  try? evaluator.evaluate(bytes: bytes, format: .jsonl) { _ in outcomes += 1 }
+  try? evaluator.evaluate(.bytes(bytes, format: .jsonl), into: OutcomeCallback { _ in outcomes += 1 })
   if outcomes != read { preconditionFailure("\(read) records read, \(outcomes) outcomes") }
   return 0
 }

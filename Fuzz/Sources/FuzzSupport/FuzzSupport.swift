@@ -59,9 +59,9 @@ public enum FuzzSupport {
   {
     var text = ""
     do {
-      try evaluator.evaluate(bytes: bytes, format: format) { outcome in
-        text += describe(outcome, evaluator)
-      }
+      let reference = BatchEvaluator(policy: evaluator.policy, asOf: evaluator.asOf, backend: .scalar)
+      try reference.evaluate(
+        .bytes(bytes, format: format), into: OutcomeCallback { text += describe($0, evaluator) })
     } catch {
       return "header: \(error)"
     }

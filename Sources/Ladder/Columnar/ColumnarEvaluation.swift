@@ -29,7 +29,7 @@ extension BatchEvaluator {
   ///   - withErrors: the output has the empty `error` column of `--on-error emit`.
   ///   - render: renders the records the row evaluator decides.
   /// - Returns: false, having read nothing, when the policy has no columnar program.
-  public func evaluateColumnar(
+  func evaluateColumnar(
     csvSource source: @escaping () -> [UInt8], origin: String?, withErrors: Bool,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
@@ -151,7 +151,7 @@ extension BatchEvaluator {
   ///
   /// - Returns: false, having read nothing, when the policy has population functions or no traced
   ///   columnar program (JSON values are shown with the scales only a traced program tracks).
-  public func evaluateColumnarJSONL(
+  func evaluateColumnarJSONL(
     csvSource source: @escaping () -> [UInt8], origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void

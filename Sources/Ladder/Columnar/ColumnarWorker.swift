@@ -1,6 +1,6 @@
 /// What a chunk of records became, in input order: runs of decided records already written as
 /// CSV, and the records the row evaluator took (rejections among them).
-public enum EvaluatedPiece: Sendable {
+enum EvaluatedPiece: Sendable {
   case rendered([UInt8], records: Int)
   case outcome(RecordOutcome, String?)
 }

@@ -30,17 +30,27 @@ public struct BatchEvaluator: Sendable {
   public let policy: CompiledPolicy
   public let asOf: CivilDate
   public let trace: Bool
+  public let backend: Backend
 
-  public init(policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false) {
+  /// Which backend evaluates a batch.
+  public enum Backend: Sendable {
+    /// The kernels where the policy and output compile to them, the scalar backend elsewhere.
+    case automatic
+    /// The scalar backend for every record: the reference, for comparisons.
+    case scalar
+  }
+
+  public init(policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, backend: Backend = .automatic) {
     self.policy = policy
     self.asOf = asOf
     self.trace = trace
+    self.backend = backend
   }
 
   /// Reads records from `bytes` and hands each outcome to `handle`, in input order.
   ///
   /// - Throws: ``CSVRecordReader/HeaderError`` when a CSV header makes the whole input unreadable.
-  public func evaluate(
+  func evaluate(
     bytes: [UInt8], format: RecordFormat, origin: String? = nil, _ handle: (RecordOutcome) -> Void
   ) throws(CSVRecordReader.HeaderError) {
     try evaluate(bytes: bytes, format: format, origin: origin, render: nil) { outcome, _ in handle(outcome) }
@@ -48,7 +58,7 @@ public struct BatchEvaluator: Sendable {
 
   /// Like ``evaluate(bytes:format:origin:_:)``, and also renders each outcome on the worker
   /// threads (output formatting is a large share of a run), handing both on in input order.
-  public func evaluate(
+  func evaluate(
     bytes: [UInt8], format: RecordFormat, origin: String? = nil,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
@@ -78,7 +88,7 @@ public struct BatchEvaluator: Sendable {
 
   /// Evaluates CSV read block by block from `source` (empty at the end): per-record policies
   /// stream in flat memory; a policy with population functions reads everything first.
-  public func evaluate(
+  func evaluate(
     csvSource source: @escaping () -> [UInt8], origin: String? = nil,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
@@ -189,12 +199,12 @@ extension BatchEvaluator {
   /// Evaluates records already read, in order: for a policy with population functions as one
   /// population (the statistics pass over all of them, then each record); for any other policy
   /// record by record.
-  public func evaluate(reads: [ReadRecord], origin: String? = nil, _ handle: (RecordOutcome) -> Void) {
+  func evaluate(reads: [ReadRecord], origin: String? = nil, _ handle: (RecordOutcome) -> Void) {
     evaluate(reads: reads, origin: origin, render: nil) { outcome, _ in handle(outcome) }
   }
 
   /// Like ``evaluate(reads:origin:_:)``, rendering each outcome on the worker threads.
-  public func evaluate(
+  func evaluate(
     reads: [ReadRecord], origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
   ) {

@@ -55,116 +55,47 @@ struct Eval: ParsableCommand {
     let asOf = try options.resolvedAsOf()
     // CSV is read block by block (flat memory however large the input); JSON Lines at once.
     let blocks = format == .csv ? try options.openRecords() : nil
-    let stream = blocks.map { blocks in { blocks.next() } }
     let bytes = blocks == nil ? try options.readRecords() : []
-    let sink = try OutputSink(outputTarget)
-    let rejectSink = try rejectsTarget.map { try OutputSink($0) }
-    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: explain)
-    let progress = Progress(totalBytes: bytes.count)
-    var read = 0
-    var evaluated = 0
-    var rejected = 0
-    var failedAt: RecordProblem?
-    var table = DecisionTable(policy: policy)
-
-    if self.format == .csv {
-      sink.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
+    let source: RecordSource =
+      blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
+      ?? .bytes(bytes, format: format, origin: options.origin)
+    let output = try OutputSink(outputTarget)
+    let rejectOutput = try rejectsTarget.map { try OutputSink($0) }
+    let sink = EvalSink(
+      policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
+      output: output, rejects: rejectOutput, progress: Progress(totalBytes: bytes.count))
+    func abandon() {
+      output.abandon()
+      rejectOutput?.abandon()
     }
-    // Decisions are rendered on the worker threads; this closure only formats one record.
-    let outputFormat = self.format
-    let withErrors = onError == .emit
-    var render: (@Sendable (RecordOutcome) -> String)?
-    if outputFormat != .table {
-      render = { outcome in
-        guard case .decided(_, let decision) = outcome else { return "" }
-        if outputFormat == .jsonl { return DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n" }
-        return DecisionCSV.render(decision, asOf: asOf, withErrors: withErrors) + "\n"
-      }
+    if self.format == .csv {
+      output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
     do {
-      let handleOutcome = { (outcome: RecordOutcome, text: String?) in
-        guard failedAt == nil else { return }
-        read += 1
-        progress.tick(read)
-        switch outcome {
-        case .decided(_, let decision):
-          evaluated += 1
-          if let text { sink.write(text) } else { table.add(decision) }
-        case .rejected(let problem):
-          rejected += 1
-          StandardError.write(Self.describe(problem, origin: options.origin) + "\n")
-          rejectSink?.write(DecisionJSON.renderRejection(problem) + "\n")
-          switch onError {
-          case .fail: failedAt = problem
-          case .skip: break
-          case .emit:
-            switch self.format {
-            case .jsonl: sink.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
-            case .csv:
-              sink.write(
-                DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n"
-              )
-            case .table: table.add(problem)
-            }
-          }
-        }
-      }
-      if let stream {
-        // CSV to CSV runs over columns when the policy compiles to kernels; the same bytes either way.
-        let handlePiece = { (piece: EvaluatedPiece) in
-          switch piece {
-          case .rendered(let bytes, let records):
-            guard failedAt == nil else { return }
-            read += records
-            evaluated += records
-            progress.tick(read)
-            sink.write(bytes: bytes)
-          case .outcome(let outcome, let text):
-            handleOutcome(outcome, text)
-          }
-        }
-        var columnar = false
-        if outputFormat == .csv {
-          columnar = try evaluator.evaluateColumnar(
-            csvSource: stream, origin: options.origin, withErrors: withErrors, render: render, handlePiece)
-        } else if outputFormat == .jsonl {
-          columnar = try evaluator.evaluateColumnarJSONL(
-            csvSource: stream, origin: options.origin, render: render, handlePiece)
-        }
-        if !columnar {
-          try evaluator.evaluate(csvSource: stream, origin: options.origin, render: render, handleOutcome)
-        }
-      } else {
-        try evaluator.evaluate(
-          bytes: bytes, format: format, origin: options.origin, render: render, handleOutcome)
-      }
+      try BatchEvaluator(policy: policy, asOf: asOf, trace: explain).evaluate(source, into: sink)
     } catch {
-      sink.abandon()
-      rejectSink?.abandon()
+      abandon()
       StandardError.write(
         "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
-    progress.finish()
+    sink.progress.finish()
     if let failure = blocks?.failure {
-      sink.abandon()
-      rejectSink?.abandon()
+      abandon()
       throw options.cannotRead(failure)
     }
     if self.format == .table {
-      sink.write("\(policy.id) \(policy.version) · as of \(asOf)\n" + table.render())
+      output.write("\(policy.id) \(policy.version) · as of \(asOf)\n" + sink.table.render())
     }
-    if let failedAt {
-      sink.abandon()
-      rejectSink?.abandon()
-      StandardError.write(
-        "stopped at line \(failedAt.line) (--on-error fail): read \(read), evaluated \(evaluated), rejected \(rejected)\n"
-      )
+    let counts = "read \(sink.read), evaluated \(sink.evaluated), rejected \(sink.rejected)"
+    if let failedAt = sink.failedAt {
+      abandon()
+      StandardError.write("stopped at line \(failedAt.line) (--on-error fail): \(counts)\n")
       throw LadderExit.badRecords
     }
-    try sink.commit()
-    try rejectSink?.commit()
-    StandardError.write("read \(read), evaluated \(evaluated), rejected \(rejected) (as of \(asOf))\n")
+    try output.commit()
+    try rejectOutput?.commit()
+    StandardError.write("\(counts) (as of \(asOf))\n")
   }
 
   /// `records.csv:7: C2024007: field 'spend_12m': 'abc' is not a number`
@@ -195,5 +126,81 @@ final class Progress {
 
   func finish() {
     if enabled { StandardError.write("\r\u{1B}[K") }
+  }
+}
+
+/// Where `ladder eval` puts each outcome: decisions into the output, rejections onto standard
+/// error and into `--rejects`, handled as `--on-error` says; the counts for the last line.
+final class EvalSink: DecisionSink {
+  let rendering: DecisionRendering
+  private let policy: CompiledPolicy
+  private let asOf: CivilDate
+  private let format: OutputFormat
+  private let onError: OnError
+  private let origin: String
+  private let output: OutputSink
+  private let rejects: OutputSink?
+  let progress: Progress
+  var table: DecisionTable
+  private(set) var read = 0
+  private(set) var evaluated = 0
+  private(set) var rejected = 0
+  /// The rejection that stopped the run (`--on-error fail`).
+  private(set) var failedAt: RecordProblem?
+
+  init(
+    policy: CompiledPolicy, asOf: CivilDate, format: OutputFormat, onError: OnError, origin: String,
+    output: OutputSink, rejects: OutputSink?, progress: Progress
+  ) {
+    switch format {
+    case .jsonl: rendering = .jsonLines
+    case .csv: rendering = .csv(withErrors: onError == .emit)
+    case .table: rendering = .none
+    }
+    self.policy = policy
+    self.asOf = asOf
+    self.format = format
+    self.onError = onError
+    self.origin = origin
+    self.output = output
+    self.rejects = rejects
+    self.progress = progress
+    table = DecisionTable(policy: policy)
+  }
+
+  /// Stopped by `--on-error fail`, or the output can take nothing more.
+  var isFinished: Bool { failedAt != nil || output.hasFailed }
+
+  func receive(rendered bytes: [UInt8], decisions count: Int) {
+    read += count
+    evaluated += count
+    progress.tick(read)
+    output.write(bytes: bytes)
+  }
+
+  func receive(_ outcome: RecordOutcome, rendered: String?) {
+    read += 1
+    progress.tick(read)
+    switch outcome {
+    case .decided(_, let decision):
+      evaluated += 1
+      if let rendered { output.write(rendered) } else { table.add(decision) }
+    case .rejected(let problem):
+      rejected += 1
+      StandardError.write(Eval.describe(problem, origin: origin) + "\n")
+      rejects?.write(DecisionJSON.renderRejection(problem) + "\n")
+      switch onError {
+      case .fail: failedAt = problem
+      case .skip: break
+      case .emit:
+        switch format {
+        case .jsonl: output.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
+        case .csv:
+          output.write(
+            DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n")
+        case .table: table.add(problem)
+        }
+      }
+    }
   }
 }

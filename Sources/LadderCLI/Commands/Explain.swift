@@ -34,13 +34,16 @@ struct Explain: ParsableCommand {
     let recordFormat = try options.resolvedFormat()
     var found: [RecordOutcome] = []
     do {
-      try evaluator.evaluate(bytes: bytes, format: recordFormat, origin: options.origin) { outcome in
-        switch outcome {
-        case .decided(_, let decision) where decision.key == id: found.append(outcome)
-        case .rejected(let problem) where problem.key == id: found.append(outcome)
-        default: break
-        }
-      }
+      let source = RecordSource.bytes(bytes, format: recordFormat, origin: options.origin)
+      try evaluator.evaluate(
+        source,
+        into: OutcomeCallback { outcome in
+          switch outcome {
+          case .decided(_, let decision) where decision.key == id: found.append(outcome)
+          case .rejected(let problem) where problem.key == id: found.append(outcome)
+          default: break
+          }
+        })
     } catch {
       StandardError.write(
         "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")

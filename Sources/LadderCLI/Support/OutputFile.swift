@@ -164,6 +164,9 @@ final class OutputSink {
 
   nonisolated(unsafe) private static var counter = 0
 
+  /// True once a write failed: nothing more reaches the output.
+  var hasFailed: Bool { failure != nil }
+
   func write(_ text: String) {
     buffer.append(contentsOf: text.utf8)
     if buffer.count >= 1 << 16 { flush() }

@@ -41,13 +41,12 @@ import Testing
       var offset = 0
       var outcomes: [RecordOutcome] = []
       let evaluator = BatchEvaluator(policy: policy, asOf: CivilDate(daysSinceEpoch: 0), trace: true)
-      try evaluator.evaluate(
-        csvSource: {
-          let end = min(csv.count, offset + blockSize)
-          defer { offset = end }
-          return Array(csv[offset..<end])
-        }, origin: nil, render: nil
-      ) { outcome, _ in outcomes.append(outcome) }
+      let source = RecordSource.csv(blocks: {
+        let end = min(csv.count, offset + blockSize)
+        defer { offset = end }
+        return Array(csv[offset..<end])
+      })
+      try evaluator.evaluate(source, into: OutcomeCallback { outcomes.append($0) })
       let decisions = outcomes.compactMap(\.decision)
       #expect(decisions.map(\.key) == ["a", "d"], "block size \(blockSize)")
       #expect(decisions.first?.trace?.inputs.first { $0.name == "name" }?.value == "x\ry")

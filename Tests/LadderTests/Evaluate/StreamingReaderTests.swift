@@ -73,18 +73,15 @@ import Testing
     let asOf = try #require(CivilDate(parsing: "2024-03-01"))
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
     var whole: [String] = []
-    try evaluator.evaluate(bytes: bytes, format: .csv, render: { "\($0)" }) { _, text in
-      whole.append(text ?? "")
-    }
+    try evaluator.evaluate(.bytes(bytes, format: .csv), into: OutcomeCallback { whole.append("\($0)") })
     var offset = 0
     var streamed: [String] = []
-    try evaluator.evaluate(
-      csvSource: {
-        let end = min(bytes.count, offset + 100)
-        defer { offset = end }
-        return Array(bytes[offset..<end])
-      }, render: { "\($0)" }
-    ) { _, text in streamed.append(text ?? "") }
+    let source = RecordSource.csv(blocks: {
+      let end = min(bytes.count, offset + 100)
+      defer { offset = end }
+      return Array(bytes[offset..<end])
+    })
+    try evaluator.evaluate(source, into: OutcomeCallback { streamed.append("\($0)") })
     #expect(streamed == whole)
     #expect(whole.count == 41)
   }

@@ -1,0 +1,213 @@
+/// Where the records of a batch come from.
+public struct RecordSource {
+  enum Storage {
+    /// CSV read block by block; an empty block ends the input.
+    case blocks(() -> [UInt8])
+    case bytes([UInt8])
+    case records([ReadRecord])
+  }
+
+  let storage: Storage
+  public let format: RecordFormat
+  /// The input's name (a path), written into traces as `origin:line`.
+  public var origin: String?
+
+  /// CSV read block by block from `next` (an empty block ends the input): a policy without
+  /// population functions is evaluated in flat memory, however large the input.
+  public static func csv(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
+    RecordSource(storage: .blocks(next), format: .csv, origin: origin)
+  }
+
+  /// An input held in memory, CSV or JSON Lines.
+  public static func bytes(_ bytes: [UInt8], format: RecordFormat, origin: String? = nil) -> RecordSource {
+    RecordSource(storage: .bytes(bytes), format: format, origin: origin)
+  }
+
+  /// Records already read (and split into fields), as policy tests and impact analysis hold them.
+  public static func records(_ reads: [ReadRecord], origin: String? = nil) -> RecordSource {
+    RecordSource(storage: .records(reads), format: .jsonl, origin: origin)
+  }
+}
+
+/// How a sink wants each decision written; the text is made on the worker threads, where output
+/// formatting is a large share of a run.
+public enum DecisionRendering: Sendable, Equatable {
+  /// No text: the sink reads the ``RecordOutcome``s.
+  case none
+  /// A CSV row (``DecisionCSV``), with the empty `error` column of `--on-error emit` when
+  /// `withErrors`.
+  case csv(withErrors: Bool)
+  /// A JSON Lines record (``DecisionJSON``), with its trace when the evaluator traces.
+  case jsonLines
+}
+
+/// Receives every record's outcome, in input order: each record read is either decided or
+/// rejected, exactly once.
+public protocol DecisionSink: AnyObject {
+  var rendering: DecisionRendering { get }
+  /// True once the sink can take nothing more (its output failed, or it found what it wanted):
+  /// the evaluation stops reading input.
+  var isFinished: Bool { get }
+  /// `count` decisions, already rendered together as `bytes` (records the kernels decided).
+  func receive(rendered bytes: [UInt8], decisions count: Int)
+  /// One outcome, with its text when the sink renders (empty for a rejection).
+  func receive(_ outcome: RecordOutcome, rendered: String?)
+}
+
+/// A sink that hands each outcome to a closure.
+public final class OutcomeCallback: DecisionSink {
+  private let handle: (RecordOutcome) -> Void
+
+  public init(_ handle: @escaping (RecordOutcome) -> Void) { self.handle = handle }
+
+  public var rendering: DecisionRendering { .none }
+  public var isFinished: Bool { false }
+  public func receive(rendered bytes: [UInt8], decisions count: Int) {}
+  public func receive(_ outcome: RecordOutcome, rendered: String?) { handle(outcome) }
+}
+
+/// A sink that writes decisions as CSV or JSON Lines bytes through `write`, and hands each
+/// rejection to `reject`.
+public final class RenderedOutput: DecisionSink {
+  public let rendering: DecisionRendering
+  private let write: ([UInt8]) -> Void
+  private let reject: (RecordProblem) -> Void
+  public private(set) var decided = 0
+  public private(set) var rejected = 0
+
+  public init(
+    _ rendering: DecisionRendering, write: @escaping ([UInt8]) -> Void,
+    reject: @escaping (RecordProblem) -> Void = { _ in }
+  ) {
+    self.rendering = rendering
+    self.write = write
+    self.reject = reject
+  }
+
+  public var isFinished: Bool { false }
+
+  public func receive(rendered bytes: [UInt8], decisions count: Int) {
+    decided += count
+    write(bytes)
+  }
+
+  public func receive(_ outcome: RecordOutcome, rendered: String?) {
+    switch outcome {
+    case .decided:
+      decided += 1
+      write(Array((rendered ?? "").utf8))
+    case .rejected(let problem):
+      rejected += 1
+      reject(problem)
+    }
+  }
+}
+
+extension BatchEvaluator {
+  /// Evaluates every record of `source` into `sink`, in input order, on every core.
+  ///
+  /// The library picks the backend: CSV becomes columns run through the kernels when the policy
+  /// compiles to them (`--format csv` and JSON Lines without population functions), and every
+  /// record the kernels cannot decide exactly, every other input and every other policy is
+  /// decided by the scalar backend. Both give the same bytes.
+  ///
+  /// - Throws: ``CSVRecordReader/HeaderError`` when a CSV header makes the whole input
+  ///   unreadable; nothing was handed to the sink then.
+  public func evaluate(_ source: RecordSource, into sink: some DecisionSink) throws(CSVRecordReader
+    .HeaderError)
+  {
+    let render = Self.renderer(sink.rendering, policy: policy, asOf: asOf)
+    let origin = source.origin
+    let handle = { (outcome: RecordOutcome, text: String?) in
+      if !sink.isFinished { sink.receive(outcome, rendered: text) }
+    }
+    let handlePiece = { (piece: EvaluatedPiece) in
+      guard !sink.isFinished else { return }
+      switch piece {
+      case .rendered(let bytes, let records): sink.receive(rendered: bytes, decisions: records)
+      case .outcome(let outcome, let text): sink.receive(outcome, rendered: text)
+      }
+    }
+    switch source.storage {
+    case .records(let reads):
+      var remaining = reads.makeIterator()
+      if policy.populationSites.isEmpty {
+        evaluate(
+          reading: { sink.isFinished ? nil : remaining.next() }, origin: origin, render: render, handle)
+      } else {
+        evaluate(reads: reads, origin: origin, render: render, handle)
+      }
+    case .bytes(let bytes) where source.format == .jsonl:
+      try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
+    case .bytes(let bytes):
+      // CSV in memory takes the same path as CSV read in blocks: one block.
+      var pending: [UInt8]? = bytes
+      let next = { () -> [UInt8] in
+        defer { pending = nil }
+        return pending ?? []
+      }
+      try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
+    case .blocks(let next):
+      try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
+    }
+  }
+
+  private func evaluateCSV(
+    _ next: @escaping () -> [UInt8], sink: some DecisionSink, origin: String?,
+    render: (@Sendable (RecordOutcome) -> String)?, _ handle: (RecordOutcome, String?) -> Void,
+    _ handlePiece: (EvaluatedPiece) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
+    // Reading stops once the sink is finished (its output failed): no work for nobody.
+    let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
+    switch backend == .automatic ? sink.rendering : .none {
+    case .csv(let withErrors):
+      if try evaluateColumnar(
+        csvSource: source, origin: origin, withErrors: withErrors, render: render, handlePiece)
+      {
+        return
+      }
+    case .jsonLines:
+      if try evaluateColumnarJSONL(csvSource: source, origin: origin, render: render, handlePiece) { return }
+    case .none:
+      break
+    }
+    try evaluate(csvSource: source, origin: origin, render: render, handle)
+  }
+
+  /// True when CSV input rendered as `rendering` runs on the kernels (records they cannot decide
+  /// exactly still go to the scalar backend).
+  public func runsOnKernels(_ rendering: DecisionRendering) -> Bool {
+    guard backend == .automatic else { return false }
+    switch rendering {
+    case .none: return false
+    case .csv(let withErrors):
+      guard !trace, let program = ColumnarProgram(policy, asOf: asOf) else { return false }
+      return ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors) != nil
+    case .jsonLines:
+      guard policy.populationSites.isEmpty,
+        let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace)
+      else { return false }
+      return ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: nil) != nil
+    }
+  }
+
+  /// The text of each outcome for `rendering`, made on the worker threads.
+  static func renderer(_ rendering: DecisionRendering, policy: CompiledPolicy, asOf: CivilDate)
+    -> (@Sendable (RecordOutcome) -> String)?
+  {
+    switch rendering {
+    case .none:
+      return nil
+    case .csv(let withErrors):
+      return { outcome in
+        guard case .decided(_, let decision) = outcome else { return "" }
+        return DecisionCSV.render(decision, asOf: asOf, withErrors: withErrors) + "\n"
+      }
+    case .jsonLines:
+      return { outcome in
+        guard case .decided(_, let decision) = outcome else { return "" }
+        return DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n"
+      }
+    }
+  }
+}
