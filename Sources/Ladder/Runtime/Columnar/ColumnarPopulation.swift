@@ -196,7 +196,7 @@ enum ColumnarStatistics {
     var order: [Int32] = []
     order.reserveCapacity(count)
     for index in 0..<count where present[index] != 0 { order.append(Int32(index)) }
-    let ascending = site.function == .percentile || site.function == .ntile
+    let ascending = !site.function.ranksLargestFirst
     arguments.withUnsafeBufferPointer { values in
       keyRanks.withUnsafeBufferPointer { ranks in
         order.sort { a, b in
@@ -213,74 +213,32 @@ enum ColumnarStatistics {
       values: [Int64](repeating: 0, count: count), present: [UInt8](repeating: 0, count: count))
     let n = order.count
     guard n > 0 else { return column }
-    switch site.function {
-    case .percentile:
+    guard site.function == .abcClass else {
+      let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
       for (position, record) in order.enumerated() {
-        let hundredths: Int64
-        if n == 1 {
-          hundredths = 10_000
-        } else {
-          // As FixedDecimal: the quotient to 12 decimals (half-up), then to 2 (half-up).
-          let exact = Int128(position) * 100 * Int128(FixedDecimal.powerOfTen(13)) / Int128(n - 1)
-          let twelve = Int64((exact + 5) / 10)
-          hundredths = Kernel.divide(twelve, by: FixedDecimal.int64PowerOfTen(10), .halfUp)
-        }
-        column.values[Int(record)] = hundredths
+        column.values[Int(record)] = ranking.value(at: position)
         column.present[Int(record)] = 1
       }
-    case .ntile:
-      let groups = site.parameters.first?.integerValue ?? 1
-      guard groups > 0 else { return nil }
-      let base = n / groups
-      let extra = n % groups
-      for (position, record) in order.enumerated() {
-        let group =
-          position < extra * (base + 1)
-          ? position / (base + 1) + 1 : extra + (position - extra * (base + 1)) / max(base, 1) + 1
-        column.values[Int(record)] = Int64(group)
-        column.present[Int(record)] = 1
-      }
-    case .rank, .topPercent:
-      let share = site.parameters.first ?? .zero
-      let cut =
-        ((try? share.multiplied(by: FixedDecimal(n))) ?? .zero).rounded(to: 0, .ceiling).integerValue ?? 0
-      for (position, record) in order.enumerated() {
-        column.values[Int(record)] =
-          site.function == .rank ? Int64(position + 1) : (position + 1 <= cut ? 1 : 0)
-        column.present[Int(record)] = 1
-      }
-    case .abcClass:
-      let limitA = site.parameters.count > 0 ? site.parameters[0] : FixedDecimal(units: 80, scale: 2)
-      let limitB = site.parameters.count > 1 ? site.parameters[1] : FixedDecimal(units: 95, scale: 2)
-      guard argumentScale + max(limitA.scale, limitB.scale) <= FixedDecimal.maximumScale else { return nil }
-      var total: Int128 = 0
-      for record in order where arguments[Int(record)] > 0 { total += Int128(arguments[Int(record)]) }
-      // running / total < limit  ⇔  running × 10^scale(limit) < total × units(limit).
-      func line(_ limit: FixedDecimal) -> (Int128, Int128)? {
-        let (product, overflow) = total.multipliedReportingOverflow(by: limit.units)
-        return overflow ? nil : (product, FixedDecimal.powerOfTen(limit.scale))
-      }
-      guard let (lineA, scaleA) = line(limitA), let (lineB, scaleB) = line(limitB) else { return nil }
-      var running: Int128 = 0
-      for record in order {
-        // Beyond 128 bits (a limit written with many decimals), the reference decides the site.
-        let (scaledA, overflowA) = running.multipliedReportingOverflow(by: scaleA)
-        let (scaledB, overflowB) = running.multipliedReportingOverflow(by: scaleB)
-        guard !overflowA && !overflowB else { return nil }
-        let letter: Int
-        if total > 0 && scaledA < lineA {
-          letter = 0
-        } else if total > 0 && scaledB < lineB {
-          letter = 1
-        } else {
-          letter = 2
-        }
-        column.values[Int(record)] = abcCodes[letter]
-        column.present[Int(record)] = 1
-        if arguments[Int(record)] > 0 { running += Int128(arguments[Int(record)]) }
-      }
-    default:
+      return column
+    }
+    // The running total in exact decimals, as the reference adds them; beyond them, the
+    // reference decides the site.
+    guard argumentScale + max(site.parameters.map(\.scale).max() ?? 0, 2) <= FixedDecimal.maximumScale else {
       return nil
+    }
+    func exact(_ units: Int128) -> FixedDecimal { FixedDecimal(units: units, scale: argumentScale) }
+    var total: Int128 = 0
+    for record in order where arguments[Int(record)] > 0 {
+      let (sum, overflow) = total.addingReportingOverflow(Int128(arguments[Int(record)]))
+      guard !overflow else { return nil }
+      total = sum
+    }
+    let lines = ParetoLines(total: exact(total), parameters: site.parameters)
+    var running: Int128 = 0
+    for record in order {
+      column.values[Int(record)] = abcCodes[lines.letter(before: exact(running))]
+      column.present[Int(record)] = 1
+      if arguments[Int(record)] > 0 { running += Int128(arguments[Int(record)]) }
     }
     return column
   }

@@ -39,93 +39,47 @@ enum PopulationStatistics {
     func show(_ value: FixedDecimal) -> String {
       CompiledPolicy.display(.number(value), as: site.argumentType)
     }
-    switch site.function {
-    case .percentile, .ntile:
-      let sorted = entries.sorted(by: ascending)
-      let groups = site.parameters.first?.integerValue ?? 1
+    let sorted = entries.sorted(by: site.function.ranksLargestFirst ? descending : ascending)
+    guard site.function == .abcClass else {
+      let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
       for (position, entry) in sorted.enumerated() {
-        if site.function == .percentile {
-          // The share of the others that rank below: 0 for the lowest, 100 for the highest.
-          let percent =
-            n == 1
-            ? FixedDecimal.hundred
-            : ((try? FixedDecimal(position * 100).divided(by: FixedDecimal(n - 1))) ?? .zero)
-          let rounded = percent.rounded(to: 2, .halfUp).withScale(2)
-          values[entry.record] = .number(rounded)
-          notes[entry.record] =
-            "\(site.argumentText) \(show(entry.value)) is at percentile \(rounded): above \(position) of the other \(n - 1)"
-        } else {
-          // SQL NTILE: the first n mod groups groups hold one record more.
-          let base = n / groups
-          let extra = n % groups
-          let group: Int
-          if position < extra * (base + 1) {
-            group = position / (base + 1) + 1
-          } else {
-            group = extra + (position - extra * (base + 1)) / max(base, 1) + 1
-          }
-          values[entry.record] = .number(FixedDecimal(group))
-          notes[entry.record] =
-            "\(site.argumentText) \(show(entry.value)) is in group \(group) of \(groups): position \(position + 1) of \(n), lowest first"
-        }
+        let value = ranking.value(at: position)
+        values[entry.record] =
+          site.function == .topPercent
+          ? .bool(value == 1) : .number(FixedDecimal(units: Int128(value), scale: site.function.resultScale))
+        notes[entry.record] = ranking.note(
+          argument: site.argumentText, value: show(entry.value), at: position)
       }
-    case .rank, .topPercent:
-      let sorted = entries.sorted(by: descending)
-      let share = site.parameters.first ?? .zero
-      let cut =
-        ((try? share.multiplied(by: FixedDecimal(n))) ?? .zero).rounded(to: 0, .ceiling).integerValue ?? 0
-      for (position, entry) in sorted.enumerated() {
-        let rank = position + 1
-        if site.function == .rank {
-          values[entry.record] = .number(FixedDecimal(rank))
-          notes[entry.record] =
-            "\(site.argumentText) \(show(entry.value)) ranks \(rank) of \(n), largest first"
-        } else {
-          values[entry.record] = .bool(rank <= cut)
-          notes[entry.record] =
-            "\(site.argumentText) \(show(entry.value)) ranks \(rank) of \(n); the top \(share.percentDescription) are the first \(cut)"
-        }
+      return (values, notes)
+    }
+    var total = FixedDecimal.zero
+    for entry in sorted where entry.value > .zero { total = (try? total.adding(entry.value)) ?? total }
+    let lines = ParetoLines(total: total, parameters: site.parameters)
+    var classes: [Int] = []
+    var running = FixedDecimal.zero
+    var endOfA: FixedDecimal?
+    var endOfB: FixedDecimal?
+    for entry in sorted {
+      let letter = lines.letter(before: running)
+      classes.append(letter)
+      if letter == 0 { endOfA = entry.value }
+      if letter == 1 { endOfB = entry.value }
+      if entry.value > .zero { running = (try? running.adding(entry.value)) ?? running }
+    }
+    for (position, entry) in sorted.enumerated() {
+      values[entry.record] = .string(ParetoLines.letters[classes[position]])
+      let top = ((try? FixedDecimal((position + 1) * 100).divided(by: FixedDecimal(n))) ?? .zero).rounded(
+        to: 1, .halfUp)
+      var note =
+        "\(site.argumentText) \(show(entry.value)) is in the top \(top.normalized)% (rank \(position + 1) of \(n))"
+      if total > .zero {
+        note +=
+          "; class A ends at \(endOfA.map(show) ?? "-"), where the cumulative share reaches \(lines.limitA.percentDescription)"
+        note += "; class B ends at \(endOfB.map(show) ?? "-") (\(lines.limitB.percentDescription))"
+      } else {
+        note += "; the total is 0, so every record is class C"
       }
-    case .abcClass:
-      let sorted = entries.sorted(by: descending)
-      let limitA = site.parameters.count > 0 ? site.parameters[0] : FixedDecimal(units: 80, scale: 2)
-      let limitB = site.parameters.count > 1 ? site.parameters[1] : FixedDecimal(units: 95, scale: 2)
-      var total = FixedDecimal.zero
-      for entry in sorted where entry.value > .zero { total = (try? total.adding(entry.value)) ?? total }
-      var classes: [String] = []
-      var running = FixedDecimal.zero
-      var endOfA: FixedDecimal?
-      var endOfB: FixedDecimal?
-      for entry in sorted {
-        // A record belongs to the class whose line the running share before it has not reached:
-        // the record that crosses a line is still inside it.
-        // Exact: running / total < limit  ⇔  running < total × limit (no quotient to round).
-        let lineA = (try? total.multiplied(by: limitA)) ?? total
-        let lineB = (try? total.multiplied(by: limitB)) ?? total
-        let letter = total > .zero && running < lineA ? "A" : total > .zero && running < lineB ? "B" : "C"
-        classes.append(letter)
-        if letter == "A" { endOfA = entry.value }
-        if letter == "B" { endOfB = entry.value }
-        if entry.value > .zero { running = (try? running.adding(entry.value)) ?? running }
-      }
-      for (position, entry) in sorted.enumerated() {
-        let letter = classes[position]
-        values[entry.record] = .string(letter)
-        let top = ((try? FixedDecimal((position + 1) * 100).divided(by: FixedDecimal(n))) ?? .zero).rounded(
-          to: 1, .halfUp)
-        var note =
-          "\(site.argumentText) \(show(entry.value)) is in the top \(top.normalized)% (rank \(position + 1) of \(n))"
-        if total > .zero {
-          note +=
-            "; class A ends at \(endOfA.map(show) ?? "-"), where the cumulative share reaches \(limitA.percentDescription)"
-          note += "; class B ends at \(endOfB.map(show) ?? "-") (\(limitB.percentDescription))"
-        } else {
-          note += "; the total is 0, so every record is class C"
-        }
-        notes[entry.record] = note
-      }
-    default:
-      break
+      notes[entry.record] = note
     }
     return (values, notes)
   }
