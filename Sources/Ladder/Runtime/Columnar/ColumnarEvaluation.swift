@@ -114,7 +114,7 @@ extension BatchEvaluator {
   ) {
     /// One round's results, written by the round's workers and read after they finish.
     final class Round: @unchecked Sendable {
-      var results: [[EvaluatedPiece]?] = []
+      var results: [[EvaluatedPiece]] = []
       let finished = DispatchGroup()
     }
     var previous: Round?
@@ -126,7 +126,7 @@ extension BatchEvaluator {
       if !chunks.isEmpty {
         let round = Round()
         let work: @Sendable () -> Void = {
-          round.results = inParallel(chunks.count, workers: workers) { worker, index in
+          round.results = Parallel.map(chunks.count, states: workers) { worker, index in
             process(worker, chunks[index])
           }
         }
@@ -138,7 +138,7 @@ extension BatchEvaluator {
         current = round
       }
       for pieces in previous?.results ?? [] {
-        for piece in pieces ?? [] { handle(piece) }
+        for piece in pieces { handle(piece) }
       }
       guard let current else { break }
       previous = current
@@ -178,25 +178,6 @@ extension BatchEvaluator {
     return true
   }
 
-  /// `body(worker, index)` for every index below `count`, the indices shared out among the workers
-  /// (each used by one thread); the results in index order.
-  static func inParallel<Result>(
-    _ count: Int, workers: [ColumnarWorker], _ body: @Sendable (ColumnarWorker, Int) -> Result
-  ) -> [Result?] {
-    var results = [Result?](repeating: nil, count: count)
-    results.withUnsafeMutableBufferPointer { buffer in
-      // Each worker writes only the results of its own indices.
-      nonisolated(unsafe) let output = buffer
-      DispatchQueue.concurrentPerform(iterations: min(workers.count, max(count, 1))) { part in
-        let worker = workers[part]
-        for index in stride(from: part, to: count, by: workers.count) {
-          output[index] = body(worker, index)
-        }
-      }
-    }
-    return results
-  }
-
   /// The statistics pass over every chunk, the statistics per site (sites in parallel), then the
   /// per-record pass, chunks handed on in input order.
   private func evaluatePopulation(
@@ -205,9 +186,9 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) {
     let policy = self.policy
-    let collected = Self.inParallel(chunks.count, workers: workers) { worker, index in
+    let collected = Parallel.map(chunks.count, states: workers) { worker, index in
       worker.collectStatistics(chunks[index], policy: policy, validator: validator)
-    }.compactMap { $0 }
+    }
     var bases: [Int] = []
     var total = 0
     for chunk in chunks {
@@ -248,28 +229,21 @@ extension BatchEvaluator {
     let (allKeyBytes, allKeyEnds, allNumericKeys) = (keyBytes, keyEnds, numericKeys)
     let abcCodes = ["A", "B", "C"].map { letter in Int64(program.strings.firstIndex(of: letter) ?? -1) }
     let sites = policy.populationSites
-    var columns = [PopulationColumn?](repeating: nil, count: siteCount)
-    columns.withUnsafeMutableBufferPointer { buffer in
-      // Each iteration writes only its own site.
-      nonisolated(unsafe) let output = buffer
-      DispatchQueue.concurrentPerform(iterations: siteCount) { site in
-        let plan = program.population[site]
-        if wide[site] == nil && !anyWideKey,
-          let column = ColumnarStatistics.compute(
-            sites[site], argumentScale: plan.argumentScale, arguments: siteArguments[site],
-            present: sitePresent[site],
-            keyRanks: ranks, abcCodes: abcCodes)
-        {
-          output[site] = column
-          return
-        }
-        output[site] = referenceColumn(
-          site, plan: plan, program: program, arguments: siteArguments[site], present: sitePresent[site],
-          wide: wide[site] ?? [], keyBytes: allKeyBytes, keyEnds: allKeyEnds,
-          numericKeys: isNumericKey ? allNumericKeys : nil)
+    // One site per thread.
+    let finished = Parallel.map(siteCount, states: Array(0..<siteCount)) { site, _ in
+      let plan = program.population[site]
+      if wide[site] == nil && !anyWideKey,
+        let column = ColumnarStatistics.compute(
+          sites[site], argumentScale: plan.argumentScale, arguments: siteArguments[site],
+          present: sitePresent[site], keyRanks: ranks, abcCodes: abcCodes)
+      {
+        return column
       }
+      return referenceColumn(
+        site, plan: plan, program: program, arguments: siteArguments[site], present: sitePresent[site],
+        wide: wide[site] ?? [], keyBytes: allKeyBytes, keyEnds: allKeyEnds,
+        numericKeys: isNumericKey ? allNumericKeys : nil)
     }
-    let finished = columns.compactMap { $0 }
     let problemsByRecord = problems
     let chunkBases = bases
     var start = 0
@@ -277,7 +251,7 @@ extension BatchEvaluator {
     while start < chunks.count {
       let end = min(chunks.count, start + perRound)
       let first = start
-      let results = Self.inParallel(end - first, workers: workers) { worker, offset in
+      let results = Parallel.map(end - first, states: workers) { worker, offset in
         let index = first + offset
         return worker.renderWithPopulation(
           chunks[index], base: chunkBases[index], columns: finished, problems: problemsByRecord,
@@ -285,7 +259,7 @@ extension BatchEvaluator {
           layout: layout, validator: validator, render: render)
       }
       for pieces in results {
-        for piece in pieces ?? [] { handle(piece) }
+        for piece in pieces { handle(piece) }
       }
       start = end
     }

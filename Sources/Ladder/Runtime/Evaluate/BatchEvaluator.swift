@@ -141,23 +141,12 @@ public struct BatchEvaluator: Sendable {
     _ reads: [ReadRecord], validator: RecordValidator, origin: String?, workers: Int,
     render: (@Sendable (RecordOutcome) -> String)?
   ) -> [(RecordOutcome, String?)] {
-    guard !reads.isEmpty else { return [] }
-    let parts = min(workers, max(1, reads.count / 256))
-    var outcomes = [(RecordOutcome, String?)](
-      repeating: (.rejected(RecordProblem(line: 0, reason: "")), nil), count: reads.count)
-    outcomes.withUnsafeMutableBufferPointer { buffer in
-      // Each worker writes only its own range of the buffer.
-      nonisolated(unsafe) let results = buffer
-      DispatchQueue.concurrentPerform(iterations: parts) { part in
-        let frame = policy.makeFrame(asOf: asOf)
-        let range = (reads.count * part / parts)..<(reads.count * (part + 1) / parts)
-        for index in range {
-          let outcome = evaluate(reads[index], frame: frame, validator: validator, origin: origin)
-          results[index] = (outcome, render?(outcome))
-        }
-      }
+    // A part per core, each with its own frame, once there are enough records to share.
+    let frames = (0..<min(workers, max(1, reads.count / 256))).map { _ in policy.makeFrame(asOf: asOf) }
+    return Parallel.map(reads.count, states: frames) { frame, index in
+      let outcome = evaluate(reads[index], frame: frame, validator: validator, origin: origin)
+      return (outcome, render?(outcome))
     }
-    return outcomes
   }
 
   /// One record: validated into the frame, then decided (or rejected).
@@ -295,20 +284,10 @@ extension BatchEvaluator {
     while start < reads.count {
       let chunkStart = start
       let end = min(reads.count, start + Self.chunkSize)
-      let parts = min(workers, max(1, (end - start) / 256))
-      var results = [(RecordOutcome, String?)](
-        repeating: (.rejected(RecordProblem(line: 0, reason: "")), nil), count: end - start)
-      results.withUnsafeMutableBufferPointer { buffer in
-        // Each worker writes only its own range of the buffer.
-        nonisolated(unsafe) let output = buffer
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-          let workerFrame = policy.makeFrame(asOf: asOf)
-          let count = end - chunkStart
-          for offset in (count * part / parts)..<(count * (part + 1) / parts) {
-            let outcome = decide(chunkStart + offset, workerFrame)
-            output[offset] = (outcome, render?(outcome))
-          }
-        }
+      let frames = (0..<min(workers, max(1, (end - start) / 256))).map { _ in policy.makeFrame(asOf: asOf) }
+      let results = Parallel.map(end - chunkStart, states: frames) { frame, offset in
+        let outcome = decide(chunkStart + offset, frame)
+        return (outcome, render?(outcome))
       }
       for (outcome, text) in results { handle(outcome, text) }
       start = end
