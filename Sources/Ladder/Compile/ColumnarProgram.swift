@@ -330,21 +330,15 @@ struct ColumnarLowering {
     }
   }
 
-  /// The comparisons inside a condition, as ``ConditionAtom/atoms(_:registry:)`` finds them,
-  /// each lowered again on its own (traces evaluate them without short-circuit).
+  /// The atoms of a condition (``CheckedExpr/atoms``), each lowered again on its own (traces
+  /// evaluate them without short-circuit).
   mutating func atoms(_ expr: CheckedExpr) -> [ColumnarProgram.Atom]? {
-    switch expr.kind {
-    case .and(let lhs, let rhs), .or(let lhs, let rhs):
-      guard let left = atoms(lhs), let right = atoms(rhs) else { return nil }
-      return left + right
-    case .not(let inner): return atoms(inner)
-    case .comparison(_, let lhs, let rhs), .membership(let lhs, let rhs, _):
-      return atom(expr, left: lhs, right: rhs).map { [$0] }
-    case .between(let value, _, _, _), .isMissing(let value, _):
-      return atom(expr, left: value, right: nil).map { [$0] }
-    case .constant: return []
-    default: return atom(expr, left: expr, right: nil).map { [$0] }
+    var lowered: [ColumnarProgram.Atom] = []
+    for atom in expr.atoms {
+      guard let one = self.atom(atom.condition, left: atom.left, right: atom.right) else { return nil }
+      lowered.append(one)
     }
+    return lowered
   }
 
   mutating func atom(_ expr: CheckedExpr, left: CheckedExpr, right: CheckedExpr?) -> ColumnarProgram.Atom? {
