@@ -588,15 +588,10 @@ struct ColumnarLowering {
       guard let argument = site.argumentExpression,
         case .scalar(let operand) = lower(argument), operand.kind == .number
       else { return false }
-      let resultScale: Int
-      switch site.function {
-      case .percentile: resultScale = 2
-      case .ntile, .rank, .topPercent: resultScale = 0
-      case .abcClass:
-        resultScale = 0
-        for letter in ["A", "B", "C"] { _ = code(for: letter) }
-      default: return false
+      if site.function == .abcClass {
+        for letter in ParetoLines.letters { _ = code(for: letter) }
       }
+      let resultScale = site.function.resultScale
       let result = newRegister()
       population[index] = ColumnarProgram.PopulationPlan(
         argument: operand.register, argumentScale: operand.scale, result: result, resultScale: resultScale)

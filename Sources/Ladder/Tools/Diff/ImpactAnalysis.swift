@@ -94,7 +94,7 @@ public enum ImpactAnalysis {
         case (_?, nil): change.lost += 1
         case (nil, _?): change.gained += 1
         case (let x?, let y?):
-          if let direction = directions[name], let order = CheckRun.compare(y, x), order != 0 {
+          if let direction = directions[name], let order = BenefitValue.order(y, x), order != 0 {
             let improved = direction == .lower ? order < 0 : order > 0
             if improved { change.better += 1 } else { change.worse += 1 }
           } else {
