@@ -71,7 +71,8 @@ public enum FuzzSupport {
   public static func describe(_ outcome: RecordOutcome, _ evaluator: BatchEvaluator) -> String {
     switch outcome {
     case .decided(_, let decision):
-      return DecisionCSV.render(decision, asOf: evaluator.asOf, withErrors: false) + "\n"
+      return DecisionCSV.render(decision, policy: evaluator.policy, asOf: evaluator.asOf, withErrors: false)
+        + "\n"
     case .rejected(let problem):
       return "rejected \(problem.line) \(problem.key ?? "-") \(problem.field ?? "-"): \(problem.reason)\n"
     }

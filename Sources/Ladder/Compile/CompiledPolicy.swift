@@ -69,11 +69,21 @@ public final class CompiledPolicy: Sendable {
   let triggers: [Trigger]
   /// The population functions of the policy; empty for a policy that evaluates record by record.
   public let populationSites: [PopulationSite]
+  /// The fields of its decisions in JSON Lines, and in CSV without and with the `error` column.
+  public let jsonLinesLayout: DecisionLayout
+  let csvLayouts: (plain: DecisionLayout, withErrors: DecisionLayout)
+
+  /// The columns of its decisions in CSV.
+  public func csvLayout(withErrors: Bool) -> DecisionLayout {
+    withErrors ? csvLayouts.withErrors : csvLayouts.plain
+  }
 
   /// Compiles a checked policy read from `source`.
   public init(_ policy: CheckedPolicy, source: SourceFile) {
     checked = policy
     self.source = source
+    jsonLinesLayout = .jsonLines(policy)
+    csvLayouts = (.csv(policy, withErrors: false), .csv(policy, withErrors: true))
     let registry = PopulationRegistry()
     self.path = source.path
     sha256 = SHA256.hash(data: source.bytes).map { byte in

@@ -20,12 +20,13 @@ struct ColumnarTraceWriter: Sendable {
   let policy: CompiledPolicy
   let tracksLastReview: Bool
   let asOf: CivilDate
-  let keyField: [UInt8]
-  let outputNames: [[UInt8]]
+  /// The decision's fields (``CompiledPolicy/jsonLinesLayout``), each with `{"name":` or
+  /// `,"name":` before its value.
+  let decisionFields: [(field: DecisionField, name: [UInt8])]
   /// Per tier, then for no tier: the decision's `benefits` object and the trace's `benefits` array.
   let benefitsObject: [[UInt8]]
   let benefitsArray: [[UInt8]]
-  let asOfField: [UInt8]
+  let asOfValue: [UInt8]
   let traceHeader: [UInt8]
   let origin: [UInt8]?
   let inputPrefixes: [[UInt8]]
@@ -69,8 +70,11 @@ struct ColumnarTraceWriter: Sendable {
     triggerActions = checked.review.triggers.map(\.action)
     self.policy = policy
     tracksLastReview = checked.review.lastReviewInput != nil
-    keyField = Array("{".utf8) + quoted(policy.keyName) + Array(":".utf8)
-    outputNames = checked.outputs.map { Array(",".utf8) + quoted($0.name) + Array(":".utf8) }
+    decisionFields = policy.jsonLinesLayout.entries.enumerated().map { index, entry in
+      (entry.field, Array((index == 0 ? "{" : ",").utf8) + quoted(entry.name) + Array(":".utf8))
+    }
+    // A field the registers do not hold is written by the scalar backend.
+    if decisionFields.contains(where: { $0.field == .error }) { return nil }
     // Benefits are the same for every record of a tier (the last entry: no tier).
     benefitsObject = (0...checked.tiers.count).map { tierIndex in
       json {
@@ -83,7 +87,7 @@ struct ColumnarTraceWriter: Sendable {
       let tierID = tierIndex < checked.tiers.count ? checked.tiers[tierIndex].id : nil
       return json { TraceJSON.writeBenefits(policy.traceBenefits(benefits, tierID: tierID), into: $0) }
     }
-    asOfField = Array(",\"as_of\":".utf8) + quoted(asOf.description)
+    asOfValue = quoted(asOf.description)
     traceHeader =
       Array(",\"trace\":{\"policy\":".utf8)
       + json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) } + Array(",\"as_of\":".utf8)
@@ -163,49 +167,56 @@ struct ColumnarTraceWriter: Sendable {
     let fired = scratch.fired
 
     // The decision.
-    output += keyField
-    appendKey(key, file: file, row: row, to: &output)
-    put(",\"tier\":", &output)
-    if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
-    put(",\"label\":", &output)
-    if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
-    put(",\"score\":", &output)
-    if let score = program.score, present(score) {
-      output.append(UInt8(ascii: "\""))
-      ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
-      output.append(UInt8(ascii: "\""))
-    } else {
-      put("null", &output)
-    }
-    put(",\"flags\":[", &output)
-    var firstFlag = true
-    for (index, isFired) in fired.enumerated() where isFired {
-      if !firstFlag { output.append(UInt8(ascii: ",")) }
-      output += triggerIDs[index]
-      firstFlag = false
-    }
-    output.append(UInt8(ascii: "]"))
-    for (index, shown) in plan.outputs.enumerated() {
-      output += outputNames[index]
-      if isMissing(shown, file: file, row: row, text: text) {
+    let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
+    for (field, name) in decisionFields {
+      // As ``DecisionJSON``: no `review` field for a decision without one.
+      if field == .review && review == nil { continue }
+      output += name
+      switch field {
+      case .key:
+        appendKey(key, file: file, row: row, to: &output)
+      case .tier:
+        if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
+      case .label:
+        if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
+      case .score:
+        if let score = program.score, present(score) {
+          output.append(UInt8(ascii: "\""))
+          ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
+          output.append(UInt8(ascii: "\""))
+        } else {
+          put("null", &output)
+        }
+      case .flags:
+        output.append(UInt8(ascii: "["))
+        var firstFlag = true
+        for (index, isFired) in fired.enumerated() where isFired {
+          if !firstFlag { output.append(UInt8(ascii: ",")) }
+          output += triggerIDs[index]
+          firstFlag = false
+        }
+        output.append(UInt8(ascii: "]"))
+      case .output(let index):
+        let shown = plan.outputs[index]
+        if isMissing(shown, file: file, row: row, text: text) {
+          put("null", &output)
+        } else {
+          scratch.text.removeAll(keepingCapacity: true)
+          display(shown, file: file, row: row, text: text, to: &scratch.text)
+          appendJSONString(scratch.text, to: &output)
+        }
+      case .review:
+        put(review?.isDue == true ? "{\"due\":true,\"next\":" : "{\"due\":false,\"next\":", &output)
+        appendOptionalDate(review?.nextReview, to: &output)
+        output.append(UInt8(ascii: "}"))
+      case .benefits:
+        output += benefitsObject[tierIndex ?? program.tierCodes.count]
+      case .asOf:
+        output += asOfValue
+      case .error:
         put("null", &output)
-      } else {
-        scratch.text.removeAll(keepingCapacity: true)
-        display(shown, file: file, row: row, text: text, to: &scratch.text)
-        appendJSONString(scratch.text, to: &output)
       }
     }
-    let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
-    if let review {
-      put(
-        review.isDue ? ",\"review\":{\"due\":true,\"next\":" : ",\"review\":{\"due\":false,\"next\":", &output
-      )
-      appendOptionalDate(review.nextReview, to: &output)
-      output.append(UInt8(ascii: "}"))
-    }
-    put(",\"benefits\":", &output)
-    output += benefitsObject[tierIndex ?? program.tierCodes.count]
-    output += asOfField
     guard withTrace else {
       put("}\n", &output)
       return

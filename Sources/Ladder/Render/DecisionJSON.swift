@@ -7,30 +7,36 @@ public enum DecisionJSON {
   public static func render(_ decision: Decision, policy: CompiledPolicy, asOf: CivilDate) -> String {
     let writer = JSONWriter()
     writer.object {
-      writer.field(policy.keyName) { writer.string(decision.key) }
-      writer.field("tier") { writer.optionalString(decision.tier?.id) }
-      writer.field("label") { writer.optionalString(decision.tier?.label) }
-      writer.field("score") { writer.optionalString(decision.score?.description) }
-      writer.field("flags") { writer.array(decision.firedTriggers) { writer.string($0.id) } }
-      for (column, value) in zip(policy.checked.outputs, decision.outputs) {
-        writer.field(column.name) {
-          if value.isMissing {
-            writer.null()
-          } else {
-            writer.string(CompiledPolicy.display(value, as: column.type))
+      for entry in policy.jsonLinesLayout.entries {
+        switch entry.field {
+        case .key: writer.field(entry.name) { writer.string(decision.key) }
+        case .tier: writer.field(entry.name) { writer.optionalString(decision.tier?.id) }
+        case .label: writer.field(entry.name) { writer.optionalString(decision.tier?.label) }
+        case .score: writer.field(entry.name) { writer.optionalString(decision.score?.description) }
+        case .flags:
+          writer.field(entry.name) { writer.array(decision.firedTriggers) { writer.string($0.id) } }
+        case .output(let index):
+          let value = decision.outputs[index]
+          writer.field(entry.name) {
+            if value.isMissing {
+              writer.null()
+            } else {
+              writer.string(CompiledPolicy.display(value, as: policy.checked.outputs[index].type))
+            }
           }
+        case .review:
+          guard let review = decision.review else { continue }
+          writer.field(entry.name) {
+            writer.object {
+              writer.field("due") { writer.bool(review.isDue) }
+              writer.field("next") { writer.optionalString(review.nextReview?.description) }
+            }
+          }
+        case .benefits: writer.field(entry.name) { writeBenefits(decision.benefits, into: writer) }
+        case .asOf: writer.field(entry.name) { writer.string(asOf.description) }
+        case .error: writer.field(entry.name) { writer.null() }
         }
       }
-      if let review = decision.review {
-        writer.field("review") {
-          writer.object {
-            writer.field("due") { writer.bool(review.isDue) }
-            writer.field("next") { writer.optionalString(review.nextReview?.description) }
-          }
-        }
-      }
-      writer.field("benefits") { writeBenefits(decision.benefits, into: writer) }
-      writer.field("as_of") { writer.string(asOf.description) }
       if let trace = decision.trace {
         writer.field("trace") { TraceJSON.write(trace, into: writer) }
       }
@@ -85,30 +91,43 @@ public enum DecisionJSON {
 /// Renders decisions as CSV rows: key, score, tier, flags (`;`-separated), as_of.
 public enum DecisionCSV {
   public static func header(policy: CompiledPolicy, withErrors: Bool) -> String {
-    let columns =
-      [policy.keyName, "score", "tier", "flags"]
-      + policy.checked.outputs.map(\.name)
-      + ["as_of"] + (withErrors ? ["error"] : [])
-    return columns.map(field).joined(separator: ",")
+    policy.csvLayout(withErrors: withErrors).entries.map { field($0.name) }.joined(separator: ",")
   }
 
-  public static func render(_ decision: Decision, asOf: CivilDate, withErrors: Bool) -> String {
-    var cells = [
-      decision.key, decision.score?.description ?? "", decision.tier?.id ?? "",
-      decision.firedTriggers.map(\.id).joined(separator: ";"),
-    ]
-    cells += decision.outputs.map { $0.isMissing ? "" : CompiledPolicy.display($0, as: nil) }
-    cells.append(asOf.description)
-    if withErrors { cells.append("") }
-    return cells.map(field).joined(separator: ",")
+  public static func render(_ decision: Decision, policy: CompiledPolicy, asOf: CivilDate, withErrors: Bool)
+    -> String
+  {
+    policy.csvLayout(withErrors: withErrors).entries.map { entry in
+      let text: String
+      switch entry.field {
+      case .key: text = decision.key
+      case .score: text = decision.score?.description ?? ""
+      case .tier: text = decision.tier?.id ?? ""
+      case .label: text = decision.tier?.label ?? ""
+      case .flags: text = decision.firedTriggers.map(\.id).joined(separator: ";")
+      case .output(let index):
+        let value = decision.outputs[index]
+        text = value.isMissing ? "" : CompiledPolicy.display(value, as: nil)
+      case .asOf: text = asOf.description
+      case .review, .benefits, .error: text = ""
+      }
+      return field(text)
+    }.joined(separator: ",")
   }
 
-  public static func renderError(_ problem: RecordProblem, asOf: CivilDate, outputCount: Int = 0) -> String {
+  /// The row written in place of a rejected record with `--on-error emit`: the key, the as-of
+  /// date and the error; every other column empty.
+  public static func renderError(_ problem: RecordProblem, policy: CompiledPolicy, asOf: CivilDate) -> String
+  {
     let fieldPart = problem.field.map { "field '\($0)': " } ?? ""
-    let cells =
-      [problem.key ?? "", "", "", ""] + Array(repeating: "", count: outputCount)
-      + [asOf.description, "line \(problem.line): \(fieldPart)\(problem.reason)"]
-    return cells.map(field).joined(separator: ",")
+    return policy.csvLayout(withErrors: true).entries.map { entry in
+      switch entry.field {
+      case .key: field(problem.key ?? "")
+      case .asOf: asOf.description
+      case .error: field("line \(problem.line): \(fieldPart)\(problem.reason)")
+      default: ""
+      }
+    }.joined(separator: ",")
   }
 
   /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

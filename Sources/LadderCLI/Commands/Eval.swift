@@ -197,7 +197,7 @@ final class EvalSink: DecisionSink {
         case .jsonl: output.write(DecisionJSON.renderError(problem, policy: policy) + "\n")
         case .csv:
           output.write(
-            DecisionCSV.renderError(problem, asOf: asOf, outputCount: policy.checked.outputs.count) + "\n")
+            DecisionCSV.renderError(problem, policy: policy, asOf: asOf) + "\n")
         case .table: table.add(problem)
         }
       }

@@ -27,7 +27,7 @@ import Testing
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
       if jsonl { return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n" }
-      return DecisionCSV.render(decision, asOf: date, withErrors: false) + "\n"
+      return DecisionCSV.render(decision, policy: policy, asOf: date, withErrors: false) + "\n"
     }
     func record(_ outcome: RecordOutcome, _ text: String?) {
       switch outcome {

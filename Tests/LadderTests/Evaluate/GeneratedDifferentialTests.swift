@@ -43,7 +43,9 @@ import Testing
     }
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
-      if mode == .csv { return DecisionCSV.render(decision, asOf: date, withErrors: false) + "\n" }
+      if mode == .csv {
+        return DecisionCSV.render(decision, policy: policy, asOf: date, withErrors: false) + "\n"
+      }
       return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
     }
     func record(_ outcome: RecordOutcome, _ text: String?) {

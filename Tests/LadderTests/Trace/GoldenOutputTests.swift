@@ -49,7 +49,8 @@ enum GoldenOutputs {
       switch outcome {
       case .decided(_, let decision):
         jsonl += DecisionJSON.render(decision, policy: policy, asOf: GoldenOutputs.asOf) + "\n"
-        csv += DecisionCSV.render(decision, asOf: GoldenOutputs.asOf, withErrors: false) + "\n"
+        csv +=
+          DecisionCSV.render(decision, policy: policy, asOf: GoldenOutputs.asOf, withErrors: false) + "\n"
       case .rejected(let problem):
         rejects += DecisionJSON.renderRejection(problem) + "\n"
       }

@@ -5,16 +5,25 @@ enum EvaluatedPiece: Sendable {
   case outcome(RecordOutcome, String?)
 }
 
-/// How decided records are written by the columnar path.
+/// How decided records are written by the columnar path: the columns of
+/// ``CompiledPolicy/csvLayout(withErrors:)``, filled from registers.
 struct ColumnarCSVLayout: Sendable {
+  let fields: [DecisionField]
   /// Each dictionary string as a CSV field.
   let codeFields: [[UInt8]]
   /// Trigger ids, in policy order.
   let triggerIDs: [[UInt8]]
-  /// `,YYYY-MM-DD` (and `,` for the empty error column with `--on-error emit`) and the line break.
-  let tail: [UInt8]
+  let asOf: [UInt8]
 
+  /// `nil` when a column is not one the registers hold: the scalar backend writes those.
   init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, withErrors: Bool) {
+    fields = policy.csvLayout(withErrors: withErrors).entries.map(\.field)
+    for field in fields {
+      switch field {
+      case .key, .score, .tier, .flags, .output, .asOf, .error: continue
+      case .label, .review, .benefits: return nil
+      }
+    }
     codeFields = program.strings.map(ByteText.csvField)
     var ids: [[UInt8]] = []
     for trigger in policy.checked.review.triggers {
@@ -25,7 +34,7 @@ struct ColumnarCSVLayout: Sendable {
       ids.append(Array(trigger.id.utf8))
     }
     triggerIDs = ids
-    tail = Array(("," + asOf.description + (withErrors ? "," : "") + "\n").utf8)
+    self.asOf = Array(asOf.description.utf8)
   }
 }
 
@@ -308,48 +317,63 @@ final class ColumnarWorker: @unchecked Sendable {
   private func writeRow(
     _ row: Int, bytes: UnsafeBufferPointer<UInt8>, layout: ColumnarCSVLayout, to output: inout [UInt8]
   ) {
-    if let keyRegister = program.keyRegister {
-      ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
-    } else {
-      ByteText.appendField(bytes, Int(keyStarts[row]), Int(keyEnds[row]), to: &output)
-    }
-    output.append(UInt8(ascii: ","))
-    if let score = program.score, file.present(score)[row] != 0 {
-      ByteText.appendDecimal(file.values(score)[row], scale: program.scoreScale, to: &output)
-    }
-    output.append(UInt8(ascii: ","))
-    if file.present(program.tier)[row] != 0 {
-      output.append(contentsOf: layout.codeFields[Int(file.values(program.tier)[row])])
-    }
-    output.append(UInt8(ascii: ","))
-    var firstFlag = true
-    for (index, trigger) in program.triggers.enumerated()
-    where file.present(trigger)[row] != 0 && file.values(trigger)[row] == 1 {
-      if !firstFlag { output.append(UInt8(ascii: ";")) }
-      output.append(contentsOf: layout.triggerIDs[index])
-      firstFlag = false
-    }
-    for display in program.outputs {
-      output.append(UInt8(ascii: ","))
-      switch display {
-      case .number(let register, let scale):
-        if file.present(register)[row] != 0 {
-          ByteText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
+    for (index, field) in layout.fields.enumerated() {
+      if index > 0 { output.append(UInt8(ascii: ",")) }
+      switch field {
+      case .key:
+        if let keyRegister = program.keyRegister {
+          ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
+        } else {
+          ByteText.appendField(bytes, Int(keyStarts[row]), Int(keyEnds[row]), to: &output)
         }
-      case .code(let register):
-        if file.present(register)[row] != 0 {
-          output.append(contentsOf: layout.codeFields[Int(file.values(register)[row])])
+      case .score:
+        if let score = program.score, file.present(score)[row] != 0 {
+          ByteText.appendDecimal(file.values(score)[row], scale: program.scoreScale, to: &output)
         }
-      case .boolean(let register):
-        if file.present(register)[row] != 0 {
-          output.append(contentsOf: (file.values(register)[row] == 1 ? "true" : "false").utf8)
+      case .tier:
+        if file.present(program.tier)[row] != 0 {
+          output.append(contentsOf: layout.codeFields[Int(file.values(program.tier)[row])])
         }
-      case .date(let register):
-        if file.present(register)[row] != 0, let days = Int32(exactly: file.values(register)[row]) {
-          output.append(contentsOf: CivilDate(daysSinceEpoch: days).description.utf8)
+      case .flags:
+        var firstFlag = true
+        for (index, trigger) in program.triggers.enumerated()
+        where file.present(trigger)[row] != 0 && file.values(trigger)[row] == 1 {
+          if !firstFlag { output.append(UInt8(ascii: ";")) }
+          output.append(contentsOf: layout.triggerIDs[index])
+          firstFlag = false
         }
+      case .output(let index):
+        writeOutput(program.outputs[index], row, layout: layout, to: &output)
+      case .asOf:
+        output.append(contentsOf: layout.asOf)
+      case .error, .label, .review, .benefits:
+        // Empty for a decided record (the layout refuses the others).
+        break
       }
     }
-    output.append(contentsOf: layout.tail)
+    output.append(UInt8(ascii: "\n"))
+  }
+
+  private func writeOutput(
+    _ display: ColumnarProgram.Display, _ row: Int, layout: ColumnarCSVLayout, to output: inout [UInt8]
+  ) {
+    switch display {
+    case .number(let register, let scale):
+      if file.present(register)[row] != 0 {
+        ByteText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
+      }
+    case .code(let register):
+      if file.present(register)[row] != 0 {
+        output.append(contentsOf: layout.codeFields[Int(file.values(register)[row])])
+      }
+    case .boolean(let register):
+      if file.present(register)[row] != 0 {
+        output.append(contentsOf: (file.values(register)[row] == 1 ? "true" : "false").utf8)
+      }
+    case .date(let register):
+      if file.present(register)[row] != 0, let days = Int32(exactly: file.values(register)[row]) {
+        output.append(contentsOf: CivilDate(daysSinceEpoch: days).description.utf8)
+      }
+    }
   }
 }

@@ -201,7 +201,7 @@ extension BatchEvaluator {
     case .csv(let withErrors):
       return { outcome in
         guard case .decided(_, let decision) = outcome else { return "" }
-        return DecisionCSV.render(decision, asOf: asOf, withErrors: withErrors) + "\n"
+        return DecisionCSV.render(decision, policy: policy, asOf: asOf, withErrors: withErrors) + "\n"
       }
     case .jsonLines:
       return { outcome in
