@@ -46,8 +46,10 @@ extension BatchEvaluator {
       let workers = makeWorkers(
         program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
       evaluatePopulation(
-        chunks, program: program, workers: workers, layout: layout, validator: validator, render: render,
-        handle)
+        chunks, program: program, workers: workers, validator: validator, handle
+      ) { worker, chunk, decide in
+        worker.render(chunk, layout: layout, render: render, decide: decide)
+      }
       return true
     }
     let (workers, nextRound) = workersAndRounds(
@@ -156,12 +158,27 @@ extension BatchEvaluator {
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    guard policy.populationSites.isEmpty,
+    // A traced population policy needs each record's population notes: the scalar backend
+    // writes those (issue 9 leaves them to do).
+    guard !(trace && !policy.populationSites.isEmpty),
       let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
       let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
     else { return false }
-    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     let validator = RecordValidator(policy: policy)
+    if !program.population.isEmpty {
+      let batchSize = Self.batchSize(for: program)
+      var chunks: [CSVChunk] = []
+      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
+      let workers = makeWorkers(
+        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
+      evaluatePopulation(
+        chunks, program: program, workers: workers, validator: validator, handle
+      ) { worker, chunk, decide in
+        worker.renderJSONL(chunk, writer: writer, withTrace: false, render: render, decide: decide)
+      }
+      return true
+    }
     let (workers, nextRound) = workersAndRounds(
       program, reading: reader, chunksPerRound: Self.workerCount * 2)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
@@ -180,10 +197,13 @@ extension BatchEvaluator {
 
   /// The statistics pass over every chunk, the statistics per site (sites in parallel), then the
   /// per-record pass, chunks handed on in input order.
+  ///
+  /// `write(worker, chunk, decide)` writes a chunk whose registers are filled, asking `decide` for
+  /// the records the kernels could not take.
   private func evaluatePopulation(
-    _ chunks: [CSVChunk], program: ColumnarProgram, workers: [ColumnarWorker], layout: ColumnarCSVLayout,
-    validator: RecordValidator, render: (@Sendable (RecordOutcome) -> String)?,
-    _ handle: (EvaluatedPiece) -> Void
+    _ chunks: [CSVChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
+    _ handle: (EvaluatedPiece) -> Void,
+    write: @escaping @Sendable (ColumnarWorker, CSVChunk, (Int) -> RecordOutcome) -> [EvaluatedPiece]
   ) {
     let policy = self.policy
     let collected = Parallel.map(chunks.count, states: workers) { worker, index in
@@ -255,8 +275,7 @@ extension BatchEvaluator {
         let index = first + offset
         return worker.renderWithPopulation(
           chunks[index], base: chunkBases[index], columns: finished, problems: problemsByRecord,
-          policy: policy,
-          layout: layout, validator: validator, render: render)
+          policy: policy, validator: validator, write: write)
       }
       for pieces in results {
         for piece in pieces { handle(piece) }

@@ -102,8 +102,8 @@ extension ColumnarWorker {
   /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
   func renderWithPopulation(
     _ chunk: CSVChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
-    policy: CompiledPolicy, layout: ColumnarCSVLayout, validator: RecordValidator,
-    render: (@Sendable (RecordOutcome) -> String)?
+    policy: CompiledPolicy, validator: RecordValidator,
+    write: (ColumnarWorker, CSVChunk, (Int) -> RecordOutcome) -> [EvaluatedPiece]
   ) -> [EvaluatedPiece] {
     load(chunk)
     let rows = chunk.count
@@ -116,7 +116,7 @@ extension ColumnarWorker {
     }
     run(program.statisticsKernels)
     run(program.kernels)
-    return self.render(chunk, layout: layout, render: render) { row in
+    return write(self, chunk) { row in
       switch rowRecord(chunk, row) {
       case .failure(let problem):
         return .rejected(problem)
