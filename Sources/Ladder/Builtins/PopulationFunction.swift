@@ -122,4 +122,22 @@ struct ParetoLines {
   }
 
   static let letters = ["A", "B", "C"]
+
+  /// What an auditor reads about the record at `position` of `count`, whose value shows as
+  /// `value`; the last values of classes A and B show as `endOfA` and `endOfB` (`-` for none).
+  func note(argument: String, value: String, at position: Int, count: Int, endOfA: String?, endOfB: String?)
+    -> String
+  {
+    let top = ((try? FixedDecimal((position + 1) * 100).divided(by: FixedDecimal(count))) ?? .zero).rounded(
+      to: 1, .halfUp)
+    var note = "\(argument) \(value) is in the top \(top.normalized)% (rank \(position + 1) of \(count))"
+    if total > .zero {
+      note +=
+        "; class A ends at \(endOfA ?? "-"), where the cumulative share reaches \(limitA.percentDescription)"
+      note += "; class B ends at \(endOfB ?? "-") (\(limitB.percentDescription))"
+    } else {
+      note += "; the total is 0, so every record is class C"
+    }
+    return note
+  }
 }

@@ -112,6 +112,9 @@ struct ColumnarProgram: Sendable {
     let result: Int
     /// The scale of the result register: 2 for `percentile`, 0 for `ntile` and `rank`.
     let resultScale: Int
+    /// True when the scalar backend's argument always has `argumentScale` decimals, so that a
+    /// trace shows it as the register holds it.
+    let argumentExact: Bool
   }
 
   /// The program for `policy` evaluated as of `asOf`, or `nil` when the policy uses something
@@ -594,7 +597,8 @@ struct ColumnarLowering {
       let resultScale = site.function.resultScale
       let result = newRegister()
       population[index] = ColumnarProgram.PopulationPlan(
-        argument: operand.register, argumentScale: operand.scale, result: result, resultScale: resultScale)
+        argument: operand.register, argumentScale: operand.scale, result: result, resultScale: resultScale,
+        argumentExact: operand.exactScale)
       populationSpans[site.span] = index
     }
     return true

@@ -155,8 +155,8 @@ struct ColumnarTraceWriter: Sendable {
   /// Appends record `row`'s line. `text(slot)` gives a text input's bytes (nil: missing).
   func write(
     row: Int, file: RegisterFile, line: Int, key: UnsafeBufferPointer<UInt8>,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, withTrace: Bool, scratch: inout Scratch,
-    to output: inout [UInt8]
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, withTrace: Bool, population: [DecisionTrace.PopulationNote],
+    scratch: inout Scratch, to output: inout [UInt8]
   ) {
     func present(_ register: Int) -> Bool { file.present(register)[row] != 0 }
     func value(_ register: Int) -> Int64 { file.values(register)[row] }
@@ -243,7 +243,15 @@ struct ColumnarTraceWriter: Sendable {
     appendObjects(
       plan.derived, prefixes: derivedPrefixes, suffixes: derivedSuffixes, file: file, row: row, text: text,
       scratch: &scratch, to: &output)
-    put("],\"population\":[],\"score\":", &output)
+    put("],\"population\":", &output)
+    if population.isEmpty {
+      put("[]", &output)
+    } else {
+      let writer = JSONWriter()
+      TraceJSON.writePopulation(population, into: writer)
+      output += writer.bytes
+    }
+    put(",\"score\":", &output)
     if let score = program.score, let sum = plan.scoreSum {
       put("{\"total\":\"", &output)
       ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)

@@ -37,15 +37,7 @@ public enum TraceJSON {
           }
         }
       }
-      writer.field("population") {
-        writer.array(trace.population) { note in
-          writer.object {
-            writer.field("call") { writer.string(note.call) }
-            writer.field("value") { writer.string(note.value) }
-            writer.field("explanation") { writer.string(note.explanation) }
-          }
-        }
-      }
+      writer.field("population") { writePopulation(trace.population, into: writer) }
       writer.field("score") {
         guard let score = trace.score else {
           writer.null()
@@ -122,6 +114,17 @@ public enum TraceJSON {
       writer.field("title") { writer.string(header.title) }
       writer.field("file") { writer.string(header.file) }
       writer.field("sha256") { writer.string(header.sha256) }
+    }
+  }
+
+  /// The `population` array of a trace: each population function's value and how it came about.
+  static func writePopulation(_ notes: [DecisionTrace.PopulationNote], into writer: JSONWriter) {
+    writer.array(notes) { note in
+      writer.object {
+        writer.field("call") { writer.string(note.call) }
+        writer.field("value") { writer.string(note.value) }
+        writer.field("explanation") { writer.string(note.explanation) }
+      }
     }
   }
 

@@ -109,6 +109,7 @@ import Testing
     ("policies/airline-status.yaml", "examples/airline-status.csv"),
     ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
     ("policies/request-response.yaml", "examples/request-response.csv"),
+    ("policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv"),
   ])
   func examplePoliciesGiveTheSameTraces(policyPath: String, recordsPath: String) throws {
     let policy = try Self.loadPolicy(policyPath)

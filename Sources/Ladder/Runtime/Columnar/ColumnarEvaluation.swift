@@ -34,9 +34,7 @@ extension BatchEvaluator {
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    guard !trace, let program = ColumnarProgram(policy, asOf: asOf),
-      let layout = ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors)
-    else { return false }
+    guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     let validator = RecordValidator(policy: policy)
     let batchSize = Self.batchSize(for: program)
@@ -46,8 +44,8 @@ extension BatchEvaluator {
       let workers = makeWorkers(
         program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
       evaluatePopulation(
-        chunks, program: program, workers: workers, validator: validator, handle
-      ) { worker, chunk, decide in
+        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
+      ) { worker, chunk, _, _, decide in
         worker.render(chunk, layout: layout, render: render, decide: decide)
       }
       return true
@@ -66,6 +64,25 @@ extension BatchEvaluator {
       handle(piece)
     }
     return true
+  }
+
+  /// The kernels and the writer of CSV output, when the policy compiles to them.
+  func csvPlan(withErrors: Bool) -> (ColumnarProgram, ColumnarCSVLayout)? {
+    guard !trace, let program = ColumnarProgram(policy, asOf: asOf),
+      let layout = ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors)
+    else { return nil }
+    return (program, layout)
+  }
+
+  /// The kernels and the writer of JSON Lines output (traced when the evaluator traces), when
+  /// the policy compiles to them.
+  func jsonLinesPlan(origin: String?) -> (ColumnarProgram, ColumnarTraceWriter)? {
+    guard let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
+      let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin),
+      // A trace shows each population argument as the register holds it.
+      !trace || program.population.allSatisfy(\.argumentExact)
+    else { return nil }
+    return (program, writer)
   }
 
   /// One worker per core, at most 8.
@@ -158,12 +175,7 @@ extension BatchEvaluator {
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    // A traced population policy needs each record's population notes: the scalar backend
-    // writes those (issue 9 leaves them to do).
-    guard !(trace && !policy.populationSites.isEmpty),
-      let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
-      let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin)
-    else { return false }
+    guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
     var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     let validator = RecordValidator(policy: policy)
     if !program.population.isEmpty {
@@ -172,10 +184,14 @@ extension BatchEvaluator {
       while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
       let workers = makeWorkers(
         program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
+      let trace = self.trace
+      let policy = self.policy
       evaluatePopulation(
-        chunks, program: program, workers: workers, validator: validator, handle
-      ) { worker, chunk, decide in
-        worker.renderJSONL(chunk, writer: writer, withTrace: false, render: render, decide: decide)
+        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
+      ) { worker, chunk, base, columns, decide in
+        worker.renderJSONL(
+          chunk, writer: writer, withTrace: trace, render: render,
+          population: { row in worker.populationNotes(base + row, columns, policy: policy) }, decide: decide)
       }
       return true
     }
@@ -202,8 +218,10 @@ extension BatchEvaluator {
   /// the records the kernels could not take.
   private func evaluatePopulation(
     _ chunks: [CSVChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
-    _ handle: (EvaluatedPiece) -> Void,
-    write: @escaping @Sendable (ColumnarWorker, CSVChunk, (Int) -> RecordOutcome) -> [EvaluatedPiece]
+    origin: String?, _ handle: (EvaluatedPiece) -> Void,
+    write:
+      @escaping @Sendable (ColumnarWorker, CSVChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) ->
+      [EvaluatedPiece]
   ) {
     let policy = self.policy
     let collected = Parallel.map(chunks.count, states: workers) { worker, index in
@@ -275,7 +293,7 @@ extension BatchEvaluator {
         let index = first + offset
         return worker.renderWithPopulation(
           chunks[index], base: chunkBases[index], columns: finished, problems: problemsByRecord,
-          policy: policy, validator: validator, write: write)
+          policy: policy, validator: validator, trace: trace, origin: origin, write: write)
       }
       for pieces in results {
         for piece in pieces { handle(piece) }
@@ -321,6 +339,7 @@ extension BatchEvaluator {
       }
       column.present[index] = 1
     }
+    column.referenceNotes = result.notes
     return column
   }
 }

@@ -19,10 +19,22 @@ struct ChunkStatistics: Sendable {
   var wideKey = false
 }
 
-/// The values of one population function for every record of the input.
+/// The values of one population function for every record of the input, and what a trace says
+/// about each.
 struct PopulationColumn: Sendable {
   var values: [Int64]
   var present: [UInt8]
+  /// Each record's position in the ranking (-1: not ranked), and how many were ranked.
+  var positions: [Int32] = []
+  var ranked = 0
+  /// Each record's argument, at the site's argument scale.
+  var argumentUnits: [Int64] = []
+  /// `abc_class`: the lines, and the arguments of the last records of classes A and B.
+  var pareto: ParetoLines?
+  var endOfA: Int64?
+  var endOfB: Int64?
+  /// The notes of a site the reference computed (values 64 bits cannot hold).
+  var referenceNotes: [String]?
 }
 
 extension ColumnarWorker {
@@ -102,8 +114,8 @@ extension ColumnarWorker {
   /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
   func renderWithPopulation(
     _ chunk: CSVChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
-    policy: CompiledPolicy, validator: RecordValidator,
-    write: (ColumnarWorker, CSVChunk, (Int) -> RecordOutcome) -> [EvaluatedPiece]
+    policy: CompiledPolicy, validator: RecordValidator, trace: Bool, origin: String?,
+    write: (ColumnarWorker, CSVChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [EvaluatedPiece]
   ) -> [EvaluatedPiece] {
     load(chunk)
     let rows = chunk.count
@@ -116,7 +128,7 @@ extension ColumnarWorker {
     }
     run(program.statisticsKernels)
     run(program.kernels)
-    return write(self, chunk) { row in
+    return write(self, chunk, base, columns) { row in
       switch rowRecord(chunk, row) {
       case .failure(let problem):
         return .rejected(problem)
@@ -127,12 +139,56 @@ extension ColumnarWorker {
           populationValue(site, columns[site], base + row, policy: policy)
         }
         do throws(EvaluationError) {
-          return .decided(line: record.line, try policy.evaluate(frame))
+          var decision = try policy.evaluate(frame, trace: trace)
+          if trace {
+            decision.trace?.origin = origin.map { "\($0):\(record.line)" }
+            decision.trace?.population = populationNotes(base + row, columns, policy: policy)
+          }
+          return .decided(line: record.line, decision)
         } catch {
           return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))
         }
       }
     }
+  }
+
+  /// What the trace of record `index` says about each population function, as
+  /// ``PopulationStatistics`` says it.
+  func populationNotes(_ index: Int, _ columns: [PopulationColumn], policy: CompiledPolicy)
+    -> [DecisionTrace.PopulationNote]
+  {
+    policy.populationSites.enumerated().map { site, definition in
+      let column = columns[site]
+      let value = populationValue(site, column, index, policy: policy)
+      return DecisionTrace.PopulationNote(
+        call: definition.text,
+        value: CompiledPolicy.display(value, as: definition.function == .abcClass ? .string : .decimal),
+        explanation: Self.explanation(
+          definition, column, index, argumentScale: program.population[site].argumentScale))
+    }
+  }
+
+  /// The explanation of one site for record `index`, from its position in the ranking.
+  static func explanation(
+    _ site: PopulationSite, _ column: PopulationColumn, _ index: Int, argumentScale: Int
+  )
+    -> String
+  {
+    if let notes = column.referenceNotes { return notes[index] }
+    let position = column.positions.isEmpty ? -1 : Int(column.positions[index])
+    guard position >= 0 else { return "\(site.argumentText) is missing; not ranked" }
+    func show(_ units: Int64) -> String {
+      CompiledPolicy.display(
+        .number(FixedDecimal(units: Int128(units), scale: argumentScale)), as: site.argumentType)
+    }
+    let value = show(column.argumentUnits[index])
+    if let lines = column.pareto {
+      return lines.note(
+        argument: site.argumentText, value: value, at: position, count: column.ranked,
+        endOfA: column.endOfA.map(show), endOfB: column.endOfB.map(show))
+    }
+    return PopulationRanking(site.function, count: column.ranked, parameters: site.parameters).note(
+      argument: site.argumentText, value: value, at: position)
   }
 
   /// A population register's value as the row evaluator holds it.
@@ -212,6 +268,10 @@ enum ColumnarStatistics {
     var column = PopulationColumn(
       values: [Int64](repeating: 0, count: count), present: [UInt8](repeating: 0, count: count))
     let n = order.count
+    column.positions = [Int32](repeating: -1, count: count)
+    column.ranked = n
+    column.argumentUnits = arguments
+    for (position, record) in order.enumerated() { column.positions[Int(record)] = Int32(position) }
     guard n > 0 else { return column }
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
@@ -234,9 +294,13 @@ enum ColumnarStatistics {
       total = sum
     }
     let lines = ParetoLines(total: exact(total), parameters: site.parameters)
+    column.pareto = lines
     var running: Int128 = 0
     for record in order {
-      column.values[Int(record)] = abcCodes[lines.letter(before: exact(running))]
+      let letter = lines.letter(before: exact(running))
+      if letter == 0 { column.endOfA = arguments[Int(record)] }
+      if letter == 1 { column.endOfB = arguments[Int(record)] }
+      column.values[Int(record)] = abcCodes[letter]
       column.present[Int(record)] = 1
       if arguments[Int(record)] > 0 { running += Int128(arguments[Int(record)]) }
     }

@@ -257,6 +257,7 @@ final class ColumnarWorker: @unchecked Sendable {
   func renderJSONL(
     _ chunk: CSVChunk, writer: ColumnarTraceWriter, withTrace: Bool,
     render: (@Sendable (RecordOutcome) -> String)?,
+    population: ((_ row: Int) -> [DecisionTrace.PopulationNote])? = nil,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
     var scratch = ColumnarTraceWriter.Scratch()
@@ -268,8 +269,8 @@ final class ColumnarWorker: @unchecked Sendable {
         : UnsafeBufferPointer(rebasing: bytes[0..<0])
       writer.write(
         row: row, file: file, line: chunk.lines[row], key: key,
-        text: { slot in self.text(slot, row: row, in: bytes) }, withTrace: withTrace, scratch: &scratch,
-        to: &output)
+        text: { slot in self.text(slot, row: row, in: bytes) }, withTrace: withTrace,
+        population: withTrace ? population?(row) ?? [] : [], scratch: &scratch, to: &output)
     }
   }
 

@@ -180,14 +180,8 @@ extension BatchEvaluator {
     guard backend == .automatic else { return false }
     switch rendering {
     case .none: return false
-    case .csv(let withErrors):
-      guard !trace, let program = ColumnarProgram(policy, asOf: asOf) else { return false }
-      return ColumnarCSVLayout(program: program, policy: policy, asOf: asOf, withErrors: withErrors) != nil
-    case .jsonLines:
-      guard policy.populationSites.isEmpty,
-        let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace)
-      else { return false }
-      return ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: nil) != nil
+    case .csv(let withErrors): return csvPlan(withErrors: withErrors) != nil
+    case .jsonLines: return jsonLinesPlan(origin: nil) != nil
     }
   }
 

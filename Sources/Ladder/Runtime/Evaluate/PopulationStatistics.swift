@@ -68,18 +68,9 @@ enum PopulationStatistics {
     }
     for (position, entry) in sorted.enumerated() {
       values[entry.record] = .string(ParetoLines.letters[classes[position]])
-      let top = ((try? FixedDecimal((position + 1) * 100).divided(by: FixedDecimal(n))) ?? .zero).rounded(
-        to: 1, .halfUp)
-      var note =
-        "\(site.argumentText) \(show(entry.value)) is in the top \(top.normalized)% (rank \(position + 1) of \(n))"
-      if total > .zero {
-        note +=
-          "; class A ends at \(endOfA.map(show) ?? "-"), where the cumulative share reaches \(lines.limitA.percentDescription)"
-        note += "; class B ends at \(endOfB.map(show) ?? "-") (\(lines.limitB.percentDescription))"
-      } else {
-        note += "; the total is 0, so every record is class C"
-      }
-      notes[entry.record] = note
+      notes[entry.record] = lines.note(
+        argument: site.argumentText, value: show(entry.value), at: position, count: n,
+        endOfA: endOfA.map(show), endOfB: endOfB.map(show))
     }
     return (values, notes)
   }
