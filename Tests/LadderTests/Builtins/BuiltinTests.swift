@@ -62,6 +62,32 @@ import Testing
     #expect(try type("lookup(grade, \"low\", 5%, \"high\", 10%, 0%)") == LadderType(.percent))
   }
 
+  // MARK: - Lists whose elements are known to be there
+
+  @Test func averagesAndExtremesOfListsThatAlwaysHoldValuesAreNeverMissing() throws {
+    func type(_ expression: String) throws -> LadderType {
+      let inputs = """
+        fixed: { type: list of decimal, length: 6 }
+        atLeastTwo: { type: list of int, min_length: 2 }
+        open: { type: list of decimal }
+        maybe: { type: decimal, optional: true }
+        """
+      let outcome = checkPolicy(policyText(inputs: inputs, body: "let:\n  x: \(expression)\n"))
+      let policy = try #require(outcome.policy, "\(outcome.renderedText)")
+      return try #require(policy.lets.first).expression.type
+    }
+    // A list input of a declared (minimum) length: the reader rejects empty elements.
+    #expect(try type("avg(fixed)") == LadderType(.decimal))
+    #expect(try type("max(fixed)") == LadderType(.decimal))
+    #expect(try type("min(atLeastTwo)") == LadderType(.int))
+    #expect(try type("avg(atLeastTwo)") == LadderType(.decimal))
+    // A list literal (its elements can never be missing: L0305 sees to that).
+    #expect(try type("max([maybe ?? 0, 2])") == LadderType(.decimal))
+    // A list that may be empty.
+    #expect(try type("avg(open)") == LadderType(.decimal, optional: true))
+    #expect(try type("min(open)") == LadderType(.decimal, optional: true))
+  }
+
   // MARK: - Evaluation, on both backends
 
   /// A scorecard on an enum, as the B2B sheet's industry outlook (high / medium / low) needs.
