@@ -42,6 +42,32 @@ import Testing
     #expect(try diff(["--fail-if-benefit-lost", "fast_lane"]).exitCode == 0)
   }
 
+  @Test func benefitWorseGate() throws {
+    // 2024.06 gives the watch tier 72h instead of 48h; a lower response time is declared better.
+    let failing = try diff(["--fail-if-benefit-worse", "response_within"])
+    #expect(failing.exitCode == 3)
+    #expect(failing.stderr == "gate failed: 16 records get a worse response_within\n")
+    // A benefit removed is worse too.
+    let reversed = try diff(["--fail-if-benefit-worse", "discount_budget"], reversed: true)
+    #expect(reversed.exitCode == 3)
+    #expect(reversed.stderr == "gate failed: 2 records get a worse discount_budget\n")
+    #expect(try diff(["--fail-if-benefit-worse", "discount_budget"]).exitCode == 0)
+  }
+
+  @Test func gatesRejectBenefitsNeitherVersionGrants() throws {
+    let misspelt = try diff(["--fail-if-benefit-lost", "churn_alrt"])
+    #expect(misspelt.exitCode == 64)
+    #expect(
+      misspelt.stderr.contains(
+        "--fail-if-benefit-lost 'churn_alrt': neither version of the policy grants a benefit of that name; did you mean 'churn_alert'?"
+      ))
+    #expect(try diff(["--fail-if-benefit-worse", "account_manager"]).exitCode == 64)
+    // Worse needs a declared direction.
+    let undirected = try diff(["--fail-if-benefit-worse", "churn_alert"])
+    #expect(undirected.exitCode == 64)
+    #expect(undirected.stderr.contains("declare it under 'entitlements'"))
+  }
+
   @Test func gitRevisionsAreRead() throws {
     let result = try CLIRunner.run([
       "diff", "HEAD:policies/airline-status.yaml", "HEAD:policies/airline-status.yaml",

@@ -50,12 +50,19 @@ struct Diff: ParsableCommand {
   @Option(help: "Fail (exit 3) when any record loses this benefit (repeatable).")
   var failIfBenefitLost: [String] = []
 
+  @Option(
+    help:
+      "Fail (exit 3) when any record loses this benefit or gets a worse value of it, by the direction its 'entitlements' entry declares (repeatable)."
+  )
+  var failIfBenefitWorse: [String] = []
+
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, json, markdown
   }
 
   func validate() throws {
-    if records == nil && (failIfMoved != nil || failIfDowngraded != nil || !failIfBenefitLost.isEmpty) {
+    let benefitGates = failIfBenefitLost + failIfBenefitWorse
+    if records == nil && (failIfMoved != nil || failIfDowngraded != nil || !benefitGates.isEmpty) {
       throw ValidationError("the --fail-if gates need RECORDS to measure the impact on")
     }
     if let failIfMoved, Self.parsePercent(failIfMoved) == nil {
@@ -78,6 +85,7 @@ struct Diff: ParsableCommand {
       StandardError.write("error: both versions must check clean to be compared\n")
       throw LadderExit.policyErrors
     }
+    try checkGateBenefits(old: oldPolicy, new: newPolicy)
     var impact: ImpactReport?
     if let records {
       let options = try RecordOptions.parse(
@@ -127,8 +135,37 @@ struct Diff: ParsableCommand {
         failures.append("\(change.lost) records lose \(benefit)")
       }
     }
+    for benefit in failIfBenefitWorse {
+      if let change = impact.benefits.first(where: { $0.benefit == benefit }), change.lost + change.worse > 0
+      {
+        let parts = [(change.lost, "lose"), (change.worse, "get a worse")].filter { $0.0 > 0 }
+        failures.append(parts.map { "\($0.0) records \($0.1) \(benefit)" }.joined(separator: " and "))
+      }
+    }
     for failure in failures { StandardError.write("gate failed: \(failure)\n") }
     if !failures.isEmpty { throw ExitCode(3) }
+  }
+
+  /// The benefits the gates name must be benefits of either version (a misspelt name would make a
+  /// gate that can never fail), and a "worse" gate needs the direction that says what worse is.
+  func checkGateBenefits(old: CompiledPolicy, new: CompiledPolicy) throws {
+    let known = Set((old.checked.benefits + new.checked.benefits).flatMap { $0.map(\.name) })
+    for (option, benefit) in failIfBenefitLost.map({ ("--fail-if-benefit-lost", $0) })
+      + failIfBenefitWorse.map({ ("--fail-if-benefit-worse", $0) }) where !known.contains(benefit)
+    {
+      let suggestion = Suggestions.nearest(to: benefit, in: known.sorted()).map { "; did you mean '\($0)'?" }
+      throw ValidationError(
+        "\(option) '\(benefit)': neither version of the policy grants a benefit of that name\(suggestion ?? "")"
+      )
+    }
+    let directions = new.checked.entitlementDirections.merging(old.checked.entitlementDirections) { new, _ in
+      new
+    }
+    for benefit in failIfBenefitWorse where directions[benefit] == nil {
+      throw ValidationError(
+        "--fail-if-benefit-worse '\(benefit)': the policy does not say which direction is better; declare it under 'entitlements' (better: higher or lower)"
+      )
+    }
   }
 
   /// Loads a policy from a file, or from git for `REV:PATH`.
