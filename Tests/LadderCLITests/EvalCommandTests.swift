@@ -161,6 +161,29 @@ import Testing
     #expect(result.exitCode == 65)
     #expect(result.stderr.contains("the header lacks the required columns"))
   }
+
+  /// Standard input has no file name: JSON Lines is told by its first character (issue 11: it
+  /// failed with a message about CSV headers).
+  @Test func jsonLinesOnStandardInputNeedsNoInputFormat() throws {
+    let record =
+      #"{"customer_id":"C1","last_purchase":"2024-01-31","orders_12m":12,"spend_12m":"800000","industry_growth":"15%","repurchase_rate":"85%","monthly_spend":[1,2,3,4,5,6]}"#
+    for prefix in ["", "\u{FEFF}", "\n  "] {
+      let result = try CLIRunner.run(
+        ["eval", Self.policy, "-", "--as-of", "2024-03-01", "--format", "csv"], stdin: prefix + record + "\n")
+      #expect(result.exitCode == 0, "\(result.stderr)")
+      #expect(result.stdout.hasSuffix("C1,97.75,vip,,2024-03-01\n"), "\(result.stdout)")
+      let explained = try CLIRunner.run(
+        ["explain", Self.policy, "-", "--id", "C1", "--as-of", "2024-03-01"], stdin: prefix + record + "\n")
+      #expect(explained.exitCode == 0, "\(explained.stderr)")
+    }
+    // CSV on standard input is still CSV.
+    let csv = try CLIRunner.run(
+      ["eval", Self.policy, "-", "--as-of", "2024-03-01", "--format", "csv"],
+      stdin:
+        "customer_id,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\nC1,2024-01-31,12,800000,15%,85%,1;2;3;4;5;6\n"
+    )
+    #expect(csv.stdout.hasSuffix("C1,97.75,vip,,2024-03-01\n"), "\(csv.stderr)")
+  }
 }
 
 @Suite struct ExplainCommandTests {

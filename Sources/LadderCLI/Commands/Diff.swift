@@ -94,7 +94,7 @@ struct Diff: ParsableCommand {
       let bytes = try options.readRecords()
       do {
         impact = try ImpactAnalysis.analyze(
-          old: oldPolicy, new: newPolicy, bytes: bytes, format: try options.resolvedFormat(),
+          old: oldPolicy, new: newPolicy, bytes: bytes, format: try options.resolvedFormat(start: bytes),
           asOf: try options.resolvedAsOf())
       } catch let error as CSVRecordReader.HeaderError {
         StandardError.write(

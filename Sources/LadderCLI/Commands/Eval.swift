@@ -51,11 +51,12 @@ struct Eval: ParsableCommand {
       [("-o", outputTarget)] + (rejectsTarget.map { [("--rejects", $0)] } ?? []),
       inputs: [("policy file", options.policy), ("records file", options.records)])
     let policy = try options.loadPolicy()
-    let format = try options.resolvedFormat()
     let asOf = try options.resolvedAsOf()
+    let input = try options.openRecords()
+    let format = try options.resolvedFormat(start: options.records == "-" ? input.peek() : [])
     // CSV is read block by block (flat memory however large the input); JSON Lines at once.
-    let blocks = format == .csv ? try options.openRecords() : nil
-    let bytes = blocks == nil ? try options.readRecords() : []
+    let blocks = format == .csv ? input : nil
+    let bytes = blocks == nil ? try options.readRecords(from: input) : []
     let source: RecordSource =
       blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
       ?? .bytes(bytes, format: format, origin: options.origin)

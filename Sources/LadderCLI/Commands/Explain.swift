@@ -31,7 +31,7 @@ struct Explain: ParsableCommand {
     let policy = try options.loadPolicy()
     let evaluator = BatchEvaluator(policy: policy, asOf: try options.resolvedAsOf(), trace: true)
     let bytes = try options.readRecords()
-    let recordFormat = try options.resolvedFormat()
+    let recordFormat = try options.resolvedFormat(start: bytes)
     var found: [RecordOutcome] = []
     do {
       let source = RecordSource.bytes(bytes, format: recordFormat, origin: options.origin)

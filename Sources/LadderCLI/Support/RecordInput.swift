@@ -10,19 +10,32 @@ struct RecordOptions: ParsableArguments {
   @Argument(help: "The records: a CSV or JSON Lines file, or - for standard input.")
   var records: String
 
-  @Option(help: "The records' format: csv or jsonl. Default: from the file's extension (csv for -).")
+  @Option(
+    help:
+      "The records' format: csv or jsonl. Default: from the file's extension; for -, JSON Lines when the input starts with '{', else CSV."
+  )
   var inputFormat: RecordFormat?
 
   @Option(help: "The evaluation date, YYYY-MM-DD. Default: today (UTC).")
   var asOf: String?
 
-  func resolvedFormat() throws -> RecordFormat {
+  /// The records' format: `--input-format`, else the file's extension; standard input, which
+  /// has no name, is told by its first bytes (`start`).
+  func resolvedFormat(start: [UInt8] = []) throws -> RecordFormat {
     if let inputFormat { return inputFormat }
-    if records == "-" { return .csv }
+    if records == "-" { return Self.sniff(start) }
     guard let format = RecordFormat(pathExtension: records) else {
       throw ValidationError("cannot tell the format of '\(records)'; pass --input-format csv or jsonl")
     }
     return format
+  }
+
+  /// JSON Lines when the first character (after a byte-order mark and white space) is `{`: a
+  /// CSV header cannot start with one, since no input name can.
+  static func sniff(_ bytes: [UInt8]) -> RecordFormat {
+    var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    while index < bytes.count, [0x20, 0x09, 0x0D, 0x0A].contains(bytes[index]) { index += 1 }
+    return index < bytes.count && bytes[index] == UInt8(ascii: "{") ? .jsonl : .csv
   }
 
   func resolvedAsOf() throws -> CivilDate {
@@ -56,7 +69,11 @@ struct RecordOptions: ParsableArguments {
 
   /// The bytes of the records file or of standard input.
   func readRecords() throws -> [UInt8] {
-    let blocks = try openRecords()
+    try readRecords(from: try openRecords())
+  }
+
+  /// The rest of `blocks`, whole.
+  func readRecords(from blocks: RecordBlocks) throws -> [UInt8] {
     var bytes: [UInt8] = []
     while case let block = blocks.next(), !block.isEmpty { bytes.append(contentsOf: block) }
     if let failure = blocks.failure { throw cannotRead(failure) }
@@ -112,13 +129,27 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 final class RecordBlocks {
   private let descriptor: Int32
   private(set) var failure: Int32?
+  /// A block read by ``peek()`` and not yet handed out.
+  private var peeked: [UInt8]?
 
   init(descriptor: Int32) {
     self.descriptor = descriptor
   }
 
+  /// The first bytes of what ``next()`` will return, without consuming them.
+  func peek() -> [UInt8] {
+    if let peeked { return peeked }
+    let block = next()
+    peeked = block
+    return block
+  }
+
   /// The next block; empty at the end of the input or after a read error.
   func next() -> [UInt8] {
+    if let block = peeked {
+      peeked = nil
+      return block
+    }
     guard failure == nil else { return [] }
     switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
     case .success(let block): return block
