@@ -52,23 +52,34 @@ struct Eval: ParsableCommand {
       inputs: [("policy file", options.policy), ("records file", options.records)])
     let policy = try options.loadPolicy()
     let asOf = try options.resolvedAsOf()
+    // Standard input's format is told by its first bytes; a file's by its name, before anything.
+    let sniffed = options.records == "-" && options.inputFormat == nil
+    let named = sniffed ? nil : try options.resolvedFormat()
     let input = try options.openRecords()
-    let format = try options.resolvedFormat(start: options.records == "-" ? input.peek() : [])
-    // CSV is read block by block (flat memory however large the input); JSON Lines at once.
-    let blocks = format == .csv ? input : nil
-    let bytes = blocks == nil ? try options.readRecords(from: input) : []
-    let source: RecordSource =
-      blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
-      ?? .bytes(bytes, format: format, origin: options.origin)
+    // The outputs exist (as temporary files) before the input is read: a run interrupted while it
+    // waits on standard input removes them.
     let output = try OutputSink(outputTarget)
     let rejectOutput = try rejectsTarget.map { try OutputSink($0) }
-    let sink = EvalSink(
-      policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
-      output: output, rejects: rejectOutput, progress: Progress(totalBytes: bytes.count))
     func abandon() {
       output.abandon()
       rejectOutput?.abandon()
     }
+    let format = named ?? RecordOptions.sniff(input.peek())
+    // CSV is read block by block (flat memory however large the input); JSON Lines at once.
+    let blocks = format == .csv ? input : nil
+    let bytes: [UInt8]
+    do {
+      bytes = blocks == nil ? try options.readRecords(from: input) : []
+    } catch {
+      abandon()
+      throw error
+    }
+    let source: RecordSource =
+      blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
+      ?? .bytes(bytes, format: format, origin: options.origin)
+    let sink = EvalSink(
+      policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
+      output: output, rejects: rejectOutput, progress: Progress(totalBytes: bytes.count))
     if self.format == .csv {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }

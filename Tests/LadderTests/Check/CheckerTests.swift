@@ -64,6 +64,27 @@ func expectOne(
     expectOne(outcome, .percentMismatch, underlining: "rate >= 80", helpContains: "80%")
   }
 
+  /// The help points at the side that can change: a ratio held in a field is compared with a
+  /// fraction (issue 11: it told the author to write the field "as a percent").
+  @Test func percentMismatchHelpPointsAtTheSideToChange() {
+    func help(_ condition: String) -> String? {
+      let outcome = checkPolicy(
+        policyText(
+          inputs: "ratio: { type: decimal }\nrate: { type: percent }",
+          body:
+            "tiers:\n  - { id: a, label: A, when: \(condition) }\n  - { id: b, label: B, otherwise: true }\n")
+      )
+      return outcome.diagnostics.first { $0.code == .percentMismatch }?.help
+    }
+    #expect(
+      help("'ratio >= 5%'")?.hasPrefix("'ratio' is a plain number: compare it with 0.05 (5% as a fraction)")
+        == true)
+    #expect(help("'rate >= 0.8'") == "write '80%'")
+    #expect(
+      help("'rate >= ratio'")?.hasPrefix("'rate * 100' is a plain number, or declare 'ratio' 'type: percent'")
+        == true)
+  }
+
   @Test func optionalInputsMustBeDefaultedInConditions() {
     let outcome = checkPolicy(
       policyText(

@@ -283,12 +283,21 @@ struct ExpressionChecker {
     if (left == .percent && right.isNumber) || (left.isNumber && right == .percent) {
       if Self.isZeroLiteral(lhs) || Self.isZeroLiteral(rhs) { return true }
       let number = left == .percent ? rhs : lhs
-      var help = "write the number as a percent"
+      let percent = left == .percent ? lhs : rhs
+      let numberText = ExprPrinter.print(number.syntax.ungrouped)
+      var help: String
       if case .constant(.number(let value)) = number.kind {
         // 0.8 was meant as a fraction, 80 as a percent.
         let asPercent =
           value.magnitude <= FixedDecimal(1) ? (try? value.multiplied(by: .hundred)) ?? value : value
         help = "write '\(asPercent.normalized)%'"
+      } else if case .constant(.number(let share)) = percent.kind {
+        // The plain number is a ratio held in a field or a let: the fix is on its side.
+        help =
+          "'\(numberText)' is a plain number: compare it with \(share.normalized) (\(share.percentDescription) as a fraction), or declare it 'type: percent' if it holds a share"
+      } else {
+        help =
+          "'\(ExprPrinter.print(percent.syntax.ungrouped)) * 100' is a plain number, or declare '\(numberText)' 'type: percent' if it holds a share"
       }
       report(
         Diagnostic(
