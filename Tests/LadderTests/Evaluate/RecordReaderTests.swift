@@ -32,6 +32,26 @@ import Testing
     #expect(decisions[0].trace?.inputs.first { $0.name == "spend" }?.value == "1.50")
   }
 
+  /// As docs/language.md says: an empty field, quoted or not, an empty JSON string, `null` and an
+  /// absent key are all missing; a required text input rejects them.
+  @Test func emptyQuotedAndNullFieldsAreMissing() throws {
+    let policy = try Self.policy()
+    let csv = evaluate(policy, csv: "id,name,spend\na,\"\",1.50\nb,,\"\"\n", trace: true)
+    let json = evaluate(
+      policy,
+      bytes: Array(#"{"id":"c","name":"","spend":null}\#n{"id":"d"}\#n"#.utf8), format: .jsonl, trace: true)
+    #expect(csv.count + json.count == 4)
+    for outcome in csv + json {
+      let inputs = try #require(outcome.decision?.trace?.inputs, "\(outcome)")
+      #expect(inputs.first { $0.name == "name" }?.value == "missing", "\(outcome)")
+    }
+    #expect(csv.last?.decision?.trace?.inputs.first { $0.name == "spend" }?.value == "missing")
+    let required = try #require(
+      compilePolicy(policyText(inputs: "name: { type: string }", body: "")))
+    let rejected = evaluate(required, csv: "id,name\na,\"\"\n")
+    #expect(rejected.first?.problem?.field == "name")
+  }
+
   /// A carriage return that is not part of a line end is data (RFC 4180): it cannot end a
   /// record and start a new one on the same line, whole or read block by block.
   @Test func csvBareCarriageReturnIsDataNotALineEnd() throws {
