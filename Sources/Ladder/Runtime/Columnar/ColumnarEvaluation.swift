@@ -35,33 +35,12 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
-    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let validator = RecordValidator(policy: policy)
-    let batchSize = Self.batchSize(for: program)
-    if !program.population.isEmpty {
-      var chunks: [CSVChunk] = []
-      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
-      let workers = makeWorkers(
-        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
-      evaluatePopulation(
-        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
-      ) { worker, chunk, _, _, decide in
-        worker.render(chunk, layout: layout, render: render, decide: decide)
-      }
-      return true
-    }
-    let (workers, nextRound) = workersAndRounds(
-      program, reading: reader, chunksPerRound: Self.workerCount * 4)
+    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     // Output is small next to the work: rounds run one after another, all cores on the workers.
-    Self.pipelined(workers: workers, overlap: false, nextRound: nextRound) {
-      worker, chunk in
-      worker.load(chunk)
-      worker.run(program.kernels)
-      return worker.render(chunk, layout: layout, render: render) { row in
-        evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
-      }
-    } handle: { piece in
-      handle(piece)
+    runColumnar(
+      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: false, handle
+    ) { worker, chunk, _, decide in
+      worker.render(chunk, layout: layout, render: render, decide: decide)
     }
     return true
   }
@@ -83,6 +62,50 @@ extension BatchEvaluator {
       !trace || program.population.allSatisfy(\.argumentExact)
     else { return nil }
     return (program, writer)
+  }
+
+  /// Each record's population notes, by row of a chunk.
+  typealias PopulationNotes = (_ row: Int) -> [DecisionTrace.PopulationNote]
+
+  /// Runs the kernels over the chunks of `reader`, each chunk written by `write` (which asks
+  /// `decide` for the records the kernels cannot take), and hands the pieces on in input order. A
+  /// policy with population functions reads all of the input first, then runs the statistics
+  /// pass, then the per-record pass (`write` then gets each record's population notes); any other
+  /// policy streams, in rounds of `chunksPerRound` chunks (`overlap`: see ``pipelined``).
+  private func runColumnar(
+    _ program: ColumnarProgram, reading reader: CSVRecordReader, origin: String?, chunksPerRound: Int,
+    overlap: Bool, _ handle: (EvaluatedPiece) -> Void,
+    write:
+      @escaping @Sendable (ColumnarWorker, CSVChunk, PopulationNotes?, (Int) -> RecordOutcome) ->
+      [EvaluatedPiece]
+  ) {
+    let validator = RecordValidator(policy: policy)
+    guard program.population.isEmpty else {
+      var reader = reader
+      let batchSize = Self.batchSize(for: program)
+      var chunks: [CSVChunk] = []
+      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
+      let workers = makeWorkers(
+        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
+      let policy = self.policy
+      evaluatePopulation(
+        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
+      ) { worker, chunk, base, columns, decide in
+        write(worker, chunk, { row in worker.populationNotes(base + row, columns, policy: policy) }, decide)
+      }
+      return
+    }
+    let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
+    Self.pipelined(workers: workers, overlap: overlap, nextRound: nextRound) {
+      worker, chunk in
+      worker.load(chunk)
+      worker.run(program.kernels)
+      return write(worker, chunk, nil) { row in
+        evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
+      }
+    } handle: { piece in
+      handle(piece)
+    }
   }
 
   /// One worker per core, at most 8.
@@ -176,37 +199,14 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
-    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-    let validator = RecordValidator(policy: policy)
-    if !program.population.isEmpty {
-      let batchSize = Self.batchSize(for: program)
-      var chunks: [CSVChunk] = []
-      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
-      let workers = makeWorkers(
-        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
-      let trace = self.trace
-      let policy = self.policy
-      evaluatePopulation(
-        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
-      ) { worker, chunk, base, columns, decide in
-        worker.renderJSONL(
-          chunk, writer: writer, withTrace: trace, render: render,
-          population: { row in worker.populationNotes(base + row, columns, policy: policy) }, decide: decide)
-      }
-      return true
-    }
-    let (workers, nextRound) = workersAndRounds(
-      program, reading: reader, chunksPerRound: Self.workerCount * 2)
+    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
-    Self.pipelined(workers: workers, overlap: trace, nextRound: nextRound) {
-      worker, chunk in
-      worker.load(chunk)
-      worker.run(program.kernels)
-      return worker.renderJSONL(chunk, writer: writer, withTrace: trace, render: render) { row in
-        evaluate(worker.rowRecord(chunk, row), frame: worker.frame, validator: validator, origin: origin)
-      }
-    } handle: { piece in
-      handle(piece)
+    let trace = self.trace
+    runColumnar(
+      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 2, overlap: trace, handle
+    ) { worker, chunk, notes, decide in
+      worker.renderJSONL(
+        chunk, writer: writer, withTrace: trace, render: render, population: notes, decide: decide)
     }
     return true
   }
