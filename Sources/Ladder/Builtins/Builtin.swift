@@ -54,17 +54,10 @@ struct BuiltinCall {
   var arguments: [CheckedExpr]
   /// The whole call, where a problem is reported unless it names a span of its own.
   var span: SourceSpan
-  /// What the checker knows of each list argument (`nil` for other arguments).
-  var lists: [ListFacts?] = []
-
-  /// What is known at check time of a list's elements.
-  struct ListFacts {
-    /// Elements that are there in every record: a list input's declared minimum length (its
-    /// elements are never empty), a list literal's elements that are never missing.
-    var presentElements: Int
-    /// True when an element may be missing (a list literal of optional values).
-    var mayHoldMissing: Bool
-  }
+  /// Per argument, how many elements of a list are there in every record: a list input's
+  /// declared minimum length (the reader rejects empty elements), a list literal's length (its
+  /// elements are never missing, L0305); 0 for any other list and any other argument.
+  var presentElements: [Int] = []
 
   var types: [ValueType] { arguments.map(\.type.value) }
   /// True when an argument may be missing (the result then may be too).

@@ -317,10 +317,8 @@ extension Builtin {
         if call.arguments.count == 1, case .list(let element) = call.types[0],
           element.isNumeric || element.isUnknown
         {
-          // Missing for an empty list, or when an element is missing.
-          let facts = call.lists.first ?? nil
-          let alwaysThere = (facts?.presentElements ?? 0) > 0 && facts?.mayHoldMissing == false
-          return call.result(element, optional: !alwaysThere)
+          // Missing for an empty list.
+          return call.result(element, optional: (call.presentElements.first ?? 0) == 0)
         }
         guard call.arguments.count >= 2 else {
           return call.problem("\(name) needs a list or at least two values")
@@ -427,9 +425,9 @@ extension Builtin {
         else { return call.problem("\(name) takes one list of numbers") }
         // The average of an empty list is missing (missing elements are skipped); a sum of
         // nothing is 0.
-        let present = (call.lists.first ?? nil)?.presentElements ?? 0
         return call.result(
-          isAverage && element == .int ? .decimal : element, optional: isAverage && present == 0)
+          isAverage && element == .int ? .decimal : element,
+          optional: isAverage && (call.presentElements.first ?? 0) == 0)
       },
       scalar: { (call) throws(EvaluationError) -> Value in
         guard case .list(let items) = call.arguments[0] else { return .missing }

@@ -515,19 +515,13 @@ struct ExpressionChecker {
     return make(.index(base, index), LadderType(element, optional: optional), expr)
   }
 
-  /// What is known of a list argument's elements: how many are there in every record.
-  private func listFacts(_ checked: CheckedExpr) -> BuiltinCall.ListFacts? {
-    guard case .list = checked.type.value else { return nil }
+  /// How many of a list argument's elements are there in every record (see
+  /// ``BuiltinCall/presentElements``).
+  private func presentElements(_ checked: CheckedExpr) -> Int {
     switch checked.kind {
-    case .input(let slot):
-      // The reader rejects an empty element, and a list shorter than its declared minimum.
-      let minimum = scope.inputs.values.first { $0.slot == slot }?.minimumLength ?? 0
-      return .init(presentElements: minimum, mayHoldMissing: false)
-    case .list(let items):
-      // A literal's elements are never missing (L0305).
-      return .init(presentElements: items.count, mayHoldMissing: false)
-    default:
-      return .init(presentElements: 0, mayHoldMissing: true)
+    case .input(let slot): scope.inputs.values.first { $0.slot == slot }?.minimumLength ?? 0
+    case .list(let items): items.count
+    default: 0
     }
   }
 
@@ -555,8 +549,9 @@ struct ExpressionChecker {
     let arguments = argumentSyntax.map { check($0) }
     if arguments.contains(where: { $0.type.value.isUnknown }) { return invalid(expr) }
     // The built-in's own type rule (Builtins.swift) decides.
-    let lists = arguments.map(listFacts)
-    switch builtin.typeRule(BuiltinCall(name: name, arguments: arguments, span: expr.span, lists: lists)) {
+    let call = BuiltinCall(
+      name: name, arguments: arguments, span: expr.span, presentElements: arguments.map(presentElements))
+    switch builtin.typeRule(call) {
     case .success(let type):
       return make(.call(builtin, arguments), type, expr)
     case .failure(let problem):
