@@ -118,7 +118,7 @@ import Testing
 
     """
 
-  @Test func lookupAndDaysSinceGiveTheSourcesNumbersOnBothBackends() throws {
+  @Test func lookupAndDaysSinceGiveTheirNumbersOnBothBackends() throws {
     let policy = try #require(compilePolicy(Self.outlookPolicy, path: "outlook.yaml"))
     #expect(ColumnarProgram(policy, asOf: try #require(CivilDate(parsing: "2024-03-01"))) != nil)
     let records = Array(Self.outlookRecords.utf8)
