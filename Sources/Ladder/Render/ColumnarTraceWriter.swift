@@ -1,11 +1,11 @@
 /// Writes a decision with its full trace as one JSON Lines record, from a traced program's
 /// registers: the bytes ``DecisionJSON/render(_:policy:asOf:)`` writes for the same record.
 ///
-/// Most of a trace is the same for every record (names, types, locations, the policy's header);
-/// those parts are rendered once, by the same ``JSONWriter``, and copied. What differs per record
-/// (values, the band that held, the tiers tried, each comparison's operands and result) is
-/// written from the registers.
-struct ColumnarTraceWriter: Sendable {
+/// The trace follows ``TraceLayout``, the one description of a trace. Most of it is the same for
+/// every record of a tier (names, types, locations, the policy's header, the benefits), so the
+/// layout is run once per tier into a ``TraceTemplate``; per record only the holes are written
+/// from the registers (values, the band that held, each comparison's operands and result).
+final class ColumnarTraceWriter: Sendable {
   let program: ColumnarProgram
   let plan: ColumnarProgram.TracePlan
   /// Each dictionary string's bytes, and its rank in `String` order (for `<`/`>` in traces).
@@ -23,26 +23,14 @@ struct ColumnarTraceWriter: Sendable {
   /// The decision's fields (``CompiledPolicy/jsonLinesLayout``), each with `{"name":` or
   /// `,"name":` before its value.
   let decisionFields: [(field: DecisionField, name: [UInt8])]
-  /// Per tier, then for no tier: the decision's `benefits` object and the trace's `benefits` array.
+  /// Per tier, then for no tier: the decision's `benefits` object.
   let benefitsObject: [[UInt8]]
-  let benefitsArray: [[UInt8]]
   let asOfValue: [UInt8]
-  let traceHeader: [UInt8]
   let origin: [UInt8]?
-  let inputPrefixes: [[UInt8]]
-  let inputSuffixes: [[UInt8]]
-  let derivedPrefixes: [[UInt8]]
-  let derivedSuffixes: [[UInt8]]
-  let scoreRounding: [UInt8]
-  let componentPrefixes: [[UInt8]]
-  /// Per component, per band: `"band":…,"points_expression":…,"at":…` ; the last entry is for none.
-  let componentBands: [[[UInt8]]]
-  let componentWeights: [[UInt8]]
-  let tierPrefixes: [[UInt8]]
-  let triggerPrefixes: [[UInt8]]
-  let triggerReasons: [[UInt8]]
-  let tierAtomTexts: [[[UInt8]]]
-  let triggerAtomTexts: [[[UInt8]]]
+  /// The parts of a trace every record shares.
+  let fixed: FixedTraceParts
+  /// The trace's layout with holes, per tier held (the last: none), without and with a review.
+  let templates: [TraceTemplate]
 
   init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, origin: String?) {
     guard let plan = program.trace,
@@ -82,72 +70,62 @@ struct ColumnarTraceWriter: Sendable {
           tierIndex < checked.tiers.count ? checked.benefits[tierIndex] : [], into: $0)
       }
     }
-    benefitsArray = (0...checked.tiers.count).map { tierIndex in
+    let benefitsArray = (0...checked.tiers.count).map { tierIndex in
       let benefits = tierIndex < checked.tiers.count ? checked.benefits[tierIndex] : []
       let tierID = tierIndex < checked.tiers.count ? checked.tiers[tierIndex].id : nil
       return json { TraceJSON.writeBenefits(policy.traceBenefits(benefits, tierID: tierID), into: $0) }
     }
     asOfValue = quoted(asOf.description)
-    traceHeader =
-      Array(",\"trace\":{\"policy\":".utf8)
-      + json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) } + Array(",\"as_of\":".utf8)
-      + quoted(asOf.description) + Array(",\"record\":{\"kind\":".utf8)
-      + quoted(checked.recordName) + Array(",\"key\":".utf8)
     self.origin = origin.map { Array($0.utf8) }
-    inputPrefixes = checked.inputs.map { field in
-      Array("{\"name\":".utf8) + quoted(field.name) + Array(",\"type\":".utf8)
-        + quoted(field.type.description)
-        + Array(",\"value\":".utf8)
-    }
-    inputSuffixes = checked.inputs.map { Array(",\"personal\":\($0.isPersonal)}".utf8) }
-    derivedPrefixes = checked.lets.map {
-      Array("{\"name\":".utf8) + quoted($0.name) + Array(",\"value\":".utf8)
-    }
-    derivedSuffixes = checked.lets.map {
-      Array(",\"at\":".utf8) + quoted(policy.location($0.span)) + [UInt8(ascii: "}")]
-    }
-    scoreRounding = quoted(policy.roundingDescription)
-    var prefixes: [[UInt8]] = []
-    var bands: [[[UInt8]]] = []
-    var weights: [[UInt8]] = []
-    for component in policy.components {
-      prefixes.append(Array("{\"name\":".utf8) + quoted(component.name) + Array(",\"value\":".utf8))
-      weights.append(quoted(component.weight.percentDescription))
-      if let pointsText = component.pointsText {
-        bands.append([
-          Array(",\"band\":null,\"points_expression\":".utf8) + quoted(pointsText)
-            + Array(",\"at\":null".utf8)
-        ])
-      } else {
-        bands.append(
-          component.bands.map { band in
-            Array(",\"band\":".utf8) + quoted(band.text) + Array(",\"points_expression\":null,\"at\":".utf8)
-              + quoted(policy.location(band.span))
-          } + [Array(",\"band\":null,\"points_expression\":null,\"at\":null".utf8)])
+    let fixed = FixedTraceParts(
+      policyObject: json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) },
+      asOf: asOfValue,
+      recordKind: quoted(checked.recordName),
+      origin: origin == nil ? Array("null".utf8) : nil,
+      population: program.population.isEmpty ? Array("[]".utf8) : nil,
+      inputNames: checked.inputs.map { quoted($0.name) },
+      inputTypes: checked.inputs.map { quoted($0.type.description) },
+      inputPersonal: checked.inputs.map { Array(($0.isPersonal ? "true" : "false").utf8) },
+      derivedNames: checked.lets.map { quoted($0.name) },
+      derivedLocations: checked.lets.map { quoted(policy.location($0.span)) },
+      scoreRounding: quoted(policy.roundingDescription),
+      componentNames: policy.components.map { quoted($0.name) },
+      componentWeights: policy.components.map { quoted($0.weight.percentDescription) },
+      componentPointsTexts: policy.components.map { $0.pointsText.map(quoted) },
+      componentBandTexts: policy.components.map { $0.bands.map { quoted($0.text) } },
+      componentBandLocations: policy.components.map { $0.bands.map { quoted(policy.location($0.span)) } },
+      tierIDs: tierIDs, tierLabels: tierLabels,
+      tierConditions: policy.tiers.map { tier in json { $0.optionalString(tier.conditionText) } },
+      tierLocations: policy.tiers.map { quoted(policy.location($0.span)) },
+      benefits: benefitsArray,
+      triggerIDs: triggerIDs,
+      triggerActions: policy.triggers.map { quoted($0.action.rawValue) },
+      triggerConditions: policy.triggers.map { quoted($0.conditionText) },
+      triggerLocations: policy.triggers.map { quoted(policy.location($0.span)) },
+      triggerReasons: checked.review.triggers.map { quoted($0.reason) },
+      tierAtomTexts: plan.tierAtoms.map { $0.map { quoted($0.text) } },
+      triggerAtomTexts: plan.triggerAtoms.map { $0.map { quoted($0.text) } })
+    self.fixed = fixed
+    var templates: [TraceTemplate] = []
+    for tierIndex in 0...checked.tiers.count {
+      let held = tierIndex < checked.tiers.count ? tierIndex : nil
+      for hasReview in [false, true] {
+        let counts = TraceCounts(
+          inputs: plan.inputs.count, derived: plan.derived.count,
+          components: program.score != nil && plan.scoreSum != nil ? plan.components.count : nil,
+          tiers: held.map { $0 + 1 } ?? checked.tiers.count, triggers: checked.review.triggers.count,
+          hasReview: hasReview,
+          // An unexplained program (no trace written) has no comparisons.
+          tierAtoms: checked.tiers.indices.map {
+            plan.tierAtoms.indices.contains($0) ? plan.tierAtoms[$0].count : 0
+          },
+          triggerAtoms: checked.review.triggers.indices.map {
+            plan.triggerAtoms.indices.contains($0) ? plan.triggerAtoms[$0].count : 0
+          })
+        templates.append(TraceTemplate(counts) { fixed.value($0, tierIndex: held, plan: plan) })
       }
     }
-    componentPrefixes = prefixes
-    componentBands = bands
-    componentWeights = weights
-    tierPrefixes = policy.tiers.map { tier in
-      json { writer in
-        writer.field("id") { writer.string(tier.id) }
-        writer.field("label") { writer.string(tier.label) }
-        writer.field("when") { writer.optionalString(tier.conditionText) }
-        writer.field("at") { writer.string(policy.location(tier.span)) }
-      }
-    }.map { Array("{".utf8) + $0 + Array(",\"held\":".utf8) }
-    triggerPrefixes = policy.triggers.map { trigger in
-      json { writer in
-        writer.field("id") { writer.string(trigger.id) }
-        writer.field("action") { writer.string(trigger.action.rawValue) }
-        writer.field("when") { writer.string(trigger.conditionText) }
-        writer.field("at") { writer.string(policy.location(trigger.span)) }
-      }
-    }.map { Array("{".utf8) + $0 + Array(",\"fired\":".utf8) }
-    triggerReasons = checked.review.triggers.map { Array(",\"because\":".utf8) + quoted($0.reason) }
-    tierAtomTexts = plan.tierAtoms.map { $0.map { Array("{\"condition\":".utf8) + quoted($0.text) } }
-    triggerAtomTexts = plan.triggerAtoms.map { $0.map { Array("{\"condition\":".utf8) + quoted($0.text) } }
+    self.templates = templates
   }
 
   // MARK: - One record
@@ -222,152 +200,30 @@ struct ColumnarTraceWriter: Sendable {
       return
     }
 
-    // The trace.
-    output += traceHeader
-    appendKey(key, file: file, row: row, to: &output)
-    put(",\"origin\":", &output)
-    if let origin {
-      scratch.text.removeAll(keepingCapacity: true)
-      scratch.text += origin
-      scratch.text.append(UInt8(ascii: ":"))
-      ByteText.appendDecimal(Int64(line), scale: 0, to: &scratch.text)
-      appendJSONString(scratch.text, to: &output)
-    } else {
-      put("null", &output)
+    put(",\"trace\":", &output)
+    withoutActuallyEscaping(text) { text in
+      var source = RegisterTrace(
+        writer: self, file: file, row: row, line: line, key: key, text: text, population: population,
+        tierIndex: tierIndex, fired: fired, review: review)
+      swap(&source.scratch, &scratch.text)
+      let template = templates[(tierIndex ?? program.tierCodes.count) * 2 + (review == nil ? 0 : 1)]
+      template.write(&source, to: &output)
+      swap(&source.scratch, &scratch.text)
     }
-    put("},\"inputs\":[", &output)
-    appendObjects(
-      plan.inputs, prefixes: inputPrefixes, suffixes: inputSuffixes, file: file, row: row, text: text,
-      scratch: &scratch, to: &output)
-    put("],\"derived\":[", &output)
-    appendObjects(
-      plan.derived, prefixes: derivedPrefixes, suffixes: derivedSuffixes, file: file, row: row, text: text,
-      scratch: &scratch, to: &output)
-    put("],\"population\":", &output)
-    if population.isEmpty {
-      put("[]", &output)
-    } else {
-      let writer = JSONWriter()
-      TraceJSON.writePopulation(population, into: writer)
-      output += writer.bytes
-    }
-    put(",\"score\":", &output)
-    if let score = program.score, let sum = plan.scoreSum {
-      put("{\"total\":\"", &output)
-      ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
-      put("\",\"sum\":\"", &output)
-      appendNormalized(value(sum[0]), scale: sum[1], to: &output)
-      put("\",\"rounding\":", &output)
-      output += scoreRounding
-      put(",\"components\":[", &output)
-      for (index, component) in plan.components.enumerated() {
-        if index > 0 { output.append(UInt8(ascii: ",")) }
-        output += componentPrefixes[index]
-        if let subject = component.subject {
-          scratch.text.removeAll(keepingCapacity: true)
-          display(subject, file: file, row: row, text: text, to: &scratch.text)
-          appendJSONString(scratch.text, to: &output)
-        } else {
-          put("null", &output)
-        }
-        let bands = componentBands[index]
-        if let bandIndex = component.bandIndex {
-          let matched = Int(value(bandIndex))
-          output += bands[matched >= 0 && matched < bands.count - 1 ? matched : bands.count - 1]
-        } else {
-          output += bands[0]
-        }
-        put(",\"points\":\"", &output)
-        appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
-        put("\",\"weight\":", &output)
-        output += componentWeights[index]
-        put(",\"contribution\":\"", &output)
-        appendNormalized(value(component.contribution), scale: component.contributionScale, to: &output)
-        put("\"}", &output)
-      }
-      put("]}", &output)
-    } else {
-      put("null", &output)
-    }
-    put(",\"tiers\":[", &output)
-    let tried = tierIndex.map { $0 + 1 } ?? tierPrefixes.count
-    for index in 0..<tried {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += tierPrefixes[index]
-      put(index == tierIndex ? "true" : "false", &output)
-      put(",\"conditions\":", &output)
-      appendAtoms(
-        plan.tierAtoms[index], texts: tierAtomTexts[index], file: file, row: row, text: text,
-        values: &scratch.text, to: &output)
-      output.append(UInt8(ascii: "}"))
-    }
-    put("],\"tier\":", &output)
-    if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
-    put(",\"label\":", &output)
-    if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
-    put(",\"benefits\":", &output)
-    output += benefitsArray[tierIndex ?? program.tierCodes.count]
-    put(",\"triggers\":[", &output)
-    for index in triggerPrefixes.indices {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += triggerPrefixes[index]
-      put(fired[index] ? "true" : "false", &output)
-      output += triggerReasons[index]
-      put(",\"conditions\":", &output)
-      appendAtoms(
-        plan.triggerAtoms[index], texts: triggerAtomTexts[index], file: file, row: row, text: text,
-        values: &scratch.text, to: &output)
-      output.append(UInt8(ascii: "}"))
-    }
-    put("],\"review\":", &output)
-    if let review {
-      put("{\"every\":", &output)
-      if let interval = review.interval {
-        appendJSONString(Array(interval.description.utf8), to: &output)
-      } else {
-        put("null", &output)
-      }
-      put(",\"last\":", &output)
-      if !tracksLastReview {
-        put("\"not tracked\"", &output)
-      } else {
-        appendOptionalDate(review.lastReview, to: &output)
-      }
-      put(",\"next\":", &output)
-      appendOptionalDate(review.nextReview, to: &output)
-      put(review.isDue ? ",\"due\":true}" : ",\"due\":false}", &output)
-    } else {
-      put("null", &output)
-    }
-    put("}}\n", &output)
+    put("}\n", &output)
   }
 
   /// Appends a literal without building an array for it.
   @inline(__always)
-  private func put(_ text: StaticString, _ output: inout [UInt8]) {
+  fileprivate func put(_ text: StaticString, _ output: inout [UInt8]) {
     output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
   }
 
-  /// Inputs and lets: for each, `{"name":…,"value":`, the value, and the rest of the object.
-  private func appendObjects(
-    _ values: [ColumnarProgram.Shown], prefixes: [[UInt8]], suffixes: [[UInt8]], file: RegisterFile, row: Int,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, scratch: inout Scratch, to output: inout [UInt8]
-  ) {
-    for (index, shown) in values.enumerated() {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += prefixes[index]
-      scratch.text.removeAll(keepingCapacity: true)
-      display(shown, file: file, row: row, text: text, to: &scratch.text)
-      appendJSONString(scratch.text, to: &output)
-      output += suffixes[index]
-    }
-  }
-
-  private func tierPosition(_ code: Int64) -> Int? {
+  fileprivate func tierPosition(_ code: Int64) -> Int? {
     program.tierCodes.firstIndex(of: code)
   }
 
-  private func appendKey(
+  fileprivate func appendKey(
     _ key: UnsafeBufferPointer<UInt8>, file: RegisterFile, row: Int, to output: inout [UInt8]
   ) {
     if let keyRegister = program.keyRegister {
@@ -386,7 +242,7 @@ struct ColumnarTraceWriter: Sendable {
   }
 
   /// As the row evaluator's review: `nil` when the policy has nothing to say about reviews here.
-  private func reviewOf(tierIndex: Int?, fired: [Bool], file: RegisterFile, row: Int) -> ReviewResult? {
+  fileprivate func reviewOf(tierIndex: Int?, fired: [Bool], file: RegisterFile, row: Int) -> ReviewResult? {
     var last: CivilDate?
     if let register = plan.lastReview, file.present(register)[row] != 0,
       let days = Int32(exactly: file.values(register)[row])
@@ -397,7 +253,7 @@ struct ColumnarTraceWriter: Sendable {
     return policy.review(tierIndex: tierIndex, lastReview: last, triggered: triggered, asOf: asOf)
   }
 
-  private func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
+  fileprivate func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
     guard let date else {
       put("null", &output)
       return
@@ -409,43 +265,8 @@ struct ColumnarTraceWriter: Sendable {
 
   // MARK: - Conditions
 
-  private func appendAtoms(
-    _ atoms: [ColumnarProgram.Atom], texts: [[UInt8]], file: RegisterFile, row: Int,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, values: inout [UInt8], to output: inout [UInt8]
-  ) {
-    output.append(UInt8(ascii: "["))
-    for (index, atom) in atoms.enumerated() {
-      if index > 0 { output.append(UInt8(ascii: ",")) }
-      output += texts[index]
-      put(",\"values\":", &output)
-      values.removeAll(keepingCapacity: true)
-      display(atom.left, file: file, row: row, text: text, to: &values)
-      if let right = atom.right {
-        let relation: StaticString
-        let leftMissing = isMissing(atom.left, file: file, row: row, text: text)
-        let rightMissing = isMissing(right, file: file, row: row, text: text)
-        if let order = compare(atom.left, right, file: file, row: row), !leftMissing, !rightMissing {
-          relation = order < 0 ? " < " : order == 0 ? " = " : " > "
-        } else {
-          relation = leftMissing || rightMissing ? " vs " : " in "
-        }
-        put(relation, &values)
-        display(right, file: file, row: row, text: text, to: &values)
-      }
-      appendJSONString(values, to: &output)
-      put(",\"result\":", &output)
-      let result = atom.result
-      if file.present(result)[row] == 0 {
-        put("\"missing\"}", &output)
-      } else {
-        put(file.values(result)[row] == 1 ? "\"true\"}" : "\"false\"}", &output)
-      }
-    }
-    output.append(UInt8(ascii: "]"))
-  }
-
   /// -1, 0 or 1, as ``ValueOperations/compare(_:_:)``; `nil` where it has no order.
-  private func compare(
+  fileprivate func compare(
     _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int
   )
     -> Int?
@@ -466,7 +287,7 @@ struct ColumnarTraceWriter: Sendable {
     }
   }
 
-  private func isMissing(
+  fileprivate func isMissing(
     _ shown: ColumnarProgram.Shown, file: RegisterFile, row: Int, text: (Int) -> UnsafeBufferPointer<UInt8>?
   ) -> Bool {
     switch shown {
@@ -483,7 +304,7 @@ struct ColumnarTraceWriter: Sendable {
   // MARK: - Values
 
   /// The value as ``CompiledPolicy/display(_:as:)`` shows it (not yet JSON-escaped).
-  private func display(
+  fileprivate func display(
     _ shown: ColumnarProgram.Shown, file: RegisterFile, row: Int, text: (Int) -> UnsafeBufferPointer<UInt8>?,
     to output: inout [UInt8]
   ) {
@@ -542,7 +363,7 @@ struct ColumnarTraceWriter: Sendable {
   }
 
   /// `units` at `scale` decimals without trailing zero decimals (``FixedDecimal/normalized``).
-  private func appendNormalized(_ units: Int64, scale: Int, to output: inout [UInt8]) {
+  fileprivate func appendNormalized(_ units: Int64, scale: Int, to output: inout [UInt8]) {
     var (value, places) = (units, scale)
     while places > 0 && value % 10 == 0 {
       value /= 10
@@ -551,7 +372,7 @@ struct ColumnarTraceWriter: Sendable {
     ByteText.appendDecimal(value, scale: places, to: &output)
   }
 
-  private func appendDate(_ date: CivilDate, to output: inout [UInt8]) {
+  fileprivate func appendDate(_ date: CivilDate, to output: inout [UInt8]) {
     let (year, month, day) = date.components
     func digits(_ value: Int, _ width: Int) {
       var divisor = 1
@@ -571,11 +392,239 @@ struct ColumnarTraceWriter: Sendable {
   }
 
   /// Bytes as a JSON string, escaped as ``JSONWriter`` escapes.
-  private func appendJSONString(_ bytes: [UInt8], to output: inout [UInt8]) {
+  fileprivate func appendJSONString(_ bytes: [UInt8], to output: inout [UInt8]) {
     bytes.withUnsafeBufferPointer { appendJSONString($0, to: &output) }
   }
 
-  private func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+  fileprivate func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
     JSONWriter.escape(bytes: bytes, into: &output)
+  }
+}
+
+/// One record's trace in the registers, as a ``TraceSource``.
+private struct RegisterTrace: TraceSource {
+  let writer: ColumnarTraceWriter
+  let file: RegisterFile
+  let row: Int
+  let line: Int
+  let key: UnsafeBufferPointer<UInt8>
+  let text: (Int) -> UnsafeBufferPointer<UInt8>?
+  let population: [DecisionTrace.PopulationNote]
+  let tierIndex: Int?
+  let fired: [Bool]
+  let review: ReviewResult?
+  /// A value's text before it is escaped; the worker's buffer, lent for the record.
+  var scratch: [UInt8] = []
+
+  var inputCount: Int { writer.plan.inputs.count }
+  var derivedCount: Int { writer.plan.derived.count }
+  var componentCount: Int? {
+    writer.program.score != nil && writer.plan.scoreSum != nil ? writer.plan.components.count : nil
+  }
+  var tierCount: Int { tierIndex.map { $0 + 1 } ?? writer.tierIDs.count }
+  var triggerCount: Int { writer.triggerIDs.count }
+  var hasReview: Bool { review != nil }
+  func tierAtomCount(_ tier: Int) -> Int { writer.plan.tierAtoms[tier].count }
+  func triggerAtomCount(_ trigger: Int) -> Int { writer.plan.triggerAtoms[trigger].count }
+
+  private func value(_ register: Int) -> Int64 { file.values(register)[row] }
+
+  /// Writes a value that differs from record to record; the rest are in the template.
+  mutating func write(_ item: TraceItem, to output: inout [UInt8]) {
+    func put(_ text: StaticString) {
+      output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+    func bool(_ flag: Bool) { flag ? put("true") : put("false") }
+    func optional(_ bytes: [UInt8]?) {
+      if let bytes { output += bytes } else { put("null") }
+    }
+    let plan = writer.plan
+    switch item {
+    case .key: writer.appendKey(key, file: file, row: row, to: &output)
+    case .origin:
+      guard let origin = writer.origin else { return put("null") }
+      scratch.removeAll(keepingCapacity: true)
+      scratch += origin
+      scratch.append(UInt8(ascii: ":"))
+      ByteText.appendDecimal(Int64(line), scale: 0, to: &scratch)
+      writer.appendJSONString(scratch, to: &output)
+    case .population:
+      let json = JSONWriter()
+      TraceJSON.writePopulation(population, into: json)
+      output += json.bytes
+    case .inputValue(let index): shown(plan.inputs[index], to: &output)
+    case .derivedValue(let index): shown(plan.derived[index], to: &output)
+    case .scoreTotal:
+      guard let score = writer.program.score else { return put("null") }
+      output.append(UInt8(ascii: "\""))
+      ByteText.appendDecimal(value(score), scale: writer.program.scoreScale, to: &output)
+      output.append(UInt8(ascii: "\""))
+    case .scoreSum:
+      guard let sum = plan.scoreSum else { return put("null") }
+      output.append(UInt8(ascii: "\""))
+      writer.appendNormalized(value(sum[0]), scale: sum[1], to: &output)
+      output.append(UInt8(ascii: "\""))
+    case .componentValue(let index):
+      if let subject = plan.components[index].subject { shown(subject, to: &output) } else { put("null") }
+    case .componentBand(let index):
+      optional(band(of: index).map { writer.fixed.componentBandTexts[index][$0] })
+    case .componentLocation(let index):
+      optional(band(of: index).map { writer.fixed.componentBandLocations[index][$0] })
+    case .componentPoints(let index):
+      let component = plan.components[index]
+      output.append(UInt8(ascii: "\""))
+      writer.appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
+      output.append(UInt8(ascii: "\""))
+    case .componentContribution(let index):
+      let component = plan.components[index]
+      output.append(UInt8(ascii: "\""))
+      writer.appendNormalized(value(component.contribution), scale: component.contributionScale, to: &output)
+      output.append(UInt8(ascii: "\""))
+    case .tierAtom(let tier, let index, let part):
+      atom(plan.tierAtoms[tier][index], part, to: &output)
+    case .triggerFired(let index): bool(fired[index])
+    case .triggerAtom(let trigger, let index, let part):
+      atom(plan.triggerAtoms[trigger][index], part, to: &output)
+    case .reviewEvery:
+      guard let interval = review?.interval else { return put("null") }
+      writer.appendJSONString(Array(interval.description.utf8), to: &output)
+    case .reviewLast:
+      if writer.tracksLastReview {
+        writer.appendOptionalDate(review?.lastReview, to: &output)
+      } else {
+        put("\"not tracked\"")
+      }
+    case .reviewNext: writer.appendOptionalDate(review?.nextReview, to: &output)
+    case .reviewDue: bool(review?.isDue == true)
+    default:
+      optional(writer.fixed.value(item, tierIndex: tierIndex, plan: plan))
+    }
+  }
+
+  /// The band of component `index` that held; `nil` for a points expression or no band.
+  private func band(of index: Int) -> Int? {
+    guard let register = writer.plan.components[index].bandIndex else { return nil }
+    let matched = Int(value(register))
+    return matched >= 0 && matched < writer.fixed.componentBandTexts[index].count ? matched : nil
+  }
+
+  /// A value as a JSON string, as ``CompiledPolicy/display(_:as:)`` shows it.
+  private mutating func shown(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
+    scratch.removeAll(keepingCapacity: true)
+    writer.display(shown, file: file, row: row, text: text, to: &scratch)
+    writer.appendJSONString(scratch, to: &output)
+  }
+
+  /// One comparison of a condition: its text, its operands with the relation between them, and
+  /// its result.
+  private mutating func atom(_ atom: ColumnarProgram.Atom, _ part: TraceItem.Atom, to output: inout [UInt8]) {
+    switch part {
+    case .text:
+      break  // in the template
+    case .values:
+      scratch.removeAll(keepingCapacity: true)
+      writer.display(atom.left, file: file, row: row, text: text, to: &scratch)
+      if let right = atom.right {
+        let leftMissing = writer.isMissing(atom.left, file: file, row: row, text: text)
+        let rightMissing = writer.isMissing(right, file: file, row: row, text: text)
+        let relation: StaticString
+        if let order = writer.compare(atom.left, right, file: file, row: row), !leftMissing, !rightMissing {
+          relation = order < 0 ? " < " : order == 0 ? " = " : " > "
+        } else {
+          relation = leftMissing || rightMissing ? " vs " : " in "
+        }
+        scratch.append(
+          contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
+        writer.display(right, file: file, row: row, text: text, to: &scratch)
+      }
+      writer.appendJSONString(scratch, to: &output)
+    case .result:
+      let result: StaticString =
+        file.present(atom.result)[row] == 0
+        ? "\"missing\"" : value(atom.result) == 1 ? "\"true\"" : "\"false\""
+      output.append(contentsOf: UnsafeBufferPointer(start: result.utf8Start, count: result.utf8CodeUnitCount))
+    }
+  }
+}
+
+/// The values of a trace every record shares (or every record whose tier is known), as JSON.
+struct FixedTraceParts: Sendable {
+  let policyObject: [UInt8]
+  let asOf: [UInt8]
+  let recordKind: [UInt8]
+  /// `null` when records have no origin; otherwise each record's line differs.
+  let origin: [UInt8]?
+  /// `[]` for a policy without population functions.
+  let population: [UInt8]?
+  let inputNames: [[UInt8]]
+  let inputTypes: [[UInt8]]
+  let inputPersonal: [[UInt8]]
+  let derivedNames: [[UInt8]]
+  let derivedLocations: [[UInt8]]
+  let scoreRounding: [UInt8]
+  let componentNames: [[UInt8]]
+  let componentWeights: [[UInt8]]
+  /// Per component: its points expression, or `nil` for a banded component.
+  let componentPointsTexts: [[UInt8]?]
+  /// Per component, per band: the band's text and its location.
+  let componentBandTexts: [[[UInt8]]]
+  let componentBandLocations: [[[UInt8]]]
+  let tierIDs: [[UInt8]]
+  let tierLabels: [[UInt8]]
+  let tierConditions: [[UInt8]]
+  let tierLocations: [[UInt8]]
+  /// The trace's `benefits` array per tier, then for no tier.
+  let benefits: [[UInt8]]
+  let triggerIDs: [[UInt8]]
+  let triggerActions: [[UInt8]]
+  let triggerConditions: [[UInt8]]
+  let triggerLocations: [[UInt8]]
+  let triggerReasons: [[UInt8]]
+  let tierAtomTexts: [[[UInt8]]]
+  let triggerAtomTexts: [[[UInt8]]]
+
+  /// `item`'s JSON for a record whose tier is `tierIndex`, or `nil` when it differs by record.
+  func value(_ item: TraceItem, tierIndex: Int?, plan: ColumnarProgram.TracePlan) -> [UInt8]? {
+    let null = Array("null".utf8)
+    switch item {
+    case .policy: return policyObject
+    case .asOf: return asOf
+    case .recordKind: return recordKind
+    case .origin: return origin
+    case .population: return population
+    case .inputName(let index): return inputNames[index]
+    case .inputType(let index): return inputTypes[index]
+    case .inputValue(let index):
+      if case .masked = plan.inputs[index] { return Array("\"***\"".utf8) }
+      return nil
+    case .inputPersonal(let index): return inputPersonal[index]
+    case .derivedName(let index): return derivedNames[index]
+    case .derivedLocation(let index): return derivedLocations[index]
+    case .scoreRounding: return scoreRounding
+    case .componentName(let index): return componentNames[index]
+    case .componentValue(let index): return plan.components[index].subject == nil ? null : nil
+    case .componentBand(let index), .componentLocation(let index):
+      return plan.components[index].bandIndex == nil ? null : nil
+    case .componentPointsExpression(let index): return componentPointsTexts[index] ?? null
+    case .componentWeight(let index): return componentWeights[index]
+    case .tierID(let index): return tierIDs[index]
+    case .tierLabel(let index): return tierLabels[index]
+    case .tierCondition(let index): return tierConditions[index]
+    case .tierLocation(let index): return tierLocations[index]
+    case .tierHeld(let index): return Array((index == tierIndex ? "true" : "false").utf8)
+    case .tierAtom(let tier, let index, .text): return tierAtomTexts[tier][index]
+    case .decidedTier: return tierIndex.map { tierIDs[$0] } ?? null
+    case .decidedLabel: return tierIndex.map { tierLabels[$0] } ?? null
+    case .benefits: return benefits[tierIndex ?? tierIDs.count]
+    case .triggerID(let index): return triggerIDs[index]
+    case .triggerAction(let index): return triggerActions[index]
+    case .triggerCondition(let index): return triggerConditions[index]
+    case .triggerLocation(let index): return triggerLocations[index]
+    case .triggerReason(let index): return triggerReasons[index]
+    case .triggerAtom(let trigger, let index, .text): return triggerAtomTexts[trigger][index]
+    case .key, .derivedValue, .scoreTotal, .scoreSum, .componentPoints, .componentContribution,
+      .tierAtom, .triggerFired, .triggerAtom, .reviewEvery, .reviewLast, .reviewNext, .reviewDue:
+      return nil
+    }
   }
 }

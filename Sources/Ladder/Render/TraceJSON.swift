@@ -2,107 +2,16 @@
 /// in the policy language's notation, so that the same decision always gives the same bytes.
 public enum TraceJSON {
   public static func render(_ trace: DecisionTrace) -> String {
-    let writer = JSONWriter()
-    write(trace, into: writer)
-    return writer.output
+    var output: [UInt8] = []
+    var source = StoredTrace(trace: trace)
+    TraceLayout.write(&source, to: &output)
+    return String(decoding: output, as: UTF8.self)
   }
 
   static func write(_ trace: DecisionTrace, into writer: JSONWriter) {
-    writer.object {
-      writer.field("policy") { writePolicy(trace.header, into: writer) }
-      writer.field("as_of") { writer.string(trace.header.asOf) }
-      writer.field("record") {
-        writer.object {
-          writer.field("kind") { writer.string(trace.recordName) }
-          writer.field("key") { writer.string(trace.key) }
-          writer.field("origin") { writer.optionalString(trace.origin) }
-        }
-      }
-      writer.field("inputs") {
-        writer.array(trace.inputs) { input in
-          writer.object {
-            writer.field("name") { writer.string(input.name) }
-            writer.field("type") { writer.string(input.type) }
-            writer.field("value") { writer.string(input.value) }
-            writer.field("personal") { writer.bool(input.isPersonal) }
-          }
-        }
-      }
-      writer.field("derived") {
-        writer.array(trace.derived) { item in
-          writer.object {
-            writer.field("name") { writer.string(item.name) }
-            writer.field("value") { writer.string(item.value) }
-            writer.field("at") { writer.string(item.location) }
-          }
-        }
-      }
-      writer.field("population") { writePopulation(trace.population, into: writer) }
-      writer.field("score") {
-        guard let score = trace.score else {
-          writer.null()
-          return
-        }
-        writer.object {
-          writer.field("total") { writer.string(score.total) }
-          writer.field("sum") { writer.string(score.sum) }
-          writer.field("rounding") { writer.string(score.rounding) }
-          writer.field("components") {
-            writer.array(trace.components) { component in
-              writer.object {
-                writer.field("name") { writer.string(component.name) }
-                writer.field("value") { writer.optionalString(component.value) }
-                writer.field("band") { writer.optionalString(component.band) }
-                writer.field("points_expression") { writer.optionalString(component.pointsExpression) }
-                writer.field("at") { writer.optionalString(component.bandLocation) }
-                writer.field("points") { writer.string(component.points) }
-                writer.field("weight") { writer.string(component.weight) }
-                writer.field("contribution") { writer.string(component.contribution) }
-              }
-            }
-          }
-        }
-      }
-      writer.field("tiers") {
-        writer.array(trace.tiers) { step in
-          writer.object {
-            writer.field("id") { writer.string(step.id) }
-            writer.field("label") { writer.string(step.label) }
-            writer.field("when") { writer.optionalString(step.condition) }
-            writer.field("at") { writer.string(step.location) }
-            writer.field("held") { writer.bool(step.held) }
-            writer.field("conditions") { conditions(step.conditions, writer) }
-          }
-        }
-      }
-      writer.field("tier") { writer.optionalString(trace.tier) }
-      writer.field("label") { writer.optionalString(trace.tierLabel) }
-      writer.field("benefits") { writeBenefits(trace.benefits, into: writer) }
-      writer.field("triggers") {
-        writer.array(trace.triggers) { trigger in
-          writer.object {
-            writer.field("id") { writer.string(trigger.id) }
-            writer.field("action") { writer.string(trigger.action) }
-            writer.field("when") { writer.string(trigger.condition) }
-            writer.field("at") { writer.string(trigger.location) }
-            writer.field("fired") { writer.bool(trigger.held) }
-            writer.field("because") { writer.string(trigger.reason) }
-            writer.field("conditions") { conditions(trigger.conditions, writer) }
-          }
-        }
-      }
-      writer.field("review") {
-        guard let review = trace.review else {
-          writer.null()
-          return
-        }
-        writer.object {
-          writer.field("every") { writer.optionalString(review.interval) }
-          writer.field("last") { writer.optionalString(review.lastReview) }
-          writer.field("next") { writer.optionalString(review.nextReview) }
-          writer.field("due") { writer.bool(review.isDue) }
-        }
-      }
+    writer.raw { output in
+      var source = StoredTrace(trace: trace)
+      TraceLayout.write(&source, to: &output)
     }
   }
 
@@ -141,14 +50,83 @@ public enum TraceJSON {
       }
     }
   }
+}
 
-  private static func conditions(_ items: [DecisionTrace.Condition], _ writer: JSONWriter) {
-    writer.array(items) { condition in
-      writer.object {
-        writer.field("condition") { writer.string(condition.text) }
-        writer.field("values") { writer.string(condition.values) }
-        writer.field("result") { writer.string(condition.result) }
+/// A ``DecisionTrace`` (the scalar backend's) as a ``TraceSource``.
+private struct StoredTrace: TraceSource {
+  let trace: DecisionTrace
+
+  var inputCount: Int { trace.inputs.count }
+  var derivedCount: Int { trace.derived.count }
+  var componentCount: Int? { trace.score == nil ? nil : trace.components.count }
+  var tierCount: Int { trace.tiers.count }
+  var triggerCount: Int { trace.triggers.count }
+  var hasReview: Bool { trace.review != nil }
+  func tierAtomCount(_ tier: Int) -> Int { trace.tiers[tier].conditions.count }
+  func triggerAtomCount(_ trigger: Int) -> Int { trace.triggers[trigger].conditions.count }
+
+  func write(_ item: TraceItem, to output: inout [UInt8]) {
+    func string(_ text: String?) {
+      if let text { JSONWriter.escape(text, into: &output) } else { output += Array("null".utf8) }
+    }
+    func bool(_ flag: Bool) { output += Array((flag ? "true" : "false").utf8) }
+    func json(_ body: (JSONWriter) -> Void) {
+      let writer = JSONWriter()
+      body(writer)
+      output += writer.bytes
+    }
+    func atom(_ condition: DecisionTrace.Condition, _ part: TraceItem.Atom) {
+      switch part {
+      case .text: string(condition.text)
+      case .values: string(condition.values)
+      case .result: string(condition.result)
       }
+    }
+    switch item {
+    case .policy: json { TraceJSON.writePolicy(trace.header, into: $0) }
+    case .asOf: string(trace.header.asOf)
+    case .recordKind: string(trace.recordName)
+    case .key: string(trace.key)
+    case .origin: string(trace.origin)
+    case .population: json { TraceJSON.writePopulation(trace.population, into: $0) }
+    case .inputName(let index): string(trace.inputs[index].name)
+    case .inputType(let index): string(trace.inputs[index].type)
+    case .inputValue(let index): string(trace.inputs[index].value)
+    case .inputPersonal(let index): bool(trace.inputs[index].isPersonal)
+    case .derivedName(let index): string(trace.derived[index].name)
+    case .derivedValue(let index): string(trace.derived[index].value)
+    case .derivedLocation(let index): string(trace.derived[index].location)
+    case .scoreTotal: string(trace.score?.total)
+    case .scoreSum: string(trace.score?.sum)
+    case .scoreRounding: string(trace.score?.rounding)
+    case .componentName(let index): string(trace.components[index].name)
+    case .componentValue(let index): string(trace.components[index].value)
+    case .componentBand(let index): string(trace.components[index].band)
+    case .componentPointsExpression(let index): string(trace.components[index].pointsExpression)
+    case .componentLocation(let index): string(trace.components[index].bandLocation)
+    case .componentPoints(let index): string(trace.components[index].points)
+    case .componentWeight(let index): string(trace.components[index].weight)
+    case .componentContribution(let index): string(trace.components[index].contribution)
+    case .tierID(let index): string(trace.tiers[index].id)
+    case .tierLabel(let index): string(trace.tiers[index].label)
+    case .tierCondition(let index): string(trace.tiers[index].condition)
+    case .tierLocation(let index): string(trace.tiers[index].location)
+    case .tierHeld(let index): bool(trace.tiers[index].held)
+    case .tierAtom(let tier, let index, let part): atom(trace.tiers[tier].conditions[index], part)
+    case .decidedTier: string(trace.tier)
+    case .decidedLabel: string(trace.tierLabel)
+    case .benefits: json { TraceJSON.writeBenefits(trace.benefits, into: $0) }
+    case .triggerID(let index): string(trace.triggers[index].id)
+    case .triggerAction(let index): string(trace.triggers[index].action)
+    case .triggerCondition(let index): string(trace.triggers[index].condition)
+    case .triggerLocation(let index): string(trace.triggers[index].location)
+    case .triggerFired(let index): bool(trace.triggers[index].held)
+    case .triggerReason(let index): string(trace.triggers[index].reason)
+    case .triggerAtom(let trigger, let index, let part): atom(trace.triggers[trigger].conditions[index], part)
+    case .reviewEvery: string(trace.review?.interval)
+    case .reviewLast: string(trace.review?.lastReview)
+    case .reviewNext: string(trace.review?.nextReview)
+    case .reviewDue: bool(trace.review?.isDue ?? false)
     }
   }
 }

@@ -86,6 +86,12 @@ public final class JSONWriter {
     bytes.append(contentsOf: json.utf8)
   }
 
+  /// Lets `body` append one JSON value's bytes verbatim.
+  func raw(_ body: (inout [UInt8]) -> Void) {
+    separate()
+    body(&bytes)
+  }
+
   public static func escape(_ value: String, into output: inout String) {
     var bytes: [UInt8] = []
     escape(value, into: &bytes)
