@@ -100,12 +100,6 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
   public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.daysSinceEpoch < rhs.daysSinceEpoch }
 
   /// `YYYY-MM-DD`.
-  public var description: String {
-    let (year, month, day) = components
-    func pad(_ value: Int, _ width: Int) -> String {
-      let text = String(value)
-      return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-    return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
-  }
+  public var description: String { ValueText.string { ValueText.appendDate(self, to: &$0) } }
+
 }

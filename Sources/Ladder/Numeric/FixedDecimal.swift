@@ -236,20 +236,12 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
   /// Plain notation with exactly ``scale`` decimals: `-1234.50`.
   public var description: String {
-    let negative = units < 0
-    let digits = String(units.magnitude)
-    guard scale > 0 else { return negative ? "-" + digits : digits }
-    let padded =
-      digits.count <= scale ? String(repeating: "0", count: scale - digits.count + 1) + digits : digits
-    let split = padded.index(padded.endIndex, offsetBy: -scale)
-    return (negative ? "-" : "") + padded[..<split] + "." + padded[split...]
+    ValueText.string { ValueText.appendDecimal(units, scale: scale, to: &$0) }
   }
 
   /// The value as a percent of 1 (`0.85` → `85%`, `0.125` → `12.5%`).
   public var percentDescription: String {
-    let percent = FixedDecimal(units: units, scale: max(0, scale - 2))
-    let exact = scale >= 2 ? percent : ((try? multiplied(by: .hundred)) ?? self)
-    return exact.normalized.description + "%"
+    ValueText.string { ValueText.appendPercent(units, scale: scale, to: &$0) }
   }
 
   /// The fraction a percent stands for: `85` (written `85%`) is 0.85, with two more decimals than

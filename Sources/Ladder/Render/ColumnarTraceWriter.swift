@@ -160,7 +160,7 @@ final class ColumnarTraceWriter: Sendable {
       case .score:
         if let score = program.score, present(score) {
           output.append(UInt8(ascii: "\""))
-          ByteText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
+          ValueText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
           output.append(UInt8(ascii: "\""))
         } else {
           put("null", &output)
@@ -228,7 +228,7 @@ final class ColumnarTraceWriter: Sendable {
   ) {
     if let keyRegister = program.keyRegister {
       output.append(UInt8(ascii: "\""))
-      ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
+      ValueText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
       output.append(UInt8(ascii: "\""))
     } else {
       appendJSONString(key, to: &output)
@@ -259,7 +259,7 @@ final class ColumnarTraceWriter: Sendable {
       return
     }
     output.append(UInt8(ascii: "\""))
-    appendDate(date, to: &output)
+    ValueText.appendDate(date, to: &output)
     output.append(UInt8(ascii: "\""))
   }
 
@@ -315,32 +315,17 @@ final class ColumnarTraceWriter: Sendable {
     switch shown {
     case .number(let register, let scale, let scaleRegister, let percent):
       let units = file.values(register)[row]
-      if percent {
-        // `percentDescription`: the value × 100 without trailing zeros, then `%`.
-        if scale >= 2 {
-          appendNormalized(units, scale: scale - 2, to: &output)
-        } else {
-          let (hundredfold, overflow) = units.multipliedReportingOverflow(
-            by: FixedDecimal.int64PowerOfTen(2 - scale))
-          guard !overflow else {
-            output += Array(FixedDecimal(units: Int128(units), scale: scale).percentDescription.utf8)
-            return
-          }
-          appendNormalized(hundredfold, scale: 0, to: &output)
-        }
-        output.append(UInt8(ascii: "%"))
-        return
-      }
+      if percent { return ValueText.appendPercent(Int128(units), scale: scale, to: &output) }
       let shownScale = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
       let drop = max(0, scale - shownScale)
-      ByteText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
+      ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
     case .code(let register):
       output += codeText[Int(file.values(register)[row])]
     case .boolean(let register):
       put(file.values(register)[row] == 1 ? "true" : "false", &output)
     case .date(let register):
       guard let days = Int32(exactly: file.values(register)[row]) else { return }
-      appendDate(CivilDate(daysSinceEpoch: days), to: &output)
+      ValueText.appendDate(CivilDate(daysSinceEpoch: days), to: &output)
     case .list(let first, let count):
       output.append(UInt8(ascii: "["))
       for index in first..<(first + count) {
@@ -360,35 +345,6 @@ final class ColumnarTraceWriter: Sendable {
     case .missing:
       break
     }
-  }
-
-  /// `units` at `scale` decimals without trailing zero decimals (``FixedDecimal/normalized``).
-  fileprivate func appendNormalized(_ units: Int64, scale: Int, to output: inout [UInt8]) {
-    var (value, places) = (units, scale)
-    while places > 0 && value % 10 == 0 {
-      value /= 10
-      places -= 1
-    }
-    ByteText.appendDecimal(value, scale: places, to: &output)
-  }
-
-  fileprivate func appendDate(_ date: CivilDate, to output: inout [UInt8]) {
-    let (year, month, day) = date.components
-    func digits(_ value: Int, _ width: Int) {
-      var divisor = 1
-      for _ in 1..<width { divisor *= 10 }
-      var remaining = value
-      while divisor > 0 {
-        output.append(UInt8(ascii: "0") + UInt8((remaining / divisor) % 10))
-        remaining %= divisor
-        divisor /= 10
-      }
-    }
-    digits(year, 4)
-    output.append(UInt8(ascii: "-"))
-    digits(month, 2)
-    output.append(UInt8(ascii: "-"))
-    digits(day, 2)
   }
 
   /// Bytes as a JSON string, escaped as ``JSONWriter`` escapes.
@@ -446,7 +402,7 @@ private struct RegisterTrace: TraceSource {
       scratch.removeAll(keepingCapacity: true)
       scratch += origin
       scratch.append(UInt8(ascii: ":"))
-      ByteText.appendDecimal(Int64(line), scale: 0, to: &scratch)
+      ValueText.appendDecimal(Int64(line), scale: 0, to: &scratch)
       writer.appendJSONString(scratch, to: &output)
     case .population:
       let json = JSONWriter()
@@ -457,12 +413,12 @@ private struct RegisterTrace: TraceSource {
     case .scoreTotal:
       guard let score = writer.program.score else { return put("null") }
       output.append(UInt8(ascii: "\""))
-      ByteText.appendDecimal(value(score), scale: writer.program.scoreScale, to: &output)
+      ValueText.appendDecimal(value(score), scale: writer.program.scoreScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .scoreSum:
       guard let sum = plan.scoreSum else { return put("null") }
       output.append(UInt8(ascii: "\""))
-      writer.appendNormalized(value(sum[0]), scale: sum[1], to: &output)
+      ValueText.appendNormalized(value(sum[0]), scale: sum[1], to: &output)
       output.append(UInt8(ascii: "\""))
     case .componentValue(let index):
       if let subject = plan.components[index].subject { shown(subject, to: &output) } else { put("null") }
@@ -473,12 +429,13 @@ private struct RegisterTrace: TraceSource {
     case .componentPoints(let index):
       let component = plan.components[index]
       output.append(UInt8(ascii: "\""))
-      writer.appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
+      ValueText.appendNormalized(value(component.points), scale: component.pointsScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .componentContribution(let index):
       let component = plan.components[index]
       output.append(UInt8(ascii: "\""))
-      writer.appendNormalized(value(component.contribution), scale: component.contributionScale, to: &output)
+      ValueText.appendNormalized(
+        value(component.contribution), scale: component.contributionScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .tierAtom(let tier, let index, let part):
       atom(plan.tierAtoms[tier][index], part, to: &output)

@@ -426,24 +426,6 @@ import Testing
     }
   }
 
-  @Test func decimalTextAgreesWithFixedDecimal() {
-    var random = SeededRandom(seed: 9)
-    let samples: [Int64] =
-      [0, 1, -1, 9, 10, -10, 99, 100, .max, .min + 1]
-      + (0..<2000).map { _ in
-        Int64(bitPattern: random.next()) >> Int64(random.next() % 60)
-      }
-    for units in samples {
-      for scale in 0...6 {
-        var output: [UInt8] = []
-        ByteText.appendDecimal(units, scale: scale, to: &output)
-        #expect(
-          String(decoding: output, as: UTF8.self)
-            == FixedDecimal(units: Int128(units), scale: scale).description)
-      }
-    }
-  }
-
   @Test func fieldParsingAgreesWithTheRowReaderWhereItAccepts() {
     let samples = [
       "0", "12", "-3", "+5", "12.50", "0.0001", "5.", ".5", "1_0", "12.5%", "85%", "-5%", "1.2.3", "", "%",

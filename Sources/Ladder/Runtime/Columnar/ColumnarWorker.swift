@@ -323,13 +323,13 @@ final class ColumnarWorker: @unchecked Sendable {
       switch field {
       case .key:
         if let keyRegister = program.keyRegister {
-          ByteText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
+          ValueText.appendDecimal(file.values(keyRegister)[row], scale: 0, to: &output)
         } else {
           ByteText.appendField(bytes, Int(keyStarts[row]), Int(keyEnds[row]), to: &output)
         }
       case .score:
         if let score = program.score, file.present(score)[row] != 0 {
-          ByteText.appendDecimal(file.values(score)[row], scale: program.scoreScale, to: &output)
+          ValueText.appendDecimal(file.values(score)[row], scale: program.scoreScale, to: &output)
         }
       case .tier:
         if file.present(program.tier)[row] != 0 {
@@ -361,7 +361,7 @@ final class ColumnarWorker: @unchecked Sendable {
     switch display {
     case .number(let register, let scale):
       if file.present(register)[row] != 0 {
-        ByteText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
+        ValueText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
       }
     case .code(let register):
       if file.present(register)[row] != 0 {
@@ -373,7 +373,7 @@ final class ColumnarWorker: @unchecked Sendable {
       }
     case .date(let register):
       if file.present(register)[row] != 0, let days = Int32(exactly: file.values(register)[row]) {
-        output.append(contentsOf: CivilDate(daysSinceEpoch: days).description.utf8)
+        ValueText.appendDate(CivilDate(daysSinceEpoch: days), to: &output)
       }
     }
   }

@@ -119,32 +119,6 @@ enum FieldParsing {
 
 /// Appends output text to a byte buffer: no `String` per cell.
 enum ByteText {
-  /// `units` at `scale` decimals, as ``FixedDecimal/description`` writes it.
-  static func appendDecimal(_ units: Int64, scale: Int, to output: inout [UInt8]) {
-    // Digits are written backwards into a small stack buffer, then appended at once.
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
-      var position = buffer.count
-      var remaining = units.magnitude
-      var written = 0
-      // At least one digit before the point: scale + 1 digits, or more.
-      repeat {
-        if scale > 0 && written == scale {
-          position -= 1
-          buffer[position] = UInt8(ascii: ".")
-        }
-        position -= 1
-        buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-        remaining /= 10
-        written += 1
-      } while (remaining > 0 || written <= scale) && position > 2
-      if units < 0 {
-        position -= 1
-        buffer[position] = UInt8(ascii: "-")
-      }
-      output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
-    }
-  }
-
   /// Bytes as one CSV field: quoted, with `"` doubled, when they hold a separator or a quote.
   static func appendField(
     _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to output: inout [UInt8]
