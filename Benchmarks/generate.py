@@ -1,14 +1,44 @@
 #!/usr/bin/env python3
-"""Deterministic benchmark data: python3 Benchmarks/generate.py N OUT.csv
+"""Deterministic benchmark data: python3 Benchmarks/generate.py N OUT.csv [--wide]
 
 Long-tailed spend, Chinese and ASCII names with commas and quotes, ~3% customers who never
 purchased, ~10% missing optional values, monthly spend that collapses for ~5%. The same N gives
 the same bytes on every machine.
+
+--wide adds the 33 columns a CRM export carries that no policy reads (e-mail, address, notes
+with commas and quotes, timestamps, owner, counters, amounts): 42 columns, about 570 bytes a
+record, the shape of a real customer file. The nine policy columns hold the same values as
+without --wide.
 """
 import csv, datetime, random, sys
 
-def main(count, path):
+EXTRA_COLUMNS = (
+    ["email", "address", "city", "country", "notes", "created_at", "updated_at", "owner", "source",
+     "industry", "website", "tax_id"]
+    + [f"custom_text_{n}" for n in range(1, 8)]
+    + [f"custom_number_{n}" for n in range(1, 15)])
+
+def extra_values(rng, index):
+    cities = ["上海", "Berlin", "São Paulo", "New York, NY", "深圳"]
+    notes = ["", "Called twice, \"asked for discount\"", "续约意向强, 需跟进", "VIP since 2019; prefers e-mail",
+             "multi\nline note"]
+    day = datetime.datetime(2019, 1, 1) + datetime.timedelta(seconds=rng.randrange(5 * 365 * 86400))
+    values = [
+        f"contact{index}@example.com", f"{rng.randrange(1, 999)} Main Street, Suite {rng.randrange(1, 50)}",
+        rng.choice(cities), rng.choice(["CN", "DE", "BR", "US"]), rng.choice(notes),
+        day.isoformat(sep=" "), (day + datetime.timedelta(days=rng.randrange(400))).isoformat(sep=" "),
+        rng.choice(["alice", "bob", "陈静", "dmitri"]), rng.choice(["web", "fair", "referral", "partner"]),
+        rng.choice(["retail", "manufacturing", "logistics"]), f"https://www.example{index % 977}.com",
+        f"TAX-{rng.randrange(10**9):09d}",
+    ]
+    values += [rng.choice(["", "yes", "no", "pending, see notes", "Ω"]) for _ in range(7)]
+    values += [str(rng.randrange(100000)) if n % 2 else f"{rng.uniform(0, 1e6):.2f}" for n in range(14)]
+    return values
+
+def main(count, path, wide=False):
     rng = random.Random(20240301)
+    # The extra columns draw from their own generator, so the policy columns stay the same.
+    extra_rng = random.Random(7)
     as_of = datetime.date(2024, 3, 1)
     surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"]
     companies = ["科技", "贸易, 华东", "物流", "\"金桥\"传媒", "制造", "食品"]
@@ -16,7 +46,8 @@ def main(count, path):
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["customer_id", "name", "phone", "last_purchase", "orders_12m", "spend_12m",
-                         "industry_growth", "repurchase_rate", "monthly_spend"])
+                         "industry_growth", "repurchase_rate", "monthly_spend"]
+                        + (EXTRA_COLUMNS if wide else []))
         for index in range(count):
             never = rng.random() < 0.03
             if rng.random() < 0.5:
@@ -38,7 +69,8 @@ def main(count, path):
                 months[4] = round(months[2] * 0.3, 2)
                 months[5] = round(months[3] * 0.3, 2)
             writer.writerow([f"C{index:08d}", name, phone, last, orders, f"{spend:.2f}", growth, repurchase,
-                             ";".join(f"{m:.2f}" for m in months)])
+                             ";".join(f"{m:.2f}" for m in months)]
+                            + (extra_values(extra_rng, index) if wide else []))
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2])
+    main(int(sys.argv[1]), sys.argv[2], wide="--wide" in sys.argv[3:])
