@@ -49,12 +49,11 @@ import Testing
       }
       let origin = traced ? "records.csv" : nil
       if columnar && jsonl {
-        let ran = try evaluator.evaluateColumnarJSONL(
-          csvSource: source, origin: origin, render: render, handle)
+        let ran = try evaluator.evaluateColumnarJSONL(.csv(source), origin: origin, render: render, handle)
         #expect(ran, "the policy has no traced columnar program")
       } else if columnar {
         let ran = try evaluator.evaluateColumnar(
-          csvSource: source, origin: nil, withErrors: false, render: render, handle)
+          .csv(source), origin: nil, withErrors: false, render: render, handle)
         #expect(ran, "the policy has no columnar program")
       } else {
         try evaluator.evaluate(csvSource: source, origin: origin, render: render, record)

@@ -15,8 +15,17 @@ import Testing
   static let asOf = "2024-03-01"
   static let savedCases = "Tests/LadderTests/Golden/differential"
 
+  /// The output format (CSV, JSON Lines, JSON Lines with traces) and the input format.
   enum Mode: String, CaseIterable {
     case csv, jsonl, traced
+    case csvFromJSONLines = "csv from jsonl", jsonlFromJSONLines = "jsonl from jsonl"
+    case tracedFromJSONLines = "traced from jsonl"
+
+    var readsJSONLines: Bool {
+      [.csvFromJSONLines, .jsonlFromJSONLines, .tracedFromJSONLines].contains(self)
+    }
+    var writesCSV: Bool { self == .csv || self == .csvFromJSONLines }
+    var traces: Bool { self == .traced || self == .tracedFromJSONLines }
   }
 
   /// The bytes one backend wrote for the records, rejections in their places; nil when the
@@ -25,12 +34,72 @@ import Testing
     transcriptCountingKernels(policy, csv, mode: mode, columnar: columnar)?.text
   }
 
+  /// The same records as JSON Lines, each value written one of the ways a JSON writer might
+  /// (a number or a string, `null`, `""` or no key for missing, an array or a `;` string for a
+  /// list, now and then an escape, blanks, a blank line or CRLF), and now and then a line the
+  /// row reader must reject (a repeated or unknown key). Chosen by `seed`, so a case replays.
+  static func jsonLines(fromCSV csv: String, seed: UInt64) -> String {
+    var random = SeededRandom(seed: seed &* 7919 &+ 17)
+    func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
+    let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    guard let headerLine = lines.first else { return "" }
+    let names = headerLine.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    func isNumberToken(_ text: String) -> Bool {
+      guard let first = text.utf8.first, first == UInt8(ascii: "-") || (48...57).contains(first) else {
+        return false
+      }
+      return text.utf8.allSatisfy { (48...57).contains($0) || Array(".eE+-".utf8).contains($0) }
+    }
+    func string(_ text: String) -> String {
+      // An escape the row reader undoes: the kernels leave such a line to it.
+      if chance(4), let first = text.unicodeScalars.first, first.isASCII {
+        return "\"\\u00" + String(first.value, radix: 16) + text.dropFirst() + "\""
+      }
+      return JSONWriter.quoted(text)
+    }
+    func scalar(_ text: String) -> String {
+      if isNumberToken(text) && chance(60) { return text }
+      if (text == "true" || text == "false") && chance(60) { return text }
+      return string(text)
+    }
+    var output = ""
+    for line in lines.dropFirst() where !line.isEmpty {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      var pairs: [String] = []
+      for (name, field) in zip(names, fields) {
+        let key = JSONWriter.quoted(name)
+        if field.isEmpty {
+          switch random.next() % 3 {
+          case 0: continue
+          case 1: pairs.append("\(key):null")
+          default: pairs.append("\(key):\"\"")
+          }
+        } else if field.contains(";") && chance(60) {
+          let elements = field.split(separator: ";", omittingEmptySubsequences: false).map {
+            scalar(String($0))
+          }
+          pairs.append("\(key):[\(elements.joined(separator: chance(20) ? ", " : ","))]")
+        } else {
+          pairs.append("\(key):\(scalar(field))")
+        }
+      }
+      if chance(2), let repeated = pairs.first { pairs.append(repeated) }
+      if chance(2) { pairs.append("\"no_such_field\":1") }
+      if chance(10) { pairs.shuffle(using: &random) }
+      let separator = chance(10) ? " , " : ","
+      output += (chance(5) ? " { " : "{") + pairs.joined(separator: separator) + "}"
+      output += chance(3) ? "\r\n" : "\n"
+      if chance(2) { output += "  \n" }
+    }
+    return output
+  }
+
   /// The transcript, and how many records the kernels decided (the rest went record by record).
   static func transcriptCountingKernels(_ policy: CompiledPolicy, _ csv: String, mode: Mode, columnar: Bool)
     -> (text: String, byKernels: Int)?
   {
     guard let date = CivilDate(parsing: asOf) else { return nil }
-    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: mode == .traced)
+    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: mode.traces)
     var output = ""
     var byKernels = 0
     let bytes = Array(csv.utf8)
@@ -43,7 +112,7 @@ import Testing
     }
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
-      if mode == .csv {
+      if mode.writesCSV {
         return DecisionCSV.render(decision, policy: policy, asOf: date, withErrors: false) + "\n"
       }
       return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
@@ -65,17 +134,29 @@ import Testing
       }
     }
     do {
-      let origin = mode == .traced ? "records.csv" : nil
-      switch (columnar, mode) {
-      case (false, _): try evaluator.evaluate(csvSource: source, origin: origin, render: render, record)
-      case (true, .csv):
-        guard
-          try evaluator.evaluateColumnar(
-            csvSource: source, origin: nil, withErrors: false, render: render, handle)
+      let origin = mode.traces ? "records" : nil
+      let input: ColumnarInput
+      if mode.readsJSONLines {
+        let jsonLines = Array(Self.jsonLines(fromCSV: csv, seed: UInt64(csv.utf8.count)).utf8)
+        guard columnar else {
+          try evaluator.evaluate(bytes: jsonLines, format: .jsonl, origin: origin, render: render, record)
+          return (output, 0)
+        }
+        input = .jsonLines(jsonLines)
+      } else {
+        guard columnar else {
+          try evaluator.evaluate(csvSource: source, origin: origin, render: render, record)
+          return (output, 0)
+        }
+        input = .csv(source)
+      }
+      if mode.writesCSV {
+        guard try evaluator.evaluateColumnar(input, origin: nil, withErrors: false, render: render, handle)
         else { return nil }
-      case (true, _):
-        guard try evaluator.evaluateColumnarJSONL(csvSource: source, origin: origin, render: render, handle)
-        else { return nil }
+      } else {
+        guard try evaluator.evaluateColumnarJSONL(input, origin: origin, render: render, handle) else {
+          return nil
+        }
       }
     } catch {
       return ("HEADER: \(error.message)", 0)

@@ -1,5 +1,19 @@
 import Foundation
 
+/// Where the kernels' records come from.
+enum ColumnarInput {
+  /// CSV read block by block (an empty block ends the input).
+  case csv(() -> [UInt8])
+  case jsonLines([UInt8])
+
+  func reader(inputs: [InputField]) throws(CSVRecordReader.HeaderError) -> any ChunkReader {
+    switch self {
+    case .csv(let next): try CSVRecordReader(source: next, inputs: inputs)
+    case .jsonLines(let bytes): JSONLChunkReader(bytes: bytes, inputs: inputs)
+    }
+  }
+}
+
 extension BatchEvaluator {
   /// Rows per batch of the columnar path: large enough that a kernel's loop dwarfs its dispatch,
   /// small enough that a worker's registers stay in cache-sized columns.
@@ -30,12 +44,12 @@ extension BatchEvaluator {
   ///   - render: renders the records the row evaluator decides.
   /// - Returns: false, having read nothing, when the policy has no columnar program.
   func evaluateColumnar(
-    csvSource source: @escaping () -> [UInt8], origin: String?, withErrors: Bool,
+    _ input: ColumnarInput, origin: String?, withErrors: Bool,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
-    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    let reader = try input.reader(inputs: policy.inputs)
     // Output is small next to the work: rounds run one after another, all cores on the workers.
     runColumnar(
       program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: false, handle
@@ -73,20 +87,22 @@ extension BatchEvaluator {
   /// pass, then the per-record pass (`write` then gets each record's population notes); any other
   /// policy streams, in rounds of `chunksPerRound` chunks (`overlap`: see ``pipelined``).
   private func runColumnar(
-    _ program: ColumnarProgram, reading reader: CSVRecordReader, origin: String?, chunksPerRound: Int,
+    _ program: ColumnarProgram, reading reader: some ChunkReader, origin: String?, chunksPerRound: Int,
     overlap: Bool, _ handle: (EvaluatedPiece) -> Void,
     write:
-      @escaping @Sendable (ColumnarWorker, CSVChunk, PopulationNotes?, (Int) -> RecordOutcome) ->
+      @escaping @Sendable (ColumnarWorker, RecordChunk, PopulationNotes?, (Int) -> RecordOutcome) ->
       [EvaluatedPiece]
   ) {
     let validator = RecordValidator(policy: policy)
     guard program.population.isEmpty else {
       var reader = reader
       let batchSize = Self.batchSize(for: program)
-      var chunks: [CSVChunk] = []
+      var chunks: [RecordChunk] = []
       while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
       let workers = makeWorkers(
         program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
+      let cut = chunks
+      chunks = Parallel.map(cut.count, states: workers) { _, index in cut[index].withFields() }
       let policy = self.policy
       evaluatePopulation(
         chunks, program: program, workers: workers, validator: validator, origin: origin, handle
@@ -98,6 +114,7 @@ extension BatchEvaluator {
     let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
     Self.pipelined(workers: workers, overlap: overlap, nextRound: nextRound) {
       worker, chunk in
+      let chunk = chunk.withFields()
       worker.load(chunk)
       worker.run(program.kernels)
       return write(worker, chunk, nil) { row in
@@ -112,20 +129,20 @@ extension BatchEvaluator {
   static var workerCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
 
   /// Rows a worker's registers need for `chunks`: the largest of them, at most a batch.
-  static func capacity(for chunks: [CSVChunk], _ batchSize: Int) -> Int {
+  static func capacity(for chunks: [RecordChunk], _ batchSize: Int) -> Int {
     max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
   }
 
   /// The workers for the records of `reader`, and the rounds of chunks to hand them. A small
   /// input is all in the first round: its workers get registers of its size, not of a batch.
   private func workersAndRounds(
-    _ program: ColumnarProgram, reading reader: CSVRecordReader, chunksPerRound: Int
+    _ program: ColumnarProgram, reading reader: some ChunkReader, chunksPerRound: Int
   )
-    -> (workers: [ColumnarWorker], nextRound: () -> [CSVChunk])
+    -> (workers: [ColumnarWorker], nextRound: () -> [RecordChunk])
   {
     var reader = reader
     let batchSize = Self.batchSize(for: program)
-    var first: [CSVChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
+    var first: [RecordChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
     let isWholeInput = (first?.count ?? 0) < chunksPerRound
     let capacity = isWholeInput ? Self.capacity(for: first ?? [], batchSize) : batchSize
     let workers = makeWorkers(program, header: reader.header, capacity: capacity)
@@ -150,8 +167,8 @@ extension BatchEvaluator {
   /// the one before (worth it when output dominates; on two cores a third busy thread otherwise
   /// slows the round's slowest worker, which every round waits for).
   static func pipelined(
-    workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [CSVChunk],
-    process: @escaping @Sendable (ColumnarWorker, CSVChunk) -> [EvaluatedPiece],
+    workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [RecordChunk],
+    process: @escaping @Sendable (ColumnarWorker, RecordChunk) -> [EvaluatedPiece],
     handle: (EvaluatedPiece) -> Void
   ) {
     /// One round's results, written by the round's workers and read after they finish.
@@ -194,12 +211,12 @@ extension BatchEvaluator {
   /// - Returns: false, having read nothing, when the policy has population functions or no traced
   ///   columnar program (JSON values are shown with the scales only a traced program tracks).
   func evaluateColumnarJSONL(
-    csvSource source: @escaping () -> [UInt8], origin: String?,
+    _ input: ColumnarInput, origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
-    let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    let reader = try input.reader(inputs: policy.inputs)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     let trace = self.trace
     runColumnar(
@@ -217,10 +234,10 @@ extension BatchEvaluator {
   /// `write(worker, chunk, decide)` writes a chunk whose registers are filled, asking `decide` for
   /// the records the kernels could not take.
   private func evaluatePopulation(
-    _ chunks: [CSVChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
+    _ chunks: [RecordChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
     origin: String?, _ handle: (EvaluatedPiece) -> Void,
     write:
-      @escaping @Sendable (ColumnarWorker, CSVChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) ->
+      @escaping @Sendable (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) ->
       [EvaluatedPiece]
   ) {
     let policy = self.policy

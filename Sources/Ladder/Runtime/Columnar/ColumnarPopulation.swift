@@ -42,7 +42,7 @@ extension ColumnarWorker {
   /// missing (as the row evaluator's statistics pass evaluates), then the arguments are read
   /// from their registers. Records the kernels cannot take are evaluated by the row evaluator.
   func collectStatistics(
-    _ chunk: CSVChunk, policy: CompiledPolicy, validator: RecordValidator
+    _ chunk: RecordChunk, policy: CompiledPolicy, validator: RecordValidator
   ) -> ChunkStatistics {
     load(chunk)
     let rows = chunk.count
@@ -113,9 +113,9 @@ extension ColumnarWorker {
   /// records `base ..< base + chunk.count`, then every kernel, then the output. Records the kernels
   /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
   func renderWithPopulation(
-    _ chunk: CSVChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
+    _ chunk: RecordChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
     policy: CompiledPolicy, validator: RecordValidator, trace: Bool, origin: String?,
-    write: (ColumnarWorker, CSVChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [EvaluatedPiece]
+    write: (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [EvaluatedPiece]
   ) -> [EvaluatedPiece] {
     load(chunk)
     let rows = chunk.count

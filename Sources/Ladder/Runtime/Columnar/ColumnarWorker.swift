@@ -59,10 +59,13 @@ final class ColumnarWorker: @unchecked Sendable {
   let shownTextCount: Int
   /// Per shown text input, per row: start and end of the field (-1: missing).
   @exclusivity(unchecked) private(set) var textRanges: [Int32]
+  /// Reads the JSON line of a record the kernels cannot take, for a chunk cut from JSON Lines.
+  let jsonLines: JSONLRecordReader
 
   init(program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int) {
     self.program = program
     self.header = header
+    jsonLines = JSONLRecordReader(bytes: [], inputs: policy.inputs)
     file = RegisterFile(registers: program.registerCount, capacity: capacity)
     optional = policy.inputs.map(\.isOptional)
     let present = Set(header.slotOfColumn.compactMap { $0 })
@@ -108,7 +111,7 @@ final class ColumnarWorker: @unchecked Sendable {
 
   /// Converts every field of `chunk` into the registers; a record any field of which is not in
   /// its plain form is marked for the row evaluator.
-  func load(_ chunk: CSVChunk) {
+  func load(_ chunk: RecordChunk) {
     let rows = chunk.count
     file.reset(rows: rows)
     for slot in absentSlots {
@@ -244,7 +247,7 @@ final class ColumnarWorker: @unchecked Sendable {
   /// Writes the decided records of `chunk` as CSV; the records marked for the row evaluator are
   /// decided (or rejected) by `decide` in their place, so the pieces keep input order.
   func render(
-    _ chunk: CSVChunk, layout: ColumnarCSVLayout, render: (@Sendable (RecordOutcome) -> String)?,
+    _ chunk: RecordChunk, layout: ColumnarCSVLayout, render: (@Sendable (RecordOutcome) -> String)?,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
     pieces(chunk, bytesPerRecord: 48, render: render, decide: decide) { row, bytes, output in
@@ -255,7 +258,7 @@ final class ColumnarWorker: @unchecked Sendable {
   /// Like ``render(_:layout:render:decide:)``, writing each decided record as a JSON Lines
   /// record, with its trace when `withTrace`.
   func renderJSONL(
-    _ chunk: CSVChunk, writer: ColumnarTraceWriter, withTrace: Bool,
+    _ chunk: RecordChunk, writer: ColumnarTraceWriter, withTrace: Bool,
     render: (@Sendable (RecordOutcome) -> String)?,
     population: ((_ row: Int) -> [DecisionTrace.PopulationNote])? = nil,
     decide: (_ row: Int) -> RecordOutcome
@@ -276,7 +279,7 @@ final class ColumnarWorker: @unchecked Sendable {
 
   /// Runs of records written by `write`, and in their place the records the row evaluator takes.
   private func pieces(
-    _ chunk: CSVChunk, bytesPerRecord: Int, render: (@Sendable (RecordOutcome) -> String)?,
+    _ chunk: RecordChunk, bytesPerRecord: Int, render: (@Sendable (RecordOutcome) -> String)?,
     decide: (_ row: Int) -> RecordOutcome,
     write: (_ row: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ output: inout [UInt8]) -> Void
   ) -> [EvaluatedPiece] {
@@ -305,7 +308,8 @@ final class ColumnarWorker: @unchecked Sendable {
   }
 
   /// Record `row` of `chunk` read by the row reader.
-  func rowRecord(_ chunk: CSVChunk, _ row: Int) -> ReadRecord {
+  func rowRecord(_ chunk: RecordChunk, _ row: Int) -> ReadRecord {
+    if !chunk.lineTexts.isEmpty { return jsonLines.parse(chunk.lineTexts[row], line: chunk.lines[row]) }
     var scanner = CSVRecordReader.Scanner(
       bytes: Array(chunk.recordBytes(row)), position: 0, line: chunk.lines[row])
     scanner.isCutRecord = true

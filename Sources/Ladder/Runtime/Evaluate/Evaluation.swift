@@ -106,10 +106,10 @@ public final class RenderedOutput: DecisionSink {
 extension BatchEvaluator {
   /// Evaluates every record of `source` into `sink`, in input order, on every core.
   ///
-  /// The library picks the backend: CSV becomes columns run through the kernels when the policy
-  /// compiles to them (`--format csv` and JSON Lines without population functions), and every
-  /// record the kernels cannot decide exactly, every other input and every other policy is
-  /// decided by the scalar backend. Both give the same bytes.
+  /// The library picks the backend: CSV and JSON Lines become columns run through the kernels
+  /// when the policy compiles to them and the sink renders CSV or JSON Lines; every record the
+  /// kernels cannot decide exactly, records already read, and every other policy are decided by
+  /// the scalar backend. Both give the same bytes.
   ///
   /// - Throws: ``CSVRecordReader/HeaderError`` when a CSV header makes the whole input
   ///   unreadable; nothing was handed to the sink then.
@@ -138,7 +138,9 @@ extension BatchEvaluator {
         evaluate(reads: reads, origin: origin, render: render, handle)
       }
     case .bytes(let bytes) where source.format == .jsonl:
-      try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
+      if try !evaluateOnKernels(.jsonLines(bytes), sink: sink, origin: origin, render: render, handlePiece) {
+        try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
+      }
     case .bytes(let bytes):
       // CSV in memory takes the same path as CSV read in blocks: one block.
       var pending: [UInt8]? = bytes
@@ -159,19 +161,25 @@ extension BatchEvaluator {
   ) throws(CSVRecordReader.HeaderError) {
     // Reading stops once the sink is finished (its output failed): no work for nobody.
     let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
+    if try !evaluateOnKernels(.csv(source), sink: sink, origin: origin, render: render, handlePiece) {
+      try evaluate(csvSource: source, origin: origin, render: render, handle)
+    }
+  }
+
+  /// Runs `input` on the kernels when the sink's output and the policy allow; false, having read
+  /// nothing, when they do not.
+  private func evaluateOnKernels(
+    _ input: ColumnarInput, sink: some DecisionSink, origin: String?,
+    render: (@Sendable (RecordOutcome) -> String)?, _ handlePiece: (EvaluatedPiece) -> Void
+  ) throws(CSVRecordReader.HeaderError) -> Bool {
     switch backend == .automatic ? sink.rendering : .none {
     case .csv(let withErrors):
-      if try evaluateColumnar(
-        csvSource: source, origin: origin, withErrors: withErrors, render: render, handlePiece)
-      {
-        return
-      }
+      try evaluateColumnar(input, origin: origin, withErrors: withErrors, render: render, handlePiece)
     case .jsonLines:
-      if try evaluateColumnarJSONL(csvSource: source, origin: origin, render: render, handlePiece) { return }
+      try evaluateColumnarJSONL(input, origin: origin, render: render, handlePiece)
     case .none:
-      break
+      false
     }
-    try evaluate(csvSource: source, origin: origin, render: render, handle)
   }
 
   /// True when CSV input rendered as `rendering` runs on the kernels (records they cannot decide

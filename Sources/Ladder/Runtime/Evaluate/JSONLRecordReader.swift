@@ -29,12 +29,13 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
       if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
       let slice = bytes[start..<end]
       if slice.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
-      return parse(slice)
+      return parse(slice, line: line)
     }
     return nil
   }
 
-  private func parse(_ slice: ArraySlice<UInt8>) -> ReadRecord {
+  /// One line's record; `line` is its number in the input.
+  func parse(_ slice: ArraySlice<UInt8>, line: Int) -> ReadRecord {
     guard String(validating: slice, as: UTF8.self) != nil else {
       return .failure(RecordProblem(line: line, reason: "the line is not valid UTF-8"))
     }

@@ -1,6 +1,10 @@
-/// A run of whole CSV records cut from the input, with where each record and each of its fields
+/// A run of whole records cut from the input, with where each record and each of its fields
 /// ends, so that workers can convert fields to columns without scanning for quotes again.
-struct CSVChunk: Sendable {
+///
+/// Cut from CSV, the bytes are the input's. Cut from JSON Lines (``JSONLChunkReader``), the bytes
+/// are each record's values written as CSV fields would hold them, one per input in slot order,
+/// and `lineTexts` keeps each record's line for the row reader.
+struct RecordChunk: Sendable {
   /// The records' bytes; offsets below are into this array.
   var bytes: [UInt8] = []
   var recordStarts: [Int32] = []
@@ -13,13 +17,26 @@ struct CSVChunk: Sendable {
   /// False for a record whose field count differs from the header's or whose quote is not
   /// closed: the row reader describes what is wrong with it.
   var regular: [Bool] = []
+  /// Each record's JSON line, for a chunk cut from JSON Lines; empty for CSV.
+  var lineTexts: [ArraySlice<UInt8>] = []
+  /// For a chunk of JSON lines whose fields are not written yet: what writes them.
+  var jsonFields: JSONLFields?
   let columnCount: Int
 
   init(columnCount: Int) {
     self.columnCount = columnCount
   }
 
-  var count: Int { recordStarts.count }
+  var count: Int { lines.count }
+
+  /// The chunk with its fields written (JSON lines are parsed by the worker that takes them).
+  func withFields() -> RecordChunk {
+    guard let jsonFields else { return self }
+    var chunk = self
+    chunk.jsonFields = nil
+    jsonFields.fill(&chunk)
+    return chunk
+  }
 
   /// The bytes of record `row` and its line, for the row reader.
   func recordBytes(_ row: Int) -> ArraySlice<UInt8> {
@@ -27,22 +44,32 @@ struct CSVChunk: Sendable {
   }
 }
 
-extension CSVRecordReader {
+/// Cuts an input into ``RecordChunk``s for the kernels.
+protocol ChunkReader {
+  /// Which input each field of a chunk's records holds.
+  var header: CSVHeader { get }
+  /// The next whole records, at most `limit` of them; `nil` at the end of the input.
+  mutating func nextChunk(limit: Int) -> RecordChunk?
+}
+
+extension ChunkReader {
   /// Up to `chunks` chunks of `size` records; empty at the end.
-  mutating func nextRound(chunks: Int, size: Int) -> [CSVChunk] {
-    var round: [CSVChunk] = []
+  mutating func nextRound(chunks: Int, size: Int) -> [RecordChunk] {
+    var round: [RecordChunk] = []
     while round.count < chunks, let chunk = nextChunk(limit: size) {
       round.append(chunk)
     }
     return round
   }
+}
 
+extension CSVRecordReader: ChunkReader {
   /// The next whole records, at most `limit` of them, cut exactly where ``Scanner`` would cut
   /// them (quoted fields may hold commas and line breaks); `nil` at the end of the input.
-  mutating func nextChunk(limit: Int) -> CSVChunk? {
+  mutating func nextChunk(limit: Int) -> RecordChunk? {
     let columnCount = header.columns.count
     while true {
-      var chunk = CSVChunk(columnCount: columnCount)
+      var chunk = RecordChunk(columnCount: columnCount)
       let start = position
       var cursor = position
       var currentLine = line

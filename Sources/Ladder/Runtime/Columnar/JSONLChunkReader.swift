@@ -1,0 +1,224 @@
+/// Cuts JSON Lines into ``RecordChunk``s, so JSON input runs on the same kernels as CSV. This
+/// thread only finds the lines; each worker writes its chunk's fields (``JSONLFields``), so the
+/// parsing runs on every core.
+struct JSONLChunkReader: ChunkReader {
+  let header: CSVHeader
+  private let bytes: [UInt8]
+  private var position = 0
+  private var line = 0
+  private let fields: JSONLFields
+
+  init(bytes: [UInt8], inputs: [InputField]) {
+    self.bytes = bytes
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    let ordered = inputs.sorted { $0.slot < $1.slot }
+    header = CSVHeader(
+      columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
+      keyColumn: ordered.firstIndex(where: \.isKey), slotCount: inputs.count)
+    fields = JSONLFields(ordered)
+  }
+
+  mutating func nextChunk(limit: Int) -> RecordChunk? {
+    var chunk = RecordChunk(columnCount: header.columns.count)
+    chunk.jsonFields = fields
+    bytes.withUnsafeBufferPointer { buffer in
+      while chunk.lineTexts.count < limit, position < buffer.count {
+        line += 1
+        let start = position
+        position = (buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count)
+        var end = position
+        if position < buffer.count { position += 1 }
+        if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        // As the row reader: a line of blanks is no record.
+        if buffer[start..<end].allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+          continue
+        }
+        chunk.lines.append(line)
+        chunk.lineTexts.append(bytes[start..<end])
+      }
+    }
+    return chunk.lineTexts.isEmpty ? nil : chunk
+  }
+}
+
+/// Writes the fields of a chunk of JSON lines.
+///
+/// Each line's values are written as an unquoted CSV field would hold them: a string's text, a
+/// number as written, `true`/`false` for a bool input, a list's elements joined by `;`, nothing
+/// for `null` or an absent key. The worker then parses them as it parses CSV fields, with the
+/// same meaning: the row reader turns a JSON string or number into that same text. A line that
+/// is not that plain — a string with an escape, a bool for another type, an empty or nested
+/// array, an unknown or repeated key, anything that is not a JSON object — is marked irregular,
+/// and the row reader (``JSONLRecordReader``) decides it from its line, as it would have.
+struct JSONLFields: Sendable {
+  /// Per input, in slot order: its name's bytes, whether it takes a bool, whether it is a list.
+  private let names: [[UInt8]]
+  private let takesBool: [Bool]
+  private let isList: [Bool]
+
+  init(_ ordered: [InputField]) {
+    names = ordered.map { Array($0.name.utf8) }
+    takesBool = ordered.map { $0.type == .bool }
+    isList = ordered.map {
+      if case .list = $0.type { return true }
+      return false
+    }
+  }
+
+  /// Fills the chunk's bytes and field ends from its lines.
+  func fill(_ chunk: inout RecordChunk) {
+    let columnCount = names.count
+    var fields = [[UInt8]](repeating: [], count: columnCount)
+    var seen = [Bool](repeating: false, count: columnCount)
+    chunk.bytes.reserveCapacity(chunk.lineTexts.reduce(0) { $0 + $1.count })
+    for text in chunk.lineTexts {
+      let regular = text.withUnsafeBufferPointer { line in
+        cut(line, into: &fields, seen: &seen)
+      }
+      let recordStart = chunk.bytes.count
+      for column in 0..<columnCount {
+        if column > 0 { chunk.bytes.append(UInt8(ascii: ",")) }
+        if regular { chunk.bytes += fields[column] }
+        chunk.fieldEnds.append(Int32(chunk.bytes.count))
+      }
+      chunk.recordStarts.append(Int32(recordStart))
+      chunk.recordEnds.append(Int32(chunk.bytes.count))
+      chunk.regular.append(regular)
+    }
+  }
+
+  /// Reads one line's object into `fields`; false when the row reader must read it.
+  private func cut(_ text: UnsafeBufferPointer<UInt8>, into fields: inout [[UInt8]], seen: inout [Bool])
+    -> Bool
+  {
+    let (start, end) = (0, text.count)
+    for column in fields.indices {
+      fields[column].removeAll(keepingCapacity: true)
+      seen[column] = false
+    }
+    var p = start
+    func skipSpace() {
+      while p < end, text[p] == 0x20 || text[p] == 0x09 || text[p] == 0x0D || text[p] == 0x0A { p += 1 }
+    }
+    /// A string without escapes or control characters, as valid UTF-8: its bytes' range.
+    func plainString() -> Range<Int>? {
+      guard p < end, text[p] == UInt8(ascii: "\"") else { return nil }
+      let first = p + 1
+      var q = first
+      var ascii = true
+      while q < end, text[q] != UInt8(ascii: "\"") {
+        let byte = text[q]
+        if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+        if byte >= 0x80 { ascii = false }
+        q += 1
+      }
+      guard q < end, ascii || FieldParsing.isValidUTF8(text, first, q) else { return nil }
+      p = q + 1
+      return first..<q
+    }
+    /// A number token as the row reader cuts it: its range.
+    func number() -> Range<Int>? {
+      guard p < end, text[p] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[p])
+      else { return nil }
+      let first = p
+      p += 1
+      while p < end {
+        let byte = text[p]
+        guard
+          (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
+            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: "-")
+        else { break }
+        p += 1
+      }
+      return first..<p
+    }
+    func word(_ literal: StaticString) -> Bool {
+      let count = literal.utf8CodeUnitCount
+      guard end - p >= count else { return false }
+      for index in 0..<count where text[p + index] != literal.utf8Start[index] { return false }
+      p += count
+      return true
+    }
+    func append(_ range: Range<Int>, to column: Int) {
+      fields[column].append(contentsOf: UnsafeBufferPointer(rebasing: text[range]))
+    }
+
+    skipSpace()
+    guard p < end, text[p] == UInt8(ascii: "{") else { return false }
+    p += 1
+    skipSpace()
+    if p < end, text[p] == UInt8(ascii: "}") {
+      p += 1
+    } else {
+      while true {
+        skipSpace()
+        guard let key = plainString() else { return false }
+        let keyBytes = UnsafeBufferPointer(rebasing: text[key])
+        guard let column = names.firstIndex(where: { keyBytes.elementsEqual($0) }), !seen[column] else {
+          return false
+        }
+        seen[column] = true
+        skipSpace()
+        guard p < end, text[p] == UInt8(ascii: ":") else { return false }
+        p += 1
+        skipSpace()
+        guard p < end else { return false }
+        switch text[p] {
+        case UInt8(ascii: "\""):
+          guard let value = plainString() else { return false }
+          append(value, to: column)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+          guard takesBool[column] else { return false }
+          let start = p
+          guard word("true") || word("false") else { return false }
+          append(start..<p, to: column)
+        case UInt8(ascii: "n"):
+          guard word("null") else { return false }
+        case UInt8(ascii: "["):
+          // A list's elements, numbers or plain strings without `;`, joined by `;`.
+          guard isList[column] else { return false }
+          p += 1
+          var elements = 0
+          while true {
+            skipSpace()
+            let element: Range<Int>?
+            if p < end, text[p] == UInt8(ascii: "\"") {
+              element = plainString()
+              if let element, element.isEmpty || text[element].contains(UInt8(ascii: ";")) { return false }
+            } else {
+              element = number()
+            }
+            guard let element else { return false }
+            if elements > 0 { fields[column].append(UInt8(ascii: ";")) }
+            append(element, to: column)
+            elements += 1
+            skipSpace()
+            guard p < end else { return false }
+            if text[p] == UInt8(ascii: ",") {
+              p += 1
+              continue
+            }
+            guard text[p] == UInt8(ascii: "]") else { return false }
+            p += 1
+            break
+          }
+        default:
+          guard let value = number() else { return false }
+          append(value, to: column)
+        }
+        skipSpace()
+        guard p < end else { return false }
+        if text[p] == UInt8(ascii: ",") {
+          p += 1
+          continue
+        }
+        guard text[p] == UInt8(ascii: "}") else { return false }
+        p += 1
+        break
+      }
+    }
+    skipSpace()
+    return p == end
+  }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@testable import Ladder
+
+/// JSON Lines input on the kernels (``JSONLChunkReader``): plain lines are decided by the kernels,
+/// every other line by the row reader from its own text, and the bytes are those of the scalar
+/// backend reading the same lines.
+struct JSONLinesKernelTests {
+  static let policy = "policies/benchmark-scorecard.yaml"
+
+  /// The output of both backends for `lines`, and how many records the kernels decided.
+  static func run(_ lines: String, traced: Bool = false, csvOutput: Bool = false) throws
+    -> (kernels: String, scalar: String, byKernels: Int)
+  {
+    let text = try String(contentsOfFile: RepositoryPaths.path(Self.policy), encoding: .utf8)
+    let policy = try #require(compilePolicy(text, path: Self.policy))
+    let date = try #require(CivilDate(parsing: "2024-03-01"))
+    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: traced)
+    let render: @Sendable (RecordOutcome) -> String = { outcome in
+      guard case .decided(_, let decision) = outcome else { return "" }
+      if csvOutput {
+        return DecisionCSV.render(decision, policy: policy, asOf: date, withErrors: false) + "\n"
+      }
+      return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
+    }
+    func describe(_ outcome: RecordOutcome, _ text: String?) -> String {
+      switch outcome {
+      case .decided: text ?? ""
+      case .rejected(let problem):
+        "REJECTED line \(problem.line) key \(problem.key ?? "-") field \(problem.field ?? "-"): \(problem.reason)\n"
+      }
+    }
+    var kernels = ""
+    var byKernels = 0
+    let handle = { (piece: EvaluatedPiece) in
+      switch piece {
+      case .rendered(let bytes, let records):
+        kernels += String(decoding: bytes, as: UTF8.self)
+        byKernels += records
+      case .outcome(let outcome, let text): kernels += describe(outcome, text)
+      }
+    }
+    let bytes = Array(lines.utf8)
+    let origin = traced ? "records.jsonl" : nil
+    let ran =
+      csvOutput
+      ? try evaluator.evaluateColumnar(
+        .jsonLines(bytes), origin: origin, withErrors: false, render: render, handle)
+      : try evaluator.evaluateColumnarJSONL(.jsonLines(bytes), origin: origin, render: render, handle)
+    #expect(ran)
+    var scalar = ""
+    try evaluator.evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render) {
+      scalar += describe($0, $1)
+    }
+    return (kernels, scalar, byKernels)
+  }
+
+  static let plain = """
+    {"customer_id":"C1","name":"王芳","phone":null,"last_purchase":"2024-02-20","orders_12m":14,"spend_12m":612000.50,"industry_growth":"12%","repurchase_rate":0.85,"monthly_spend":[1,2,3,4,5,6]}
+    {"customer_id":"C2","orders_12m":"3","spend_12m":"9999.99","industry_growth":0.01,"repurchase_rate":"40%","monthly_spend":"10;20;30;40;50;60.5"}
+    { "customer_id" : "C3" , "last_purchase" : "" , "orders_12m" : 0 , "spend_12m" : 0 , "industry_growth" : "-5%" , "repurchase_rate" : 0 , "monthly_spend" : [ "1" , 2.5 , 3 , 4 , 5 , 6 ] }
+
+    """
+
+  @Test func plainLinesAreDecidedByTheKernels() throws {
+    for (traced, csvOutput) in [(false, false), (true, false), (false, true)] {
+      let result = try Self.run(Self.plain, traced: traced, csvOutput: csvOutput)
+      #expect(result.kernels == result.scalar)
+      #expect(result.byKernels == 3, "traced \(traced), csv \(csvOutput)")
+    }
+    // The values as the scalar backend reads them: C1 in the top tier, C2's list from a string.
+    let result = try Self.run(Self.plain, csvOutput: true)
+    #expect(result.kernels.split(separator: "\n").count == 3)
+    #expect(!result.kernels.contains("REJECTED"))
+  }
+
+  @Test func linesThatAreNotPlainGoToTheRowReaderInTheirPlace() throws {
+    let lines = [
+      // an escape in a string
+      #"{"customer_id":"C\u0031","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // a repeated key, an unknown key
+      #"{"customer_id":"C2","customer_id":"C2","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C3","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6],"extra":1}"#,
+      // a bool for a number, an empty list, a nested list, an object
+      #"{"customer_id":"C4","orders_12m":true,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C5","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[]}"#,
+      #"{"customer_id":"C6","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[[1],2,3,4,5,6]}"#,
+      #"{"customer_id":"C7","orders_12m":{"n":1},"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // not an object, text after it, a padded number, an exponent
+      #"["C8"]"#,
+      #"{"customer_id":"C9","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]} x"#,
+      #"{"customer_id":" C10","orders_12m":1,"spend_12m":" 7","industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C11","orders_12m":1,"spend_12m":1e3,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // a required field missing, null, empty
+      #"{"customer_id":"C12","spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C13","orders_12m":null,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // and a plain one, between blank lines and after CRLF
+      "",
+      "  ",
+      #"{"customer_id":"C14","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#
+        + "\r",
+    ]
+    let input = "\u{FEFF}" + lines.joined(separator: "\n") + "\n"
+    for traced in [false, true] {
+      let result = try Self.run(input, traced: traced)
+      #expect(
+        result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))"
+      )
+      // C14 only: every other line is not plain.
+      #expect(result.byKernels == 1)
+    }
+    let result = try Self.run(input)
+    // The row reader's own words, with the line numbers of the input (blank lines counted).
+    #expect(result.scalar.contains("REJECTED line 2 key C2 field customer_id: the key appears twice"))
+    #expect(result.scalar.contains("REJECTED line 12 key C12 field orders_12m: a required field is empty"))
+    #expect(result.scalar.contains("\"customer_id\":\"C1\""))
+    #expect(result.scalar.contains("\"customer_id\":\"C14\""))
+  }
+}
