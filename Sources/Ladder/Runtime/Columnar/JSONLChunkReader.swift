@@ -140,6 +140,13 @@ struct JSONLFields: Sendable {
       p += count
       return true
     }
+    /// After a value: true past a `,`, false past `closing`, nil at anything else.
+    func next(closing: UInt8) -> Bool? {
+      skipSpace()
+      guard p < end, text[p] == UInt8(ascii: ",") || text[p] == closing else { return nil }
+      p += 1
+      return text[p - 1] == UInt8(ascii: ",")
+    }
     func append(_ range: Range<Int>, to column: Int) {
       fields[column].append(contentsOf: UnsafeBufferPointer(rebasing: text[range]))
     }
@@ -193,29 +200,15 @@ struct JSONLFields: Sendable {
             if elements > 0 { fields[column].append(UInt8(ascii: ";")) }
             append(element, to: column)
             elements += 1
-            skipSpace()
-            guard p < end else { return false }
-            if text[p] == UInt8(ascii: ",") {
-              p += 1
-              continue
-            }
-            guard text[p] == UInt8(ascii: "]") else { return false }
-            p += 1
-            break
+            guard let more = next(closing: UInt8(ascii: "]")) else { return false }
+            if !more { break }
           }
         default:
           guard let value = number() else { return false }
           append(value, to: column)
         }
-        skipSpace()
-        guard p < end else { return false }
-        if text[p] == UInt8(ascii: ",") {
-          p += 1
-          continue
-        }
-        guard text[p] == UInt8(ascii: "}") else { return false }
-        p += 1
-        break
+        guard let more = next(closing: UInt8(ascii: "}")) else { return false }
+        if !more { break }
       }
     }
     skipSpace()
