@@ -57,7 +57,7 @@ COPY (
          WHEN r >= 4 AND f <= 2 THEN 'promising'
          WHEN r <= 2 AND f <= 2 THEN 'hibernating'
          ELSE 'needs_attention' END AS segment,
-    '2024-03-01' AS as_of
+    '2024-03-01' AS as_of, 'benchmark-population' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
   FROM ranked
   ORDER BY rn
 ) TO '{output}' (HEADER, DELIMITER ',');

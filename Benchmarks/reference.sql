@@ -36,7 +36,7 @@ COPY (
     NULLIF(concat_ws(';',
       CASE WHEN ms[-1] < 0.5 * ms[-3] AND ms[-2] < 0.5 * ms[-4] THEN 'reevaluate_now' END,
       CASE WHEN recency_days > 90 THEN 'churn_risk' END), '') AS flags,
-    '2024-03-01' AS as_of
+    '2024-03-01' AS as_of, 'benchmark-scorecard' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
   FROM scored
   ORDER BY rn
 ) TO '{output}' (HEADER, DELIMITER ',');

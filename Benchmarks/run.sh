@@ -68,7 +68,7 @@ for N in "${SIZES[@]}"; do
     sql=Benchmarks/reference.sql
     [ $job = population ] && sql=Benchmarks/population.sql
     read -r l_s l_kb <<< "$(measure ladder-$job "$LADDER" eval "$policy" "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ladder-$job-$N.csv")"
-    read -r d_s d_kb <<< "$(measure duckdb-$job "$PY" Benchmarks/duckdb_run.py "$sql" "$DATA" "$WORK/duckdb-$job-$N.csv")"
+    read -r d_s d_kb <<< "$(measure duckdb-$job "$PY" Benchmarks/duckdb_run.py "$sql" "$DATA" "$WORK/duckdb-$job-$N.csv" "$policy")"
     if cmp -s "$WORK/ladder-$job-$N.csv" "$WORK/duckdb-$job-$N.csv"; then same="identical"; else same="DIFFERENT"; status=1; fi
     rate() { awk -v n="$N" -v s="$1" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "-" }'; }
     ratio=$(awk -v a="$l_s" -v b="$d_s" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')

@@ -6,6 +6,15 @@ import Testing
   static let policy = "policies/b2b-service-tiers.yaml"
   static let records = "examples/b2b-service-tiers.csv"
 
+  /// The example policy's SHA-256, as `ladder check --format json` reports it.
+  static func policySHA256() throws -> String {
+    let text = try String(contentsOfFile: RepositoryPaths.path(policy), encoding: .utf8)
+    return try #require(compilePolicy(text, path: policy)).sha256
+  }
+
+  /// The `policy`, `policy_version` and `policy_sha256` columns of its CSV decisions.
+  static func identityColumns() throws -> String { "b2b-service-tiers,2024.03,\(try policySHA256())" }
+
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ladder-eval-\(UUID().uuidString)")
@@ -94,13 +103,15 @@ import Testing
     #expect(lines.count == 41)
     #expect(
       lines[33]
-        == "{\"customer_id\":\"C2024901\",\"error\":{\"line\":35,\"field\":\"spend_12m\",\"reason\":\"'abc' is not a number\"}}"
+        == "{\"customer_id\":\"C2024901\",\"error\":{\"line\":35,\"field\":\"spend_12m\",\"reason\":\"'abc' is not a number\"},"
+        + "\"policy\":{\"id\":\"b2b-service-tiers\",\"version\":\"2024.03\",\"sha256\":\"\(try Self.policySHA256())\"}}"
     )
     let csv = try CLIRunner.run([
       "eval", Self.policy, Self.records, "--as-of", "2024-03-01", "--on-error", "emit", "--format", "csv",
     ])
     #expect(csv.stdout.split(separator: "\n").count == 42)
-    #expect(csv.stdout.hasPrefix("customer_id,score,tier,flags,as_of,error\n"))
+    #expect(
+      csv.stdout.hasPrefix("customer_id,score,tier,flags,as_of,policy,policy_version,policy_sha256,error\n"))
   }
 
   @Test func outputFileAndRejectsFileAreWritten() throws {
@@ -171,7 +182,9 @@ import Testing
       let result = try CLIRunner.run(
         ["eval", Self.policy, "-", "--as-of", "2024-03-01", "--format", "csv"], stdin: prefix + record + "\n")
       #expect(result.exitCode == 0, "\(result.stderr)")
-      #expect(result.stdout.hasSuffix("C1,97.75,vip,,2024-03-01\n"), "\(result.stdout)")
+      #expect(
+        result.stdout.hasSuffix("C1,97.75,vip,,2024-03-01,\(try Self.identityColumns())\n"),
+        "\(result.stdout)")
       let explained = try CLIRunner.run(
         ["explain", Self.policy, "-", "--id", "C1", "--as-of", "2024-03-01"], stdin: prefix + record + "\n")
       #expect(explained.exitCode == 0, "\(explained.stderr)")
@@ -182,7 +195,7 @@ import Testing
       stdin:
         "customer_id,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\nC1,2024-01-31,12,800000,15%,85%,1;2;3;4;5;6\n"
     )
-    #expect(csv.stdout.hasSuffix("C1,97.75,vip,,2024-03-01\n"), "\(csv.stderr)")
+    #expect(csv.stdout.hasSuffix("C1,97.75,vip,,2024-03-01,\(try Self.identityColumns())\n"), "\(csv.stderr)")
   }
 }
 

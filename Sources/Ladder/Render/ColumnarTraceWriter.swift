@@ -26,6 +26,8 @@ final class ColumnarTraceWriter: Sendable {
   /// Per tier, then for no tier: the decision's `benefits` object.
   let benefitsObject: [[UInt8]]
   let asOfValue: [UInt8]
+  /// The decision's `policy` object.
+  let identity: [UInt8]
   let origin: [UInt8]?
   /// The parts of a trace every record shares.
   let fixed: FixedTraceParts
@@ -76,6 +78,7 @@ final class ColumnarTraceWriter: Sendable {
       return json { TraceJSON.writeBenefits(policy.traceBenefits(benefits, tierID: tierID), into: $0) }
     }
     asOfValue = quoted(asOf.description)
+    identity = json { DecisionJSON.writeIdentity(policy, into: $0) }
     self.origin = origin.map { Array($0.utf8) }
     let fixed = FixedTraceParts(
       policyObject: json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) },
@@ -191,6 +194,10 @@ final class ColumnarTraceWriter: Sendable {
         output += benefitsObject[tierIndex ?? program.tierCodes.count]
       case .asOf:
         output += asOfValue
+      case .policy:
+        output += identity
+      case .policyVersion, .policySHA256:
+        break  // inside `policy`
       case .error:
         put("null", &output)
       }

@@ -34,6 +34,8 @@ public enum DecisionJSON {
           }
         case .benefits: writer.field(entry.name) { writeBenefits(decision.benefits, into: writer) }
         case .asOf: writer.field(entry.name) { writer.string(asOf.description) }
+        case .policy: writer.field(entry.name) { writeIdentity(policy, into: writer) }
+        case .policyVersion, .policySHA256: continue  // inside `policy`
         case .error: writer.field(entry.name) { writer.null() }
         }
       }
@@ -42,6 +44,15 @@ public enum DecisionJSON {
       }
     }
     return writer.output
+  }
+
+  /// The `policy` object of a decision: what names the policy that made it.
+  static func writeIdentity(_ policy: CompiledPolicy, into writer: JSONWriter) {
+    writer.object {
+      writer.field("id") { writer.string(policy.checked.id) }
+      writer.field("version") { writer.string(policy.checked.version) }
+      writer.field("sha256") { writer.string(policy.sha256) }
+    }
   }
 
   /// The `benefits` object of a decision: each benefit's value by name, flags as booleans.
@@ -71,6 +82,7 @@ public enum DecisionJSON {
           writer.field("reason") { writer.string(problem.reason) }
         }
       }
+      writer.field("policy") { writeIdentity(policy, into: writer) }
     }
     return writer.output
   }
@@ -109,6 +121,7 @@ public enum DecisionCSV {
         let value = decision.outputs[index]
         text = value.isMissing ? "" : CompiledPolicy.display(value, as: nil)
       case .asOf: text = asOf.description
+      case .policy, .policyVersion, .policySHA256: text = identity(entry.field, policy)
       case .review, .benefits, .error: text = ""
       }
       return field(text)
@@ -124,10 +137,20 @@ public enum DecisionCSV {
       switch entry.field {
       case .key: field(problem.key ?? "")
       case .asOf: asOf.description
+      case .policy, .policyVersion, .policySHA256: field(identity(entry.field, policy))
       case .error: field("line \(problem.line): \(fieldPart)\(problem.reason)")
       default: ""
       }
     }.joined(separator: ",")
+  }
+
+  /// The policy's id, version or hash, for the CSV column `field`.
+  static func identity(_ field: DecisionField, _ policy: CompiledPolicy) -> String {
+    switch field {
+    case .policyVersion: policy.checked.version
+    case .policySHA256: policy.sha256
+    default: policy.checked.id
+    }
   }
 
   /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).

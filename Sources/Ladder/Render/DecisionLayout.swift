@@ -14,6 +14,12 @@ public enum DecisionField: Sendable, Hashable {
   /// Each benefit's value by name, JSON only.
   case benefits
   case asOf
+  /// The policy that decided: `{"id":…,"version":…,"sha256":…}` in JSON; its id in CSV, where
+  /// ``policyVersion`` and ``policySHA256`` are columns of their own. A decision file names
+  /// the policy that made it.
+  case policy
+  case policyVersion
+  case policySHA256
   /// The `error` column of `--on-error emit`, CSV only: empty for a decided record.
   case error
 }
@@ -41,7 +47,7 @@ public struct DecisionLayout: Sendable {
     entries += policy.outputs.enumerated().map { Entry(name: $1.name, field: .output($0)) }
     entries += [
       Entry(name: "review", field: .review), Entry(name: "benefits", field: .benefits),
-      Entry(name: "as_of", field: .asOf),
+      Entry(name: "as_of", field: .asOf), Entry(name: "policy", field: .policy),
     ]
     return DecisionLayout(entries: entries)
   }
@@ -54,7 +60,11 @@ public struct DecisionLayout: Sendable {
       Entry(name: "tier", field: .tier), Entry(name: "flags", field: .flags),
     ]
     entries += policy.outputs.enumerated().map { Entry(name: $1.name, field: .output($0)) }
-    entries.append(Entry(name: "as_of", field: .asOf))
+    entries += [
+      Entry(name: "as_of", field: .asOf), Entry(name: "policy", field: .policy),
+      Entry(name: "policy_version", field: .policyVersion),
+      Entry(name: "policy_sha256", field: .policySHA256),
+    ]
     if withErrors { entries.append(Entry(name: "error", field: .error)) }
     return DecisionLayout(entries: entries)
   }

@@ -125,11 +125,11 @@ import Testing
     let reference = try ColumnarDifferentialTests.transcript(policy, records, columnar: false).text
     #expect(
       reference == """
-        C1,,strong,,100.0,1,30,2024-03-01
-        C2,,rest,,60.5,2,121,2024-03-01
-        C3,,rest,,20.0,3,1,2024-03-01
-        C4,,rest,,0.0,,0,2024-03-01
-        C5,,rest,,0.0,3,-9,2024-03-01
+        C1,,strong,,100.0,1,30,2024-03-01,outlook,,\(policy.sha256)
+        C2,,rest,,60.5,2,121,2024-03-01,outlook,,\(policy.sha256)
+        C3,,rest,,20.0,3,1,2024-03-01,outlook,,\(policy.sha256)
+        C4,,rest,,0.0,,0,2024-03-01,outlook,,\(policy.sha256)
+        C5,,rest,,0.0,3,-9,2024-03-01,outlook,,\(policy.sha256)
 
         """)
     let decided = try ColumnarDifferentialTests.expectSameBytes(policy, records, blockSizes: [5, 1 << 20])

@@ -44,4 +44,63 @@ import Testing
       }
     }
   }
+
+  /// Every decision names the policy that made it (issue 11): id, version and the SHA-256 of the
+  /// file's bytes, in JSON Lines and CSV, on both backends, rejected rows included.
+  @Test func everyDecisionNamesItsPolicy() throws {
+    let path = "policies/b2b-service-tiers.yaml"
+    let text = try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
+    let policy = try #require(compilePolicy(text, path: path))
+    // The hash computed apart from Ladder, by sha256sum.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [RepositoryPaths.path(path)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    process.waitUntilExit()
+    let digest = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    #expect(digest.count == 64 && policy.sha256 == digest)
+
+    let records = """
+      customer_id,company_name,contact_phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend,last_review
+      C1,A公司,13800138001,2024-01-31,12,800000.00,15%,85%,120000;130000;125000;140000;135000;150000,2023-12-01
+      C2,B公司,13800138002,2024-01-01,6,oops,8%,60%,50000;52000;48000;51000;49000;50000,2023-10-15
+
+      """
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    for backend in [BatchEvaluator.Backend.automatic, .scalar] {
+      var json = ""
+      try BatchEvaluator(policy: policy, asOf: asOf, backend: backend).evaluate(
+        .bytes(Array(records.utf8), format: .csv),
+        into: RenderedOutput(.jsonLines, write: { json += String(decoding: $0, as: UTF8.self) }))
+      let identity =
+        "\"policy\":{\"id\":\"b2b-service-tiers\",\"version\":\"2024.03\",\"sha256\":\"\(digest)\"}}"
+      let decided = json.split(separator: "\n").filter { $0.hasPrefix("{\"customer_id\"") }
+      #expect(!decided.isEmpty && decided.allSatisfy { $0.hasSuffix(identity) }, "\(backend): \(json)")
+
+      var csv = ""
+      try BatchEvaluator(policy: policy, asOf: asOf, backend: backend).evaluate(
+        .bytes(Array(records.utf8), format: .csv),
+        into: RenderedOutput(.csv(withErrors: true), write: { csv += String(decoding: $0, as: UTF8.self) }))
+      let rows = csv.split(separator: "\n")
+      #expect(rows.count == 1)
+      for row in rows {
+        #expect(row.hasSuffix(",2024-03-01,b2b-service-tiers,2024.03,\(digest),"), "\(backend): \(row)")
+      }
+    }
+    // The names a key or output column cannot take are the layout's own fields (L0401).
+    for entry in policy.jsonLinesLayout.entries + policy.csvLayout(withErrors: true).entries {
+      switch entry.field {
+      case .key, .output: continue
+      default: #expect(PolicyChecker.decisionFieldNames.contains(entry.name), "\(entry.name)")
+      }
+    }
+    // The row and the line written in place of a rejected record name the policy too.
+    let problem = RecordProblem(line: 3, key: "C2", field: "industry_growth", reason: "not a percent")
+    #expect(
+      DecisionCSV.renderError(problem, policy: policy, asOf: asOf).contains(
+        ",2024-03-01,b2b-service-tiers,2024.03,\(digest),"))
+    #expect(DecisionJSON.renderError(problem, policy: policy).hasSuffix("\"sha256\":\"\(digest)\"}}"))
+  }
 }

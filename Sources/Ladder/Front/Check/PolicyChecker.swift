@@ -5,6 +5,13 @@
 public enum PolicyChecker {
   public static let reservedNames: Set<String> = ["as_of", "score", "tier", "otherwise", "inherits"]
 
+  /// The fields every decision record carries (`Render/DecisionLayout`): the key input and the
+  /// `output:` columns sit beside them, so they cannot take these names.
+  public static let decisionFieldNames: Set<String> = [
+    "tier", "label", "score", "flags", "review", "benefits", "as_of", "policy", "policy_version",
+    "policy_sha256", "error", "trace",
+  ]
+
   public static func check(_ syntax: PolicySyntax, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
     var run = CheckRun(syntax: syntax)
     // Lints speak about policies that are otherwise sound; on a broken file they are noise.
@@ -63,7 +70,21 @@ struct CheckRun {
       description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
+    let keyField = inputs[keyInput]
+    if PolicyChecker.decisionFieldNames.contains(keyField.name) {
+      report(decisionFieldClash(Located(keyField.name, at: keyField.span), kind: "the record key"))
+    }
+    var outputSpans: [String: SourceSpan] = [:]
     for output in syntax.outputs {
+      if let first = outputSpans[output.value] {
+        report(duplicate("output column", output.value, output.span, first))
+        continue
+      }
+      outputSpans[output.value] = output.span
+      if PolicyChecker.decisionFieldNames.contains(output.value) {
+        report(decisionFieldClash(output, kind: "an output column"))
+        continue
+      }
       if let field = inputs.first(where: { $0.name == output.value }) {
         policy.outputs.append(
           OutputColumn(name: output.value, source: .input(slot: field.slot), type: field.type))
@@ -293,6 +314,15 @@ struct CheckRun {
         .duplicateID, "'\(name.value)' is a built-in name and cannot name \(kind)", at: name.span,
         help: "choose another name, e.g. '\(name.value)_value'"))
     return true
+  }
+
+  /// A key or output column named like a field of every decision (`flags`, `policy`, …): the
+  /// decision would have two fields of that name.
+  func decisionFieldClash(_ name: Located<String>, kind: String) -> Diagnostic {
+    Diagnostic(
+      .duplicateID, "'\(name.value)' is a field of every decision and cannot be \(kind)", at: name.span,
+      label: "a decision already has '\(name.value)'",
+      help: "rename the input or let, e.g. '\(name.value)_value'")
   }
 
   func duplicate(_ kind: String, _ name: String, _ span: SourceSpan, _ first: SourceSpan) -> Diagnostic {

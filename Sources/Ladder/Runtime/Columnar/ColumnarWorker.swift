@@ -13,14 +13,16 @@ struct ColumnarCSVLayout: Sendable {
   let codeFields: [[UInt8]]
   /// Trigger ids, in policy order.
   let triggerIDs: [[UInt8]]
-  let asOf: [UInt8]
+  /// Per field: its bytes when every record has the same (the as-of date, the policy's identity).
+  let constants: [[UInt8]?]
 
   /// `nil` when a column is not one the registers hold: the scalar backend writes those.
   init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, withErrors: Bool) {
     fields = policy.csvLayout(withErrors: withErrors).entries.map(\.field)
     for field in fields {
       switch field {
-      case .key, .score, .tier, .flags, .output, .asOf, .error: continue
+      case .key, .score, .tier, .flags, .output, .asOf, .policy, .policyVersion, .policySHA256, .error:
+        continue
       case .label, .review, .benefits: return nil
       }
     }
@@ -34,7 +36,14 @@ struct ColumnarCSVLayout: Sendable {
       ids.append(Array(trigger.id.utf8))
     }
     triggerIDs = ids
-    self.asOf = Array(asOf.description.utf8)
+    constants = fields.map { field in
+      switch field {
+      case .asOf: Array(asOf.description.utf8)
+      case .policy, .policyVersion, .policySHA256:
+        Array(DecisionCSV.field(DecisionCSV.identity(field, policy)).utf8)
+      default: nil
+      }
+    }
   }
 }
 
@@ -324,6 +333,10 @@ final class ColumnarWorker: @unchecked Sendable {
   ) {
     for (index, field) in layout.fields.enumerated() {
       if index > 0 { output.append(UInt8(ascii: ",")) }
+      if let constant = layout.constants[index] {
+        output.append(contentsOf: constant)
+        continue
+      }
       switch field {
       case .key:
         if let keyRegister = program.keyRegister {
@@ -349,9 +362,7 @@ final class ColumnarWorker: @unchecked Sendable {
         }
       case .output(let index):
         writeOutput(program.outputs[index], row, layout: layout, to: &output)
-      case .asOf:
-        output.append(contentsOf: layout.asOf)
-      case .error, .label, .review, .benefits:
+      case .asOf, .policy, .policyVersion, .policySHA256, .error, .label, .review, .benefits:
         // Empty for a decided record (the layout refuses the others).
         break
       }
