@@ -8,11 +8,10 @@
 final class ColumnarTraceWriter: Sendable {
   let program: ColumnarProgram
   let plan: ColumnarProgram.TracePlan
-  /// Each dictionary string's bytes, and its rank in `String` order (for `<`/`>` in traces).
+  /// Each dictionary string's bytes.
   let codeText: [[UInt8]]
   /// Each dictionary string as a list shows it: in the language's notation, quoted.
   let listCodeText: [[UInt8]]
-  let codeRank: [Int]
   let tierIDs: [[UInt8]]
   let tierLabels: [[UInt8]]
   let triggerIDs: [[UInt8]]
@@ -50,10 +49,6 @@ final class ColumnarTraceWriter: Sendable {
     func quoted(_ text: String) -> [UInt8] { json { $0.string(text) } }
     codeText = program.strings.map { Array($0.utf8) }
     listCodeText = program.strings.map { Array(ExprPrinter.print(.string($0), as: .unknown).utf8) }
-    let order = program.strings.indices.sorted { program.strings[$0] < program.strings[$1] }
-    var ranks = [Int](repeating: 0, count: program.strings.count)
-    for (rank, code) in order.enumerated() { ranks[code] = rank }
-    codeRank = ranks
     tierIDs = checked.tiers.map { quoted($0.id) }
     tierLabels = checked.tiers.map { quoted($0.label) }
     triggerIDs = checked.review.triggers.map { quoted($0.id) }
@@ -272,25 +267,28 @@ final class ColumnarTraceWriter: Sendable {
 
   // MARK: - Conditions
 
-  /// -1, 0 or 1, as ``ValueOperations/compare(_:_:)``; `nil` where it has no order.
-  fileprivate func compare(
-    _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int
-  )
-    -> Int?
-  {
-    func order<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : a == b ? 0 : 1 }
+  /// The relation that holds between two operands, as ``CompiledPolicy`` shows it: `vs` when
+  /// one is missing, `=` or `≠` for text, enums and booleans, the order for numbers and dates.
+  fileprivate func relation(
+    _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int,
+    text: (Int) -> UnsafeBufferPointer<UInt8>?
+  ) -> StaticString {
+    if isMissing(left, file: file, row: row, text: text) || isMissing(right, file: file, row: row, text: text) {
+      return " vs "
+    }
+    func order<T: Comparable>(_ a: T, _ b: T) -> StaticString { a < b ? " < " : a == b ? " = " : " > " }
     switch (left, right) {
     case (.number(let a, let aScale, _, _), .number(let b, let bScale, _, _)):
       let scale = max(aScale, bScale)
       let x = Int128(file.values(a)[row]) * FixedDecimal.powerOfTen(scale - aScale)
       let y = Int128(file.values(b)[row]) * FixedDecimal.powerOfTen(scale - bScale)
       return order(x, y)
-    case (.date(let a), .date(let b)), (.boolean(let a), .boolean(let b)):
+    case (.date(let a), .date(let b)):
       return order(file.values(a)[row], file.values(b)[row])
-    case (.code(let a), .code(let b)):
-      return order(codeRank[Int(file.values(a)[row])], codeRank[Int(file.values(b)[row])])
+    case (.code(let a), .code(let b)), (.boolean(let a), .boolean(let b)):
+      return file.values(a)[row] == file.values(b)[row] ? " = " : " ≠ "
     default:
-      return nil
+      return " in "
     }
   }
 
@@ -311,9 +309,11 @@ final class ColumnarTraceWriter: Sendable {
   // MARK: - Values
 
   /// The value as ``CompiledPolicy/display(_:as:)`` shows it (not yet JSON-escaped).
+  /// With `notation`, in the language's notation (text quoted), as
+  /// ``CompiledPolicy/notation(_:as:)`` shows a comparison's operands.
   fileprivate func display(
     _ shown: ColumnarProgram.Shown, file: RegisterFile, row: Int, text: (Int) -> UnsafeBufferPointer<UInt8>?,
-    to output: inout [UInt8]
+    notation: Bool = false, to output: inout [UInt8]
   ) {
     if isMissing(shown, file: file, row: row, text: text) {
       put("missing", &output)
@@ -327,7 +327,7 @@ final class ColumnarTraceWriter: Sendable {
       let drop = max(0, scale - shownScale)
       ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
     case .code(let register):
-      output += codeText[Int(file.values(register)[row])]
+      output += (notation ? listCodeText : codeText)[Int(file.values(register)[row])]
     case .boolean(let register):
       put(file.values(register)[row] == 1 ? "true" : "false", &output)
     case .date(let register):
@@ -346,7 +346,12 @@ final class ColumnarTraceWriter: Sendable {
       }
       output.append(UInt8(ascii: "]"))
     case .text(let slot):
-      if let bytes = text(slot) { output.append(contentsOf: bytes) }
+      guard let bytes = text(slot) else { return }
+      if notation {
+        output += Array(ExprPrinter.print(.string(String(decoding: bytes, as: UTF8.self)), as: .unknown).utf8)
+      } else {
+        output.append(contentsOf: bytes)
+      }
     case .masked:
       put("***", &output)
     case .missing:
@@ -472,8 +477,12 @@ private struct RegisterTrace: TraceSource {
     return matched >= 0 && matched < writer.fixed.componentBandTexts[index].count ? matched : nil
   }
 
-  /// A value as a JSON string, as ``CompiledPolicy/display(_:as:)`` shows it.
+  /// A value as a JSON string, as ``CompiledPolicy/jsonValue(_:as:)`` shows it: `null` when missing.
   private mutating func shown(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
+    if writer.isMissing(shown, file: file, row: row, text: text) {
+      output += Array("null".utf8)
+      return
+    }
     scratch.removeAll(keepingCapacity: true)
     writer.display(shown, file: file, row: row, text: text, to: &scratch)
     writer.appendJSONString(scratch, to: &output)
@@ -487,19 +496,11 @@ private struct RegisterTrace: TraceSource {
       break  // in the template
     case .values:
       scratch.removeAll(keepingCapacity: true)
-      writer.display(atom.left, file: file, row: row, text: text, to: &scratch)
+      writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &scratch)
       if let right = atom.right {
-        let leftMissing = writer.isMissing(atom.left, file: file, row: row, text: text)
-        let rightMissing = writer.isMissing(right, file: file, row: row, text: text)
-        let relation: StaticString
-        if let order = writer.compare(atom.left, right, file: file, row: row), !leftMissing, !rightMissing {
-          relation = order < 0 ? " < " : order == 0 ? " = " : " > "
-        } else {
-          relation = leftMissing || rightMissing ? " vs " : " in "
-        }
-        scratch.append(
-          contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
-        writer.display(right, file: file, row: row, text: text, to: &scratch)
+        let relation = writer.relation(atom.left, right, file: file, row: row, text: text)
+        scratch.append(contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
+        writer.display(right, file: file, row: row, text: text, notation: true, to: &scratch)
       }
       writer.appendJSONString(scratch, to: &output)
     case .result:

@@ -14,11 +14,11 @@ public enum TraceText {
       ], indent: "  ")
 
     out += "\ninputs\n"
-    out += table(trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.value] }, indent: "  ")
+    out += table(trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.notation] }, indent: "  ")
 
     if !trace.derived.isEmpty {
       out += "\nderived\n"
-      out += table(trace.derived.map { [$0.name, $0.value, $0.location] }, indent: "  ")
+      out += table(trace.derived.map { [$0.name, $0.notation, $0.location] }, indent: "  ")
     }
 
     if !trace.population.isEmpty {
@@ -33,7 +33,7 @@ public enum TraceText {
       out += "\nscore \(score.total)  (sum \(score.sum), rounded to \(score.rounding))\n"
       let rows = trace.components.map { component in
         [
-          component.name, component.value ?? "",
+          component.name, component.notation ?? "",
           component.band.map { "\"\($0)\"" } ?? component.pointsExpression ?? "",
           component.points + " pts",
           "× " + component.weight, "= " + component.contribution, component.bandLocation ?? "",

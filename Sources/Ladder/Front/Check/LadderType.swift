@@ -74,4 +74,12 @@ public enum Value: Sendable, Hashable {
   case list([Value])
 
   public var isMissing: Bool { self == .missing }
+
+  /// Text, enum values and booleans: they compare with `==` and `!=` only.
+  var isUnordered: Bool {
+    switch self {
+    case .string, .bool: true
+    default: false
+    }
+  }
 }

@@ -9,10 +9,21 @@ extension CompiledPolicy {
     return "\(source.path):\(location.line):\(location.column)"
   }
 
-  /// Values as the trace shows them: the language's notation, text without quotes.
+  /// Values as outputs and JSON show them: the language's notation, text without quotes.
   static func display(_ value: Value, as type: ValueType?) -> String {
     if case .string(let text) = value { return text }
     return ExprPrinter.print(value, as: type ?? .unknown)
+  }
+
+  /// A value for JSON: as ``display(_:as:)``, `nil` when missing.
+  static func jsonValue(_ value: Value, as type: ValueType?) -> String? {
+    value.isMissing ? nil : display(value, as: type)
+  }
+
+  /// A value as the text trace and comparisons show it: the language's notation, text quoted,
+  /// `missing` for a missing value.
+  static func notation(_ value: Value, as type: ValueType?) -> String {
+    ExprPrinter.print(value, as: type ?? .unknown)
   }
 
   /// The policy a trace names, as of `asOf`.
@@ -43,19 +54,22 @@ extension CompiledPolicy {
   {
     let header = traceHeader(asOf: frame.asOf)
     let inputs = checked.inputs.map { field in
-      DecisionTrace.InputValue(
+      let value = frame.inputs[field.slot]
+      return DecisionTrace.InputValue(
         name: field.name, type: field.type.description,
-        value: field.isPersonal ? "***" : Self.display(frame.inputs[field.slot], as: field.type),
-        isPersonal: field.isPersonal)
+        value: field.isPersonal ? "***" : Self.jsonValue(value, as: field.type),
+        notation: field.isPersonal ? "***" : Self.notation(value, as: field.type), isPersonal: field.isPersonal)
     }
     let derived = lets.map { item in
-      DecisionTrace.Derived(
-        name: item.name, value: Self.display(frame.lets[item.slot], as: item.type.value),
-        location: location(item.span))
+      let value = frame.lets[item.slot]
+      return DecisionTrace.Derived(
+        name: item.name, value: Self.jsonValue(value, as: item.type.value),
+        notation: Self.notation(value, as: item.type.value), location: location(item.span))
     }
     let components = decision.components.map { result in
       DecisionTrace.Component(
-        name: result.name, value: result.value.map { Self.display($0, as: result.valueType) },
+        name: result.name, value: result.value.flatMap { Self.jsonValue($0, as: result.valueType) },
+        notation: result.value.map { Self.notation($0, as: result.valueType) },
         pointsExpression: result.pointsExpression, band: result.band,
         bandLocation: result.bandSpan.map(location), points: result.points.normalized.description,
         weight: result.weight.percentDescription, contribution: result.contribution.normalized.description)
@@ -108,17 +122,26 @@ extension CompiledPolicy {
     for atom in atoms {
       let left = try atom.left(frame)
       let outcome = try atom.result(frame)
-      var values = Self.display(left, as: atom.leftType)
+      var values = Self.notation(left, as: atom.leftType)
       if let right = atom.right {
         let rightValue = try right(frame)
         let relation: String
-        switch ValueOperations.compare(left, rightValue) {
-        case -1: relation = "<"
-        case 0: relation = "="
-        case 1: relation = ">"
-        default: relation = rightValue.isMissing || left.isMissing ? "vs" : "in"
+        if left.isMissing || rightValue.isMissing {
+          relation = "vs"
+        } else if case .list = rightValue {
+          relation = "in"
+        } else if left.isUnordered || rightValue.isUnordered {
+          // Text, enums and booleans are equal or not; they have no order to show.
+          relation = left == rightValue ? "=" : "≠"
+        } else {
+          switch ValueOperations.compare(left, rightValue) {
+          case -1: relation = "<"
+          case 0: relation = "="
+          case 1: relation = ">"
+          default: relation = "in"
+          }
         }
-        values += " \(relation) \(Self.display(rightValue, as: atom.rightType))"
+        values += " \(relation) \(Self.notation(rightValue, as: atom.rightType))"
       }
       let resultText: String
       switch outcome {

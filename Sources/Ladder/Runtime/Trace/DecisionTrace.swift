@@ -13,21 +13,31 @@ public struct DecisionTrace: Sendable, Hashable {
   public struct InputValue: Sendable, Hashable {
     public var name: String
     public var type: String
-    /// The value in the language's notation; `***` for personal data.
-    public var value: String
+    /// The value as JSON shows it: numbers, dates and lists in the language's notation, text as
+    /// it is, `***` for personal data; `nil` when missing.
+    public var value: String?
+    /// The value as the text rendering shows it: the language's notation, where text is quoted
+    /// and a missing value is `missing`, so the two cannot be confused.
+    public var notation: String
     public var isPersonal: Bool
   }
 
   public struct Derived: Sendable, Hashable {
     public var name: String
-    public var value: String
+    /// As ``InputValue/value`` and ``InputValue/notation``.
+    public var value: String?
+    public var notation: String
     public var location: String
   }
 
   public struct Component: Sendable, Hashable {
     public var name: String
-    /// The value the bands were applied to; `nil` for a points expression.
+    /// The value the bands were applied to, as ``InputValue/value``; `nil` when missing, and for a
+    /// points expression.
     public var value: String?
+    /// The value in the language's notation (`missing` when missing); `nil` for a points
+    /// expression.
+    public var notation: String?
     /// The points expression, for a component without bands.
     public var pointsExpression: String?
     public var band: String?
@@ -47,7 +57,8 @@ public struct DecisionTrace: Sendable, Hashable {
   /// One sub-condition with its operands.
   public struct Condition: Sendable, Hashable {
     public var text: String
-    /// The operand values and the relation that actually holds between them, e.g. `60% < 80%`.
+    /// The operand values in the language's notation and the relation that actually holds
+    /// between them, e.g. `60% < 80%`, `"silver" ≠ "gold"`, `missing vs 80%`.
     public var values: String
     /// `true`, `false` or `missing`.
     public var result: String
