@@ -273,7 +273,8 @@ final class ColumnarTraceWriter: Sendable {
     _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int,
     text: (Int) -> UnsafeBufferPointer<UInt8>?
   ) -> StaticString {
-    if isMissing(left, file: file, row: row, text: text) || isMissing(right, file: file, row: row, text: text) {
+    if isMissing(left, file: file, row: row, text: text) || isMissing(right, file: file, row: row, text: text)
+    {
       return " vs "
     }
     func order<T: Comparable>(_ a: T, _ b: T) -> StaticString { a < b ? " < " : a == b ? " = " : " > " }
@@ -499,7 +500,8 @@ private struct RegisterTrace: TraceSource {
       writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &scratch)
       if let right = atom.right {
         let relation = writer.relation(atom.left, right, file: file, row: row, text: text)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
+        scratch.append(
+          contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
         writer.display(right, file: file, row: row, text: text, notation: true, to: &scratch)
       }
       writer.appendJSONString(scratch, to: &output)

@@ -14,7 +14,8 @@ public enum TraceText {
       ], indent: "  ")
 
     out += "\ninputs\n"
-    out += table(trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.notation] }, indent: "  ")
+    out += table(
+      trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.notation] }, indent: "  ")
 
     if !trace.derived.isEmpty {
       out += "\nderived\n"

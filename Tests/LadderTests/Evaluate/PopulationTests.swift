@@ -24,7 +24,8 @@ import Testing
     for outcome in evaluate(policy, csv: "id,v\n" + csv, trace: true) {
       let decision = try #require(outcome.decision)
       let trace = try #require(decision.trace)
-      result[decision.key] = Dictionary(uniqueKeysWithValues: trace.derived.map { ($0.name, $0.value ?? "missing") })
+      result[decision.key] = Dictionary(
+        uniqueKeysWithValues: trace.derived.map { ($0.name, $0.value ?? "missing") })
     }
     return result
   }

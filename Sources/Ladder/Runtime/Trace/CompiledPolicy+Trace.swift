@@ -58,7 +58,8 @@ extension CompiledPolicy {
       return DecisionTrace.InputValue(
         name: field.name, type: field.type.description,
         value: field.isPersonal ? "***" : Self.jsonValue(value, as: field.type),
-        notation: field.isPersonal ? "***" : Self.notation(value, as: field.type), isPersonal: field.isPersonal)
+        notation: field.isPersonal ? "***" : Self.notation(value, as: field.type),
+        isPersonal: field.isPersonal)
     }
     let derived = lets.map { item in
       let value = frame.lets[item.slot]
