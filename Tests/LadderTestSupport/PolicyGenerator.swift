@@ -156,7 +156,8 @@ public struct PolicyGenerator {
 
   private mutating func makeInput(_ index: Int) -> (String, Name) {
     let optional = chance(30)
-    let flag = optional ? ", optional: true" : ""
+    // Now and then personal: every value computed from it is then shown as `***`.
+    let flag = (optional ? ", optional: true" : "") + (chance(8) ? ", personal: true" : "")
     let kind: Kind = pick([
       .int, .int, .decimal, .decimal, .percent, .bool, .date, .enumeration(["north", "south", "east"]),
       .listOfDecimal(3),

@@ -218,7 +218,11 @@ struct ColumnarLowering {
   var scoreSum: (register: Int, scale: Int)?
   var populationSpans: [SourceSpan: Int] = [:]
 
+  /// What traces show as `***`.
+  let personal: PersonalData
+
   init(policy: CheckedPolicy, asOf: CivilDate, sites: [PopulationSite], traced: Bool, explained: Bool) {
+    personal = PersonalData(policy)
     self.policy = policy
     self.traced = traced
     self.explained = explained
@@ -345,9 +349,13 @@ struct ColumnarLowering {
   }
 
   mutating func atom(_ expr: CheckedExpr, left: CheckedExpr, right: CheckedExpr?) -> ColumnarProgram.Atom? {
-    guard let leftShown = shown(lower(left), as: left.type.value),
-      case .scalar(let result) = lower(expr), result.kind == .boolean
-    else { return nil }
+    guard case .scalar(let result) = lower(expr), result.kind == .boolean else { return nil }
+    // Operands computed from personal data are not shown: the values read `***`.
+    if personal.isPersonal(left) || right.map(personal.isPersonal) == true {
+      return ColumnarProgram.Atom(
+        text: ExprPrinter.print(expr.syntax.ungrouped), left: .masked, right: nil, result: result.register)
+    }
+    guard let leftShown = shown(lower(left), as: left.type.value) else { return nil }
     var rightShown: ColumnarProgram.Shown?
     if let right {
       guard let value = shown(lower(right), as: right.type.value) else { return nil }
@@ -372,6 +380,10 @@ struct ColumnarLowering {
     }
     var derived: [ColumnarProgram.Shown] = []
     for item in policy.lets {
+      guard !personal.lets.contains(item.slot) else {
+        derived.append(.masked)
+        continue
+      }
       guard let value = shown(lowerLet(item.slot), as: item.expression.type.value) else { return nil }
       derived.append(value)
     }
@@ -659,7 +671,9 @@ struct ColumnarLowering {
             index: index,
             otherwiseIndex: otherwiseIndex))
         points = KernelOperand(register: register, kind: .number, scale: pointsScale)
-        subjectShown = shown(.scalar(subject), as: subjectExpression.type.value)
+        subjectShown =
+          personal.isPersonal(subjectExpression)
+          ? .masked : shown(.scalar(subject), as: subjectExpression.type.value)
         bandIndex = index
       case .expression(let expression):
         guard case .scalar(let value) = lower(expression), value.kind == .number else { return nil }

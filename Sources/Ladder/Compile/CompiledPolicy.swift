@@ -22,6 +22,8 @@ public final class CompiledPolicy: Sendable {
     let span: SourceSpan
     let type: LadderType
     let compute: CompiledExpression
+    /// Computed from personal data: shown as `***`.
+    let isPersonal: Bool
   }
 
   struct Band: Sendable {
@@ -37,6 +39,8 @@ public final class CompiledPolicy: Sendable {
     let weight: FixedDecimal
     let value: CompiledExpression?
     let valueType: ValueType?
+    /// The value the bands apply to is computed from personal data: shown as `***`.
+    let valueIsPersonal: Bool
     let bands: [Band]
     let points: CompiledExpression?
     let pointsText: String?
@@ -84,7 +88,8 @@ public final class CompiledPolicy: Sendable {
     self.source = source
     jsonLinesLayout = .jsonLines(policy)
     csvLayouts = (.csv(policy, withErrors: false), .csv(policy, withErrors: true))
-    let registry = PopulationRegistry()
+    let personal = PersonalData(policy)
+    let registry = PopulationRegistry(personal: personal)
     self.path = source.path
     sha256 = SHA256.hash(data: source.bytes).map { byte in
       let hex = String(byte, radix: 16)
@@ -93,7 +98,8 @@ public final class CompiledPolicy: Sendable {
     lets = policy.lets.map { item in
       Let(
         slot: item.slot, name: item.name, span: item.span, type: item.expression.type,
-        compute: ExpressionCompiler.compile(item.expression, registry: registry))
+        compute: ExpressionCompiler.compile(item.expression, registry: registry),
+        isPersonal: personal.lets.contains(item.slot))
     }
     components =
       policy.score?.components.map { component in
@@ -102,14 +108,16 @@ public final class CompiledPolicy: Sendable {
           return Component(
             name: component.name, weight: component.weight,
             value: ExpressionCompiler.compile(value, registry: registry),
-            valueType: value.type.value,
+            valueType: value.type.value, valueIsPersonal: personal.isPersonal(value),
             bands: bands.map {
               Band(
                 comparison: $0.comparison, bound: $0.bound, points: $0.points, text: $0.text, span: $0.span)
             }, points: nil, pointsText: nil)
         case .expression(let points):
           return Component(
-            name: component.name, weight: component.weight, value: nil, valueType: nil, bands: [],
+            name: component.name, weight: component.weight, value: nil, valueType: nil,
+            valueIsPersonal: false,
+            bands: [],
             points: ExpressionCompiler.compile(points, registry: registry),
             pointsText: ExprPrinter.print(points.syntax))
         }
@@ -121,14 +129,15 @@ public final class CompiledPolicy: Sendable {
         id: tier.id, label: tier.label,
         condition: tier.condition.map({ ExpressionCompiler.compile($0, registry: registry) }),
         conditionText: tier.condition.map { ExprPrinter.print($0.syntax) }, span: tier.span,
-        atoms: tier.condition.map { ConditionAtom.atoms($0, registry: registry) } ?? [])
+        atoms: tier.condition.map { ConditionAtom.atoms($0, personal: personal, registry: registry) } ?? [])
     }
     triggers = policy.review.triggers.map { trigger in
       Trigger(
         id: trigger.id, action: trigger.action, reason: trigger.reason,
         condition: ExpressionCompiler.compile(trigger.condition, registry: registry),
         conditionText: ExprPrinter.print(trigger.condition.syntax),
-        span: trigger.span, atoms: ConditionAtom.atoms(trigger.condition, registry: registry))
+        span: trigger.span,
+        atoms: ConditionAtom.atoms(trigger.condition, personal: personal, registry: registry))
     }
     populationSites = registry.sites
     var spans = lets.map(\.span) + tiers.map(\.span) + triggers.map(\.span)

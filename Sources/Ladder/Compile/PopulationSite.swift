@@ -14,6 +14,20 @@ public struct PopulationSite: Sendable {
   /// The call as written, e.g. `abc_class(spend_12m)`.
   public var text: String
   public var argumentText: String
+  /// The ranked value is computed from personal data: notes show `***` for it and the class
+  /// boundaries (other records' values).
+  public var argumentIsPersonal = false
+
+  /// The function's value for one record as a trace's population note shows it: `***` when the
+  /// ranked value is personal (a rank says much about it).
+  func shownResult(_ value: Value) -> String {
+    argumentIsPersonal ? "***" : CompiledPolicy.display(value, as: function == .abcClass ? .string : .decimal)
+  }
+
+  /// A ranked value as a note shows it.
+  func show(_ value: FixedDecimal) -> String {
+    argumentIsPersonal ? "***" : CompiledPolicy.display(.number(value), as: argumentType)
+  }
 }
 
 /// Collects population sites while a policy is compiled; a call met twice (a condition and its
@@ -21,6 +35,9 @@ public struct PopulationSite: Sendable {
 final class PopulationRegistry {
   private(set) var sites: [PopulationSite] = []
   private var indexBySpan: [SourceSpan: Int] = [:]
+  private let personal: PersonalData?
+
+  init(personal: PersonalData? = nil) { self.personal = personal }
 
   func site(for call: CheckedExpr, _ function: PopulationFunction, _ arguments: [CheckedExpr]) -> Int {
     if let index = indexBySpan[call.span] { return index }
@@ -36,7 +53,8 @@ final class PopulationRegistry {
         argumentExpression: argument, span: call.span,
         argumentType: argument?.type.value ?? .decimal, parameters: parameters,
         text: ExprPrinter.print(call.syntax.ungrouped),
-        argumentText: argument.map { ExprPrinter.print($0.syntax.ungrouped) } ?? ""))
+        argumentText: argument.map { ExprPrinter.print($0.syntax.ungrouped) } ?? "",
+        argumentIsPersonal: argument.map { personal?.isPersonal($0) == true } ?? false))
     indexBySpan[call.span] = sites.count - 1
     return sites.count - 1
   }

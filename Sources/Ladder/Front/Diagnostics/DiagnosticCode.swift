@@ -155,6 +155,10 @@ extension DiagnosticCode {
     "a comparison is always true or always false given the input's bounds")
 
   /// Every code, in order. Used by the docs and golden-coverage tests.
+  public static let personalDataInRule = DiagnosticCode(
+    "L0421", "personal-data-in-rule", .warning,
+    "a tier, score component or trigger depends on a personal field")
+
   public static let all: [DiagnosticCode] = [
     .unreadableFile, .yamlSyntax, .duplicateKey, .documentTooComplex, .notAPolicy,
     .unknownKey, .missingKey, .wrongShape, .unsupportedFormatVersion, .invalidValue, .recordKey,
@@ -166,12 +170,13 @@ extension DiagnosticCode {
     .unreachableTier, .unknownTier, .inheritanceCycle, .benefitTypeConflict, .missingBaseService,
     .noFallbackTier, .misplacedOtherwise, .missingReviewCadence, .bandsWithoutElse, .scoreOutOfScale,
     .bandOverlap, .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds,
+    .personalDataInRule,
   ]
 
   /// The codes `ladder lint` reports: findings about a policy that checks, as opposed to errors
   /// that stop it from running.
   public static let lints: Set<DiagnosticCode> = [
     .neverMissing, .missingBaseService, .noFallbackTier, .bandsWithoutElse, .scoreOutOfScale, .bandOverlap,
-    .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds,
+    .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds, .personalDataInRule,
   ]
 }

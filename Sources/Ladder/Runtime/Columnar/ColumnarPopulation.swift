@@ -162,7 +162,7 @@ extension ColumnarWorker {
       let value = populationValue(site, column, index, policy: policy)
       return DecisionTrace.PopulationNote(
         call: definition.text,
-        value: CompiledPolicy.display(value, as: definition.function == .abcClass ? .string : .decimal),
+        value: definition.shownResult(value),
         explanation: Self.explanation(
           definition, column, index, argumentScale: program.population[site].argumentScale))
     }
@@ -178,8 +178,7 @@ extension ColumnarWorker {
     let position = column.positions.isEmpty ? -1 : Int(column.positions[index])
     guard position >= 0 else { return "\(site.argumentText) is missing; not ranked" }
     func show(_ units: Int64) -> String {
-      CompiledPolicy.display(
-        .number(FixedDecimal(units: Int128(units), scale: argumentScale)), as: site.argumentType)
+      site.show(FixedDecimal(units: Int128(units), scale: argumentScale))
     }
     let value = show(column.argumentUnits[index])
     if let lines = column.pareto {

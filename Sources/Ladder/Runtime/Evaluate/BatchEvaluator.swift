@@ -268,8 +268,7 @@ extension BatchEvaluator {
             decision.trace?.population = sites.enumerated().map { site, definition in
               DecisionTrace.PopulationNote(
                 call: definition.text,
-                value: CompiledPolicy.display(
-                  populationValues[site][index], as: definition.function == .abcClass ? .string : .decimal),
+                value: definition.shownResult(populationValues[site][index]),
                 explanation: populationNotes[site][index])
             }
           }

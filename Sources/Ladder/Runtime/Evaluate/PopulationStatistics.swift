@@ -36,9 +36,7 @@ enum PopulationStatistics {
     var notes = [String](repeating: "\(site.argumentText) is missing; not ranked", count: count)
     let n = entries.count
     guard n > 0 else { return (values, notes) }
-    func show(_ value: FixedDecimal) -> String {
-      CompiledPolicy.display(.number(value), as: site.argumentType)
-    }
+    func show(_ value: FixedDecimal) -> String { site.show(value) }
     let sorted = entries.sorted(by: site.function.ranksLargestFirst ? descending : ascending)
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)

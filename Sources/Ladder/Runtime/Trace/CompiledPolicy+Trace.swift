@@ -64,13 +64,17 @@ extension CompiledPolicy {
     let derived = lets.map { item in
       let value = frame.lets[item.slot]
       return DecisionTrace.Derived(
-        name: item.name, value: Self.jsonValue(value, as: item.type.value),
-        notation: Self.notation(value, as: item.type.value), location: location(item.span))
+        name: item.name, value: item.isPersonal ? "***" : Self.jsonValue(value, as: item.type.value),
+        notation: item.isPersonal ? "***" : Self.notation(value, as: item.type.value),
+        location: location(item.span))
     }
-    let components = decision.components.map { result in
+    let components = zip(decision.components, self.components).map { result, component in
       DecisionTrace.Component(
-        name: result.name, value: result.value.flatMap { Self.jsonValue($0, as: result.valueType) },
-        notation: result.value.map { Self.notation($0, as: result.valueType) },
+        name: result.name,
+        value: component.valueIsPersonal
+          ? "***" : result.value.flatMap { Self.jsonValue($0, as: result.valueType) },
+        notation: component.valueIsPersonal
+          ? "***" : result.value.map { Self.notation($0, as: result.valueType) },
         pointsExpression: result.pointsExpression, band: result.band,
         bandLocation: result.bandSpan.map(location), points: result.points.normalized.description,
         weight: result.weight.percentDescription, contribution: result.contribution.normalized.description)
@@ -123,6 +127,15 @@ extension CompiledPolicy {
     for atom in atoms {
       let left = try atom.left(frame)
       let outcome = try atom.result(frame)
+      let resultText: String
+      switch outcome {
+      case .bool(let flag): resultText = flag ? "true" : "false"
+      default: resultText = "missing"
+      }
+      guard !atom.isPersonal else {
+        result.append(DecisionTrace.Condition(text: atom.text, values: "***", result: resultText))
+        continue
+      }
       var values = Self.notation(left, as: atom.leftType)
       if let right = atom.right {
         let rightValue = try right(frame)
@@ -143,11 +156,6 @@ extension CompiledPolicy {
           }
         }
         values += " \(relation) \(Self.notation(rightValue, as: atom.rightType))"
-      }
-      let resultText: String
-      switch outcome {
-      case .bool(let flag): resultText = flag ? "true" : "false"
-      default: resultText = "missing"
       }
       result.append(DecisionTrace.Condition(text: atom.text, values: values, result: resultText))
     }

@@ -8,9 +8,13 @@ struct ConditionAtom: Sendable {
   let right: CompiledExpression?
   let rightType: ValueType?
   let result: CompiledExpression
+  /// An operand is computed from personal data: the trace shows `***` for the values.
+  let isPersonal: Bool
 
   /// The atoms of a condition (``CheckedExpr/atoms``), each compiled on its own.
-  static func atoms(_ expr: CheckedExpr, registry: PopulationRegistry? = nil) -> [ConditionAtom] {
+  static func atoms(_ expr: CheckedExpr, personal: PersonalData, registry: PopulationRegistry? = nil)
+    -> [ConditionAtom]
+  {
     expr.atoms.map { atom in
       ConditionAtom(
         text: atom.text,
@@ -18,7 +22,8 @@ struct ConditionAtom: Sendable {
         leftType: atom.left.type.value,
         right: atom.right.map { ExpressionCompiler.compile($0, registry: registry) },
         rightType: atom.right?.type.value,
-        result: ExpressionCompiler.compile(atom.condition, registry: registry))
+        result: ExpressionCompiler.compile(atom.condition, registry: registry),
+        isPersonal: personal.isPersonal(atom.left) || atom.right.map(personal.isPersonal) == true)
     }
   }
 }

@@ -14,6 +14,7 @@ enum PolicyLints {
   /// Every lint, in the order its findings are reported.
   static let all: [any PolicyLint.Type] = [
     UnusedNames.self, ContradictoryConditions.self, BandsOutsideBounds.self, BenefitMonotonicity.self,
+    PersonalDataInRules.self,
   ]
 }
 
