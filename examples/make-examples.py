@@ -124,4 +124,20 @@ with open("airline-status.csv", "w", encoding="utf-8") as out:
         review = "" if index % 6 == 0 else rng.choice(["2023-01-15", "2023-06-01", "2023-12-01"])
         out.write(f"FF{index:05d},{csv_field(names[index % len(names)])},{miles},{segments},{spend}.00,{review}\n")
     out.write("FF90001,坏数据,many,3,100.00,\n")
+# Other schemes: fintech risk grades (its own generator, so the files above stay the same).
+fin = random.Random(7)
+with open("fintech-risk-grades.csv", "w", encoding="utf-8") as out:
+    out.write("customer_id,id_number,credit_score,months_of_history,late_payments_12m,chargebacks_12m,"
+              "risk_appetite,last_review\n")
+    for index in range(1, 31):
+        score = fin.choice([560, 579, 600, 640, 650, 690, 719, 720, 760, 805, 840])
+        months = fin.choice([2, 5, 8, 11, 18, 30, 48, 96])
+        late = fin.choice([0, 0, 0, 1, 2, 3])
+        chargebacks = "" if index % 7 == 0 else str(fin.choice([0, 0, 0, 1, 2]))
+        appetite = fin.choice(["conservative", "balanced", "aggressive"])
+        review = "" if index % 5 == 0 else fin.choice(["2023-03-01", "2023-12-01", "2024-02-01"])
+        out.write(f"F{index:05d},11010119{fin.randint(60, 99)}0{fin.randint(1, 9)}0{fin.randint(1, 9)}{fin.randint(1000, 9999)},"
+                  f"{score},{months},{late},{chargebacks},{appetite},{review}\n")
+    out.write("F90001,110101199001011234,900,12,0,0,balanced,\n")
+    out.write("F90002,110101199001011235,700,12,0,0,reckless,\n")
 print("written")

@@ -94,6 +94,7 @@ import Testing
     ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
     ("policies/request-response.yaml", "examples/request-response.csv"),
     ("policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv"),
+    ("policies/fintech-risk-grades.yaml", "examples/fintech-risk-grades.csv"),
   ])
   func examplePoliciesCompileToKernelsAndGiveTheSameBytes(policyPath: String, recordsPath: String) throws {
     let policy = try Self.loadPolicy(policyPath)
@@ -109,6 +110,7 @@ import Testing
     ("policies/loyalty-tiers.yaml", "examples/loyalty-tiers.csv"),
     ("policies/request-response.yaml", "examples/request-response.csv"),
     ("policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv"),
+    ("policies/fintech-risk-grades.yaml", "examples/fintech-risk-grades.csv"),
   ])
   func examplePoliciesGiveTheSameTraces(policyPath: String, recordsPath: String) throws {
     let policy = try Self.loadPolicy(policyPath)

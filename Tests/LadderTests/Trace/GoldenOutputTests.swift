@@ -11,11 +11,12 @@ enum GoldenOutputs {
     .appendingPathComponent("Golden")
   static let policies = [
     "b2b-service-tiers", "loyalty-tiers", "request-response", "airline-status", "retail-rfm-abc",
+    "fintech-risk-grades",
   ]
   static let traced = [
     ("b2b-service-tiers", "C2024001"), ("b2b-service-tiers", "C2024002"), ("b2b-service-tiers", "C2024003"),
     ("b2b-service-tiers", "C2024009"), ("loyalty-tiers", "M0004"), ("request-response", "R00001"),
-    ("airline-status", "FF00004"), ("retail-rfm-abc", "R0005"),
+    ("airline-status", "FF00004"), ("retail-rfm-abc", "R0005"), ("fintech-risk-grades", "F00020"),
   ]
   static let asOf = CivilDate(parsing: "2024-03-01") ?? CivilDate(daysSinceEpoch: 0)
 

@@ -17,6 +17,8 @@ public struct CheckedPolicy: Sendable {
   public var lets: [CheckedLet]
   public var score: CheckedScore?
   public var tiers: [CheckedTier]
+  /// Which end of `tiers` is the best tier.
+  public var tierOrder: TierOrder = .bestFirst
   /// Benefits per tier, in tier order, inheritance resolved.
   public var benefits: [[ResolvedBenefit]]
   public var review: CheckedReview
@@ -50,6 +52,12 @@ public enum EntitlementDirection: String, Sendable, Hashable {
 }
 
 extension CheckedPolicy {
+  /// How far the tier at `index` (in the order written) is from the best tier: 0 for the best.
+  /// Lints, `diff`'s up and down and its downgrade gates compare tiers by this.
+  public func rank(ofTierAt index: Int) -> Int {
+    tierOrder == .bestFirst ? index : tiers.count - 1 - index
+  }
+
   /// Declared directions of benefits, by name.
   public var entitlementDirections: [String: EntitlementDirection] {
     Dictionary(entitlements.map { ($0.name, $0.direction) }, uniquingKeysWith: { first, _ in first })

@@ -70,6 +70,7 @@ struct CheckRun {
       description: syntax.description?.value, recordName: recordName, inputs: inputs, keyInput: keyInput,
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
+    policy.tierOrder = syntax.tierOrder?.value ?? .bestFirst
     let keyField = inputs[keyInput]
     if PolicyChecker.decisionFieldNames.contains(keyField.name) {
       report(decisionFieldClash(Located(keyField.name, at: keyField.span), kind: "the record key"))

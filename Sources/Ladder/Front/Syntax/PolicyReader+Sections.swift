@@ -300,6 +300,18 @@ struct Reader {
         }
       case "score": policy.score = reader.readScore(value, keySpan: keySpan)
       case "tiers": policy.tiers = reader.readTiers(value)
+      case "tier_order":
+        guard let text = reader.scalarString(value, for: "'tier_order'") else { return }
+        guard let order = TierOrder(rawValue: text.value) else {
+          reader.report(
+            Diagnostic(
+              .invalidValue, "'tier_order' must be 'best-first' or 'worst-first', not '\(text.value)'",
+              at: text.span,
+              help: "'worst-first' when the first tier listed is the lowest rank (high risk before low risk)")
+          )
+          return
+        }
+        policy.tierOrder = Located(order, at: text.span)
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
       case "output":

@@ -15,8 +15,8 @@ public enum PolicyReader {
   public static let maximumNodeCount = 50_000
 
   public static let topLevelKeys = [
-    "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tiers",
-    "benefits", "entitlements", "review", "output",
+    "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tier_order",
+    "tiers", "benefits", "entitlements", "review", "output",
   ]
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [

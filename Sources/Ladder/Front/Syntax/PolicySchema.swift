@@ -94,7 +94,7 @@ public enum PolicySchema {
         "version": ["type": ["string", "number"]], "title": ["type": ["string", "number"]],
         "description": text,
         "record": identifier, "inputs": named(["oneOf": [typeNames, input]]), "let": named(expression),
-        "score": score,
+        "score": score, "tier_order": ["enum": TierOrder.allCases.map(\.rawValue)],
         "tiers": ["type": "array", "items": tier, "minItems": 1],
         "benefits": named(["type": "object", "additionalProperties": benefitValue]),
         "entitlements": named(entitlement),

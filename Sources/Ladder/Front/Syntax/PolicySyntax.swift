@@ -24,6 +24,8 @@ public struct PolicySyntax: Sendable {
   public var lets: [LetSyntax] = []
   public var score: ScoreSyntax?
   public var tiers: [TierSyntax] = []
+  /// Which end of the tier list is the best tier (`tier_order:`); best first when absent.
+  public var tierOrder: Located<TierOrder>?
   public var benefits: [BenefitSetSyntax] = []
   public var review: ReviewSyntax?
   /// Inputs and lets written into every output record, after the tier (`output: [abc, segment]`).
@@ -173,4 +175,12 @@ public struct ReviewSyntax: Sendable {
   /// The input field holding the date of the last review, if any.
   public var lastReview: Located<String>?
   public var triggers: [TriggerSyntax] = []
+}
+
+/// How a policy's tiers are ranked. Tiers are always tried in the order written (the first
+/// whose condition holds wins); the order says only which end is best. A risk-grade scheme is
+/// naturally written strictest first — high risk, then medium, then low — and is `worst-first`.
+public enum TierOrder: String, Sendable, Hashable, CaseIterable {
+  case bestFirst = "best-first"
+  case worstFirst = "worst-first"
 }

@@ -143,10 +143,15 @@ public enum ImpactAnalysis {
     return traced
   }
 
-  /// Position of a tier from the top: the new policy's order, then the old one's, `none` last.
+  /// Rank of a tier from the best (``CheckedPolicy/rank(ofTierAt:)``): the new policy's ranking,
+  /// then the old one's, `none` last.
   static func rank(_ id: String, in new: CompiledPolicy, old: CompiledPolicy) -> Int {
-    if let index = new.checked.tiers.firstIndex(where: { $0.id == id }) { return index }
-    if let index = old.checked.tiers.firstIndex(where: { $0.id == id }) { return index }
+    if let index = new.checked.tiers.firstIndex(where: { $0.id == id }) {
+      return new.checked.rank(ofTierAt: index)
+    }
+    if let index = old.checked.tiers.firstIndex(where: { $0.id == id }) {
+      return old.checked.rank(ofTierAt: index)
+    }
     return Int.max
   }
 

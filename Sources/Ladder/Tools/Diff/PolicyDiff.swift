@@ -72,6 +72,7 @@ public enum PolicyDiff {
       }
     }
 
+    changed("tiers", "tier order", old.tierOrder.rawValue, new.tierOrder.rawValue)
     byName(old.tiers, new.tiers, name: \.id) { id, a, b in
       guard let a, let b else {
         changed("tiers", "tier '\(id)'", a.map(describe), b.map(describe))

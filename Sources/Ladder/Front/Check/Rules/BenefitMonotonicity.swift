@@ -7,10 +7,12 @@ enum BenefitMonotonicity: PolicyLint {
     for entitlement in context.syntax.entitlements {
       guard let better = entitlement.better?.value else { continue }
       let name = entitlement.name.value
-      // Tiers are listed highest first: each tier must be at least as good as every later one.
-      for (higherIndex, higher) in policy.tiers.enumerated() {
+      // Each tier must be at least as good as every tier ranked below it (`tier_order`).
+      let byRank = policy.tiers.indices.sorted { policy.rank(ofTierAt: $0) < policy.rank(ofTierAt: $1) }
+      for (position, higherIndex) in byRank.enumerated() {
+        let higher = policy.tiers[higherIndex]
         guard let mine = policy.benefits[higherIndex].first(where: { $0.name == name }) else { continue }
-        for lowerIndex in (higherIndex + 1)..<policy.tiers.count {
+        for lowerIndex in byRank[(position + 1)...] {
           guard let theirs = policy.benefits[lowerIndex].first(where: { $0.name == name }),
             let order = BenefitValue.order(mine.value, theirs.value)
           else { continue }

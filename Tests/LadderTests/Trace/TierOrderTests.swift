@@ -1,0 +1,72 @@
+import Foundation
+import Ladder
+import LadderTestSupport
+import Testing
+
+/// `tier_order: worst-first` (issue 11): a risk-grade policy lists its worst grade first, and
+/// the lints and `diff`'s up, down and downgrade count follow its ranking, not the list order.
+@Suite struct TierOrderTests {
+  static let path = "policies/fintech-risk-grades.yaml"
+
+  static func text() throws -> String {
+    try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
+  }
+
+  /// The same policy read best-first: the `tier_order` line removed.
+  static func bestFirst(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("tier_order:") }
+      .joined(separator: "\n")
+  }
+
+  @Test func ranksRunFromTheLastTierWhenWorstFirst() throws {
+    let policy = try #require(compilePolicy(try Self.text(), path: Self.path))
+    #expect(policy.checked.tierOrder == .worstFirst)
+    #expect(policy.checked.tiers.map(\.id) == ["high", "medium", "low"])
+    #expect(policy.checked.tiers.indices.map { policy.checked.rank(ofTierAt: $0) } == [2, 1, 0])
+  }
+
+  @Test func benefitMonotonicityFollowsTheRanking() throws {
+    let worstFirst = checkPolicy(try Self.text(), path: Self.path)
+    #expect(!worstFirst.codes.contains("L0417"), "\(worstFirst.renderedText)")
+    // Read best-first, the same benefits run the wrong way: high risk "gets less" than medium.
+    let bestFirst = checkPolicy(Self.bestFirst(try Self.text()), path: Self.path)
+    #expect(bestFirst.codes.filter { $0 == "L0417" }.count == 6, "\(bestFirst.renderedText)")
+  }
+
+  @Test func aMoveToAWorseGradeIsADowngrade() throws {
+    let text = try Self.text()
+    // The new version is stricter: 40 points make high risk, not 60.
+    let stricter = text.replacingOccurrences(of: "when: score >= 60 or", with: "when: score >= 40 or")
+    #expect(stricter != text)
+    let records = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/fintech-risk-grades.csv"))))
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    func impact(_ old: String, _ new: String) throws -> ImpactReport {
+      let a = try #require(compilePolicy(old, path: "old.yaml"))
+      let b = try #require(compilePolicy(new, path: "new.yaml"))
+      return try ImpactAnalysis.analyze(old: a, new: b, bytes: records, format: .csv, asOf: asOf)
+    }
+    let report = try impact(text, stricter)
+    let toHigh = report.moves.filter { $0.from == "medium" && $0.to == "high" }
+    #expect(!toHigh.isEmpty && report.moves.count == toHigh.count, "\(report.moves)")
+    #expect(report.downgradedCount == toHigh.count)
+    // Read best-first, the same moves would have been upgrades.
+    let naive = try impact(Self.bestFirst(text), Self.bestFirst(stricter))
+    #expect(naive.moves.count == toHigh.count && naive.downgradedCount == 0)
+    // A change of order is a change `diff` reports.
+    let changes = PolicyDiff.changes(
+      from: try #require(compilePolicy(Self.bestFirst(text), path: "old.yaml")).checked,
+      to: try #require(compilePolicy(text, path: "new.yaml")).checked)
+    #expect(
+      changes.contains { $0.subject == "tier order" && $0.old == "best-first" && $0.new == "worst-first" })
+  }
+
+  @Test func anUnknownOrderIsRefused() throws {
+    let text = (try? Self.text()) ?? ""
+    let outcome = checkPolicy(
+      text.replacingOccurrences(of: "tier_order: worst-first", with: "tier_order: backwards"))
+    #expect(outcome.codes == ["L0105"], "\(outcome.renderedText)")
+    #expect(
+      outcome.renderedText.contains("'tier_order' must be 'best-first' or 'worst-first', not 'backwards'"))
+  }
+}
