@@ -33,7 +33,7 @@ import Testing
     #expect(result.stderr.hasSuffix("read 41, evaluated 33, rejected 8 (as of 2024-03-01)\n"))
     #expect(
       lines.first?.hasPrefix(
-        "{\"customer_id\":\"C2024001\",\"tier\":\"vip\",\"label\":\"VIP客户\",\"score\":\"97.75\"") == true)
+        "{\"customer_id\":\"C2024001\",\"tier\":\"vip\",\"label\":\"VIP客户\",\"score\":\"92.00\"") == true)
     #expect(
       result.stderr.contains(
         "examples/b2b-service-tiers.csv:35: rejected C2024901: field 'spend_12m': 'abc' is not a number"))
@@ -143,8 +143,8 @@ import Testing
     ])
     let lines = result.stdout.split(separator: "\n").map(String.init)
     #expect(lines[0] == "b2b-service-tiers 2024.03 · as of 2024-03-01")
-    #expect(lines[2] == "C2024001     vip       VIP客户   97.75                              due")
-    #expect(lines[3] == "C2024002     key       重点客户  72.50                              next 2024-04-15")
+    #expect(lines[2] == "C2024001     vip       VIP客户   92.00                              due")
+    #expect(lines[3] == "C2024002     key       重点客户  75.00                              next 2024-04-15")
   }
 
   @Test func invalidPolicyExitsOne() throws {
@@ -183,7 +183,7 @@ import Testing
         ["eval", Self.policy, "-", "--as-of", "2024-03-01", "--format", "csv"], stdin: prefix + record + "\n")
       #expect(result.exitCode == 0, "\(result.stderr)")
       #expect(
-        result.stdout.hasSuffix("C1,97.75,vip,,2024-03-01,\(try Self.identityColumns())\n"),
+        result.stdout.hasSuffix("C1,92.00,vip,,2024-03-01,\(try Self.identityColumns())\n"),
         "\(result.stdout)")
       let explained = try CLIRunner.run(
         ["explain", Self.policy, "-", "--id", "C1", "--as-of", "2024-03-01"], stdin: prefix + record + "\n")
@@ -195,7 +195,7 @@ import Testing
       stdin:
         "customer_id,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\nC1,2024-01-31,12,800000,15%,85%,1;2;3;4;5;6\n"
     )
-    #expect(csv.stdout.hasSuffix("C1,97.75,vip,,2024-03-01,\(try Self.identityColumns())\n"), "\(csv.stderr)")
+    #expect(csv.stdout.hasSuffix("C1,92.00,vip,,2024-03-01,\(try Self.identityColumns())\n"), "\(csv.stderr)")
   }
 }
 

@@ -32,7 +32,7 @@ import Testing
     let closing = result.stdout.split(separator: "\n").last ?? ""
     #expect(closing.hasSuffix(" passed, 0 failed"))
     #expect((Int(closing.prefix { $0.isNumber }) ?? 0) >= 60, "\(closing)")
-    #expect(result.stdout.contains("coverage 100.0% (31 of 31)"))
+    #expect(result.stdout.contains("coverage 100.0% (38 of 38)"))
   }
 
   @Test func aFailureShowsExpectedActualAndTheDecidingTraceAndExitsOne() throws {

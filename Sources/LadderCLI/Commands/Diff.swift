@@ -128,18 +128,22 @@ struct Diff: ParsableCommand {
       }
     }
     if let failIfDowngraded, impact.downgradedCount > failIfDowngraded {
-      failures.append("\(impact.downgradedCount) records were downgraded, more than \(failIfDowngraded)")
+      failures.append(
+        "\(DiffReport.agreeing(impact.downgradedCount, "record", "were")) downgraded, more than \(failIfDowngraded)")
     }
     for benefit in failIfBenefitLost {
       if let change = impact.benefits.first(where: { $0.benefit == benefit }), change.lost > 0 {
-        failures.append("\(change.lost) records lose \(benefit)")
+        failures.append("\(DiffReport.agreeing(change.lost, "record", "lose")) \(benefit)")
       }
     }
     for benefit in failIfBenefitWorse {
       if let change = impact.benefits.first(where: { $0.benefit == benefit }), change.lost + change.worse > 0
       {
-        let parts = [(change.lost, "lose"), (change.worse, "get a worse")].filter { $0.0 > 0 }
-        failures.append(parts.map { "\($0.0) records \($0.1) \(benefit)" }.joined(separator: " and "))
+        let parts = [
+          change.lost > 0 ? "\(DiffReport.agreeing(change.lost, "record", "lose")) \(benefit)" : nil,
+          change.worse > 0 ? "\(DiffReport.agreeing(change.worse, "record", "get")) a worse \(benefit)" : nil,
+        ].compactMap { $0 }
+        failures.append(parts.joined(separator: " and "))
       }
     }
     for failure in failures { StandardError.write("gate failed: \(failure)\n") }

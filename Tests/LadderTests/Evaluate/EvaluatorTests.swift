@@ -25,8 +25,9 @@ import Testing
         """)
     let decisions = outcomes.compactMap(\.decision)
     #expect(decisions.map { $0.tier?.id } == ["vip", "key", "watch"])
-    // R 100×20% + F 100×15% + M 100×35% + P 100×15% + L 85×15% = 97.75, and so on.
-    #expect(decisions.map { $0.score?.description } == ["97.75", "72.50", "31.00"])
+    // The brief's own scores: A R 100×20% + F 100×15% + M 90×35% + P 90×15% + L 80×15% = 92,
+    // B 80, 90, 70, 80, 60 = 75, C 60, 50, 60, 0, 30 = 45.
+    #expect(decisions.map { $0.score?.description } == ["92.00", "75.00", "45.00"])
     #expect(decisions[2].firedTriggers.map(\.id) == ["churn-risk"])
     #expect(
       decisions[0].benefits.first { $0.name == "discount_budget" }?.value

@@ -23,7 +23,7 @@ import Testing
         "monthly_spend": "50000;52000;48000;51000;49000;50000",
       ], asOf: asOf, trace: true)
     #expect(decision.tier?.label == "重点客户")
-    #expect(decision.score?.description == "72.50")
+    #expect(decision.score?.description == "75.00")
     #expect(
       decision.benefits.first { $0.name == "response_within" }?.value
         == .duration(LadderDuration(amount: 8, unit: .hours)))

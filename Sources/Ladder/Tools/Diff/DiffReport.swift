@@ -54,22 +54,30 @@ public struct DiffReport: Sendable {
     }
   }
 
+  /// "1 customer loses", "3 customers lose": a count, its noun and a verb that agree. `verb` is
+  /// the plural form (`lose`, `get`, `were`).
+  public static func agreeing(_ count: Int, _ noun: String, _ verb: String) -> String {
+    guard count == 1 else { return "\(Self.count(count)) \(noun)s \(verb)" }
+    let singular = verb == "were" ? "was" : verb + "s"
+    return "1 \(noun) \(singular)"
+  }
+
   /// Sentences such as "3 customers lose churn_alert" or "12 customers get a worse response_within".
   func benefitSentences(_ impact: ImpactReport) -> [String] {
     var out: [String] = []
     for change in impact.benefits {
-      let who = { (n: Int) in "\(Self.count(n)) \(record)\(n == 1 ? "" : "s")" }
-      if change.lost > 0 { out.append("\(who(change.lost)) lose \(change.benefit)") }
-      if change.gained > 0 { out.append("\(who(change.gained)) gain \(change.benefit)") }
+      let who = { (n: Int, verb: String) in Self.agreeing(n, self.record, verb) }
+      if change.lost > 0 { out.append("\(who(change.lost, "lose")) \(change.benefit)") }
+      if change.gained > 0 { out.append("\(who(change.gained, "gain")) \(change.benefit)") }
       if change.worse > 0 {
         let adjective = change.direction == .lower ? "higher (worse)" : "lower (worse)"
-        out.append("\(who(change.worse)) get a \(adjective) \(change.benefit)")
+        out.append("\(who(change.worse, "get")) a \(adjective) \(change.benefit)")
       }
       if change.better > 0 {
         let adjective = change.direction == .lower ? "lower (better)" : "higher (better)"
-        out.append("\(who(change.better)) get a \(adjective) \(change.benefit)")
+        out.append("\(who(change.better, "get")) a \(adjective) \(change.benefit)")
       }
-      if change.changed > 0 { out.append("\(who(change.changed)) get a different \(change.benefit)") }
+      if change.changed > 0 { out.append("\(who(change.changed, "get")) a different \(change.benefit)") }
     }
     return out
   }
