@@ -129,7 +129,8 @@ struct Diff: ParsableCommand {
     }
     if let failIfDowngraded, impact.downgradedCount > failIfDowngraded {
       failures.append(
-        "\(DiffReport.agreeing(impact.downgradedCount, "record", "were")) downgraded, more than \(failIfDowngraded)")
+        "\(DiffReport.agreeing(impact.downgradedCount, "record", "were")) downgraded, more than \(failIfDowngraded)"
+      )
     }
     for benefit in failIfBenefitLost {
       if let change = impact.benefits.first(where: { $0.benefit == benefit }), change.lost > 0 {
