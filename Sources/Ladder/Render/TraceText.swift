@@ -1,10 +1,14 @@
 /// Renders a ``DecisionTrace`` as an aligned, readable tree for an auditor. Made from the same
 /// model as ``TraceJSON``, so the two always agree.
 public enum TraceText {
-  public static func render(_ trace: DecisionTrace) -> String {
+  /// - Parameter locations: also say where in the policy each derived value, band and benefit is
+  ///   written (`file:line:col`); the JSON trace always does.
+  public static func render(_ trace: DecisionTrace, locations: Bool = false) -> String {
     var out = ""
     let origin = trace.origin.map { " (\($0))" } ?? ""
     out += "\(trace.recordName) \(trace.key)\(origin)\n"
+    if !trace.summary.isEmpty { out += "  \(trace.summary)\n" }
+    func at(_ location: String?) -> [String] { locations ? [location ?? ""] : [] }
     out += table(
       [
         ["policy", "\(trace.header.policy) \(trace.header.version) · \(trace.header.title)"],
@@ -19,7 +23,7 @@ public enum TraceText {
 
     if !trace.derived.isEmpty {
       out += "\nderived\n"
-      out += table(trace.derived.map { [$0.name, $0.notation, $0.location] }, indent: "  ")
+      out += table(trace.derived.map { [$0.name, $0.notation] + at($0.location) }, indent: "  ")
     }
 
     if !trace.population.isEmpty {
@@ -37,8 +41,8 @@ public enum TraceText {
           component.name, component.notation ?? "",
           component.band.map { "\"\($0)\"" } ?? component.pointsExpression ?? "",
           component.points + " pts",
-          "× " + component.weight, "= " + component.contribution, component.bandLocation ?? "",
-        ]
+          "× " + component.weight, "= " + component.contribution,
+        ] + at(component.bandLocation)
       }
       out += table(rows, indent: "  ")
     }
@@ -60,7 +64,7 @@ public enum TraceText {
       out += "\nbenefits\n"
       out += table(
         trace.benefits.map {
-          [$0.name, $0.value, $0.isInherited ? "inherited from \($0.from)" : "own", $0.location]
+          [$0.name, $0.value, $0.isInherited ? "inherited from \($0.from)" : "own"] + at($0.location)
         },
         indent: "  ")
     }

@@ -8,8 +8,10 @@ struct Explain: ParsableCommand {
     abstract:
       "Explain the decision for one record: inputs, score components, tiers tried, benefits, triggers.",
     discussion: """
-      Personal fields are masked. The text form is for people; --format json gives the same trace
-      as canonical JSON.
+      Personal fields are masked. The text form is for people: it opens with one plain sentence
+      (the tier, what made it hold, why each tier above did not) and names where in the policy
+      each rule is written only with --locations. --format json gives the same trace as
+      canonical JSON, locations included.
 
       Exit codes: 0 success, 1 invalid policy, 64 usage error, 65 the record is missing or rejected.
       """
@@ -22,6 +24,9 @@ struct Explain: ParsableCommand {
 
   @Option(help: "Output format: text or json.")
   var format: TraceFormat = .text
+
+  @Flag(help: "In the text form, also say where in the policy each value, band and benefit is written.")
+  var locations = false
 
   enum TraceFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -63,7 +68,7 @@ struct Explain: ParsableCommand {
           try StandardOutput.write(TraceJSON.render(trace) + "\n")
         } else {
           if index > 0 { try StandardOutput.write("\n") }
-          try StandardOutput.write(TraceText.render(trace))
+          try StandardOutput.write(TraceText.render(trace, locations: locations))
         }
       case .rejected(let problem):
         rejectedAny = true

@@ -70,3 +70,49 @@ import Testing
       outcome.renderedText.contains("'tier_order' must be 'best-first' or 'worst-first', not 'backwards'"))
   }
 }
+
+/// The text trace opens with one plain sentence and names policy locations only when asked
+/// (issue 11).
+@Suite struct DecisionStoryTests {
+  static func trace(_ key: String, policy name: String = "b2b-service-tiers") throws -> DecisionTrace {
+    let text = try String(contentsOfFile: RepositoryPaths.path("policies/\(name).yaml"), encoding: .utf8)
+    let policy = try #require(compilePolicy(text, path: "policies/\(name).yaml"))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    let decision = try #require(
+      evaluate(policy, bytes: bytes, format: .csv, asOf: "2024-03-01", trace: true).compactMap(\.decision)
+        .first {
+          $0.key == key
+        })
+    return try #require(decision.trace)
+  }
+
+  @Test func theSentenceSaysWhatHeldAndWhyEachTierAboveDidNot() throws {
+    #expect(
+      try Self.trace("C2024002").summary
+        == "重点客户 (key): score 75.00 is at least 70; not VIP客户 (vip) because score 75.00 is under 90 and repurchase rate 60% is under 80%"
+    )
+    #expect(
+      try Self.trace("C2024003").summary
+        == "观察客户 (watch): no tier above applies; not VIP客户 (vip) because score 45.00 is under 90 and repurchase rate 30% is under 80%; not 重点客户 (key) because score 45.00 is under 70; not 普通客户 (standard) because score 45.00 is under 50"
+    )
+    // Only the comparisons that decided: of an `or`, the one that held.
+    #expect(
+      try Self.trace("F00020", policy: "fintech-risk-grades").summary
+        == "高风险 (high): score 83 is at least 60 and credit score 579 is under 580")
+  }
+
+  @Test func locationsOnlyWhenAsked() throws {
+    let trace = try Self.trace("C2024002")
+    let plain = TraceText.render(trace)
+    #expect(plain.split(separator: "\n")[1].hasPrefix("  重点客户 (key): score 75.00"))
+    #expect(!plain.contains("policies/b2b-service-tiers.yaml:"))
+    let located = TraceText.render(trace, locations: true)
+    #expect(
+      located.contains(
+        "recency    60         \"<= 60: 80\"       80 pts  × 20%  = 16    policies/b2b-service-tiers.yaml:35:75"
+      ))
+    // JSON keeps everything.
+    #expect(TraceJSON.render(trace).contains("\"at\":\"policies/b2b-service-tiers.yaml:35:75\""))
+  }
+}

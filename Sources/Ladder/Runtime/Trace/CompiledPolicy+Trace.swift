@@ -88,13 +88,17 @@ extension CompiledPolicy {
         rounding: roundingDescription)
     }
     var steps: [DecisionTrace.TierStep] = []
+    var story: [DecisionStory.Tried] = []
     for tier in tiers.prefix(tiersTried) {
       let held = decision.tier?.id == tier.id
+      let (conditions, storySteps) = try conditions(tier.atoms, frame)
       steps.append(
         DecisionTrace.TierStep(
           id: tier.id, label: tier.label, condition: tier.conditionText, location: location(tier.span),
-          held: held,
-          conditions: try conditions(tier.atoms, frame)))
+          held: held, conditions: conditions))
+      story.append(
+        DecisionStory.Tried(
+          id: tier.id, label: tier.label, held: held, isOtherwise: tier.condition == nil, steps: storySteps))
     }
     let benefits = traceBenefits(decision.benefits, tierID: decision.tier?.id)
     var triggerSteps: [DecisionTrace.Trigger] = []
@@ -103,7 +107,7 @@ extension CompiledPolicy {
       triggerSteps.append(
         DecisionTrace.Trigger(
           id: trigger.id, action: trigger.action.rawValue, condition: trigger.conditionText, held: held,
-          reason: trigger.reason, conditions: try conditions(trigger.atoms, frame),
+          reason: trigger.reason, conditions: try conditions(trigger.atoms, frame).conditions,
           location: location(trigger.span)))
     }
     let review = decision.review.map { review in
@@ -117,13 +121,14 @@ extension CompiledPolicy {
       derived: derived,
       components: components, score: score, tiers: steps, tier: decision.tier?.id,
       tierLabel: decision.tier?.label,
-      benefits: benefits, triggers: triggerSteps, review: review)
+      benefits: benefits, triggers: triggerSteps, review: review, summary: DecisionStory.sentence(story))
   }
 
   private func conditions(_ atoms: [ConditionAtom], _ frame: EvaluationFrame) throws(EvaluationError)
-    -> [DecisionTrace.Condition]
+    -> (conditions: [DecisionTrace.Condition], story: [DecisionStory.Step])
   {
     var result: [DecisionTrace.Condition] = []
+    var story: [DecisionStory.Step] = []
     for atom in atoms {
       let left = try atom.left(frame)
       let outcome = try atom.result(frame)
@@ -132,13 +137,17 @@ extension CompiledPolicy {
       case .bool(let flag): resultText = flag ? "true" : "false"
       default: resultText = "missing"
       }
+      let held: Bool? = resultText == "missing" ? nil : resultText == "true"
       guard !atom.isPersonal else {
         result.append(DecisionTrace.Condition(text: atom.text, values: "***", result: resultText))
+        story.append(DecisionStory.Step(atom: atom, left: nil, right: nil, result: held))
         continue
       }
       var values = Self.notation(left, as: atom.leftType)
+      var rightNotation: String?
       if let right = atom.right {
         let rightValue = try right(frame)
+        rightNotation = Self.notation(rightValue, as: atom.rightType)
         let relation: String
         if left.isMissing || rightValue.isMissing {
           relation = "vs"
@@ -158,8 +167,11 @@ extension CompiledPolicy {
         values += " \(relation) \(Self.notation(rightValue, as: atom.rightType))"
       }
       result.append(DecisionTrace.Condition(text: atom.text, values: values, result: resultText))
+      story.append(
+        DecisionStory.Step(
+          atom: atom, left: Self.notation(left, as: atom.leftType), right: rightNotation, result: held))
     }
-    return result
+    return (result, story)
   }
 
   static func display(_ value: BenefitValue) -> String {

@@ -10,6 +10,11 @@ struct ConditionAtom: Sendable {
   let result: CompiledExpression
   /// An operand is computed from personal data: the trace shows `***` for the values.
   let isPersonal: Bool
+  /// For the plain sentence of a trace: the left operand as written, the comparison (if the atom
+  /// is one) and the right operand as written when it is not a literal.
+  let subject: String
+  let comparison: BinaryOperator?
+  let rightText: String?
 
   /// The atoms of a condition (``CheckedExpr/atoms``), each compiled on its own.
   static func atoms(_ expr: CheckedExpr, personal: PersonalData, registry: PopulationRegistry? = nil)
@@ -23,7 +28,15 @@ struct ConditionAtom: Sendable {
         right: atom.right.map { ExpressionCompiler.compile($0, registry: registry) },
         rightType: atom.right?.type.value,
         result: ExpressionCompiler.compile(atom.condition, registry: registry),
-        isPersonal: personal.isPersonal(atom.left) || atom.right.map(personal.isPersonal) == true)
+        isPersonal: personal.isPersonal(atom.left) || atom.right.map(personal.isPersonal) == true,
+        subject: ExprPrinter.print(atom.left.syntax.ungrouped),
+        comparison: {
+          if case .comparison(let op, _, _) = atom.condition.kind { return op }
+          return nil
+        }(),
+        rightText: atom.right.flatMap {
+          $0.constantValue == nil ? ExprPrinter.print($0.syntax.ungrouped) : nil
+        })
     }
   }
 }

@@ -126,4 +126,7 @@ public struct DecisionTrace: Sendable, Hashable {
   public var benefits: [Benefit]
   public var triggers: [Trigger]
   public var review: Review?
+  /// One plain sentence: the tier, what made it hold and why each tier above did not. Text only:
+  /// the JSON trace holds the same facts, structured.
+  public var summary: String = ""
 }
