@@ -24,4 +24,19 @@ import Testing
       #expect(String(words[1]) == policy.sha256, "\(path):\(index + 1): \(file) hashes to \(policy.sha256)")
     }
   }
+
+  /// The tutorial shows what `ladder check` says when `standard` is listed before `key`: it must
+  /// be what the checker says of the example policy so edited, line numbers included.
+  @Test func theTutorialsTierOrderMistakeIsWhatTheCheckerSays() throws {
+    let path = "policies/b2b-service-tiers.yaml"
+    let policy = try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
+    let key = "  - { id: key,      label: 重点客户, when: score >= 70 }\n"
+    let standard = "  - { id: standard, label: 普通客户, when: score >= 50 }\n"
+    #expect(policy.contains(key + standard))
+    let outcome = checkPolicy(policy.replacingOccurrences(of: key + standard, with: standard + key), path: path)
+    let tutorial = try String(contentsOfFile: RepositoryPaths.path("docs/tutorial.md"), encoding: .utf8)
+    let shown = try #require(tutorial.components(separatedBy: "Ladder would say:\n\n```\n").dropFirst().first)
+    let block = try #require(shown.components(separatedBy: "```").first)
+    #expect(block == outcome.renderedText + "checked 1 policy: 1 error\n", "\(outcome.renderedText)")
+  }
 }
