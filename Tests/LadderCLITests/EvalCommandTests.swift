@@ -259,3 +259,52 @@ import Testing
     #expect(!result.stderr.contains("\u{1B}"))
   }
 }
+
+/// A progress line for large inputs on a terminal (issue 11: CSV showed none, JSON Lines only a
+/// counter).
+@Suite struct ProgressTests {
+  /// About 17 MiB of B2B records: over the 16 MiB a progress line waits for.
+  static func largeInput() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-progress-\(UUID()).csv")
+    var text =
+      "customer_id,company_name,contact_phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend,last_review\n"
+    text.reserveCapacity(18 << 20)
+    var index = 0
+    while text.utf8.count < 17 << 20 {
+      text += "C\(index),Acme,138,2024-01-31,12,800000.00,15%,85%,1;2;3;4;5;6,2023-12-01\n"
+      index += 1
+    }
+    try text.write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  @Test func aLargeCSVFileOnATerminalShowsShareRecordsAndTimeLeft() throws {
+    let input = try Self.largeInput()
+    let output = input.deletingPathExtension().appendingPathExtension("out.csv").path
+    defer {
+      try? FileManager.default.removeItem(at: input)
+      try? FileManager.default.removeItem(atPath: output)
+    }
+    guard let ladder = CLIRunner.executable, FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
+    else {
+      return
+    }
+    // `script` gives the command a terminal; what it writes there comes back on standard output.
+    let command = [
+      ladder.path, "eval", "policies/b2b-service-tiers.yaml", input.path, "--as-of", "2024-03-01", "--format",
+      "csv",
+      "-o", output,
+    ].map { "'\($0)'" }.joined(separator: " ")
+    let onTerminal = try CLIRunner.run(["-qfec", command, "/dev/null"], executable: "/usr/bin/script")
+    #expect(onTerminal.stdout.contains("% · "), "\(onTerminal.stdout.suffix(300))")
+    #expect(onTerminal.stdout.contains(" records"))
+    #expect(onTerminal.stdout.contains("left"))
+    // Not on a terminal (a log, a pipe): no progress line.
+    let piped = try CLIRunner.run([
+      "eval", "policies/b2b-service-tiers.yaml", input.path, "--as-of", "2024-03-01", "--format", "csv", "-o",
+      output,
+    ])
+    #expect(piped.exitCode == 0)
+    #expect(!piped.stderr.contains("\r"))
+  }
+}

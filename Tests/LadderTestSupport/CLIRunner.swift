@@ -24,9 +24,11 @@ public enum CLIRunner {
   /// added to the child's; `standardOutputPath` sends standard output to that file (`/dev/full`).
   public static func run(
     _ arguments: [String], stdin: String? = nil, stdinBytes: Data? = nil,
-    environment: [String: String] = [:], standardOutputPath: String? = nil
+    environment: [String: String] = [:], standardOutputPath: String? = nil, executable path: String? = nil
   ) throws -> CLIResult {
-    guard let executable else { throw CocoaError(.fileNoSuchFile) }
+    guard let executable = path.map({ URL(fileURLWithPath: $0) }) ?? executable else {
+      throw CocoaError(.fileNoSuchFile)
+    }
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments

@@ -77,9 +77,16 @@ struct Eval: ParsableCommand {
     let source: RecordSource =
       blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
       ?? .bytes(bytes, format: format, origin: options.origin)
+    let progress: Progress
+    if let blocks {
+      progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
+    } else {
+      let lines = bytes.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } }
+      progress = Progress(size: bytes.count) { lines }
+    }
     let sink = EvalSink(
       policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
-      output: output, rejects: rejectOutput, progress: Progress(totalBytes: bytes.count))
+      output: output, rejects: rejectOutput, progress: progress)
     if self.format == .csv {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
@@ -121,19 +128,44 @@ struct Eval: ParsableCommand {
   }
 }
 
-/// A progress line on standard error, only when it is a terminal and the input is large.
+/// A progress line on standard error — share done, records, time left — only when standard error
+/// is a terminal and the input is larger than 16 MiB (`LADDER_PROGRESS=1` shows it anyway, for
+/// logs and tests). The share is the records decided of the lines the input has (counted for JSON
+/// Lines, read whole; estimated from the blocks read so far for CSV).
 final class Progress {
   private let enabled: Bool
+  private let totalLines: () -> Int?
+  private let started = Date()
   private var lastShown = Date()
 
-  init(totalBytes: Int) {
-    enabled = isatty(FileHandle.standardError.fileDescriptor) != 0 && totalBytes > 16 << 20
+  /// - Parameters:
+  ///   - size: the input's size in bytes, for the 16 MiB rule.
+  ///   - totalLines: how many lines the input has, or about; `nil` when unknown (a pipe).
+  init(size: Int, totalLines: @escaping () -> Int?) {
+    self.totalLines = totalLines
+    let forced = ProcessInfo.processInfo.environment["LADDER_PROGRESS"] == "1"
+    enabled = forced || (isatty(FileHandle.standardError.fileDescriptor) != 0 && size > 16 << 20)
   }
 
   func tick(_ records: Int) {
-    guard enabled, records % 10_000 == 0, Date().timeIntervalSince(lastShown) > 0.5 else { return }
+    guard enabled, Date().timeIntervalSince(lastShown) >= 0.5 else { return }
     lastShown = Date()
-    StandardError.write("\r\(records) records…")
+    let elapsed = Date().timeIntervalSince(started)
+    StandardError.write("\r" + Self.line(records: records, of: totalLines(), elapsed: elapsed) + "\u{1B}[K")
+  }
+
+  /// `42% · 1,234,567 records · about 12 s left`; without a known total, the records and the time.
+  static func line(records: Int, of total: Int?, elapsed: TimeInterval) -> String {
+    let count = "\(DiffReport.count(records)) record\(records == 1 ? "" : "s")"
+    guard let total, total > 0, records > 0 else { return "\(count) · \(Int(elapsed)) s" }
+    // A header line and blank lines are no records: never more than 99% before the end.
+    let share = min(0.99, Double(records) / Double(total))
+    // Too early to say how long.
+    guard share >= 0.02 else { return "\(Int(share * 100))% · \(count)" }
+    let left = max(0, elapsed / share - elapsed)
+    let remaining =
+      left >= 90 ? "about \(Int((left / 60).rounded())) min left" : "about \(Int(left.rounded())) s left"
+    return "\(Int(share * 100))% · \(count) · \(remaining)"
   }
 
   func finish() {

@@ -131,32 +131,61 @@ final class RecordBlocks {
   private(set) var failure: Int32?
   /// A block read by ``peek()`` and not yet handed out.
   private var peeked: [UInt8]?
+  /// The size of a regular file (`nil` for a pipe or a terminal), and the bytes handed out so far:
+  /// what a progress line measures.
+  let totalBytes: Int?
+  private(set) var bytesHandedOut = 0
+  /// Line breaks in the bytes handed out: with the sizes, an estimate of how many records there are.
+  private(set) var linesHandedOut = 0
 
   init(descriptor: Int32) {
     self.descriptor = descriptor
+    var status = stat()
+    totalBytes =
+      fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : nil
   }
 
   /// The first bytes of what ``next()`` will return, without consuming them.
   func peek() -> [UInt8] {
     if let peeked { return peeked }
-    let block = next()
-    peeked = block
-    return block
+    guard failure == nil else { return [] }
+    switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
+    case .success(let block):
+      peeked = block
+      return block
+    case .failure(let error):
+      failure = error.code
+      return []
+    }
   }
 
   /// The next block; empty at the end of the input or after a read error.
   func next() -> [UInt8] {
     if let block = peeked {
       peeked = nil
+      handOut(block)
       return block
     }
     guard failure == nil else { return [] }
     switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
-    case .success(let block): return block
+    case .success(let block):
+      handOut(block)
+      return block
     case .failure(let error):
       failure = error.code
       return []
     }
+  }
+
+  private func handOut(_ block: [UInt8]) {
+    bytesHandedOut += block.count
+    linesHandedOut += block.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } }
+  }
+
+  /// About how many lines the whole input has, from those read so far; `nil` for a pipe.
+  var estimatedLines: Int? {
+    guard let totalBytes, bytesHandedOut > 0 else { return nil }
+    return Int(Double(linesHandedOut) * Double(totalBytes) / Double(bytesHandedOut))
   }
 
   deinit {

@@ -33,7 +33,8 @@ import Testing
     let key = "  - { id: key,      label: 重点客户, when: score >= 70 }\n"
     let standard = "  - { id: standard, label: 普通客户, when: score >= 50 }\n"
     #expect(policy.contains(key + standard))
-    let outcome = checkPolicy(policy.replacingOccurrences(of: key + standard, with: standard + key), path: path)
+    let outcome = checkPolicy(
+      policy.replacingOccurrences(of: key + standard, with: standard + key), path: path)
     let tutorial = try String(contentsOfFile: RepositoryPaths.path("docs/tutorial.md"), encoding: .utf8)
     let shown = try #require(tutorial.components(separatedBy: "Ladder would say:\n\n```\n").dropFirst().first)
     let block = try #require(shown.components(separatedBy: "```").first)

@@ -36,7 +36,7 @@ public struct DiffReport: Sendable {
   }
 
   /// `1,204`: counts people read, grouped by thousands.
-  static func count(_ value: Int) -> String {
+  public static func count(_ value: Int) -> String {
     let digits = String(value)
     var out = ""
     for (index, character) in digits.enumerated() {
