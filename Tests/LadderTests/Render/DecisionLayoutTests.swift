@@ -103,4 +103,35 @@ import Testing
         ",2024-03-01,b2b-service-tiers,2024.03,\(digest),"))
     #expect(DecisionJSON.renderError(problem, policy: policy).hasSuffix("\"sha256\":\"\(digest)\"}}"))
   }
+
+  /// The retail example writes its RFM quintiles and ABC class as columns of every decision
+  /// (issue 11: the ABC class was only a flag), on both backends.
+  @Test func theRetailExampleWritesItsClassesAsColumns() throws {
+    let path = "policies/retail-rfm-abc.yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/retail-rfm-abc.csv"))))
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    let header = DecisionCSV.header(policy: policy, withErrors: false)
+    #expect(header.hasPrefix("customer_id,score,tier,flags,r,f,m,abc,as_of,"))
+    var outputs: [String] = []
+    for backend in [BatchEvaluator.Backend.automatic, .scalar] {
+      var csv = ""
+      try BatchEvaluator(policy: policy, asOf: asOf, backend: backend).evaluate(
+        .bytes(bytes, format: .csv),
+        into: RenderedOutput(.csv(withErrors: false), write: { csv += String(decoding: $0, as: UTF8.self) }))
+      let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+      #expect(rows.count >= 30)
+      for row in rows {
+        #expect(["A", "B", "C"].contains(row[7]), "\(row)")
+        // The class and its flag agree.
+        #expect(
+          row[3].contains("class-a-care") == (row[7] == "A")
+            && row[3].contains("class-b-visit") == (row[7] == "B"))
+      }
+      outputs.append(csv)
+    }
+    #expect(outputs[0] == outputs[1])
+  }
 }
