@@ -44,6 +44,9 @@ public final class CompiledPolicy: Sendable {
     let bands: [Band]
     let points: CompiledExpression?
     let pointsText: String?
+    /// For points written as an if-chain: each branch's condition, in order, so that a trace can
+    /// say which branch applied (the last branch, `else`, has none).
+    var branches: [(condition: CompiledExpression, text: String)] = []
   }
 
   struct Tier: Sendable {
@@ -80,6 +83,21 @@ public final class CompiledPolicy: Sendable {
   /// The columns of its decisions in CSV.
   public func csvLayout(withErrors: Bool) -> DecisionLayout {
     withErrors ? csvLayouts.withErrors : csvLayouts.plain
+  }
+
+  /// The conditions of an if-chain (`if a then x else if b then y else z`: `a`, `b`), each
+  /// compiled on its own; none for any other expression.
+  static func branches(of expr: CheckedExpr, registry: PopulationRegistry)
+    -> [(condition: CompiledExpression, text: String)]
+  {
+    guard case .conditional(let condition, _, let otherwise) = expr.kind else { return [] }
+    return [
+      (
+        ExpressionCompiler.compile(condition, registry: registry),
+        ExprPrinter.print(condition.syntax.ungrouped)
+      )
+    ]
+      + branches(of: otherwise, registry: registry)
   }
 
   /// Compiles a checked policy read from `source`.
@@ -119,7 +137,8 @@ public final class CompiledPolicy: Sendable {
             valueIsPersonal: false,
             bands: [],
             points: ExpressionCompiler.compile(points, registry: registry),
-            pointsText: ExprPrinter.print(points.syntax))
+            pointsText: ExprPrinter.print(points.syntax),
+            branches: Self.branches(of: points, registry: registry))
         }
       } ?? []
     scoreDecimals = policy.score?.decimals ?? 2

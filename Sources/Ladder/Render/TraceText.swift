@@ -45,6 +45,9 @@ public enum TraceText {
         ] + at(component.bandLocation)
       }
       out += table(rows, indent: "  ")
+      for component in trace.components {
+        if let branch = component.branch { out += "  \(component.name) took \(branch)\n" }
+      }
     }
 
     out += "\ntiers, first match wins\n"

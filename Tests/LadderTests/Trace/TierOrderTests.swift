@@ -115,4 +115,34 @@ import Testing
     // JSON keeps everything.
     #expect(TraceJSON.render(trace).contains("\"at\":\"policies/b2b-service-tiers.yaml:35:75\""))
   }
+
+  /// Points written as an if-chain say which branch applied (issue 11: the chain printed whole).
+  @Test func anIfChainOfPointsSaysWhichBranchApplied() throws {
+    let text = """
+      ladder: 1
+      policy: branches
+      inputs:
+        id: { type: string, key: true }
+        tenure_years: { type: int, min: 0 }
+      score:
+        components:
+          tenure:
+            weight: 100%
+            points: if tenure_years >= 5 then 100 else if tenure_years >= 2 then 60 else 20
+      tiers:
+        - { id: loyal, when: score >= 60 }
+        - { id: new, otherwise: true }
+      """
+    let policy = try #require(compilePolicy(text))
+    let outcomes = evaluate(policy, csv: "id,tenure_years\na,7\nb,3\nc,1\n", trace: true)
+    let lines = try outcomes.map { outcome in
+      let trace = try #require(outcome.decision?.trace)
+      return try #require(TraceText.render(trace).split(separator: "\n").first { $0.contains(" took ") })
+    }
+    #expect(
+      lines == [
+        "  tenure took branch 1 of 3: tenure_years >= 5", "  tenure took branch 2 of 3: tenure_years >= 2",
+        "  tenure took branch 3 of 3: else",
+      ])
+  }
 }

@@ -69,7 +69,7 @@ extension CompiledPolicy {
         location: location(item.span))
     }
     let components = zip(decision.components, self.components).map { result, component in
-      DecisionTrace.Component(
+      var traced = DecisionTrace.Component(
         name: result.name,
         value: component.valueIsPersonal
           ? "***" : result.value.flatMap { Self.jsonValue($0, as: result.valueType) },
@@ -78,6 +78,8 @@ extension CompiledPolicy {
         pointsExpression: result.pointsExpression, band: result.band,
         bandLocation: result.bandSpan.map(location), points: result.points.normalized.description,
         weight: result.weight.percentDescription, contribution: result.contribution.normalized.description)
+      traced.branch = branch(of: component, frame)
+      return traced
     }
     var score: DecisionTrace.Score?
     if let total = decision.score {
@@ -122,6 +124,17 @@ extension CompiledPolicy {
       components: components, score: score, tiers: steps, tier: decision.tier?.id,
       tierLabel: decision.tier?.label,
       benefits: benefits, triggers: triggerSteps, review: review, summary: DecisionStory.sentence(story))
+  }
+
+  /// Which branch of an if-chain of points applied: the first whose condition holds.
+  private func branch(of component: Component, _ frame: EvaluationFrame) -> String? {
+    guard !component.branches.isEmpty else { return nil }
+    let count = component.branches.count + 1
+    for (index, branch) in component.branches.enumerated() where (try? branch.condition(frame)) == .bool(true)
+    {
+      return "branch \(index + 1) of \(count): \(branch.text)"
+    }
+    return "branch \(count) of \(count): else"
   }
 
   private func conditions(_ atoms: [ConditionAtom], _ frame: EvaluationFrame) throws(EvaluationError)

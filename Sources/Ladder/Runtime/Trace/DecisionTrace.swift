@@ -40,6 +40,9 @@ public struct DecisionTrace: Sendable, Hashable {
     public var notation: String?
     /// The points expression, for a component without bands.
     public var pointsExpression: String?
+    /// For points written as an if-chain, the branch that applied: `branch 2 of 3: tenure >= 2`,
+    /// `branch 3 of 3: else`. Text only: the JSON trace gives the points.
+    public var branch: String? = nil
     public var band: String?
     public var bandLocation: String?
     public var points: String
