@@ -439,7 +439,7 @@ extension Builtin {
           for value in values { total = try total.adding(value) }
           guard isAverage else { return .number(total) }
           guard !values.isEmpty else { return .missing }
-          return .number(try total.divided(by: FixedDecimal(values.count)))
+          return .number(try total.quotient(by: FixedDecimal(values.count)))
         } catch {
           throw EvaluationError("the sum is too large", at: call.span)
         }
@@ -474,7 +474,7 @@ extension Builtin {
         lowering.emit(
           .divide(
             destination: register, left: total.register, right: count.register, shift: target - scale + 1))
-        return .scalar(KernelOperand(register: register, kind: .number, scale: target))
+        return lowering.quotient(register, of: total, by: count)
       })
   }
 

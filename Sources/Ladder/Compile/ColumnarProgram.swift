@@ -26,7 +26,8 @@ struct ColumnarProgram: Sendable {
 
   /// What an output column shows.
   enum Display: Sendable {
-    case number(register: Int, scale: Int)
+    /// A number at `scale` decimals, written with the decimals in `scaleRegister` (or `scale`).
+    case number(register: Int, scale: Int, scaleRegister: Int?)
     case code(register: Int)
     case boolean(register: Int)
     case date(register: Int)
@@ -199,6 +200,9 @@ struct ColumnarLowering {
   let sites: [PopulationSite]
   /// Also track each number's display scale, for traces.
   let traced: Bool
+  /// Track each value's display scale per row (``scaleSource(_:)``): for traces, and for CSV
+  /// `output:` columns whose decimals depend on the record.
+  let tracksScales: Bool
   /// Also lower each condition's comparisons on their own, for full traces.
   let explained: Bool
   var kernels: [Kernel] = []
@@ -225,6 +229,7 @@ struct ColumnarLowering {
     personal = PersonalData(policy)
     self.policy = policy
     self.traced = traced
+    tracksScales = traced || !policy.outputs.isEmpty
     self.explained = explained
     self.asOf = asOf
     self.sites = sites
@@ -282,9 +287,11 @@ struct ColumnarLowering {
       guard case .scalar(let operand) = lowered else { return nil }
       switch operand.kind {
       case .number:
-        // Traced programs write JSON, whose values show through `Shown` with display scales.
-        guard operand.exactScale || traced else { return nil }
-        outputs.append(.number(register: operand.register, scale: operand.scale))
+        // A value whose decimals depend on the record is written with its per-row scale.
+        let scaleRegister = operand.exactScale ? nil : operand.scaleRegister
+        guard operand.exactScale || scaleRegister != nil || traced else { return nil }
+        outputs.append(
+          .number(register: operand.register, scale: operand.scale, scaleRegister: scaleRegister))
       case .code: outputs.append(.code(register: operand.register))
       case .boolean: outputs.append(.boolean(register: operand.register))
       case .date: outputs.append(.date(register: operand.register))
@@ -482,11 +489,11 @@ struct ColumnarLowering {
       register: register, kind: .number, scale: scale, exactScale: false, scaleRegister: scaleSource(operand))
   }
 
-  // MARK: - Display scales (traced programs)
+  // MARK: - Display scales (traced programs and CSV outputs)
 
-  /// The register of `operand`'s per-row display scale; `nil` outside traced programs.
+  /// The register of `operand`'s per-row display scale; `nil` when the program tracks none.
   mutating func scaleSource(_ operand: KernelOperand) -> Int? {
-    guard traced, operand.kind == .number else { return nil }
+    guard tracksScales, operand.kind == .number else { return nil }
     if let register = operand.scaleRegister { return register }
     if let register = constantScales[operand.scale] { return register }
     let register = newRegister()
@@ -498,7 +505,7 @@ struct ColumnarLowering {
   /// `operand` with its display scale given by `kernel(destination)` when it is not exact.
   mutating func withScale(_ operand: KernelOperand, _ kernel: (Int) -> Kernel?) -> KernelOperand? {
     var result = operand
-    guard traced, !operand.exactScale, operand.kind == .number else { return result }
+    guard tracksScales, !operand.exactScale, operand.kind == .number else { return result }
     let register = newRegister()
     guard let scaleKernel = kernel(register) else { return nil }
     emit(scaleKernel)
@@ -550,7 +557,7 @@ struct ColumnarLowering {
       guard let (low, high) = bounds(scale) else { return nil }
       let register = newRegister()
       let exact = field.type == .decimal && field.scale != nil
-      let written = traced && !exact ? newRegister() : nil
+      let written = tracksScales && !exact ? newRegister() : nil
       inputOperands[field.slot] = .scalar(
         KernelOperand(
           register: register, kind: .number, scale: scale, exactScale: exact, scaleRegister: written))
@@ -580,7 +587,7 @@ struct ColumnarLowering {
       var registers: [Int] = []
       for _ in 0..<length { registers.append(newRegister()) }
       let exact = field.scale != nil
-      let written = traced && !exact ? registers.map { _ in newRegister() } : nil
+      let written = tracksScales && !exact ? registers.map { _ in newRegister() } : nil
       inputOperands[field.slot] = .list(
         registers.indices.map { index in
           KernelOperand(
@@ -938,6 +945,19 @@ struct ColumnarLowering {
     }
   }
 
+  /// A quotient held at 12 decimals, shown as ``FixedDecimal/quotient(by:)`` writes it: without
+  /// the trailing zeros down to the operands' own decimals (a display scale per row).
+  mutating func quotient(_ register: Int, of left: KernelOperand, by right: KernelOperand) -> KernelValue? {
+    let target = FixedDecimal.divisionScale
+    let (leftScale, rightScale) = (scaleSource(left), scaleSource(right))
+    let result = KernelOperand(register: register, kind: .number, scale: target, exactScale: false)
+    return withScale(result) { destination in
+      guard let leftScale, let rightScale else { return nil }
+      return .trimScale(
+        destination: destination, value: register, scale: target, left: leftScale, right: rightScale)
+    }.map { .scalar($0) }
+  }
+
   /// A sum's display scale is the larger of its operands', a product's their sum.
   mutating func combinedScale(
     _ result: KernelOperand, _ left: KernelOperand, _ right: KernelOperand, sum: Bool
@@ -982,7 +1002,7 @@ struct ColumnarLowering {
         .divide(
           destination: register, left: left.register, right: right.register,
           shift: target - left.scale + right.scale + 1))
-      return .scalar(KernelOperand(register: register, kind: .number, scale: target))
+      return quotient(register, of: left, by: right)
     default:
       return nil
     }

@@ -163,6 +163,19 @@ public struct FixedDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     return FixedDecimal(units: quotient, scale: targetScale + 1).rounded(to: targetScale, .halfUp)
   }
 
+  /// The language's quotient (`/`, `avg`): ``divided(by:)`` without the trailing zeros only the
+  /// division's 12 digits added, down to the operands' own decimals — `7 / 2` is `3.5`, not
+  /// `3.500000000000`, and the average of `10.00`, `20.00` and `30.00` is `20.00`.
+  public func quotient(by other: FixedDecimal) throws(ArithmeticError) -> FixedDecimal {
+    var result = try divided(by: other)
+    let floor = max(scale, other.scale)
+    while result.scale > floor && result.units % 10 == 0 {
+      result.units /= 10
+      result.scale -= 1
+    }
+    return result
+  }
+
   public var negated: FixedDecimal { FixedDecimal(units: -units, scale: scale) }
   public var magnitude: FixedDecimal { units < 0 ? negated : self }
 

@@ -136,4 +136,40 @@ import Testing
     #expect(decided == 5, "every record decided by kernels")
     #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 5)
   }
+
+  /// A quotient shows the decimals it needs, not the 12 the division works to (issue 11:
+  /// averages printed as `20.000000000000`), on both backends, in CSV and in traces.
+  @Test func quotientsShowTheDecimalsTheyNeed() throws {
+    let text = """
+      ladder: 1
+      policy: quotients
+      inputs:
+        id: { type: string, key: true }
+        monthly: { type: list of decimal, length: 3, scale: 2 }
+        n: { type: int }
+      let:
+        mean: avg(monthly)
+        third: n / 3
+        half: n / 2
+        share: 1.50 / n
+      tiers:
+        - { id: a, when: mean > 10 and third > 1 and half > 1 and share > 0 }
+        - { id: b, otherwise: true }
+      output: [mean, third, half, share]
+      """
+    let policy = try #require(compilePolicy(text, path: "quotients.yaml"))
+    let records = Array("id,monthly,n\nx,10.00;20.00;30.00,6\ny,10.00;20.00;31.00,7\nz,1;2;3,3\n".utf8)
+    let reference = try ColumnarDifferentialTests.transcript(policy, records, columnar: false).text
+    let identity = "quotients,,\(policy.sha256)"
+    #expect(
+      reference == """
+        x,,a,,20.00,2,3,0.25,2024-03-01,\(identity)
+        y,,a,,20.333333333333,2.333333333333,3.5,0.214285714286,2024-03-01,\(identity)
+        z,,b,,2.00,1,1.5,0.50,2024-03-01,\(identity)
+
+        """)
+    // The kernels decide every record, CSV and traced, with the same bytes.
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records) == 3)
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 3)
+  }
 }

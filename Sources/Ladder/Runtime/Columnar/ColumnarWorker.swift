@@ -374,9 +374,13 @@ final class ColumnarWorker: @unchecked Sendable {
     _ display: ColumnarProgram.Display, _ row: Int, layout: ColumnarCSVLayout, to output: inout [UInt8]
   ) {
     switch display {
-    case .number(let register, let scale):
+    case .number(let register, let scale, let scaleRegister):
       if file.present(register)[row] != 0 {
-        ValueText.appendDecimal(file.values(register)[row], scale: scale, to: &output)
+        // Fewer decimals than the register holds: the digits dropped are zeros.
+        let shown = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
+        let drop = max(0, scale - shown)
+        ValueText.appendDecimal(
+          file.values(register)[row] / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
       }
     case .code(let register):
       if file.present(register)[row] != 0 {

@@ -59,6 +59,9 @@ enum Kernel: Sendable {
   case clampScale(destination: Int, value: Int, low: Int, high: Int, scales: [Int])
   /// `min(scale, limit)`: rounding to `limit` decimals.
   case minimumScale(destination: Int, source: Int, limit: Int64)
+  /// A quotient's scale: `scale` less its trailing zero decimals, down to the larger of the
+  /// operands' scales (``FixedDecimal/quotient(by:)``).
+  case trimScale(destination: Int, value: Int, scale: Int, left: Int, right: Int)
   /// The first tier whose condition holds (`nil`: the `otherwise` tier): its dictionary code.
   case tier(destination: Int, conditions: [Int?], codes: [Int64])
 }
@@ -412,6 +415,20 @@ extension Kernel {
     case .minimumScale(let destination, let source, let limit):
       let (out, input) = (file.values(destination), file.values(source))
       for row in 0..<rows { out[row] = Swift.min(input[row], limit) }
+
+    case .trimScale(let destination, let value, let scale, let left, let right):
+      let (out, x, a, b) = (
+        file.values(destination), file.values(value), file.values(left), file.values(right)
+      )
+      for row in 0..<rows {
+        let floor = Swift.max(a[row], b[row])
+        var (units, places) = (x[row], Int64(scale))
+        while places > floor && units % 10 == 0 {
+          units /= 10
+          places -= 1
+        }
+        out[row] = places
+      }
 
     case .tier(let destination, let conditions, let codes):
       let (out, outPresent) = (file.values(destination), file.present(destination))

@@ -13,7 +13,7 @@ enum ValueOperations {
         case .add: return .number(try a.adding(b))
         case .subtract: return .number(try a.subtracting(b))
         case .multiply: return .number(try a.multiplied(by: b))
-        case .divide: return .number(try a.divided(by: b))
+        case .divide: return .number(try a.quotient(by: b))
         default: return .missing
         }
       } catch .divisionByZero {
