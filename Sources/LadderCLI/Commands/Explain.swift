@@ -28,6 +28,12 @@ struct Explain: ParsableCommand {
   @Flag(help: "In the text form, also say where in the policy each value, band and benefit is written.")
   var locations = false
 
+  @Flag(
+    help:
+      "After the trace, the smallest change of one input at a time that reaches the next tier up, and the margin before a drop."
+  )
+  var whatItTakes = false
+
   enum TraceFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
   }
@@ -62,13 +68,19 @@ struct Explain: ParsableCommand {
     var rejectedAny = false
     for (index, outcome) in found.enumerated() {
       switch outcome {
-      case .decided(_, let decision):
+      case .decided(let line, let decision):
         guard let trace = decision.trace else { continue }
         if format == .json {
           try StandardOutput.write(TraceJSON.render(trace) + "\n")
         } else {
           if index > 0 { try StandardOutput.write("\n") }
           try StandardOutput.write(TraceText.render(trace, locations: locations))
+          if whatItTakes {
+            try StandardOutput.write(
+              evaluator.whatItTakes(bytes: bytes, format: recordFormat, line: line).map(
+                WhatItTakesText.render)
+                ?? "\nwhat it takes: not available for a policy with population functions\n")
+          }
         }
       case .rejected(let problem):
         rejectedAny = true

@@ -1,0 +1,255 @@
+/// What a record would need to reach the next tier up, and how much room it has before it drops
+/// to the next tier down: the smallest change of one input at a time, found by deciding the
+/// record again with the input changed. Exact: numbers move on the input's own decimal grid
+/// (a cent for a money field with `scale: 2`), dates by days.
+///
+/// Only inputs a customer can move are tried: numbers, percents and dates that are present,
+/// not the key, not personal and not `informational`. Each input is searched outward from its
+/// value in doubling steps until the tier changes, then halved back to the smallest step that
+/// still changes it; a policy whose tier does not move monotonically with an input between two
+/// probes could hide a smaller change, which the test on the example records rules out for them.
+public struct WhatItTakes: Sendable, Hashable {
+  /// One input changed.
+  public struct Change: Sendable, Hashable {
+    public var input: String
+    /// The value now and the value it would take, in the language's notation.
+    public var from: String
+    public var to: String
+    /// The difference, signed: `+3`, `-100000.01`, `+30 days`.
+    public var by: String
+    /// The change relative to the value now, in percent, for ranking; `nil` when the value is 0.
+    public var relative: FixedDecimal?
+  }
+
+  /// The record's tier now; `nil` when no tier matched.
+  public var tier: String?
+  /// The next tier up and the changes that reach it (or better), smallest first; `nil` at the top.
+  public var nextUp: String?
+  public var toReachNextUp: [Change] = []
+  /// The next tier down and the smallest changes that would drop the record to it or lower;
+  /// `nil` at the bottom.
+  public var nextDown: String?
+  public var toDropDown: [Change] = []
+}
+
+extension BatchEvaluator {
+  /// What it takes for the record that starts on `line` of `bytes`; `nil` when there is no such
+  /// record, it is rejected, or the policy has population functions.
+  public func whatItTakes(bytes: [UInt8], format: RecordFormat, line: Int) -> WhatItTakes? {
+    guard let next = try? recordReader(bytes: bytes, format: format) else { return nil }
+    while let read = next() {
+      guard case .success(let record) = read, record.line == line else { continue }
+      let frame = policy.makeFrame(asOf: asOf)
+      guard RecordValidator(policy: policy).load(record, into: frame) == nil else { return nil }
+      return policy.whatItTakes(inputs: frame.inputs, asOf: asOf)
+    }
+    return nil
+  }
+}
+
+extension CompiledPolicy {
+  /// What it takes for the record whose inputs are `inputs` (as a validated frame holds them);
+  /// `nil` for a policy with population functions, whose tiers depend on every record at once.
+  public func whatItTakes(inputs: [Value], asOf: CivilDate) -> WhatItTakes? {
+    guard populationSites.isEmpty else { return nil }
+    let frame = makeFrame(asOf: asOf)
+    func rank(of values: [Value]) -> Int? {
+      frame.inputs = values
+      guard let decision = try? evaluate(frame) else { return nil }
+      guard let id = decision.tier?.id, let index = checked.tiers.firstIndex(where: { $0.id == id }) else {
+        return checked.tiers.count  // no tier: below every tier
+      }
+      return checked.rank(ofTierAt: index)
+    }
+    guard let current = rank(of: inputs) else { return nil }
+    let indexByRank = Dictionary(
+      uniqueKeysWithValues: checked.tiers.indices.map { (checked.rank(ofTierAt: $0), $0) })
+    var result = WhatItTakes()
+    if let index = indexByRank[current] { result.tier = checked.tiers[index].id }
+    let up = current - 1
+    let down = current + 1
+    if let index = indexByRank[up] { result.nextUp = checked.tiers[index].id }
+    // Above the bottom tier: the margin before a drop.
+    if current < checked.tiers.count - 1 { result.nextDown = indexByRank[down].map { checked.tiers[$0].id } }
+
+    for field in checked.inputs where !field.isKey && !field.isPersonal && !field.isInformational {
+      let value = inputs[field.slot]
+      guard let axis = InputAxis(field: field, value: value) else { continue }
+      func reaches(_ goal: @escaping (Int) -> Bool) -> (Int) -> Bool {
+        { steps in
+          guard let moved = axis.value(movedBy: steps) else { return false }
+          var changed = inputs
+          changed[field.slot] = moved
+          return rank(of: changed).map(goal) ?? false
+        }
+      }
+      if result.nextUp != nil {
+        for direction in [1, -1] {
+          if let steps = axis.smallestSteps(direction: direction, reaching: reaches { $0 <= up }) {
+            result.toReachNextUp.append(axis.change(steps, name: field.name, asOf: asOf))
+          }
+        }
+      }
+      if result.nextDown != nil {
+        for direction in [1, -1] {
+          if let steps = axis.smallestSteps(direction: direction, reaching: reaches { $0 > current }) {
+            result.toDropDown.append(axis.change(steps, name: field.name, asOf: asOf))
+          }
+        }
+      }
+    }
+    // Smallest relative change first; then by name, so the order is stable.
+    func order(_ a: WhatItTakes.Change, _ b: WhatItTakes.Change) -> Bool {
+      switch (a.relative, b.relative) {
+      case (let x?, let y?) where x != y: return x < y
+      case (_?, nil): return true
+      case (nil, _?): return false
+      default: return (a.input, a.by) < (b.input, b.by)
+      }
+    }
+    result.toReachNextUp.sort(by: order)
+    result.toDropDown.sort(by: order)
+    return result
+  }
+}
+
+/// One input seen as a line of values a step apart: a number on its decimal grid, a date by days.
+private struct InputAxis {
+  let field: InputField
+  let value: Value
+  /// For numbers: the value and one step.
+  let number: FixedDecimal?
+  let step: FixedDecimal?
+  let date: CivilDate?
+
+  init?(field: InputField, value: Value) {
+    self.field = field
+    self.value = value
+    switch (field.type, value) {
+    case (.int, .number(let n)):
+      (number, step, date) = (n, FixedDecimal(1), nil)
+    case (.decimal, .number(let n)):
+      let scale = field.scale ?? n.scale
+      (number, step, date) = (n, FixedDecimal(units: 1, scale: scale), nil)
+    case (.percent, .number(let n)):
+      // A percent is a fraction: steps of 1% unless the value is written finer.
+      let scale = max(field.scale.map { $0 + 2 } ?? n.scale, 2)
+      (number, step, date) = (n, FixedDecimal(units: 1, scale: scale), nil)
+    case (.date, .date(let d)):
+      (number, step, date) = (nil, nil, d)
+    default:
+      return nil
+    }
+  }
+
+  /// The value `steps` steps away, or `nil` past the input's declared bounds.
+  func value(movedBy steps: Int) -> Value? {
+    let moved: Value
+    if let number, let step {
+      guard let delta = try? step.multiplied(by: FixedDecimal(steps)), let sum = try? number.adding(delta)
+      else {
+        return nil
+      }
+      moved = .number(sum)
+    } else if let date {
+      let days = Int(date.daysSinceEpoch) + steps
+      guard let narrow = Int32(exactly: days) else { return nil }
+      moved = .date(CivilDate(daysSinceEpoch: narrow))
+    } else {
+      return nil
+    }
+    if let minimum = field.minimum, let order = ValueOperations.compare(moved, minimum), order < 0 {
+      return nil
+    }
+    if let maximum = field.maximum, let order = ValueOperations.compare(moved, maximum), order > 0 {
+      return nil
+    }
+    return moved
+  }
+
+  /// The fewest steps in `direction` (+1 or -1) after which `reaches` holds: doubling, then
+  /// halving back; `nil` when no value within bounds (or 2^40 steps) does.
+  func smallestSteps(direction: Int, reaching reaches: (Int) -> Bool) -> Int? {
+    var previous = 0
+    var steps = 1
+    while steps <= 1 << 40 {
+      var probe = steps
+      var atBound = false
+      if value(movedBy: direction * probe) == nil {
+        // Past a bound: the farthest value within it is the last one to try.
+        var (inside, outside) = (previous, steps)
+        while outside - inside > 1 {
+          let middle = inside + (outside - inside) / 2
+          if value(movedBy: direction * middle) != nil { inside = middle } else { outside = middle }
+        }
+        guard inside > previous else { return nil }
+        (probe, atBound) = (inside, true)
+      }
+      if reaches(direction * probe) {
+        var (low, high) = (previous, probe)  // low does not reach, high does
+        while high - low > 1 {
+          let middle = low + (high - low) / 2
+          if reaches(direction * middle) { high = middle } else { low = middle }
+        }
+        return direction * high
+      }
+      if atBound { return nil }
+      previous = probe
+      steps *= 2
+    }
+    return nil
+  }
+
+  func change(_ steps: Int, name: String, asOf: CivilDate) -> WhatItTakes.Change {
+    let moved = value(movedBy: steps) ?? value
+    let type = field.type
+    var by: String
+    var relative: FixedDecimal?
+    if let number, let step, let delta = try? step.multiplied(by: FixedDecimal(steps)) {
+      let shown = type == .percent ? delta.percentDescription : delta.description
+      by = (steps > 0 ? "+" : "") + shown
+      if number != .zero, let ratio = try? delta.magnitude.divided(by: number.magnitude) {
+        relative = (try? ratio.multiplied(by: FixedDecimal(100)))?.rounded(to: 1, .halfUp)
+      }
+    } else {
+      by = (steps > 0 ? "+" : "") + "\(steps) day\(abs(steps) == 1 ? "" : "s")"
+      // A date moves relative to how far it is from the as-of date.
+      if let date {
+        let distance = abs(date.days(until: asOf))
+        relative = FixedDecimal(units: Int128(abs(steps)) * 1000 / Int128(max(distance, 1)), scale: 1)
+      }
+    }
+    return WhatItTakes.Change(
+      input: name, from: CompiledPolicy.notation(value, as: type),
+      to: CompiledPolicy.notation(moved, as: type),
+      by: by, relative: relative)
+  }
+}
+
+/// The text of ``WhatItTakes``, as `ladder explain --what-it-takes` prints it after the trace.
+public enum WhatItTakesText {
+  public static func render(_ report: WhatItTakes) -> String {
+    var out = "\nwhat it takes, one input at a time\n"
+    func rows(_ changes: [WhatItTakes.Change], none: String) -> String {
+      guard !changes.isEmpty else { return "    \(none)\n" }
+      return TraceText.table(
+        changes.map { change in
+          [
+            change.input, "\(change.from) → \(change.to)",
+            "(\(change.by)\(change.relative.map { ", \($0.normalized)%" } ?? ""))",
+          ]
+        }, indent: "    ")
+    }
+    if let up = report.nextUp {
+      out += "  to reach \(up):\n" + rows(report.toReachNextUp, none: "no change of one input is enough")
+    } else {
+      out += "  already in the top tier\n"
+    }
+    if let down = report.nextDown {
+      out +=
+        "  margin before dropping to \(down):\n"
+        + rows(report.toDropDown, none: "no change of one input drops it")
+    }
+    return out
+  }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+@testable import Ladder
+
+/// What it takes (issue 11): every change suggested for every example record really reaches the
+/// next tier up (or drops the record below its tier), and the same change one step smaller —
+/// a cent, a whole number, a percent point, a day — does not.
+@Suite struct WhatItTakesTests {
+  /// The records of an example file as text fields by input name (the CSV reader's cells).
+  static func records(_ name: String, policy: CompiledPolicy) throws -> [(
+    line: Int, fields: [String: String]
+  )] {
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
+    var result: [(Int, [String: String])] = []
+    while let read = reader.next() {
+      guard case .success(let record) = read else { continue }
+      var fields: [String: String] = [:]
+      for field in policy.inputs {
+        switch record.values[field.slot] {
+        case .text(let text)?, .number(let text)?: fields[field.name] = text
+        default: fields[field.name] = ""
+        }
+      }
+      result.append((record.line, fields))
+    }
+    return result
+  }
+
+  /// `text` one step back towards `from`: the step the analysis moves the input by.
+  static func oneStepBack(_ text: String, from: String, type: ValueType) -> String? {
+    if type == .date {
+      guard let date = CivilDate(parsing: text), let start = CivilDate(parsing: from) else { return nil }
+      let back: Int32 = date > start ? -1 : 1
+      return CivilDate(daysSinceEpoch: date.daysSinceEpoch + back).description
+    }
+    let percent = text.hasSuffix("%")
+    let digits = percent ? String(text.dropLast()) : text
+    let start = percent ? String(from.dropLast()) : from
+    guard let value = FixedDecimal(parsing: digits), let origin = FixedDecimal(parsing: start) else {
+      return nil
+    }
+    // The grid: whole numbers for ints and percents, the written decimals for decimals.
+    let scale = percent || type == .int ? max(0, value.scale) : max(value.scale, origin.scale)
+    let step = FixedDecimal(units: 1, scale: scale)
+    guard let back = value > origin ? try? value.subtracting(step) : try? value.adding(step) else {
+      return nil
+    }
+    return back.description + (percent ? "%" : "")
+  }
+
+  @Test(arguments: ["b2b-service-tiers", "fintech-risk-grades", "loyalty-tiers", "airline-status"])
+  func everySuggestionWorksAndNoSmallerOneDoes(name: String) throws {
+    let path = "policies/\(name).yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    func rank(_ fields: [String: String]) -> Int? {
+      guard let decision = try? policy.decide(fields, asOf: asOf) else { return nil }
+      guard let index = policy.checked.tiers.firstIndex(where: { $0.id == decision.tier?.id }) else {
+        return policy.checked.tiers.count
+      }
+      return policy.checked.rank(ofTierAt: index)
+    }
+    var checked = 0
+    for (line, fields) in try Self.records(name, policy: policy) {
+      guard let current = rank(fields),
+        let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: line)
+      else { continue }
+      for (changes, reaches) in [
+        (report.toReachNextUp, { (r: Int) in r < current }), (report.toDropDown, { (r: Int) in r > current }),
+      ] {
+        for change in changes {
+          let type = try #require(policy.inputs.first { $0.name == change.input }).type
+          var moved = fields
+          moved[change.input] = change.to
+          #expect(rank(moved).map(reaches) == true, "\(name):\(line) \(change)")
+          guard let back = Self.oneStepBack(change.to, from: change.from, type: type), back != change.from
+          else {
+            continue
+          }
+          moved[change.input] = back
+          #expect(rank(moved).map(reaches) != true, "\(name):\(line) \(change): \(back) is enough too")
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 10, "\(checked) suggestions checked")
+  }
+
+  /// The worked example C2024003 (watch, 45): the changes that reach standard, worked out by
+  /// hand from the bands (each adds the points the score lacks, 5).
+  @Test func theWorkedExampleCNeedsOneOfTheseToReachStandard() throws {
+    let path = "policies/b2b-service-tiers.yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let report = try #require(
+      BatchEvaluator(policy: policy, asOf: asOf).whatItTakes(bytes: bytes, format: .csv, line: 4))
+    #expect(report.tier == "watch" && report.nextUp == "standard" && report.nextDown == nil)
+    #expect(
+      report.toReachNextUp.map { "\($0.input) \($0.from) → \($0.to)" } == [
+        "last_purchase 2023-11-02 → 2024-01-31",  // 30 days: recency 60 → 100, +8 → 53
+        "industry_growth -3% → 0%",  // potential 0 → 40, +6 → 51
+        "repurchase_rate 30% → 80%",  // loyalty 30 → 80, +7.5 → 52.5
+        "orders_12m 2 → 6",  // frequency 50 → 90, +6 → 51
+        "spend_12m 80000.00 → 500000.00",  // monetary 60 → 90, +10.5 → 55.5
+      ])
+    // The personal phone number and the informational company name are never suggested.
+    #expect(
+      !report.toReachNextUp.contains { ["contact_phone", "company_name", "customer_id"].contains($0.input) })
+  }
+}
