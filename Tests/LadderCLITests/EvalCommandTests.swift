@@ -200,6 +200,27 @@ import Testing
 }
 
 @Suite struct ExplainCommandTests {
+  /// `--what-it-takes` in both forms (issue 11).
+  @Test func whatItTakesInTextAndJSON() throws {
+    let arguments = [
+      "explain", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--id", "C2024003",
+      "--as-of",
+      "2024-03-01", "--what-it-takes",
+    ]
+    let text = try CLIRunner.run(arguments)
+    #expect(text.exitCode == 0)
+    #expect(
+      text.stdout.contains("what it takes, one input at a time\n  to reach standard:\n    last_purchase"))
+    let json = try CLIRunner.run(arguments + ["--format", "json"])
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    let answer = try #require(object["what_it_takes"] as? [String: Any])
+    #expect(answer["tier"] as? String == "watch" && answer["next_up"] as? String == "standard")
+    let first = try #require((answer["to_reach_next_up"] as? [[String: Any]])?.first)
+    #expect(first["input"] as? String == "last_purchase" && first["to"] as? String == "2024-01-31")
+    #expect((object["trace"] as? [String: Any])?["tier"] as? String == "watch")
+  }
+
   @Test func textTraceMatchesTheGoldenFile() throws {
     let result = try CLIRunner.run([
       "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "C2024002", "--as-of",

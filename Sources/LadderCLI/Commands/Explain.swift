@@ -71,7 +71,15 @@ struct Explain: ParsableCommand {
       case .decided(let line, let decision):
         guard let trace = decision.trace else { continue }
         if format == .json {
-          try StandardOutput.write(TraceJSON.render(trace) + "\n")
+          if whatItTakes {
+            // The trace and the answer side by side: {"trace":…,"what_it_takes":…}.
+            let answer = evaluator.whatItTakes(bytes: bytes, format: recordFormat, line: line)
+            try StandardOutput.write(
+              "{\"trace\":\(TraceJSON.render(trace)),\"what_it_takes\":\(answer.map(WhatItTakesJSON.render) ?? "null")}\n"
+            )
+          } else {
+            try StandardOutput.write(TraceJSON.render(trace) + "\n")
+          }
         } else {
           if index > 0 { try StandardOutput.write("\n") }
           try StandardOutput.write(TraceText.render(trace, locations: locations))

@@ -253,3 +253,34 @@ public enum WhatItTakesText {
     return out
   }
 }
+
+/// The JSON of ``WhatItTakes``: `{"tier":…,"next_up":…,"to_reach_next_up":[…],"next_down":…,
+/// "to_drop_down":[…]}`, each change `{"input","from","to","by","relative_percent"}`.
+public enum WhatItTakesJSON {
+  public static func render(_ report: WhatItTakes) -> String {
+    let writer = JSONWriter()
+    write(report, into: writer)
+    return writer.output
+  }
+
+  static func write(_ report: WhatItTakes, into writer: JSONWriter) {
+    func changes(_ items: [WhatItTakes.Change]) {
+      writer.array(items) { change in
+        writer.object {
+          writer.field("input") { writer.string(change.input) }
+          writer.field("from") { writer.string(change.from) }
+          writer.field("to") { writer.string(change.to) }
+          writer.field("by") { writer.string(change.by) }
+          writer.field("relative_percent") { writer.optionalString(change.relative?.normalized.description) }
+        }
+      }
+    }
+    writer.object {
+      writer.field("tier") { writer.optionalString(report.tier) }
+      writer.field("next_up") { writer.optionalString(report.nextUp) }
+      writer.field("to_reach_next_up") { changes(report.toReachNextUp) }
+      writer.field("next_down") { writer.optionalString(report.nextDown) }
+      writer.field("to_drop_down") { changes(report.toDropDown) }
+    }
+  }
+}
