@@ -109,13 +109,15 @@ import Testing
     #expect(
       report.toReachNextUp.map { "\($0.input) \($0.from) → \($0.to)" } == [
         "last_purchase 2023-11-02 → 2024-01-31",  // 30 days: recency 60 → 100, +8 → 53
-        "industry_growth -3% → 0%",  // potential 0 → 40, +6 → 51
         "repurchase_rate 30% → 80%",  // loyalty 30 → 80, +7.5 → 52.5
         "orders_12m 2 → 6",  // frequency 50 → 90, +6 → 51
         "spend_12m 80000.00 → 500000.00",  // monetary 60 → 90, +10.5 → 55.5
       ])
-    // The personal phone number and the informational company name are never suggested.
+    // Never suggested: the personal phone number, the informational company name, the key, and
+    // industry growth, which the policy marks `actionable: false` (-3% → 0% would do it).
     #expect(
-      !report.toReachNextUp.contains { ["contact_phone", "company_name", "customer_id"].contains($0.input) })
+      !report.toReachNextUp.contains {
+        ["contact_phone", "company_name", "customer_id", "industry_growth"].contains($0.input)
+      })
   }
 }

@@ -75,6 +75,8 @@ public struct InputField: Sendable, Hashable {
   public var isPersonal: Bool
   /// Carried for people reading traces; no rule needs it.
   public var isInformational: Bool = false
+  /// False for a value the customer cannot change: what-it-takes leaves it alone.
+  public var isActionable: Bool = true
   /// Inclusive bounds for numbers (as decimals) and dates (as dates).
   public var minimum: Value?
   public var maximum: Value?

@@ -134,6 +134,7 @@ struct CheckRun {
         maximumLength: input.maximumLength?.value, scale: input.scale?.value,
         description: input.description?.value)
       field.isInformational = input.isInformational
+      field.isActionable = input.isActionable
       if let length = input.length {
         if input.minimumLength != nil || input.maximumLength != nil {
           report(

@@ -386,6 +386,8 @@ struct Reader {
         case "personal": input.isPersonal = reader.bool(node, for: "'personal'")?.value ?? false
         case "informational":
           input.isInformational = reader.bool(node, for: "'informational'")?.value ?? false
+        case "actionable":
+          input.isActionable = reader.bool(node, for: "'actionable'")?.value ?? true
         case "min": input.minimum = reader.expression(node, for: "minimum of \(what)")
         case "max": input.maximum = reader.expression(node, for: "maximum of \(what)")
         case "length": input.length = reader.integer(node, for: "'length'", range: 1...10_000)

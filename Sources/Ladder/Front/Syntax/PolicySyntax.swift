@@ -57,6 +57,9 @@ public struct InputSyntax: Sendable {
   public var isPersonal = false
   /// Carried into traces for people, used by no rule (exempt from the unused-input lint).
   public var isInformational = false
+  /// `actionable: false`: a value the customer cannot change (industry growth); what-it-takes
+  /// never suggests changing it.
+  public var isActionable = true
   public var minimum: Expr?
   public var maximum: Expr?
   public var length: Located<Int>?

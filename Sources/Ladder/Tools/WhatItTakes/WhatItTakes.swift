@@ -4,7 +4,7 @@
 /// (a cent for a money field with `scale: 2`), dates by days.
 ///
 /// Only inputs a customer can move are tried: numbers, percents and dates that are present,
-/// not the key, not personal and not `informational`. Each input is searched outward from its
+/// not the key, not personal, not `informational` and not `actionable: false`. Each input is searched outward from its
 /// value in doubling steps until the tier changes, then halved back to the smallest step that
 /// still changes it; a policy whose tier does not move monotonically with an input between two
 /// probes could hide a smaller change, which the test on the example records rules out for them.
@@ -72,7 +72,8 @@ extension CompiledPolicy {
     // Above the bottom tier: the margin before a drop.
     if current < checked.tiers.count - 1 { result.nextDown = indexByRank[down].map { checked.tiers[$0].id } }
 
-    for field in checked.inputs where !field.isKey && !field.isPersonal && !field.isInformational {
+    for field in checked.inputs
+    where !field.isKey && !field.isPersonal && !field.isInformational && field.isActionable {
       let value = inputs[field.slot]
       guard let axis = InputAxis(field: field, value: value) else { continue }
       func reaches(_ goal: @escaping (Int) -> Bool) -> (Int) -> Bool {
