@@ -20,7 +20,8 @@ public enum PolicyReader {
   ]
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [
-    "type", "optional", "key", "personal", "informational", "actionable", "min", "max", "length", "min_length",
+    "type", "optional", "key", "personal", "informational", "actionable", "min", "max", "length",
+    "min_length",
     "max_length",
     "values", "scale", "description",
   ]

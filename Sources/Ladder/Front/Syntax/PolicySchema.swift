@@ -37,7 +37,8 @@ public enum PolicySchema {
     let input = object(
       PolicyReader.inputKeys,
       [
-        "type": typeNames, "optional": flag, "key": flag, "personal": flag, "informational": flag, "actionable": flag,
+        "type": typeNames, "optional": flag, "key": flag, "personal": flag, "informational": flag,
+        "actionable": flag,
         "min": ["type": ["number", "string"]], "max": ["type": ["number", "string"]],
         "length": ["type": "integer", "minimum": 1], "min_length": ["type": "integer", "minimum": 0],
         "max_length": ["type": "integer", "minimum": 1],
