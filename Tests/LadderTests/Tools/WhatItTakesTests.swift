@@ -120,4 +120,55 @@ import Testing
         ["contact_phone", "company_name", "customer_id", "industry_growth"].contains($0.input)
       })
   }
+
+  /// The same on generated policies and records (the differential generator's): every suggested
+  /// change reaches its goal and the change one step smaller does not.
+  @Test func generatedPoliciesAndRecords() throws {
+    var checked = 0
+    for seed in UInt64(1)...60 {
+      let generated = PolicyGenerator.generate(seed: seed, records: 20)
+      guard !generated.usesPopulation,
+        let policy = GeneratedDifferentialTests.compilePolicyQuietly(generated.policy)
+      else { continue }
+      let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+      let names = generated.header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      let bytes = Array(generated.csv.utf8)
+      let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
+      func rank(_ fields: [String: String]) -> Int? {
+        guard let decision = try? policy.decide(fields, asOf: asOf) else { return nil }
+        guard let index = policy.checked.tiers.firstIndex(where: { $0.id == decision.tier?.id }) else {
+          return policy.checked.tiers.count
+        }
+        return policy.checked.rank(ofTierAt: index)
+      }
+      for (offset, record) in generated.records.enumerated() {
+        let values = record.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard values.count == names.count else { continue }
+        let fields = Dictionary(uniqueKeysWithValues: zip(names, values))
+        guard let current = rank(fields),
+          let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: offset + 2)
+        else { continue }
+        for (changes, reaches) in [
+          (report.toReachNextUp, { (r: Int) in r < current }),
+          (report.toDropDown, { (r: Int) in r > current }),
+        ] {
+          for change in changes {
+            let type = try #require(policy.inputs.first { $0.name == change.input }).type
+            var moved = fields
+            moved[change.input] = change.to
+            #expect(rank(moved).map(reaches) == true, "seed \(seed) line \(offset + 2): \(change)")
+            guard let back = Self.oneStepBack(change.to, from: change.from, type: type), back != change.from
+            else {
+              continue
+            }
+            moved[change.input] = back
+            #expect(
+              rank(moved).map(reaches) != true, "seed \(seed) line \(offset + 2): \(change): \(back) too")
+            checked += 1
+          }
+        }
+      }
+    }
+    #expect(checked > 50, "\(checked) suggestions checked")
+  }
 }
