@@ -52,6 +52,39 @@ import Testing
     return back.description + (percent ? "%" : "")
   }
 
+  /// Applies every change of `report` to `fields` (a record of `policy`): each must reach its
+  /// goal, and the same change one step smaller must not. Returns how many were checked that far.
+  static func check(
+    _ report: WhatItTakes, fields: [String: String], policy: CompiledPolicy, asOf: CivilDate, context: String
+  ) throws -> Int {
+    func rank(_ fields: [String: String]) -> Int? {
+      guard let decision = try? policy.decide(fields, asOf: asOf) else { return nil }
+      guard let index = policy.checked.tiers.firstIndex(where: { $0.id == decision.tier?.id }) else {
+        return policy.checked.tiers.count
+      }
+      return policy.checked.rank(ofTierAt: index)
+    }
+    guard let current = rank(fields) else { return 0 }
+    var checked = 0
+    for (changes, reaches) in [
+      (report.toReachNextUp, { (r: Int) in r < current }), (report.toDropDown, { (r: Int) in r > current }),
+    ] {
+      for change in changes {
+        let type = try #require(policy.inputs.first { $0.name == change.input }).type
+        var moved = fields
+        moved[change.input] = change.to
+        #expect(rank(moved).map(reaches) == true, "\(context) \(change)")
+        guard let back = oneStepBack(change.to, from: change.from, type: type), back != change.from else {
+          continue
+        }
+        moved[change.input] = back
+        #expect(rank(moved).map(reaches) != true, "\(context) \(change): \(back) is enough too")
+        checked += 1
+      }
+    }
+    return checked
+  }
+
   @Test(arguments: ["b2b-service-tiers", "fintech-risk-grades", "loyalty-tiers", "airline-status"])
   func everySuggestionWorksAndNoSmallerOneDoes(name: String) throws {
     let path = "policies/\(name).yaml"
@@ -61,35 +94,11 @@ import Testing
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
     let bytes = [UInt8](
       try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
-    func rank(_ fields: [String: String]) -> Int? {
-      guard let decision = try? policy.decide(fields, asOf: asOf) else { return nil }
-      guard let index = policy.checked.tiers.firstIndex(where: { $0.id == decision.tier?.id }) else {
-        return policy.checked.tiers.count
-      }
-      return policy.checked.rank(ofTierAt: index)
-    }
     var checked = 0
     for (line, fields) in try Self.records(name, policy: policy) {
-      guard let current = rank(fields),
-        let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: line)
-      else { continue }
-      for (changes, reaches) in [
-        (report.toReachNextUp, { (r: Int) in r < current }), (report.toDropDown, { (r: Int) in r > current }),
-      ] {
-        for change in changes {
-          let type = try #require(policy.inputs.first { $0.name == change.input }).type
-          var moved = fields
-          moved[change.input] = change.to
-          #expect(rank(moved).map(reaches) == true, "\(name):\(line) \(change)")
-          guard let back = Self.oneStepBack(change.to, from: change.from, type: type), back != change.from
-          else {
-            continue
-          }
-          moved[change.input] = back
-          #expect(rank(moved).map(reaches) != true, "\(name):\(line) \(change): \(back) is enough too")
-          checked += 1
-        }
-      }
+      guard let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: line) else { continue }
+      checked += try Self.check(
+        report, fields: fields, policy: policy, asOf: asOf, context: "\(name):\(line)")
     }
     #expect(checked > 10, "\(checked) suggestions checked")
   }
@@ -134,39 +143,14 @@ import Testing
       let names = generated.header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
       let bytes = Array(generated.csv.utf8)
       let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
-      func rank(_ fields: [String: String]) -> Int? {
-        guard let decision = try? policy.decide(fields, asOf: asOf) else { return nil }
-        guard let index = policy.checked.tiers.firstIndex(where: { $0.id == decision.tier?.id }) else {
-          return policy.checked.tiers.count
-        }
-        return policy.checked.rank(ofTierAt: index)
-      }
       for (offset, record) in generated.records.enumerated() {
         let values = record.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard values.count == names.count else { continue }
-        let fields = Dictionary(uniqueKeysWithValues: zip(names, values))
-        guard let current = rank(fields),
+        guard values.count == names.count,
           let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: offset + 2)
         else { continue }
-        for (changes, reaches) in [
-          (report.toReachNextUp, { (r: Int) in r < current }),
-          (report.toDropDown, { (r: Int) in r > current }),
-        ] {
-          for change in changes {
-            let type = try #require(policy.inputs.first { $0.name == change.input }).type
-            var moved = fields
-            moved[change.input] = change.to
-            #expect(rank(moved).map(reaches) == true, "seed \(seed) line \(offset + 2): \(change)")
-            guard let back = Self.oneStepBack(change.to, from: change.from, type: type), back != change.from
-            else {
-              continue
-            }
-            moved[change.input] = back
-            #expect(
-              rank(moved).map(reaches) != true, "seed \(seed) line \(offset + 2): \(change): \(back) too")
-            checked += 1
-          }
-        }
+        checked += try Self.check(
+          report, fields: Dictionary(uniqueKeysWithValues: zip(names, values)), policy: policy, asOf: asOf,
+          context: "seed \(seed) line \(offset + 2)")
       }
     }
     #expect(checked > 50, "\(checked) suggestions checked")
