@@ -152,16 +152,16 @@ final class ColumnarTraceWriter: Sendable {
       case .key:
         appendKey(key, file: file, row: row, to: &output)
       case .tier:
-        if let tierIndex { output += tierIDs[tierIndex] } else { put("null", &output) }
+        if let tierIndex { output += tierIDs[tierIndex] } else { output.append("null") }
       case .label:
-        if let tierIndex { output += tierLabels[tierIndex] } else { put("null", &output) }
+        if let tierIndex { output += tierLabels[tierIndex] } else { output.append("null") }
       case .score:
         if let score = program.score, present(score) {
           output.append(UInt8(ascii: "\""))
           ValueText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
           output.append(UInt8(ascii: "\""))
         } else {
-          put("null", &output)
+          output.append("null")
         }
       case .flags:
         output.append(UInt8(ascii: "["))
@@ -175,14 +175,14 @@ final class ColumnarTraceWriter: Sendable {
       case .output(let index):
         let shown = plan.outputs[index]
         if isMissing(shown, file: file, row: row, text: text) {
-          put("null", &output)
+          output.append("null")
         } else {
           scratch.text.removeAll(keepingCapacity: true)
           display(shown, file: file, row: row, text: text, to: &scratch.text)
           appendJSONString(scratch.text, to: &output)
         }
       case .review:
-        put(review?.isDue == true ? "{\"due\":true,\"next\":" : "{\"due\":false,\"next\":", &output)
+        output.append(review?.isDue == true ? "{\"due\":true,\"next\":" : "{\"due\":false,\"next\":")
         appendOptionalDate(review?.nextReview, to: &output)
         output.append(UInt8(ascii: "}"))
       case .benefits:
@@ -194,15 +194,15 @@ final class ColumnarTraceWriter: Sendable {
       case .policyVersion, .policySHA256:
         break  // inside `policy`
       case .error:
-        put("null", &output)
+        output.append("null")
       }
     }
     guard withTrace else {
-      put("}\n", &output)
+      output.append("}\n")
       return
     }
 
-    put(",\"trace\":", &output)
+    output.append(",\"trace\":")
     withoutActuallyEscaping(text) { text in
       var source = RegisterTrace(
         writer: self, file: file, row: row, line: line, key: key, text: text, population: population,
@@ -212,13 +212,7 @@ final class ColumnarTraceWriter: Sendable {
       template.write(&source, to: &output)
       swap(&source.scratch, &scratch.text)
     }
-    put("}\n", &output)
-  }
-
-  /// Appends a literal without building an array for it.
-  @inline(__always)
-  fileprivate func put(_ text: StaticString, _ output: inout [UInt8]) {
-    output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    output.append("}\n")
   }
 
   fileprivate func tierPosition(_ code: Int64) -> Int? {
@@ -257,7 +251,7 @@ final class ColumnarTraceWriter: Sendable {
 
   fileprivate func appendOptionalDate(_ date: CivilDate?, to output: inout [UInt8]) {
     guard let date else {
-      put("null", &output)
+      output.append("null")
       return
     }
     output.append(UInt8(ascii: "\""))
@@ -317,7 +311,7 @@ final class ColumnarTraceWriter: Sendable {
     notation: Bool = false, to output: inout [UInt8]
   ) {
     if isMissing(shown, file: file, row: row, text: text) {
-      put("missing", &output)
+      output.append("missing")
       return
     }
     switch shown {
@@ -330,14 +324,14 @@ final class ColumnarTraceWriter: Sendable {
     case .code(let register):
       output += (notation ? listCodeText : codeText)[Int(file.values(register)[row])]
     case .boolean(let register):
-      put(file.values(register)[row] == 1 ? "true" : "false", &output)
+      output.append(file.values(register)[row] == 1 ? "true" : "false")
     case .date(let register):
       guard let days = Int32(exactly: file.values(register)[row]) else { return }
       ValueText.appendDate(CivilDate(daysSinceEpoch: days), to: &output)
     case .list(let first, let count):
       output.append(UInt8(ascii: "["))
       for index in first..<(first + count) {
-        if index > first { put(", ", &output) }
+        if index > first { output.append(", ") }
         // Text inside a list is quoted (``ExprPrinter/print(_:as:)``); alone it is not.
         if case .code(let register) = plan.listItems[index], file.present(register)[row] != 0 {
           output += listCodeText[Int(file.values(register)[row])]
@@ -354,7 +348,7 @@ final class ColumnarTraceWriter: Sendable {
         output.append(contentsOf: bytes)
       }
     case .masked:
-      put("***", &output)
+      output.append("***")
     case .missing:
       break
     }
@@ -370,8 +364,8 @@ final class ColumnarTraceWriter: Sendable {
   }
 }
 
-/// One record's trace in the registers, as a ``TraceSource``.
-private struct RegisterTrace: TraceSource {
+/// One record's trace in the registers: the values of a ``TraceTemplate``'s holes.
+private struct RegisterTrace: TraceValues {
   let writer: ColumnarTraceWriter
   let file: RegisterFile
   let row: Int
@@ -385,33 +379,19 @@ private struct RegisterTrace: TraceSource {
   /// A value's text before it is escaped; the worker's buffer, lent for the record.
   var scratch: [UInt8] = []
 
-  var inputCount: Int { writer.plan.inputs.count }
-  var derivedCount: Int { writer.plan.derived.count }
-  var componentCount: Int? {
-    writer.program.score != nil && writer.plan.scoreSum != nil ? writer.plan.components.count : nil
-  }
-  var tierCount: Int { tierIndex.map { $0 + 1 } ?? writer.tierIDs.count }
-  var triggerCount: Int { writer.triggerIDs.count }
-  var hasReview: Bool { review != nil }
-  func tierAtomCount(_ tier: Int) -> Int { writer.plan.tierAtoms[tier].count }
-  func triggerAtomCount(_ trigger: Int) -> Int { writer.plan.triggerAtoms[trigger].count }
-
   private func value(_ register: Int) -> Int64 { file.values(register)[row] }
 
   /// Writes a value that differs from record to record; the rest are in the template.
   mutating func write(_ item: TraceItem, to output: inout [UInt8]) {
-    func put(_ text: StaticString) {
-      output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-    func bool(_ flag: Bool) { flag ? put("true") : put("false") }
+    func bool(_ flag: Bool) { output.append(flag ? "true" : "false") }
     func optional(_ bytes: [UInt8]?) {
-      if let bytes { output += bytes } else { put("null") }
+      if let bytes { output += bytes } else { output.append("null") }
     }
     let plan = writer.plan
     switch item {
     case .key: writer.appendKey(key, file: file, row: row, to: &output)
     case .origin:
-      guard let origin = writer.origin else { return put("null") }
+      guard let origin = writer.origin else { return output.append("null") }
       scratch.removeAll(keepingCapacity: true)
       scratch += origin
       scratch.append(UInt8(ascii: ":"))
@@ -424,17 +404,21 @@ private struct RegisterTrace: TraceSource {
     case .inputValue(let index): shown(plan.inputs[index], to: &output)
     case .derivedValue(let index): shown(plan.derived[index], to: &output)
     case .scoreTotal:
-      guard let score = writer.program.score else { return put("null") }
+      guard let score = writer.program.score else { return output.append("null") }
       output.append(UInt8(ascii: "\""))
       ValueText.appendDecimal(value(score), scale: writer.program.scoreScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .scoreSum:
-      guard let sum = plan.scoreSum else { return put("null") }
+      guard let sum = plan.scoreSum else { return output.append("null") }
       output.append(UInt8(ascii: "\""))
       ValueText.appendNormalized(value(sum[0]), scale: sum[1], to: &output)
       output.append(UInt8(ascii: "\""))
     case .componentValue(let index):
-      if let subject = plan.components[index].subject { shown(subject, to: &output) } else { put("null") }
+      if let subject = plan.components[index].subject {
+        shown(subject, to: &output)
+      } else {
+        output.append("null")
+      }
     case .componentBand(let index):
       optional(band(of: index).map { writer.fixed.componentBandTexts[index][$0] })
     case .componentLocation(let index):
@@ -456,13 +440,13 @@ private struct RegisterTrace: TraceSource {
     case .triggerAtom(let trigger, let index, let part):
       atom(plan.triggerAtoms[trigger][index], part, to: &output)
     case .reviewEvery:
-      guard let interval = review?.interval else { return put("null") }
+      guard let interval = review?.interval else { return output.append("null") }
       writer.appendJSONString(Array(interval.description.utf8), to: &output)
     case .reviewLast:
       if writer.tracksLastReview {
         writer.appendOptionalDate(review?.lastReview, to: &output)
       } else {
-        put("\"not tracked\"")
+        output.append("\"not tracked\"")
       }
     case .reviewNext: writer.appendOptionalDate(review?.nextReview, to: &output)
     case .reviewDue: bool(review?.isDue == true)
@@ -481,7 +465,7 @@ private struct RegisterTrace: TraceSource {
   /// A value as a JSON string, as ``CompiledPolicy/jsonValue(_:as:)`` shows it: `null` when missing.
   private mutating func shown(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
     if writer.isMissing(shown, file: file, row: row, text: text) {
-      output += Array("null".utf8)
+      output.append("null")
       return
     }
     scratch.removeAll(keepingCapacity: true)
@@ -500,8 +484,7 @@ private struct RegisterTrace: TraceSource {
       writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &scratch)
       if let right = atom.right {
         let relation = writer.relation(atom.left, right, file: file, row: row, text: text)
-        scratch.append(
-          contentsOf: UnsafeBufferPointer(start: relation.utf8Start, count: relation.utf8CodeUnitCount))
+        scratch.append(relation)
         writer.display(right, file: file, row: row, text: text, notation: true, to: &scratch)
       }
       writer.appendJSONString(scratch, to: &output)
@@ -509,7 +492,7 @@ private struct RegisterTrace: TraceSource {
       let result: StaticString =
         file.present(atom.result)[row] == 0
         ? "\"missing\"" : value(atom.result) == 1 ? "\"true\"" : "\"false\""
-      output.append(contentsOf: UnsafeBufferPointer(start: result.utf8Start, count: result.utf8CodeUnitCount))
+      output.append(result)
     }
   }
 }

@@ -2,10 +2,9 @@
 /// in the policy language's notation, so that the same decision always gives the same bytes.
 public enum TraceJSON {
   public static func render(_ trace: DecisionTrace) -> String {
-    var output: [UInt8] = []
-    var source = StoredTrace(trace: trace)
-    TraceLayout.write(&source, to: &output)
-    return String(decoding: output, as: UTF8.self)
+    let writer = JSONWriter()
+    write(trace, into: writer)
+    return writer.output
   }
 
   static func write(_ trace: DecisionTrace, into writer: JSONWriter) {
@@ -67,9 +66,9 @@ private struct StoredTrace: TraceSource {
 
   func write(_ item: TraceItem, to output: inout [UInt8]) {
     func string(_ text: String?) {
-      if let text { JSONWriter.escape(text, into: &output) } else { output += Array("null".utf8) }
+      if let text { JSONWriter.escape(text, into: &output) } else { output.append("null") }
     }
-    func bool(_ flag: Bool) { output += Array((flag ? "true" : "false").utf8) }
+    func bool(_ flag: Bool) { output.append(flag ? "true" : "false") }
     func json(_ body: (JSONWriter) -> Void) {
       let writer = JSONWriter()
       body(writer)

@@ -17,9 +17,15 @@ enum TraceItem: Sendable {
   case reviewEvery, reviewLast, reviewNext, reviewDue
 }
 
-/// One record's trace as a backend holds it: the scalar backend's ``DecisionTrace``, or the
-/// kernels' registers. It says how many of each part there are and writes each value.
-protocol TraceSource {
+/// Writes each value of one record's trace as JSON: the scalar backend from a ``DecisionTrace``,
+/// the kernels from their registers (through a ``TraceTemplate``, which knows the counts).
+protocol TraceValues {
+  /// Appends `item` as one JSON value.
+  mutating func write(_ item: TraceItem, to output: inout [UInt8])
+}
+
+/// A trace's values and how many of each part there are: what ``TraceLayout`` walks.
+protocol TraceSource: TraceValues {
   var inputCount: Int { get }
   var derivedCount: Int { get }
   /// `nil` for a policy without a score.
@@ -30,160 +36,155 @@ protocol TraceSource {
   var hasReview: Bool { get }
   func tierAtomCount(_ tier: Int) -> Int
   func triggerAtomCount(_ trigger: Int) -> Int
-  /// Appends `item` as one JSON value.
-  mutating func write(_ item: TraceItem, to output: inout [UInt8])
 }
 
 /// The JSON form of a trace, described once: every key, its order and nesting. Both backends
 /// write through it, so a trace reads the same whichever computed the decision.
 enum TraceLayout {
   static func write(_ source: inout some TraceSource, to output: inout [UInt8]) {
-    func put(_ text: StaticString) {
-      output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
     func value(_ item: TraceItem) { source.write(item, to: &output) }
     func comma(_ index: Int) { if index > 0 { output.append(UInt8(ascii: ",")) } }
     func conditions(_ count: Int, _ item: (Int, TraceItem.Atom) -> TraceItem) {
-      put("[")
+      output.append("[")
       for atom in 0..<count {
         comma(atom)
-        put("{\"condition\":")
+        output.append("{\"condition\":")
         value(item(atom, .text))
-        put(",\"values\":")
+        output.append(",\"values\":")
         value(item(atom, .values))
-        put(",\"result\":")
+        output.append(",\"result\":")
         value(item(atom, .result))
-        put("}")
+        output.append("}")
       }
-      put("]")
+      output.append("]")
     }
 
-    put("{\"policy\":")
+    output.append("{\"policy\":")
     value(.policy)
-    put(",\"as_of\":")
+    output.append(",\"as_of\":")
     value(.asOf)
-    put(",\"record\":{\"kind\":")
+    output.append(",\"record\":{\"kind\":")
     value(.recordKind)
-    put(",\"key\":")
+    output.append(",\"key\":")
     value(.key)
-    put(",\"origin\":")
+    output.append(",\"origin\":")
     value(.origin)
-    put("},\"inputs\":[")
+    output.append("},\"inputs\":[")
     for index in 0..<source.inputCount {
       comma(index)
-      put("{\"name\":")
+      output.append("{\"name\":")
       value(.inputName(index))
-      put(",\"type\":")
+      output.append(",\"type\":")
       value(.inputType(index))
-      put(",\"value\":")
+      output.append(",\"value\":")
       value(.inputValue(index))
-      put(",\"personal\":")
+      output.append(",\"personal\":")
       value(.inputPersonal(index))
-      put("}")
+      output.append("}")
     }
-    put("],\"derived\":[")
+    output.append("],\"derived\":[")
     for index in 0..<source.derivedCount {
       comma(index)
-      put("{\"name\":")
+      output.append("{\"name\":")
       value(.derivedName(index))
-      put(",\"value\":")
+      output.append(",\"value\":")
       value(.derivedValue(index))
-      put(",\"at\":")
+      output.append(",\"at\":")
       value(.derivedLocation(index))
-      put("}")
+      output.append("}")
     }
-    put("],\"population\":")
+    output.append("],\"population\":")
     value(.population)
-    put(",\"score\":")
+    output.append(",\"score\":")
     if let components = source.componentCount {
-      put("{\"total\":")
+      output.append("{\"total\":")
       value(.scoreTotal)
-      put(",\"sum\":")
+      output.append(",\"sum\":")
       value(.scoreSum)
-      put(",\"rounding\":")
+      output.append(",\"rounding\":")
       value(.scoreRounding)
-      put(",\"components\":[")
+      output.append(",\"components\":[")
       for index in 0..<components {
         comma(index)
-        put("{\"name\":")
+        output.append("{\"name\":")
         value(.componentName(index))
-        put(",\"value\":")
+        output.append(",\"value\":")
         value(.componentValue(index))
-        put(",\"band\":")
+        output.append(",\"band\":")
         value(.componentBand(index))
-        put(",\"points_expression\":")
+        output.append(",\"points_expression\":")
         value(.componentPointsExpression(index))
-        put(",\"at\":")
+        output.append(",\"at\":")
         value(.componentLocation(index))
-        put(",\"points\":")
+        output.append(",\"points\":")
         value(.componentPoints(index))
-        put(",\"weight\":")
+        output.append(",\"weight\":")
         value(.componentWeight(index))
-        put(",\"contribution\":")
+        output.append(",\"contribution\":")
         value(.componentContribution(index))
-        put("}")
+        output.append("}")
       }
-      put("]}")
+      output.append("]}")
     } else {
-      put("null")
+      output.append("null")
     }
-    put(",\"tiers\":[")
+    output.append(",\"tiers\":[")
     for index in 0..<source.tierCount {
       comma(index)
-      put("{\"id\":")
+      output.append("{\"id\":")
       value(.tierID(index))
-      put(",\"label\":")
+      output.append(",\"label\":")
       value(.tierLabel(index))
-      put(",\"when\":")
+      output.append(",\"when\":")
       value(.tierCondition(index))
-      put(",\"at\":")
+      output.append(",\"at\":")
       value(.tierLocation(index))
-      put(",\"held\":")
+      output.append(",\"held\":")
       value(.tierHeld(index))
-      put(",\"conditions\":")
+      output.append(",\"conditions\":")
       conditions(source.tierAtomCount(index)) { .tierAtom(tier: index, atom: $0, $1) }
-      put("}")
+      output.append("}")
     }
-    put("],\"tier\":")
+    output.append("],\"tier\":")
     value(.decidedTier)
-    put(",\"label\":")
+    output.append(",\"label\":")
     value(.decidedLabel)
-    put(",\"benefits\":")
+    output.append(",\"benefits\":")
     value(.benefits)
-    put(",\"triggers\":[")
+    output.append(",\"triggers\":[")
     for index in 0..<source.triggerCount {
       comma(index)
-      put("{\"id\":")
+      output.append("{\"id\":")
       value(.triggerID(index))
-      put(",\"action\":")
+      output.append(",\"action\":")
       value(.triggerAction(index))
-      put(",\"when\":")
+      output.append(",\"when\":")
       value(.triggerCondition(index))
-      put(",\"at\":")
+      output.append(",\"at\":")
       value(.triggerLocation(index))
-      put(",\"fired\":")
+      output.append(",\"fired\":")
       value(.triggerFired(index))
-      put(",\"because\":")
+      output.append(",\"because\":")
       value(.triggerReason(index))
-      put(",\"conditions\":")
+      output.append(",\"conditions\":")
       conditions(source.triggerAtomCount(index)) { .triggerAtom(trigger: index, atom: $0, $1) }
-      put("}")
+      output.append("}")
     }
-    put("],\"review\":")
+    output.append("],\"review\":")
     if source.hasReview {
-      put("{\"every\":")
+      output.append("{\"every\":")
       value(.reviewEvery)
-      put(",\"last\":")
+      output.append(",\"last\":")
       value(.reviewLast)
-      put(",\"next\":")
+      output.append(",\"next\":")
       value(.reviewNext)
-      put(",\"due\":")
+      output.append(",\"due\":")
       value(.reviewDue)
-      put("}")
+      output.append("}")
     } else {
-      put("null")
+      output.append("null")
     }
-    put("}")
+    output.append("}")
   }
 }
 
@@ -222,7 +223,7 @@ struct TraceTemplate: Sendable {
     segments = recorder.segments
   }
 
-  func write(_ source: inout some TraceSource, to output: inout [UInt8]) {
+  func write(_ source: inout some TraceValues, to output: inout [UInt8]) {
     bytes.withUnsafeBufferPointer { base in
       for segment in segments {
         switch segment {

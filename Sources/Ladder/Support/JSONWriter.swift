@@ -23,10 +23,6 @@ public final class JSONWriter {
     needsComma[needsComma.count - 1] = true
   }
 
-  private func append(_ text: StaticString) {
-    bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-  }
-
   public func object(_ body: () -> Void) {
     separate()
     bytes.append(UInt8(ascii: "{"))
@@ -72,12 +68,12 @@ public final class JSONWriter {
 
   public func bool(_ value: Bool) {
     separate()
-    if value { append("true") } else { append("false") }
+    bytes.append(value ? "true" : "false")
   }
 
   public func null() {
     separate()
-    append("null")
+    bytes.append("null")
   }
 
   /// Writes pre-rendered JSON verbatim.
