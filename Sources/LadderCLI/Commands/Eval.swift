@@ -77,12 +77,17 @@ struct Eval: ParsableCommand {
     let source: RecordSource =
       blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
       ?? .bytes(bytes, format: format, origin: options.origin)
+    // The lines are counted only when the progress line is shown.
     let progress: Progress
     if let blocks {
       progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
+      blocks.countsLines = progress.isShown
     } else {
-      let lines = bytes.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } }
-      progress = Progress(size: bytes.count) { lines }
+      var lines: Int?
+      progress = Progress(size: bytes.count) {
+        if lines == nil { lines = bytes.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } } }
+        return lines
+      }
     }
     let sink = EvalSink(
       policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
@@ -133,7 +138,7 @@ struct Eval: ParsableCommand {
 /// logs and tests). The share is the records decided of the lines the input has (counted for JSON
 /// Lines, read whole; estimated from the blocks read so far for CSV).
 final class Progress {
-  private let enabled: Bool
+  let isShown: Bool
   private let totalLines: () -> Int?
   private let started = Date()
   private var lastShown = Date()
@@ -144,11 +149,11 @@ final class Progress {
   init(size: Int, totalLines: @escaping () -> Int?) {
     self.totalLines = totalLines
     let forced = ProcessInfo.processInfo.environment["LADDER_PROGRESS"] == "1"
-    enabled = forced || (isatty(FileHandle.standardError.fileDescriptor) != 0 && size > 16 << 20)
+    isShown = forced || (isatty(FileHandle.standardError.fileDescriptor) != 0 && size > 16 << 20)
   }
 
   func tick(_ records: Int) {
-    guard enabled, Date().timeIntervalSince(lastShown) >= 0.5 else { return }
+    guard isShown, Date().timeIntervalSince(lastShown) >= 0.5 else { return }
     lastShown = Date()
     let elapsed = Date().timeIntervalSince(started)
     StandardError.write("\r" + Self.line(records: records, of: totalLines(), elapsed: elapsed) + "\u{1B}[K")
@@ -169,7 +174,7 @@ final class Progress {
   }
 
   func finish() {
-    if enabled { StandardError.write("\r\u{1B}[K") }
+    if isShown { StandardError.write("\r\u{1B}[K") }
   }
 }
 

@@ -137,6 +137,9 @@ final class RecordBlocks {
   private(set) var bytesHandedOut = 0
   /// Line breaks in the bytes handed out: with the sizes, an estimate of how many records there are.
   private(set) var linesHandedOut = 0
+  /// Whether to count line breaks at all: only a progress line needs them, and counting scans
+  /// every block on the thread that cuts the input into chunks.
+  var countsLines = false
 
   init(descriptor: Int32) {
     self.descriptor = descriptor
@@ -179,10 +182,11 @@ final class RecordBlocks {
 
   private func handOut(_ block: [UInt8]) {
     bytesHandedOut += block.count
-    linesHandedOut += block.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } }
+    if countsLines { linesHandedOut += block.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } } }
   }
 
-  /// About how many lines the whole input has, from those read so far; `nil` for a pipe.
+  /// About how many lines the whole input has, from those read so far (with ``countsLines``);
+  /// `nil` for a pipe.
   var estimatedLines: Int? {
     guard let totalBytes, bytesHandedOut > 0 else { return nil }
     return Int(Double(linesHandedOut) * Double(totalBytes) / Double(bytesHandedOut))
