@@ -1,7 +1,7 @@
 /// How numbers, percents and dates are written: the one formatter behind every output.
 /// ``FixedDecimal/description``, ``FixedDecimal/percentDescription`` and ``CivilDate/description``
 /// are these bytes as a `String`; the kernels' writers append them straight from 64-bit registers.
-enum ValueText {
+public enum ValueText {
   /// `units` at `scale` decimals, all of them written: `-1234.50`.
   static func appendDecimal(_ units: Int64, scale: Int, to output: inout [UInt8]) {
     // Digits are written backwards into a small stack buffer, then appended at once.
@@ -84,6 +84,17 @@ enum ValueText {
     digits(month, 2)
     output.append(UInt8(ascii: "-"))
     digits(day, 2)
+  }
+
+  /// A count as people read it, grouped by thousands: `1,204`.
+  public static func grouped(_ value: Int) -> String {
+    let digits = String(value)
+    var out = ""
+    for (index, character) in digits.enumerated() {
+      if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+      out.append(character)
+    }
+    return out
   }
 
   static func string(_ body: (inout [UInt8]) -> Void) -> String {

@@ -161,7 +161,7 @@ final class Progress {
 
   /// `42% · 1,234,567 records · about 12 s left`; without a known total, the records and the time.
   static func line(records: Int, of total: Int?, elapsed: TimeInterval) -> String {
-    let count = "\(DiffReport.count(records)) record\(records == 1 ? "" : "s")"
+    let count = "\(ValueText.grouped(records)) record\(records == 1 ? "" : "s")"
     guard let total, total > 0, records > 0 else { return "\(count) · \(Int(elapsed)) s" }
     // A header line and blank lines are no records: never more than 99% before the end.
     let share = min(0.99, Double(records) / Double(total))

@@ -7,7 +7,7 @@
 public struct PersonalData: Sendable {
   /// Slots of the personal inputs and of the lets computed from them.
   public let inputs: Set<Int>
-  public var lets: Set<Int> { Set(sourcesOfLet.keys) }
+  public let lets: Set<Int>
   /// Per personal let: the personal inputs it is computed from.
   private let sourcesOfLet: [Int: Set<Int>]
 
@@ -20,6 +20,7 @@ public struct PersonalData: Sendable {
       if !read.isEmpty { sources[item.slot] = read }
     }
     sourcesOfLet = sources
+    lets = Set(sources.keys)
   }
 
   /// Whether `expr` reads personal data.

@@ -91,12 +91,12 @@ struct JSONLFields: Sendable {
   private func cut(_ text: UnsafeBufferPointer<UInt8>, into fields: inout [[UInt8]], seen: inout [Bool])
     -> Bool
   {
-    let (start, end) = (0, text.count)
+    let end = text.count
     for column in fields.indices {
       fields[column].removeAll(keepingCapacity: true)
       seen[column] = false
     }
-    var p = start
+    var p = 0
     func skipSpace() {
       while p < end, text[p] == 0x20 || text[p] == 0x09 || text[p] == 0x0D || text[p] == 0x0A { p += 1 }
     }

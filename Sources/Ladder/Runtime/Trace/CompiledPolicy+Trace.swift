@@ -145,22 +145,20 @@ extension CompiledPolicy {
     for atom in atoms {
       let left = try atom.left(frame)
       let outcome = try atom.result(frame)
-      let resultText: String
-      switch outcome {
-      case .bool(let flag): resultText = flag ? "true" : "false"
-      default: resultText = "missing"
-      }
-      let held: Bool? = resultText == "missing" ? nil : resultText == "true"
+      let held: Bool? = if case .bool(let flag) = outcome { flag } else { nil }
+      let resultText = held.map { $0 ? "true" : "false" } ?? "missing"
       guard !atom.isPersonal else {
         result.append(DecisionTrace.Condition(text: atom.text, values: "***", result: resultText))
         story.append(DecisionStory.Step(atom: atom, left: nil, right: nil, result: held))
         continue
       }
-      var values = Self.notation(left, as: atom.leftType)
+      let leftNotation = Self.notation(left, as: atom.leftType)
+      var values = leftNotation
       var rightNotation: String?
       if let right = atom.right {
         let rightValue = try right(frame)
-        rightNotation = Self.notation(rightValue, as: atom.rightType)
+        let shown = Self.notation(rightValue, as: atom.rightType)
+        rightNotation = shown
         let relation: String
         if left.isMissing || rightValue.isMissing {
           relation = "vs"
@@ -177,12 +175,10 @@ extension CompiledPolicy {
           default: relation = "in"
           }
         }
-        values += " \(relation) \(Self.notation(rightValue, as: atom.rightType))"
+        values += " \(relation) \(shown)"
       }
       result.append(DecisionTrace.Condition(text: atom.text, values: values, result: resultText))
-      story.append(
-        DecisionStory.Step(
-          atom: atom, left: Self.notation(left, as: atom.leftType), right: rightNotation, result: held))
+      story.append(DecisionStory.Step(atom: atom, left: leftNotation, right: rightNotation, result: held))
     }
     return (result, story)
   }

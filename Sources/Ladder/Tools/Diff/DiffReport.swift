@@ -35,17 +35,6 @@ public struct DiffReport: Sendable {
     return value.rounded(to: 1, .halfUp).withScale(1).description + "%"
   }
 
-  /// `1,204`: counts people read, grouped by thousands.
-  public static func count(_ value: Int) -> String {
-    let digits = String(value)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-      if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-      out.append(character)
-    }
-    return out
-  }
-
   func changeText(_ change: PolicyChange) -> String {
     switch change.kind {
     case .added: "added: \(change.new ?? "")"
@@ -57,7 +46,7 @@ public struct DiffReport: Sendable {
   /// "1 customer loses", "3 customers lose": a count, its noun and a verb that agree. `verb` is
   /// the plural form (`lose`, `get`, `were`).
   public static func agreeing(_ count: Int, _ noun: String, _ verb: String) -> String {
-    guard count == 1 else { return "\(Self.count(count)) \(noun)s \(verb)" }
+    guard count == 1 else { return "\(ValueText.grouped(count)) \(noun)s \(verb)" }
     let singular = verb == "were" ? "was" : verb + "s"
     return "1 \(noun) \(singular)"
   }

@@ -76,28 +76,22 @@ extension CompiledPolicy {
     where !field.isKey && !field.isPersonal && !field.isInformational && field.isActionable {
       let value = inputs[field.slot]
       guard let axis = InputAxis(field: field, value: value) else { continue }
-      func reaches(_ goal: @escaping (Int) -> Bool) -> (Int) -> Bool {
-        { steps in
+      /// The smallest change each way after which the record's rank satisfies `goal`.
+      func smallestChanges(_ goal: @escaping (Int) -> Bool) -> [WhatItTakes.Change] {
+        let reaches = { (steps: Int) -> Bool in
           guard let moved = axis.value(movedBy: steps) else { return false }
           var changed = inputs
           changed[field.slot] = moved
           return rank(of: changed).map(goal) ?? false
         }
-      }
-      if result.nextUp != nil {
-        for direction in [1, -1] {
-          if let steps = axis.smallestSteps(direction: direction, reaching: reaches { $0 <= up }) {
-            result.toReachNextUp.append(axis.change(steps, name: field.name, asOf: asOf))
+        return [1, -1].compactMap { direction in
+          axis.smallestSteps(direction: direction, reaching: reaches).map {
+            axis.change($0, name: field.name, asOf: asOf)
           }
         }
       }
-      if result.nextDown != nil {
-        for direction in [1, -1] {
-          if let steps = axis.smallestSteps(direction: direction, reaching: reaches { $0 > current }) {
-            result.toDropDown.append(axis.change(steps, name: field.name, asOf: asOf))
-          }
-        }
-      }
+      if result.nextUp != nil { result.toReachNextUp += smallestChanges { $0 <= up } }
+      if result.nextDown != nil { result.toDropDown += smallestChanges { $0 > current } }
     }
     // Smallest relative change first; then by name, so the order is stable.
     func order(_ a: WhatItTakes.Change, _ b: WhatItTakes.Change) -> Bool {
