@@ -58,47 +58,61 @@ import Testing
 
     """
 
-  @Test func noOutputOfAnyCommandShowsAPersonalValue() throws {
+  /// A folder holding two versions of the policy, the records as CSV and JSON Lines and a test
+  /// file; removed when the value goes.
+  final class Fixture {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-personal-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
     func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
-    try Self.policy(spendThreshold: 1000).write(
-      toFile: file("policy.yaml"), atomically: true, encoding: .utf8)
-    try Self.policy(spendThreshold: 400).write(
-      toFile: file("policy-v2.yaml"), atomically: true, encoding: .utf8)
-    try Self.records.write(toFile: file("records.csv"), atomically: true, encoding: .utf8)
-    try Self.tests.write(toFile: file("policy.tests.yaml"), atomically: true, encoding: .utf8)
-    let jsonLines = """
-      {"customer_id":"C1","phone":"13812345679","email":"wang.fang@example.com","birth_date":"1961-07-15","spend":500}
-      {"customer_id":"C2","birth_date":"1958-02-03","spend":2000}
 
-      """
-    try jsonLines.write(toFile: file("records.jsonl"), atomically: true, encoding: .utf8)
+    init() throws {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try PersonalDataTests.policy(spendThreshold: 1000).write(
+        toFile: file("policy.yaml"), atomically: true, encoding: .utf8)
+      try PersonalDataTests.policy(spendThreshold: 400).write(
+        toFile: file("policy-v2.yaml"), atomically: true, encoding: .utf8)
+      try PersonalDataTests.records.write(toFile: file("records.csv"), atomically: true, encoding: .utf8)
+      try PersonalDataTests.tests.write(toFile: file("policy.tests.yaml"), atomically: true, encoding: .utf8)
+      let jsonLines = """
+        {"customer_id":"C1","phone":"13812345679","email":"wang.fang@example.com","birth_date":"1961-07-15","spend":500}
+        {"customer_id":"C2","birth_date":"1958-02-03","spend":2000}
 
-    let asOf = ["--as-of", "2024-03-01"]
-    let runs: [[String]] = [
-      ["check", file("policy.yaml")],
-      ["eval", file("policy.yaml"), file("records.csv")] + asOf,
-      ["eval", file("policy.yaml"), file("records.csv"), "--format", "csv"] + asOf,
-      ["eval", file("policy.yaml"), file("records.csv"), "--format", "table"] + asOf,
-      ["eval", file("policy.yaml"), file("records.csv"), "--explain"] + asOf,
-      ["eval", file("policy.yaml"), file("records.jsonl"), "--explain"] + asOf,
-      ["eval", file("policy.yaml"), file("records.csv"), "--on-error", "emit", "--format", "csv"] + asOf,
-      [
-        "eval", file("policy.yaml"), file("records.csv"), "--rejects", file("rejects.jsonl"), "-o",
-        file("out.jsonl"),
+        """
+      try jsonLines.write(toFile: file("records.jsonl"), atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Every command and format that could show a record's values.
+    var runs: [[String]] {
+      let asOf = ["--as-of", "2024-03-01"]
+      return [
+        ["eval", file("policy.yaml"), file("records.csv")] + asOf,
+        ["eval", file("policy.yaml"), file("records.csv"), "--format", "csv"] + asOf,
+        ["eval", file("policy.yaml"), file("records.csv"), "--format", "table"] + asOf,
+        ["eval", file("policy.yaml"), file("records.csv"), "--explain"] + asOf,
+        ["eval", file("policy.yaml"), file("records.jsonl"), "--explain"] + asOf,
+        ["eval", file("policy.yaml"), file("records.csv"), "--on-error", "emit", "--format", "csv"] + asOf,
+        [
+          "eval", file("policy.yaml"), file("records.csv"), "--rejects", file("rejects.jsonl"), "-o",
+          file("out.jsonl"),
+        ]
+          + asOf,
+        ["explain", file("policy.yaml"), file("records.csv"), "--id", "C1"] + asOf,
+        ["explain", file("policy.yaml"), file("records.csv"), "--id", "C1", "--format", "json"] + asOf,
+        ["explain", file("policy.yaml"), file("records.csv"), "--id", "C3"] + asOf,
+        ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--all"] + asOf,
+        ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--format", "json"] + asOf,
+        ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--format", "markdown"]
+          + asOf,
+        ["test", file("policy.tests.yaml"), "--junit", file("junit.xml")],
       ]
-        + asOf,
-      ["explain", file("policy.yaml"), file("records.csv"), "--id", "C1"] + asOf,
-      ["explain", file("policy.yaml"), file("records.csv"), "--id", "C1", "--format", "json"] + asOf,
-      ["explain", file("policy.yaml"), file("records.csv"), "--id", "C3"] + asOf,
-      ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--all"] + asOf,
-      ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--format", "json"] + asOf,
-      ["diff", file("policy.yaml"), file("policy-v2.yaml"), file("records.csv"), "--format", "markdown"]
-        + asOf,
-      ["test", file("policy.tests.yaml"), "--junit", file("junit.xml")],
-    ]
+    }
+  }
+
+  @Test func noOutputOfAnyCommandShowsAPersonalValue() throws {
+    let fixture = try Fixture()
+    func file(_ name: String) -> String { fixture.file(name) }
+    let runs = [["check", file("policy.yaml")]] + fixture.runs
     var everything = ""
     for arguments in runs {
       let result = try CLIRunner.run(arguments)
@@ -121,5 +135,25 @@ import Testing
     #expect(everything.contains(#"{"name":"maturity","value":"***""#))
     #expect(everything.contains(#"{"condition":"(phone ?? \"\") != \"13800000000\"","values":"***""#))
     #expect(everything.contains(#"{"call":"percentile(age)","value":"***","explanation":"age *** is at"#))
+  }
+
+  /// `--show-personal-data` is the way to see them: every command that masks takes it, shows
+  /// the values and says on standard error that it did.
+  @Test func showPersonalDataShowsThemAndSaysSo() throws {
+    let fixture = try Fixture()
+    var everything = ""
+    for arguments in fixture.runs {
+      let result = try CLIRunner.run(arguments + ["--show-personal-data"])
+      let shown = "ladder \(arguments.joined(separator: " ")) --show-personal-data (exit \(result.exitCode))"
+      #expect(result.stderr.contains("personal values are shown unmasked"), "\(shown):\n\(result.stderr)")
+      everything += result.stdout
+    }
+    for written in ["rejects.jsonl", "junit.xml"] {
+      everything += try String(contentsOfFile: fixture.file(written), encoding: .utf8)
+    }
+    for secret in Self.secrets { #expect(everything.contains(secret), "nothing shows \(secret)") }
+    #expect(everything.contains(#"{"name":"phone","type":"string","value":"13812345679","personal":true}"#))
+    #expect(everything.contains(#"{"name":"age","value":"62""#))
+    #expect(!everything.contains("***"))
   }
 }

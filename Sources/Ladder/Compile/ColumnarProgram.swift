@@ -376,7 +376,7 @@ struct ColumnarLowering {
   mutating func tracePlan() -> ColumnarProgram.TracePlan? {
     var inputs: [ColumnarProgram.Shown] = []
     for field in policy.inputs {
-      if field.isPersonal {
+      if policy.masks(field) {
         inputs.append(.masked)
       } else if field.type == .string {
         inputs.append(.text(slot: field.slot))

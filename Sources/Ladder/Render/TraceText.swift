@@ -19,7 +19,7 @@ public enum TraceText {
 
     out += "\ninputs\n"
     out += table(
-      trace.inputs.map { [$0.name, $0.isPersonal ? "*** (personal)" : $0.notation] }, indent: "  ")
+      trace.inputs.map { [$0.name, $0.isPersonal ? "\($0.notation) (personal)" : $0.notation] }, indent: "  ")
 
     if !trace.derived.isEmpty {
       out += "\nderived\n"

@@ -26,6 +26,8 @@ struct Diff: ParsableCommand {
   @Argument(help: "Records to measure the impact on (CSV or JSON Lines).")
   var records: String?
 
+  @OptionGroup var personalData: PersonalDataOption
+
   @Option(help: "Output format: text, json or markdown (for a pull-request comment).")
   var format: Format = .text
 
@@ -86,6 +88,7 @@ struct Diff: ParsableCommand {
       throw LadderExit.policyErrors
     }
     try checkGateBenefits(old: oldPolicy, new: newPolicy)
+    personalData.announce()
     var impact: ImpactReport?
     if let records {
       let options = try RecordOptions.parse(
@@ -181,7 +184,8 @@ struct Diff: ParsableCommand {
       guard let file = PolicyLoader.load(argument, into: sources, diagnostics: &diagnostics) else {
         return nil
       }
-      return PolicyCompiler.compile(file, into: &diagnostics)
+      return PolicyCompiler.compile(
+        file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
     }
     guard argument.contains(":") else {
       StandardError.write("error: no such file: \(argument)\n")
@@ -203,6 +207,7 @@ struct Diff: ParsableCommand {
       throw LadderExit.policyErrors
     }
     let file = sources.add(path: argument, bytes: [UInt8](data))
-    return PolicyCompiler.compile(file, into: &diagnostics)
+    return PolicyCompiler.compile(
+      file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
   }
 }

@@ -27,6 +27,8 @@ struct Test: ParsableCommand {
   @Option(help: "Output format: text, json or github (workflow annotations).")
   var format: ReportFormat = .text
 
+  @OptionGroup var personalData: PersonalDataOption
+
   enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, github
   }
@@ -37,6 +39,7 @@ struct Test: ParsableCommand {
     guard !files.isEmpty else {
       throw ValidationError("no *.tests.yaml files under \(paths.joined(separator: ", "))")
     }
+    personalData.announce()
     let sources = SourceRegistry()
     var reports: [PolicyTestReport] = []
     var diagnostics = DiagnosticBag()
@@ -49,7 +52,8 @@ struct Test: ParsableCommand {
       )
       .standardizedFileURL.relativePath(from: FileManager.default.currentDirectoryPath)
       guard let policyFile = PolicyLoader.load(policyPath, into: sources, diagnostics: &diagnostics),
-        let policy = PolicyCompiler.compile(policyFile, into: &diagnostics)
+        let policy = PolicyCompiler.compile(
+          policyFile, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
       else { continue }
       reports.append(PolicyTestRunner.run(suite, suitePath: path, policy: policy))
     }

@@ -19,6 +19,8 @@ struct RecordOptions: ParsableArguments {
   @Option(help: "The evaluation date, YYYY-MM-DD. Default: today (UTC).")
   var asOf: String?
 
+  @OptionGroup var personalData: PersonalDataOption
+
   /// The records' format: `--input-format`, else the file's extension; standard input, which
   /// has no name, is told by its first bytes (`start`).
   func resolvedFormat(start: [UInt8] = []) throws -> RecordFormat {
@@ -54,7 +56,8 @@ struct RecordOptions: ParsableArguments {
     let sources = SourceRegistry()
     var diagnostics = DiagnosticBag()
     guard let file = PolicyLoader.load(policy, into: sources, diagnostics: &diagnostics),
-      let compiled = PolicyCompiler.compile(file, into: &diagnostics)
+      let compiled = PolicyCompiler.compile(
+        file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
     else {
       let renderer = TextDiagnosticRenderer(
         sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))
@@ -64,6 +67,7 @@ struct RecordOptions: ParsableArguments {
       )
       throw LadderExit.policyErrors
     }
+    personalData.announce()
     return compiled
   }
 

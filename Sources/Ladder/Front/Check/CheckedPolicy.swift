@@ -26,6 +26,12 @@ public struct CheckedPolicy: Sendable {
   public var outputs: [OutputColumn] = []
   /// Declared benefit directions (`entitlements:`).
   public var entitlements: [CheckedEntitlement] = []
+  /// Outputs show personal values instead of `***` (`--show-personal-data`, asked for
+  /// explicitly). They stay personal for L0421 and what-it-takes.
+  public var showsPersonalData = false
+
+  /// Whether outputs show `field`'s values as `***`.
+  public func masks(_ field: InputField) -> Bool { field.isPersonal && !showsPersonalData }
 }
 
 /// An input or let the policy writes into its output.

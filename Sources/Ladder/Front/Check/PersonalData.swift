@@ -3,7 +3,8 @@
 /// `***` on both backends, and L0421 warns where a rule depends on one.
 ///
 /// The score and the tier are decisions, not personal data, even when a rule behind them reads
-/// a personal field: that is what L0421 is for.
+/// a personal field: that is what L0421 is for. With ``CheckedPolicy/showsPersonalData`` set
+/// nothing is masked, so nothing is personal here.
 public struct PersonalData: Sendable {
   /// Slots of the personal inputs and of the lets computed from them.
   public let inputs: Set<Int>
@@ -12,7 +13,7 @@ public struct PersonalData: Sendable {
   private let sourcesOfLet: [Int: Set<Int>]
 
   public init(_ policy: CheckedPolicy) {
-    inputs = Set(policy.inputs.filter(\.isPersonal).map(\.slot))
+    inputs = Set(policy.inputs.filter(policy.masks).map(\.slot))
     var sources: [Int: Set<Int>] = [:]
     // Lets are in evaluation order: everything a let uses is decided before it.
     for item in policy.lets {

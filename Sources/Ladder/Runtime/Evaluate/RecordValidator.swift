@@ -7,10 +7,12 @@
 public struct RecordValidator: Sendable {
   public let inputs: [InputField]
   let keySlot: Int
+  let showsPersonalData: Bool
 
   public init(policy: CompiledPolicy) {
     inputs = policy.inputs
     keySlot = policy.checked.keyInput
+    showsPersonalData = policy.checked.showsPersonalData
   }
 
   /// Fills `frame.inputs` from a raw record, or says why the record is rejected.
@@ -45,7 +47,7 @@ public struct RecordValidator: Sendable {
   func convert(_ raw: RawValue, for field: InputField) -> Result<Value, Reason> {
     // Personal values are never quoted back.
     func shown(_ text: String) -> String {
-      if field.isPersonal { return "the value (personal data, not shown)" }
+      if field.isPersonal && !showsPersonalData { return "the value (personal data, not shown)" }
       let clipped = text.count > 40 ? String(text.prefix(40)) + "…" : text
       return "'\(clipped)'"
     }

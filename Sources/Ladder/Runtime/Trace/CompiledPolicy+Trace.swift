@@ -57,8 +57,8 @@ extension CompiledPolicy {
       let value = frame.inputs[field.slot]
       return DecisionTrace.InputValue(
         name: field.name, type: field.type.description,
-        value: field.isPersonal ? "***" : Self.jsonValue(value, as: field.type),
-        notation: field.isPersonal ? "***" : Self.notation(value, as: field.type),
+        value: checked.masks(field) ? "***" : Self.jsonValue(value, as: field.type),
+        notation: checked.masks(field) ? "***" : Self.notation(value, as: field.type),
         isPersonal: field.isPersonal)
     }
     let derived = lets.map { item in
