@@ -221,6 +221,37 @@ import Testing
     #expect((object["trace"] as? [String: Any])?["tier"] as? String == "watch")
   }
 
+  /// `eval --what-it-takes` adds to every decision what `explain --what-it-takes` says of that
+  /// record, with or without the trace, and the decision and trace stay as they were.
+  @Test func evalWhatItTakesMatchesExplainForEveryRecord() throws {
+    let common = [
+      "policies/fintech-risk-grades.yaml", "examples/fintech-risk-grades.csv", "--as-of", "2024-03-01",
+    ]
+    let plain = try CLIRunner.run(["eval"] + common + ["--explain"])
+    let asked = try CLIRunner.run(["eval"] + common + ["--explain", "--what-it-takes"])
+    #expect(asked.exitCode == 0 && asked.stderr == plain.stderr)
+    let plainLines = plain.stdout.split(separator: "\n")
+    let askedLines = asked.stdout.split(separator: "\n")
+    #expect(plainLines.count == 30 && askedLines.count == 30)
+    var sets = 0
+    for (before, after) in zip(plainLines, askedLines) {
+      // The same line, with the answer added at its end.
+      #expect(after.hasPrefix(before.dropLast()) && after.contains(#","what_it_takes":{"tier":"#))
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(after.utf8)) as? [String: Any])
+      let key = try #require(object["customer_id"] as? String)
+      let explained = try CLIRunner.run(
+        ["explain"] + common + ["--id", key, "--what-it-takes", "--format", "json"])
+      let expected = try #require(
+        try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as? [String: Any])
+      let answer = try #require(object["what_it_takes"] as? NSDictionary)
+      #expect(answer == (expected["what_it_takes"] as? NSDictionary), "\(key)")
+      sets += after.components(separatedBy: #""by":"set""#).count - 1
+    }
+    #expect(sets > 0, "no enum change suggested for any record")
+    let csv = try CLIRunner.run(["eval"] + common + ["--what-it-takes", "--format", "csv"])
+    #expect(csv.exitCode == 64 && csv.stderr.contains("--what-it-takes needs --format jsonl"))
+  }
+
   @Test func textTraceMatchesTheGoldenFile() throws {
     let result = try CLIRunner.run([
       "explain", EvalCommandTests.policy, EvalCommandTests.records, "--id", "C2024002", "--as-of",

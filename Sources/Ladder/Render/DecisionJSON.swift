@@ -42,6 +42,9 @@ public enum DecisionJSON {
       if let trace = decision.trace {
         writer.field("trace") { TraceJSON.write(trace, into: writer) }
       }
+      if let report = decision.whatItTakes {
+        writer.field("what_it_takes") { WhatItTakesJSON.write(report, into: writer) }
+      }
     }
     return writer.output
   }

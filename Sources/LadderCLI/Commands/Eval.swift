@@ -39,8 +39,15 @@ struct Eval: ParsableCommand {
   @Flag(help: "Add the full explanation trace to every JSON Lines record.")
   var explain = false
 
+  @Flag(
+    help:
+      "Add to every JSON Lines record the smallest change of one input that would move it up a tier, and the margin before it drops one (slower: a search per record)."
+  )
+  var whatItTakes = false
+
   func validate() throws {
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
+    if whatItTakes && format != .jsonl { throw ValidationError("--what-it-takes needs --format jsonl") }
   }
 
   func run() throws {
@@ -96,7 +103,8 @@ struct Eval: ParsableCommand {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
     do {
-      try BatchEvaluator(policy: policy, asOf: asOf, trace: explain).evaluate(source, into: sink)
+      try BatchEvaluator(policy: policy, asOf: asOf, trace: explain, whatItTakes: whatItTakes).evaluate(
+        source, into: sink)
     } catch {
       abandon()
       StandardError.write(

@@ -53,7 +53,9 @@ import Testing
   }
 
   /// Applies every change of `report` to `fields` (a record of `policy`): each must reach its
-  /// goal, and the same change one step smaller must not. Returns how many were checked that far.
+  /// goal, and the same change one step smaller must not. For enums and flags, every other
+  /// value is tried: exactly those that reach the goal must be listed. Returns how many
+  /// suggestions were checked that far.
   static func check(
     _ report: WhatItTakes, fields: [String: String], policy: CompiledPolicy, asOf: CivilDate, context: String
   ) throws -> Int {
@@ -66,10 +68,33 @@ import Testing
     }
     guard let current = rank(fields) else { return 0 }
     var checked = 0
+    let choices = policy.inputs.filter {
+      $0.isActionable && !$0.isKey && !$0.isPersonal && !$0.isInformational
+        && !(fields[$0.name] ?? "").isEmpty
+    }.flatMap { field -> [(String, String)] in
+      switch field.type {
+      case .enumeration(_, let values): values.filter { $0 != fields[field.name] }.map { (field.name, $0) }
+      case .bool: [(field.name, ["true", "1"].contains(fields[field.name]) ? "false" : "true")]
+      default: []
+      }
+    }
     for (changes, reaches) in [
       (report.toReachNextUp, { (r: Int) in r < current }), (report.toDropDown, { (r: Int) in r > current }),
     ] {
-      for change in changes {
+      var setsThatReach: Set<String> = []
+      for (name, value) in choices {
+        var moved = fields
+        moved[name] = value
+        if rank(moved).map(reaches) == true { setsThatReach.insert("\(name)=\(value)") }
+      }
+      let setsListed = changes.filter { $0.by == "set" }.map {
+        "\($0.input)=\($0.to.trimmingCharacters(in: ["\""]))"
+      }
+      #expect(
+        Set(setsListed) == setsThatReach && setsListed.count == setsThatReach.count,
+        "\(context): listed \(setsListed.sorted()), reaching \(setsThatReach.sorted())")
+      checked += setsListed.count
+      for change in changes where change.by != "set" {
         let type = try #require(policy.inputs.first { $0.name == change.input }).type
         var moved = fields
         moved[change.input] = change.to

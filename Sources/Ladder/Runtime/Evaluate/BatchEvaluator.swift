@@ -31,6 +31,9 @@ public struct BatchEvaluator: Sendable {
   public let asOf: CivilDate
   public let trace: Bool
   public let backend: Backend
+  /// Each decision also says what it would take to move a tier (``WhatItTakes``): a search per
+  /// record on the scalar backend, so a run that asks for it is slower.
+  public let whatItTakes: Bool
 
   /// Which backend evaluates a batch.
   public enum Backend: Sendable {
@@ -40,11 +43,15 @@ public struct BatchEvaluator: Sendable {
     case scalar
   }
 
-  public init(policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, backend: Backend = .automatic) {
+  public init(
+    policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, backend: Backend = .automatic,
+    whatItTakes: Bool = false
+  ) {
     self.policy = policy
     self.asOf = asOf
     self.trace = trace
     self.backend = backend
+    self.whatItTakes = whatItTakes
   }
 
   /// Reads records from `bytes` and hands each outcome to `handle`, in input order.
@@ -161,6 +168,7 @@ public struct BatchEvaluator: Sendable {
       do {
         var decision = try policy.evaluate(frame, trace: trace)
         if let origin { decision.trace?.origin = "\(origin):\(record.line)" }
+        if whatItTakes { decision.whatItTakes = policy.whatItTakes(inputs: frame.inputs, asOf: asOf) }
         return .decided(line: record.line, decision)
       } catch {
         return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))

@@ -17,6 +17,8 @@ public struct Decision: Sendable {
   public var outputs: [Value] = []
   /// The explanation, when evaluation was traced.
   public var trace: DecisionTrace?
+  /// What it would take to move up or down a tier, when asked for (``BatchEvaluator/whatItTakes``).
+  public var whatItTakes: WhatItTakes?
 }
 
 public struct AssignedTier: Sendable, Hashable {

@@ -172,7 +172,8 @@ extension BatchEvaluator {
     _ input: ColumnarInput, sink: some DecisionSink, origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?, _ handlePiece: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    switch backend == .automatic ? sink.rendering : .none {
+    // What-it-takes is a search on the scalar backend.
+    switch backend == .automatic && !whatItTakes ? sink.rendering : .none {
     case .csv(let withErrors):
       try evaluateColumnar(input, origin: origin, withErrors: withErrors, render: render, handlePiece)
     case .jsonLines:
@@ -185,7 +186,7 @@ extension BatchEvaluator {
   /// True when CSV input rendered as `rendering` runs on the kernels (records they cannot decide
   /// exactly still go to the scalar backend).
   public func runsOnKernels(_ rendering: DecisionRendering) -> Bool {
-    guard backend == .automatic else { return false }
+    guard backend == .automatic && !whatItTakes else { return false }
     switch rendering {
     case .none: return false
     case .csv(let withErrors): return csvPlan(withErrors: withErrors) != nil

@@ -3,11 +3,13 @@
 /// record again with the input changed. Exact: numbers move on the input's own decimal grid
 /// (a cent for a money field with `scale: 2`), dates by days.
 ///
-/// Only inputs a customer can move are tried: numbers, percents and dates that are present,
-/// not the key, not personal, not `informational` and not `actionable: false`. Each input is searched outward from its
-/// value in doubling steps until the tier changes, then halved back to the smallest step that
-/// still changes it; a policy whose tier does not move monotonically with an input between two
-/// probes could hide a smaller change, which the test on the example records rules out for them.
+/// Only inputs a customer can move are tried: numbers, percents, dates, enums and flags that
+/// are present, not the key, not personal, not `informational` and not `actionable: false`.
+/// A number or date is searched outward from its value in doubling steps until the tier
+/// changes, then halved back to the smallest step that still changes it; a policy whose tier
+/// does not move monotonically with an input between two probes could hide a smaller change,
+/// which the tests on example and generated records rule out for them. An enum or a flag has
+/// no size of change: every other value that reaches the goal is listed.
 public struct WhatItTakes: Sendable, Hashable {
   /// One input changed.
   public struct Change: Sendable, Hashable {
@@ -15,9 +17,10 @@ public struct WhatItTakes: Sendable, Hashable {
     /// The value now and the value it would take, in the language's notation.
     public var from: String
     public var to: String
-    /// The difference, signed: `+3`, `-100000.01`, `+30 days`.
+    /// The difference, signed: `+3`, `-100000.01`, `+30 days`; `set` for an enum or a flag.
     public var by: String
-    /// The change relative to the value now, in percent, for ranking; `nil` when the value is 0.
+    /// The change relative to the value now, in percent, for ranking; `nil` when the value is 0
+    /// and for an enum or a flag (listed after the changes that have a size).
     public var relative: FixedDecimal?
   }
 
@@ -75,7 +78,23 @@ extension CompiledPolicy {
     for field in checked.inputs
     where !field.isKey && !field.isPersonal && !field.isInformational && field.isActionable {
       let value = inputs[field.slot]
-      guard let axis = InputAxis(field: field, value: value) else { continue }
+      guard let axis = InputAxis(field: field, value: value) else {
+        // An enum or a flag: each other value, tried whole.
+        let others = Self.otherValues(of: field, than: value)
+        func reaching(_ goal: (Int) -> Bool) -> [WhatItTakes.Change] {
+          others.compactMap { other in
+            var changed = inputs
+            changed[field.slot] = other
+            guard rank(of: changed).map(goal) == true else { return nil }
+            return WhatItTakes.Change(
+              input: field.name, from: Self.notation(value, as: field.type),
+              to: Self.notation(other, as: field.type), by: "set", relative: nil)
+          }
+        }
+        if result.nextUp != nil { result.toReachNextUp += reaching { $0 <= up } }
+        if result.nextDown != nil { result.toDropDown += reaching { $0 > current } }
+        continue
+      }
       /// The smallest change each way after which the record's rank satisfies `goal`.
       func smallestChanges(_ goal: @escaping (Int) -> Bool) -> [WhatItTakes.Change] {
         let reaches = { (steps: Int) -> Bool in
@@ -99,12 +118,24 @@ extension CompiledPolicy {
       case (let x?, let y?) where x != y: return x < y
       case (_?, nil): return true
       case (nil, _?): return false
-      default: return (a.input, a.by) < (b.input, b.by)
+      default: return (a.input, a.by, a.to) < (b.input, b.by, b.to)
       }
     }
     result.toReachNextUp.sort(by: order)
     result.toDropDown.sort(by: order)
     return result
+  }
+
+  /// The values an enum or a flag could take instead of `value` (none when it is missing).
+  static func otherValues(of field: InputField, than value: Value) -> [Value] {
+    switch (field.type, value) {
+    case (.enumeration(_, let names), .string(let name)):
+      return names.filter { $0 != name }.map { .string($0) }
+    case (.bool, .bool(let flag)):
+      return [.bool(!flag)]
+    default:
+      return []
+    }
   }
 }
 
