@@ -347,13 +347,14 @@ public struct PolicyGenerator {
   private mutating func populationLets() -> [String] {
     usesPopulation = true
     guard let argument = reference(.decimal) else { return [] }
-    let choice = int(0...4)
+    let choice = int(0...5)
     let (text, kind): (String, Kind) =
       switch choice {
       case 0: ("percentile(\(argument))", .decimal)
       case 1: ("ntile(\(argument), \(int(2...5)))", .decimal)
       case 2: ("rank(\(argument))", .decimal)
       case 3: ("top_percent(\(argument), \(pick(["10%", "25%", "50%"])))", .bool)
+      case 4: ("average_class(\(argument))", .enumeration(["above", "at", "below"]))
       default: ("abc_class(\(argument))", .enumeration(["A", "B", "C"]))
       }
     var lines = ["  p0: \(quoted(text))"]
@@ -361,8 +362,8 @@ public struct PolicyGenerator {
     case .bool:
       lines.append("  p1: 'p0 ?? false'")
       names.append(Name(name: "p1", kind: .bool, optional: false))
-    case .enumeration:
-      lines.append("  p1: '(p0 ?? \"C\") == \"A\"'")
+    case .enumeration(let classes):
+      lines.append("  p1: '(p0 ?? \"\(classes[2])\") == \"\(classes[0])\"'")
       names.append(Name(name: "p1", kind: .bool, optional: false))
     default:
       lines.append("  p1: 'p0 ?? 0'")

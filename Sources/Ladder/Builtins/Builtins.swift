@@ -183,7 +183,17 @@ extension Builtin {
       else {
         return call.problem("abc_class takes a number, and optionally the A and B cut-offs as percents")
       }
-      return call.result(.enumeration(name: "abc_class", values: ["A", "B", "C"]))
+      return call.result(.enumeration(name: "abc_class", values: ParetoLines.letters))
+    },
+    population(
+      "average_class",
+      usage: "average_class(x): \"above\", \"at\" or \"below\" the mean of x over all records",
+      .averageClass
+    ) { call in
+      guard call.arguments.count == 1, call.types[0].isNumeric else {
+        return call.problem("average_class takes one number")
+      }
+      return call.result(.enumeration(name: "average_class", values: AverageLine.classes))
     },
   ]
 

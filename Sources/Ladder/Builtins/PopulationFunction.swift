@@ -11,12 +11,23 @@ public enum PopulationFunction: String, Sendable, Hashable {
   case rank
   case topPercent = "top_percent"
   case abcClass = "abc_class"
+  case averageClass = "average_class"
 
   /// True when the first position holds the largest value; ties go to the smaller key.
   var ranksLargestFirst: Bool {
     switch self {
-    case .percentile, .ntile: false
+    case .percentile, .ntile, .averageClass: false
     case .rank, .topPercent, .abcClass: true
+    }
+  }
+
+  /// The classes of a function whose result is a class, in code order; `nil` for a number or a
+  /// flag.
+  var classNames: [String]? {
+    switch self {
+    case .abcClass: ParetoLines.letters
+    case .averageClass: AverageLine.classes
+    case .percentile, .ntile, .rank, .topPercent: nil
     }
   }
 
@@ -70,7 +81,7 @@ struct PopulationRanking {
       return Int64(position + 1)
     case .topPercent:
       return position + 1 <= cut ? 1 : 0
-    case .abcClass:
+    case .abcClass, .averageClass:
       return 0
     }
   }
@@ -89,7 +100,7 @@ struct PopulationRanking {
     case .topPercent:
       return
         "\(argument) \(value) ranks \(position + 1) of \(count); the top \(share.percentDescription) are the first \(cut)"
-    case .abcClass:
+    case .abcClass, .averageClass:
       return ""
     }
   }
@@ -139,5 +150,33 @@ struct ParetoLines {
       note += "; the total is 0, so every record is class C"
     }
     return note
+  }
+}
+
+/// `average_class`'s line: the mean of the values present. A record is `above`, `at` or
+/// `below` it, decided exactly (value × count against the total, no quotient rounded); the
+/// mean is only shown.
+struct AverageLine {
+  let total: FixedDecimal
+  let count: Int
+
+  static let classes = ["above", "at", "below"]
+
+  /// 0 above, 1 at, 2 below.
+  func position(of value: FixedDecimal) -> Int {
+    guard let scaled = try? value.multiplied(by: FixedDecimal(count)) else {
+      return value > mean ? 0 : value == mean ? 1 : 2  // beyond 38 digits: against the shown mean
+    }
+    return scaled > total ? 0 : scaled == total ? 1 : 2
+  }
+
+  /// The mean as a note shows it: the total divided by the count (12 decimals, half-up, as
+  /// the language divides), without trailing zeros, so that it does not depend on how many
+  /// decimals the records wrote.
+  var mean: FixedDecimal { ((try? total.divided(by: FixedDecimal(count))) ?? .zero).normalized }
+
+  /// What an auditor reads about a record whose value shows as `value`; the mean shows as `mean`.
+  func note(argument: String, value: String, class position: Int, mean: String) -> String {
+    "\(argument) \(value) is \(Self.classes[position]) the average \(mean) of the \(count) records that have one"
   }
 }

@@ -610,9 +610,7 @@ struct ColumnarLowering {
       guard let argument = site.argumentExpression,
         case .scalar(let operand) = lower(argument), operand.kind == .number
       else { return false }
-      if site.function == .abcClass {
-        for letter in ParetoLines.letters { _ = code(for: letter) }
-      }
+      for name in site.function.classNames ?? [] { _ = code(for: name) }
       let resultScale = site.function.resultScale
       let result = newRegister()
       population[index] = ColumnarProgram.PopulationPlan(
@@ -1014,7 +1012,7 @@ struct ColumnarLowering {
       guard let site = populationSpans[expr.span], let plan = population[site] else { return nil }
       switch function {
       case .topPercent: return .scalar(KernelOperand(register: plan.result, kind: .boolean))
-      case .abcClass: return .scalar(KernelOperand(register: plan.result, kind: .code))
+      case .abcClass, .averageClass: return .scalar(KernelOperand(register: plan.result, kind: .code))
       default: return .scalar(KernelOperand(register: plan.result, kind: .number, scale: plan.resultScale))
       }
     }

@@ -21,7 +21,8 @@ public struct PopulationSite: Sendable {
   /// The function's value for one record as a trace's population note shows it: `***` when the
   /// ranked value is personal (a rank says much about it).
   func shownResult(_ value: Value) -> String {
-    argumentIsPersonal ? "***" : CompiledPolicy.display(value, as: function == .abcClass ? .string : .decimal)
+    argumentIsPersonal
+      ? "***" : CompiledPolicy.display(value, as: function.classNames != nil ? .string : .decimal)
   }
 
   /// A ranked value as a note shows it.

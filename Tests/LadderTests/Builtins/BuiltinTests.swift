@@ -137,6 +137,48 @@ import Testing
     #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 5)
   }
 
+  /// `average_class` decides exactly against the mean: 50.00 is below the mean 50.00333… of
+  /// 100.00, 50.00 and 0.01 (the mean rounded to 2 decimals, 50.00, would say "at"), and 2
+  /// orders is at the mean of 3, 2, 1 and 2.
+  @Test func averageClassIsExactOnBothBackends() throws {
+    let policy = try #require(
+      compilePolicy(
+        """
+        ladder: 1
+        policy: averages
+        inputs:
+          id: { type: string, key: true }
+          spend: { type: decimal, scale: 2, optional: true }
+          orders: { type: int }
+        let:
+          m: average_class(spend)
+          f: average_class(orders)
+        tiers:
+          - { id: high, label: High, when: (m ?? "below") == "above" }
+          - { id: rest, label: Rest, otherwise: true }
+        output: [m, f]
+        """, path: "averages.yaml"))
+    let records = Array("id,spend,orders\nA,100.00,3\nB,50.00,2\nC,,1\nD,0.01,2\n".utf8)
+    let reference = try ColumnarDifferentialTests.transcript(policy, records, columnar: false).text
+    #expect(
+      reference == """
+        A,,high,,above,above,2024-03-01,averages,,\(policy.sha256)
+        B,,rest,,below,at,2024-03-01,averages,,\(policy.sha256)
+        C,,rest,,,below,2024-03-01,averages,,\(policy.sha256)
+        D,,rest,,below,at,2024-03-01,averages,,\(policy.sha256)
+
+        """)
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records) == 4)
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 4)
+    let traced = evaluate(policy, csv: String(decoding: records, as: UTF8.self), trace: true)
+    let notes = try #require(traced[1].decision?.trace?.population.map(\.explanation))
+    #expect(
+      notes == [
+        "spend 50.00 is below the average 50.003333333333 of the 3 records that have one",
+        "orders 2 is at the average 2 of the 4 records that have one",
+      ])
+  }
+
   /// A quotient shows the decimals it needs, not the 12 the division works to (issue 11:
   /// averages printed as `20.000000000000`), on both backends, in CSV and in traces.
   @Test func quotientsShowTheDecimalsTheyNeed() throws {

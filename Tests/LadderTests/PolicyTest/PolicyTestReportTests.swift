@@ -60,4 +60,38 @@ import Testing
       ])
     #expect(report.results.last?.failures == ["score: expected 90.50, got 84.50"])
   }
+
+  /// `outputs:` checks an `output:` column as eval writes it; a name the policy does not output
+  /// fails and lists the ones it does.
+  @Test func outputExpectationsCompareTheWrittenValue() throws {
+    let sources = SourceRegistry()
+    let file = sources.add(
+      path: "policies/outputs.tests.yaml",
+      text: """
+        tests: retail-rfm-abc.yaml
+        as_of: 2024-03-01
+        cases:
+          - name: right
+            record: { customer_id: A, last_purchase: 2024-02-29, orders_12m: 20, spend_12m: 20000 }
+            expect: { outputs: { value_class: high, abc: A, r: 2 } }
+          - name: wrong
+            record: { customer_id: B, last_purchase: 2023-02-28, orders_12m: 1, spend_12m: 10 }
+            expect: { outputs: { value_class: high, segment: x } }
+        """)
+    var diagnostics = DiagnosticBag()
+    let suite = try #require(PolicyTestReader.read(file, into: &diagnostics))
+    let path = "policies/retail-rfm-abc.yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    let report = PolicyTestRunner.run(suite, suitePath: "policies/outputs.tests.yaml", policy: policy)
+    // One population of two: A is above average on all three (high value), B below on all three.
+    #expect(
+      report.results.map(\.failures) == [
+        [],
+        [
+          "output 'value_class': expected high, got low",
+          "output 'segment': the policy has no such output (its outputs: r, f, m, abc, value_class)",
+        ],
+      ])
+  }
 }

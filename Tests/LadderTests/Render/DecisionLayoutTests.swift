@@ -104,8 +104,8 @@ import Testing
     #expect(DecisionJSON.renderError(problem, policy: policy).hasSuffix("\"sha256\":\"\(digest)\"}}"))
   }
 
-  /// The retail example writes its RFM quintiles and ABC class as columns of every decision
-  /// (issue 11: the ABC class was only a flag), on both backends.
+  /// The retail example writes its RFM quintiles, ABC class and RFM value class as columns of
+  /// every decision (issue 11: the ABC class was only a flag), on both backends.
   @Test func theRetailExampleWritesItsClassesAsColumns() throws {
     let path = "policies/retail-rfm-abc.yaml"
     let policy = try #require(
@@ -114,7 +114,7 @@ import Testing
       try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/retail-rfm-abc.csv"))))
     let asOf = try #require(CivilDate(parsing: "2024-03-01"))
     let header = DecisionCSV.header(policy: policy, withErrors: false)
-    #expect(header.hasPrefix("customer_id,score,tier,flags,r,f,m,abc,as_of,"))
+    #expect(header.hasPrefix("customer_id,score,tier,flags,r,f,m,abc,value_class,as_of,"))
     var outputs: [String] = []
     for backend in [BatchEvaluator.Backend.automatic, .scalar] {
       var csv = ""
@@ -125,6 +125,7 @@ import Testing
       #expect(rows.count >= 30)
       for row in rows {
         #expect(["A", "B", "C"].contains(row[7]), "\(row)")
+        #expect(["high", "general", "low"].contains(row[8]), "\(row)")
         // The class and its flag agree.
         #expect(
           row[3].contains("class-a-care") == (row[7] == "A")
@@ -133,5 +134,7 @@ import Testing
       outputs.append(csv)
     }
     #expect(outputs[0] == outputs[1])
+    // Every value class occurs in the example.
+    for name in ["high", "general", "low"] { #expect(outputs[0].contains(",\(name),")) }
   }
 }

@@ -282,15 +282,18 @@ extension BatchEvaluator {
     // What the sites' workers read, frozen.
     let (siteArguments, sitePresent, wide, anyWideKey) = (arguments, present, wideArguments, wideKey)
     let (allKeyBytes, allKeyEnds, allNumericKeys) = (keyBytes, keyEnds, numericKeys)
-    let abcCodes = ["A", "B", "C"].map { letter in Int64(program.strings.firstIndex(of: letter) ?? -1) }
     let sites = policy.populationSites
+    // Each class a site can give, as the code of its string.
+    let classCodes = sites.map { site in
+      (site.function.classNames ?? []).map { name in Int64(program.strings.firstIndex(of: name) ?? -1) }
+    }
     // One site per thread.
     let finished = Parallel.map(siteCount, states: Array(0..<siteCount)) { site, _ in
       let plan = program.population[site]
       if wide[site] == nil && !anyWideKey,
         let column = ColumnarStatistics.compute(
           sites[site], argumentScale: plan.argumentScale, arguments: siteArguments[site],
-          present: sitePresent[site], keyRanks: ranks, abcCodes: abcCodes)
+          present: sitePresent[site], keyRanks: ranks, classCodes: classCodes[site])
       {
         return column
       }

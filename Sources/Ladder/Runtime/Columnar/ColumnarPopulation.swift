@@ -31,6 +31,8 @@ struct PopulationColumn: Sendable {
   var argumentUnits: [Int64] = []
   /// `abc_class`: the lines, and the arguments of the last records of classes A and B.
   var pareto: ParetoLines?
+  /// `average_class`: the line.
+  var average: AverageLine?
   var endOfA: Int64?
   var endOfB: Int64?
   /// The notes of a site the reference computed (values 64 bits cannot hold).
@@ -181,6 +183,12 @@ extension ColumnarWorker {
       site.show(FixedDecimal(units: Int128(units), scale: argumentScale))
     }
     let value = show(column.argumentUnits[index])
+    if let line = column.average {
+      let exact = FixedDecimal(units: Int128(column.argumentUnits[index]), scale: argumentScale)
+      return line.note(
+        argument: site.argumentText, value: value, class: line.position(of: exact), mean: site.show(line.mean)
+      )
+    }
     if let lines = column.pareto {
       return lines.note(
         argument: site.argumentText, value: value, at: position, count: column.ranked,
@@ -197,7 +205,7 @@ extension ColumnarWorker {
     let value = column.values[index]
     switch policy.populationSites[site].function {
     case .topPercent: return .bool(value == 1)
-    case .abcClass: return .string(program.strings[Int(value)])
+    case .abcClass, .averageClass: return .string(program.strings[Int(value)])
     default: return .number(FixedDecimal(units: Int128(value), scale: program.population[site].resultScale))
     }
   }
@@ -245,7 +253,7 @@ enum ColumnarStatistics {
   /// reproduce the reference exactly.
   static func compute(
     _ site: PopulationSite, argumentScale: Int, arguments: [Int64], present: [UInt8], keyRanks: [Int32],
-    abcCodes: [Int64]
+    classCodes: [Int64]
   ) -> PopulationColumn? {
     let count = arguments.count
     var order: [Int32] = []
@@ -272,6 +280,21 @@ enum ColumnarStatistics {
     column.argumentUnits = arguments
     for (position, record) in order.enumerated() { column.positions[Int(record)] = Int32(position) }
     guard n > 0 else { return column }
+    if site.function == .averageClass {
+      // Exact: value × count against the total, in 128 bits (64-bit values, fewer than 2^32
+      // records); the line decides each record as the reference does.
+      var total: Int128 = 0
+      for record in order { total += Int128(arguments[Int(record)]) }
+      guard argumentScale <= FixedDecimal.maximumScale else { return nil }
+      let line = AverageLine(total: FixedDecimal(units: total, scale: argumentScale), count: n)
+      column.average = line
+      for record in order {
+        let scaled = Int128(arguments[Int(record)]) * Int128(n)
+        column.values[Int(record)] = classCodes[scaled > total ? 0 : scaled == total ? 1 : 2]
+        column.present[Int(record)] = 1
+      }
+      return column
+    }
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
       for (position, record) in order.enumerated() {
@@ -299,7 +322,7 @@ enum ColumnarStatistics {
       let letter = lines.letter(before: exact(running))
       if letter == 0 { column.endOfA = arguments[Int(record)] }
       if letter == 1 { column.endOfB = arguments[Int(record)] }
-      column.values[Int(record)] = abcCodes[letter]
+      column.values[Int(record)] = classCodes[letter]
       column.present[Int(record)] = 1
       if arguments[Int(record)] > 0 { running += Int128(arguments[Int(record)]) }
     }

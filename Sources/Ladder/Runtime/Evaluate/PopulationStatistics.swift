@@ -37,6 +37,19 @@ enum PopulationStatistics {
     let n = entries.count
     guard n > 0 else { return (values, notes) }
     func show(_ value: FixedDecimal) -> String { site.show(value) }
+    if site.function == .averageClass {
+      var total = FixedDecimal.zero
+      for entry in entries { total = (try? total.adding(entry.value)) ?? total }
+      let line = AverageLine(total: total, count: n)
+      let mean = show(line.mean)
+      for entry in entries {
+        let position = line.position(of: entry.value)
+        values[entry.record] = .string(AverageLine.classes[position])
+        notes[entry.record] = line.note(
+          argument: site.argumentText, value: show(entry.value), class: position, mean: mean)
+      }
+      return (values, notes)
+    }
     let sorted = entries.sorted(by: site.function.ranksLargestFirst ? descending : ascending)
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)

@@ -7,7 +7,8 @@ public enum PolicyTestReader {
   static let caseKeys = ["name", "record", "as_of", "expect"]
   static let tableKeys = ["name", "record", "expect", "rows", "as_of"]
   static let expectKeys = [
-    "tier", "not_tier", "score", "benefits", "lacks_benefits", "fired", "quiet", "review_due", "rejected",
+    "tier", "not_tier", "score", "benefits", "lacks_benefits", "outputs", "fired", "quiet", "review_due",
+    "rejected",
   ]
 
   public static func read(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> PolicyTestSuite? {
@@ -139,6 +140,14 @@ extension Reader {
           }
           let shown = CompiledPolicy.display(Reader.benefitValue(scalar))
           result.append(.benefit(name: name.value, value: shown, reader.span(of: benefit)))
+        }
+      case "outputs":
+        reader.forEachNamedEntry(value, of: "'outputs'") { reader, name, output in
+          guard case .scalar(let scalar) = output else {
+            reader.wrongShape(output, expected: "a single value", for: "output '\(name.value)'")
+            return
+          }
+          result.append(.output(name: name.value, value: scalar.string, reader.span(of: output)))
         }
       default: break
       }

@@ -203,6 +203,20 @@ public enum PolicyTestRunner {
         if let benefit = decision?.benefits.first(where: { $0.name == name }) {
           failures.append("benefit '\(name)': expected none, got \(CompiledPolicy.display(benefit.value))")
         }
+      case .output(let name, let value, _):
+        guard let index = policy.checked.outputs.firstIndex(where: { $0.name == name }) else {
+          let names = policy.checked.outputs.map(\.name)
+          failures.append(
+            "output '\(name)': the policy has no such output"
+              + (names.isEmpty ? "" : " (its outputs: \(names.joined(separator: ", ")))"))
+          continue
+        }
+        guard let decision else { continue }
+        let actual = decision.outputs[index]
+        let shown =
+          actual.isMissing
+          ? "missing" : CompiledPolicy.display(actual, as: policy.checked.outputs[index].type)
+        if shown != value { failures.append("output '\(name)': expected \(value), got \(shown)") }
       case .fired(let id, _):
         if decision?.firedTriggers.contains(where: { $0.id == id }) != true {
           failures.append("trigger '\(id)': expected it to fire, it stayed quiet")

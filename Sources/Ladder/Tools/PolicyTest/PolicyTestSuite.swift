@@ -40,6 +40,8 @@ public enum PolicyExpectation: Sendable, Hashable {
   /// A benefit with this value (in the policy language's notation).
   case benefit(name: String, value: String, SourceSpan)
   case lacksBenefit(String, SourceSpan)
+  /// An `output:` column with this value, as `eval` writes it (`missing` for none).
+  case output(name: String, value: String, SourceSpan)
   case fired(String, SourceSpan)
   case quiet(String, SourceSpan)
   case reviewDue(Bool, SourceSpan)
@@ -49,7 +51,8 @@ public enum PolicyExpectation: Sendable, Hashable {
   public var span: SourceSpan {
     switch self {
     case .tier(_, let span), .notTier(_, let span), .score(_, let span), .benefit(_, _, let span),
-      .lacksBenefit(_, let span), .fired(_, let span), .quiet(_, let span), .reviewDue(_, let span),
+      .lacksBenefit(_, let span), .output(_, _, let span), .fired(_, let span), .quiet(_, let span),
+      .reviewDue(_, let span),
       .rejected(_, let span):
       span
     }
@@ -63,6 +66,7 @@ public enum PolicyExpectation: Sendable, Hashable {
     case .score(let value, _): "score \(value)"
     case .benefit(let name, let value, _): "benefit \(name)=\(value)"
     case .lacksBenefit(let name, _): "lacks \(name)"
+    case .output(let name, let value, _): "output \(name)=\(value)"
     case .fired(let id, _): "fired \(id)"
     case .quiet(let id, _): "quiet \(id)"
     case .reviewDue(let due, _): "review due \(due)"
