@@ -416,6 +416,13 @@ public struct PolicyGenerator {
           }
           inputs[index].edges += [String(value - 1), String(value), String(value + 1)]
         }
+      } else if chance(30) {
+        // An if-chain: its trace says which branch applied.
+        var chain = ""
+        for _ in 0..<int(1...3) {
+          chain += "if \(boolean(depth: 1)) then clamp(\(expression(.decimal, depth: 2)), 0, 100) else "
+        }
+        lines.append("      points: \(quoted(chain + "\(int(0...100))"))")
       } else {
         lines.append("      points: \(quoted("clamp(\(expression(.decimal, depth: 3)), 0, 100)"))")
       }

@@ -89,6 +89,10 @@ struct ColumnarProgram: Sendable {
     let pointsScale: Int
     let contribution: Int
     let contributionScale: Int
+    /// For points written as an if-chain: the number of the branch that applied (1-based).
+    var branch: Int? = nil
+    /// The if-chain's conditions as written (`nil` last, for `else`).
+    var branchConditions: [String?] = []
   }
 
   struct TracePlan: Sendable {
@@ -629,6 +633,7 @@ struct ColumnarLowering {
       let points: KernelOperand
       var subjectShown: ColumnarProgram.Shown?
       var bandIndex: Int?
+      var branch: (register: Int, conditions: [String?])?
       switch component.points {
       case .bands(let subjectExpression, let bands):
         guard case .scalar(var subject) = lower(subjectExpression),
@@ -685,6 +690,23 @@ struct ColumnarLowering {
         let register = newRegister()
         emit(.orZero(destination: register, source: value.register))
         points = KernelOperand(register: register, kind: .number, scale: value.scale)
+        let chain = traced ? CompiledPolicy.ifChainConditions(expression) : []
+        if !chain.isEmpty {
+          // The first condition that holds, as the tier kernel finds the first tier.
+          var conditions: [Int?] = []
+          for condition in chain {
+            guard let test = lowerScalar(condition), test.kind == .boolean else { return nil }
+            conditions.append(test.register)
+          }
+          conditions.append(nil)
+          let number = newRegister()
+          emit(
+            .tier(
+              destination: number, conditions: conditions, codes: (1...conditions.count).map { Int64($0) }))
+          branch = (
+            number, chain.map { Optional(ExprPrinter.print($0.syntax.ungrouped)) } + [nil]
+          )
+        }
       }
       let weight = component.weight.normalized
       guard let weightUnits = Int64(exactly: weight.units), weight.scale + points.scale <= 18 else {
@@ -699,7 +721,8 @@ struct ColumnarLowering {
       componentTraces.append(
         ColumnarProgram.ComponentTrace(
           subject: subjectShown, bandIndex: bandIndex, points: points.register, pointsScale: points.scale,
-          contribution: register, contributionScale: weight.scale + points.scale))
+          contribution: register, contributionScale: weight.scale + points.scale, branch: branch?.register,
+          branchConditions: branch?.conditions ?? []))
     }
     let totalScale = max(contributions.map(\.scale).max() ?? 0, score.decimals)
     guard totalScale <= 18 else { return nil }

@@ -85,19 +85,23 @@ public final class CompiledPolicy: Sendable {
     withErrors ? csvLayouts.withErrors : csvLayouts.plain
   }
 
-  /// The conditions of an if-chain (`if a then x else if b then y else z`: `a`, `b`), each
-  /// compiled on its own; none for any other expression.
+  /// The conditions of an if-chain (`if a then x else if b then y else z`: `a`, `b`); none for
+  /// any other expression. A trace says which branch applied: the first whose condition holds.
+  static func ifChainConditions(_ expr: CheckedExpr) -> [CheckedExpr] {
+    guard case .conditional(let condition, _, let otherwise) = expr.kind else { return [] }
+    return [condition] + ifChainConditions(otherwise)
+  }
+
+  /// ``ifChainConditions(_:)``, each compiled on its own, with its text.
   static func branches(of expr: CheckedExpr, registry: PopulationRegistry)
     -> [(condition: CompiledExpression, text: String)]
   {
-    guard case .conditional(let condition, _, let otherwise) = expr.kind else { return [] }
-    return [
+    ifChainConditions(expr).map { condition in
       (
         ExpressionCompiler.compile(condition, registry: registry),
         ExprPrinter.print(condition.syntax.ungrouped)
       )
-    ]
-      + branches(of: otherwise, registry: registry)
+    }
   }
 
   /// Compiles a checked policy read from `source`.

@@ -111,6 +111,7 @@ final class ColumnarTraceWriter: Sendable {
         let counts = TraceCounts(
           inputs: plan.inputs.count, derived: plan.derived.count,
           components: program.score != nil && plan.scoreSum != nil ? plan.components.count : nil,
+          ifChains: plan.components.map { $0.branch != nil },
           tiers: held.map { $0 + 1 } ?? checked.tiers.count, triggers: checked.review.triggers.count,
           hasReview: hasReview,
           // An unexplained program (no trace written) has no comparisons.
@@ -423,6 +424,14 @@ private struct RegisterTrace: TraceValues {
       optional(band(of: index).map { writer.fixed.componentBandTexts[index][$0] })
     case .componentLocation(let index):
       optional(band(of: index).map { writer.fixed.componentBandLocations[index][$0] })
+    case .componentBranch(let index):
+      let component = plan.components[index]
+      guard let register = component.branch else { return output.append("null") }
+      let number = Int(value(register))
+      let count = component.branchConditions.count
+      guard (1...count).contains(number) else { return output.append("null") }
+      output += TraceJSON.branchObject(
+        .init(number: number, count: count, condition: component.branchConditions[number - 1]))
     case .componentPoints(let index):
       let component = plan.components[index]
       output.append(UInt8(ascii: "\""))
@@ -572,7 +581,8 @@ struct FixedTraceParts: Sendable {
     case .triggerLocation(let index): return triggerLocations[index]
     case .triggerReason(let index): return triggerReasons[index]
     case .triggerAtom(let trigger, let index, .text): return triggerAtomTexts[trigger][index]
-    case .key, .derivedValue, .scoreTotal, .scoreSum, .componentPoints, .componentContribution,
+    case .key, .derivedValue, .scoreTotal, .scoreSum, .componentBranch, .componentPoints,
+      .componentContribution,
       .tierAtom, .triggerFired, .triggerAtom, .reviewEvery, .reviewLast, .reviewNext, .reviewDue:
       return nil
     }

@@ -58,6 +58,7 @@ private struct StoredTrace: TraceSource {
   var inputCount: Int { trace.inputs.count }
   var derivedCount: Int { trace.derived.count }
   var componentCount: Int? { trace.score == nil ? nil : trace.components.count }
+  func componentIsIfChain(_ component: Int) -> Bool { trace.components[component].branch != nil }
   var tierCount: Int { trace.tiers.count }
   var triggerCount: Int { trace.triggers.count }
   var hasReview: Bool { trace.review != nil }
@@ -102,6 +103,9 @@ private struct StoredTrace: TraceSource {
     case .componentValue(let index): string(trace.components[index].value)
     case .componentBand(let index): string(trace.components[index].band)
     case .componentPointsExpression(let index): string(trace.components[index].pointsExpression)
+    case .componentBranch(let index):
+      guard let branch = trace.components[index].branch else { return output.append("null") }
+      output += TraceJSON.branchObject(branch)
     case .componentLocation(let index): string(trace.components[index].bandLocation)
     case .componentPoints(let index): string(trace.components[index].points)
     case .componentWeight(let index): string(trace.components[index].weight)
@@ -127,5 +131,19 @@ private struct StoredTrace: TraceSource {
     case .reviewNext: string(trace.review?.nextReview)
     case .reviewDue: bool(trace.review?.isDue ?? false)
     }
+  }
+}
+
+extension TraceJSON {
+  /// The JSON of the branch an if-chain took: `{"number":2,"of":3,"condition":"tenure >= 2"}`
+  /// (`null` condition for `else`).
+  static func branchObject(_ branch: DecisionTrace.Component.Branch) -> [UInt8] {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field("number") { writer.number(branch.number) }
+      writer.field("of") { writer.number(branch.count) }
+      writer.field("condition") { writer.optionalString(branch.condition) }
+    }
+    return writer.bytes
   }
 }

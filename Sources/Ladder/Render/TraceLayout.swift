@@ -7,6 +7,8 @@ enum TraceItem: Sendable {
   case derivedName(Int), derivedValue(Int), derivedLocation(Int)
   case scoreTotal, scoreSum, scoreRounding
   case componentName(Int), componentValue(Int), componentBand(Int), componentPointsExpression(Int)
+  /// `{"number":2,"of":3,"condition":"tenure >= 2"}`: only for points written as an if-chain.
+  case componentBranch(Int)
   case componentLocation(Int), componentPoints(Int), componentWeight(Int), componentContribution(Int)
   case tierID(Int), tierLabel(Int), tierCondition(Int), tierLocation(Int), tierHeld(Int)
   case tierAtom(tier: Int, atom: Int, Atom)
@@ -30,6 +32,8 @@ protocol TraceSource: TraceValues {
   var derivedCount: Int { get }
   /// `nil` for a policy without a score.
   var componentCount: Int? { get }
+  /// Whether the component's points are an if-chain (its trace says which branch applied).
+  func componentIsIfChain(_ component: Int) -> Bool
   /// The tiers tried, in order: every tier up to the one that held.
   var tierCount: Int { get }
   var triggerCount: Int { get }
@@ -114,6 +118,10 @@ enum TraceLayout {
         value(.componentBand(index))
         output.append(",\"points_expression\":")
         value(.componentPointsExpression(index))
+        if source.componentIsIfChain(index) {
+          output.append(",\"branch\":")
+          value(.componentBranch(index))
+        }
         output.append(",\"at\":")
         value(.componentLocation(index))
         output.append(",\"points\":")
@@ -193,6 +201,8 @@ struct TraceCounts: Sendable {
   var inputs: Int
   var derived: Int
   var components: Int?
+  /// Per component: whether its points are an if-chain.
+  var ifChains: [Bool]
   var tiers: Int
   var triggers: Int
   var hasReview: Bool
@@ -245,6 +255,7 @@ struct TraceTemplate: Sendable {
     var inputCount: Int { counts.inputs }
     var derivedCount: Int { counts.derived }
     var componentCount: Int? { counts.components }
+    func componentIsIfChain(_ component: Int) -> Bool { counts.ifChains[component] }
     var tierCount: Int { counts.tiers }
     var triggerCount: Int { counts.triggers }
     var hasReview: Bool { counts.hasReview }

@@ -144,5 +144,11 @@ import Testing
         "  tenure took branch 1 of 3: tenure_years >= 5", "  tenure took branch 2 of 3: tenure_years >= 2",
         "  tenure took branch 3 of 3: else",
       ])
+    // The JSON trace says it too, the same on both backends.
+    let records = Array("id,tenure_years\na,7\nb,3\nc,1\n".utf8)
+    #expect(try ColumnarDifferentialTests.expectSameBytes(policy, records, traced: true) == 3)
+    let json = outcomes.compactMap { $0.decision?.trace }.map { TraceJSON.render($0) }
+    #expect(json[1].contains(#""branch":{"number":2,"of":3,"condition":"tenure_years >= 2"}"#))
+    #expect(json[2].contains(#""branch":{"number":3,"of":3,"condition":null}"#))
   }
 }

@@ -127,14 +127,14 @@ extension CompiledPolicy {
   }
 
   /// Which branch of an if-chain of points applied: the first whose condition holds.
-  private func branch(of component: Component, _ frame: EvaluationFrame) -> String? {
+  private func branch(of component: Component, _ frame: EvaluationFrame) -> DecisionTrace.Component.Branch? {
     guard !component.branches.isEmpty else { return nil }
     let count = component.branches.count + 1
     for (index, branch) in component.branches.enumerated() where (try? branch.condition(frame)) == .bool(true)
     {
-      return "branch \(index + 1) of \(count): \(branch.text)"
+      return .init(number: index + 1, count: count, condition: branch.text)
     }
-    return "branch \(count) of \(count): else"
+    return .init(number: count, count: count, condition: nil)
   }
 
   private func conditions(_ atoms: [ConditionAtom], _ frame: EvaluationFrame) throws(EvaluationError)

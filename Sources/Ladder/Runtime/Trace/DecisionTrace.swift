@@ -40,9 +40,8 @@ public struct DecisionTrace: Sendable, Hashable {
     public var notation: String?
     /// The points expression, for a component without bands.
     public var pointsExpression: String?
-    /// For points written as an if-chain, the branch that applied: `branch 2 of 3: tenure >= 2`,
-    /// `branch 3 of 3: else`. Text only: the JSON trace gives the points.
-    public var branch: String? = nil
+    /// For points written as an if-chain, the branch that applied.
+    public var branch: Branch? = nil
     public var band: String?
     public var bandLocation: String?
     public var points: String
@@ -132,4 +131,19 @@ public struct DecisionTrace: Sendable, Hashable {
   /// One plain sentence: the tier, what made it hold and why each tier above did not. Text only:
   /// the JSON trace holds the same facts, structured.
   public var summary: String = ""
+}
+
+extension DecisionTrace.Component {
+  /// The branch of an if-chain of points that applied: the first whose condition holds, or
+  /// the last, `else`.
+  public struct Branch: Sendable, Hashable, CustomStringConvertible {
+    /// 1-based.
+    public var number: Int
+    public var count: Int
+    /// The branch's condition as written; `nil` for `else`.
+    public var condition: String?
+
+    /// `branch 2 of 3: tenure >= 2`, `branch 3 of 3: else`.
+    public var description: String { "branch \(number) of \(count): \(condition ?? "else")" }
+  }
 }
