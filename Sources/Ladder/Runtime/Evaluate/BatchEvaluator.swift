@@ -210,56 +210,14 @@ extension BatchEvaluator {
       evaluate(reading: { iterator.next() }, origin: origin, render: render, handle)
       return
     }
-    let frame = policy.makeFrame(asOf: asOf)
     let validator = RecordValidator(policy: policy)
     let sites = policy.populationSites
-    let keySlot = policy.checked.keyInput
-    var entries = [[PopulationStatistics.Entry]](repeating: [], count: sites.count)
-    var problems: [Int: RecordProblem] = [:]
-
-    // Statistics pass: each record's per-record values, then every site's argument.
-    for (index, read) in reads.enumerated() {
-      guard case .success(let record) = read else { continue }
-      if let problem = validator.load(record, into: frame) {
-        problems[index] = problem
-        continue
-      }
-      frame.population = [Value](repeating: .missing, count: sites.count)
-      do {
-        _ = try policy.evaluate(frame)
-      } catch {
-        problems[index] = policy.rejection(error, line: record.line, key: validator.keyText(record))
-        continue
-      }
-      let key = frame.inputs[keySlot]
-      let keyBytes: [UInt8]
-      var numericKey: FixedDecimal?
-      switch key {
-      case .number(let number):
-        numericKey = number
-        keyBytes = Array(number.description.utf8)
-      case .string(let text): keyBytes = Array(text.utf8)
-      default: keyBytes = []
-      }
-      for (site, definition) in sites.enumerated() {
-        guard case .number(let value) = (try? definition.argument(frame)) ?? .missing else { continue }
-        entries[site].append(
-          PopulationStatistics.Entry(value: value, key: keyBytes, numericKey: numericKey, record: index))
-      }
-    }
-    var values: [[Value]] = []
-    var notes: [[String]] = []
-    for (site, definition) in sites.enumerated() {
-      let result = PopulationStatistics.compute(definition, entries: entries[site], count: reads.count)
-      values.append(result.values)
-      notes.append(result.notes)
-    }
+    let pass = populationPass(reads, validator: validator)
+    let standings = whatItTakes ? PopulationWhatIf(policy: policy, entries: pass.entries) : nil
 
     // Per-record pass: chunks on every core, handed on in input order. What the workers read is
     // frozen into constants first.
-    let problemsByRecord = problems
-    let populationValues = values
-    let populationNotes = notes
+    let (problemsByRecord, populationValues, populationNotes) = (pass.problems, pass.values, pass.notes)
     let trace = self.trace
     @Sendable func decide(_ index: Int, _ frame: EvaluationFrame) -> RecordOutcome {
       switch reads[index] {
@@ -280,6 +238,10 @@ extension BatchEvaluator {
                 explanation: populationNotes[site][index])
             }
           }
+          if let standings {
+            decision.whatItTakes = policy.whatItTakes(
+              inputs: frame.inputs, asOf: asOf, population: standings.record(index))
+          }
           return .decided(line: record.line, decision)
         } catch {
           return .rejected(policy.rejection(error, line: record.line, key: validator.keyText(record)))
@@ -299,5 +261,49 @@ extension BatchEvaluator {
       for (outcome, text) in results { handle(outcome, text) }
       start = end
     }
+  }
+
+  /// What the statistics pass finds: per site, every record's value and note and the ranked
+  /// entries; the records it rejected.
+  struct PopulationPass {
+    var values: [[Value]] = []
+    var notes: [[String]] = []
+    var entries: [[PopulationStatistics.Entry]]
+    var problems: [Int: RecordProblem] = [:]
+  }
+
+  /// The statistics pass over records already read: each record's per-record values (with
+  /// every population value missing), then every site's argument, then each site's values.
+  func populationPass(_ reads: [ReadRecord], validator: RecordValidator) -> PopulationPass {
+    let frame = policy.makeFrame(asOf: asOf)
+    let sites = policy.populationSites
+    let keySlot = policy.checked.keyInput
+    var pass = PopulationPass(entries: [[PopulationStatistics.Entry]](repeating: [], count: sites.count))
+    for (index, read) in reads.enumerated() {
+      guard case .success(let record) = read else { continue }
+      if let problem = validator.load(record, into: frame) {
+        pass.problems[index] = problem
+        continue
+      }
+      frame.population = [Value](repeating: .missing, count: sites.count)
+      do {
+        _ = try policy.evaluate(frame)
+      } catch {
+        pass.problems[index] = policy.rejection(error, line: record.line, key: validator.keyText(record))
+        continue
+      }
+      let (keyBytes, numericKey) = PopulationStatistics.rankingKey(frame.inputs[keySlot])
+      for (site, definition) in sites.enumerated() {
+        guard case .number(let value) = (try? definition.argument(frame)) ?? .missing else { continue }
+        pass.entries[site].append(
+          PopulationStatistics.Entry(value: value, key: keyBytes, numericKey: numericKey, record: index))
+      }
+    }
+    for (site, definition) in sites.enumerated() {
+      let result = PopulationStatistics.compute(definition, entries: pass.entries[site], count: reads.count)
+      pass.values.append(result.values)
+      pass.notes.append(result.notes)
+    }
+    return pass
   }
 }

@@ -23,6 +23,15 @@ enum PopulationStatistics {
     return keyLess(lhs, rhs)
   }
 
+  /// A record key as ranking compares it: numeric for an int key, else its UTF-8 bytes.
+  static func rankingKey(_ key: Value) -> (bytes: [UInt8], numeric: FixedDecimal?) {
+    switch key {
+    case .number(let number): (Array(number.description.utf8), number)
+    case .string(let text): (Array(text.utf8), nil)
+    default: ([], nil)
+    }
+  }
+
   static func keyLess(_ lhs: Entry, _ rhs: Entry) -> Bool {
     if let a = lhs.numericKey, let b = rhs.numericKey { return a < b }
     return lhs.key.lexicographicallyPrecedes(rhs.key)
@@ -84,5 +93,123 @@ enum PopulationStatistics {
         endOfA: endOfA.map(show), endOfB: endOfB.map(show))
     }
     return (values, notes)
+  }
+}
+
+/// One site's population, kept to answer what one record would get if its argument were another
+/// value while every other record stays as it is: what-it-takes for a policy with population
+/// functions. Exact: the record leaves its old place and takes the new one, as a statistics pass
+/// over the changed input would place it.
+struct PopulationStanding: Sendable {
+  let site: PopulationSite
+  /// The entries in ranking order.
+  private let sorted: [PopulationStatistics.Entry]
+  /// Each record's place in `sorted`.
+  private let placeOfRecord: [Int: Int]
+  /// `abc_class`: the sum of the positive values before each place (one more than `sorted`).
+  private let positiveBefore: [FixedDecimal]
+  /// `average_class`: the sum of the values.
+  private let total: FixedDecimal
+
+  init(_ site: PopulationSite, entries: [PopulationStatistics.Entry]) {
+    self.site = site
+    sorted = entries.sorted(by: Self.order(site.function))
+    placeOfRecord = Dictionary(sorted.enumerated().map { ($1.record, $0) }, uniquingKeysWith: { a, _ in a })
+    var running = FixedDecimal.zero
+    var before = [running]
+    var sum = FixedDecimal.zero
+    for entry in sorted {
+      if entry.value > .zero { running = (try? running.adding(entry.value)) ?? running }
+      before.append(running)
+      sum = (try? sum.adding(entry.value)) ?? sum
+    }
+    positiveBefore = before
+    total = sum
+  }
+
+  /// The ranking order, ties by key and then by input order (a stable sort's).
+  private static func order(_ function: PopulationFunction) -> (
+    PopulationStatistics.Entry, PopulationStatistics.Entry
+  ) -> Bool {
+    { lhs, rhs in
+      if lhs.value != rhs.value {
+        return function.ranksLargestFirst ? lhs.value > rhs.value : lhs.value < rhs.value
+      }
+      if PopulationStatistics.keyLess(lhs, rhs) { return true }
+      if PopulationStatistics.keyLess(rhs, lhs) { return false }
+      return lhs.record < rhs.record
+    }
+  }
+
+  /// The site's value for `record` (key `key`, `numericKey`) were its argument `value`.
+  func value(forRecord record: Int, key: [UInt8], numericKey: FixedDecimal?, argument value: Value) -> Value {
+    guard case .number(let number) = value else { return .missing }
+    let probe = PopulationStatistics.Entry(value: number, key: key, numericKey: numericKey, record: record)
+    let own = placeOfRecord[record].map { sorted[$0] }
+    let count = sorted.count + (own == nil ? 1 : 0)
+    // Where the probe goes among all entries, then without the record's own old one.
+    let less = Self.order(site.function)
+    var (low, high) = (0, sorted.count)
+    while low < high {
+      let middle = (low + high) / 2
+      if less(sorted[middle], probe) { low = middle + 1 } else { high = middle }
+    }
+    let ownBefore = placeOfRecord[record].map { $0 < low } ?? false
+    let position = low - (ownBefore ? 1 : 0)
+    func positive(_ x: FixedDecimal) -> FixedDecimal { x > .zero ? x : .zero }
+    switch site.function {
+    case .abcClass:
+      var newTotal = (try? positiveTotal.adding(positive(number))) ?? positiveTotal
+      var running = positiveBefore[low]
+      if let own {
+        newTotal = (try? newTotal.subtracting(positive(own.value))) ?? newTotal
+        if ownBefore { running = (try? running.subtracting(positive(own.value))) ?? running }
+      }
+      let lines = ParetoLines(total: newTotal, parameters: site.parameters)
+      return .string(ParetoLines.letters[lines.letter(before: running)])
+    case .averageClass:
+      var newTotal = (try? total.adding(number)) ?? total
+      if let own { newTotal = (try? newTotal.subtracting(own.value)) ?? newTotal }
+      let line = AverageLine(total: newTotal, count: count)
+      return .string(AverageLine.classes[line.position(of: number)])
+    case .percentile, .ntile, .rank, .topPercent:
+      let ranked = PopulationRanking(site.function, count: count, parameters: site.parameters).value(
+        at: position)
+      return site.function == .topPercent
+        ? .bool(ranked == 1) : .number(FixedDecimal(units: Int128(ranked), scale: site.function.resultScale))
+    }
+  }
+
+  private var positiveTotal: FixedDecimal { positiveBefore.last ?? .zero }
+}
+
+/// Every site's ``PopulationStanding``: what a record's population values would be with other
+/// inputs, the rest of the population unchanged.
+struct PopulationWhatIf: Sendable {
+  let policy: CompiledPolicy
+  let standings: [PopulationStanding]
+
+  init(policy: CompiledPolicy, entries: [[PopulationStatistics.Entry]]) {
+    self.policy = policy
+    standings = zip(policy.populationSites, entries).map { PopulationStanding($0, entries: $1) }
+  }
+
+  /// The population of record `index` (its position in the input).
+  func record(_ index: Int) -> Record { Record(whatIf: self, index: index) }
+
+  struct Record: Sendable {
+    let whatIf: PopulationWhatIf
+    let index: Int
+
+    /// The population values of this record for the per-record values in `frame` (evaluated
+    /// with every population value missing, as the statistics pass does).
+    func values(_ frame: EvaluationFrame) -> [Value] {
+      let key = PopulationStatistics.rankingKey(frame.inputs[whatIf.policy.checked.keyInput])
+      return whatIf.standings.map { standing in
+        standing.value(
+          forRecord: index, key: key.bytes, numericKey: key.numeric,
+          argument: (try? standing.site.argument(frame)) ?? .missing)
+      }
+    }
   }
 }

@@ -37,27 +37,43 @@ public struct WhatItTakes: Sendable, Hashable {
 
 extension BatchEvaluator {
   /// What it takes for the record that starts on `line` of `bytes`; `nil` when there is no such
-  /// record, it is rejected, or the policy has population functions.
+  /// record or it is rejected. For a policy with population functions the other records of
+  /// `bytes` are its population.
   public func whatItTakes(bytes: [UInt8], format: RecordFormat, line: Int) -> WhatItTakes? {
-    guard let next = try? recordReader(bytes: bytes, format: format) else { return nil }
-    while let read = next() {
+    guard let reads = try? readAll(bytes: bytes, format: format) else { return nil }
+    let validator = RecordValidator(policy: policy)
+    let pass = policy.populationSites.isEmpty ? nil : populationPass(reads, validator: validator)
+    for (index, read) in reads.enumerated() {
       guard case .success(let record) = read, record.line == line else { continue }
+      guard pass?.problems[index] == nil else { return nil }
       let frame = policy.makeFrame(asOf: asOf)
-      guard RecordValidator(policy: policy).load(record, into: frame) == nil else { return nil }
-      return policy.whatItTakes(inputs: frame.inputs, asOf: asOf)
+      guard validator.load(record, into: frame) == nil else { return nil }
+      let population = pass.map { PopulationWhatIf(policy: policy, entries: $0.entries).record(index) }
+      return policy.whatItTakes(inputs: frame.inputs, asOf: asOf, population: population)
     }
     return nil
   }
 }
 
 extension CompiledPolicy {
-  /// What it takes for the record whose inputs are `inputs` (as a validated frame holds them);
-  /// `nil` for a policy with population functions, whose tiers depend on every record at once.
+  /// What it takes for the record whose inputs are `inputs` (as a validated frame holds them).
+  /// A policy with population functions needs the record's `population`: each change is then
+  /// decided with the rest of the population as it is (`nil` without it).
   public func whatItTakes(inputs: [Value], asOf: CivilDate) -> WhatItTakes? {
-    guard populationSites.isEmpty else { return nil }
+    whatItTakes(inputs: inputs, asOf: asOf, population: nil)
+  }
+
+  func whatItTakes(inputs: [Value], asOf: CivilDate, population: PopulationWhatIf.Record?) -> WhatItTakes? {
+    guard populationSites.isEmpty || population != nil else { return nil }
     let frame = makeFrame(asOf: asOf)
     func rank(of values: [Value]) -> Int? {
       frame.inputs = values
+      if let population {
+        // The record's own arguments first, as the statistics pass computes them.
+        frame.population = [Value](repeating: .missing, count: populationSites.count)
+        guard (try? evaluate(frame)) != nil else { return nil }
+        frame.population = population.values(frame)
+      }
       guard let decision = try? evaluate(frame) else { return nil }
       guard let id = decision.tier?.id, let index = checked.tiers.firstIndex(where: { $0.id == id }) else {
         return checked.tiers.count  // no tier: below every tier
