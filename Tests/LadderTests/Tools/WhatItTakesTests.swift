@@ -52,6 +52,25 @@ import Testing
     return back.description + (percent ? "%" : "")
   }
 
+  /// The values strictly between `from` and `to` for an int or a date input, when there are
+  /// at most 300 of them; none otherwise.
+  static func valuesBetween(_ from: String, _ to: String, type: ValueType) -> [String] {
+    switch type {
+    case .int:
+      guard let a = Int(from), let b = Int(to), abs(b - a) <= 301 else { return [] }
+      return stride(from: a, to: b, by: b > a ? 1 : -1).dropFirst().map(String.init)
+    case .date:
+      guard let a = CivilDate(parsing: from), let b = CivilDate(parsing: to) else { return [] }
+      let (x, y) = (Int(a.daysSinceEpoch), Int(b.daysSinceEpoch))
+      guard abs(y - x) <= 301 else { return [] }
+      return stride(from: x, to: y, by: y > x ? 1 : -1).dropFirst().map {
+        CivilDate(daysSinceEpoch: Int32($0)).description
+      }
+    default:
+      return []
+    }
+  }
+
   /// Applies every change of `report` to `fields` (a record of `policy`): each must reach its
   /// goal, and the same change one step smaller must not. For enums and flags, every other
   /// value is tried: exactly those that reach the goal must be listed. Returns how many
@@ -128,6 +147,12 @@ import Testing
         moved[change.input] = back
         #expect(rank(moved).map(reaches) != true, "\(context) \(change): \(back) is enough too")
         checked += 1
+        // Whole numbers and days: every value between, when there are few, so that no smaller
+        // change hides between the search's probes.
+        for between in Self.valuesBetween(change.from, change.to, type: type) {
+          moved[change.input] = between
+          #expect(rank(moved).map(reaches) != true, "\(context) \(change): \(between) is enough too")
+        }
       }
     }
     return checked
