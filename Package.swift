@@ -6,12 +6,15 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Ladder", targets: ["Ladder"]),
+    .library(name: "LadderLedger", targets: ["LadderLedger"]),
     .executable(name: "ladder", targets: ["LadderCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // The ledger's database (SQLite); only LadderLedger and the CLI depend on it.
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     .target(
@@ -22,10 +25,19 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    .target(
+      name: "LadderLedger",
+      dependencies: [
+        "Ladder",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     .executableTarget(
       name: "LadderCLI",
       dependencies: [
         "Ladder",
+        "LadderLedger",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -42,6 +54,10 @@ let package = Package(
     .testTarget(
       name: "LadderCLITests",
       dependencies: ["LadderTestSupport"]
+    ),
+    .testTarget(
+      name: "LadderLedgerTests",
+      dependencies: ["Ladder", "LadderLedger", "LadderTestSupport"]
     ),
   ]
 )

@@ -8,13 +8,14 @@ struct LadderCommand: ParsableCommand {
     commandName: "ladder",
     abstract: "Check and apply customer tiering policies.",
     discussion: """
-      Exit codes: 0 success, 1 policy errors, 3 a diff gate failed, 64 usage error, 65 bad records,
-      70 internal error, 74 output could not be written.
+      Exit codes: 0 success, 1 policy errors, 3 a diff gate failed, 4 the ledger refused or found a
+      problem, 64 usage error, 65 bad records, 70 internal error, 74 output could not be written.
       See docs/cli.md for every command.
       """,
     version: LadderVersion.current,
     subcommands: [
       Check.self, Lint.self, Eval.self, Explain.self, Test.self, Fmt.self, Diff.self, Schema.self,
+      Run.self, History.self, ShowKey.self, Replay.self, LedgerCommand.self,
     ]
   )
 }

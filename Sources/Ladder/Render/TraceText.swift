@@ -103,7 +103,7 @@ public enum TraceText {
   }
 
   /// Rows with columns padded to a common display width (Chinese text counts two cells).
-  static func table(_ rows: [[String]], indent: String) -> String {
+  public static func table(_ rows: [[String]], indent: String) -> String {
     guard let columns = rows.map(\.count).max(), columns > 0 else { return "" }
     var widths = [Int](repeating: 0, count: columns)
     for row in rows {

@@ -40,7 +40,10 @@ struct RecordOptions: ParsableArguments {
     return index < bytes.count && bytes[index] == UInt8(ascii: "{") ? .jsonl : .csv
   }
 
-  func resolvedAsOf() throws -> CivilDate {
+  func resolvedAsOf() throws -> CivilDate { try Self.parseDate(asOf) }
+
+  /// `--as-of`'s date; today in UTC when it is not given.
+  static func parseDate(_ asOf: String?) throws -> CivilDate {
     if let asOf {
       guard let date = CivilDate(parsing: asOf) else {
         throw ValidationError("--as-of '\(asOf)' is not a date (YYYY-MM-DD)")

@@ -178,8 +178,11 @@ public struct BatchEvaluator: Sendable {
 }
 
 extension BatchEvaluator {
-  /// Every record the input holds, read and split but not yet validated.
-  func readAll(bytes: [UInt8], format: RecordFormat) throws(CSVRecordReader.HeaderError) -> [ReadRecord] {
+  /// Every record `bytes` holds, read and split by input but not yet validated, in order: what
+  /// ``RecordSource/records(_:origin:)`` takes (the ledger keeps each record's inputs).
+  public func readAll(bytes: [UInt8], format: RecordFormat) throws(CSVRecordReader.HeaderError)
+    -> [ReadRecord]
+  {
     var reads: [ReadRecord] = []
     let next = try recordReader(bytes: bytes, format: format)
     while let read = next() { reads.append(read) }

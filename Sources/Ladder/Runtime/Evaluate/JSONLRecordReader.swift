@@ -131,6 +131,14 @@ struct JSONParser {
     return pairs
   }
 
+  /// A JSON array of field values, whole: what the ledger stores of a record.
+  mutating func parseArrayLine() throws(Failure) -> [RawValue] {
+    guard case .array(let items) = try parseValue() else { throw fail("expected '['") }
+    skipSpace()
+    guard position == bytes.endIndex else { throw fail("unexpected text after the array") }
+    return items
+  }
+
   private mutating func parseValue() throws(Failure) -> RawValue {
     skipSpace()
     guard position < bytes.endIndex else { throw fail("expected a value") }

@@ -9,11 +9,25 @@ public enum RawValue: Sendable, Hashable {
   case array([RawValue])
 }
 
+extension RawValue {
+  /// The values of a JSON array, each as a JSON Lines record's field would be read (strings as
+  /// text, numbers as written); `nil` when `json` is not one array.
+  public static func values(ofJSONArray json: String) -> [RawValue]? {
+    var parser = JSONParser(bytes: Array(json.utf8)[...])
+    return try? parser.parseArrayLine()
+  }
+}
+
 /// One record as read from a file: its line, and its values by input slot.
 public struct RawRecord: Sendable {
   /// The 1-based line where the record starts.
   public var line: Int
   public var values: [RawValue?]
+
+  public init(line: Int, values: [RawValue?]) {
+    self.line = line
+    self.values = values
+  }
 }
 
 /// Why a record was rejected: where, which field, and what is wrong. Personal data is never

@@ -1,0 +1,199 @@
+import Crypto
+import Foundation
+import GRDB
+import Ladder
+
+/// How the ledger makes an edit show: each run's hash covers its own fields, the digest of its
+/// decisions and of its tier assignments (each row in one canonical form, in order) and the hash
+/// of the run before it. Changing, adding or removing any row of a run, or a run before the
+/// last, breaks the chain from there on; ``Ledger/verify()`` recomputes it.
+///
+/// Removing the latest runs leaves a shorter chain that still holds together: keep the head hash
+/// each run prints (or `ladder ledger verify` prints) elsewhere to detect that.
+enum LedgerChain {
+  /// The hash before the first run.
+  static let genesis = String(repeating: "0", count: 64)
+
+  /// One line of JSON: an array whose elements `body` writes, and a line break.
+  static func jsonLine(_ body: (JSONWriter) -> Void) -> [UInt8] {
+    let writer = JSONWriter()
+    writer.array(CollectionOfOne(writer)) { body($0) }
+    return writer.bytes + [UInt8(ascii: "\n")]
+  }
+
+  /// A decision row as hashed: a JSON array of its fields.
+  static func decisionRow(
+    seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String
+  ) -> [UInt8] {
+    jsonLine { writer in
+      writer.number(seq)
+      writer.number(line)
+      writer.string(key)
+      writer.optionalString(tier)
+      writer.optionalString(score)
+      writer.string(flags)
+      writer.string(inputs)
+    }
+  }
+
+  /// An assignment row as hashed.
+  static func assignmentRow(key: String, tier: String?, since: String) -> [UInt8] {
+    jsonLine { writer in
+      writer.string(key)
+      writer.optionalString(tier)
+      writer.string(since)
+    }
+  }
+
+  /// The fields of a run that its hash covers.
+  struct RunFields {
+    var id: Int64
+    var policySHA256: String
+    var asOf: String
+    var inputName: String
+    var inputSHA256: String
+    var read: Int
+    var evaluated: Int
+    var rejected: Int
+    var ranBy: String
+    var ranAt: String
+    var inputFields: String
+    var decisionsSHA256: String
+    var assignmentsSHA256: String
+    var previousHash: String
+
+    var hash: String {
+      let line = LedgerChain.jsonLine { writer in
+        writer.number(Int(id))
+        for text in [policySHA256, asOf, inputName, inputSHA256] {
+          writer.string(text)
+        }
+        for count in [read, evaluated, rejected] {
+          writer.number(count)
+        }
+        for text in [ranBy, ranAt, inputFields, decisionsSHA256, assignmentsSHA256, previousHash] {
+          writer.string(text)
+        }
+      }
+      return LedgerChain.hex(SHA256.hash(data: line))
+    }
+
+    init(_ row: Row) {
+      id = row["id"]
+      policySHA256 = row["policy_sha256"]
+      asOf = row["as_of"]
+      inputName = row["input_name"]
+      inputSHA256 = row["input_sha256"]
+      read = row["read"]
+      evaluated = row["evaluated"]
+      rejected = row["rejected"]
+      ranBy = row["ran_by"]
+      ranAt = row["ran_at"]
+      inputFields = row["input_fields"]
+      decisionsSHA256 = row["decisions_sha256"]
+      assignmentsSHA256 = row["assignments_sha256"]
+      previousHash = row["previous_hash"]
+    }
+
+    init(
+      id: Int64, policySHA256: String, asOf: String, inputName: String, inputSHA256: String, read: Int,
+      evaluated: Int, rejected: Int, ranBy: String, ranAt: String, inputFields: String,
+      decisionsSHA256: String, assignmentsSHA256: String, previousHash: String
+    ) {
+      (self.id, self.policySHA256, self.asOf, self.inputName, self.inputSHA256) = (
+        id, policySHA256, asOf, inputName, inputSHA256
+      )
+      (self.read, self.evaluated, self.rejected, self.ranBy, self.ranAt) = (
+        read, evaluated, rejected, ranBy, ranAt
+      )
+      (self.inputFields, self.decisionsSHA256, self.assignmentsSHA256, self.previousHash) = (
+        inputFields, decisionsSHA256, assignmentsSHA256, previousHash
+      )
+    }
+  }
+
+  static func hex(_ digest: some Sequence<UInt8>) -> String {
+    digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+  }
+
+  /// The digests of a run's decision rows and assignment rows, as stored.
+  static func digests(_ db: Database, run: Int64) throws -> (decisions: String, assignments: String) {
+    var decisions = SHA256()
+    let rows = try Row.fetchCursor(
+      db,
+      sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
+      arguments: [run])
+    while let row = try rows.next() {
+      decisions.update(
+        data: decisionRow(
+          seq: row["seq"], line: row["line"], key: row["key"], tier: row["tier"], score: row["score"],
+          flags: row["flags"], inputs: row["inputs"]))
+    }
+    var assignments = SHA256()
+    let changes = try Row.fetchCursor(
+      db, sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? ORDER BY key", arguments: [run])
+    while let row = try changes.next() {
+      assignments.update(data: assignmentRow(key: row["key"], tier: row["tier"], since: row["since"]))
+    }
+    return (hex(decisions.finalize()), hex(assignments.finalize()))
+  }
+}
+
+/// What ``Ledger/verify()`` found.
+public struct LedgerVerification: Sendable {
+  public var runs = 0
+  public var decisions = 0
+  /// The hash of the last run: keep it elsewhere to detect later runs being removed.
+  public var head = LedgerChain.genesis
+  /// Each problem found, in the words an auditor reads; empty when the ledger is intact.
+  public var problems: [String] = []
+
+  public var isIntact: Bool { problems.isEmpty }
+}
+
+extension Ledger {
+  /// Recomputes every digest and the chain of run hashes.
+  public func verify() throws(LedgerError) -> LedgerVerification {
+    do {
+      return try queue.read { db in
+        var result = LedgerVerification()
+        var previous = LedgerChain.genesis
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") {
+          let fields = LedgerChain.RunFields(row)
+          let stored: String = row["hash"]
+          result.runs += 1
+          result.decisions +=
+            try Int.fetchOne(
+              db, sql: "SELECT count(*) FROM decision WHERE run_id = ?", arguments: [fields.id]) ?? 0
+          if fields.previousHash != previous {
+            result.problems.append(
+              "run \(fields.id): it does not follow the run before it (a run was removed or changed before it)"
+            )
+          }
+          let (decisions, assignments) = try LedgerChain.digests(db, run: fields.id)
+          if decisions != fields.decisionsSHA256 {
+            result.problems.append("run \(fields.id): its decisions were changed, added or removed")
+          }
+          if assignments != fields.assignmentsSHA256 {
+            result.problems.append("run \(fields.id): its tier assignments were changed, added or removed")
+          }
+          if fields.hash != stored {
+            result.problems.append("run \(fields.id): its own fields were changed")
+          }
+          previous = stored
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT sha256, text FROM policy_version ORDER BY sha256") {
+          let text: Data = row["text"]
+          let key: String = row["sha256"]
+          if LedgerChain.hex(SHA256.hash(data: text)) != key {
+            result.problems.append("policy \(key): its text was changed")
+          }
+        }
+        result.head = previous
+        return result
+      }
+    } catch {
+      throw LedgerError("cannot read the ledger \(path): \(LedgerError.describe(error))")
+    }
+  }
+}

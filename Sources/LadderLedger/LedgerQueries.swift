@@ -1,0 +1,243 @@
+import Crypto
+import Foundation
+import GRDB
+import Ladder
+
+/// A decision as the ledger holds it, with the run that made it.
+public struct StoredDecision: Sendable {
+  public var run: Int64
+  public var asOf: String
+  public var policy: String
+  public var version: String
+  public var policySHA256: String
+  public var ranBy: String
+  public var ranAt: String
+  public var key: String
+  public var tier: String?
+  public var score: String?
+  /// Fired trigger ids.
+  public var flags: [String]
+  /// Whether this run changed the key's tier (or first recorded it).
+  public var changedTier: Bool
+  /// The date the tier in force on this decision was first assigned (a run's as-of date).
+  public var tierSince: String?
+  /// The decision made again from the stored policy and inputs, traced; when asked for.
+  public var trace: DecisionTrace?
+}
+
+/// What ``Ledger/replay(run:)`` found.
+public struct ReplayResult: Sendable {
+  public var run: Int64
+  public var decisions = 0
+  /// Each decision the replay did not reproduce, in words.
+  public var differences: [String] = []
+
+  public var isIdentical: Bool { differences.isEmpty }
+}
+
+extension Ledger {
+  /// Every decision recorded for `key`, oldest first.
+  public func history(key: String) throws(LedgerError) -> [StoredDecision] {
+    try reading { db in
+      try Row.fetchAll(
+        db, sql: Self.decisionQuery + " WHERE d.key = ? ORDER BY r.as_of, r.id", arguments: [key]
+      )
+      .map(Self.storedDecision)
+    }
+  }
+
+  /// The decision in force for `key` on `date`: the one of the latest run as of that date (or
+  /// before) that decided it; `nil` when none did. With `trace`, the decision is made again from
+  /// the stored policy text and inputs, and must come out the same (the trace says why it holds).
+  public func show(key: String, asOf date: CivilDate, trace: Bool = false) throws(LedgerError)
+    -> StoredDecision?
+  {
+    let found = try reading { db -> StoredDecision? in
+      guard
+        var decision = try Row.fetchOne(
+          db,
+          sql: Self.decisionQuery
+            + " WHERE d.key = ? AND r.as_of <= ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
+          arguments: [key, date.description]
+        ).map(Self.storedDecision)
+      else { return nil }
+      decision.tierSince = try String.fetchOne(
+        db,
+        sql:
+          "SELECT a.since FROM assignment a WHERE a.key = ? AND a.run_id <= ? ORDER BY a.run_id DESC LIMIT 1",
+        arguments: [key, decision.run])
+      return decision
+    }
+    guard var decision = found, trace else { return found }
+    let replayed = try decide(run: decision.run, trace: true) { $0 == key }
+    decision.trace = replayed.first { $0.key == key }?.trace
+    return decision
+  }
+
+  /// Makes every decision of run `id` again from the ledger alone (the stored policy text and
+  /// inputs) and compares each with the stored one, byte for byte.
+  public func replay(run id: Int64) throws(LedgerError) -> ReplayResult {
+    let decisions = try decide(run: id, trace: false) { _ in true }
+    var result = ReplayResult(run: id)
+    let stored = try reading { db in
+      try Row.fetchAll(
+        db,
+        sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
+        arguments: [id])
+    }
+    result.decisions = stored.count
+    guard decisions.count == stored.count else {
+      result.differences.append("\(stored.count) decisions are stored, the replay made \(decisions.count)")
+      return result
+    }
+    for (row, decision) in zip(stored, decisions) {
+      let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
+      let again = LedgerChain.decisionRow(
+        seq: row["seq"], line: row["line"], key: decision.key, tier: decision.tier?.id,
+        score: decision.score?.description, flags: flags, inputs: row["inputs"])
+      let original = LedgerChain.decisionRow(
+        seq: row["seq"], line: row["line"], key: row["key"], tier: row["tier"], score: row["score"],
+        flags: row["flags"], inputs: row["inputs"])
+      if again != original {
+        let key: String = row["key"]
+        let line: Int = row["line"]
+        let tier: String? = row["tier"]
+        let score: String? = row["score"]
+        result.differences.append(
+          "line \(line), \(key): stored tier \(tier ?? "none") score \(score ?? "none"), replayed tier \(decision.tier?.id ?? "none") score \(decision.score?.description ?? "none")"
+        )
+      }
+    }
+    return result
+  }
+
+  /// The runs recorded, oldest first.
+  public func runs() throws(LedgerError) -> [RecordedRunSummary] {
+    try reading { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT r.id, r.as_of, r.input_name, r.read, r.evaluated, r.rejected, r.ran_by, r.ran_at, r.hash,
+            p.policy, p.version, r.policy_sha256,
+            (SELECT count(*) FROM assignment a WHERE a.run_id = r.id) AS changes
+          FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 ORDER BY r.id
+          """
+      ).map { row in
+        RecordedRunSummary(
+          id: row["id"], asOf: row["as_of"], input: row["input_name"], policy: row["policy"],
+          version: row["version"], policySHA256: row["policy_sha256"], read: row["read"],
+          evaluated: row["evaluated"], rejected: row["rejected"], changes: row["changes"],
+          ranBy: row["ran_by"],
+          ranAt: row["ran_at"], hash: row["hash"])
+      }
+    }
+  }
+
+  // MARK: - Shared
+
+  static let decisionQuery = """
+    SELECT d.run_id, d.key, d.tier, d.score, d.flags, r.as_of, r.ran_by, r.ran_at, p.policy, p.version,
+      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id) AS changed
+    FROM decision d JOIN run r ON r.id = d.run_id JOIN policy_version p ON p.sha256 = r.policy_sha256
+    """
+
+  static func storedDecision(_ row: Row) -> StoredDecision {
+    let flags: String = row["flags"]
+    return StoredDecision(
+      run: row["run_id"], asOf: row["as_of"], policy: row["policy"], version: row["version"],
+      policySHA256: row["policy_sha256"], ranBy: row["ran_by"], ranAt: row["ran_at"], key: row["key"],
+      tier: row["tier"], score: row["score"],
+      flags: flags.isEmpty ? [] : flags.split(separator: ";").map(String.init),
+      changedTier: row["changed"], tierSince: nil, trace: nil)
+  }
+
+  func reading<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
+    do {
+      return try queue.read(body)
+    } catch {
+      throw LedgerError("cannot read the ledger \(path): \(LedgerError.describe(error))")
+    }
+  }
+
+  /// The decisions of run `id` made again from the stored policy and inputs, in input order.
+  /// A policy with population functions is always given the whole run (its population); the
+  /// others only the records whose key `wanted` accepts.
+  func decide(run id: Int64, trace: Bool, wanted: (String) -> Bool) throws(LedgerError) -> [Decision] {
+    let loaded = try reading { db -> (Row, [Row])? in
+      guard
+        let run = try Row.fetchOne(
+          db,
+          sql:
+            "SELECT r.*, p.text, p.path FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 WHERE r.id = ?",
+          arguments: [id])
+      else { return nil }
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT line, key, inputs FROM decision WHERE run_id = ? ORDER BY seq", arguments: [id])
+      return (run, rows)
+    }
+    guard let (run, rows) = loaded else { throw LedgerError("there is no run \(id) in \(path)") }
+    let text: Data = run["text"]
+    let policyPath: String = run["path"]
+    let sources = SourceRegistry()
+    var diagnostics = DiagnosticBag()
+    guard
+      let policy = PolicyCompiler.compile(
+        sources.add(path: policyPath, bytes: [UInt8](text)), into: &diagnostics)
+    else {
+      throw LedgerError(
+        "run \(id): its policy \(policyPath) no longer checks with this version of Ladder (\(diagnostics.errorCount) errors)"
+      )
+    }
+    let asOfText: String = run["as_of"]
+    guard let asOf = CivilDate(parsing: asOfText) else {
+      throw LedgerError("run \(id): its as-of date is damaged")
+    }
+    let fieldNames = RawValue.values(ofJSONArray: run["input_fields"])?.compactMap { value -> String? in
+      if case .text(let name) = value { return name }
+      return nil
+    }
+    guard let fieldNames else { throw LedgerError("run \(id): its list of stored inputs is damaged") }
+    let slots = fieldNames.map { name in policy.inputs.first { $0.name == name }?.slot }
+    let everyRecord = !policy.populationSites.isEmpty
+    var reads: [ReadRecord] = []
+    for row in rows {
+      let key: String = row["key"]
+      guard everyRecord || wanted(key) else { continue }
+      guard let values = RawValue.values(ofJSONArray: row["inputs"]), values.count == slots.count else {
+        throw LedgerError("run \(id): the stored inputs of '\(key)' are damaged")
+      }
+      var record = RawRecord(
+        line: row["line"], values: [RawValue?](repeating: nil, count: policy.inputs.count))
+      for (slot, value) in zip(slots, values) {
+        if let slot { record.values[slot] = value }
+      }
+      reads.append(.success(record))
+    }
+    var decisions: [Decision] = []
+    do {
+      try BatchEvaluator(policy: policy, asOf: asOf, trace: trace).evaluate(
+        .records(reads),
+        into: OutcomeCallback { if case .decided(_, let decision) = $0 { decisions.append(decision) } })
+    } catch {
+      throw LedgerError("run \(id): \(error)")
+    }
+    return decisions
+  }
+}
+
+/// One run as `ladder ledger runs` lists it.
+public struct RecordedRunSummary: Sendable {
+  public var id: Int64
+  public var asOf: String
+  public var input: String
+  public var policy: String
+  public var version: String
+  public var policySHA256: String
+  public var read: Int
+  public var evaluated: Int
+  public var rejected: Int
+  public var changes: Int
+  public var ranBy: String
+  public var ranAt: String
+  public var hash: String
+}
