@@ -134,8 +134,9 @@ extension Ledger {
             data: LedgerChain.decisionRow(
               seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
               inputs: item.inputs))
+          // `nil`: a key new to the ledger; `.some(nil)`: one that had no tier.
           let before = current[decision.key]
-          if before == nil || before! != tier {
+          if before.map({ $0 != tier }) ?? true {
             changes.append(TierChange(key: decision.key, from: before ?? nil, to: tier, isNew: before == nil))
             insertAssignment.setUncheckedArguments([decision.key, id, tier, asOfText])
             try insertAssignment.execute()
