@@ -40,7 +40,7 @@ public final class Ledger: Sendable {
       )
     }
     do {
-      try LedgerSchema.migrator.migrate(queue)
+      if found < Self.schemaVersion { try LedgerSchema.migrate(queue) }
     } catch {
       throw LedgerError("cannot prepare the ledger \(path): \(LedgerError.describe(error))")
     }

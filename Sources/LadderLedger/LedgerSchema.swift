@@ -1,14 +1,27 @@
 import GRDB
 
-/// The ledger's tables, one migration per schema version. Migrations only ever add: a ledger is
-/// an archive, so nothing written is rewritten.
+/// The ledger's tables, one migration per schema version, the version kept in SQLite's
+/// `user_version`. Migrations only ever add: a ledger is an archive, so nothing written is
+/// rewritten.
 enum LedgerSchema {
-  static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1") { db in
-      // Every policy text a run used, by the SHA-256 of its bytes.
-      try db.execute(
-        sql: """
+  /// Brings `db` up to ``Ledger/schemaVersion`` inside one immediate transaction, so that two
+  /// processes opening a new ledger at once do not both create it.
+  static func migrate(_ queue: DatabaseQueue) throws {
+    try queue.inTransaction(.immediate) { db in
+      let found = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+      for (index, sql) in migrations.enumerated() where index + 1 > found {
+        try db.execute(sql: sql)
+        try db.execute(sql: "PRAGMA user_version = \(index + 1)")
+      }
+      return .commit
+    }
+  }
+
+  /// Migration `n` (from 1) brings a ledger from schema `n - 1` to `n`.
+  static let migrations = [
+    // 1: every policy text a run used (by the SHA-256 of its bytes), the runs, their decisions
+    // and the tier assignments they changed.
+    """
           CREATE TABLE policy_version (
             sha256 TEXT PRIMARY KEY NOT NULL,
             policy TEXT NOT NULL,
@@ -53,9 +66,6 @@ enum LedgerSchema {
             since TEXT NOT NULL,
             PRIMARY KEY (key, run_id)
           ) WITHOUT ROWID;
-          PRAGMA user_version = 1;
-          """)
-    }
-    return migrator
-  }
+    """
+  ]
 }

@@ -1,1 +1,199 @@
+import Foundation
+import GRDB
+import Ladder
+import LadderTestSupport
 import Testing
+
+@testable import LadderLedger
+
+/// The ledger (issue 10): runs recorded once and whole, decisions replayed from the ledger alone,
+/// any edit found by `verify`, personal data never stored.
+@Suite struct LedgerTests {
+  /// A fresh ledger file, removed with the value.
+  final class Scratch {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-ledger-\(UUID())")
+    var path: String { directory.appendingPathComponent("ledger.db").path }
+
+    init() throws {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `sql` on the ledger file directly, as someone tampering with it would (foreign
+    /// keys off, as any SQLite shell has them).
+    func tamper(_ sql: String) throws {
+      var configuration = Configuration()
+      configuration.foreignKeysEnabled = false
+      let queue = try DatabaseQueue(path: path, configuration: configuration)
+      try queue.writeWithoutTransaction { try $0.execute(sql: sql) }
+    }
+  }
+
+  static func example(_ name: String) throws -> (policy: CompiledPolicy, bytes: [UInt8]) {
+    let path = "policies/\(name).yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    return (policy, bytes)
+  }
+
+  static func date(_ text: String) throws -> CivilDate { try #require(CivilDate(parsing: text)) }
+
+  /// Two quarterly runs of the B2B example: the second moves the customers whose recency fell.
+  static func twoRuns(_ ledger: Ledger) throws -> (RecordedRun, RecordedRun) {
+    let (policy, bytes) = try example("b2b-service-tiers")
+    let first = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "q1.csv", asOf: try date("2024-03-01"), by: "alice")
+    let second = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "q3.csv", asOf: try date("2024-09-01"), by: "bob")
+    return (first, second)
+  }
+
+  @Test func aRunRecordsEveryDecisionAndTheTierChanges() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let (first, second) = try Self.twoRuns(ledger)
+    #expect(first.id == 1 && first.read == 41 && first.evaluated == 33 && first.rejected == 8)
+    #expect(first.changes.count == 33 && first.changes.allSatisfy(\.isNew))
+    // Six months on, the customers who have not bought since drop: C2024002 (key, 75) has
+    // recency 244 days on 2024-09-01, which costs it 16 points.
+    #expect(second.changes.allSatisfy { !$0.isNew } && !second.changes.isEmpty)
+    #expect(second.changes.contains(TierChange(key: "C2024002", from: "key", to: "standard", isNew: false)))
+    let history = try ledger.history(key: "C2024002")
+    #expect(history.map(\.tier) == ["key", "standard"] && history.map(\.score) == ["75.00", "59.00"])
+    #expect(history.map(\.changedTier) == [true, true] && history.map(\.ranBy) == ["alice", "bob"])
+    // Between the runs the first decision is in force; before the first there is none.
+    let may = try #require(try ledger.show(key: "C2024002", asOf: try Self.date("2024-05-15")))
+    #expect(may.tier == "key" && may.run == 1 && may.tierSince == "2024-03-01")
+    #expect(try ledger.show(key: "C2024002", asOf: try Self.date("2024-02-29")) == nil)
+    // A customer whose tier did not move keeps the date it was first assigned.
+    let unchanged = try #require(
+      first.changes.map(\.key).first { key in !second.changes.contains { $0.key == key } })
+    #expect(try ledger.show(key: unchanged, asOf: try Self.date("2024-12-31"))?.tierSince == "2024-03-01")
+  }
+
+  @Test func showWithATraceMakesTheDecisionAgainFromTheLedger() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    _ = try Self.twoRuns(ledger)
+    let shown = try #require(try ledger.show(key: "C2024002", asOf: try Self.date("2024-09-30"), trace: true))
+    let trace = try #require(shown.trace)
+    #expect(trace.tier == "standard" && trace.score?.total == "59.00" && trace.header.asOf == "2024-09-01")
+    // The personal phone number was never stored: the trace has no value for it.
+    #expect(trace.inputs.first { $0.name == "contact_phone" }?.notation == "***")
+  }
+
+  @Test func replayReproducesEveryDecisionAndFindsAnEditedOne() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    _ = try Self.twoRuns(ledger)
+    for run in [Int64(1), 2] {
+      let replay = try ledger.replay(run: run)
+      #expect(replay.isIdentical && replay.decisions == 33, "\(replay.differences)")
+    }
+    try scratch.tamper("UPDATE decision SET score = '95.00' WHERE run_id = 2 AND key = 'C2024001'")
+    let replay = try ledger.replay(run: 2)
+    #expect(replay.differences.count == 1 && replay.differences[0].contains("C2024001"))
+  }
+
+  /// Population classes are replayed over the run's whole population, JSON Lines numbers as written.
+  @Test func populationPoliciesAndJSONLinesReplayToo() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let (retail, retailBytes) = try Self.example("retail-rfm-abc")
+    let run = try ledger.record(
+      retail, records: retailBytes, format: .csv, inputName: "retail.csv", asOf: try Self.date("2024-03-01"),
+      by: "alice")
+    #expect(try ledger.replay(run: run.id).isIdentical)
+    let b2b = try Self.example("b2b-service-tiers").policy
+    let jsonLines = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.jsonl"))))
+    let second = try ledger.record(
+      b2b, records: jsonLines, format: .jsonl, inputName: "b2b.jsonl", asOf: try Self.date("2024-03-01"),
+      by: "bob")
+    let replay = try ledger.replay(run: second.id)
+    #expect(replay.isIdentical && replay.decisions == second.evaluated && second.evaluated > 0)
+  }
+
+  @Test func verifyFindsEveryKindOfEdit() throws {
+    let edits = [
+      ("UPDATE decision SET tier = 'vip' WHERE run_id = 1 AND key = 'C2024002'", "run 1: its decisions"),
+      ("DELETE FROM decision WHERE run_id = 2 AND seq = 5", "run 2: its decisions"),
+      (
+        "UPDATE assignment SET tier = 'vip' WHERE run_id = 2 AND key = 'C2024002'",
+        "run 2: its tier assignments"
+      ),
+      ("UPDATE run SET ran_by = 'mallory' WHERE id = 1", "run 1: its own fields"),
+      ("UPDATE policy_version SET text = CAST('x' AS BLOB)", "its text was changed"),
+      ("DELETE FROM run WHERE id = 2; DELETE FROM decision WHERE run_id = 2", "run 3: it does not follow"),
+    ]
+    for (sql, expected) in edits {
+      let scratch = try Scratch()
+      let ledger = try Ledger(path: scratch.path)
+      _ = try Self.twoRuns(ledger)
+      if sql.hasPrefix("DELETE FROM run") {
+        let (policy, bytes) = try Self.example("b2b-service-tiers")
+        _ = try ledger.record(
+          policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try Self.date("2024-12-01"),
+          by: "carol")
+      }
+      #expect(try ledger.verify().isIntact)
+      try scratch.tamper(sql)
+      let result = try ledger.verify()
+      #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
+    }
+  }
+
+  @Test func aRepeatedRunARepeatedKeyAndANewerLedgerAreRefused() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let (policy, bytes) = try Self.example("b2b-service-tiers")
+    _ = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "a.csv", asOf: try Self.date("2024-03-01"), by: "a")
+    #expect {
+      try ledger.record(
+        policy, records: bytes, format: .csv, inputName: "b.csv", asOf: try Self.date("2024-03-01"), by: "b")
+    } throws: { "\($0)".contains("already recorded as run 1") }
+    // A key twice in one input: nothing recorded.
+    let text = String(decoding: bytes, as: UTF8.self)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let doubled = Array((text + lines[1] + "\n").utf8)
+    #expect {
+      try ledger.record(
+        policy, records: doubled, format: .csv, inputName: "c.csv", asOf: try Self.date("2024-04-01"), by: "c"
+      )
+    } throws: { "\($0)".contains("the key 'C2024001' occurs again (first on line 2)") }
+    #expect(try ledger.runs().count == 1)
+    #expect(try ledger.verify().isIntact)
+    try scratch.tamper("PRAGMA user_version = 9")
+    #expect {
+      _ = try Ledger(path: scratch.path)
+    } throws: { "\($0)".contains("written by a newer Ladder (ledger schema 9; this one reads up to 1)") }
+  }
+
+  /// Personal fields are never stored: the ledger file's bytes hold none of their values.
+  @Test func personalValuesAreNeverStored() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let (policy, bytes) = try Self.example("b2b-service-tiers")
+    _ = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "a.csv", asOf: try Self.date("2024-03-01"), by: "a")
+    let phones = try Self.example("b2b-service-tiers").bytes
+    let text = String(decoding: phones, as: UTF8.self)
+    let column = try #require(
+      text.split(separator: "\n").first?.split(separator: ",").firstIndex(of: "contact_phone"))
+    let values = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+      // Phone numbers: 11 digits (a line whose quoted fields hold commas is skipped).
+      guard fields.indices.contains(column), fields[column].count == 11, fields[column].allSatisfy(\.isNumber)
+      else { return nil }
+      return String(fields[column])
+    }
+    #expect(values.count > 15)
+    // Everything SQLite wrote, the policy text excepted (it names no values).
+    let stored = String(decoding: try Data(contentsOf: URL(fileURLWithPath: scratch.path)), as: UTF8.self)
+    for value in values { #expect(!stored.contains(value), "\(value) is in the ledger") }
+  }
+}

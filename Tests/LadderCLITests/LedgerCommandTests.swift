@@ -1,0 +1,167 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+/// `ladder run`, `history`, `show`, `replay` and `ledger verify` end to end, and the ledger's
+/// promise that a run is all or nothing: a `ladder run` killed with SIGKILL at any moment leaves
+/// the ledger intact, holding the run whole or not at all.
+@Suite struct LedgerCommandTests {
+  final class Scratch {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ladder-ledger-cli-\(UUID())")
+    var ledger: String { directory.appendingPathComponent("ladder.db").path }
+    func file(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    init() throws {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+  }
+
+  static let policy = "policies/b2b-service-tiers.yaml"
+  static let records = "examples/b2b-service-tiers.csv"
+
+  @Test func aYearOfRunsAnsweredFromTheLedger() throws {
+    let scratch = try Scratch()
+    let ledger = ["--ledger", scratch.ledger]
+    let first = try CLIRunner.run(
+      ["run", Self.policy, Self.records, "--as-of", "2024-03-01", "--by", "alice"] + ledger)
+    #expect(first.exitCode == 0, "\(first.stderr)")
+    #expect(
+      first.stdout.hasPrefix(
+        "run 1 recorded in \(scratch.ledger): b2b-service-tiers 2024.03 as of 2024-03-01, by alice\n"))
+    #expect(first.stdout.contains("read 41, evaluated 33, rejected 8\ntier changes: 33 (33 new)\n"))
+    #expect(first.stderr.contains("rejected C2024901: field 'spend_12m': 'abc' is not a number"))
+    let again = try CLIRunner.run(["run", Self.policy, Self.records, "--as-of", "2024-03-01"] + ledger)
+    #expect(again.exitCode == 4 && again.stderr.contains("already recorded as run 1"))
+    let second = try CLIRunner.run(
+      ["run", Self.policy, Self.records, "--as-of", "2024-09-01", "--by", "bob", "--format", "json"] + ledger)
+    #expect(second.exitCode == 0)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+    #expect(object["run"] as? Int == 2 && object["by"] as? String == "bob")
+    let changes = try #require(object["changes"] as? [[String: Any]])
+    #expect(
+      changes.contains {
+        $0["key"] as? String == "C2024002" && $0["from"] as? String == "key"
+          && $0["to"] as? String == "standard"
+      })
+
+    let history = try CLIRunner.run(["history", "C2024002"] + ledger)
+    #expect(history.exitCode == 0)
+    let rows = history.stdout.split(separator: "\n").dropFirst().map {
+      $0.split(separator: " ").joined(separator: " ")
+    }
+    #expect(
+      rows.count == 2 && rows[0].hasPrefix("2024-03-01 run 1 key 75.00")
+        && rows[1].hasPrefix("2024-09-01 run 2 standard 59.00"))
+
+    let shown = try CLIRunner.run(["show", "C2024002", "--as-of", "2024-05-15", "--trace"] + ledger)
+    #expect(shown.exitCode == 0)
+    #expect(
+      shown.stdout.hasPrefix(
+        "C2024002 on 2024-05-15: key, since 2024-03-01\n  decided by run 1 as of 2024-03-01"))
+    #expect(shown.stdout.contains("→ tier key 重点客户"))
+    let before = try CLIRunner.run(["show", "C2024002", "--as-of", "2023-12-31"] + ledger)
+    #expect(
+      before.exitCode == 4 && before.stderr.contains("no decision for 'C2024002' on or before 2023-12-31"))
+
+    let replay = try CLIRunner.run(["replay", "2"] + ledger)
+    #expect(
+      replay.exitCode == 0
+        && replay.stdout == "run 2: 33 decisions replayed from \(scratch.ledger) alone: all identical\n")
+    let verify = try CLIRunner.run(["ledger", "verify"] + ledger)
+    #expect(
+      verify.exitCode == 0 && verify.stdout.contains(": 2 runs, 66 decisions, the chain is intact\nhead "))
+    let runs = try CLIRunner.run(["ledger", "runs"] + ledger)
+    #expect(runs.stdout.split(separator: "\n").count == 2 && runs.stdout.contains("by bob"))
+  }
+
+  /// A larger input, so that a run lasts long enough to be killed in the middle.
+  static func manyRecords(_ count: Int) -> String {
+    var text =
+      "customer_id,company_name,contact_phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend,last_review\n"
+    for index in 0..<count {
+      let day = 1 + index % 28
+      text +=
+        "K\(index),Company \(index),,2024-01-\(day < 10 ? "0" : "")\(day),\(index % 20),\(index % 900_000).00,\(index % 30 - 10)%,\(index % 100)%,1;2;3;4;5;6,2023-12-01\n"
+    }
+    return text
+  }
+
+  @Test func aRunKilledAtAnyMomentLeavesTheLedgerWholeWithOrWithoutIt() throws {
+    let scratch = try Scratch()
+    try Self.manyRecords(20_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
+    let executable = try #require(CLIRunner.executable)
+    // How long one run takes here, to spread the kills over it.
+    let started = Date()
+    let timed = try CLIRunner.run(
+      ["run", Self.policy, scratch.file("big.csv"), "--as-of", "2020-01-01", "--ledger", scratch.ledger])
+    #expect(timed.exitCode == 0, "\(timed.stderr)")
+    let duration = Date().timeIntervalSince(started)
+    var runs = 1
+    var killed = 0
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<10 {
+      let process = Process()
+      process.executableURL = executable
+      process.arguments = [
+        "run", Self.policy, scratch.file("big.csv"), "--as-of", "2020-02-\(10 + round)", "--ledger",
+        scratch.ledger,
+      ]
+      process.currentDirectoryURL = RepositoryPaths.root
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      Thread.sleep(forTimeInterval: Double.random(in: 0.02...(duration * 0.9), using: &generator))
+      if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        killed += 1
+      }
+      process.waitUntilExit()
+      let finished = process.terminationReason == .exit && process.terminationStatus == 0
+      let verify = try CLIRunner.run(["ledger", "verify", "--ledger", scratch.ledger])
+      #expect(verify.exitCode == 0, "round \(round): \(verify.stdout)")
+      // The run is there whole (20,000 decisions) or not at all. A run killed between its
+      // commit and its exit is there; one that finished must be.
+      let whole = [runs, runs + 1].filter { count in
+        verify.stdout.contains(": \(count) runs, \(count * 20_000) decisions, the chain is intact")
+      }
+      #expect(whole.count == 1 && (!finished || whole.first == runs + 1), "round \(round): \(verify.stdout)")
+      runs = whole.first ?? runs
+    }
+    #expect(killed >= 3, "only \(killed) of 10 runs were killed before they finished")
+    // The ledger still takes runs, and replays them.
+    let last = try CLIRunner.run(
+      ["run", Self.policy, scratch.file("big.csv"), "--as-of", "2021-01-01", "--ledger", scratch.ledger])
+    #expect(last.exitCode == 0)
+  }
+
+  @Test func twoRunsAtOnceBothLandOneAfterTheOther() throws {
+    let scratch = try Scratch()
+    try Self.manyRecords(5_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
+    let executable = try #require(CLIRunner.executable)
+    let processes = try (0..<2).map { index in
+      let process = Process()
+      process.executableURL = executable
+      process.arguments = [
+        "run", Self.policy, scratch.file("big.csv"), "--as-of", "2022-0\(index + 1)-01", "--ledger",
+        scratch.ledger,
+      ]
+      process.currentDirectoryURL = RepositoryPaths.root
+      process.standardOutput = FileHandle.nullDevice
+      FileManager.default.createFile(atPath: scratch.file("err\(index)"), contents: nil)
+      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("err\(index)")))
+      try process.run()
+      return process
+    }
+    for process in processes { process.waitUntilExit() }
+    for (index, process) in processes.enumerated() {
+      let errors = (try? String(contentsOfFile: scratch.file("err\(index)"), encoding: .utf8)) ?? ""
+      #expect(process.terminationStatus == 0, "\(errors)")
+    }
+    let verify = try CLIRunner.run(["ledger", "verify", "--ledger", scratch.ledger])
+    #expect(verify.stdout.contains(": 2 runs, 10000 decisions, the chain is intact"), "\(verify.stdout)")
+  }
+}
