@@ -69,7 +69,7 @@ extension Ledger {
       return decision
     }
     guard var decision = found, trace else { return found }
-    let replayed = try decide(run: decision.run, trace: true) { $0 == key }
+    let replayed = try decide(run: decision.run, trace: true, only: key)
     decision.trace = replayed.first { $0.key == key }?.trace
     return decision
   }
@@ -77,7 +77,7 @@ extension Ledger {
   /// Makes every decision of run `id` again from the ledger alone (the stored policy text and
   /// inputs) and compares each with the stored one, byte for byte.
   public func replay(run id: Int64) throws(LedgerError) -> ReplayResult {
-    let decisions = try decide(run: id, trace: false) { _ in true }
+    let decisions = try decide(run: id, trace: false, only: nil)
     var result = ReplayResult(run: id)
     let stored = try reading { db in
       try Row.fetchAll(
@@ -159,23 +159,18 @@ extension Ledger {
     }
   }
 
-  /// The decisions of run `id` made again from the stored policy and inputs, in input order.
-  /// A policy with population functions is always given the whole run (its population); the
-  /// others only the records whose key `wanted` accepts.
-  func decide(run id: Int64, trace: Bool, wanted: (String) -> Bool) throws(LedgerError) -> [Decision] {
-    let loaded = try reading { db -> (Row, [Row])? in
-      guard
-        let run = try Row.fetchOne(
-          db,
-          sql:
-            "SELECT r.*, p.text, p.path FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 WHERE r.id = ?",
-          arguments: [id])
-      else { return nil }
-      let rows = try Row.fetchAll(
-        db, sql: "SELECT line, key, inputs FROM decision WHERE run_id = ? ORDER BY seq", arguments: [id])
-      return (run, rows)
+  /// The decisions of run `id` made again from the stored policy and inputs, in input order:
+  /// every record's, or only the record keyed `key`. A policy with population functions is
+  /// always given the whole run (its population).
+  func decide(run id: Int64, trace: Bool, only key: String?) throws(LedgerError) -> [Decision] {
+    let found = try reading { db in
+      try Row.fetchOne(
+        db,
+        sql:
+          "SELECT r.*, p.text, p.path FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 WHERE r.id = ?",
+        arguments: [id])
     }
-    guard let (run, rows) = loaded else { throw LedgerError("there is no run \(id) in \(path)") }
+    guard let run = found else { throw LedgerError("there is no run \(id) in \(path)") }
     let text: Data = run["text"]
     let policyPath: String = run["path"]
     let sources = SourceRegistry()
@@ -188,6 +183,15 @@ extension Ledger {
         "run \(id): its policy \(policyPath) no longer checks with this version of Ladder (\(diagnostics.errorCount) errors)"
       )
     }
+    // One record, found by the key index, unless the policy ranks the whole population.
+    let one = policy.populationSites.isEmpty ? key : nil
+    let rows = try reading { db in
+      try Row.fetchAll(
+        db,
+        sql:
+          "SELECT line, key, inputs FROM decision WHERE run_id = ?\(one == nil ? "" : " AND key = ?") ORDER BY seq",
+        arguments: StatementArguments([id] + (one.map { [$0] } ?? [])))
+    }
     let asOfText: String = run["as_of"]
     guard let asOf = CivilDate(parsing: asOfText) else {
       throw LedgerError("run \(id): its as-of date is damaged")
@@ -198,11 +202,9 @@ extension Ledger {
     }
     guard let fieldNames else { throw LedgerError("run \(id): its list of stored inputs is damaged") }
     let slots = fieldNames.map { name in policy.inputs.first { $0.name == name }?.slot }
-    let everyRecord = !policy.populationSites.isEmpty
     var reads: [ReadRecord] = []
     for row in rows {
       let key: String = row["key"]
-      guard everyRecord || wanted(key) else { continue }
       guard let values = RawValue.values(ofJSONArray: row["inputs"]), values.count == slots.count else {
         throw LedgerError("run \(id): the stored inputs of '\(key)' are damaged")
       }

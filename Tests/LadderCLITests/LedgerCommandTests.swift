@@ -31,7 +31,11 @@ import Testing
     #expect(
       first.stdout.hasPrefix(
         "run 1 recorded in \(scratch.ledger): b2b-service-tiers 2024.03 as of 2024-03-01, by alice\n"))
-    #expect(first.stdout.contains("read 41, evaluated 33, rejected 8\ntier changes: 33 (33 new)\n"))
+    #expect(
+      first.stdout.contains(
+        "read 41, evaluated 33, rejected 8\ntier changes: 33 (33 new)\n  C2024001  new → vip\n"))
+    // Twenty changes are listed, then how many more.
+    #expect(first.stdout.contains("  … and 13 more (--all lists them; ladder history KEY shows one)\n"))
     #expect(first.stderr.contains("rejected C2024901: field 'spend_12m': 'abc' is not a number"))
     let again = try CLIRunner.run(["run", Self.policy, Self.records, "--as-of", "2024-03-01"] + ledger)
     #expect(again.exitCode == 4 && again.stderr.contains("already recorded as run 1"))

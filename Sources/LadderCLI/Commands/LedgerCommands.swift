@@ -55,6 +55,12 @@ struct Run: ParsableCommand {
   @Option(help: "Who is running it (recorded with the run).")
   var by: String?
 
+  @Option(help: "How many tier changes to list in the text output (default 20; JSON lists all).")
+  var top = 20
+
+  @Flag(help: "List every tier change in the text output.")
+  var all = false
+
   func run() throws {
     let policy = try options.loadPolicy()
     let asOf = try options.resolvedAsOf()
@@ -105,9 +111,14 @@ struct Run: ParsableCommand {
       out += "read \(run.read), evaluated \(run.evaluated), rejected \(run.rejected)\n"
       let new = run.changes.filter(\.isNew).count
       out += "tier changes: \(run.changes.count)\(new > 0 ? " (\(new) new)" : "")\n"
+      let listed = all ? run.changes : Array(run.changes.prefix(max(0, top)))
       out += TraceText.table(
-        run.changes.map { [$0.key, "\($0.isNew ? "new" : $0.from ?? "no tier") → \($0.to ?? "no tier")"] },
+        listed.map { [$0.key, "\($0.isNew ? "new" : $0.from ?? "no tier") → \($0.to ?? "no tier")"] },
         indent: "  ")
+      if listed.count < run.changes.count {
+        out +=
+          "  … and \(run.changes.count - listed.count) more (--all lists them; ladder history KEY shows one)\n"
+      }
       out += "head \(run.hash)\n"
       try StandardOutput.write(out)
     }
