@@ -94,6 +94,27 @@ import Testing
     return text
   }
 
+  /// Starts `ladder run` on the B2B policy without waiting for it; standard error goes to
+  /// `errors` when given.
+  static func startRun(
+    _ executable: URL, records: String, asOf: String, ledger: String, errors: String? = nil
+  )
+    throws -> Process
+  {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = ["run", policy, records, "--as-of", asOf, "--ledger", ledger]
+    process.currentDirectoryURL = RepositoryPaths.root
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    if let errors {
+      FileManager.default.createFile(atPath: errors, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+    }
+    try process.run()
+    return process
+  }
+
   @Test func aRunKilledAtAnyMomentLeavesTheLedgerWholeWithOrWithoutIt() throws {
     let scratch = try Scratch()
     try Self.manyRecords(20_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
@@ -108,16 +129,8 @@ import Testing
     var killed = 0
     var generator = SystemRandomNumberGenerator()
     for round in 0..<10 {
-      let process = Process()
-      process.executableURL = executable
-      process.arguments = [
-        "run", Self.policy, scratch.file("big.csv"), "--as-of", "2020-02-\(10 + round)", "--ledger",
-        scratch.ledger,
-      ]
-      process.currentDirectoryURL = RepositoryPaths.root
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
+      let process = try Self.startRun(
+        executable, records: scratch.file("big.csv"), asOf: "2020-02-\(10 + round)", ledger: scratch.ledger)
       Thread.sleep(forTimeInterval: Double.random(in: 0.02...(duration * 0.9), using: &generator))
       if process.isRunning {
         kill(process.processIdentifier, SIGKILL)
@@ -147,18 +160,9 @@ import Testing
     try Self.manyRecords(5_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
     let executable = try #require(CLIRunner.executable)
     let processes = try (0..<2).map { index in
-      let process = Process()
-      process.executableURL = executable
-      process.arguments = [
-        "run", Self.policy, scratch.file("big.csv"), "--as-of", "2022-0\(index + 1)-01", "--ledger",
-        scratch.ledger,
-      ]
-      process.currentDirectoryURL = RepositoryPaths.root
-      process.standardOutput = FileHandle.nullDevice
-      FileManager.default.createFile(atPath: scratch.file("err\(index)"), contents: nil)
-      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("err\(index)")))
-      try process.run()
-      return process
+      try Self.startRun(
+        executable, records: scratch.file("big.csv"), asOf: "2022-0\(index + 1)-01", ledger: scratch.ledger,
+        errors: scratch.file("err\(index)"))
     }
     for process in processes { process.waitUntilExit() }
     for (index, process) in processes.enumerated() {

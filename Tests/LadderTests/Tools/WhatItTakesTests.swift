@@ -158,15 +158,21 @@ import Testing
     return checked
   }
 
-  @Test(arguments: ["b2b-service-tiers", "fintech-risk-grades", "loyalty-tiers", "airline-status"])
-  func everySuggestionWorksAndNoSmallerOneDoes(name: String) throws {
+  /// An example policy, an evaluator as of 2024-03-01 and the policy's example records.
+  static func example(_ name: String) throws -> (CompiledPolicy, BatchEvaluator, [UInt8]) {
     let path = "policies/\(name).yaml"
     let policy = try #require(
       compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
-    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
-    let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
+    let evaluator = BatchEvaluator(policy: policy, asOf: try #require(CivilDate(parsing: "2024-03-01")))
     let bytes = [UInt8](
       try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    return (policy, evaluator, bytes)
+  }
+
+  @Test(arguments: ["b2b-service-tiers", "fintech-risk-grades", "loyalty-tiers", "airline-status"])
+  func everySuggestionWorksAndNoSmallerOneDoes(name: String) throws {
+    let (policy, evaluator, bytes) = try Self.example(name)
+    let asOf = evaluator.asOf
     var checked = 0
     for (line, fields) in try Self.records(name, policy: policy) {
       guard let report = evaluator.whatItTakes(bytes: bytes, format: .csv, line: line) else { continue }
@@ -181,13 +187,8 @@ import Testing
   /// record changed (its quintiles, ABC and value classes recomputed), and one step less must not.
   @Test func populationPoliciesAnswerWithTheRestOfThePopulationAsItIs() throws {
     let name = "retail-rfm-abc"
-    let path = "policies/\(name).yaml"
-    let policy = try #require(
-      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
-    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
-    let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
-    let bytes = [UInt8](
-      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/\(name).csv"))))
+    let (policy, evaluator, bytes) = try Self.example(name)
+    let asOf = evaluator.asOf
     let records = try Self.records(name, policy: policy)
     var (checked, answered) = (0, 0)
     for (line, fields) in records {
