@@ -15,7 +15,8 @@ struct LadderCommand: ParsableCommand {
     version: LadderVersion.current,
     subcommands: [
       Check.self, Lint.self, Eval.self, Explain.self, Test.self, Fmt.self, Diff.self, Schema.self,
-      Run.self, History.self, ShowKey.self, Replay.self, LedgerCommand.self,
+      Run.self, History.self, ShowKey.self, Replay.self, OverrideCommand.self, ApproveCommand.self,
+      RejectCommand.self, OverridesCommand.self, LedgerCommand.self,
     ]
   )
 }

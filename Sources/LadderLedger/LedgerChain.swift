@@ -3,10 +3,11 @@ import Foundation
 import GRDB
 import Ladder
 
-/// How the ledger makes an edit show: each run's hash covers its own fields, the digest of its
-/// decisions and of its tier assignments (each row in one canonical form, in order) and the hash
-/// of the run before it. Changing, adding or removing any row of a run, or a run before the
-/// last, breaks the chain from there on; ``Ledger/verify()`` recomputes it.
+/// How the ledger makes an edit show. Runs, overrides and approvals are the links of one chain,
+/// numbered by `chain_seq`: each link's hash covers its own fields (a run's also the digest of
+/// its decisions and of its tier assignments, each row in one canonical form, in order), its
+/// place in the chain and the hash of the link before it. Changing, adding or removing any row,
+/// or any link before the last, breaks the chain from there on; ``Ledger/verify()`` recomputes it.
 ///
 /// Removing the latest runs leaves a shorter chain that still holds together: keep the head hash
 /// each run prints (or `ladder ledger verify` prints) elsewhere to detect that.
@@ -48,6 +49,7 @@ enum LedgerChain {
   /// The fields of a run that its hash covers.
   struct RunFields {
     var id: Int64
+    var chainSeq: Int64
     var policySHA256: String
     var asOf: String
     var inputName: String
@@ -64,6 +66,8 @@ enum LedgerChain {
 
     var hash: String {
       let line = LedgerChain.jsonLine { writer in
+        writer.number(Int(chainSeq))
+        writer.string("run")
         writer.number(Int(id))
         for text in [policySHA256, asOf, inputName, inputSHA256] {
           writer.string(text)
@@ -80,6 +84,7 @@ enum LedgerChain {
 
     init(_ row: Row) {
       id = row["id"]
+      chainSeq = row["chain_seq"]
       policySHA256 = row["policy_sha256"]
       asOf = row["as_of"]
       inputName = row["input_name"]
@@ -96,12 +101,13 @@ enum LedgerChain {
     }
 
     init(
-      id: Int64, policySHA256: String, asOf: String, inputName: String, inputSHA256: String, read: Int,
+      id: Int64, chainSeq: Int64, policySHA256: String, asOf: String, inputName: String, inputSHA256: String,
+      read: Int,
       evaluated: Int, rejected: Int, ranBy: String, ranAt: String, inputFields: String,
       decisionsSHA256: String, assignmentsSHA256: String, previousHash: String
     ) {
-      (self.id, self.policySHA256, self.asOf, self.inputName, self.inputSHA256) = (
-        id, policySHA256, asOf, inputName, inputSHA256
+      (self.id, self.chainSeq, self.policySHA256, self.asOf, self.inputName, self.inputSHA256) = (
+        id, chainSeq, policySHA256, asOf, inputName, inputSHA256
       )
       (self.read, self.evaluated, self.rejected, self.ranBy, self.ranAt) = (
         read, evaluated, rejected, ranBy, ranAt
@@ -110,6 +116,45 @@ enum LedgerChain {
         inputFields, decisionsSHA256, assignmentsSHA256, previousHash
       )
     }
+  }
+
+  /// The hash of an override request.
+  static func overrideHash(_ row: Row) -> String {
+    hash { writer in
+      writer.number(row["chain_seq"] as Int)
+      writer.string("override")
+      writer.number(row["id"] as Int)
+      for column in ["key", "tier", "reason", "until", "requested_by", "requested_at", "previous_hash"] {
+        writer.optionalString(row[column] as String?)
+      }
+    }
+  }
+
+  /// The hash of an approval or a rejection.
+  static func approvalHash(_ row: Row) -> String {
+    hash { writer in
+      writer.number(row["chain_seq"] as Int)
+      writer.string("approval")
+      writer.number(row["id"] as Int)
+      writer.number(row["override_id"] as Int)
+      for column in ["verdict", "reason", "decided_by", "decided_at", "in_force_from", "previous_hash"] {
+        writer.optionalString(row[column] as String?)
+      }
+    }
+  }
+
+  static func hash(_ body: (JSONWriter) -> Void) -> String { hex(SHA256.hash(data: jsonLine(body))) }
+
+  /// The last link of the chain: its place and hash (0 and the genesis hash for an empty ledger).
+  static func head(_ db: Database) throws -> (seq: Int64, hash: String) {
+    let row = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT chain_seq, hash FROM run UNION ALL SELECT chain_seq, hash FROM override
+        UNION ALL SELECT chain_seq, hash FROM approval ORDER BY chain_seq DESC LIMIT 1
+        """)
+    guard let row else { return (0, genesis) }
+    return (row["chain_seq"], row["hash"])
   }
 
   static func hex(_ digest: some Sequence<UInt8>) -> String {
@@ -143,6 +188,7 @@ enum LedgerChain {
 public struct LedgerVerification: Sendable {
   public var runs = 0
   public var decisions = 0
+  public var overrides = 0
   /// The hash of the last run: keep it elsewhere to detect later runs being removed.
   public var head = LedgerChain.genesis
   /// Each problem found, in the words an auditor reads; empty when the ledger is intact.
@@ -157,19 +203,14 @@ extension Ledger {
     do {
       return try queue.read { db in
         var result = LedgerVerification()
-        var previous = LedgerChain.genesis
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") {
+        // Every link, in chain order: (place, what it is, stored hash, recomputed hash, previous).
+        var links: [(seq: Int64, name: String, stored: String, computed: String, previous: String)] = []
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM run") {
           let fields = LedgerChain.RunFields(row)
-          let stored: String = row["hash"]
           result.runs += 1
           result.decisions +=
             try Int.fetchOne(
               db, sql: "SELECT count(*) FROM decision WHERE run_id = ?", arguments: [fields.id]) ?? 0
-          if fields.previousHash != previous {
-            result.problems.append(
-              "run \(fields.id): it does not follow the run before it (a run was removed or changed before it)"
-            )
-          }
           let (decisions, assignments) = try LedgerChain.digests(db, run: fields.id)
           if decisions != fields.decisionsSHA256 {
             result.problems.append("run \(fields.id): its decisions were changed, added or removed")
@@ -177,10 +218,37 @@ extension Ledger {
           if assignments != fields.assignmentsSHA256 {
             result.problems.append("run \(fields.id): its tier assignments were changed, added or removed")
           }
-          if fields.hash != stored {
-            result.problems.append("run \(fields.id): its own fields were changed")
+          links.append((fields.chainSeq, "run \(fields.id)", row["hash"], fields.hash, fields.previousHash))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM override") {
+          let id: Int64 = row["id"]
+          result.overrides += 1
+          links.append(
+            (
+              row["chain_seq"], "override \(id)", row["hash"], LedgerChain.overrideHash(row),
+              row["previous_hash"]
+            ))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM approval") {
+          let id: Int64 = row["override_id"]
+          let verdict: String = row["verdict"]
+          links.append(
+            (
+              row["chain_seq"], "the \(verdict == "approved" ? "approval" : "rejection") of override \(id)",
+              row["hash"], LedgerChain.approvalHash(row), row["previous_hash"]
+            ))
+        }
+        var previous = LedgerChain.genesis
+        for (index, link) in links.sorted(by: { $0.seq < $1.seq }).enumerated() {
+          if link.seq != Int64(index + 1) || link.previous != previous {
+            result.problems.append(
+              "\(link.name): it does not follow the link before it (something was removed or changed before it)"
+            )
           }
-          previous = stored
+          if link.computed != link.stored {
+            result.problems.append("\(link.name): its own fields were changed")
+          }
+          previous = link.stored
         }
         for row in try Row.fetchAll(db, sql: "SELECT sha256, text FROM policy_version ORDER BY sha256") {
           let text: Data = row["text"]

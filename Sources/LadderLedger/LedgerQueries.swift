@@ -23,6 +23,12 @@ public struct StoredDecision: Sendable {
   public var tierSince: String?
   /// The decision made again from the stored policy and inputs, traced; when asked for.
   public var trace: DecisionTrace?
+  /// The approved override in force on the date asked about (``Ledger/show(key:asOf:trace:)``):
+  /// its tier is the one in force, whatever the policy gives.
+  public var override: TierOverride?
+
+  /// The tier in force: the override's when there is one, else the policy's.
+  public var tierInForce: String? { override?.tier ?? tier }
 }
 
 /// What ``Ledger/replay(run:)`` found.
@@ -68,7 +74,9 @@ extension Ledger {
         arguments: [key, decision.run])
       return decision
     }
-    guard var decision = found, trace else { return found }
+    guard var decision = found else { return nil }
+    decision.override = try override(of: key, on: date)
+    guard trace else { return decision }
     let replayed = try decide(run: decision.run, trace: true, only: key)
     decision.trace = replayed.first { $0.key == key }?.trace
     return decision
@@ -148,7 +156,7 @@ extension Ledger {
       policySHA256: row["policy_sha256"], ranBy: row["ran_by"], ranAt: row["ran_at"], key: row["key"],
       tier: row["tier"], score: row["score"],
       flags: flags.isEmpty ? [] : flags.split(separator: ";").map(String.init),
-      changedTier: row["changed"], tierSince: nil, trace: nil)
+      changedTier: row["changed"], tierSince: nil, trace: nil, override: nil)
   }
 
   func reading<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {

@@ -94,8 +94,7 @@ extension Ledger {
           sql:
             "INSERT OR IGNORE INTO policy_version (sha256, policy, version, path, text) VALUES (?, ?, ?, ?, ?)",
           arguments: [policy.sha256, checked.id, checked.version, policy.path, Data(policy.source.bytes)])
-        let previous =
-          try String.fetchOne(db, sql: "SELECT hash FROM run ORDER BY id DESC LIMIT 1") ?? LedgerChain.genesis
+        let (lastLink, previous) = try LedgerChain.head(db)
         let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM run") ?? 0) + 1
         // The tiers in force before this run.
         var current: [String: String?] = [:]
@@ -105,12 +104,13 @@ extension Ledger {
         // The run row goes first (the others refer to it); its digests and hash are set last.
         try db.execute(
           sql: """
-            INSERT INTO run (id, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
+            INSERT INTO run (id, chain_seq, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
               ran_by, ran_at, input_fields, decisions_sha256, assignments_sha256, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
             """,
           arguments: [
-            id, policy.sha256, asOfText, inputName, inputSHA256, reads.count, decided.count, rejections.count,
+            id, lastLink + 1, policy.sha256, asOfText, inputName, inputSHA256, reads.count, decided.count,
+            rejections.count,
             user, ranAt, inputFields, previous,
           ])
         let insertDecision = try db.makeStatement(
@@ -148,7 +148,8 @@ extension Ledger {
             data: LedgerChain.assignmentRow(key: change.key, tier: change.to, since: asOfText))
         }
         let fields = LedgerChain.RunFields(
-          id: id, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName, inputSHA256: inputSHA256,
+          id: id, chainSeq: lastLink + 1, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
+          inputSHA256: inputSHA256,
           read: reads.count, evaluated: decided.count, rejected: rejections.count, ranBy: user, ranAt: ranAt,
           inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
           assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)

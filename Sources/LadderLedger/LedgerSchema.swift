@@ -20,7 +20,8 @@ enum LedgerSchema {
   /// Migration `n` (from 1) brings a ledger from schema `n - 1` to `n`.
   static let migrations = [
     // 1: every policy text a run used (by the SHA-256 of its bytes), the runs, their decisions
-    // and the tier assignments they changed.
+    // and the tier assignments they changed; overrides and their approvals. Runs, overrides and
+    // approvals are the links of one hash chain, in `chain_seq` order.
     """
           CREATE TABLE policy_version (
             sha256 TEXT PRIMARY KEY NOT NULL,
@@ -31,6 +32,7 @@ enum LedgerSchema {
           );
           CREATE TABLE run (
             id INTEGER PRIMARY KEY NOT NULL,
+            chain_seq INTEGER NOT NULL UNIQUE,
             policy_sha256 TEXT NOT NULL REFERENCES policy_version(sha256),
             as_of TEXT NOT NULL,
             input_name TEXT NOT NULL,
@@ -66,6 +68,31 @@ enum LedgerSchema {
             since TEXT NOT NULL,
             PRIMARY KEY (key, run_id)
           ) WITHOUT ROWID;
+          CREATE TABLE override (
+            id INTEGER PRIMARY KEY NOT NULL,
+            chain_seq INTEGER NOT NULL UNIQUE,
+            key TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            until TEXT,
+            requested_by TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            previous_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+          );
+          CREATE INDEX override_by_key ON override(key);
+          CREATE TABLE approval (
+            id INTEGER PRIMARY KEY NOT NULL,
+            chain_seq INTEGER NOT NULL UNIQUE,
+            override_id INTEGER NOT NULL UNIQUE REFERENCES override(id),
+            verdict TEXT NOT NULL CHECK (verdict IN ('approved', 'rejected')),
+            reason TEXT,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL,
+            in_force_from TEXT NOT NULL,
+            previous_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+          );
     """
   ]
 }

@@ -82,6 +82,35 @@ import Testing
     #expect(runs.stdout.split(separator: "\n").count == 2 && runs.stdout.contains("by bob"))
   }
 
+  /// A manual tier from the command line: requested, refused to its requester, approved by a
+  /// second person, then in every answer about the key.
+  @Test func anOverrideFromRequestToApproval() throws {
+    let scratch = try Scratch()
+    let ledger = ["--ledger", scratch.ledger]
+    _ = try CLIRunner.run(
+      ["run", Self.policy, Self.records, "--as-of", "2024-03-01", "--by", "alice"] + ledger)
+    let requested = try CLIRunner.run(
+      ["override", "C2024002", "--tier", "vip", "--reason", "strategic account", "--by", "alice"] + ledger)
+    #expect(requested.exitCode == 0)
+    #expect(
+      requested.stdout == "C2024002 → vip by override 1 (requested by alice: strategic account; pending)\n")
+    let own = try CLIRunner.run(["approve", "1", "--by", "alice"] + ledger)
+    #expect(own.exitCode == 4 && own.stderr.contains("alice requested override 1 and so cannot approve it"))
+    // The acting user can also come from the environment.
+    let approved = try CLIRunner.run(["approve", "1"] + ledger, environment: ["LADDER_USER": "bob"])
+    #expect(approved.exitCode == 0 && approved.stdout.contains("approved by bob, in force from "))
+    let shown = try CLIRunner.run(["show", "C2024002"] + ledger)
+    #expect(
+      shown.stdout.contains(": vip by override 1 (requested by alice: strategic account; approved by bob"))
+    #expect(shown.stdout.contains("\n  the policy alone gives key, since 2024-03-01\n"))
+    let history = try CLIRunner.run(["history", "C2024002"] + ledger)
+    #expect(history.stdout.contains("  vip by override 1 (requested by alice"))
+    let pending = try CLIRunner.run(["overrides", "--pending"] + ledger)
+    #expect(pending.exitCode == 0 && pending.stdout.isEmpty)
+    let verify = try CLIRunner.run(["ledger", "verify"] + ledger)
+    #expect(verify.stdout.contains(": 1 run, 33 decisions, 1 override, the chain is intact"))
+  }
+
   /// A larger input, so that a run lasts long enough to be killed in the middle.
   static func manyRecords(_ count: Int) -> String {
     var text =
@@ -143,7 +172,8 @@ import Testing
       // The run is there whole (20,000 decisions) or not at all. A run killed between its
       // commit and its exit is there; one that finished must be.
       let whole = [runs, runs + 1].filter { count in
-        verify.stdout.contains(": \(count) runs, \(count * 20_000) decisions, the chain is intact")
+        verify.stdout.contains(
+          ": \(count) run\(count == 1 ? "" : "s"), \(count * 20_000) decisions, the chain is intact")
       }
       #expect(whole.count == 1 && (!finished || whole.first == runs + 1), "round \(round): \(verify.stdout)")
       runs = whole.first ?? runs

@@ -196,4 +196,112 @@ import Testing
     let stored = String(decoding: try Data(contentsOf: URL(fileURLWithPath: scratch.path)), as: UTF8.self)
     for value in values { #expect(!stored.contains(value), "\(value) is in the ledger") }
   }
+
+  // MARK: - Overrides
+
+  static func time(_ day: String) throws -> Date {
+    let date = try date(day)
+    return Date(timeIntervalSince1970: Double(date.daysSinceEpoch) * 86_400 + 3_600)
+  }
+
+  /// A manager asks for VIP for C2024002 (key by the policy) until the end of the year; the
+  /// requester cannot approve it, a second person can; it is in force from the approval day to
+  /// its last day, and every answer about the key says so.
+  @Test func anOverrideNeedsASecondPersonAndHoldsFromApprovalToItsLastDay() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    _ = try Self.twoRuns(ledger)
+    let requested = try ledger.requestOverride(
+      key: "C2024002", tier: "vip", reason: "strategic account", until: try Self.date("2024-12-31"),
+      by: "alice",
+      at: try Self.time("2024-03-04"))
+    #expect(requested.id == 1 && requested.status == .pending)
+    #expect(try ledger.overrides(pendingOnly: true).map(\.id) == [1])
+    #expect {
+      try ledger.decide(override: 1, approve: true, by: "alice", at: try Self.time("2024-03-05"))
+    } throws: { "\($0)".contains("alice requested override 1 and so cannot approve it") }
+    let approved = try ledger.decide(override: 1, approve: true, by: "bob", at: try Self.time("2024-03-05"))
+    #expect(
+      approved.status
+        == .approved(by: "bob", at: "2024-03-05T01:00:00Z", from: try Self.date("2024-03-05"), reason: nil))
+    #expect(try ledger.overrides(pendingOnly: true).isEmpty)
+    // Not before the approval day, and not after its last day.
+    for (day, inForce) in [
+      ("2024-03-04", false), ("2024-03-05", true), ("2024-12-31", true), ("2025-01-01", false),
+    ] {
+      #expect((try ledger.override(of: "C2024002", on: try Self.date(day)) != nil) == inForce, "\(day)")
+    }
+    let shown = try #require(try ledger.show(key: "C2024002", asOf: try Self.date("2024-10-01")))
+    // The policy gave standard on 2024-09-01; the override keeps VIP.
+    #expect(shown.tier == "standard" && shown.tierInForce == "vip" && shown.override?.id == 1)
+    #expect(try ledger.show(key: "C2024002", asOf: try Self.date("2025-02-01"))?.tierInForce == "standard")
+    #expect {
+      try ledger.decide(
+        override: 1, approve: false, by: "carol", reason: "late", at: try Self.time("2024-03-06"))
+    } throws: { "\($0)".contains("override 1 was already decided") }
+    #expect(try ledger.verify().isIntact)
+  }
+
+  @Test func overridesAreRefusedWhenTheyCannotMeanAnything() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    _ = try Self.twoRuns(ledger)
+    let now = try Self.time("2024-03-10")
+    let cases: [(String, String, String, CivilDate?, String)] = [
+      ("C9999999", "vip", "x", nil, "no run has decided 'C9999999'"),
+      (
+        "C2024002", "platinum", "x", nil,
+        "'platinum' is not a tier of the policy that last decided 'C2024002' (its tiers: vip, key, standard, watch)"
+      ),
+      ("C2024002", "vip", "  ", nil, "an override needs a reason"),
+      ("C2024002", "vip", "x", try Self.date("2024-03-09"), "--until 2024-03-09 is already past"),
+    ]
+    for (key, tier, reason, until, message) in cases {
+      #expect {
+        try ledger.requestOverride(key: key, tier: tier, reason: reason, until: until, by: "alice", at: now)
+      } throws: { "\($0)".contains(message) }
+    }
+    _ = try ledger.requestOverride(
+      key: "C2024002", tier: "vip", reason: "x", until: nil, by: "alice", at: now)
+    #expect {
+      try ledger.requestOverride(key: "C2024002", tier: "key", reason: "y", until: nil, by: "carol", at: now)
+    } throws: { "\($0)".contains("override 1 of 'C2024002' is still pending") }
+    // The requester may withdraw it; then a new one can be asked for.
+    let withdrawn = try ledger.decide(
+      override: 1, approve: false, by: "alice", reason: "asked too soon", at: now)
+    #expect(withdrawn.status == .rejected(by: "alice", at: "2024-03-10T01:00:00Z", reason: "asked too soon"))
+    #expect(
+      try ledger.requestOverride(key: "C2024002", tier: "key", reason: "y", until: nil, by: "carol", at: now)
+        .id == 2)
+    #expect(try ledger.override(of: "C2024002", on: try Self.date("2024-12-01")) == nil)
+  }
+
+  /// Overrides and approvals are links of the chain: editing one, or removing one that later
+  /// links follow, shows.
+  @Test func verifyFindsAnEditedOverrideAndARemovedApproval() throws {
+    for (sql, expected) in [
+      (
+        "UPDATE override SET reason = 'board decision' WHERE id = 1",
+        "override 1: its own fields were changed"
+      ),
+      ("UPDATE approval SET decided_by = 'carol'", "the approval of override 1: its own fields were changed"),
+      ("DELETE FROM approval", "run 3: it does not follow the link before it"),
+    ] {
+      let scratch = try Scratch()
+      let ledger = try Ledger(path: scratch.path)
+      _ = try Self.twoRuns(ledger)
+      let now = try Self.time("2024-09-02")
+      _ = try ledger.requestOverride(
+        key: "C2024002", tier: "vip", reason: "strategic", until: nil, by: "alice", at: now)
+      _ = try ledger.decide(override: 1, approve: true, by: "bob", at: now)
+      let (policy, bytes) = try Self.example("b2b-service-tiers")
+      _ = try ledger.record(
+        policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try Self.date("2024-12-01"),
+        by: "carol")
+      #expect(try ledger.verify().isIntact)
+      try scratch.tamper(sql)
+      let result = try ledger.verify()
+      #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
+    }
+  }
 }

@@ -161,7 +161,10 @@ struct History: ParsableCommand {
           "\(entry.policy) \(entry.version)", entry.changedTier ? "← tier set" : "",
         ]
       }
-      try StandardOutput.write("\(key)\n" + TraceText.table(rows, indent: "  "))
+      let overrides = try ledgerOptions.attempt { () throws(LedgerError) in try ledger.overrides(key: key) }
+      var out = "\(key)\n" + TraceText.table(rows, indent: "  ")
+      for override in overrides { out += "  \(override.tier) by \(OverrideText.describe(override))\n" }
+      try StandardOutput.write(out)
     }
   }
 }
@@ -205,7 +208,13 @@ struct ShowKey: ParsableCommand {
     case .json:
       try StandardOutput.write(Self.json(decision) + "\n")
     case .text:
-      var out = "\(key) on \(date): \(decision.tier ?? "no tier")"
+      var out = "\(key) on \(date): "
+      if let override = decision.override {
+        out += "\(override.tier) by \(OverrideText.describe(override))\n"
+        out += "  the policy alone gives \(decision.tier ?? "no tier")"
+      } else {
+        out += decision.tier ?? "no tier"
+      }
       if let since = decision.tierSince { out += ", since \(since)" }
       out +=
         "\n  decided by run \(decision.run) as of \(decision.asOf): policy \(decision.policy) \(decision.version)"
@@ -222,6 +231,14 @@ struct ShowKey: ParsableCommand {
     writer.object {
       writer.field("key") { writer.string(decision.key) }
       writer.field("tier") { writer.optionalString(decision.tier) }
+      writer.field("tier_in_force") { writer.optionalString(decision.tierInForce) }
+      writer.field("override") {
+        if let override = decision.override {
+          OverrideText.write(override, into: writer)
+        } else {
+          writer.null()
+        }
+      }
       writer.field("score") { writer.optionalString(decision.score) }
       writer.field("flags") { writer.array(decision.flags) { writer.string($0) } }
       writer.field("tier_since") { writer.optionalString(decision.tierSince) }
@@ -281,7 +298,10 @@ struct LedgerCommand: ParsableCommand {
     func run() throws {
       let ledger = try ledgerOptions.open()
       let result = try ledgerOptions.attempt { () throws(LedgerError) in try ledger.verify() }
-      var out = "\(ledgerOptions.ledger): \(result.runs) runs, \(result.decisions) decisions, "
+      func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+      var out =
+        "\(ledgerOptions.ledger): \(count(result.runs, "run")), \(count(result.decisions, "decision")), "
+      if result.overrides > 0 { out += "\(count(result.overrides, "override")), " }
       out +=
         result.isIntact
         ? "the chain is intact\n"
@@ -309,6 +329,191 @@ struct LedgerCommand: ParsableCommand {
         ]
       }
       try StandardOutput.write(TraceText.table(rows, indent: ""))
+    }
+  }
+}
+
+/// How an override reads: `override 1 (requested by alice: strategic account; approved by bob,
+/// in force from 2024-03-05; until 2024-12-31)`.
+enum OverrideText {
+  static func describe(_ override: TierOverride) -> String {
+    var text = "override \(override.id) (requested by \(override.requestedBy): \(override.reason); "
+    switch override.status {
+    case .pending: text += "pending"
+    case .approved(let by, _, let from, _): text += "approved by \(by), in force from \(from)"
+    case .rejected(let by, _, let reason): text += "rejected by \(by)\(reason.map { ": \($0)" } ?? "")"
+    }
+    text += override.until.map { "; until \($0))" } ?? ")"
+    return text
+  }
+
+  static func write(_ override: TierOverride, into writer: JSONWriter) {
+    writer.object {
+      writer.field("id") { writer.number(Int(override.id)) }
+      writer.field("key") { writer.string(override.key) }
+      writer.field("tier") { writer.string(override.tier) }
+      writer.field("reason") { writer.string(override.reason) }
+      writer.field("until") { writer.optionalString(override.until?.description) }
+      writer.field("requested_by") { writer.string(override.requestedBy) }
+      writer.field("requested_at") { writer.string(override.requestedAt) }
+      switch override.status {
+      case .pending:
+        writer.field("status") { writer.string("pending") }
+      case .approved(let by, let at, let from, let reason):
+        writer.field("status") { writer.string("approved") }
+        writer.field("decided_by") { writer.string(by) }
+        writer.field("decided_at") { writer.string(at) }
+        writer.field("in_force_from") { writer.string(from.description) }
+        writer.field("decision_reason") { writer.optionalString(reason) }
+      case .rejected(let by, let at, let reason):
+        writer.field("status") { writer.string("rejected") }
+        writer.field("decided_by") { writer.string(by) }
+        writer.field("decided_at") { writer.string(at) }
+        writer.field("decision_reason") { writer.optionalString(reason) }
+      }
+    }
+  }
+}
+
+/// `ladder override KEY --tier T --reason …`: asks for a manual tier, pending approval.
+struct OverrideCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "override",
+    abstract:
+      "Request a manual tier for a key, with a reason; it is in force once another person approves it.",
+    discussion: """
+      The override is recorded as pending. `ladder approve N` by a different person puts it in
+      force from that day until --until (inclusive), or for good; `ladder reject N` drops it.
+      The acting user is --by, else $LADDER_USER, else $USER.
+
+      Exit codes: 0 recorded, 4 refused (unknown key or tier, no reason, a past --until, an
+      override of the key still pending), 64 usage error.
+      """)
+
+  @Argument(help: "The record's key.")
+  var key: String
+
+  @Option(help: "The tier to put the key in.")
+  var tier: String
+
+  @Option(help: "Why (recorded, and shown with every later answer about the key).")
+  var reason: String
+
+  @Option(help: "The last day the override is in force, YYYY-MM-DD. Default: until it is replaced.")
+  var until: String?
+
+  @Option(help: "Who asks for it.")
+  var by: String?
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    let end = try until.map { text -> CivilDate in
+      guard let date = CivilDate(parsing: text) else {
+        throw ValidationError("--until '\(text)' is not a date (YYYY-MM-DD)")
+      }
+      return date
+    }
+    let ledger = try ledgerOptions.open()
+    let user = Run.actingUser(by)
+    let override = try ledgerOptions.attempt { () throws(LedgerError) in
+      try ledger.requestOverride(key: key, tier: tier, reason: reason, until: end, by: user)
+    }
+    try OverridesCommand.print([override], format: ledgerOptions.format)
+  }
+}
+
+/// `ladder approve N`: a second person puts a pending override in force.
+struct ApproveCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "approve",
+    abstract: "Approve a pending override; it is in force from today. Its requester cannot approve it.",
+    discussion:
+      "Exit codes: 0 approved, 4 refused (no such override, already decided, requested by you, ended).")
+
+  @Argument(help: "The override's number.")
+  var number: Int64
+
+  @Option(help: "Why (optional).")
+  var reason: String?
+
+  @Option(help: "Who approves it.")
+  var by: String?
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    try OverridesCommand.decide(number, approve: true, by: by, reason: reason, ledgerOptions)
+  }
+}
+
+/// `ladder reject N --reason …`: drops a pending override (its requester may withdraw it so).
+struct RejectCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reject",
+    abstract: "Reject a pending override (its requester may withdraw it this way).",
+    discussion: "Exit codes: 0 rejected, 4 refused (no such override, already decided).")
+
+  @Argument(help: "The override's number.")
+  var number: Int64
+
+  @Option(help: "Why.")
+  var reason: String
+
+  @Option(help: "Who rejects it.")
+  var by: String?
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    try OverridesCommand.decide(number, approve: false, by: by, reason: reason, ledgerOptions)
+  }
+}
+
+/// `ladder overrides [--pending] [--key K]`.
+struct OverridesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "overrides", abstract: "List overrides, oldest first: all, one key's, or the pending ones.")
+
+  @Option(help: "Only this key's.")
+  var key: String?
+
+  @Flag(help: "Only those waiting for approval.")
+  var pending = false
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    let ledger = try ledgerOptions.open()
+    let overrides = try ledgerOptions.attempt { () throws(LedgerError) in
+      try ledger.overrides(key: key, pendingOnly: pending)
+    }
+    try Self.print(overrides, format: ledgerOptions.format)
+  }
+
+  /// Approves or rejects override `number` and prints it.
+  static func decide(
+    _ number: Int64, approve: Bool, by: String?, reason: String?, _ ledgerOptions: LedgerOptions
+  ) throws {
+    let ledger = try ledgerOptions.open()
+    let user = Run.actingUser(by)
+    let override = try ledgerOptions.attempt { () throws(LedgerError) in
+      try ledger.decide(override: number, approve: approve, by: user, reason: reason)
+    }
+    try print([override], format: ledgerOptions.format)
+  }
+
+  static func print(_ overrides: [TierOverride], format: LedgerOptions.LedgerFormat) throws {
+    switch format {
+    case .json:
+      for override in overrides {
+        let writer = JSONWriter()
+        OverrideText.write(override, into: writer)
+        try StandardOutput.write(writer.output + "\n")
+      }
+    case .text:
+      try StandardOutput.write(
+        overrides.map { "\($0.key) → \($0.tier) by \(OverrideText.describe($0))\n" }.joined())
     }
   }
 }

@@ -1,0 +1,240 @@
+import Foundation
+import GRDB
+import Ladder
+
+/// A manual change of a key's tier: requested by one person with a reason, in force only once a
+/// different person approves it, from the day of the approval until `until` (inclusive; for good
+/// without it). The policy's own decisions go on being recorded underneath; an override only
+/// says which tier is in force.
+public struct TierOverride: Sendable, Hashable {
+  public enum Status: Sendable, Hashable {
+    case pending
+    case approved(by: String, at: String, from: CivilDate, reason: String?)
+    case rejected(by: String, at: String, reason: String?)
+  }
+
+  public var id: Int64
+  public var key: String
+  public var tier: String
+  public var reason: String
+  public var until: CivilDate?
+  public var requestedBy: String
+  public var requestedAt: String
+  public var status: Status
+
+  /// Whether it is approved and `date` lies between its approval day and `until`.
+  public func isInForce(on date: CivilDate) -> Bool {
+    guard case .approved(_, _, let from, _) = status, from <= date else { return false }
+    return until.map { date <= $0 } ?? true
+  }
+}
+
+extension Ledger {
+  /// Records a pending override of `key`'s tier. Refused when the ledger has never decided the
+  /// key, `tier` is not a tier of the policy that last decided it, the reason is empty, `until`
+  /// is already past, or an override of the key is still pending.
+  public func requestOverride(
+    key: String, tier: String, reason: String, until: CivilDate?, by user: String, at time: Date = Date()
+  ) throws(LedgerError) -> TierOverride {
+    let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !reason.isEmpty else { throw LedgerError("an override needs a reason (--reason)") }
+    let today = Self.day(of: time)
+    if let until, until < today {
+      throw LedgerError("--until \(until) is already past; an override must end today or later")
+    }
+    let policyText = try reading { db in
+      try Data.fetchOne(
+        db,
+        sql: """
+          SELECT p.text FROM decision d JOIN run r ON r.id = d.run_id
+          JOIN policy_version p ON p.sha256 = r.policy_sha256
+          WHERE d.key = ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1
+          """, arguments: [key])
+    }
+    guard let policyText else {
+      throw LedgerError("no run has decided '\(key)'; an override needs a key the ledger knows")
+    }
+    let tiers = Self.tierIDs(policyText)
+    guard tiers.contains(tier) else {
+      throw LedgerError(
+        "'\(tier)' is not a tier of the policy that last decided '\(key)' (its tiers: \(tiers.joined(separator: ", ")))"
+      )
+    }
+    return try appending { db, seq, previous throws(LedgerError) in
+      if let pending = try Self.catching({
+        try Int64.fetchOne(
+          db,
+          sql:
+            "SELECT o.id FROM override o WHERE o.key = ? AND NOT EXISTS (SELECT 1 FROM approval a WHERE a.override_id = o.id)",
+          arguments: [key])
+      }) {
+        throw LedgerError("override \(pending) of '\(key)' is still pending; approve or reject it first")
+      }
+      let id = (try Self.catching { try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") } ?? 0) + 1
+      let row: Row = [
+        "id": id, "chain_seq": seq, "key": key, "tier": tier, "reason": reason, "until": until?.description,
+        "requested_by": user, "requested_at": Self.timestamp(time), "previous_hash": previous,
+      ]
+      let hash = LedgerChain.overrideHash(row)
+      try Self.catching {
+        try db.execute(
+          sql: """
+            INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            id, seq, key, tier, reason, until?.description, user, Self.timestamp(time), previous, hash,
+          ])
+      }
+      return TierOverride(
+        id: id, key: key, tier: tier, reason: reason, until: until, requestedBy: user,
+        requestedAt: Self.timestamp(time), status: .pending)
+    }
+  }
+
+  /// Approves or rejects pending override `id`. The person who requested it may withdraw it
+  /// (reject) but never approve it: a second person must (maker-checker).
+  public func decide(
+    override id: Int64, approve: Bool, by user: String, reason: String? = nil, at time: Date = Date()
+  ) throws(LedgerError) -> TierOverride {
+    try appending { db, seq, previous throws(LedgerError) in
+      guard let found = try Self.catching({ try Self.overrides(db, where: "o.id = ?", [id]).first }) else {
+        throw LedgerError("there is no override \(id)")
+      }
+      guard found.status == .pending else { throw LedgerError("override \(id) was already decided") }
+      if approve && found.requestedBy == user {
+        throw LedgerError(
+          "\(user) requested override \(id) and so cannot approve it; another person must (maker-checker)")
+      }
+      let from = Self.day(of: time)
+      if approve, let until = found.until, until < from {
+        throw LedgerError("override \(id) ended on \(until); it can only be rejected")
+      }
+      let approvalID =
+        (try Self.catching { try Int64.fetchOne(db, sql: "SELECT max(id) FROM approval") } ?? 0) + 1
+      let verdict = approve ? "approved" : "rejected"
+      let row: Row = [
+        "id": approvalID, "chain_seq": seq, "override_id": id, "verdict": verdict, "reason": reason,
+        "decided_by": user, "decided_at": Self.timestamp(time), "in_force_from": from.description,
+        "previous_hash": previous,
+      ]
+      let hash = LedgerChain.approvalHash(row)
+      try Self.catching {
+        try db.execute(
+          sql: """
+            INSERT INTO approval (id, chain_seq, override_id, verdict, reason, decided_by, decided_at,
+              in_force_from, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            approvalID, seq, id, verdict, reason, user, Self.timestamp(time), from.description, previous,
+            hash,
+          ])
+      }
+      var decided = found
+      decided.status =
+        approve
+        ? .approved(by: user, at: Self.timestamp(time), from: from, reason: reason)
+        : .rejected(by: user, at: Self.timestamp(time), reason: reason)
+      return decided
+    }
+  }
+
+  /// The overrides, oldest first: of one key, or all; only the pending ones when asked.
+  public func overrides(key: String? = nil, pendingOnly: Bool = false) throws(LedgerError) -> [TierOverride] {
+    try reading { db in
+      var conditions: [String] = []
+      var arguments: [any DatabaseValueConvertible] = []
+      if let key {
+        conditions.append("o.key = ?")
+        arguments.append(key)
+      }
+      if pendingOnly { conditions.append("a.id IS NULL") }
+      return try Self.overrides(
+        db, where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), arguments)
+    }
+  }
+
+  /// The override of `key` in force on `date`: the one approved last among those in force.
+  public func override(of key: String, on date: CivilDate) throws(LedgerError) -> TierOverride? {
+    try overrides(key: key).filter { $0.isInForce(on: date) }.last
+  }
+
+  // MARK: - Shared
+
+  static func overrides(_ db: Database, where condition: String, _ arguments: [any DatabaseValueConvertible])
+    throws -> [TierOverride]
+  {
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT o.*, a.id AS approval_id, a.verdict, a.reason AS verdict_reason, a.decided_by, a.decided_at,
+          a.in_force_from
+        FROM override o LEFT JOIN approval a ON a.override_id = o.id
+        WHERE \(condition) ORDER BY coalesce(a.chain_seq, o.chain_seq)
+        """, arguments: StatementArguments(arguments)
+    ).map { row in
+      let until: String? = row["until"]
+      let verdict: String? = row["verdict"]
+      let from: String? = row["in_force_from"]
+      let status: TierOverride.Status
+      switch verdict {
+      case "approved":
+        status = .approved(
+          by: row["decided_by"], at: row["decided_at"],
+          from: from.flatMap { CivilDate(parsing: $0) } ?? CivilDate(daysSinceEpoch: 0),
+          reason: row["verdict_reason"])
+      case "rejected":
+        status = .rejected(by: row["decided_by"], at: row["decided_at"], reason: row["verdict_reason"])
+      default:
+        status = .pending
+      }
+      return TierOverride(
+        id: row["id"], key: row["key"], tier: row["tier"], reason: row["reason"],
+        until: until.flatMap { CivilDate(parsing: $0) }, requestedBy: row["requested_by"],
+        requestedAt: row["requested_at"], status: status)
+    }
+  }
+
+  /// Appends one link to the chain in an immediate transaction: `body` gets its place and the
+  /// previous link's hash.
+  func appending<T>(_ body: (Database, Int64, String) throws(LedgerError) -> T) throws(LedgerError) -> T {
+    var result: T?
+    do {
+      try queue.inTransaction(.immediate) { db in
+        let (seq, previous) = try LedgerChain.head(db)
+        result = try body(db, seq + 1, previous)
+        return .commit
+      }
+    } catch let error as LedgerError {
+      throw error
+    } catch {
+      throw LedgerError("nothing was recorded: \(LedgerError.describe(error))")
+    }
+    guard let result else { throw LedgerError("nothing was recorded") }
+    return result
+  }
+
+  /// Runs a database call inside a typed-throwing body, as a ``LedgerError``.
+  static func catching<T>(_ body: () throws -> T) throws(LedgerError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw LedgerError(LedgerError.describe(error))
+    }
+  }
+
+  static func timestamp(_ time: Date) -> String { ISO8601DateFormatter().string(from: time) }
+
+  /// The UTC day of `time`.
+  static func day(of time: Date) -> CivilDate {
+    CivilDate(daysSinceEpoch: Int32((time.timeIntervalSince1970 / 86_400).rounded(.down)))
+  }
+
+  /// The tier ids of a stored policy text, or none when it no longer compiles.
+  static func tierIDs(_ text: Data) -> [String] {
+    var diagnostics = DiagnosticBag()
+    let file = SourceRegistry().add(path: "ledger-policy.yaml", bytes: [UInt8](text))
+    return PolicyCompiler.compile(file, into: &diagnostics)?.checked.tiers.map(\.id) ?? []
+  }
+}
