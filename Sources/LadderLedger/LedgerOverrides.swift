@@ -60,32 +60,29 @@ extension Ledger {
         "'\(tier)' is not a tier of the policy that last decided '\(key)' (its tiers: \(tiers.joined(separator: ", ")))"
       )
     }
-    return try appending { db, seq, previous throws(LedgerError) in
-      if let pending = try Self.catching({
-        try Int64.fetchOne(
-          db,
-          sql:
-            "SELECT o.id FROM override o WHERE o.key = ? AND NOT EXISTS (SELECT 1 FROM approval a WHERE a.override_id = o.id)",
-          arguments: [key])
-      }) {
+    return try appending { db, seq, previous in
+      if let pending = try Int64.fetchOne(
+        db,
+        sql:
+          "SELECT o.id FROM override o WHERE o.key = ? AND NOT EXISTS (SELECT 1 FROM approval a WHERE a.override_id = o.id)",
+        arguments: [key])
+      {
         throw LedgerError("override \(pending) of '\(key)' is still pending; approve or reject it first")
       }
-      let id = (try Self.catching { try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") } ?? 0) + 1
+      let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") ?? 0) + 1
       let row: Row = [
         "id": id, "chain_seq": seq, "key": key, "tier": tier, "reason": reason, "until": until?.description,
         "requested_by": user, "requested_at": Self.timestamp(time), "previous_hash": previous,
       ]
       let hash = LedgerChain.overrideHash(row)
-      try Self.catching {
-        try db.execute(
-          sql: """
-            INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            id, seq, key, tier, reason, until?.description, user, Self.timestamp(time), previous, hash,
-          ])
-      }
+      try db.execute(
+        sql: """
+          INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash, hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          id, seq, key, tier, reason, until?.description, user, Self.timestamp(time), previous, hash,
+        ])
       return TierOverride(
         id: id, key: key, tier: tier, reason: reason, until: until, requestedBy: user,
         requestedAt: Self.timestamp(time), status: .pending)
@@ -97,8 +94,8 @@ extension Ledger {
   public func decide(
     override id: Int64, approve: Bool, by user: String, reason: String? = nil, at time: Date = Date()
   ) throws(LedgerError) -> TierOverride {
-    try appending { db, seq, previous throws(LedgerError) in
-      guard let found = try Self.catching({ try Self.overrides(db, where: "o.id = ?", [id]).first }) else {
+    try appending { db, seq, previous in
+      guard let found = try Self.overrides(db, where: "o.id = ?", [id]).first else {
         throw LedgerError("there is no override \(id)")
       }
       guard found.status == .pending else { throw LedgerError("override \(id) was already decided") }
@@ -111,7 +108,7 @@ extension Ledger {
         throw LedgerError("override \(id) ended on \(until); it can only be rejected")
       }
       let approvalID =
-        (try Self.catching { try Int64.fetchOne(db, sql: "SELECT max(id) FROM approval") } ?? 0) + 1
+        (try Int64.fetchOne(db, sql: "SELECT max(id) FROM approval") ?? 0) + 1
       let verdict = approve ? "approved" : "rejected"
       let row: Row = [
         "id": approvalID, "chain_seq": seq, "override_id": id, "verdict": verdict, "reason": reason,
@@ -119,18 +116,16 @@ extension Ledger {
         "previous_hash": previous,
       ]
       let hash = LedgerChain.approvalHash(row)
-      try Self.catching {
-        try db.execute(
-          sql: """
-            INSERT INTO approval (id, chain_seq, override_id, verdict, reason, decided_by, decided_at,
-              in_force_from, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
-            approvalID, seq, id, verdict, reason, user, Self.timestamp(time), from.description, previous,
-            hash,
-          ])
-      }
+      try db.execute(
+        sql: """
+          INSERT INTO approval (id, chain_seq, override_id, verdict, reason, decided_by, decided_at,
+            in_force_from, previous_hash, hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          approvalID, seq, id, verdict, reason, user, Self.timestamp(time), from.description, previous,
+          hash,
+        ])
       var decided = found
       decided.status =
         approve
@@ -196,9 +191,12 @@ extension Ledger {
     }
   }
 
-  /// Appends one link to the chain in an immediate transaction: `body` gets its place and the
-  /// previous link's hash.
-  func appending<T>(_ body: (Database, Int64, String) throws(LedgerError) -> T) throws(LedgerError) -> T {
+  /// Appends one link to the chain in one immediate transaction: `body` gets the link's place
+  /// and the previous link's hash. A ``LedgerError`` from `body` is passed on as it is; any
+  /// other error rolls back and is reported after `failure`.
+  func appending<T>(failure: String = "nothing was recorded", _ body: (Database, Int64, String) throws -> T)
+    throws(LedgerError) -> T
+  {
     var result: T?
     do {
       try queue.inTransaction(.immediate) { db in
@@ -209,19 +207,10 @@ extension Ledger {
     } catch let error as LedgerError {
       throw error
     } catch {
-      throw LedgerError("nothing was recorded: \(LedgerError.describe(error))")
+      throw LedgerError("\(failure): \(LedgerError.describe(error))")
     }
-    guard let result else { throw LedgerError("nothing was recorded") }
+    guard let result else { throw LedgerError(failure) }
     return result
-  }
-
-  /// Runs a database call inside a typed-throwing body, as a ``LedgerError``.
-  static func catching<T>(_ body: () throws -> T) throws(LedgerError) -> T {
-    do {
-      return try body()
-    } catch {
-      throw LedgerError(LedgerError.describe(error))
-    }
   }
 
   static func timestamp(_ time: Date) -> String { ISO8601DateFormatter().string(from: time) }

@@ -79,96 +79,85 @@ extension Ledger {
     let asOfText = asOf.description
     let ranAt = ISO8601DateFormatter().string(from: time)
     let checked = policy.checked
-    var recorded: RecordedRun?
-    do {
-      try queue.inTransaction(.immediate) { db in
-        if let existing = try Int64.fetchOne(
-          db, sql: "SELECT id FROM run WHERE policy_sha256 = ? AND as_of = ? AND input_sha256 = ?",
-          arguments: [policy.sha256, asOfText, inputSHA256])
-        {
-          throw LedgerError(
-            "this run is already recorded as run \(existing) (the same policy, as-of date \(asOfText) and input); nothing was recorded"
-          )
-        }
-        try db.execute(
-          sql:
-            "INSERT OR IGNORE INTO policy_version (sha256, policy, version, path, text) VALUES (?, ?, ?, ?, ?)",
-          arguments: [policy.sha256, checked.id, checked.version, policy.path, Data(policy.source.bytes)])
-        let (lastLink, previous) = try LedgerChain.head(db)
-        let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM run") ?? 0) + 1
-        // The tiers in force before this run.
-        var current: [String: String?] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT key, tier, max(run_id) FROM assignment GROUP BY key") {
-          current[row["key"] as String] = row["tier"] as String?
-        }
-        // The run row goes first (the others refer to it); its digests and hash are set last.
-        try db.execute(
-          sql: """
-            INSERT INTO run (id, chain_seq, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
-              ran_by, ran_at, input_fields, decisions_sha256, assignments_sha256, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
-            """,
-          arguments: [
-            id, lastLink + 1, policy.sha256, asOfText, inputName, inputSHA256, reads.count, decided.count,
-            rejections.count,
-            user, ranAt, inputFields, previous,
-          ])
-        let insertDecision = try db.makeStatement(
-          sql:
-            "INSERT INTO decision (run_id, seq, line, key, tier, score, flags, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    return try appending(failure: "the run was not recorded") { db, link, previous in
+      if let existing = try Int64.fetchOne(
+        db, sql: "SELECT id FROM run WHERE policy_sha256 = ? AND as_of = ? AND input_sha256 = ?",
+        arguments: [policy.sha256, asOfText, inputSHA256])
+      {
+        throw LedgerError(
+          "this run is already recorded as run \(existing) (the same policy, as-of date \(asOfText) and input); nothing was recorded"
         )
-        let insertAssignment = try db.makeStatement(
-          sql: "INSERT INTO assignment (key, run_id, tier, since) VALUES (?, ?, ?, ?)")
-        var decisionsDigest = SHA256()
-        var changes: [TierChange] = []
-        for (seq, item) in decided.enumerated() {
-          let decision = item.decision
-          let tier = decision.tier?.id
-          let score = decision.score?.description
-          let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
-          insertDecision.setUncheckedArguments([
-            id, seq, item.line, decision.key, tier, score, flags, item.inputs,
-          ])
-          try insertDecision.execute()
-          decisionsDigest.update(
-            data: LedgerChain.decisionRow(
-              seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
-              inputs: item.inputs))
-          // `nil`: a key new to the ledger; `.some(nil)`: one that had no tier.
-          let before = current[decision.key]
-          if before.map({ $0 != tier }) ?? true {
-            changes.append(TierChange(key: decision.key, from: before ?? nil, to: tier, isNew: before == nil))
-            insertAssignment.setUncheckedArguments([decision.key, id, tier, asOfText])
-            try insertAssignment.execute()
-          }
-        }
-        var assignmentsDigest = SHA256()
-        for change in changes.sorted(by: { $0.key < $1.key }) {
-          assignmentsDigest.update(
-            data: LedgerChain.assignmentRow(key: change.key, tier: change.to, since: asOfText))
-        }
-        let fields = LedgerChain.RunFields(
-          id: id, chainSeq: lastLink + 1, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
-          inputSHA256: inputSHA256,
-          read: reads.count, evaluated: decided.count, rejected: rejections.count, ranBy: user, ranAt: ranAt,
-          inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
-          assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)
-        let hash = fields.hash
-        try db.execute(
-          sql: "UPDATE run SET decisions_sha256 = ?, assignments_sha256 = ?, hash = ? WHERE id = ?",
-          arguments: [fields.decisionsSHA256, fields.assignmentsSHA256, hash, id])
-        recorded = RecordedRun(
-          id: id, policy: checked.id, version: checked.version, policySHA256: policy.sha256, asOf: asOf,
-          read: reads.count, evaluated: decided.count, rejected: rejections.count, rejections: rejections,
-          changes: changes, hash: hash)
-        return .commit
       }
-    } catch let error as LedgerError {
-      throw error
-    } catch {
-      throw LedgerError("the run was not recorded: \(LedgerError.describe(error))")
+      try db.execute(
+        sql:
+          "INSERT OR IGNORE INTO policy_version (sha256, policy, version, path, text) VALUES (?, ?, ?, ?, ?)",
+        arguments: [policy.sha256, checked.id, checked.version, policy.path, Data(policy.source.bytes)])
+      let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM run") ?? 0) + 1
+      // The tiers in force before this run.
+      var current: [String: String?] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT key, tier, max(run_id) FROM assignment GROUP BY key") {
+        current[row["key"] as String] = row["tier"] as String?
+      }
+      // The run row goes first (the others refer to it); its digests and hash are set last.
+      try db.execute(
+        sql: """
+          INSERT INTO run (id, chain_seq, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
+            ran_by, ran_at, input_fields, decisions_sha256, assignments_sha256, previous_hash, hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
+          """,
+        arguments: [
+          id, link, policy.sha256, asOfText, inputName, inputSHA256, reads.count, decided.count,
+          rejections.count,
+          user, ranAt, inputFields, previous,
+        ])
+      let insertDecision = try db.makeStatement(
+        sql:
+          "INSERT INTO decision (run_id, seq, line, key, tier, score, flags, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+      )
+      let insertAssignment = try db.makeStatement(
+        sql: "INSERT INTO assignment (key, run_id, tier, since) VALUES (?, ?, ?, ?)")
+      var decisionsDigest = SHA256()
+      var changes: [TierChange] = []
+      for (seq, item) in decided.enumerated() {
+        let decision = item.decision
+        let tier = decision.tier?.id
+        let score = decision.score?.description
+        let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
+        insertDecision.setUncheckedArguments([
+          id, seq, item.line, decision.key, tier, score, flags, item.inputs,
+        ])
+        try insertDecision.execute()
+        decisionsDigest.update(
+          data: LedgerChain.decisionRow(
+            seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
+            inputs: item.inputs))
+        // `nil`: a key new to the ledger; `.some(nil)`: one that had no tier.
+        let before = current[decision.key]
+        if before.map({ $0 != tier }) ?? true {
+          changes.append(TierChange(key: decision.key, from: before ?? nil, to: tier, isNew: before == nil))
+          insertAssignment.setUncheckedArguments([decision.key, id, tier, asOfText])
+          try insertAssignment.execute()
+        }
+      }
+      var assignmentsDigest = SHA256()
+      for change in changes.sorted(by: { $0.key < $1.key }) {
+        assignmentsDigest.update(
+          data: LedgerChain.assignmentRow(key: change.key, tier: change.to, since: asOfText))
+      }
+      let fields = LedgerChain.RunFields(
+        id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
+        inputSHA256: inputSHA256,
+        read: reads.count, evaluated: decided.count, rejected: rejections.count, ranBy: user, ranAt: ranAt,
+        inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
+        assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)
+      let hash = fields.hash
+      try db.execute(
+        sql: "UPDATE run SET decisions_sha256 = ?, assignments_sha256 = ?, hash = ? WHERE id = ?",
+        arguments: [fields.decisionsSHA256, fields.assignmentsSHA256, hash, id])
+      return RecordedRun(
+        id: id, policy: checked.id, version: checked.version, policySHA256: policy.sha256, asOf: asOf,
+        read: reads.count, evaluated: decided.count, rejected: rejections.count, rejections: rejections,
+        changes: changes, hash: hash)
     }
-    guard let recorded else { throw LedgerError("the run was not recorded") }
-    return recorded
   }
 }
