@@ -162,6 +162,8 @@ extension Ledger {
   func reading<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
     do {
       return try queue.read(body)
+    } catch let error as LedgerError {
+      throw error
     } catch {
       throw LedgerError("cannot read the ledger \(path): \(LedgerError.describe(error))")
     }

@@ -77,7 +77,7 @@ extension Ledger {
     let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
     let inputSHA256 = LedgerChain.hex(SHA256.hash(data: bytes))
     let asOfText = asOf.description
-    let ranAt = ISO8601DateFormatter().string(from: time)
+    let ranAt = Self.timestamp(time)
     let checked = policy.checked
     return try appending(failure: "the run was not recorded") { db, link, previous in
       if let existing = try Int64.fetchOne(

@@ -109,6 +109,16 @@ import Testing
     #expect(pending.exitCode == 0 && pending.stdout.isEmpty)
     let verify = try CLIRunner.run(["ledger", "verify"] + ledger)
     #expect(verify.stdout.contains(": 1 run, 33 decisions, 1 override, the chain is intact"))
+    // What other systems are sent: the tier in force (override applied) and the change.
+    let export = try CLIRunner.run(["export"] + ledger)
+    #expect(
+      export.stdout.hasPrefix(
+        "key,tier,policy_tier,score,since,run,decided_as_of,override,override_until,as_of\n"))
+    #expect(export.stdout.contains("\nC2024002,vip,key,75.00,2024-03-01,1,2024-03-01,1,,"))
+    #expect(export.stdout.split(separator: "\n").count == 34)
+    let changes = try CLIRunner.run(["changes", "--since", "1"] + ledger)
+    #expect(changes.stdout.hasPrefix(#"{"key":"C2024002","tier":"vip","effective":""#))
+    #expect(changes.stdout.hasSuffix(#""source":"override 1","until":null}"# + "\n"))
   }
 
   /// A larger input, so that a run lasts long enough to be killed in the middle.

@@ -304,4 +304,45 @@ import Testing
       #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
     }
   }
+
+  // MARK: - Export and changes
+
+  /// What other systems are sent: the tier in force per key on a date (overrides applied), and
+  /// the changes recorded after a run, in order.
+  @Test func exportAndChangesFollowRunsAndOverrides() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let (_, second) = try Self.twoRuns(ledger)
+    _ = try ledger.requestOverride(
+      key: "C2024002", tier: "vip", reason: "strategic", until: try Self.date("2024-12-31"), by: "alice",
+      at: try Self.time("2024-09-02"))
+    _ = try ledger.decide(override: 1, approve: true, by: "bob", at: try Self.time("2024-09-03"))
+    let may = try ledger.tiersInForce(on: try Self.date("2024-05-01"))
+    #expect(may.count == 33 && may.map(\.key) == may.map(\.key).sorted())
+    let before = try #require(may.first { $0.key == "C2024002" })
+    #expect(before.tier == "key" && before.since == "2024-03-01" && before.run == 1 && before.override == nil)
+    let october = try #require(
+      try ledger.tiersInForce(on: try Self.date("2024-10-01")).first { $0.key == "C2024002" })
+    #expect(october.tier == "vip" && october.policyTier == "standard" && october.since == "2024-09-01")
+    #expect(october.override == 1 && october.overrideUntil == "2024-12-31")
+    // A key whose tier did not move keeps the day it was first assigned.
+    let unchanged = try #require(
+      try ledger.tiersInForce(on: try Self.date("2024-10-01")).first { entry in
+        !second.changes.contains { $0.key == entry.key }
+      })
+    #expect(unchanged.since == "2024-03-01" && unchanged.run == 2)
+    let january = try #require(
+      try ledger.tiersInForce(on: try Self.date("2025-01-01")).first { $0.key == "C2024002" })
+    #expect(january.tier == "standard" && january.override == nil)
+
+    let changes = try ledger.changes(since: 1)
+    #expect(changes.count == second.changes.count + 1)
+    #expect(changes.dropLast().allSatisfy { $0.source == "run 2" && $0.effective == "2024-09-01" })
+    #expect(
+      changes.last
+        == TierInForceChange(
+          key: "C2024002", tier: "vip", effective: "2024-09-03", source: "override 1", until: "2024-12-31"))
+    #expect(try ledger.changes(since: 0).count == 33 + changes.count)
+    #expect(throws: LedgerError.self) { try ledger.changes(since: 7) }
+  }
 }

@@ -4,16 +4,14 @@ import Ladder
 import LadderLedger
 
 /// Where the ledger is and who is acting: shared by the commands that use one.
+/// The output format of the ledger commands that print records.
+enum LedgerFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
 struct LedgerOptions: ParsableArguments {
   @Option(help: "The ledger file (SQLite). Created by the first run.")
   var ledger = "ladder.db"
-
-  @Option(help: "Output format: text or json.")
-  var format: LedgerFormat = .text
-
-  enum LedgerFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-  }
 
   func open() throws -> Ledger {
     do {
@@ -50,6 +48,9 @@ struct Run: ParsableCommand {
   )
 
   @OptionGroup var options: RecordOptions
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   @Option(help: "Who is running it (recorded with the run).")
@@ -65,17 +66,17 @@ struct Run: ParsableCommand {
     let policy = try options.loadPolicy()
     let asOf = try options.resolvedAsOf()
     let bytes = try options.readRecords()
-    let format = try options.resolvedFormat(start: bytes)
+    let recordFormat = try options.resolvedFormat(start: bytes)
     let ledger = try ledgerOptions.open()
     let user = Self.actingUser(by)
     let run = try ledgerOptions.attempt { () throws(LedgerError) in
       try ledger.record(
-        policy, records: bytes, format: format, inputName: options.origin, asOf: asOf, by: user)
+        policy, records: bytes, format: recordFormat, inputName: options.origin, asOf: asOf, by: user)
     }
     for problem in run.rejections {
       StandardError.write(Eval.describe(problem, origin: options.origin) + "\n")
     }
-    switch ledgerOptions.format {
+    switch format {
     case .json:
       let writer = JSONWriter()
       writer.object {
@@ -140,6 +141,9 @@ struct History: ParsableCommand {
   @Argument(help: "The record's key.")
   var key: String
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
@@ -150,7 +154,7 @@ struct History: ParsableCommand {
         "error: nothing is recorded for '\(StandardError.escaped(key))' in \(ledgerOptions.ledger)\n")
       throw LadderExit.ledgerRefused
     }
-    switch ledgerOptions.format {
+    switch format {
     case .json:
       for entry in entries { try StandardOutput.write(ShowKey.json(entry) + "\n") }
     case .text:
@@ -190,6 +194,9 @@ struct ShowKey: ParsableCommand {
   @Flag(help: "Also print the decision's trace, made again from the ledger.")
   var trace = false
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
@@ -204,7 +211,7 @@ struct ShowKey: ParsableCommand {
       )
       throw LadderExit.ledgerRefused
     }
-    switch ledgerOptions.format {
+    switch format {
     case .json:
       try StandardOutput.write(Self.json(decision) + "\n")
     case .text:
@@ -405,6 +412,9 @@ struct OverrideCommand: ParsableCommand {
   @Option(help: "Who asks for it.")
   var by: String?
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
@@ -419,7 +429,7 @@ struct OverrideCommand: ParsableCommand {
     let override = try ledgerOptions.attempt { () throws(LedgerError) in
       try ledger.requestOverride(key: key, tier: tier, reason: reason, until: end, by: user)
     }
-    try OverridesCommand.print([override], format: ledgerOptions.format)
+    try OverridesCommand.print([override], format: format)
   }
 }
 
@@ -440,10 +450,13 @@ struct ApproveCommand: ParsableCommand {
   @Option(help: "Who approves it.")
   var by: String?
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
-    try OverridesCommand.decide(number, approve: true, by: by, reason: reason, ledgerOptions)
+    try OverridesCommand.decide(number, approve: true, by: by, reason: reason, ledgerOptions, format: format)
   }
 }
 
@@ -463,10 +476,13 @@ struct RejectCommand: ParsableCommand {
   @Option(help: "Who rejects it.")
   var by: String?
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
-    try OverridesCommand.decide(number, approve: false, by: by, reason: reason, ledgerOptions)
+    try OverridesCommand.decide(number, approve: false, by: by, reason: reason, ledgerOptions, format: format)
   }
 }
 
@@ -481,6 +497,9 @@ struct OverridesCommand: ParsableCommand {
   @Flag(help: "Only those waiting for approval.")
   var pending = false
 
+  @Option(help: "Output format: text or json.")
+  var format: LedgerFormat = .text
+
   @OptionGroup var ledgerOptions: LedgerOptions
 
   func run() throws {
@@ -488,22 +507,23 @@ struct OverridesCommand: ParsableCommand {
     let overrides = try ledgerOptions.attempt { () throws(LedgerError) in
       try ledger.overrides(key: key, pendingOnly: pending)
     }
-    try Self.print(overrides, format: ledgerOptions.format)
+    try Self.print(overrides, format: format)
   }
 
   /// Approves or rejects override `number` and prints it.
   static func decide(
-    _ number: Int64, approve: Bool, by: String?, reason: String?, _ ledgerOptions: LedgerOptions
+    _ number: Int64, approve: Bool, by: String?, reason: String?, _ ledgerOptions: LedgerOptions,
+    format: LedgerFormat
   ) throws {
     let ledger = try ledgerOptions.open()
     let user = Run.actingUser(by)
     let override = try ledgerOptions.attempt { () throws(LedgerError) in
       try ledger.decide(override: number, approve: approve, by: user, reason: reason)
     }
-    try print([override], format: ledgerOptions.format)
+    try print([override], format: format)
   }
 
-  static func print(_ overrides: [TierOverride], format: LedgerOptions.LedgerFormat) throws {
+  static func print(_ overrides: [TierOverride], format: LedgerFormat) throws {
     switch format {
     case .json:
       for override in overrides {
@@ -515,5 +535,115 @@ struct OverridesCommand: ParsableCommand {
       try StandardOutput.write(
         overrides.map { "\($0.key) → \($0.tier) by \(OverrideText.describe($0))\n" }.joined())
     }
+  }
+}
+
+/// `ladder export --as-of D`: every key's tier in force on a date, for other systems.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write every key's tier in force on a date (overrides applied), as CSV or JSON Lines.",
+    discussion: """
+      One line per key, by key: the tier in force, the policy's tier, score, since when, the run
+      that decided it, and the override in force if any.
+
+      Exit codes: 0 written, 4 the ledger cannot be read.
+      """)
+
+  @Option(help: "The date, YYYY-MM-DD. Default: today (UTC).")
+  var asOf: String?
+
+  @Option(help: "Output format: csv or jsonl.")
+  var format: RecordFormat = .csv
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    let date = try RecordOptions.parseDate(asOf)
+    let ledger = try ledgerOptions.open()
+    let tiers = try ledgerOptions.attempt { () throws(LedgerError) in try ledger.tiersInForce(on: date) }
+    var out = ""
+    switch format {
+    case .csv:
+      out += "key,tier,policy_tier,score,since,run,decided_as_of,override,override_until,as_of\n"
+      for entry in tiers {
+        let fields: [String] = [
+          entry.key, entry.tier ?? "", entry.policyTier ?? "", entry.score ?? "", entry.since ?? "",
+          "\(entry.run)",
+          entry.decidedAsOf, entry.override.map(String.init) ?? "", entry.overrideUntil ?? "",
+          date.description,
+        ]
+        out += fields.map(DecisionCSV.field).joined(separator: ",") + "\n"
+      }
+    case .jsonl:
+      for entry in tiers {
+        let writer = JSONWriter()
+        writer.object {
+          writer.field("key") { writer.string(entry.key) }
+          writer.field("tier") { writer.optionalString(entry.tier) }
+          writer.field("policy_tier") { writer.optionalString(entry.policyTier) }
+          writer.field("score") { writer.optionalString(entry.score) }
+          writer.field("since") { writer.optionalString(entry.since) }
+          writer.field("run") { writer.number(Int(entry.run)) }
+          writer.field("decided_as_of") { writer.string(entry.decidedAsOf) }
+          writer.field("override") {
+            if let id = entry.override { writer.number(Int(id)) } else { writer.null() }
+          }
+          writer.field("override_until") { writer.optionalString(entry.overrideUntil) }
+          writer.field("as_of") { writer.string(date.description) }
+        }
+        out += writer.output + "\n"
+      }
+    }
+    try StandardOutput.write(out)
+  }
+}
+
+/// `ladder changes --since RUN`: the changes of the tier in force recorded after a run.
+struct ChangesCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "changes",
+    abstract:
+      "List the changes of the tier in force recorded after a run (later runs' tier changes, approved overrides).",
+    discussion: """
+      In the order the ledger recorded them: what to send to systems that follow the ledger. An
+      override's last day is on its line (until); after it, the policy's tier is in force again.
+
+      Exit codes: 0 listed, 4 no such run (or the ledger cannot be read).
+      """)
+
+  @Option(help: "The run after which to list changes (0: from the beginning).")
+  var since: Int64
+
+  @Option(help: "Output format: csv or jsonl.")
+  var format: RecordFormat = .jsonl
+
+  @OptionGroup var ledgerOptions: LedgerOptions
+
+  func run() throws {
+    let ledger = try ledgerOptions.open()
+    let changes = try ledgerOptions.attempt { () throws(LedgerError) in try ledger.changes(since: since) }
+    var out = format == .csv ? "key,tier,effective,source,until\n" : ""
+    for change in changes {
+      switch format {
+      case .csv:
+        out +=
+          [change.key, change.tier ?? "", change.effective, change.source, change.until ?? ""].map(
+            DecisionCSV.field
+          )
+          .joined(separator: ",") + "\n"
+      case .jsonl:
+        let writer = JSONWriter()
+        writer.object {
+          writer.field("key") { writer.string(change.key) }
+          writer.field("tier") { writer.optionalString(change.tier) }
+          writer.field("effective") { writer.string(change.effective) }
+          writer.field("source") { writer.string(change.source) }
+          writer.field("until") { writer.optionalString(change.until) }
+        }
+        out += writer.output + "\n"
+      }
+    }
+    try StandardOutput.write(out)
   }
 }

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import Ladder
+
+/// One key's tier in force on a date, as `ladder export` writes it for other systems.
+public struct TierInForce: Sendable, Hashable {
+  public var key: String
+  /// The override's tier when one is in force, else the policy's.
+  public var tier: String?
+  /// The tier the policy's latest decision gives.
+  public var policyTier: String?
+  public var score: String?
+  /// The day the policy's tier was first assigned (a run's as-of date).
+  public var since: String?
+  /// The run of the decision, and its as-of date.
+  public var run: Int64
+  public var decidedAsOf: String
+  /// The override in force, if any.
+  public var override: Int64?
+  public var overrideUntil: String?
+}
+
+/// A change of the tier in force, in the order the ledger recorded it: what to send to the
+/// systems that follow the ledger (`ladder changes --since RUN`).
+public struct TierInForceChange: Sendable, Hashable {
+  public var key: String
+  public var tier: String?
+  /// The day it takes effect: the run's as-of date, or the override's first day.
+  public var effective: String
+  /// `run N` or `override N`.
+  public var source: String
+  /// For an override: its last day, after which the policy's tier is in force again.
+  public var until: String?
+}
+
+extension Ledger {
+  /// Every key's tier in force on `date`, by key: the policy's latest decision as of that date,
+  /// replaced by an approved override in force that day.
+  public func tiersInForce(on date: CivilDate) throws(LedgerError) -> [TierInForce] {
+    var byKey: [String: TierInForce] = [:]
+    try reading { db in
+      let decisions = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT d.key, d.tier, d.score, r.id, r.as_of FROM decision d JOIN run r ON r.id = d.run_id
+          WHERE r.as_of <= ? ORDER BY r.as_of, r.id
+          """, arguments: [date.description])
+      while let row = try decisions.next() {
+        let key: String = row["key"]
+        let since = byKey[key].flatMap { $0.policyTier == row["tier"] ? $0.since : nil }
+        byKey[key] = TierInForce(
+          key: key, tier: row["tier"], policyTier: row["tier"], score: row["score"],
+          since: since ?? row["as_of"], run: row["id"], decidedAsOf: row["as_of"], override: nil,
+          overrideUntil: nil)
+      }
+    }
+    for override in try overrides() where override.isInForce(on: date) {
+      guard var entry = byKey[override.key] else { continue }
+      entry.tier = override.tier
+      entry.override = override.id
+      entry.overrideUntil = override.until?.description
+      byKey[override.key] = entry
+    }
+    return byKey.values.sorted { $0.key < $1.key }
+  }
+
+  /// The changes of the tier in force recorded after run `run`, in the order they were
+  /// recorded: the tier changes of later runs, and overrides approved after it.
+  public func changes(since run: Int64) throws(LedgerError) -> [TierInForceChange] {
+    try reading { db in
+      // Run 0: from the beginning.
+      guard
+        let position = run == 0
+          ? 0 : try Int64.fetchOne(db, sql: "SELECT chain_seq FROM run WHERE id = ?", arguments: [run])
+      else { throw LedgerError("there is no run \(run)") }
+      var changes: [(Int64, TierInForceChange)] = []
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT a.key, a.tier, r.as_of, r.id, r.chain_seq FROM assignment a JOIN run r ON r.id = a.run_id
+          WHERE r.chain_seq > ? ORDER BY r.chain_seq, a.key
+          """, arguments: [position])
+      {
+        let id: Int64 = row["id"]
+        changes.append(
+          (
+            row["chain_seq"],
+            TierInForceChange(
+              key: row["key"], tier: row["tier"], effective: row["as_of"], source: "run \(id)", until: nil)
+          ))
+      }
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT o.id, o.key, o.tier, o.until, a.in_force_from, a.chain_seq FROM approval a
+          JOIN override o ON o.id = a.override_id
+          WHERE a.verdict = 'approved' AND a.chain_seq > ? ORDER BY a.chain_seq
+          """, arguments: [position])
+      {
+        let id: Int64 = row["id"]
+        changes.append(
+          (
+            row["chain_seq"],
+            TierInForceChange(
+              key: row["key"], tier: row["tier"], effective: row["in_force_from"], source: "override \(id)",
+              until: row["until"])
+          ))
+      }
+      return changes.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+  }
+}
