@@ -50,9 +50,10 @@ extension BatchEvaluator {
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
     let reader = try input.reader(inputs: policy.inputs)
-    // Output is small next to the work: rounds run one after another, all cores on the workers.
+    // The thread that cuts the input only finds where records start and writes finished rounds;
+    // it does both while the workers take the next round.
     runColumnar(
-      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: false, handle
+      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: true, handle
     ) { worker, chunk, _, decide in
       worker.render(chunk, layout: layout, render: render, decide: decide)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A run of whole records cut from the input, with where each record and each of its fields
 /// ends, so that workers can convert fields to columns without scanning for quotes again.
 ///
@@ -21,6 +23,8 @@ struct RecordChunk: Sendable {
   var lineTexts: [ArraySlice<UInt8>] = []
   /// For a chunk of JSON lines whose fields are not written yet: what writes them.
   var jsonFields: JSONLFields?
+  /// For a chunk of CSV records whose fields are not found yet (``scanFields()``).
+  var needsFieldScan = false
   let columnCount: Int
 
   init(columnCount: Int) {
@@ -29,8 +33,14 @@ struct RecordChunk: Sendable {
 
   var count: Int { lines.count }
 
-  /// The chunk with its fields written (JSON lines are parsed by the worker that takes them).
+  /// The chunk with its fields found (CSV) or written (JSON lines): the worker that takes a
+  /// chunk does this, not the thread that cuts the input.
   func withFields() -> RecordChunk {
+    if needsFieldScan {
+      var chunk = self
+      chunk.scanFields()
+      return chunk
+    }
     guard let jsonFields else { return self }
     var chunk = self
     chunk.jsonFields = nil
@@ -66,18 +76,24 @@ extension ChunkReader {
 extension CSVRecordReader: ChunkReader {
   /// The next whole records, at most `limit` of them, cut exactly where ``Scanner`` would cut
   /// them (quoted fields may hold commas and line breaks); `nil` at the end of the input.
+  ///
+  /// This runs on the thread that hands out the work, so it only finds where records start: a
+  /// record without a quote ends at the next line break (found with `memchr`); one with a quote
+  /// is scanned field by field. The workers find the fields (``RecordChunk/withFields()``).
   mutating func nextChunk(limit: Int) -> RecordChunk? {
     let columnCount = header.columns.count
     while true {
       var chunk = RecordChunk(columnCount: columnCount)
+      chunk.needsFieldScan = true
       let start = position
       var cursor = position
       var currentLine = line
       var needMore = false
+      let atEnd = atEnd
       bytes.withUnsafeBufferPointer { buffer in
+        guard let base = buffer.baseAddress else { return }
         let count = buffer.count
-        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
-        let carriageReturn = UInt8(ascii: "\r")
+        let newline = UInt8(ascii: "\n")
         while chunk.count < limit {
           var p = cursor
           var scanLine = currentLine
@@ -100,69 +116,16 @@ extension CSVRecordReader: ChunkReader {
           }
           let recordStart = p
           let recordLine = scanLine
-          var fields = 0
-          var unterminated = false
-          let firstField = chunk.fieldEnds.count
-          chunk.fieldEnds.append(contentsOf: repeatElement(0, count: columnCount))
-          while true {
-            if p < count, buffer[p] == quote {
-              p += 1
-              var closed = false
-              while p < count {
-                let byte = buffer[p]
-                if byte == quote {
-                  if p + 1 < count, buffer[p + 1] == quote {
-                    p += 2
-                    continue
-                  }
-                  p += 1
-                  closed = true
-                  break
-                }
-                if byte == newline { scanLine += 1 }
-                p += 1
-              }
-              if !closed {
-                unterminated = true
-                p = count
-                break
-              }
-            }
-            while p < count {
-              let byte = buffer[p]
-              if byte == comma
-                || (byte == newline || byte == carriageReturn)
-                  && CSVRecordReader.Scanner.isLineEnd(buffer, p)
-              {
-                break
-              }
-              p += 1
-            }
-            if fields < columnCount { chunk.fieldEnds[firstField + fields] = Int32(p - start) }
-            fields += 1
-            if p < count, buffer[p] == comma {
-              p += 1
-              continue
-            }
-            break
-          }
-          let recordEnd = p
-          if p < count, buffer[p] == carriageReturn { p += 1 }
-          if p < count, buffer[p] == newline {
-            p += 1
-            scanLine += 1
-          }
+          let boundary = RecordChunk.recordBoundary(base, count: count, from: p)
           // A record running to the end of the bytes read so far may go on in the next block.
-          let complete = atEnd || (!unterminated && (p < count || buffer[p - 1] == newline))
-          guard complete else {
-            chunk.fieldEnds.removeLast(columnCount)
+          guard boundary.complete || atEnd else {
             needMore = chunk.count == 0
             break
           }
+          p = boundary.next
+          scanLine += boundary.lineBreaks
           chunk.recordStarts.append(Int32(recordStart - start))
-          chunk.recordEnds.append(Int32(recordEnd - start))
           chunk.lines.append(recordLine)
-          chunk.regular.append(!unterminated && fields == columnCount)
           cursor = p
           currentLine = scanLine
         }
@@ -181,5 +144,145 @@ extension CSVRecordReader: ChunkReader {
       line = currentLine
       return chunk
     }
+  }
+}
+
+extension RecordChunk {
+  /// Where the CSV record starting at `start` ends, found by jumping between quotes and line
+  /// breaks with `memchr`: the index after its line break, how many line breaks it spans, and
+  /// whether it is complete (false when no line break closes it before `count`, or a quote is
+  /// left open). A quote opens a quoted field only at the start of a field (after a comma or at
+  /// the record's start); anywhere else it is data, as ``CSVRecordReader/Scanner`` reads it.
+  static func recordBoundary(_ base: UnsafePointer<UInt8>, count: Int, from start: Int) -> (
+    next: Int, lineBreaks: Int, complete: Bool
+  ) {
+    let quote = Int32(UInt8(ascii: "\"")), newline = Int32(UInt8(ascii: "\n"))
+    func find(_ byte: Int32, from index: Int, to end: Int) -> Int? {
+      guard index < end, let found = memchr(base + index, byte, end - index) else { return nil }
+      return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+    var index = start
+    var lineBreaks = 0
+    while true {
+      let lineBreak = find(newline, from: index, to: count)
+      guard let opening = find(quote, from: index, to: lineBreak ?? count) else {
+        guard let lineBreak else { return (count, lineBreaks, false) }
+        return (lineBreak + 1, lineBreaks + 1, true)
+      }
+      index = opening + 1
+      guard opening == start || base[opening - 1] == UInt8(ascii: ",") else { continue }
+      // A quoted field: its closing quote is the first one not doubled.
+      while true {
+        guard let closing = find(quote, from: index, to: count) else {
+          return (count, lineBreaks + countLineBreaks(base, from: opening, to: count), false)
+        }
+        guard closing + 1 < count else {
+          // The next block may start with a quote that doubles this one.
+          return (count, lineBreaks + countLineBreaks(base, from: opening, to: count), false)
+        }
+        if base[closing + 1] == UInt8(ascii: "\"") {
+          index = closing + 2
+          continue
+        }
+        lineBreaks += countLineBreaks(base, from: opening, to: closing)
+        index = closing + 1
+        break
+      }
+    }
+  }
+
+  private static func countLineBreaks(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
+    var breaks = 0
+    for index in start..<end where base[index] == UInt8(ascii: "\n") { breaks += 1 }
+    return breaks
+  }
+
+  /// One CSV record from `start`, as ``CSVRecordReader/Scanner`` reads it: where it ends (before
+  /// its line break) and where the next one may start, how many fields it has, whether a quote
+  /// is left open, how many line breaks it spans. `fieldEnds`, when given, receives where each of
+  /// the first `columnCount` fields ends.
+  static func scanRecord(
+    _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, columnCount: Int,
+    fieldEnds: UnsafeMutableBufferPointer<Int32>? = nil
+  ) -> (end: Int, next: Int, fields: Int, unterminated: Bool, lineBreaks: Int) {
+    let count = buffer.count
+    let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+    let carriageReturn = UInt8(ascii: "\r")
+    var p = start
+    var fields = 0
+    var unterminated = false
+    var lineBreaks = 0
+    while true {
+      if p < count, buffer[p] == quote {
+        p += 1
+        var closed = false
+        while p < count {
+          let byte = buffer[p]
+          if byte == quote {
+            if p + 1 < count, buffer[p + 1] == quote {
+              p += 2
+              continue
+            }
+            p += 1
+            closed = true
+            break
+          }
+          if byte == newline { lineBreaks += 1 }
+          p += 1
+        }
+        if !closed {
+          unterminated = true
+          p = count
+          break
+        }
+      }
+      while p < count {
+        let byte = buffer[p]
+        if byte == comma
+          || (byte == newline || byte == carriageReturn) && CSVRecordReader.Scanner.isLineEnd(buffer, p)
+        {
+          break
+        }
+        p += 1
+      }
+      if fields < columnCount { fieldEnds?[fields] = Int32(p) }
+      fields += 1
+      if p < count, buffer[p] == comma {
+        p += 1
+        continue
+      }
+      break
+    }
+    let end = p
+    if p < count, buffer[p] == carriageReturn { p += 1 }
+    if p < count, buffer[p] == newline {
+      p += 1
+      lineBreaks += 1
+    }
+    return (end, p, fields, unterminated, lineBreaks)
+  }
+
+  /// Finds the fields of every record of a chunk the CSV reader cut (on a worker thread).
+  mutating func scanFields() {
+    let columnCount = self.columnCount
+    var ends = [Int32](repeating: 0, count: count * columnCount)
+    var recordEnds = [Int32](repeating: 0, count: count)
+    var regular = [Bool](repeating: false, count: count)
+    bytes.withUnsafeBufferPointer { buffer in
+      ends.withUnsafeMutableBufferPointer { ends in
+        for row in 0..<recordStarts.count {
+          let fields = UnsafeMutableBufferPointer(
+            rebasing: ends[(row * columnCount)..<((row + 1) * columnCount)])
+          let scan = Self.scanRecord(
+            buffer, from: Int(recordStarts[row]), columnCount: columnCount, fieldEnds: fields)
+          recordEnds[row] = Int32(scan.end)
+          regular[row] = !scan.unterminated && scan.fields == columnCount
+        }
+      }
+    }
+    fieldEnds = ends
+    self.recordEnds = recordEnds
+    self.regular = regular
+    needsFieldScan = false
   }
 }
