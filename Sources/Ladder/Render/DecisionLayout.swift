@@ -60,9 +60,9 @@ public struct DecisionLayout: Sendable {
       Entry(name: "tier", field: .tier), Entry(name: "flags", field: .flags),
     ]
     entries += policy.outputs.enumerated().map { Entry(name: $1.name, field: .output($0)) }
+    if policy.outputOptions.csvAsOfColumn { entries.append(Entry(name: "as_of", field: .asOf)) }
     entries += [
-      Entry(name: "as_of", field: .asOf), Entry(name: "policy", field: .policy),
-      Entry(name: "policy_version", field: .policyVersion),
+      Entry(name: "policy", field: .policy), Entry(name: "policy_version", field: .policyVersion),
       Entry(name: "policy_sha256", field: .policySHA256),
     ]
     if withErrors { entries.append(Entry(name: "error", field: .error)) }

@@ -185,7 +185,7 @@ struct Diff: ParsableCommand {
         return nil
       }
       return PolicyCompiler.compile(
-        file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
+        file, into: &diagnostics, output: OutputOptions(showsPersonalData: personalData.showPersonalData))
     }
     guard argument.contains(":") else {
       StandardError.write("error: no such file: \(argument)\n")
@@ -208,6 +208,6 @@ struct Diff: ParsableCommand {
     }
     let file = sources.add(path: argument, bytes: [UInt8](data))
     return PolicyCompiler.compile(
-      file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
+      file, into: &diagnostics, output: OutputOptions(showsPersonalData: personalData.showPersonalData))
   }
 }

@@ -45,9 +45,13 @@ struct Eval: ParsableCommand {
   )
   var whatItTakes = false
 
+  @Flag(help: "Leave the as_of column out of CSV output (it is there by default).")
+  var noAsOfColumn = false
+
   func validate() throws {
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if whatItTakes && format != .jsonl { throw ValidationError("--what-it-takes needs --format jsonl") }
+    if noAsOfColumn && format != .csv { throw ValidationError("--no-as-of-column is for --format csv") }
   }
 
   func run() throws {
@@ -57,7 +61,7 @@ struct Eval: ParsableCommand {
     try OutputTarget.checkDistinct(
       [("-o", outputTarget)] + (rejectsTarget.map { [("--rejects", $0)] } ?? []),
       inputs: [("policy file", options.policy), ("records file", options.records)])
-    let policy = try options.loadPolicy()
+    let policy = try options.loadPolicy(csvAsOfColumn: !noAsOfColumn)
     let asOf = try options.resolvedAsOf()
     // Standard input's format is told by its first bytes; a file's by its name, before anything.
     let sniffed = options.records == "-" && options.inputFormat == nil

@@ -53,7 +53,8 @@ struct Test: ParsableCommand {
       .standardizedFileURL.relativePath(from: FileManager.default.currentDirectoryPath)
       guard let policyFile = PolicyLoader.load(policyPath, into: sources, diagnostics: &diagnostics),
         let policy = PolicyCompiler.compile(
-          policyFile, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
+          policyFile, into: &diagnostics,
+          output: OutputOptions(showsPersonalData: personalData.showPersonalData))
       else { continue }
       reports.append(PolicyTestRunner.run(suite, suitePath: path, policy: policy))
     }

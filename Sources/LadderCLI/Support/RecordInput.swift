@@ -55,12 +55,14 @@ struct RecordOptions: ParsableArguments {
   }
 
   /// Loads and compiles the policy, printing its diagnostics; exits 1 when it has errors.
-  func loadPolicy() throws -> CompiledPolicy {
+  /// `csvAsOfColumn`: whether CSV decisions carry `as_of` (``OutputOptions``).
+  func loadPolicy(csvAsOfColumn: Bool = true) throws -> CompiledPolicy {
     let sources = SourceRegistry()
     var diagnostics = DiagnosticBag()
     guard let file = PolicyLoader.load(policy, into: sources, diagnostics: &diagnostics),
       let compiled = PolicyCompiler.compile(
-        file, into: &diagnostics, showingPersonalData: personalData.showPersonalData)
+        file, into: &diagnostics,
+        output: OutputOptions(showsPersonalData: personalData.showPersonalData, csvAsOfColumn: csvAsOfColumn))
     else {
       let renderer = TextDiagnosticRenderer(
         sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))

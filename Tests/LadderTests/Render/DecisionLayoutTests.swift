@@ -137,4 +137,37 @@ import Testing
     // Every value class occurs in the example.
     for name in ["high", "general", "low"] { #expect(outputs[0].contains(",\(name),")) }
   }
+
+  /// `--no-as-of-column` (issue 14: output columns are the user's choice): the CSV layout drops
+  /// `as_of`, and both backends follow it, error rows included; the default keeps it.
+  @Test func theAsOfColumnCanBeLeftOut() throws {
+    let path = "policies/b2b-service-tiers.yaml"
+    let sources = SourceRegistry()
+    let file = sources.add(
+      path: path, text: try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8))
+    var diagnostics = DiagnosticBag()
+    let policy = try #require(
+      PolicyCompiler.compile(file, into: &diagnostics, output: OutputOptions(csvAsOfColumn: false)))
+    let bytes = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv"))))
+    let asOf = try #require(CivilDate(parsing: "2024-03-01"))
+    for withErrors in [false, true] {
+      let header = DecisionCSV.header(policy: policy, withErrors: withErrors)
+      #expect(!header.contains("as_of") && header.contains(",flags,policy,policy_version,policy_sha256"))
+      var outputs: [String] = []
+      for backend in [BatchEvaluator.Backend.automatic, .scalar] {
+        var csv = ""
+        try BatchEvaluator(policy: policy, asOf: asOf, backend: backend).evaluate(
+          .bytes(bytes, format: .csv),
+          into: RenderedOutput(
+            .csv(withErrors: withErrors), write: { csv += String(decoding: $0, as: UTF8.self) }))
+        #expect(!csv.contains("2024-03-01"), "\(backend)")
+        outputs.append(csv)
+      }
+      #expect(outputs[0] == outputs[1] && outputs[0].split(separator: "\n").count == 33)
+    }
+    let kept = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    #expect(DecisionCSV.header(policy: kept, withErrors: false).contains(",as_of,"))
+  }
 }

@@ -26,12 +26,29 @@ public struct CheckedPolicy: Sendable {
   public var outputs: [OutputColumn] = []
   /// Declared benefit directions (`entitlements:`).
   public var entitlements: [CheckedEntitlement] = []
+  /// What the user chose about the outputs of this evaluation (command-line flags).
+  public var outputOptions = OutputOptions()
+
   /// Outputs show personal values instead of `***` (`--show-personal-data`, asked for
   /// explicitly). They stay personal for L0421 and what-it-takes.
-  public var showsPersonalData = false
+  public var showsPersonalData: Bool { outputOptions.showsPersonalData }
 
   /// Whether outputs show `field`'s values as `***`.
   public func masks(_ field: InputField) -> Bool { field.isPersonal && !showsPersonalData }
+}
+
+/// Choices about a policy's outputs that belong to the run, not to the policy file.
+public struct OutputOptions: Sendable, Hashable {
+  /// Show personal values instead of `***` (`--show-personal-data`).
+  public var showsPersonalData = false
+  /// Write the `as_of` column in CSV decisions (the default; `--no-as-of-column` drops it, for a
+  /// file whose date is known from its name or its run).
+  public var csvAsOfColumn = true
+
+  public init(showsPersonalData: Bool = false, csvAsOfColumn: Bool = true) {
+    self.showsPersonalData = showsPersonalData
+    self.csvAsOfColumn = csvAsOfColumn
+  }
 }
 
 /// An input or let the policy writes into its output.
