@@ -23,6 +23,10 @@ public final class Ledger: Sendable {
     var configuration = Configuration()
     configuration.busyMode = .timeout(busyTimeout)
     configuration.label = "ladder-ledger"
+    // For tests only: a ledger that may not grow past N pages fails as a full disk does.
+    if let pages = ProcessInfo.processInfo.environment["LADDER_LEDGER_MAX_PAGES"].flatMap(Int.init) {
+      configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(pages)") }
+    }
     do {
       queue = try DatabaseQueue(path: path, configuration: configuration)
     } catch {

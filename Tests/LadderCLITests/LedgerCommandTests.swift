@@ -195,6 +195,25 @@ import Testing
     #expect(last.exitCode == 0)
   }
 
+  /// A full disk in the middle of a run (the ledger may not grow past a few pages): a clear
+  /// error, exit 4, and the ledger exactly as it was.
+  @Test func aFullDiskLeavesTheLedgerAsItWas() throws {
+    let scratch = try Scratch()
+    let ledger = ["--ledger", scratch.ledger]
+    _ = try CLIRunner.run(["run", Self.policy, Self.records, "--as-of", "2024-03-01"] + ledger)
+    let before = try Data(contentsOf: URL(fileURLWithPath: scratch.ledger))
+    let pages = before.count / 4096
+    try Self.manyRecords(5_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
+    let full = try CLIRunner.run(
+      ["run", Self.policy, scratch.file("big.csv"), "--as-of", "2024-06-01"] + ledger,
+      environment: ["LADDER_LEDGER_MAX_PAGES": "\(pages + 3)"])
+    #expect(full.exitCode == 4, "\(full.stderr)")
+    #expect(full.stderr.contains("the run was not recorded: the disk is full; the ledger was left as it was"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.ledger)) == before)
+    let verify = try CLIRunner.run(["ledger", "verify"] + ledger)
+    #expect(verify.stdout.contains(": 1 run, 33 decisions, the chain is intact"))
+  }
+
   @Test func twoRunsAtOnceBothLandOneAfterTheOther() throws {
     let scratch = try Scratch()
     try Self.manyRecords(5_000).write(toFile: scratch.file("big.csv"), atomically: true, encoding: .utf8)
