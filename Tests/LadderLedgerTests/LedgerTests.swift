@@ -130,20 +130,29 @@ import Testing
       ("DELETE FROM run WHERE id = 2; DELETE FROM decision WHERE run_id = 2", "run 3: it does not follow"),
     ]
     for (sql, expected) in edits {
-      let scratch = try Scratch()
-      let ledger = try Ledger(path: scratch.path)
-      _ = try Self.twoRuns(ledger)
-      if sql.hasPrefix("DELETE FROM run") {
-        let (policy, bytes) = try Self.example("b2b-service-tiers")
-        _ = try ledger.record(
-          policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try Self.date("2024-12-01"),
-          by: "carol")
+      try Self.expectEditFound(sql, expected) { ledger in
+        _ = try Self.twoRuns(ledger)
+        if sql.hasPrefix("DELETE FROM run") { try Self.recordFourthQuarter(ledger) }
       }
-      #expect(try ledger.verify().isIntact)
-      try scratch.tamper(sql)
-      let result = try ledger.verify()
-      #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
     }
+  }
+
+  /// A ledger built by `build` is intact; after `sql` runs on its file, `verify` names `expected`.
+  static func expectEditFound(_ sql: String, _ expected: String, build: (Ledger) throws -> Void) throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    try build(ledger)
+    #expect(try ledger.verify().isIntact)
+    try scratch.tamper(sql)
+    let result = try ledger.verify()
+    #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
+  }
+
+  /// A third run of the B2B example, as of 2024-12-01.
+  static func recordFourthQuarter(_ ledger: Ledger) throws {
+    let (policy, bytes) = try example("b2b-service-tiers")
+    _ = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try date("2024-12-01"), by: "carol")
   }
 
   @Test func aRepeatedRunARepeatedKeyAndANewerLedgerAreRefused() throws {
@@ -287,21 +296,14 @@ import Testing
       ("UPDATE approval SET decided_by = 'carol'", "the approval of override 1: its own fields were changed"),
       ("DELETE FROM approval", "run 3: it does not follow the link before it"),
     ] {
-      let scratch = try Scratch()
-      let ledger = try Ledger(path: scratch.path)
-      _ = try Self.twoRuns(ledger)
-      let now = try Self.time("2024-09-02")
-      _ = try ledger.requestOverride(
-        key: "C2024002", tier: "vip", reason: "strategic", until: nil, by: "alice", at: now)
-      _ = try ledger.decide(override: 1, approve: true, by: "bob", at: now)
-      let (policy, bytes) = try Self.example("b2b-service-tiers")
-      _ = try ledger.record(
-        policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try Self.date("2024-12-01"),
-        by: "carol")
-      #expect(try ledger.verify().isIntact)
-      try scratch.tamper(sql)
-      let result = try ledger.verify()
-      #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
+      try Self.expectEditFound(sql, expected) { ledger in
+        _ = try Self.twoRuns(ledger)
+        let now = try Self.time("2024-09-02")
+        _ = try ledger.requestOverride(
+          key: "C2024002", tier: "vip", reason: "strategic", until: nil, by: "alice", at: now)
+        _ = try ledger.decide(override: 1, approve: true, by: "bob", at: now)
+        try Self.recordFourthQuarter(ledger)
+      }
     }
   }
 
