@@ -347,4 +347,28 @@ import Testing
     #expect(try ledger.changes(since: 0).count == 33 + changes.count)
     #expect(throws: LedgerError.self) { try ledger.changes(since: 7) }
   }
+
+  /// The example of docs/library.md's ledger section, so that it keeps compiling and working.
+  @Test func theDocumentedExampleWorks() throws {
+    let scratch = try Scratch()
+    let (policy, bytes) = try Self.example("b2b-service-tiers")
+    let asOf = try Self.date("2024-03-01")
+
+    let ledger = try Ledger(path: scratch.path)
+    let run = try ledger.record(
+      policy, records: bytes, format: .csv, inputName: "q1.csv", asOf: asOf, by: "alice")
+    #expect(run.id == 1 && run.evaluated == 33 && run.rejected == 8 && run.changes.count == 33)
+
+    let override = try ledger.requestOverride(
+      key: "C2024002", tier: "vip", reason: "strategic account", until: nil, by: "alice")
+    _ = try ledger.decide(override: override.id, approve: true, by: "bob")
+
+    let today = CivilDate(daysSinceEpoch: Int32((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
+    let inForce = try #require(try ledger.show(key: "C2024002", asOf: today, trace: true))
+    #expect(
+      inForce.tierInForce == "vip" && inForce.tier == "key" && inForce.override?.reason == "strategic account"
+    )
+    #expect(try ledger.verify().isIntact)
+    #expect(try ledger.replay(run: run.id).isIdentical)
+  }
 }
