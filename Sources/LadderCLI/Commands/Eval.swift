@@ -76,30 +76,15 @@ struct Eval: ParsableCommand {
       rejectOutput?.abandon()
     }
     let format = named ?? RecordOptions.sniff(input.peek())
-    // CSV is read block by block (flat memory however large the input); JSON Lines at once.
-    let blocks = format == .csv ? input : nil
-    let bytes: [UInt8]
-    do {
-      bytes = blocks == nil ? try options.readRecords(from: input) : []
-    } catch {
-      abandon()
-      throw error
-    }
+    // Read block by block, CSV and JSON Lines alike: flat memory however large the input.
+    let blocks = input
     let source: RecordSource =
-      blocks.map { blocks in .csv(blocks: { blocks.next() }, origin: options.origin) }
-      ?? .bytes(bytes, format: format, origin: options.origin)
+      format == .csv
+      ? .csv(blocks: { blocks.next() }, origin: options.origin)
+      : .jsonLines(blocks: { blocks.next() }, origin: options.origin)
     // The lines are counted only when the progress line is shown.
-    let progress: Progress
-    if let blocks {
-      progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
-      blocks.countsLines = progress.isShown
-    } else {
-      var lines: Int?
-      progress = Progress(size: bytes.count) {
-        if lines == nil { lines = bytes.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } } }
-        return lines
-      }
-    }
+    let progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
+    blocks.countsLines = progress.isShown
     let sink = EvalSink(
       policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
       output: output, rejects: rejectOutput, progress: progress)
@@ -116,7 +101,7 @@ struct Eval: ParsableCommand {
       throw LadderExit.badRecords
     }
     sink.progress.finish()
-    if let failure = blocks?.failure {
+    if let failure = blocks.failure {
       abandon()
       throw options.cannotRead(failure)
     }

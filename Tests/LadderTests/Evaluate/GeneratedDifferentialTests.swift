@@ -142,7 +142,14 @@ import Testing
           try evaluator.evaluate(bytes: jsonLines, format: .jsonl, origin: origin, render: render, record)
           return (output, 0)
         }
-        input = .jsonLines(jsonLines)
+        // Small blocks here too: lines cross block boundaries (a block may end inside a line,
+        // inside a `\r\n`, or inside a byte order mark).
+        var position = 0
+        input = .jsonLines {
+          let end = min(jsonLines.count, position + 251)
+          defer { position = end }
+          return Array(jsonLines[position..<end])
+        }
       } else {
         guard columnar else {
           try evaluator.evaluate(csvSource: source, origin: origin, render: render, record)

@@ -8,6 +8,16 @@ import Testing
 /// every other line by the row reader from its own text, and the bytes are those of the scalar
 /// backend reading the same lines.
 struct JSONLinesKernelTests {
+  /// `bytes` handed out 7 bytes at a time: every line crosses blocks.
+  static func blocks(of bytes: [UInt8]) -> () -> [UInt8] {
+    var position = 0
+    return {
+      let end = min(bytes.count, position + 7)
+      defer { position = end }
+      return Array(bytes[position..<end])
+    }
+  }
+
   static let policy = "policies/benchmark-scorecard.yaml"
 
   /// The output of both backends for `lines`, and how many records the kernels decided.
@@ -47,8 +57,9 @@ struct JSONLinesKernelTests {
     let ran =
       csvOutput
       ? try evaluator.evaluateColumnar(
-        .jsonLines(bytes), origin: origin, withErrors: false, render: render, handle)
-      : try evaluator.evaluateColumnarJSONL(.jsonLines(bytes), origin: origin, render: render, handle)
+        .jsonLines(Self.blocks(of: bytes)), origin: origin, withErrors: false, render: render, handle)
+      : try evaluator.evaluateColumnarJSONL(
+        .jsonLines(Self.blocks(of: bytes)), origin: origin, render: render, handle)
     #expect(ran)
     var scalar = ""
     try evaluator.evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render) {

@@ -4,12 +4,13 @@ import Foundation
 enum ColumnarInput {
   /// CSV read block by block (an empty block ends the input).
   case csv(() -> [UInt8])
-  case jsonLines([UInt8])
+  /// JSON Lines read block by block (an empty block ends the input).
+  case jsonLines(() -> [UInt8])
 
   func reader(inputs: [InputField]) throws(CSVRecordReader.HeaderError) -> any ChunkReader {
     switch self {
     case .csv(let next): try CSVRecordReader(source: next, inputs: inputs)
-    case .jsonLines(let bytes): JSONLChunkReader(bytes: bytes, inputs: inputs)
+    case .jsonLines(let next): JSONLChunkReader(source: next, inputs: inputs)
     }
   }
 }

@@ -1,16 +1,32 @@
+import Foundation
+
 /// Cuts JSON Lines into ``RecordChunk``s, so JSON input runs on the same kernels as CSV. This
 /// thread only finds the lines; each worker writes its chunk's fields (``JSONLFields``), so the
-/// parsing runs on every core.
+/// parsing runs on every core. The input is read block by block: memory stays flat however
+/// long it is.
 struct JSONLChunkReader: ChunkReader {
   let header: CSVHeader
-  private let bytes: [UInt8]
+  /// The bytes read and not yet cut into chunks.
+  private var bytes: [UInt8] = []
   private var position = 0
   private var line = 0
   private let fields: JSONLFields
+  /// The next block of the input, empty at its end.
+  private let source: () -> [UInt8]
+  private var atEnd = false
+  private var atStart = true
 
   init(bytes: [UInt8], inputs: [InputField]) {
-    self.bytes = bytes
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    var pending: [UInt8]? = bytes
+    self.init(
+      source: {
+        defer { pending = nil }
+        return pending ?? []
+      }, inputs: inputs)
+  }
+
+  init(source: @escaping () -> [UInt8], inputs: [InputField]) {
+    self.source = source
     let ordered = inputs.sorted { $0.slot < $1.slot }
     header = CSVHeader(
       columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
@@ -18,25 +34,68 @@ struct JSONLChunkReader: ChunkReader {
     fields = JSONLFields(ordered)
   }
 
+  /// Reads the next block after what is left; false at the end of the input.
+  private mutating func refill() -> Bool {
+    guard !atEnd else { return false }
+    let block = source()
+    guard !block.isEmpty else {
+      atEnd = true
+      return false
+    }
+    bytes.removeSubrange(0..<position)
+    position = 0
+    bytes.append(contentsOf: block)
+    return true
+  }
+
+  /// Where the next line break is in what is read, if there is one.
+  private func nextLineBreak() -> Int? {
+    bytes.withUnsafeBufferPointer { buffer in
+      guard position < buffer.count, let base = buffer.baseAddress,
+        let found = memchr(base + position, Int32(UInt8(ascii: "\n")), buffer.count - position)
+      else { return nil }
+      return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+  }
+
   mutating func nextChunk(limit: Int) -> RecordChunk? {
+    if atStart {
+      // A byte order mark opens the input, if anything: read until there are three bytes.
+      while bytes.count - position < 3, refill() {}
+      if bytes[position...].starts(with: [0xEF, 0xBB, 0xBF]) { position += 3 }
+      atStart = false
+    }
     var chunk = RecordChunk(columnCount: header.columns.count)
     chunk.jsonFields = fields
-    bytes.withUnsafeBufferPointer { buffer in
-      while chunk.lineTexts.count < limit, position < buffer.count {
-        line += 1
-        let start = position
-        position = (buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count)
-        var end = position
-        if position < buffer.count { position += 1 }
-        if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        // As the row reader: a line of blanks is no record.
-        if buffer[start..<end].allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
-          continue
-        }
-        chunk.lines.append(line)
-        chunk.lineTexts.append(bytes[start..<end])
+    // The chunk's lines, copied together: the reader's buffer moves on.
+    var storage: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    while ranges.count < limit {
+      let end: Int
+      if let lineBreak = nextLineBreak() {
+        end = lineBreak
+      } else if refill() {
+        continue
+      } else if position < bytes.count {
+        end = bytes.count  // the last line, without a line break
+      } else {
+        break
       }
+      line += 1
+      let start = position
+      position = min(end + 1, bytes.count)
+      var textEnd = end
+      if textEnd > start, bytes[textEnd - 1] == UInt8(ascii: "\r") { textEnd -= 1 }
+      // As the row reader: a line of blanks is no record.
+      if bytes[start..<textEnd].allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) {
+        continue
+      }
+      chunk.lines.append(line)
+      let offset = storage.count
+      storage.append(contentsOf: bytes[start..<textEnd])
+      ranges.append(offset..<storage.count)
     }
+    chunk.lineTexts = ranges.map { storage[$0] }
     return chunk.lineTexts.isEmpty ? nil : chunk
   }
 }

@@ -1,7 +1,7 @@
 /// Where the records of a batch come from.
 public struct RecordSource {
   enum Storage {
-    /// CSV read block by block; an empty block ends the input.
+    /// CSV or JSON Lines read block by block; an empty block ends the input.
     case blocks(() -> [UInt8])
     case bytes([UInt8])
     case records([ReadRecord])
@@ -16,6 +16,12 @@ public struct RecordSource {
   /// population functions is evaluated in flat memory, however large the input.
   public static func csv(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
     RecordSource(storage: .blocks(next), format: .csv, origin: origin)
+  }
+
+  /// JSON Lines read block by block from `next` (an empty block ends the input): on the kernels,
+  /// memory stays flat however large the input; a policy they cannot take reads it whole.
+  public static func jsonLines(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
+    RecordSource(storage: .blocks(next), format: .jsonl, origin: origin)
   }
 
   /// An input held in memory, CSV or JSON Lines.
@@ -138,9 +144,14 @@ extension BatchEvaluator {
         evaluate(reads: reads, origin: origin, render: render, handle)
       }
     case .bytes(let bytes) where source.format == .jsonl:
-      if try !evaluateOnKernels(.jsonLines(bytes), sink: sink, origin: origin, render: render, handlePiece) {
-        try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
+      var pending: [UInt8]? = bytes
+      let next = { () -> [UInt8] in
+        defer { pending = nil }
+        return pending ?? []
       }
+      try evaluateJSONLines(next, sink: sink, origin: origin, render: render, handle, handlePiece)
+    case .blocks(let next) where source.format == .jsonl:
+      try evaluateJSONLines(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     case .bytes(let bytes):
       // CSV in memory takes the same path as CSV read in blocks: one block.
       var pending: [UInt8]? = bytes
@@ -151,6 +162,20 @@ extension BatchEvaluator {
       try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     case .blocks(let next):
       try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
+    }
+  }
+
+  private func evaluateJSONLines(
+    _ next: @escaping () -> [UInt8], sink: some DecisionSink, origin: String?,
+    render: (@Sendable (RecordOutcome) -> String)?, _ handle: (RecordOutcome, String?) -> Void,
+    _ handlePiece: (EvaluatedPiece) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
+    let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
+    if try !evaluateOnKernels(.jsonLines(source), sink: sink, origin: origin, render: render, handlePiece) {
+      // The row reader takes JSON Lines whole.
+      var bytes: [UInt8] = []
+      while case let block = source(), !block.isEmpty { bytes += block }
+      try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
     }
   }
 
