@@ -11,16 +11,29 @@ enum PopulationStatistics {
     var record: Int
   }
 
-  /// Ascending by value, then by key.
+  /// Ascending by value, then by key, then in input order.
   static func ascending(_ lhs: Entry, _ rhs: Entry) -> Bool {
     if lhs.value != rhs.value { return lhs.value < rhs.value }
-    return keyLess(lhs, rhs)
+    return keyThenInputLess(lhs, rhs)
   }
 
-  /// Descending by value, then ascending by key.
+  /// Descending by value, then ascending by key, then in input order.
   static func descending(_ lhs: Entry, _ rhs: Entry) -> Bool {
     if lhs.value != rhs.value { return lhs.value > rhs.value }
-    return keyLess(lhs, rhs)
+    return keyThenInputLess(lhs, rhs)
+  }
+
+  /// The ranking order of `function`.
+  static func order(_ function: PopulationFunction) -> (Entry, Entry) -> Bool {
+    let largestFirst = function.ranksLargestFirst
+    return { largestFirst ? descending($0, $1) : ascending($0, $1) }
+  }
+
+  /// Equal keys (a key repeated in the input) keep input order, as a stable sort would.
+  private static func keyThenInputLess(_ lhs: Entry, _ rhs: Entry) -> Bool {
+    if keyLess(lhs, rhs) { return true }
+    if keyLess(rhs, lhs) { return false }
+    return lhs.record < rhs.record
   }
 
   /// A record key as ranking compares it: numeric for an int key, else its UTF-8 bytes.
@@ -59,7 +72,7 @@ enum PopulationStatistics {
       }
       return (values, notes)
     }
-    let sorted = entries.sorted(by: site.function.ranksLargestFirst ? descending : ascending)
+    let sorted = entries.sorted(by: order(site.function))
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
       for (position, entry) in sorted.enumerated() {
@@ -113,7 +126,7 @@ struct PopulationStanding: Sendable {
 
   init(_ site: PopulationSite, entries: [PopulationStatistics.Entry]) {
     self.site = site
-    sorted = entries.sorted(by: Self.order(site.function))
+    sorted = entries.sorted(by: PopulationStatistics.order(site.function))
     placeOfRecord = Dictionary(sorted.enumerated().map { ($1.record, $0) }, uniquingKeysWith: { a, _ in a })
     var running = FixedDecimal.zero
     var before = [running]
@@ -127,20 +140,6 @@ struct PopulationStanding: Sendable {
     total = sum
   }
 
-  /// The ranking order, ties by key and then by input order (a stable sort's).
-  private static func order(_ function: PopulationFunction) -> (
-    PopulationStatistics.Entry, PopulationStatistics.Entry
-  ) -> Bool {
-    { lhs, rhs in
-      if lhs.value != rhs.value {
-        return function.ranksLargestFirst ? lhs.value > rhs.value : lhs.value < rhs.value
-      }
-      if PopulationStatistics.keyLess(lhs, rhs) { return true }
-      if PopulationStatistics.keyLess(rhs, lhs) { return false }
-      return lhs.record < rhs.record
-    }
-  }
-
   /// The site's value for `record` (key `key`, `numericKey`) were its argument `value`.
   func value(forRecord record: Int, key: [UInt8], numericKey: FixedDecimal?, argument value: Value) -> Value {
     guard case .number(let number) = value else { return .missing }
@@ -148,7 +147,7 @@ struct PopulationStanding: Sendable {
     let own = placeOfRecord[record].map { sorted[$0] }
     let count = sorted.count + (own == nil ? 1 : 0)
     // Where the probe goes among all entries, then without the record's own old one.
-    let less = Self.order(site.function)
+    let less = PopulationStatistics.order(site.function)
     var (low, high) = (0, sorted.count)
     while low < high {
       let middle = (low + high) / 2
