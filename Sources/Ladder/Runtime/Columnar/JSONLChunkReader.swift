@@ -2,8 +2,7 @@ import Foundation
 
 /// Cuts JSON Lines into ``RecordChunk``s, so JSON input runs on the same kernels as CSV. This
 /// thread only finds the lines; each worker writes its chunk's fields (``JSONLFields``), so the
-/// parsing runs on every core. The input is read block by block: memory stays flat however
-/// long it is.
+/// parsing runs on every core. The input is read block by block.
 struct JSONLChunkReader: ChunkReader {
   let header: CSVHeader
   /// The bytes read and not yet cut into chunks.
@@ -15,15 +14,6 @@ struct JSONLChunkReader: ChunkReader {
   private let source: () -> [UInt8]
   private var atEnd = false
   private var atStart = true
-
-  init(bytes: [UInt8], inputs: [InputField]) {
-    var pending: [UInt8]? = bytes
-    self.init(
-      source: {
-        defer { pending = nil }
-        return pending ?? []
-      }, inputs: inputs)
-  }
 
   init(source: @escaping () -> [UInt8], inputs: [InputField]) {
     self.source = source
@@ -50,12 +40,7 @@ struct JSONLChunkReader: ChunkReader {
 
   /// Where the next line break is in what is read, if there is one.
   private func nextLineBreak() -> Int? {
-    bytes.withUnsafeBufferPointer { buffer in
-      guard position < buffer.count, let base = buffer.baseAddress,
-        let found = memchr(base + position, Int32(UInt8(ascii: "\n")), buffer.count - position)
-      else { return nil }
-      return UnsafeRawPointer(found) - UnsafeRawPointer(base)
-    }
+    bytes.withUnsafeBufferPointer { $0.firstIndex(of: UInt8(ascii: "\n"), from: position, to: $0.count) }
   }
 
   mutating func nextChunk(limit: Int) -> RecordChunk? {

@@ -77,9 +77,9 @@ extension CSVRecordReader: ChunkReader {
   /// The next whole records, at most `limit` of them, cut exactly where ``Scanner`` would cut
   /// them (quoted fields may hold commas and line breaks); `nil` at the end of the input.
   ///
-  /// This runs on the thread that hands out the work, so it only finds where records start: a
-  /// record without a quote ends at the next line break (found with `memchr`); one with a quote
-  /// is scanned field by field. The workers find the fields (``RecordChunk/withFields()``).
+  /// This runs on the thread that hands out the work, so it only finds where records end
+  /// (``RecordChunk/recordBoundary(_:count:from:)``, jumping between quotes and line breaks);
+  /// the workers find the fields (``RecordChunk/withFields()``).
   mutating func nextChunk(limit: Int) -> RecordChunk? {
     let columnCount = header.columns.count
     while true {
@@ -156,10 +156,10 @@ extension RecordChunk {
   static func recordBoundary(_ base: UnsafePointer<UInt8>, count: Int, from start: Int) -> (
     next: Int, lineBreaks: Int, complete: Bool
   ) {
-    let quote = Int32(UInt8(ascii: "\"")), newline = Int32(UInt8(ascii: "\n"))
-    func find(_ byte: Int32, from index: Int, to end: Int) -> Int? {
-      guard index < end, let found = memchr(base + index, byte, end - index) else { return nil }
-      return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
+    let buffer = UnsafeBufferPointer(start: base, count: count)
+    func find(_ byte: UInt8, from index: Int, to end: Int) -> Int? {
+      buffer.firstIndex(of: byte, from: index, to: end)
     }
     var index = start
     var lineBreaks = 0

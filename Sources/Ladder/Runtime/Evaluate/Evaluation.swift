@@ -3,7 +3,6 @@ public struct RecordSource {
   enum Storage {
     /// CSV or JSON Lines read block by block; an empty block ends the input.
     case blocks(() -> [UInt8])
-    case bytes([UInt8])
     case records([ReadRecord])
   }
 
@@ -18,15 +17,20 @@ public struct RecordSource {
     RecordSource(storage: .blocks(next), format: .csv, origin: origin)
   }
 
-  /// JSON Lines read block by block from `next` (an empty block ends the input): on the kernels,
-  /// memory stays flat however large the input; a policy they cannot take reads it whole.
+  /// JSON Lines read block by block from `next` (an empty block ends the input): the kernels
+  /// take it a block at a time; a policy they cannot take reads it whole.
   public static func jsonLines(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
     RecordSource(storage: .blocks(next), format: .jsonl, origin: origin)
   }
 
-  /// An input held in memory, CSV or JSON Lines.
+  /// An input held in memory, CSV or JSON Lines: read as one block.
   public static func bytes(_ bytes: [UInt8], format: RecordFormat, origin: String? = nil) -> RecordSource {
-    RecordSource(storage: .bytes(bytes), format: format, origin: origin)
+    var pending: [UInt8]? = bytes
+    let next = { () -> [UInt8] in
+      defer { pending = nil }
+      return pending ?? []
+    }
+    return RecordSource(storage: .blocks(next), format: format, origin: origin)
   }
 
   /// Records already read (and split into fields), as policy tests and impact analysis hold them.
@@ -143,23 +147,8 @@ extension BatchEvaluator {
       } else {
         evaluate(reads: reads, origin: origin, render: render, handle)
       }
-    case .bytes(let bytes) where source.format == .jsonl:
-      var pending: [UInt8]? = bytes
-      let next = { () -> [UInt8] in
-        defer { pending = nil }
-        return pending ?? []
-      }
-      try evaluateJSONLines(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     case .blocks(let next) where source.format == .jsonl:
       try evaluateJSONLines(next, sink: sink, origin: origin, render: render, handle, handlePiece)
-    case .bytes(let bytes):
-      // CSV in memory takes the same path as CSV read in blocks: one block.
-      var pending: [UInt8]? = bytes
-      let next = { () -> [UInt8] in
-        defer { pending = nil }
-        return pending ?? []
-      }
-      try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     case .blocks(let next):
       try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     }
