@@ -94,39 +94,30 @@ extension CompiledPolicy {
     for field in checked.inputs
     where !field.isKey && !field.isPersonal && !field.isInformational && field.isActionable {
       let value = inputs[field.slot]
-      guard let axis = InputAxis(field: field, value: value) else {
-        // An enum or a flag: each other value, tried whole.
-        let others = Self.otherValues(of: field, than: value)
-        func reaching(_ goal: (Int) -> Bool) -> [WhatItTakes.Change] {
-          others.compactMap { other in
-            var changed = inputs
-            changed[field.slot] = other
-            guard rank(of: changed).map(goal) == true else { return nil }
-            return WhatItTakes.Change(
+      /// Whether the record's rank satisfies `goal` with this input at `moved`.
+      func reaches(_ moved: Value, _ goal: (Int) -> Bool) -> Bool {
+        var changed = inputs
+        changed[field.slot] = moved
+        return rank(of: changed).map(goal) ?? false
+      }
+      /// A number or a date: the smallest change each way after which `goal` holds. An enum or
+      /// a flag: every other value with which it holds.
+      func changes(_ goal: (Int) -> Bool) -> [WhatItTakes.Change] {
+        guard let axis = InputAxis(field: field, value: value) else {
+          return Self.otherValues(of: field, than: value).filter { reaches($0, goal) }.map { other in
+            WhatItTakes.Change(
               input: field.name, from: Self.notation(value, as: field.type),
               to: Self.notation(other, as: field.type), by: "set", relative: nil)
           }
         }
-        if result.nextUp != nil { result.toReachNextUp += reaching { $0 <= up } }
-        if result.nextDown != nil { result.toDropDown += reaching { $0 > current } }
-        continue
-      }
-      /// The smallest change each way after which the record's rank satisfies `goal`.
-      func smallestChanges(_ goal: @escaping (Int) -> Bool) -> [WhatItTakes.Change] {
-        let reaches = { (steps: Int) -> Bool in
-          guard let moved = axis.value(movedBy: steps) else { return false }
-          var changed = inputs
-          changed[field.slot] = moved
-          return rank(of: changed).map(goal) ?? false
-        }
         return [1, -1].compactMap { direction in
-          axis.smallestSteps(direction: direction, reaching: reaches).map {
-            axis.change($0, name: field.name, asOf: asOf)
-          }
+          axis.smallestSteps(direction: direction) { steps in
+            axis.value(movedBy: steps).map { reaches($0, goal) } ?? false
+          }.map { axis.change($0, name: field.name, asOf: asOf) }
         }
       }
-      if result.nextUp != nil { result.toReachNextUp += smallestChanges { $0 <= up } }
-      if result.nextDown != nil { result.toDropDown += smallestChanges { $0 > current } }
+      if result.nextUp != nil { result.toReachNextUp += changes { $0 <= up } }
+      if result.nextDown != nil { result.toDropDown += changes { $0 > current } }
     }
     // Smallest relative change first; then by name, so the order is stable.
     func order(_ a: WhatItTakes.Change, _ b: WhatItTakes.Change) -> Bool {
