@@ -38,7 +38,7 @@ extension Ledger {
   ) throws(LedgerError) -> TierOverride {
     let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !reason.isEmpty else { throw LedgerError("an override needs a reason (--reason)") }
-    let today = Self.day(of: time)
+    let today = CivilDate(utcDayOf: time)
     if let until, until < today {
       throw LedgerError("--until \(until) is already past; an override must end today or later")
     }
@@ -103,7 +103,7 @@ extension Ledger {
         throw LedgerError(
           "\(user) requested override \(id) and so cannot approve it; another person must (maker-checker)")
       }
-      let from = Self.day(of: time)
+      let from = CivilDate(utcDayOf: time)
       if approve, let until = found.until, until < from {
         throw LedgerError("override \(id) ended on \(until); it can only be rejected")
       }
@@ -215,15 +215,8 @@ extension Ledger {
 
   static func timestamp(_ time: Date) -> String { ISO8601DateFormatter().string(from: time) }
 
-  /// The UTC day of `time`.
-  static func day(of time: Date) -> CivilDate {
-    CivilDate(daysSinceEpoch: Int32((time.timeIntervalSince1970 / 86_400).rounded(.down)))
-  }
-
   /// The tier ids of a stored policy text, or none when it no longer compiles.
   static func tierIDs(_ text: Data) -> [String] {
-    var diagnostics = DiagnosticBag()
-    let file = SourceRegistry().add(path: "ledger-policy.yaml", bytes: [UInt8](text))
-    return PolicyCompiler.compile(file, into: &diagnostics)?.checked.tiers.map(\.id) ?? []
+    compileStored(text, path: "ledger-policy.yaml").policy?.checked.tiers.map(\.id) ?? []
   }
 }

@@ -159,6 +159,15 @@ extension Ledger {
       changedTier: row["changed"], tierSince: nil, trace: nil, override: nil)
   }
 
+  /// A policy text the ledger stored, compiled again; `nil` (with its count of errors) when it
+  /// no longer checks with this version of Ladder.
+  static func compileStored(_ text: Data, path: String) -> (policy: CompiledPolicy?, errors: Int) {
+    var diagnostics = DiagnosticBag()
+    let policy = PolicyCompiler.compile(
+      SourceRegistry().add(path: path, bytes: [UInt8](text)), into: &diagnostics)
+    return (policy, diagnostics.errorCount)
+  }
+
   func reading<T>(_ body: (Database) throws -> T) throws(LedgerError) -> T {
     do {
       return try queue.read(body)
@@ -183,14 +192,10 @@ extension Ledger {
     guard let run = found else { throw LedgerError("there is no run \(id) in \(path)") }
     let text: Data = run["text"]
     let policyPath: String = run["path"]
-    let sources = SourceRegistry()
-    var diagnostics = DiagnosticBag()
-    guard
-      let policy = PolicyCompiler.compile(
-        sources.add(path: policyPath, bytes: [UInt8](text)), into: &diagnostics)
-    else {
+    let compiled = Self.compileStored(text, path: policyPath)
+    guard let policy = compiled.policy else {
       throw LedgerError(
-        "run \(id): its policy \(policyPath) no longer checks with this version of Ladder (\(diagnostics.errorCount) errors)"
+        "run \(id): its policy \(policyPath) no longer checks with this version of Ladder (\(compiled.errors) errors)"
       )
     }
     // One record, found by the key index, unless the policy ranks the whole population.

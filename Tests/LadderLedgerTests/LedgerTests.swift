@@ -363,7 +363,7 @@ import Testing
       key: "C2024002", tier: "vip", reason: "strategic account", until: nil, by: "alice")
     _ = try ledger.decide(override: override.id, approve: true, by: "bob")
 
-    let today = CivilDate(daysSinceEpoch: Int32((Date().timeIntervalSince1970 / 86_400).rounded(.down)))
+    let today = CivilDate(utcDayOf: Date())
     let inForce = try #require(try ledger.show(key: "C2024002", asOf: today, trace: true))
     #expect(
       inForce.tierInForce == "vip" && inForce.tier == "key" && inForce.override?.reason == "strategic account"

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date without time or zone, stored as days since 1970-01-01.
 ///
 /// Ladder evaluates "as of" a date; times and time zones never enter a decision, so two runs
@@ -102,4 +104,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
   /// `YYYY-MM-DD`.
   public var description: String { ValueText.string { ValueText.appendDate(self, to: &$0) } }
 
+}
+
+extension CivilDate {
+  /// The date `time` falls on in UTC: "today" for a run without an as-of date.
+  public init(utcDayOf time: Date) {
+    self.init(daysSinceEpoch: Int32((time.timeIntervalSince1970 / 86_400).rounded(.down)))
+  }
 }

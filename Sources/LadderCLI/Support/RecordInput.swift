@@ -50,8 +50,7 @@ struct RecordOptions: ParsableArguments {
       }
       return date
     }
-    let days = Int((Date().timeIntervalSince1970 / 86_400).rounded(.down))
-    return CivilDate(daysSinceEpoch: Int32(days))
+    return CivilDate(utcDayOf: Date())
   }
 
   /// Loads and compiles the policy, printing its diagnostics; exits 1 when it has errors.
