@@ -813,104 +813,6 @@ struct ColumnarLowering {
       return lowerScore().map { .scalar($0) }
     case .tier:
       return lowerTier().map { .scalar($0) }
-    case .negate(let operand), .not(let operand):
-      guard let value = lowerScalar(operand) else { return nil }
-      let register = newRegister()
-      if case .not = expr.kind {
-        guard value.kind == .boolean else { return nil }
-        emit(.not(destination: register, source: value.register))
-        return .scalar(KernelOperand(register: register, kind: .boolean))
-      }
-      guard value.kind == .number else { return nil }
-      emit(.negate(destination: register, source: value.register))
-      return .scalar(
-        KernelOperand(
-          register: register, kind: .number, scale: value.scale, exactScale: value.exactScale,
-          scaleRegister: value.scaleRegister))
-    case .arithmetic(let op, let lhs, let rhs):
-      return lowerArithmetic(op, lhs, rhs)
-    case .comparison(let op, let lhs, let rhs):
-      guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
-      // Strings and tiers compare by code: equality only.
-      if left.kind == .code && op != .equal && op != .notEqual { return nil }
-      guard let (a, b) = aligned(left, right) else { return nil }
-      let register = newRegister()
-      if let constant = b.constant {
-        emit(.compareConstant(op, destination: register, source: a.register, constant: constant))
-      } else if let constant = a.constant {
-        emit(.compareConstant(op.mirrored, destination: register, source: b.register, constant: constant))
-      } else {
-        emit(.compare(op, destination: register, left: a.register, right: b.register))
-      }
-      return .scalar(KernelOperand(register: register, kind: .boolean))
-    case .and(let lhs, let rhs), .or(let lhs, let rhs):
-      guard let a = lowerScalar(lhs), let b = lowerScalar(rhs), a.kind == .boolean, b.kind == .boolean else {
-        return nil
-      }
-      let register = newRegister()
-      if case .and = expr.kind {
-        emit(.and(destination: register, left: a.register, right: b.register))
-      } else {
-        emit(.or(destination: register, left: a.register, right: b.register))
-      }
-      return .scalar(KernelOperand(register: register, kind: .boolean))
-    case .coalesce(let lhs, let rhs):
-      guard let left = lowerScalar(lhs), let right = lowerScalar(rhs) else { return nil }
-      let exact = KernelOperand.displaySame(left, right)
-      guard let (a, b) = aligned(left, right) else { return nil }
-      let register = newRegister()
-      emit(.coalesce(destination: register, left: a.register, right: b.register))
-      let result = KernelOperand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
-      // The value taken keeps its own scale.
-      let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
-      return withScale(result) { destination in
-        guard let leftScale, let rightScale else { return nil }
-        return .coalesceScale(destination: destination, value: a.register, left: leftScale, right: rightScale)
-      }.map { .scalar($0) }
-    case .isMissing(let operand, let negated):
-      guard let value = lowerScalar(operand) else { return nil }
-      let register = newRegister()
-      emit(.isMissing(destination: register, source: value.register, negated: negated))
-      return .scalar(KernelOperand(register: register, kind: .boolean))
-    case .membership(let value, let list, let negated):
-      guard let item = lowerScalar(value), case .list(let items) = lower(list) else { return nil }
-      if item.kind == .code, items.contains(where: { $0.kind != .code }) { return nil }
-      var registers: [Int] = []
-      var subject = item
-      if item.kind == .number {
-        let scale = ([item.scale] + items.map(\.scale)).max() ?? 0
-        guard let wider = rescaled(item, to: scale) else { return nil }
-        subject = wider
-        for element in items {
-          guard let aligned = rescaled(element, to: scale) else { return nil }
-          registers.append(aligned.register)
-        }
-      } else {
-        guard items.allSatisfy({ $0.kind == item.kind }) else { return nil }
-        registers = items.map(\.register)
-      }
-      let register = newRegister()
-      emit(.membership(destination: register, value: subject.register, items: registers, negated: negated))
-      return .scalar(KernelOperand(register: register, kind: .boolean))
-    case .between(let value, let low, let high, let negated):
-      guard let x = lowerScalar(value), let lo = lowerScalar(low), let hi = lowerScalar(high),
-        x.kind != .code,
-        lo.kind == x.kind, hi.kind == x.kind
-      else { return nil }
-      var operands = [x, lo, hi]
-      if x.kind == .number {
-        let scale = max(x.scale, lo.scale, hi.scale)
-        for index in operands.indices {
-          guard let wide = rescaled(operands[index], to: scale) else { return nil }
-          operands[index] = wide
-        }
-      }
-      let register = newRegister()
-      emit(
-        .between(
-          destination: register, value: operands[0].register, low: operands[1].register,
-          high: operands[2].register, negated: negated))
-      return .scalar(KernelOperand(register: register, kind: .boolean))
     case .call(let builtin, let arguments):
       return lowerCall(builtin, arguments, expr)
     case .index(let base, let position):
@@ -927,22 +829,12 @@ struct ColumnarLowering {
         operands.append(operand)
       }
       return .list(operands)
-    case .conditional(let condition, let then, let otherwise):
-      guard let test = lowerScalar(condition), test.kind == .boolean, let yes = lowerScalar(then),
-        let no = lowerScalar(otherwise)
-      else { return nil }
-      let exact = KernelOperand.displaySame(yes, no)
-      guard let (a, b) = aligned(yes, no) else { return nil }
-      let register = newRegister()
-      emit(.select(destination: register, condition: test.register, left: a.register, right: b.register))
-      let result = KernelOperand(register: register, kind: a.kind, scale: a.scale, exactScale: exact)
-      let (leftScale, rightScale) = (scaleSource(a), scaleSource(b))
-      return withScale(result) { destination in
-        guard let leftScale, let rightScale else { return nil }
-        return .select(destination: destination, condition: test.register, left: leftScale, right: rightScale)
-      }.map { .scalar($0) }
     case .invalid:
       return nil
+    default:
+      // An operator: its entry in Builtins/Operators.swift emits the kernels.
+      guard let (op, operands) = expr.kind.operation else { return nil }
+      return op.kernel(&self, operands)
     }
   }
 
@@ -988,45 +880,6 @@ struct ColumnarLowering {
       guard let leftScale, let rightScale else { return nil }
       return .combineScales(isSum: sum, destination: destination, left: leftScale, right: rightScale)
     }.map { .scalar($0) }
-  }
-
-  mutating func lowerArithmetic(_ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr) -> KernelValue?
-  {
-    guard let left = lowerScalar(lhs), let right = lowerScalar(rhs), left.kind == .number,
-      right.kind == .number
-    else { return nil }
-    let register = newRegister()
-    switch op {
-    case .add, .subtract:
-      guard let (a, b) = aligned(left, right) else { return nil }
-      emit(
-        .arithmetic(op == .add ? .add : .subtract, destination: register, left: a.register, right: b.register)
-      )
-      return combinedScale(
-        KernelOperand(
-          register: register, kind: .number, scale: a.scale, exactScale: left.exactScale && right.exactScale),
-        left, right, sum: false)
-    case .multiply:
-      guard left.scale + right.scale <= 18 else { return nil }
-      emit(.arithmetic(.multiply, destination: register, left: left.register, right: right.register))
-      return combinedScale(
-        KernelOperand(
-          register: register, kind: .number, scale: left.scale + right.scale,
-          exactScale: left.exactScale && right.exactScale),
-        left, right, sum: true)
-    case .divide:
-      // The row evaluator divides to max(12, scales) decimals; with both scales at most 12 that
-      // is 12, whatever scale a record's value has.
-      let target = FixedDecimal.divisionScale
-      guard left.scale <= target, right.scale <= target else { return nil }
-      emit(
-        .divide(
-          destination: register, left: left.register, right: right.register,
-          shift: target - left.scale + right.scale + 1))
-      return quotient(register, of: left, by: right)
-    default:
-      return nil
-    }
   }
 
   mutating func lowerCall(_ builtin: Builtin, _ arguments: [CheckedExpr], _ expr: CheckedExpr) -> KernelValue?

@@ -28,82 +28,6 @@ enum ExpressionCompiler {
       return { frame in frame.score }
     case .tier:
       return { frame in frame.tier }
-    case .negate(let operand):
-      let inner = compile(operand)
-      return { frame throws(EvaluationError) in
-        if case .number(let value) = try inner(frame) { return .number(value.negated) }
-        return .missing
-      }
-    case .not(let operand):
-      let inner = compile(operand)
-      return { frame throws(EvaluationError) in
-        if case .bool(let value) = try inner(frame) { return .bool(!value) }
-        return .missing
-      }
-    case .arithmetic(let op, let lhs, let rhs):
-      let left = compile(lhs)
-      let right = compile(rhs)
-      return { frame throws(EvaluationError) in
-        try ValueOperations.arithmetic(op, try left(frame), try right(frame), at: span)
-      }
-    case .comparison(let op, let lhs, let rhs):
-      let left = compile(lhs)
-      // A constant right-hand side (the usual threshold) is read once, not per record.
-      if let constant = rhs.constantValue {
-        return { frame throws(EvaluationError) in ValueOperations.comparison(op, try left(frame), constant) }
-      }
-      let right = compile(rhs)
-      return { frame throws(EvaluationError) in
-        ValueOperations.comparison(op, try left(frame), try right(frame))
-      }
-    case .and(let lhs, let rhs):
-      let left = compile(lhs)
-      let right = compile(rhs)
-      // Three-valued: false wins over missing.
-      return { frame throws(EvaluationError) in
-        let a = try left(frame)
-        if a == .bool(false) { return a }
-        let b = try right(frame)
-        if b == .bool(false) { return b }
-        return a.isMissing || b.isMissing ? .missing : .bool(true)
-      }
-    case .or(let lhs, let rhs):
-      let left = compile(lhs)
-      let right = compile(rhs)
-      return { frame throws(EvaluationError) in
-        let a = try left(frame)
-        if a == .bool(true) { return a }
-        let b = try right(frame)
-        if b == .bool(true) { return b }
-        return a.isMissing || b.isMissing ? .missing : .bool(false)
-      }
-    case .coalesce(let lhs, let rhs):
-      let left = compile(lhs)
-      let right = compile(rhs)
-      return { frame throws(EvaluationError) in
-        let value = try left(frame)
-        return value.isMissing ? try right(frame) : value
-      }
-    case .isMissing(let operand, let negated):
-      let inner = compile(operand)
-      return { frame throws(EvaluationError) in .bool(try inner(frame).isMissing != negated) }
-    case .membership(let value, let list, let negated):
-      let item = compile(value)
-      let items = compile(list)
-      return { frame throws(EvaluationError) in
-        ValueOperations.membership(try item(frame), in: try items(frame), negated: negated)
-      }
-    case .between(let value, let low, let high, let negated):
-      let item = compile(value)
-      let lower = compile(low)
-      let upper = compile(high)
-      return { frame throws(EvaluationError) in
-        let x = try item(frame)
-        guard let a = ValueOperations.compare(x, try lower(frame)),
-          let b = ValueOperations.compare(x, try upper(frame))
-        else { return .missing }
-        return .bool((a >= 0 && b <= 0) != negated)
-      }
     case .call(let builtin, let arguments):
       let compiled = arguments.map { compile($0) }
       return { frame throws(EvaluationError) in
@@ -127,13 +51,10 @@ enum ExpressionCompiler {
         for element in compiled { values.append(try element(frame)) }
         return .list(values)
       }
-    case .conditional(let condition, let then, let otherwise):
-      let test = compile(condition)
-      let yes = compile(then)
-      let no = compile(otherwise)
-      return { frame throws(EvaluationError) in
-        try test(frame) == .bool(true) ? try yes(frame) : try no(frame)
-      }
+    default:
+      // An operator: its entry in Builtins/Operators.swift builds the closure.
+      guard let (op, operands) = expr.kind.operation else { return { _ in .missing } }
+      return op.scalar(OperatorScalar(operands: operands.map(compile), checked: operands, span: span))
     }
   }
 }

@@ -38,7 +38,7 @@ struct ExpressionChecker {
     self.diagnostics = diagnostics
   }
 
-  private mutating func report(_ diagnostic: Diagnostic) { diagnostics.add(diagnostic) }
+  mutating func report(_ diagnostic: Diagnostic) { diagnostics.add(diagnostic) }
 
   private func make(_ kind: CheckedExpr.Kind, _ type: LadderType, _ syntax: Expr) -> CheckedExpr {
     CheckedExpr(kind: kind, type: type, span: syntax.span, syntax: syntax)
@@ -113,41 +113,14 @@ struct ExpressionChecker {
       return checkLiteral(literal, expr)
     case .name(let name):
       return checkName(name, expr)
-    case .unary(.negate, let operand):
-      let checked = check(operand)
-      if !checked.type.value.isUnknown && !checked.type.value.isNumeric {
-        report(Diagnostic(.typeMismatch, "cannot negate \(checked.type.value.withArticle)", at: expr.span))
-        return invalid(expr)
-      }
-      return make(.negate(checked), checked.type, expr)
-    case .unary(.not, let operand):
-      let checked = check(operand)
-      if !expectBool(checked, operand, "'not'") { return invalid(expr) }
-      return make(.not(checked), LadderType(.bool, optional: checked.type.isOptional), expr)
+    case .unary(let op, let operand):
+      return apply(op == .negate ? .negate : .not, [operand], expr)
     case .binary(let op, let lhs, let rhs):
-      return checkBinary(op, lhs, rhs, expr)
+      return apply(.binary(op), [lhs, rhs], expr)
     case .between(let value, let low, let high, let negated):
-      let checkedValue = check(value)
-      let checkedLow = check(low)
-      let checkedHigh = check(high)
-      for bound in [checkedLow, checkedHigh] {
-        guard comparable(checkedValue, bound, expr, op: "between") else { return invalid(expr) }
-      }
-      let optional = checkedValue.type.isOptional || checkedLow.type.isOptional || checkedHigh.type.isOptional
-      return make(
-        .between(checkedValue, low: checkedLow, high: checkedHigh, negated: negated),
-        LadderType(.bool, optional: optional), expr)
+      return apply(.between(negated: negated), [value, low, high], expr)
     case .isMissing(let operand, let negated):
-      let checked = check(operand)
-      if !checked.type.value.isUnknown && !checked.type.isOptional {
-        report(
-          Diagnostic(
-            .neverMissing,
-            "'\(ExprPrinter.print(operand))' is never missing, so this test is always \(negated ? "true" : "false")",
-            at: expr.span,
-            help: "remove the test, or declare the input 'optional: true' if it really can be empty"))
-      }
-      return make(.isMissing(checked, negated: negated), LadderType(.bool), expr)
+      return apply(.isMissing(negated: negated), [operand], expr)
     case .call(let name, let nameSpan, let arguments):
       return checkCall(name, nameSpan, arguments, expr)
     case .index(let base, let index):
@@ -173,22 +146,20 @@ struct ExpressionChecker {
       }
       return make(.list(checked), LadderType(.list(element)), expr)
     case .conditional(let condition, let then, let otherwise):
-      let checkedCondition = checkCondition(condition, what: "condition of 'if'")
-      let checkedThen = check(then)
-      let checkedElse = check(otherwise)
-      if checkedThen.type.value.isUnknown || checkedElse.type.value.isUnknown { return invalid(expr) }
-      guard let joined = Self.join(checkedThen.type.value, checkedElse.type.value) else {
-        report(
-          Diagnostic(
-            .typeMismatch,
-            "'then' gives \(checkedThen.type.value.withArticle) but 'else' gives \(checkedElse.type.value.withArticle)",
-            at: expr.span, help: "both branches of 'if' must give the same type"))
-        return invalid(expr)
-      }
-      return make(
-        .conditional(checkedCondition, then: checkedThen, else: checkedElse),
-        LadderType(joined, optional: checkedThen.type.isOptional || checkedElse.type.isOptional), expr)
+      let test = checkCondition(condition, what: "condition of 'if'")
+      return apply(.conditional, [then, otherwise], expr, checkedFirst: [test], syntaxFirst: [condition])
     }
+  }
+
+  /// Checks an operator's operands and asks its entry (`Builtins/Operators.swift`) for the type.
+  private mutating func apply(
+    _ op: Operator, _ operandSyntax: [Expr], _ expr: Expr, checkedFirst: [CheckedExpr] = [],
+    syntaxFirst: [Expr] = []
+  ) -> CheckedExpr {
+    let operands = checkedFirst + operandSyntax.map { check($0) }
+    let typing = OperatorTyping(operands: operands, syntax: syntaxFirst + operandSyntax, expr: expr)
+    guard let type = op.typeRule(&self, typing) else { return invalid(expr) }
+    return make(op.build(operands), type, expr)
   }
 
   private func checkLiteral(_ literal: Literal, _ expr: Expr) -> CheckedExpr {
@@ -241,7 +212,7 @@ struct ExpressionChecker {
     return invalid(expr)
   }
 
-  private mutating func expectBool(_ checked: CheckedExpr, _ syntax: Expr, _ context: String) -> Bool {
+  mutating func expectBool(_ checked: CheckedExpr, _ syntax: Expr, _ context: String) -> Bool {
     if checked.type.value.isUnknown { return false }
     guard checked.type.value == .bool else {
       report(
@@ -268,13 +239,13 @@ struct ExpressionChecker {
     return nil
   }
 
-  private static func isZeroLiteral(_ checked: CheckedExpr) -> Bool {
+  static func isZeroLiteral(_ checked: CheckedExpr) -> Bool {
     if case .constant(.number(let value)) = checked.kind, value.isZero { return true }
     return false
   }
 
   /// Whether two operands can be compared; reports why not.
-  private mutating func comparable(_ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr, op: String) -> Bool {
+  mutating func comparable(_ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr, op: String) -> Bool {
     let left = lhs.type.value
     let right = rhs.type.value
     if left.isUnknown || right.isUnknown { return false }
@@ -348,136 +319,6 @@ struct ExpressionChecker {
         at: checked.span,
         help: Suggestions.help(for: text, candidates: values, kind: "the values")))
     return false
-  }
-
-  private mutating func checkBinary(_ op: BinaryOperator, _ lhsSyntax: Expr, _ rhsSyntax: Expr, _ expr: Expr)
-    -> CheckedExpr
-  {
-    let lhs = check(lhsSyntax)
-    let rhs = check(rhsSyntax)
-    let eitherOptional = lhs.type.isOptional || rhs.type.isOptional
-    switch op {
-    case .and, .or:
-      let leftOK = expectBool(lhs, lhsSyntax, "'\(op.rawValue)'")
-      let rightOK = expectBool(rhs, rhsSyntax, "'\(op.rawValue)'")
-      guard leftOK && rightOK else { return invalid(expr) }
-      let kind: CheckedExpr.Kind = op == .and ? .and(lhs, rhs) : .or(lhs, rhs)
-      return make(kind, LadderType(.bool, optional: eitherOptional), expr)
-    case .coalesce:
-      if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
-      if !lhs.type.isOptional {
-        report(
-          Diagnostic(
-            .neverMissing,
-            "'\(ExprPrinter.print(lhsSyntax))' is never missing, so the default after '??' is never used",
-            at: rhsSyntax.span, help: "remove '?? \(ExprPrinter.print(rhsSyntax))'"))
-      }
-      guard let joined = Self.join(lhs.type.value, rhs.type.value) else {
-        report(
-          Diagnostic(
-            .typeMismatch,
-            "the default after '??' is \(rhs.type.value.withArticle), but the value is \(lhs.type.value.withArticle)",
-            at: rhsSyntax.span, help: "give a default of the same type"))
-        return invalid(expr)
-      }
-      return make(.coalesce(lhs, rhs), LadderType(joined, optional: rhs.type.isOptional), expr)
-    case .in, .notIn:
-      if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
-      guard case .list(let element) = rhs.type.value else {
-        report(
-          Diagnostic(
-            .typeMismatch, "'in' needs a list on its right, not \(rhs.type.value.withArticle)",
-            at: rhsSyntax.span,
-            help: "write a list: x in [\"a\", \"b\"]"))
-        return invalid(expr)
-      }
-      if case .list(let items) = rhs.kind {
-        for item in items where !comparable(lhs, item, expr, op: "in") { return invalid(expr) }
-      } else if !element.isUnknown, Self.join(lhs.type.value, element) == nil {
-        report(
-          Diagnostic(
-            .typeMismatch, "cannot look for \(lhs.type.value.withArticle) in a list of \(element)",
-            at: expr.span))
-        return invalid(expr)
-      }
-      return make(
-        .membership(lhs, rhs, negated: op == .notIn), LadderType(.bool, optional: eitherOptional), expr)
-    default:
-      break
-    }
-    if op.isComparison {
-      guard comparable(lhs, rhs, expr, op: op.rawValue) else { return invalid(expr) }
-      let left = lhs.type.value
-      if [.bool, .string].contains(left)
-        || {
-          if case .enumeration = left { return true }; if case .tier = left { return true }; return false
-        }(),
-        op != .equal && op != .notEqual
-      {
-        report(
-          Diagnostic(
-            .typeMismatch, "'\(op.rawValue)' cannot order \(left) values", at: expr.span,
-            help: "use '==' or '!='"))
-        return invalid(expr)
-      }
-      return make(.comparison(op, lhs, rhs), LadderType(.bool, optional: eitherOptional), expr)
-    }
-    // Arithmetic.
-    if lhs.type.value.isUnknown || rhs.type.value.isUnknown { return invalid(expr) }
-    guard let type = arithmeticType(op, lhs, rhs, expr) else { return invalid(expr) }
-    return make(.arithmetic(op, lhs, rhs), LadderType(type, optional: eitherOptional), expr)
-  }
-
-  private mutating func arithmeticType(
-    _ op: BinaryOperator, _ lhs: CheckedExpr, _ rhs: CheckedExpr, _ expr: Expr
-  ) -> ValueType? {
-    let left = lhs.type.value
-    let right = rhs.type.value
-    switch (op, left, right) {
-    case (.add, .date, .duration), (.subtract, .date, .duration): return .date
-    case (.add, .duration, .date): return .date
-    case (.subtract, .date, .date):
-      report(
-        Diagnostic(
-          .typeMismatch, "dates cannot be subtracted", at: expr.span,
-          help:
-            "use days_between(\(ExprPrinter.print(rhs.syntax)), \(ExprPrinter.print(lhs.syntax))) or months_between(…)"
-        ))
-      return nil
-    default: break
-    }
-    guard left.isNumeric && right.isNumeric else {
-      let help =
-        left == .date && right.isNumber
-        ? "add a duration, e.g. '\(ExprPrinter.print(lhs.syntax)) \(op.rawValue) 30d'" : nil
-      report(
-        Diagnostic(
-          .typeMismatch, "'\(op.rawValue)' cannot be applied to \(left) and \(right)", at: expr.span,
-          label: "\(left) \(op.rawValue) \(right)", help: help))
-      return nil
-    }
-    switch op {
-    case .add, .subtract:
-      if left == .percent && right == .percent { return .percent }
-      if left == .percent || right == .percent {
-        if Self.isZeroLiteral(lhs) || Self.isZeroLiteral(rhs) { return .percent }
-        report(
-          Diagnostic(
-            .percentMismatch, "'\(op.rawValue)' mixes a percent and a plain number", at: expr.span,
-            label: "\(left) \(op.rawValue) \(right)", help: "write the number as a percent, e.g. '5%'"))
-        return nil
-      }
-      return left == .int && right == .int ? .int : .decimal
-    case .multiply:
-      if left == .percent && right == .percent { return .percent }
-      if left == .percent || right == .percent { return .decimal }
-      return left == .int && right == .int ? .int : .decimal
-    case .divide:
-      if left == .percent && right.isNumber { return .percent }
-      return .decimal
-    default:
-      return nil
-    }
   }
 
   private mutating func checkIndex(_ baseSyntax: Expr, _ indexSyntax: Expr, _ expr: Expr) -> CheckedExpr {
