@@ -46,6 +46,16 @@ enum LedgerChain {
     }
   }
 
+  /// A review row as hashed (after the run's assignment rows, in key order).
+  static func reviewRow(key: String, outcome: String, reviewed: Bool, below: Int) -> [UInt8] {
+    jsonLine { writer in
+      writer.string(key)
+      writer.string(outcome)
+      writer.number(reviewed ? 1 : 0)
+      writer.number(below)
+    }
+  }
+
   /// The fields of a run that its hash covers.
   struct RunFields {
     var id: Int64
@@ -161,7 +171,7 @@ enum LedgerChain {
     digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
   }
 
-  /// The digests of a run's decision rows and assignment rows, as stored.
+  /// The digests of a run's decision rows and of its assignment and review rows, as stored.
   static func digests(_ db: Database, run: Int64) throws -> (decisions: String, assignments: String) {
     var decisions = SHA256()
     let rows = try Row.fetchCursor(
@@ -179,6 +189,14 @@ enum LedgerChain {
       db, sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? ORDER BY key", arguments: [run])
     while let row = try changes.next() {
       assignments.update(data: assignmentRow(key: row["key"], tier: row["tier"], since: row["since"]))
+    }
+    let reviews = try Row.fetchCursor(
+      db, sql: "SELECT key, outcome, reviewed, below FROM review WHERE run_id = ? ORDER BY key",
+      arguments: [run])
+    while let row = try reviews.next() {
+      assignments.update(
+        data: reviewRow(
+          key: row["key"], outcome: row["outcome"], reviewed: row["reviewed"], below: row["below"]))
     }
     return (hex(decisions.finalize()), hex(assignments.finalize()))
   }
@@ -216,7 +234,8 @@ extension Ledger {
             result.problems.append("run \(fields.id): its decisions were changed, added or removed")
           }
           if assignments != fields.assignmentsSHA256 {
-            result.problems.append("run \(fields.id): its tier assignments were changed, added or removed")
+            result.problems.append(
+              "run \(fields.id): its tier assignments or reviews were changed, added or removed")
           }
           links.append((fields.chainSeq, "run \(fields.id)", row["hash"], fields.hash, fields.previousHash))
         }

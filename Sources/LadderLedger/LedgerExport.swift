@@ -34,7 +34,8 @@ public struct TierInForceChange: Sendable, Hashable {
 }
 
 extension Ledger {
-  /// Every key's tier in force on `date`, by key: the policy's latest decision as of that date,
+  /// Every key's tier in force on `date`, by key: the tier the policy's lifecycle assigned as
+  /// of that date (the latest assignment), with the latest decision's computed tier and score,
   /// replaced by an approved override in force that day.
   public func tiersInForce(on date: CivilDate) throws(LedgerError) -> [TierInForce] {
     var byKey: [String: TierInForce] = [:]
@@ -47,11 +48,21 @@ extension Ledger {
           """, arguments: [date.description])
       while let row = try decisions.next() {
         let key: String = row["key"]
-        let since = byKey[key].flatMap { $0.policyTier == row["tier"] ? $0.since : nil }
         byKey[key] = TierInForce(
-          key: key, tier: row["tier"], policyTier: row["tier"], score: row["score"],
-          since: since ?? row["as_of"], run: row["id"], decidedAsOf: row["as_of"], override: nil,
+          key: key, tier: byKey[key]?.tier, policyTier: row["tier"], score: row["score"],
+          since: byKey[key]?.since, run: row["id"], decidedAsOf: row["as_of"], override: nil,
           overrideUntil: nil)
+      }
+      let assignments = try Row.fetchCursor(
+        db,
+        sql: """
+          SELECT a.key, a.tier, a.since FROM assignment a JOIN run r ON r.id = a.run_id
+          WHERE r.as_of <= ? ORDER BY r.as_of, r.id
+          """, arguments: [date.description])
+      while let row = try assignments.next() {
+        let key: String = row["key"]
+        byKey[key]?.tier = row["tier"]
+        byKey[key]?.since = row["since"]
       }
     }
     for override in try overrides() where override.isInForce(on: date) {

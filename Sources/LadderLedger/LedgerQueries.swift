@@ -13,7 +13,13 @@ public struct StoredDecision: Sendable {
   public var ranBy: String
   public var ranAt: String
   public var key: String
+  /// The tier the policy computed.
   public var tier: String?
+  /// The tier the policy's lifecycle kept in force after this run: the computed tier unless a
+  /// `lifecycle:` rule held it back or moved it one tier only.
+  public var assignedTier: String?
+  /// What the lifecycle did at this run (``LifecycleStep/Outcome``), when it recorded anything.
+  public var lifecycle: LifecycleStep.Outcome?
   public var score: String?
   /// Fired trigger ids.
   public var flags: [String]
@@ -27,8 +33,9 @@ public struct StoredDecision: Sendable {
   /// its tier is the one in force, whatever the policy gives.
   public var override: TierOverride?
 
-  /// The tier in force: the override's when there is one, else the policy's.
-  public var tierInForce: String? { override?.tier ?? tier }
+  /// The tier in force: the override's when there is one, else the one the policy's lifecycle
+  /// assigned.
+  public var tierInForce: String? { override?.tier ?? assignedTier }
 }
 
 /// What ``Ledger/replay(run:)`` found.
@@ -145,7 +152,10 @@ extension Ledger {
 
   static let decisionQuery = """
     SELECT d.run_id, d.key, d.tier, d.score, d.flags, r.as_of, r.ran_by, r.ran_at, p.policy, p.version,
-      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id) AS changed
+      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id) AS changed,
+      (SELECT a.tier FROM assignment a WHERE a.key = d.key AND a.run_id <= d.run_id ORDER BY a.run_id DESC LIMIT 1)
+        AS assigned,
+      (SELECT v.outcome FROM review v WHERE v.key = d.key AND v.run_id = d.run_id) AS outcome
     FROM decision d JOIN run r ON r.id = d.run_id JOIN policy_version p ON p.sha256 = r.policy_sha256
     """
 
@@ -154,7 +164,9 @@ extension Ledger {
     return StoredDecision(
       run: row["run_id"], asOf: row["as_of"], policy: row["policy"], version: row["version"],
       policySHA256: row["policy_sha256"], ranBy: row["ran_by"], ranAt: row["ran_at"], key: row["key"],
-      tier: row["tier"], score: row["score"],
+      tier: row["tier"], assignedTier: row["assigned"],
+      lifecycle: (row["outcome"] as String?).flatMap(LifecycleStep.Outcome.init(rawValue:)),
+      score: row["score"],
       flags: flags.isEmpty ? [] : flags.split(separator: ";").map(String.init),
       changedTier: row["changed"], tierSince: nil, trace: nil, override: nil)
   }

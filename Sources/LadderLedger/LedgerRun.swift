@@ -10,6 +10,26 @@ public struct TierChange: Sendable, Hashable {
   public var from: String?
   public var to: String?
   public var isNew: Bool
+  /// Why: `assigned`, `upgraded` or `downgraded` (see ``LifecycleStep/Outcome``).
+  public var outcome: LifecycleStep.Outcome = .assigned
+  /// The tier the policy computed, when the lifecycle moved the key elsewhere (one tier down).
+  public var computed: String?
+}
+
+/// A change the policy computes but the lifecycle holds back at this run: waiting for the next
+/// review (the will-downgrade warnings among them), held by grace or by the minimum stay.
+public struct HeldChange: Sendable, Hashable {
+  public var key: String
+  /// The tier in force, which stays.
+  public var tier: String?
+  public var computed: String?
+  public var outcome: LifecycleStep.Outcome
+  /// Reviews in a row that found the key below its tier (for grace).
+  public var reviewsBelow: Int
+  /// When it waits for a review: the review date.
+  public var nextReview: CivilDate?
+  /// When the minimum stay holds it: the first day it may happen.
+  public var heldUntil: CivilDate?
 }
 
 /// What ``Ledger/record(_:records:format:inputName:asOf:by:at:)`` wrote.
@@ -25,6 +45,8 @@ public struct RecordedRun: Sendable {
   public var rejections: [RecordProblem]
   /// The tier assignments the run changed, in input order.
   public var changes: [TierChange]
+  /// The changes the lifecycle held back, in input order.
+  public var held: [HeldChange] = []
   /// The run's hash: the head of the chain after it.
   public var hash: String
 }
@@ -93,11 +115,14 @@ extension Ledger {
           "INSERT OR IGNORE INTO policy_version (sha256, policy, version, path, text) VALUES (?, ?, ?, ?, ?)",
         arguments: [policy.sha256, checked.id, checked.version, policy.path, Data(policy.source.bytes)])
       let id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM run") ?? 0) + 1
-      // The tiers in force before this run.
-      var current: [String: String?] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT key, tier, max(run_id) FROM assignment GROUP BY key") {
-        current[row["key"] as String] = row["tier"] as String?
+      if checked.lifecycle != nil,
+        let latest = try String.fetchOne(db, sql: "SELECT max(as_of) FROM run"), latest > asOfText
+      {
+        throw LedgerError(
+          "the ledger already holds a run as of \(latest); a policy with a lifecycle is applied in date order, so a run as of \(asOfText) cannot follow it; nothing was recorded"
+        )
       }
+      let standings = try Self.standings(db)
       // The run row goes first (the others refer to it); its digests and hash are set last.
       try db.execute(
         sql: """
@@ -116,8 +141,12 @@ extension Ledger {
       )
       let insertAssignment = try db.makeStatement(
         sql: "INSERT INTO assignment (key, run_id, tier, since) VALUES (?, ?, ?, ?)")
+      let insertReview = try db.makeStatement(
+        sql: "INSERT INTO review (key, run_id, outcome, reviewed, below) VALUES (?, ?, ?, ?, ?)")
       var decisionsDigest = SHA256()
       var changes: [TierChange] = []
+      var held: [HeldChange] = []
+      var reviews: [(key: String, outcome: String, reviewed: Bool, below: Int)] = []
       for (seq, item) in decided.enumerated() {
         let decision = item.decision
         let tier = decision.tier?.id
@@ -131,18 +160,41 @@ extension Ledger {
           data: LedgerChain.decisionRow(
             seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
             inputs: item.inputs))
-        // `nil`: a key new to the ledger; `.some(nil)`: one that had no tier.
-        let before = current[decision.key]
-        if before.map({ $0 != tier }) ?? true {
-          changes.append(TierChange(key: decision.key, from: before ?? nil, to: tier, isNew: before == nil))
-          insertAssignment.setUncheckedArguments([decision.key, id, tier, asOfText])
+        let before = standings[decision.key]
+        let step = policy.lifecycleStep(
+          before: before, computed: tier,
+          reviewNow: decision.firedTriggers.contains { $0.action == .reviewNow }, asOf: asOf)
+        if step.changesTier || before == nil {
+          changes.append(
+            TierChange(
+              key: decision.key, from: before?.tier, to: step.after.tier, isNew: before == nil,
+              outcome: step.outcome, computed: step.after.tier == tier ? nil : tier))
+          insertAssignment.setUncheckedArguments([decision.key, id, step.after.tier, asOfText])
           try insertAssignment.execute()
+        } else if step.outcome != .kept {
+          held.append(
+            HeldChange(
+              key: decision.key, tier: step.after.tier, computed: tier, outcome: step.outcome,
+              reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil))
+        }
+        // Only a lifecycle needs to remember reviews; a kept tier off its review date is not one.
+        if checked.lifecycle != nil, step.reviewed || step.outcome != .kept {
+          reviews.append((decision.key, step.outcome.rawValue, step.reviewed, step.after.reviewsBelow))
+          insertReview.setUncheckedArguments([
+            decision.key, id, step.outcome.rawValue, step.reviewed, step.after.reviewsBelow,
+          ])
+          try insertReview.execute()
         }
       }
       var assignmentsDigest = SHA256()
       for change in changes.sorted(by: { $0.key < $1.key }) {
         assignmentsDigest.update(
           data: LedgerChain.assignmentRow(key: change.key, tier: change.to, since: asOfText))
+      }
+      for review in reviews.sorted(by: { $0.key < $1.key }) {
+        assignmentsDigest.update(
+          data: LedgerChain.reviewRow(
+            key: review.key, outcome: review.outcome, reviewed: review.reviewed, below: review.below))
       }
       let fields = LedgerChain.RunFields(
         id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
@@ -157,7 +209,31 @@ extension Ledger {
       return RecordedRun(
         id: id, policy: checked.id, version: checked.version, policySHA256: policy.sha256, asOf: asOf,
         read: reads.count, evaluated: decided.count, rejected: rejections.count, rejections: rejections,
-        changes: changes, hash: hash)
+        changes: changes, held: held, hash: hash)
     }
+  }
+
+  /// Every key's standing before a run: its tier in force and since when (the latest
+  /// assignment), its last review and the reviews in a row below its tier (the latest review).
+  static func standings(_ db: Database) throws -> [String: TierStanding] {
+    var standings: [String: TierStanding] = [:]
+    let assignments = try Row.fetchCursor(
+      db, sql: "SELECT key, tier, since, max(run_id) FROM assignment GROUP BY key")
+    while let row = try assignments.next() {
+      guard let since = CivilDate(parsing: row["since"] as String) else { continue }
+      standings[row["key"]] = TierStanding(tier: row["tier"], since: since, lastReview: nil)
+    }
+    let reviews = try Row.fetchCursor(
+      db,
+      sql: """
+        SELECT v.key, v.below, r.as_of, max(v.run_id) FROM review v JOIN run r ON r.id = v.run_id
+        WHERE v.reviewed = 1 GROUP BY v.key
+        """)
+    while let row = try reviews.next() {
+      let key: String = row["key"]
+      standings[key]?.lastReview = CivilDate(parsing: row["as_of"] as String)
+      standings[key]?.reviewsBelow = row["below"]
+    }
+    return standings
   }
 }

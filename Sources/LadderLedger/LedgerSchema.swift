@@ -93,6 +93,19 @@ enum LedgerSchema {
             previous_hash TEXT NOT NULL,
             hash TEXT NOT NULL
           );
+    """,
+    // 2: the lifecycle's memory (policies with a `lifecycle:` section): per run, each key it
+    // reviewed, or whose change waits for a review, with the outcome and how many reviews in a
+    // row have found the key below its tier. Hashed with the run's assignments.
     """
+          CREATE TABLE review (
+            key TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES run(id),
+            outcome TEXT NOT NULL,
+            reviewed INTEGER NOT NULL,
+            below INTEGER NOT NULL,
+            PRIMARY KEY (key, run_id)
+          ) WITHOUT ROWID;
+    """,
   ]
 }

@@ -87,12 +87,9 @@ extension Operator {
         throw EvaluationError("the result is too large", at: span)
       }
     case (.date(let date), .duration(let duration)), (.duration(let duration), .date(let date)):
-      let sign = op == .subtract ? -1 : 1
-      let moved =
-        duration.isCalendar
-        ? date.adding(months: sign * duration.magnitude)
-        : date.adding(days: sign * (duration.magnitude / 1440))
-      guard let moved else { throw EvaluationError("the date falls outside the years 1 to 9999", at: span) }
+      guard let moved = date.adding(duration, sign: op == .subtract ? -1 : 1) else {
+        throw EvaluationError("the date falls outside the years 1 to 9999", at: span)
+      }
       return .date(moved)
     default:
       return .missing

@@ -308,11 +308,7 @@ public final class CompiledPolicy: Sendable {
     let interval = tierIndex.flatMap { checked.review.intervals[$0] }
     guard interval != nil || triggered || !checked.review.triggers.isEmpty else { return nil }
     var next: CivilDate?
-    if let interval, let last {
-      next =
-        interval.isCalendar
-        ? last.adding(months: interval.magnitude) : last.adding(days: interval.magnitude / 1440)
-    }
+    if let interval, let last { next = last.adding(interval) }
     let neverReviewed = checked.review.lastReviewInput != nil && last == nil && interval != nil
     let due = triggered || neverReviewed || (next.map { $0 <= asOf } ?? false)
     return ReviewResult(interval: interval, lastReview: last, nextReview: next, isDue: due)

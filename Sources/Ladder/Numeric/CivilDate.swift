@@ -85,6 +85,13 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
       year: newYear, month: newMonth, day: min(day, Self.daysInMonth(year: newYear, month: newMonth)))
   }
 
+  /// The date a duration later (`sign` -1: earlier): calendar months for months and years, whole
+  /// days for the rest (hours and minutes below a day do not move a date).
+  public func adding(_ duration: LadderDuration, sign: Int = 1) -> CivilDate? {
+    duration.isCalendar
+      ? adding(months: sign * duration.magnitude) : adding(days: sign * (duration.magnitude / 1440))
+  }
+
   /// Days from `self` to `other` (negative when `other` is earlier).
   public func days(until other: CivilDate) -> Int { Int(other.daysSinceEpoch) - Int(daysSinceEpoch) }
 

@@ -100,6 +100,21 @@ struct Run: ParsableCommand {
               writer.field("from") { writer.optionalString(change.from) }
               writer.field("to") { writer.optionalString(change.to) }
               writer.field("new") { writer.bool(change.isNew) }
+              writer.field("outcome") { writer.string(change.outcome.rawValue) }
+              if let computed = change.computed { writer.field("computed") { writer.string(computed) } }
+            }
+          }
+        }
+        writer.field("held") {
+          writer.array(run.held) { held in
+            writer.object {
+              writer.field("key") { writer.string(held.key) }
+              writer.field("tier") { writer.optionalString(held.tier) }
+              writer.field("computed") { writer.optionalString(held.computed) }
+              writer.field("outcome") { writer.string(held.outcome.rawValue) }
+              writer.field("reviews_below") { writer.number(held.reviewsBelow) }
+              writer.field("next_review") { writer.optionalString(held.nextReview?.description) }
+              writer.field("held_until") { writer.optionalString(held.heldUntil?.description) }
             }
           }
         }
@@ -114,14 +129,54 @@ struct Run: ParsableCommand {
       out += "tier changes: \(run.changes.count)\(new > 0 ? " (\(new) new)" : "")\n"
       let listed = all ? run.changes : Array(run.changes.prefix(max(0, top)))
       out += TraceText.table(
-        listed.map { [$0.key, "\($0.isNew ? "new" : $0.from ?? "no tier") → \($0.to ?? "no tier")"] },
+        listed.map { change in
+          var row = [
+            change.key, "\(change.isNew ? "new" : change.from ?? "no tier") → \(change.to ?? "no tier")",
+          ]
+          if !change.isNew {
+            row.append(change.outcome == .upgraded ? "up" : change.outcome == .downgraded ? "down" : "")
+          }
+          if let computed = change.computed {
+            row[row.count - 1] += " (one tier; the policy gives \(computed))"
+          }
+          return row
+        },
         indent: "  ")
       if listed.count < run.changes.count {
         out +=
           "  … and \(run.changes.count - listed.count) more (--all lists them; ladder history KEY shows one)\n"
       }
+      if !run.held.isEmpty {
+        let warnings = run.held.filter { $0.outcome == .downgradeAtReview }.count
+        out +=
+          "held back by the lifecycle: \(run.held.count)\(warnings > 0 ? " (\(warnings) will drop at their next review unless something changes)" : "")\n"
+        let shown = all ? run.held : Array(run.held.prefix(max(0, top)))
+        out += TraceText.table(shown.map { [$0.key, Self.describe($0)] }, indent: "  ")
+        if shown.count < run.held.count {
+          out += "  … and \(run.held.count - shown.count) more (--all lists them)\n"
+        }
+      }
       out += "head \(run.hash)\n"
       try StandardOutput.write(out)
+    }
+  }
+
+  /// A held change in words: what stays, what the policy gives, and until when.
+  static func describe(_ held: HeldChange) -> String {
+    let tier = held.tier ?? "no tier"
+    let computed = held.computed ?? "no tier"
+    let review = held.nextReview.map { " on \($0)" } ?? ""
+    switch held.outcome {
+    case .downgradeAtReview:
+      return "stays \(tier); drops to \(computed) at its review\(review) unless something changes"
+    case .upgradeAtReview: return "stays \(tier); rises to \(computed) at its review\(review)"
+    case .heldByGrace:
+      return
+        "stays \(tier) by grace: below it at \(held.reviewsBelow) review\(held.reviewsBelow == 1 ? "" : "s") in a row (the policy gives \(computed))"
+    case .heldByMinimumStay:
+      return
+        "stays \(tier) until \(held.heldUntil?.description ?? "?") (minimum stay; the policy gives \(computed))"
+    case .assigned, .kept, .upgraded, .downgraded: return "\(tier) (the policy gives \(computed))"
     }
   }
 
@@ -160,9 +215,10 @@ struct History: ParsableCommand {
     case .text:
       let rows = entries.map { entry in
         [
-          entry.asOf, "run \(entry.run)", entry.tier ?? "no tier", entry.score ?? "",
+          entry.asOf, "run \(entry.run)", entry.assignedTier ?? "no tier", entry.score ?? "",
           entry.flags.isEmpty ? "" : "flags: " + entry.flags.joined(separator: ", "),
-          "\(entry.policy) \(entry.version)", entry.changedTier ? "← tier set" : "",
+          "\(entry.policy) \(entry.version)",
+          (entry.changedTier ? "← tier set" : "") + Self.lifecycleNote(entry),
         ]
       }
       let overrides = try ledgerOptions.attempt { () throws(LedgerError) in try ledger.overrides(key: key) }
@@ -170,6 +226,23 @@ struct History: ParsableCommand {
       for override in overrides { out += "  \(override.tier) by \(OverrideText.describe(override))\n" }
       try StandardOutput.write(out)
     }
+  }
+}
+
+extension History {
+  /// What the lifecycle did, when the tier kept differs from the policy's or a change waits.
+  static func lifecycleNote(_ entry: StoredDecision) -> String {
+    guard let outcome = entry.lifecycle, entry.assignedTier != entry.tier else { return "" }
+    let computed = entry.tier ?? "no tier"
+    let note: String
+    switch outcome {
+    case .downgradeAtReview, .upgradeAtReview: note = "the policy gives \(computed) from the next review"
+    case .heldByGrace: note = "held by grace (the policy gives \(computed))"
+    case .heldByMinimumStay: note = "held by the minimum stay (the policy gives \(computed))"
+    case .downgraded: note = "one tier down (the policy gives \(computed))"
+    case .assigned, .kept, .upgraded: note = "the policy gives \(computed)"
+    }
+    return (entry.changedTier ? "; " : "") + note
   }
 }
 
@@ -220,7 +293,10 @@ struct ShowKey: ParsableCommand {
         out += "\(override.tier) by \(OverrideText.describe(override))\n"
         out += "  the policy alone gives \(decision.tier ?? "no tier")"
       } else {
-        out += decision.tier ?? "no tier"
+        out += decision.assignedTier ?? "no tier"
+        if decision.assignedTier != decision.tier {
+          out += " (kept by the lifecycle: \(History.lifecycleNote(decision)))"
+        }
       }
       if let since = decision.tierSince { out += ", since \(since)" }
       out +=
@@ -238,7 +314,9 @@ struct ShowKey: ParsableCommand {
     writer.object {
       writer.field("key") { writer.string(decision.key) }
       writer.field("tier") { writer.optionalString(decision.tier) }
+      writer.field("tier_assigned") { writer.optionalString(decision.assignedTier) }
       writer.field("tier_in_force") { writer.optionalString(decision.tierInForce) }
+      writer.field("lifecycle") { writer.optionalString(decision.lifecycle?.rawValue) }
       writer.field("override") {
         if let override = decision.override {
           OverrideText.write(override, into: writer)

@@ -22,6 +22,9 @@ public struct CheckedPolicy: Sendable {
   /// Benefits per tier, in tier order, inheritance resolved.
   public var benefits: [[ResolvedBenefit]]
   public var review: CheckedReview
+  /// How an assigned tier changes over time; `nil` when the policy has no `lifecycle:` section
+  /// (every run then assigns the tier it computes).
+  public var lifecycle: CheckedLifecycle?
   /// Values written into every output record, in order.
   public var outputs: [OutputColumn] = []
   /// Declared benefit directions (`entitlements:`).
@@ -176,6 +179,19 @@ public struct CheckedReview: Sendable {
   /// The input holding the date of the last review.
   public var lastReviewInput: Int?
   public var triggers: [CheckedTrigger]
+}
+
+/// The `lifecycle:` section with its defaults filled in (docs/language.md#lifecycle).
+public struct CheckedLifecycle: Sendable, Hashable {
+  public var upgrades: LifecycleTiming = .atOnce
+  public var downgrades: LifecycleTiming = .atReview
+  public var downgradeBy: DowngradeStep = .toComputed
+  /// Reviews a customer may stay below its tier before the downgrade takes effect.
+  public var graceReviews = 0
+  /// The shortest time in a tier before a downgrade; none when `nil`.
+  public var minimumStay: LadderDuration?
+
+  public init() {}
 }
 
 public struct CheckedTrigger: Sendable {

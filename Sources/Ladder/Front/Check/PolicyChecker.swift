@@ -71,6 +71,7 @@ struct CheckRun {
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
     policy.tierOrder = syntax.tierOrder?.value ?? .bestFirst
+    policy.lifecycle = checkLifecycle(review: review)
     let keyField = inputs[keyInput]
     if PolicyChecker.decisionFieldNames.contains(keyField.name) {
       report(decisionFieldClash(Located(keyField.name, at: keyField.span), kind: "the record key"))

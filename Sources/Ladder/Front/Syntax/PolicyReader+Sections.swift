@@ -314,6 +314,7 @@ struct Reader {
         policy.tierOrder = Located(order, at: text.span)
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
+      case "lifecycle": policy.lifecycle = reader.readLifecycle(value, keySpan: keySpan)
       case "output":
         guard case .sequence(let items) = value else {
           reader.wrongShape(
@@ -682,6 +683,58 @@ struct Reader {
       }
     }
     return review
+  }
+
+  // MARK: - Lifecycle
+
+  mutating func readLifecycle(_ node: Node, keySpan: SourceSpan) -> LifecycleSyntax {
+    var lifecycle = LifecycleSyntax(keySpan: keySpan)
+    forEachKnownKey(node, of: "'lifecycle'", allowed: PolicyReader.lifecycleKeys) { reader, key, _, value in
+      guard let text = reader.scalarString(value, for: "'\(key)'") else { return }
+      switch key {
+      case "upgrades":
+        lifecycle.upgrades = reader.choice(text, of: LifecycleTiming.self, for: key)
+      case "downgrades":
+        lifecycle.downgrades = reader.choice(text, of: LifecycleTiming.self, for: key)
+      case "downgrade_by":
+        lifecycle.downgradeBy = reader.choice(text, of: DowngradeStep.self, for: key)
+      case "grace_reviews":
+        guard let count = Int(text.value), (0...12).contains(count) else {
+          reader.report(
+            Diagnostic(
+              .invalidValue, "'grace_reviews' must be a whole number from 0 to 12, not '\(text.value)'",
+              at: text.span,
+              help: "the number of reviews a customer may stay below its tier before the downgrade, e.g. 1"))
+          return
+        }
+        lifecycle.graceReviews = Located(count, at: text.span)
+      case "minimum_stay":
+        guard let duration = LadderDuration(parsing: text.value), duration.amount > 0 else {
+          reader.report(
+            Diagnostic(
+              .invalidValue, "'\(text.value)' is not a minimum stay", at: text.span,
+              help: "write a duration such as '3 months', '90d' or '1 year'"))
+          return
+        }
+        lifecycle.minimumStay = Located(duration, at: text.span)
+      default: break
+      }
+    }
+    return lifecycle
+  }
+
+  /// One of an enumeration's values as written, or a diagnostic naming them.
+  mutating func choice<Choice: RawRepresentable & CaseIterable>(
+    _ text: Located<String>, of _: Choice.Type, for key: String
+  ) -> Located<Choice>? where Choice.RawValue == String {
+    if let value = Choice(rawValue: text.value) { return Located(value, at: text.span) }
+    let values = Choice.allCases.map(\.rawValue)
+    report(
+      Diagnostic(
+        .invalidValue,
+        "'\(key)' must be \(values.map { "'\($0)'" }.joined(separator: " or ")), not '\(text.value)'",
+        at: text.span, help: Suggestions.help(for: text.value, candidates: values, kind: "the choices")))
+    return nil
   }
 
   mutating func interval(_ text: Located<String>) -> Located<LadderDuration>? {

@@ -16,7 +16,7 @@ public enum PolicyReader {
 
   public static let topLevelKeys = [
     "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tier_order",
-    "tiers", "benefits", "entitlements", "review", "output",
+    "tiers", "benefits", "entitlements", "review", "lifecycle", "output",
   ]
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [
@@ -29,6 +29,9 @@ public enum PolicyReader {
   public static let componentKeys = ["weight", "of", "bands", "points", "description"]
   public static let tierKeys = ["id", "label", "when", "otherwise", "description"]
   public static let reviewKeys = ["every", "last_review", "triggers"]
+  public static let lifecycleKeys = [
+    "upgrades", "downgrades", "downgrade_by", "grace_reviews", "minimum_stay",
+  ]
   public static let triggerKeys = ["id", "when", "then", "because"]
   public static let typeNames = [
     "string", "int", "decimal", "percent", "bool", "date", "enum", "list of int", "list of decimal",

@@ -84,6 +84,14 @@ public enum PolicySchema {
         ],
         "last_review": identifier, "triggers": ["type": "array", "items": trigger],
       ])
+    let lifecycle = object(
+      PolicyReader.lifecycleKeys,
+      [
+        "upgrades": ["enum": LifecycleTiming.allCases.map(\.rawValue)],
+        "downgrades": ["enum": LifecycleTiming.allCases.map(\.rawValue)],
+        "downgrade_by": ["enum": DowngradeStep.allCases.map(\.rawValue)],
+        "grace_reviews": ["type": "integer", "minimum": 0, "maximum": 12], "minimum_stay": text,
+      ])
     let benefitValue: [String: Any] = ["type": ["string", "number", "boolean"]]
     let entitlement = object(
       PolicyReader.entitlementKeys,
@@ -99,7 +107,7 @@ public enum PolicySchema {
         "tiers": ["type": "array", "items": tier, "minItems": 1],
         "benefits": named(["type": "object", "additionalProperties": benefitValue]),
         "entitlements": named(entitlement),
-        "review": review, "output": ["type": "array", "items": identifier],
+        "review": review, "lifecycle": lifecycle, "output": ["type": "array", "items": identifier],
       ], required: ["ladder", "policy", "inputs", "tiers"],
       description: "A Ladder tiering policy (docs/language.md).")
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"

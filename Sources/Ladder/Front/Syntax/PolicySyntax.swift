@@ -28,6 +28,8 @@ public struct PolicySyntax: Sendable {
   public var tierOrder: Located<TierOrder>?
   public var benefits: [BenefitSetSyntax] = []
   public var review: ReviewSyntax?
+  /// How an assigned tier changes over time (`lifecycle:`), applied by `ladder run`.
+  public var lifecycle: LifecycleSyntax?
   /// Inputs and lets written into every output record, after the tier (`output: [abc, segment]`).
   public var outputs: [Located<String>] = []
   /// Declared meanings of benefits: which direction is better, for the monotonicity lint.
@@ -178,6 +180,29 @@ public struct ReviewSyntax: Sendable {
   /// The input field holding the date of the last review, if any.
   public var lastReview: Located<String>?
   public var triggers: [TriggerSyntax] = []
+}
+
+/// The `lifecycle:` section as written.
+public struct LifecycleSyntax: Sendable {
+  public var keySpan: SourceSpan
+  public var upgrades: Located<LifecycleTiming>?
+  public var downgrades: Located<LifecycleTiming>?
+  public var downgradeBy: Located<DowngradeStep>?
+  public var graceReviews: Located<Int>?
+  public var minimumStay: Located<LadderDuration>?
+}
+
+/// When a change of tier takes effect: at the run that computes it, or at the customer's next
+/// review (its cadence in `review: every:`, or a `review_now` trigger).
+public enum LifecycleTiming: String, Sendable, Hashable, CaseIterable {
+  case atOnce = "at_once"
+  case atReview = "at_review"
+}
+
+/// How far a downgrade goes: one tier down from the tier held, or straight to the tier computed.
+public enum DowngradeStep: String, Sendable, Hashable, CaseIterable {
+  case oneTier = "one_tier"
+  case toComputed = "to_computed"
 }
 
 /// How a policy's tiers are ranked. Tiers are always tried in the order written (the first
