@@ -20,6 +20,8 @@ public struct TierChange: Sendable, Hashable {
 /// review (the will-downgrade warnings among them), held by grace or by the minimum stay.
 public struct HeldChange: Sendable, Hashable {
   public var key: String
+  /// The line of the record in the run's input (for what-it-takes).
+  public var line: Int
   /// The tier in force, which stays.
   public var tier: String?
   public var computed: String?
@@ -174,7 +176,8 @@ extension Ledger {
         } else if step.outcome != .kept {
           held.append(
             HeldChange(
-              key: decision.key, tier: step.after.tier, computed: tier, outcome: step.outcome,
+              key: decision.key, line: item.line, tier: step.after.tier, computed: tier,
+              outcome: step.outcome,
               reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil))
         }
         // Only a lifecycle needs to remember reviews; a kept tier off its review date is not one.

@@ -62,6 +62,12 @@ struct Run: ParsableCommand {
   @Flag(help: "List every tier change in the text output.")
   var all = false
 
+  @Flag(
+    help:
+      "In JSON, say for every customer who will drop at its next review what single change would keep its tier (text does it for those it lists)."
+  )
+  var whatItTakes = false
+
   func run() throws {
     let policy = try options.loadPolicy()
     let asOf = try options.resolvedAsOf()
@@ -75,6 +81,16 @@ struct Run: ParsableCommand {
     }
     for problem in run.rejections {
       StandardError.write(Eval.describe(problem, origin: options.origin) + "\n")
+    }
+    // What it takes to keep the tier, for the warnings shown: one more read of the input.
+    let warned = run.held.filter { $0.outcome == .downgradeAtReview }
+    let shownWarnings =
+      format == .json ? (whatItTakes ? warned : []) : (all ? warned : Array(warned.prefix(max(0, top))))
+    let answers = BatchEvaluator(policy: policy, asOf: asOf).whatItTakes(
+      bytes: bytes, format: recordFormat, lines: Set(shownWarnings.map(\.line)))
+    func toKeep(_ held: HeldChange) -> [WhatItTakes.Change]? {
+      guard let answer = answers[held.line], answer.nextUp == held.tier else { return nil }
+      return answer.toReachNextUp
     }
     switch format {
     case .json:
@@ -115,6 +131,9 @@ struct Run: ParsableCommand {
               writer.field("reviews_below") { writer.number(held.reviewsBelow) }
               writer.field("next_review") { writer.optionalString(held.nextReview?.description) }
               writer.field("held_until") { writer.optionalString(held.heldUntil?.description) }
+              if let changes = toKeep(held) {
+                writer.field("to_keep") { WhatItTakesJSON.write(changes, into: writer) }
+              }
             }
           }
         }
@@ -151,7 +170,15 @@ struct Run: ParsableCommand {
         out +=
           "held back by the lifecycle: \(run.held.count)\(warnings > 0 ? " (\(warnings) will drop at their next review unless something changes)" : "")\n"
         let shown = all ? run.held : Array(run.held.prefix(max(0, top)))
-        out += TraceText.table(shown.map { [$0.key, Self.describe($0)] }, indent: "  ")
+        for held in shown {
+          out += "  \(held.key)  \(Self.describe(held))\n"
+          guard let changes = toKeep(held) else { continue }
+          let ways = changes.prefix(3).map { "\($0.input) \($0.from) → \($0.to)" }
+          out +=
+            ways.isEmpty
+            ? "      no change of one input keeps \(held.tier ?? "its tier")\n"
+            : "      to keep \(held.tier ?? "its tier"): \(ways.joined(separator: ", or "))\n"
+        }
         if shown.count < run.held.count {
           out += "  … and \(run.held.count - shown.count) more (--all lists them)\n"
         }

@@ -113,7 +113,18 @@ public enum PolicyDiff {
       changed("triggers", "action of trigger '\(id)'", a.action.rawValue, b.action.rawValue)
       changed("triggers", "reason of trigger '\(id)'", a.reason, b.reason)
     }
+    let (oldRules, newRules) = (old.lifecycle.map(describe) ?? [:], new.lifecycle.map(describe) ?? [:])
+    for rule in PolicyReader.lifecycleKeys { changed("lifecycle", rule, oldRules[rule], newRules[rule]) }
     return out
+  }
+
+  /// Each rule of a lifecycle as written in a policy, defaults included.
+  static func describe(_ lifecycle: CheckedLifecycle) -> [String: String] {
+    [
+      "upgrades": lifecycle.upgrades.rawValue, "downgrades": lifecycle.downgrades.rawValue,
+      "downgrade_by": lifecycle.downgradeBy.rawValue, "grace_reviews": String(lifecycle.graceReviews),
+      "minimum_stay": lifecycle.minimumStay?.description ?? "none",
+    ]
   }
 
   static func describe(_ input: InputField) -> String {

@@ -40,18 +40,26 @@ extension BatchEvaluator {
   /// record or it is rejected. For a policy with population functions the other records of
   /// `bytes` are its population.
   public func whatItTakes(bytes: [UInt8], format: RecordFormat, line: Int) -> WhatItTakes? {
-    guard let reads = try? readAll(bytes: bytes, format: format) else { return nil }
+    whatItTakes(bytes: bytes, format: format, lines: [line])[line]
+  }
+
+  /// What it takes for each record of `bytes` that starts on one of `lines`, reading the input
+  /// once; rejected records and lines where no record starts have no entry.
+  public func whatItTakes(bytes: [UInt8], format: RecordFormat, lines: Set<Int>) -> [Int: WhatItTakes] {
+    guard !lines.isEmpty, let reads = try? readAll(bytes: bytes, format: format) else { return [:] }
     let validator = RecordValidator(policy: policy)
     let pass = policy.populationSites.isEmpty ? nil : populationPass(reads, validator: validator)
+    let whatIf = pass.map { PopulationWhatIf(policy: policy, entries: $0.entries) }
+    var answers: [Int: WhatItTakes] = [:]
     for (index, read) in reads.enumerated() {
-      guard case .success(let record) = read, record.line == line else { continue }
-      guard pass?.problems[index] == nil else { return nil }
+      guard case .success(let record) = read, lines.contains(record.line) else { continue }
+      guard pass?.problems[index] == nil else { continue }
       let frame = policy.makeFrame(asOf: asOf)
-      guard validator.load(record, into: frame) == nil else { return nil }
-      let population = pass.map { PopulationWhatIf(policy: policy, entries: $0.entries).record(index) }
-      return policy.whatItTakes(inputs: frame.inputs, asOf: asOf, population: population)
+      guard validator.load(record, into: frame) == nil else { continue }
+      answers[record.line] = policy.whatItTakes(
+        inputs: frame.inputs, asOf: asOf, population: whatIf?.record(index))
     }
-    return nil
+    return answers
   }
 }
 
@@ -297,23 +305,25 @@ public enum WhatItTakesJSON {
   }
 
   static func write(_ report: WhatItTakes, into writer: JSONWriter) {
-    func changes(_ items: [WhatItTakes.Change]) {
-      writer.array(items) { change in
-        writer.object {
-          writer.field("input") { writer.string(change.input) }
-          writer.field("from") { writer.string(change.from) }
-          writer.field("to") { writer.string(change.to) }
-          writer.field("by") { writer.string(change.by) }
-          writer.field("relative_percent") { writer.optionalString(change.relative?.normalized.description) }
-        }
-      }
-    }
     writer.object {
       writer.field("tier") { writer.optionalString(report.tier) }
       writer.field("next_up") { writer.optionalString(report.nextUp) }
-      writer.field("to_reach_next_up") { changes(report.toReachNextUp) }
+      writer.field("to_reach_next_up") { write(report.toReachNextUp, into: writer) }
       writer.field("next_down") { writer.optionalString(report.nextDown) }
-      writer.field("to_drop_down") { changes(report.toDropDown) }
+      writer.field("to_drop_down") { write(report.toDropDown, into: writer) }
+    }
+  }
+
+  /// A list of changes, each `{"input","from","to","by","relative_percent"}`.
+  public static func write(_ changes: [WhatItTakes.Change], into writer: JSONWriter) {
+    writer.array(changes) { change in
+      writer.object {
+        writer.field("input") { writer.string(change.input) }
+        writer.field("from") { writer.string(change.from) }
+        writer.field("to") { writer.string(change.to) }
+        writer.field("by") { writer.string(change.by) }
+        writer.field("relative_percent") { writer.optionalString(change.relative?.normalized.description) }
+      }
     }
   }
 }
