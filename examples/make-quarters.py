@@ -5,7 +5,7 @@
 The first quarter is the valid rows of b2b-service-tiers.csv. Each later quarter, a customer
 who bought within 100 days of the first assessment goes on buying at the same pace (the same
 number of days since its last purchase, the same monthly spend); the others buy nothing more, so
-their 12-month spend falls by a quarter each quarter and their recency grows. Four customers
+their 12-month spend falls by a quarter each quarter and their recency grows. Five customers
 have a story of their own (see STORIES). The ledger remembers reviews, so the files carry no
 last_review dates.
 """
@@ -25,6 +25,10 @@ STORIES = {
     "C2024002": {1: {"days_since": 10, "orders_12m": 11, "spend_12m": "650000.00", "repurchase_rate": "82%",
                      "industry_growth": "12%"},
                  3: {"repurchase_rate": "75%"}},
+    # 北方制造, key, reviewed every six months: its orders halve two months running before
+    # 2024-06-01 and its year's spend with them; the trigger reviews it at once.
+    "C2024006": {1: {"monthly_spend": [100643, 101682, 99696, 100673, 40000, 30000], "spend_12m": "450000.00",
+                     "orders_12m": 8}},
     # C公司, watch: comes back in the third quarter, and stops buying again in the fourth.
     "C2024003": {2: {"days_since": 15, "orders_12m": 6, "spend_12m": "240000.00", "repurchase_rate": "55%",
                      "industry_growth": "4%", "active": True, "monthly_spend": [0, 0, 0, 30000, 40000, 35000]},
