@@ -137,6 +137,8 @@ enum LedgerChain {
       for column in ["key", "tier", "reason", "until", "requested_by", "requested_at", "previous_hash"] {
         writer.optionalString(row[column] as String?)
       }
+      // A change the lifecycle proposed names its run (schema 2; absent before, so older hashes hold).
+      if let run = row["run_id"] as Int? { writer.number(run) }
     }
   }
 
@@ -186,7 +188,9 @@ enum LedgerChain {
     }
     var assignments = SHA256()
     let changes = try Row.fetchCursor(
-      db, sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? ORDER BY key", arguments: [run])
+      db,
+      sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? AND approval_id IS NULL ORDER BY key",
+      arguments: [run])
     while let row = try changes.next() {
       assignments.update(data: assignmentRow(key: row["key"], tier: row["tier"], since: row["since"]))
     }
@@ -256,6 +260,36 @@ extension Ledger {
               row["chain_seq"], "the \(verdict == "approved" ? "approval" : "rejection") of override \(id)",
               row["hash"], LedgerChain.approvalHash(row), row["previous_hash"]
             ))
+        }
+        // Each approved change of the lifecycle is exactly one assignment, and each assignment
+        // made by an approval is that change.
+        let approvedChanges = try Row.fetchAll(
+          db,
+          sql: """
+            SELECT o.id, o.key, o.tier, o.run_id, a.id AS approval_id, a.in_force_from FROM override o
+            JOIN approval a ON a.override_id = o.id WHERE o.run_id IS NOT NULL AND a.verdict = 'approved'
+            """)
+        let madeByApprovals = try Row.fetchAll(
+          db,
+          sql: "SELECT key, tier, since, run_id, approval_id FROM assignment WHERE approval_id IS NOT NULL")
+        for change in approvedChanges {
+          let made = madeByApprovals.filter { $0["approval_id"] as Int64 == change["approval_id"] as Int64 }
+          let matches =
+            made.count == 1
+            && made[0]["key"] as String == change["key"] as String
+            && made[0]["tier"] as String? == change["tier"] as String?
+            && made[0]["since"] as String == change["in_force_from"] as String
+            && made[0]["run_id"] as Int64 == change["run_id"] as Int64
+          if !matches {
+            result.problems.append(
+              "override \(change["id"] as Int64): the assignment its approval made was changed or removed")
+          }
+        }
+        for made in madeByApprovals
+        where !approvedChanges.contains(where: { $0["approval_id"] as Int64 == made["approval_id"] as Int64 })
+        {
+          result.problems.append(
+            "an assignment of '\(made["key"] as String)' names an approval that approved no change")
         }
         var previous = LedgerChain.genesis
         for (index, link) in links.sorted(by: { $0.seq < $1.seq }).enumerated() {

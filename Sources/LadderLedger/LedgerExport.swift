@@ -27,7 +27,7 @@ public struct TierInForceChange: Sendable, Hashable {
   public var tier: String?
   /// The day it takes effect: the run's as-of date, or the override's first day.
   public var effective: String
-  /// `run N` or `override N`.
+  /// `run N`, `override N`, or `approved change N` (a lifecycle change that needed approval).
   public var source: String
   /// For an override: its last day, after which the policy's tier is in force again.
   public var until: String?
@@ -56,8 +56,7 @@ extension Ledger {
       let assignments = try Row.fetchCursor(
         db,
         sql: """
-          SELECT a.key, a.tier, a.since FROM assignment a JOIN run r ON r.id = a.run_id
-          WHERE r.as_of <= ? ORDER BY r.as_of, r.id
+          SELECT a.key, a.tier, a.since FROM assignment a WHERE a.since <= ? ORDER BY a.run_id
           """, arguments: [date.description])
       while let row = try assignments.next() {
         let key: String = row["key"]
@@ -89,7 +88,7 @@ extension Ledger {
         db,
         sql: """
           SELECT a.key, a.tier, r.as_of, r.id, r.chain_seq FROM assignment a JOIN run r ON r.id = a.run_id
-          WHERE r.chain_seq > ? ORDER BY r.chain_seq, a.key
+          WHERE r.chain_seq > ? AND a.approval_id IS NULL ORDER BY r.chain_seq, a.key
           """, arguments: [position])
       {
         let id: Int64 = row["id"]
@@ -103,7 +102,7 @@ extension Ledger {
       for row in try Row.fetchAll(
         db,
         sql: """
-          SELECT o.id, o.key, o.tier, o.until, a.in_force_from, a.chain_seq FROM approval a
+          SELECT o.id, o.key, o.tier, o.until, o.run_id, a.in_force_from, a.chain_seq FROM approval a
           JOIN override o ON o.id = a.override_id
           WHERE a.verdict = 'approved' AND a.chain_seq > ? ORDER BY a.chain_seq
           """, arguments: [position])
@@ -113,7 +112,8 @@ extension Ledger {
           (
             row["chain_seq"],
             TierInForceChange(
-              key: row["key"], tier: row["tier"], effective: row["in_force_from"], source: "override \(id)",
+              key: row["key"], tier: row["tier"], effective: row["in_force_from"],
+              source: (row["run_id"] as Int64?) == nil ? "override \(id)" : "approved change \(id)",
               until: row["until"])
           ))
       }

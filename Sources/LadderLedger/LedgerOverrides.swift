@@ -21,10 +21,15 @@ public struct TierOverride: Sendable, Hashable {
   public var requestedBy: String
   public var requestedAt: String
   public var status: Status
+  /// Set for a change the policy's lifecycle proposed in this run and which needs approval
+  /// (`lifecycle: approval:`). Approved, it becomes the key's assignment from the day of the
+  /// approval, not an override: the lifecycle goes on from the tier it gives.
+  public var run: Int64? = nil
 
-  /// Whether it is approved and `date` lies between its approval day and `until`.
+  /// Whether it is an approved override (not a lifecycle change) and `date` lies between its
+  /// approval day and `until`.
   public func isInForce(on date: CivilDate) -> Bool {
-    guard case .approved(_, _, let from, _) = status, from <= date else { return false }
+    guard run == nil, case .approved(_, _, let from, _) = status, from <= date else { return false }
     return until.map { date <= $0 } ?? true
   }
 }
@@ -96,16 +101,26 @@ extension Ledger {
   ) throws(LedgerError) -> TierOverride {
     try appending { db, seq, previous in
       guard let found = try Self.overrides(db, where: "o.id = ?", [id]).first else {
-        throw LedgerError("there is no override \(id)")
+        throw LedgerError("there is no override or change \(id)")
       }
-      guard found.status == .pending else { throw LedgerError("override \(id) was already decided") }
+      let name = found.run == nil ? "override \(id)" : "change \(id) (proposed by run \(found.run ?? 0))"
+      guard found.status == .pending else { throw LedgerError("\(name) was already decided") }
       if approve && found.requestedBy == user {
         throw LedgerError(
-          "\(user) requested override \(id) and so cannot approve it; another person must (maker-checker)")
+          "\(user) requested \(name) and so cannot approve it; another person must (maker-checker)")
       }
       let from = CivilDate(utcDayOf: time)
       if approve, let until = found.until, until < from {
         throw LedgerError("override \(id) ended on \(until); it can only be rejected")
+      }
+      if approve, let run = found.run,
+        let later = try Int64.fetchOne(
+          db, sql: "SELECT max(run_id) FROM assignment WHERE key = ? AND run_id > ?",
+          arguments: [found.key, run])
+      {
+        throw LedgerError(
+          "run \(later) has assigned '\(found.key)' a tier since run \(run) proposed this change; it is out of date and can only be rejected"
+        )
       }
       let approvalID =
         (try Int64.fetchOne(db, sql: "SELECT max(id) FROM approval") ?? 0) + 1
@@ -126,6 +141,12 @@ extension Ledger {
           approvalID, seq, id, verdict, reason, user, Self.timestamp(time), from.description, previous,
           hash,
         ])
+      if approve, let run = found.run {
+        // The approved change is the key's tier from today; the lifecycle continues from it.
+        try db.execute(
+          sql: "INSERT INTO assignment (key, run_id, tier, since, approval_id) VALUES (?, ?, ?, ?, ?)",
+          arguments: [found.key, run, found.tier, from.description, approvalID])
+      }
       var decided = found
       decided.status =
         approve
@@ -187,7 +208,7 @@ extension Ledger {
       return TierOverride(
         id: row["id"], key: row["key"], tier: row["tier"], reason: row["reason"],
         until: until.flatMap { CivilDate(parsing: $0) }, requestedBy: row["requested_by"],
-        requestedAt: row["requested_at"], status: status)
+        requestedAt: row["requested_at"], status: status, run: row["run_id"])
     }
   }
 

@@ -74,11 +74,15 @@ extension Ledger {
           arguments: [key, date.description]
         ).map(Self.storedDecision)
       else { return nil }
-      decision.tierSince = try String.fetchOne(
+      // The tier assigned that day: a run's, or an approved change of the lifecycle since.
+      if let assigned = try Row.fetchOne(
         db,
-        sql:
-          "SELECT a.since FROM assignment a WHERE a.key = ? AND a.run_id <= ? ORDER BY a.run_id DESC LIMIT 1",
-        arguments: [key, decision.run])
+        sql: "SELECT tier, since FROM assignment WHERE key = ? AND since <= ? ORDER BY run_id DESC LIMIT 1",
+        arguments: [key, date.description])
+      {
+        decision.assignedTier = assigned["tier"]
+        decision.tierSince = assigned["since"]
+      }
       return decision
     }
     guard var decision = found else { return nil }
@@ -152,9 +156,10 @@ extension Ledger {
 
   static let decisionQuery = """
     SELECT d.run_id, d.key, d.tier, d.score, d.flags, r.as_of, r.ran_by, r.ran_at, p.policy, p.version,
-      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id) AS changed,
-      (SELECT a.tier FROM assignment a WHERE a.key = d.key AND a.run_id <= d.run_id ORDER BY a.run_id DESC LIMIT 1)
-        AS assigned,
+      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id
+        AND a.approval_id IS NULL) AS changed,
+      (SELECT a.tier FROM assignment a WHERE a.key = d.key AND a.run_id <= d.run_id AND a.since <= r.as_of
+        ORDER BY a.run_id DESC LIMIT 1) AS assigned,
       (SELECT v.outcome FROM review v WHERE v.key = d.key AND v.run_id = d.run_id) AS outcome
     FROM decision d JOIN run r ON r.id = d.run_id JOIN policy_version p ON p.sha256 = r.policy_sha256
     """

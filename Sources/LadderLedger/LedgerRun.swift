@@ -32,6 +32,10 @@ public struct HeldChange: Sendable, Hashable {
   public var nextReview: CivilDate?
   /// When the minimum stay holds it: the first day it may happen.
   public var heldUntil: CivilDate?
+  /// For a change awaiting approval: the tier it would move to, and the override request that
+  /// asks for it (`ladder approve N`).
+  public var proposed: String? = nil
+  public var request: Int64? = nil
 }
 
 /// What ``Ledger/record(_:records:format:inputName:asOf:by:at:)`` wrote.
@@ -125,6 +129,18 @@ extension Ledger {
         )
       }
       let standings = try Self.standings(db)
+      // Changes the lifecycle proposed earlier that still wait: one request per key at a time.
+      var waiting: [String: Int64] = [:]
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT o.key, o.id FROM override o WHERE o.run_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM approval a WHERE a.override_id = o.id)
+          """)
+      {
+        waiting[row["key"]] = row["id"]
+      }
+      var proposals: [(key: String, tier: String?, reason: String)] = []
       // The run row goes first (the others refer to it); its digests and hash are set last.
       try db.execute(
         sql: """
@@ -174,11 +190,27 @@ extension Ledger {
           insertAssignment.setUncheckedArguments([decision.key, id, step.after.tier, asOfText])
           try insertAssignment.execute()
         } else if step.outcome != .kept {
-          held.append(
-            HeldChange(
-              key: decision.key, line: item.line, tier: step.after.tier, computed: tier,
-              outcome: step.outcome,
-              reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil))
+          var change = HeldChange(
+            key: decision.key, line: item.line, tier: step.after.tier, computed: tier,
+            outcome: step.outcome,
+            reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil)
+          if step.outcome == .awaitingApproval {
+            change.proposed = step.proposed
+            if let pending = waiting[decision.key] {
+              change.request = pending
+            } else {
+              let direction =
+                before.flatMap { policy.isUpgrade(from: $0.tier, to: step.proposed) } == true
+                ? "upgrade to" : "downgrade from"
+              let named = direction == "upgrade to" ? step.proposed : before?.tier
+              proposals.append(
+                (
+                  decision.key, step.proposed,
+                  "run \(id) as of \(asOfText): \(direction) \(named ?? "no tier") needs approval (lifecycle); the policy gives \(tier ?? "no tier")"
+                ))
+            }
+          }
+          held.append(change)
         }
         // Only a lifecycle needs to remember reviews; a kept tier off its review date is not one.
         if checked.lifecycle != nil, step.reviewed || step.outcome != .kept {
@@ -205,10 +237,38 @@ extension Ledger {
         read: reads.count, evaluated: decided.count, rejected: rejections.count, ranBy: user, ranAt: ranAt,
         inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
         assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)
-      let hash = fields.hash
+      var hash = fields.hash
       try db.execute(
         sql: "UPDATE run SET decisions_sha256 = ?, assignments_sha256 = ?, hash = ? WHERE id = ?",
         arguments: [fields.decisionsSHA256, fields.assignmentsSHA256, hash, id])
+      // Each proposed change is an override request, the next links of the chain after the run.
+      var request = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") ?? 0)
+      var seq = link
+      var requests: [String: Int64] = [:]
+      for proposal in proposals {
+        request += 1
+        seq += 1
+        let row: Row = [
+          "id": request, "chain_seq": seq, "key": proposal.key, "tier": proposal.tier,
+          "reason": proposal.reason,
+          "until": nil, "requested_by": user, "requested_at": ranAt, "previous_hash": hash, "run_id": id,
+        ]
+        let requestHash = LedgerChain.overrideHash(row)
+        try db.execute(
+          sql: """
+            INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash,
+              hash, run_id)
+            VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+            """,
+          arguments: [
+            request, seq, proposal.key, proposal.tier, proposal.reason, user, ranAt, hash, requestHash, id,
+          ])
+        hash = requestHash
+        requests[proposal.key] = request
+      }
+      for index in held.indices where held[index].outcome == .awaitingApproval && held[index].request == nil {
+        held[index].request = requests[held[index].key]
+      }
       return RecordedRun(
         id: id, policy: checked.id, version: checked.version, policySHA256: policy.sha256, asOf: asOf,
         read: reads.count, evaluated: decided.count, rejected: rejections.count, rejections: rejections,

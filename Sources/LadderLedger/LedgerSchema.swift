@@ -96,8 +96,12 @@ enum LedgerSchema {
     """,
     // 2: the lifecycle's memory (policies with a `lifecycle:` section): per run, each key it
     // reviewed, or whose change waits for a review, with the outcome and how many reviews in a
-    // row have found the key below its tier. Hashed with the run's assignments.
+    // row have found the key below its tier (hashed with the run's assignments). A change that
+    // needs approval is an override request naming the run that proposed it (`run_id`); once
+    // approved, it is an assignment naming its approval (`approval_id`).
     """
+          ALTER TABLE override ADD COLUMN run_id INTEGER REFERENCES run(id);
+          ALTER TABLE assignment ADD COLUMN approval_id INTEGER REFERENCES approval(id);
           CREATE TABLE review (
             key TEXT NOT NULL,
             run_id INTEGER NOT NULL REFERENCES run(id),

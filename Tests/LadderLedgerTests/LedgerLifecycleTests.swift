@@ -74,6 +74,68 @@ import Testing
     for run in runs { #expect(try ledger.replay(run: run.id).isIdentical) }
   }
 
+  @Test func aDowngradeFromVIPWaitsForASecondPersonThenIsTheAssignment() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let policy = try Self.policy(lifecycle: "  approval: { downgrades_from: [vip], upgrades_to: [] }\n")
+    let runs = try Self.runQuarters(ledger, policy, ["2024-03-01", "2024-06-01"])
+    // A公司 falls from vip at its review: proposed, not applied; B公司 rises to vip freely.
+    let proposed = try #require(runs[1].held.first { $0.key == "C2024001" })
+    #expect(proposed.outcome == .awaitingApproval && proposed.tier == "vip" && proposed.proposed == "key")
+    let request = try #require(proposed.request)
+    #expect(runs[1].changes.contains { $0.key == "C2024002" && $0.to == "vip" })
+    #expect(!runs[1].changes.contains { $0.key == "C2024001" })
+    let pending = try #require(try ledger.overrides(pendingOnly: true).first { $0.id == request })
+    #expect(pending.run == runs[1].id && pending.tier == "key" && pending.requestedBy == "alice")
+    #expect(
+      !pending.isInForce(on: try LedgerTests.date("2024-07-01")), "a proposed change is not an override")
+    // The person who ran it cannot approve it; a second person can, and the change is the
+    // assignment from the day of the approval.
+    #expect {
+      _ = try ledger.decide(override: request, approve: true, by: "alice")
+    } throws: {
+      "\($0)".contains("alice requested change \(request) (proposed by run 2) and so cannot approve it")
+    }
+    let approvedAt = try #require(ISO8601DateFormatter().date(from: "2024-06-03T09:00:00Z"))
+    _ = try ledger.decide(override: request, approve: true, by: "bob", at: approvedAt)
+    let june = try #require(try ledger.show(key: "C2024001", asOf: try LedgerTests.date("2024-06-02")))
+    #expect(june.tierInForce == "vip" && june.override == nil)
+    let after = try #require(try ledger.show(key: "C2024001", asOf: try LedgerTests.date("2024-06-03")))
+    #expect(after.tierInForce == "key" && after.assignedTier == "key" && after.tierSince == "2024-06-03")
+    #expect(after.override == nil)
+    let sync = try ledger.changes(since: runs[1].id)
+    #expect(
+      sync == [
+        TierInForceChange(
+          key: "C2024001", tier: "key", effective: "2024-06-03", source: "approved change \(request)",
+          until: nil)
+      ])
+    #expect(try ledger.verify().isIntact)
+    // The next run goes on from key: no new request, nothing held for A公司.
+    let september = try Self.runQuarters(ledger, policy, ["2024-09-01"])[0]
+    #expect(
+      !september.held.contains { $0.key == "C2024001" }
+        && !september.changes.contains { $0.key == "C2024001" })
+    // Editing the assignment the approval made shows.
+    try scratch.tamper("UPDATE assignment SET tier = 'vip' WHERE approval_id IS NOT NULL")
+    #expect(
+      try ledger.verify().problems == [
+        "override \(request): the assignment its approval made was changed or removed"
+      ])
+  }
+
+  @Test func aStaleProposalCanOnlyBeRejected() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let policy = try Self.policy(lifecycle: "  approval: { downgrades_from: [vip] }\n")
+    let runs = try Self.runQuarters(ledger, policy, ["2024-03-01", "2024-06-01", "2024-09-01"])
+    let request = try #require(runs[1].held.first { $0.key == "C2024001" }?.request)
+    // Still waiting in September: the run points at the same request, and asks nothing new.
+    #expect(runs[2].held.first { $0.key == "C2024001" }?.request == request)
+    #expect(try ledger.overrides(key: "C2024001").count == 1)
+    #expect(try ledger.verify().isIntact)
+  }
+
   @Test func anEditedReviewIsFoundAndAnEarlierRunRefused() throws {
     let scratch = try Scratch()
     let ledger = try Ledger(path: scratch.path)
@@ -94,20 +156,34 @@ import Testing
   @Test func aSchemaOneLedgerIsMigratedAndKeepsItsChain() throws {
     let scratch = try Scratch()
     let (policy, bytes) = try LedgerTests.example("b2b-service-tiers")
+    // A run as schema 1 recorded it: a policy without a lifecycle writes no reviews, and its
+    // rows are copied into a file made by migration 1 alone.
+    let current = scratch.directory.appendingPathComponent("current.db").path
     do {
-      // Schema 1 kept no reviews: a run of a policy without a lifecycle writes none either.
       let path = "policies/b2b-service-tiers.yaml"
       let text = try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
       let head = try #require(text.components(separatedBy: "\nlifecycle:\n").first)
       let plain = try #require(compilePolicy(head))
       #expect(plain.checked.lifecycle == nil)
-      let ledger = try Ledger(path: scratch.path)
-      _ = try ledger.record(
+      _ = try Ledger(path: current).record(
         plain, records: bytes, format: .csv, inputName: "q1.csv", asOf: try LedgerTests.date("2024-03-01"),
         by: "alice")
     }
-    // What a ledger of the first schema looks like: the same tables, no review table.
-    try scratch.tamper("DROP TABLE review; PRAGMA user_version = 1")
+    let old = try DatabaseQueue(path: scratch.path)
+    try old.writeWithoutTransaction { db in
+      try db.execute(sql: LedgerSchema.migrations[0])
+      try db.execute(sql: "PRAGMA user_version = 1")
+      try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current])
+      try db.execute(
+        sql: """
+          INSERT INTO policy_version SELECT * FROM current.policy_version;
+          INSERT INTO run SELECT * FROM current.run;
+          INSERT INTO decision SELECT * FROM current.decision;
+          INSERT INTO assignment SELECT key, run_id, tier, since FROM current.assignment;
+          DETACH DATABASE current;
+          """)
+    }
+    try old.close()
     let ledger = try Ledger(path: scratch.path)
     #expect(try ledger.verify().isIntact)
     // Its keys have no review on record, so the next run reviews them all.

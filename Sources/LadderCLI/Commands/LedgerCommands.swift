@@ -131,6 +131,10 @@ struct Run: ParsableCommand {
               writer.field("reviews_below") { writer.number(held.reviewsBelow) }
               writer.field("next_review") { writer.optionalString(held.nextReview?.description) }
               writer.field("held_until") { writer.optionalString(held.heldUntil?.description) }
+              if held.outcome == .awaitingApproval {
+                writer.field("proposed") { writer.optionalString(held.proposed) }
+                writer.field("request") { held.request.map { writer.number(Int($0)) } ?? writer.null() }
+              }
               if let changes = toKeep(held) {
                 writer.field("to_keep") { WhatItTakesJSON.write(changes, into: writer) }
               }
@@ -196,6 +200,9 @@ struct Run: ParsableCommand {
     switch held.outcome {
     case .downgradeAtReview:
       return "stays \(tier); drops to \(computed) at its review\(review) unless something changes"
+    case .awaitingApproval:
+      let request = held.request.map { "ladder approve \($0) (or reject \($0))" } ?? "a request"
+      return "stays \(tier); the change to \(held.proposed ?? "no tier") waits for approval: \(request)"
     case .upgradeAtReview: return "stays \(tier); rises to \(computed) at its review\(review)"
     case .heldByGrace:
       return
@@ -265,6 +272,7 @@ extension History {
     switch outcome {
     case .downgradeAtReview, .upgradeAtReview: note = "the policy gives \(computed) from the next review"
     case .heldByGrace: note = "held by grace (the policy gives \(computed))"
+    case .awaitingApproval: note = "a change waits for approval (the policy gives \(computed))"
     case .heldByMinimumStay: note = "held by the minimum stay (the policy gives \(computed))"
     case .downgraded: note = "one tier down (the policy gives \(computed))"
     case .assigned, .kept, .upgraded: note = "the policy gives \(computed)"
@@ -449,10 +457,12 @@ struct LedgerCommand: ParsableCommand {
 /// in force from 2024-03-05; until 2024-12-31)`.
 enum OverrideText {
   static func describe(_ override: TierOverride) -> String {
-    var text = "override \(override.id) (requested by \(override.requestedBy): \(override.reason); "
+    let name = override.run == nil ? "override" : "change"
+    var text = "\(name) \(override.id) (requested by \(override.requestedBy): \(override.reason); "
     switch override.status {
     case .pending: text += "pending"
-    case .approved(let by, _, let from, _): text += "approved by \(by), in force from \(from)"
+    case .approved(let by, _, let from, _):
+      text += "approved by \(by), \(override.run == nil ? "in force" : "assigned") from \(from)"
     case .rejected(let by, _, let reason): text += "rejected by \(by)\(reason.map { ": \($0)" } ?? "")"
     }
     text += override.until.map { "; until \($0))" } ?? ")"
@@ -468,6 +478,7 @@ enum OverrideText {
       writer.field("until") { writer.optionalString(override.until?.description) }
       writer.field("requested_by") { writer.string(override.requestedBy) }
       writer.field("requested_at") { writer.string(override.requestedAt) }
+      writer.field("proposed_by_run") { override.run.map { writer.number(Int($0)) } ?? writer.null() }
       switch override.status {
       case .pending:
         writer.field("status") { writer.string("pending") }

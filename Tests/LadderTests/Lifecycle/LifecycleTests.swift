@@ -71,6 +71,27 @@ import Testing
     #expect(atOnce.diagnostics.isEmpty, "\(atOnce.renderedText)")
   }
 
+  @Test func approvalNamesTiersOfThePolicy() {
+    let outcome = checkPolicy(Self.policy(lifecycle: "  approval: { downgrades_from: [gold, silvr] }"))
+    expectOne(outcome, .unknownTier, underlining: "silvr", helpContains: "did you mean 'silver'?")
+  }
+
+  @Test func aChangeNamedByApprovalIsProposedNotMade() throws {
+    let policy = try Self.compiled("  approval: { downgrades_from: [gold], upgrades_to: [gold] }")
+    let gold = try Self.standing("gold", since: "2023-12-01", reviewed: "2024-03-01")
+    let down = policy.lifecycleStep(
+      before: gold, computed: "bronze", reviewNow: false, asOf: Self.date("2024-06-01"))
+    #expect(down.outcome == .awaitingApproval && down.proposed == "bronze" && down.after.tier == "gold")
+    let silver = try Self.standing("silver", since: "2023-12-01", reviewed: "2024-03-01")
+    let up = policy.lifecycleStep(
+      before: silver, computed: "gold", reviewNow: false, asOf: Self.date("2024-04-01"))
+    #expect(up.outcome == .awaitingApproval && up.proposed == "gold" && up.after.tier == "silver")
+    // A downgrade out of silver is not named: it happens.
+    let free = policy.lifecycleStep(
+      before: silver, computed: "basic", reviewNow: false, asOf: Self.date("2024-09-01"))
+    #expect(free.outcome == .downgraded && free.after.tier == "basic")
+  }
+
   // MARK: - Steps
 
   @Test func aNewKeyGetsTheComputedTierAndIsReviewed() throws {

@@ -190,6 +190,9 @@ public struct CheckedLifecycle: Sendable, Hashable {
   public var graceReviews = 0
   /// The shortest time in a tier before a downgrade; none when `nil`.
   public var minimumStay: LadderDuration?
+  /// Downgrades out of these tiers, and upgrades into these, wait for approval.
+  public var approvalDowngradesFrom: Set<String> = []
+  public var approvalUpgradesTo: Set<String> = []
 
   public init() {}
 }

@@ -690,6 +690,23 @@ struct Reader {
   mutating func readLifecycle(_ node: Node, keySpan: SourceSpan) -> LifecycleSyntax {
     var lifecycle = LifecycleSyntax(keySpan: keySpan)
     forEachKnownKey(node, of: "'lifecycle'", allowed: PolicyReader.lifecycleKeys) { reader, key, _, value in
+      if key == "approval" {
+        reader.forEachKnownKey(value, of: "'approval'", allowed: PolicyReader.approvalKeys) {
+          reader, key, _, value in
+          guard case .sequence(let items) = value else {
+            reader.wrongShape(
+              value, expected: "a list of tier ids", for: "'\(key)'", help: "write \(key): [vip]")
+            return
+          }
+          let tiers = items.compactMap { reader.scalarString($0, for: "a tier id") }
+          if key == "downgrades_from" {
+            lifecycle.approvalDowngradesFrom = tiers
+          } else {
+            lifecycle.approvalUpgradesTo = tiers
+          }
+        }
+        return
+      }
       guard let text = reader.scalarString(value, for: "'\(key)'") else { return }
       switch key {
       case "upgrades":

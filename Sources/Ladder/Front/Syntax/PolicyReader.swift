@@ -30,8 +30,9 @@ public enum PolicyReader {
   public static let tierKeys = ["id", "label", "when", "otherwise", "description"]
   public static let reviewKeys = ["every", "last_review", "triggers"]
   public static let lifecycleKeys = [
-    "upgrades", "downgrades", "downgrade_by", "grace_reviews", "minimum_stay",
+    "upgrades", "downgrades", "downgrade_by", "grace_reviews", "minimum_stay", "approval",
   ]
+  public static let approvalKeys = ["downgrades_from", "upgrades_to"]
   public static let triggerKeys = ["id", "when", "then", "because"]
   public static let typeNames = [
     "string", "int", "decimal", "percent", "bool", "date", "enum", "list of int", "list of decimal",

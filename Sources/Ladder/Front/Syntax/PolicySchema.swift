@@ -91,6 +91,12 @@ public enum PolicySchema {
         "downgrades": ["enum": LifecycleTiming.allCases.map(\.rawValue)],
         "downgrade_by": ["enum": DowngradeStep.allCases.map(\.rawValue)],
         "grace_reviews": ["type": "integer", "minimum": 0, "maximum": 12], "minimum_stay": text,
+        "approval": object(
+          PolicyReader.approvalKeys,
+          [
+            "downgrades_from": ["type": "array", "items": identifier],
+            "upgrades_to": ["type": "array", "items": identifier],
+          ]),
       ])
     let benefitValue: [String: Any] = ["type": ["string", "number", "boolean"]]
     let entitlement = object(

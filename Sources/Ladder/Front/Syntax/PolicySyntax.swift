@@ -190,6 +190,9 @@ public struct LifecycleSyntax: Sendable {
   public var downgradeBy: Located<DowngradeStep>?
   public var graceReviews: Located<Int>?
   public var minimumStay: Located<LadderDuration>?
+  /// Tiers whose downgrades, and tiers whose upgrades, wait for a second person's approval.
+  public var approvalDowngradesFrom: [Located<String>] = []
+  public var approvalUpgradesTo: [Located<String>] = []
 }
 
 /// When a change of tier takes effect: at the run that computes it, or at the customer's next

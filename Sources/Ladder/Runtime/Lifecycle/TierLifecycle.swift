@@ -31,6 +31,8 @@ public struct LifecycleStep: Sendable, Hashable {
     case heldByGrace = "held-by-grace"
     /// Below its tier at a review, in the tier for less than `minimum_stay`.
     case heldByMinimumStay = "held-by-minimum-stay"
+    /// A change that waits for a second person's approval (`approval:`): `proposed`.
+    case awaitingApproval = "awaiting-approval"
   }
 
   public var outcome: Outcome
@@ -44,6 +46,8 @@ public struct LifecycleStep: Sendable, Hashable {
   public var nextReview: CivilDate?
   /// For a downgrade held by the minimum stay: the first day it may happen.
   public var heldUntil: CivilDate?
+  /// For a change awaiting approval: the tier it would move to.
+  public var proposed: String?
 
   /// True when the tier in force changed.
   public var changesTier: Bool { outcome == .assigned || outcome == .upgraded || outcome == .downgraded }
@@ -83,8 +87,19 @@ extension CompiledPolicy {
     guard let heldIndex, let computedIndex else { return step(.assigned, tier: computed, reviewed: true) }
     let isUpgrade = checked.rank(ofTierAt: computedIndex) < checked.rank(ofTierAt: heldIndex)
     guard let rules else { return step(isUpgrade ? .upgraded : .downgraded, tier: computed, reviewed: true) }
+    /// A change the rules allow, or, where `approval:` names it, the same change proposed.
+    func change(_ outcome: LifecycleStep.Outcome, to target: String?, below: Int) -> LifecycleStep {
+      let needsApproval =
+        outcome == .upgraded
+        ? target.map(rules.approvalUpgradesTo.contains) ?? false
+        : before.tier.map(rules.approvalDowngradesFrom.contains) ?? false
+      guard needsApproval else { return step(outcome, tier: target, reviewed: true) }
+      var waiting = step(.awaitingApproval, tier: before.tier, reviewed: true, below: below)
+      waiting.proposed = target
+      return waiting
+    }
     if isUpgrade {
-      if rules.upgrades == .atOnce || due { return step(.upgraded, tier: computed, reviewed: true) }
+      if rules.upgrades == .atOnce || due { return change(.upgraded, to: computed, below: 0) }
       var waiting = step(.upgradeAtReview, tier: before.tier, reviewed: false, below: before.reviewsBelow)
       waiting.nextReview = nextReview
       return waiting
@@ -108,6 +123,16 @@ extension CompiledPolicy {
       let oneDown = checked.rank(ofTierAt: heldIndex) + 1
       target = checked.tiers.indices.first { checked.rank(ofTierAt: $0) == oneDown } ?? computedIndex
     }
-    return step(.downgraded, tier: checked.tiers[target].id, reviewed: true)
+    return change(.downgraded, to: checked.tiers[target].id, below: below)
+  }
+}
+
+extension CompiledPolicy {
+  /// Whether `to` ranks above `from` (by `tier_order`); `nil` when either is not a tier of the policy.
+  public func isUpgrade(from: String?, to: String?) -> Bool? {
+    guard let from = checked.tiers.firstIndex(where: { $0.id == from }),
+      let to = checked.tiers.firstIndex(where: { $0.id == to })
+    else { return nil }
+    return checked.rank(ofTierAt: to) < checked.rank(ofTierAt: from)
   }
 }

@@ -8,6 +8,19 @@ extension CheckRun {
     lifecycle.downgradeBy = syntax.downgradeBy?.value ?? lifecycle.downgradeBy
     lifecycle.graceReviews = syntax.graceReviews?.value ?? lifecycle.graceReviews
     lifecycle.minimumStay = syntax.minimumStay?.value
+    let ids = self.syntax.tiers.compactMap { $0.id?.value }
+    for (list, key) in [
+      (syntax.approvalDowngradesFrom, "downgrades_from"), (syntax.approvalUpgradesTo, "upgrades_to"),
+    ] {
+      for tier in list where !ids.contains(tier.value) {
+        report(
+          Diagnostic(
+            .unknownTier, "approval.\(key) names unknown tier '\(tier.value)'", at: tier.span,
+            help: Suggestions.help(for: tier.value, candidates: ids, kind: "the tiers")))
+      }
+    }
+    lifecycle.approvalDowngradesFrom = Set(syntax.approvalDowngradesFrom.map(\.value))
+    lifecycle.approvalUpgradesTo = Set(syntax.approvalUpgradesTo.map(\.value))
     // A change that waits for the review date needs a date to wait for.
     let waits = [(lifecycle.upgrades, syntax.upgrades), (lifecycle.downgrades, syntax.downgrades)]
       .filter { $0.0 == .atReview }
