@@ -69,39 +69,16 @@ extension Ledger {
     asOf: CivilDate, by user: String, at time: Date = Date()
   ) throws(LedgerError) -> RecordedRun {
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
-    let reads: [ReadRecord]
+    // The records are read, evaluated and written block by block inside the run's transaction,
+    // so the run never holds the whole input twice; an unreadable header is known at once.
+    let nextBlock: () -> [ReadRecord]
     do {
-      reads = try evaluator.readAll(bytes: bytes, format: format)
-    } catch {
-      throw LedgerError("\(inputName): \(error.message)")
-    }
-    var outcomes: [RecordOutcome] = []
-    outcomes.reserveCapacity(reads.count)
-    do {
-      try evaluator.evaluate(.records(reads), into: OutcomeCallback { outcomes.append($0) })
+      nextBlock = try evaluator.recordBlocks(bytes: bytes, format: format)
     } catch {
       throw LedgerError("\(inputName): \(error.message)")
     }
     // The inputs kept for replay: every field but the personal ones, in the policy's order.
     let stored = policy.inputs.filter { !$0.isPersonal }
-    var seen: [String: Int] = [:]
-    var decided: [(line: Int, decision: Decision, inputs: String)] = []
-    var rejections: [RecordProblem] = []
-    for (read, outcome) in zip(reads, outcomes) {
-      switch outcome {
-      case .rejected(let problem):
-        rejections.append(problem)
-      case .decided(let line, let decision):
-        if let first = seen[decision.key] {
-          throw LedgerError(
-            "\(inputName):\(line): the key '\(decision.key)' occurs again (first on line \(first)); a ledger keeps one tier per key, so nothing was recorded"
-          )
-        }
-        seen[decision.key] = line
-        guard case .success(let record) = read else { continue }
-        decided.append((line, decision, RawValueJSON.array(stored.map { record.values[$0.slot] ?? .null })))
-      }
-    }
     let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
     let inputSHA256 = LedgerChain.hex(SHA256.hash(data: bytes))
     let asOfText = asOf.description
@@ -149,9 +126,8 @@ extension Ledger {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
           """,
         arguments: [
-          id, link, policy.sha256, asOfText, inputName, inputSHA256, reads.count, decided.count,
-          rejections.count,
-          user, ranAt, inputFields, previous,
+          id, link, policy.sha256, asOfText, inputName, inputSHA256, 0, 0, 0, user, ranAt, inputFields,
+          previous,
         ])
       let insertDecision = try db.makeStatement(
         sql:
@@ -165,7 +141,33 @@ extension Ledger {
       var changes: [TierChange] = []
       var held: [HeldChange] = []
       var reviews: [(key: String, outcome: String, reviewed: Bool, below: Int)] = []
-      for (seq, item) in decided.enumerated() {
+      var seen: [String: Int] = [:]
+      var rejections: [RecordProblem] = []
+      var (read, seq) = (0, 0)
+      while case let block = nextBlock(), !block.isEmpty {
+        var outcomes: [RecordOutcome] = []
+        outcomes.reserveCapacity(block.count)
+        try evaluator.evaluate(.records(block), into: OutcomeCallback { outcomes.append($0) })
+        read += block.count
+        for (record, outcome) in zip(block, outcomes) {
+          guard case .decided(let line, let decision) = outcome else {
+            if case .rejected(let problem) = outcome { rejections.append(problem) }
+            continue
+          }
+          if let first = seen[decision.key] {
+            throw LedgerError(
+              "\(inputName):\(line): the key '\(decision.key)' occurs again (first on line \(first)); a ledger keeps one tier per key, so nothing was recorded"
+            )
+          }
+          seen[decision.key] = line
+          guard case .success(let values) = record else { continue }
+          let inputs = RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null })
+          try remember((line, decision, inputs))
+          seq += 1
+        }
+      }
+      /// Writes one decision, and what the lifecycle makes of it.
+      func remember(_ item: (line: Int, decision: Decision, inputs: String)) throws {
         let decision = item.decision
         let tier = decision.tier?.id
         let score = decision.score?.description
@@ -221,6 +223,7 @@ extension Ledger {
           try insertReview.execute()
         }
       }
+      let evaluated = seq
       var assignmentsDigest = SHA256()
       for change in changes.sorted(by: { $0.key < $1.key }) {
         assignmentsDigest.update(
@@ -234,22 +237,27 @@ extension Ledger {
       let fields = LedgerChain.RunFields(
         id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
         inputSHA256: inputSHA256,
-        read: reads.count, evaluated: decided.count, rejected: rejections.count, ranBy: user, ranAt: ranAt,
+        read: read, evaluated: evaluated, rejected: rejections.count, ranBy: user, ranAt: ranAt,
         inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
         assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)
       var hash = fields.hash
       try db.execute(
-        sql: "UPDATE run SET decisions_sha256 = ?, assignments_sha256 = ?, hash = ? WHERE id = ?",
-        arguments: [fields.decisionsSHA256, fields.assignmentsSHA256, hash, id])
+        sql: """
+          UPDATE run SET read = ?, evaluated = ?, rejected = ?, decisions_sha256 = ?, assignments_sha256 = ?, hash = ?
+          WHERE id = ?
+          """,
+        arguments: [
+          read, evaluated, rejections.count, fields.decisionsSHA256, fields.assignmentsSHA256, hash, id,
+        ])
       // Each proposed change is an override request, the next links of the chain after the run.
       var request = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") ?? 0)
-      var seq = link
+      var chainSeq = link
       var requests: [String: Int64] = [:]
       for proposal in proposals {
         request += 1
-        seq += 1
+        chainSeq += 1
         let row: Row = [
-          "id": request, "chain_seq": seq, "key": proposal.key, "tier": proposal.tier,
+          "id": request, "chain_seq": chainSeq, "key": proposal.key, "tier": proposal.tier,
           "reason": proposal.reason,
           "until": nil, "requested_by": user, "requested_at": ranAt, "previous_hash": hash, "run_id": id,
         ]
@@ -261,7 +269,8 @@ extension Ledger {
             VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
             """,
           arguments: [
-            request, seq, proposal.key, proposal.tier, proposal.reason, user, ranAt, hash, requestHash, id,
+            request, chainSeq, proposal.key, proposal.tier, proposal.reason, user, ranAt, hash, requestHash,
+            id,
           ])
         hash = requestHash
         requests[proposal.key] = request
@@ -271,7 +280,7 @@ extension Ledger {
       }
       return RecordedRun(
         id: id, policy: checked.id, version: checked.version, policySHA256: policy.sha256, asOf: asOf,
-        read: reads.count, evaluated: decided.count, rejected: rejections.count, rejections: rejections,
+        read: read, evaluated: evaluated, rejected: rejections.count, rejections: rejections,
         changes: changes, held: held, hash: hash)
     }
   }

@@ -189,6 +189,22 @@ extension BatchEvaluator {
     return reads
   }
 
+  /// The records of `bytes` in blocks of up to `size`, in order, read and split by input but not
+  /// validated; an empty block at the end. A policy with population functions gets one block
+  /// holding every record: they are one population. For a caller that keeps each record's
+  /// inputs beside its outcome (the ledger) without holding the whole input twice.
+  public func recordBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
+    throws(CSVRecordReader.HeaderError) -> () -> [ReadRecord]
+  {
+    let next = try recordReader(bytes: bytes, format: format)
+    let limit = policy.populationSites.isEmpty ? max(1, size) : Int.max
+    return {
+      var block: [ReadRecord] = []
+      while block.count < limit, let read = next() { block.append(read) }
+      return block
+    }
+  }
+
   func evaluateWithPopulation(
     bytes: [UInt8], format: RecordFormat, origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
