@@ -42,6 +42,11 @@ struct Run: ParsableCommand {
       and input are recorded once; a key that occurs twice refuses the run. Personal fields are
       never stored. The acting user is --by, else $LADDER_USER, else $USER.
 
+      A policy with a lifecycle: section keeps tiers by its rules (upgrades and downgrades at once
+      or at the review, grace, minimum stay, one tier at a time, approvals): the run lists the
+      changes it made and those it held back, with what would keep the tier of each customer who
+      will drop at its next review. Such runs are recorded in as-of order.
+
       Exit codes: 0 recorded, 1 invalid policy, 4 the ledger refused the run, 64 usage error,
       65 the input cannot be read.
       """
