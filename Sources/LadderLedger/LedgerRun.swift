@@ -70,10 +70,11 @@ extension Ledger {
   ) throws(LedgerError) -> RecordedRun {
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
     // The records are read, evaluated and written block by block inside the run's transaction,
-    // so the run never holds the whole input twice; an unreadable header is known at once.
-    let nextBlock: () -> [ReadRecord]
+    // so the run never holds the whole input twice; an unreadable header is known at once. The
+    // transaction starts at once, so the blocks are evaluated while it holds the write lock.
+    let nextBlock: () -> EvaluatedBlock?
     do {
-      nextBlock = try evaluator.recordBlocks(bytes: bytes, format: format)
+      nextBlock = try evaluator.evaluatedBlocks(bytes: bytes, format: format)
     } catch {
       throw LedgerError("\(inputName): \(error.message)")
     }
@@ -144,12 +145,10 @@ extension Ledger {
       var seen: [String: Int] = [:]
       var rejections: [RecordProblem] = []
       var (read, seq) = (0, 0)
-      while case let block = nextBlock(), !block.isEmpty {
-        var outcomes: [RecordOutcome] = []
-        outcomes.reserveCapacity(block.count)
-        try evaluator.evaluate(.records(block), into: OutcomeCallback { outcomes.append($0) })
-        read += block.count
-        for (record, outcome) in zip(block, outcomes) {
+      // The next block is read and evaluated while this one is written.
+      while let block = nextBlock() {
+        read += block.records.count
+        for (record, outcome) in zip(block.records, block.outcomes) {
           guard case .decided(let line, let decision) = outcome else {
             if case .rejected(let problem) = outcome { rejections.append(problem) }
             continue

@@ -205,6 +205,40 @@ extension BatchEvaluator {
     }
   }
 
+  /// The records of `bytes` and their outcomes, block by block (see
+  /// ``recordBlocks(bytes:format:size:)``), `nil` after the last. While the caller works on one
+  /// block, the next is read and evaluated on another thread, so that a caller writing each
+  /// block somewhere (the ledger, into SQLite) overlaps its writing with the evaluation.
+  public func evaluatedBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
+    throws(CSVRecordReader.HeaderError) -> () -> EvaluatedBlock?
+  {
+    let prefetch = BlockPrefetch(next: try recordBlocks(bytes: bytes, format: format, size: size))
+    let evaluator = self
+    let produce = { @Sendable in
+      let records = prefetch.next()
+      if records.isEmpty {
+        prefetch.ready = nil
+      } else {
+        var outcomes: [RecordOutcome] = []
+        outcomes.reserveCapacity(records.count)
+        evaluator.evaluate(reads: records) { outcomes.append($0) }
+        prefetch.ready = EvaluatedBlock(records: records, outcomes: outcomes)
+      }
+      prefetch.done.signal()
+    }
+    DispatchQueue.global().async(execute: produce)
+    return {
+      guard !prefetch.finished else { return nil }
+      prefetch.done.wait()
+      guard let block = prefetch.ready else {
+        prefetch.finished = true
+        return nil
+      }
+      DispatchQueue.global().async(execute: produce)
+      return block
+    }
+  }
+
   func evaluateWithPopulation(
     bytes: [UInt8], format: RecordFormat, origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
@@ -325,4 +359,21 @@ extension BatchEvaluator {
     }
     return pass
   }
+}
+
+/// A block of records as read, and the outcome of each, in order.
+public struct EvaluatedBlock: Sendable {
+  public var records: [ReadRecord]
+  public var outcomes: [RecordOutcome]
+}
+
+/// The one block being read and evaluated ahead of the caller. Only one thread touches it at a
+/// time: the producer until it signals `done`, then the caller until it starts the next.
+private final class BlockPrefetch: @unchecked Sendable {
+  let next: () -> [ReadRecord]
+  var ready: EvaluatedBlock?
+  var finished = false
+  let done = DispatchSemaphore(value: 0)
+
+  init(next: @escaping () -> [ReadRecord]) { self.next = next }
 }
