@@ -85,6 +85,25 @@ for N in "${SIZES[@]}"; do
     if [ "$same" = DIFFERENT ]; then diff <(head -20 "$WORK/ladder-$job-$N.csv") <(head -20 "$WORK/duckdb-$job-$N.csv") | head -10 || true; fi
   done
 
+  # The ledger (issue 10): `ladder run` into an empty ledger, then a fifth run into one holding
+  # four, against `ladder eval` of the same file in this run; and the bytes the ledger grew by.
+  ledger="$WORK/ledger-$N.db"
+  rm -f "$ledger"
+  read -r e1_s _ _ <<< "$(measure ledger-eval "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ledger-eval-$N.csv")"
+  read -r r1_s r1_kb r1_cpu <<< "$(measure ledger-run "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --ledger "$ledger" --top 0)"
+  first_bytes=$(stat -c %s "$ledger")
+  for month in 04 05 06; do
+    "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of "2024-$month-01" --ledger "$ledger" --top 0 > /dev/null
+  done
+  before_fifth=$(stat -c %s "$ledger")
+  read -r r5_s r5_kb r5_cpu <<< "$(measure ledger-run5 "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-07-01 --ledger "$ledger" --top 0)"
+  fifth_bytes=$(( $(stat -c %s "$ledger") - before_fifth ))
+  for pair in "run 1st:$r1_s:$r1_cpu:$r1_kb:$first_bytes" "run 5th:$r5_s:$r5_cpu:$r5_kb:$fifth_bytes"; do
+    IFS=: read -r what s cpu kb bytes <<< "$pair"
+    printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" ledger "$N" "ladder $what" "$s" "$cpu" "$(awk -v n="$N" -v t="$s" 'BEGIN { printf "%.0f", n / t }')" "$((kb / 1024))" "$(awk -v a="$s" -v b="$e1_s" 'BEGIN { if (b > 0) printf "%.1fx eval", a / b; else print "-" }')"
+    echo "             ledger grew $(awk -v b="$bytes" -v n="$N" 'BEGIN { printf "%.0f", b / n }') bytes per decision (eval: $e1_s s)"
+  done
+
   if [ $SMOKE -eq 0 ]; then
     read -r e_s e_kb e_cpu <<< "$(measure explain "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --explain -o "$WORK/explain-$N.jsonl")"
     printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" explain "$N" "ladder --explain" "$e_s" "$e_cpu" "$(awk -v n="$N" -v s="$e_s" 'BEGIN { printf "%.0f", n / s }')" "$((e_kb / 1024))" "-"
