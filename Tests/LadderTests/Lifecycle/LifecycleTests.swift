@@ -92,6 +92,25 @@ import Testing
     #expect(free.outcome == .downgraded && free.after.tier == "basic")
   }
 
+  @Test func diffSaysWhichLifecycleRulesChanged() throws {
+    let old = try Self.compiled("  grace_reviews: 1").checked
+    let new = try Self.compiled("  grace_reviews: 2\n  downgrade_by: one_tier").checked
+    let changes = PolicyDiff.changes(from: old, to: new).filter { $0.section == "lifecycle" }
+    #expect(changes.map(\.subject) == ["downgrade_by", "grace_reviews"])
+    #expect(changes.map(\.old) == ["to_computed", "1"] && changes.map(\.new) == ["one_tier", "2"])
+    // A lifecycle added where there was none: every rule, defaults included.
+    let plain = try #require(
+      compilePolicy(policyText(inputs: "points: { type: int }", body: "let:\n  p: points\n"))
+    ).checked
+    let withRules = try #require(
+      compilePolicy(
+        policyText(
+          inputs: "points: { type: int }", body: "let:\n  p: points\nlifecycle:\n  downgrades: at_once\n"))
+    ).checked
+    let added = PolicyDiff.changes(from: plain, to: withRules).filter { $0.section == "lifecycle" }
+    #expect(added.count == 6 && added.allSatisfy { $0.kind == .added })
+  }
+
   // MARK: - Steps
 
   @Test func aNewKeyGetsTheComputedTierAndIsReviewed() throws {

@@ -120,10 +120,15 @@ public enum PolicyDiff {
 
   /// Each rule of a lifecycle as written in a policy, defaults included.
   static func describe(_ lifecycle: CheckedLifecycle) -> [String: String] {
-    [
+    let approval = [
+      ("downgrades from", lifecycle.approvalDowngradesFrom), ("upgrades to", lifecycle.approvalUpgradesTo),
+    ]
+    .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.sorted().joined(separator: ", "))" }
+    return [
       "upgrades": lifecycle.upgrades.rawValue, "downgrades": lifecycle.downgrades.rawValue,
       "downgrade_by": lifecycle.downgradeBy.rawValue, "grace_reviews": String(lifecycle.graceReviews),
       "minimum_stay": lifecycle.minimumStay?.description ?? "none",
+      "approval": approval.isEmpty ? "none" : approval.joined(separator: "; "),
     ]
   }
 
