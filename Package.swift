@@ -25,10 +25,13 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    // zlib from the system (zlib1g-dev): the ledger compresses the inputs it keeps for replay.
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(
       name: "LadderLedger",
       dependencies: [
         "Ladder",
+        "CZlib",
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Crypto", package: "swift-crypto"),
       ]

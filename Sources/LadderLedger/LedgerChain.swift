@@ -180,12 +180,23 @@ enum LedgerChain {
       db,
       sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
       arguments: [run])
+    let stored = InputBlocks.Reader(db, run: run)
+    var inBlocks = 0
     while let row = try rows.next() {
+      let own: String = row["inputs"]
+      if own.isEmpty { inBlocks += 1 }
+      // A missing or damaged block leaves the inputs empty, which the digest does not match.
+      let inputs = try stored.inputs(seq: row["seq"], stored: own) ?? ""
       decisions.update(
         data: decisionRow(
           seq: row["seq"], line: row["line"], key: row["key"], tier: row["tier"], score: row["score"],
-          flags: row["flags"], inputs: row["inputs"]))
+          flags: row["flags"], inputs: inputs))
     }
+    // Blocks that no decision reads were added.
+    let blockLines =
+      try Int.fetchOne(db, sql: "SELECT sum(count) FROM decision_inputs WHERE run_id = ?", arguments: [run])
+      ?? 0
+    if blockLines != inBlocks { decisions.update(data: Array("blocks added".utf8)) }
     var assignments = SHA256()
     let changes = try Row.fetchCursor(
       db,

@@ -218,11 +218,18 @@ extension Ledger {
     // One record, found by the key index, unless the policy ranks the whole population.
     let one = policy.populationSites.isEmpty ? key : nil
     let rows = try reading { db in
-      try Row.fetchAll(
+      let stored = InputBlocks.Reader(db, run: id)
+      return try Row.fetchAll(
         db,
         sql:
-          "SELECT line, key, inputs FROM decision WHERE run_id = ?\(one == nil ? "" : " AND key = ?") ORDER BY seq",
-        arguments: StatementArguments([id] + (one.map { [$0] } ?? [])))
+          "SELECT seq, line, key, inputs FROM decision WHERE run_id = ?\(one == nil ? "" : " AND key = ?") ORDER BY seq",
+        arguments: StatementArguments([id] + (one.map { [$0] } ?? []))
+      ).map { row in
+        (
+          line: row["line"] as Int, key: row["key"] as String,
+          inputs: try stored.inputs(seq: row["seq"], stored: row["inputs"])
+        )
+      }
     }
     let asOfText: String = run["as_of"]
     guard let asOf = CivilDate(parsing: asOfText) else {
@@ -236,12 +243,13 @@ extension Ledger {
     let slots = fieldNames.map { name in policy.inputs.first { $0.name == name }?.slot }
     var reads: [ReadRecord] = []
     for row in rows {
-      let key: String = row["key"]
-      guard let values = RawValue.values(ofJSONArray: row["inputs"]), values.count == slots.count else {
+      let key = row.key
+      guard let inputs = row.inputs, let values = RawValue.values(ofJSONArray: inputs),
+        values.count == slots.count
+      else {
         throw LedgerError("run \(id): the stored inputs of '\(key)' are damaged")
       }
-      var record = RawRecord(
-        line: row["line"], values: [RawValue?](repeating: nil, count: policy.inputs.count))
+      var record = RawRecord(line: row.line, values: [RawValue?](repeating: nil, count: policy.inputs.count))
       for (slot, value) in zip(slots, values) {
         if let slot { record.values[slot] = value }
       }

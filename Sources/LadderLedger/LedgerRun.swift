@@ -144,6 +144,7 @@ extension Ledger {
       var reviews: [(key: String, outcome: String, reviewed: Bool, below: Int)] = []
       var seen: [String: Int] = [:]
       var rejections: [RecordProblem] = []
+      var inputBlocks = try InputBlocks.Writer(db, run: id)
       var (read, seq) = (0, 0)
       // The next block is read and evaluated while this one is written.
       while let block = nextBlock() {
@@ -171,10 +172,10 @@ extension Ledger {
         let tier = decision.tier?.id
         let score = decision.score?.description
         let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
-        insertDecision.setUncheckedArguments([
-          id, seq, item.line, decision.key, tier, score, flags, item.inputs,
-        ])
+        // The row's inputs live in the run's compressed blocks; the digest covers them as written.
+        insertDecision.setUncheckedArguments([id, seq, item.line, decision.key, tier, score, flags, ""])
         try insertDecision.execute()
+        try inputBlocks.append(item.inputs, seq: seq)
         decisionsDigest.update(
           data: LedgerChain.decisionRow(
             seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
@@ -222,6 +223,7 @@ extension Ledger {
           try insertReview.execute()
         }
       }
+      try inputBlocks.finish()
       let evaluated = seq
       var assignmentsDigest = SHA256()
       for change in changes.sorted(by: { $0.key < $1.key }) {

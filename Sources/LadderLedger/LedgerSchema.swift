@@ -98,8 +98,17 @@ enum LedgerSchema {
     // reviewed, or whose change waits for a review, with the outcome and how many reviews in a
     // row have found the key below its tier (hashed with the run's assignments). A change that
     // needs approval is an override request naming the run that proposed it (`run_id`); once
-    // approved, it is an assignment naming its approval (`approval_id`).
+    // approved, it is an assignment naming its approval (`approval_id`). The inputs kept for
+    // replay move out of the decision rows into compressed blocks (`decision_inputs`).
     """
+          CREATE TABLE decision_inputs (
+            run_id INTEGER NOT NULL REFERENCES run(id),
+            first_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            raw_length INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (run_id, first_seq)
+          ) WITHOUT ROWID;
           ALTER TABLE override ADD COLUMN run_id INTEGER REFERENCES run(id);
           ALTER TABLE assignment ADD COLUMN approval_id INTEGER REFERENCES approval(id);
           CREATE TABLE review (

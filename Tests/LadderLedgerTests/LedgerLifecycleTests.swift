@@ -169,6 +169,15 @@ import Testing
         plain, records: bytes, format: .csv, inputName: "q1.csv", asOf: try LedgerTests.date("2024-03-01"),
         by: "alice")
     }
+    // Schema 1 kept each decision's inputs in its row.
+    let written = try DatabaseQueue(path: current)
+    let inputs = try written.read { db in
+      let reader = InputBlocks.Reader(db, run: 1)
+      return try Row.fetchAll(db, sql: "SELECT seq, inputs FROM decision WHERE run_id = 1 ORDER BY seq").map {
+        row in try reader.inputs(seq: row["seq"], stored: row["inputs"]) ?? ""
+      }
+    }
+    try written.close()
     let old = try DatabaseQueue(path: scratch.path)
     try old.writeWithoutTransaction { db in
       try db.execute(sql: LedgerSchema.migrations[0])
@@ -182,8 +191,13 @@ import Testing
           INSERT INTO assignment SELECT key, run_id, tier, since FROM current.assignment;
           DETACH DATABASE current;
           """)
+      for (seq, text) in inputs.enumerated() {
+        try db.execute(
+          sql: "UPDATE decision SET inputs = ? WHERE run_id = 1 AND seq = ?", arguments: [text, seq])
+      }
     }
     try old.close()
+    #expect(!inputs.isEmpty && inputs.allSatisfy { $0.hasPrefix("[") })
     let ledger = try Ledger(path: scratch.path)
     #expect(try ledger.verify().isIntact)
     // Its keys have no review on record, so the next run reviews them all.

@@ -98,6 +98,11 @@ import Testing
     try scratch.tamper("UPDATE decision SET score = '95.00' WHERE run_id = 2 AND key = 'C2024001'")
     let replay = try ledger.replay(run: 2)
     #expect(replay.differences.count == 1 && replay.differences[0].contains("C2024001"))
+    // Inputs that no longer decompress cannot be replayed, and say so.
+    try scratch.tamper("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1")
+    #expect { _ = try ledger.replay(run: 1) } throws: {
+      "\($0)".contains("the stored inputs of 'C2024001' are damaged")
+    }
   }
 
   /// Population classes are replayed over the run's whole population, JSON Lines numbers as written.
@@ -128,6 +133,13 @@ import Testing
         "run 2: its tier assignments"
       ),
       ("UPDATE run SET ran_by = 'mallory' WHERE id = 1", "run 1: its own fields"),
+      // The inputs kept for replay, in their compressed blocks: damaged, removed, or one added.
+      ("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1", "run 1: its decisions"),
+      ("DELETE FROM decision_inputs WHERE run_id = 2", "run 2: its decisions"),
+      (
+        "INSERT INTO decision_inputs SELECT run_id, first_seq + 100, count, raw_length, data FROM decision_inputs WHERE run_id = 1",
+        "run 1: its decisions"
+      ),
       ("UPDATE policy_version SET text = CAST('x' AS BLOB)", "its text was changed"),
       ("DELETE FROM run WHERE id = 2; DELETE FROM decision WHERE run_id = 2", "run 3: it does not follow"),
     ]
