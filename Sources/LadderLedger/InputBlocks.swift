@@ -25,7 +25,8 @@ enum InputBlocks {
 
   /// The lines of a block; `nil` when it does not decompress to `rawLength` bytes.
   static func unpack(_ data: Data, rawLength: Int) -> [String]? {
-    guard rawLength >= 0, rawLength <= 1 << 30 else { return nil }
+    // A block holds 4,096 decisions' inputs: a length far beyond that is damage, not data.
+    guard rawLength >= 0, rawLength <= 1 << 28 else { return nil }
     var length = uLong(rawLength)
     var out = [UInt8](repeating: 0, count: max(rawLength, 1))
     let bytes = [UInt8](data)
