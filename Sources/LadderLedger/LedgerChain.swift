@@ -236,6 +236,10 @@ extension Ledger {
     do {
       return try queue.read { db in
         var result = LedgerVerification()
+        // A value of the wrong type (SQLite lets an edit put text in an integer column) would stop
+        // the reading below: name it and stop here instead.
+        result.problems = try LedgerSchema.wronglyTypedValues(db)
+        guard result.problems.isEmpty else { return result }
         // Every link, in chain order: (place, what it is, stored hash, recomputed hash, previous).
         var links: [(seq: Int64, name: String, stored: String, computed: String, previous: String)] = []
         for row in try Row.fetchAll(db, sql: "SELECT * FROM run") {

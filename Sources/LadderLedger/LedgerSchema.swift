@@ -17,6 +17,96 @@ enum LedgerSchema {
     }
   }
 
+  /// The type each column must hold: `integer`, `text` or `blob`, and whether it may be null.
+  static let columnTypes: [(table: String, columns: [(name: String, type: String, nullable: Bool)])] = [
+    (
+      "policy_version",
+      [
+        ("sha256", "text", false), ("policy", "text", false), ("version", "text", false),
+        ("path", "text", false), ("text", "blob", false),
+      ]
+    ),
+    (
+      "run",
+      [
+        ("id", "integer", false), ("chain_seq", "integer", false), ("policy_sha256", "text", false),
+        ("as_of", "text", false), ("input_name", "text", false), ("input_sha256", "text", false),
+        ("read", "integer", false), ("evaluated", "integer", false), ("rejected", "integer", false),
+        ("ran_by", "text", false), ("ran_at", "text", false), ("input_fields", "text", false),
+        ("decisions_sha256", "text", false), ("assignments_sha256", "text", false),
+        ("previous_hash", "text", false), ("hash", "text", false),
+      ]
+    ),
+    (
+      "decision",
+      [
+        ("run_id", "integer", false), ("seq", "integer", false), ("line", "integer", false),
+        ("key", "text", false),
+        ("tier", "text", true), ("score", "text", true), ("flags", "text", false), ("inputs", "text", false),
+      ]
+    ),
+    (
+      "decision_inputs",
+      [
+        ("run_id", "integer", false), ("first_seq", "integer", false), ("count", "integer", false),
+        ("raw_length", "integer", false), ("data", "blob", false),
+      ]
+    ),
+    (
+      "assignment",
+      [
+        ("key", "text", false), ("run_id", "integer", false), ("tier", "text", true),
+        ("since", "text", false),
+        ("approval_id", "integer", true),
+      ]
+    ),
+    (
+      "review",
+      [
+        ("key", "text", false), ("run_id", "integer", false), ("outcome", "text", false),
+        ("reviewed", "integer", false), ("below", "integer", false),
+      ]
+    ),
+    (
+      "override",
+      [
+        ("id", "integer", false), ("chain_seq", "integer", false), ("key", "text", false),
+        ("tier", "text", false),
+        ("reason", "text", false), ("until", "text", true), ("requested_by", "text", false),
+        ("requested_at", "text", false), ("previous_hash", "text", false), ("hash", "text", false),
+        ("run_id", "integer", true),
+      ]
+    ),
+    (
+      "approval",
+      [
+        ("id", "integer", false), ("chain_seq", "integer", false), ("override_id", "integer", false),
+        ("verdict", "text", false), ("reason", "text", true), ("decided_by", "text", false),
+        ("decided_at", "text", false), ("in_force_from", "text", false), ("previous_hash", "text", false),
+        ("hash", "text", false),
+      ]
+    ),
+  ]
+
+  /// Each column of the ledger holding values of another type than its own, in words.
+  static func wronglyTypedValues(_ db: Database) throws -> [String] {
+    var problems: [String] = []
+    for (table, columns) in columnTypes {
+      for column in columns {
+        let allowed = column.nullable ? "('\(column.type)', 'null')" : "('\(column.type)')"
+        let count =
+          try Int.fetchOne(
+            db, sql: "SELECT count(*) FROM \(table) WHERE typeof(\(column.name)) NOT IN \(allowed)") ?? 0
+        if count > 0 {
+          problems.append(
+            "\(table).\(column.name): \(count) value\(count == 1 ? " is" : "s are") not \(column.nullable ? "empty or " : "")\(column.type == "integer" ? "a whole number" : column.type == "text" ? "text" : "bytes") (the ledger was edited)"
+          )
+        }
+      }
+    }
+    return problems
+  }
+
   /// Migration `n` (from 1) brings a ledger from schema `n - 1` to `n`.
   static let migrations = [
     // 1: every policy text a run used (by the SHA-256 of its bytes), the runs, their decisions

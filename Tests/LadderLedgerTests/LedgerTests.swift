@@ -133,6 +133,9 @@ import Testing
         "run 2: its tier assignments"
       ),
       ("UPDATE run SET ran_by = 'mallory' WHERE id = 1", "run 1: its own fields"),
+      // A value of the wrong type is named, not read (reading it would stop the process).
+      ("UPDATE run SET read = 'many' WHERE id = 1", "run.read: 1 value is not a whole number"),
+      ("UPDATE decision SET key = x'00ff' WHERE run_id = 1 AND seq = 0", "decision.key: 1 value is not text"),
       // The inputs kept for replay, in their compressed blocks: damaged, removed, or one added.
       ("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1", "run 1: its decisions"),
       ("DELETE FROM decision_inputs WHERE run_id = 2", "run 2: its decisions"),
@@ -147,6 +150,25 @@ import Testing
       try Self.expectEditFound(sql, expected) { ledger in
         _ = try Self.twoRuns(ledger)
         if sql.hasPrefix("DELETE FROM run") { try Self.recordFourthQuarter(ledger) }
+      }
+    }
+  }
+
+  /// verify checks the type of every column of every table, so none may be left out of the list.
+  @Test func everyColumnHasItsTypeChecked() throws {
+    let scratch = try Scratch()
+    _ = try Ledger(path: scratch.path)
+    let queue = try DatabaseQueue(path: scratch.path)
+    let tables = try queue.read { db in
+      try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    }
+    #expect(Set(tables) == Set(LedgerSchema.columnTypes.map(\.table)))
+    for (table, columns) in LedgerSchema.columnTypes {
+      let actual = try queue.read { db in try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))") }
+      #expect(
+        actual.map { $0["name"] as String } == columns.map(\.name), "\(table): the columns the check lists")
+      for (row, column) in zip(actual, columns) {
+        #expect((row["notnull"] as Int == 0) == column.nullable, "\(table).\(column.name): may it be null?")
       }
     }
   }
