@@ -130,10 +130,10 @@ enum InputBlocks {
             SELECT first_seq, count, raw_length, data FROM decision_inputs
             WHERE run_id = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1
             """, arguments: [run, seq]),
-        let lines = InputBlocks.unpack(row["data"], rawLength: row["raw_length"]),
-        lines.count == row["count"] as Int
+        let lines = InputBlocks.unpack(try row.value("data"), rawLength: try row.value("raw_length")),
+        try lines.count == row.value("count") as Int
       else { return nil }
-      let first: Int = row["first_seq"]
+      let first: Int = try row.value("first_seq")
       block = (first, lines)
       return seq - first < lines.count ? lines[seq - first] : nil
     }

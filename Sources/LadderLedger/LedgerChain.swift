@@ -92,22 +92,22 @@ enum LedgerChain {
       return LedgerChain.hex(SHA256.hash(data: line))
     }
 
-    init(_ row: Row) {
-      id = row["id"]
-      chainSeq = row["chain_seq"]
-      policySHA256 = row["policy_sha256"]
-      asOf = row["as_of"]
-      inputName = row["input_name"]
-      inputSHA256 = row["input_sha256"]
-      read = row["read"]
-      evaluated = row["evaluated"]
-      rejected = row["rejected"]
-      ranBy = row["ran_by"]
-      ranAt = row["ran_at"]
-      inputFields = row["input_fields"]
-      decisionsSHA256 = row["decisions_sha256"]
-      assignmentsSHA256 = row["assignments_sha256"]
-      previousHash = row["previous_hash"]
+    init(_ row: Row) throws {
+      id = try row.value("id")
+      chainSeq = try row.value("chain_seq")
+      policySHA256 = try row.value("policy_sha256")
+      asOf = try row.value("as_of")
+      inputName = try row.value("input_name")
+      inputSHA256 = try row.value("input_sha256")
+      read = try row.value("read")
+      evaluated = try row.value("evaluated")
+      rejected = try row.value("rejected")
+      ranBy = try row.value("ran_by")
+      ranAt = try row.value("ran_at")
+      inputFields = try row.value("input_fields")
+      decisionsSHA256 = try row.value("decisions_sha256")
+      assignmentsSHA256 = try row.value("assignments_sha256")
+      previousHash = try row.value("previous_hash")
     }
 
     init(
@@ -129,29 +129,37 @@ enum LedgerChain {
   }
 
   /// The hash of an override request.
-  static func overrideHash(_ row: Row) -> String {
-    hash { writer in
-      writer.number(row["chain_seq"] as Int)
+  static func overrideHash(_ row: Row) throws -> String {
+    let (seq, id, run): (Int, Int, Int?) = try (row.value("chain_seq"), row.value("id"), row.value("run_id"))
+    let texts: [String?] = try [
+      "key", "tier", "reason", "until", "requested_by", "requested_at", "previous_hash",
+    ]
+    .map { try row.value($0) }
+    return hash { writer in
+      writer.number(seq)
       writer.string("override")
-      writer.number(row["id"] as Int)
-      for column in ["key", "tier", "reason", "until", "requested_by", "requested_at", "previous_hash"] {
-        writer.optionalString(row[column] as String?)
-      }
+      writer.number(id)
+      for text in texts { writer.optionalString(text) }
       // A change the lifecycle proposed names its run (schema 2; absent before, so older hashes hold).
-      if let run = row["run_id"] as Int? { writer.number(run) }
+      if let run { writer.number(run) }
     }
   }
 
   /// The hash of an approval or a rejection.
-  static func approvalHash(_ row: Row) -> String {
-    hash { writer in
-      writer.number(row["chain_seq"] as Int)
+  static func approvalHash(_ row: Row) throws -> String {
+    let (seq, id, override): (Int, Int, Int) = try (
+      row.value("chain_seq"), row.value("id"), row.value("override_id")
+    )
+    let texts: [String?] = try [
+      "verdict", "reason", "decided_by", "decided_at", "in_force_from", "previous_hash",
+    ]
+    .map { try row.value($0) }
+    return hash { writer in
+      writer.number(seq)
       writer.string("approval")
-      writer.number(row["id"] as Int)
-      writer.number(row["override_id"] as Int)
-      for column in ["verdict", "reason", "decided_by", "decided_at", "in_force_from", "previous_hash"] {
-        writer.optionalString(row[column] as String?)
-      }
+      writer.number(id)
+      writer.number(override)
+      for text in texts { writer.optionalString(text) }
     }
   }
 
@@ -166,7 +174,7 @@ enum LedgerChain {
         UNION ALL SELECT chain_seq, hash FROM approval ORDER BY chain_seq DESC LIMIT 1
         """)
     guard let row else { return (0, genesis) }
-    return (row["chain_seq"], row["hash"])
+    return (try row.value("chain_seq"), try row.value("hash"))
   }
 
   static func hex(_ digest: some Sequence<UInt8>) -> String {
@@ -183,14 +191,15 @@ enum LedgerChain {
     let stored = InputBlocks.Reader(db, run: run)
     var inBlocks = 0
     while let row = try rows.next() {
-      let own: String = row["inputs"]
+      let own: String = try row.value("inputs")
       if own.isEmpty { inBlocks += 1 }
       // A missing or damaged block leaves the inputs empty, which the digest does not match.
-      let inputs = try stored.inputs(seq: row["seq"], stored: own) ?? ""
+      let inputs = try stored.inputs(seq: try row.value("seq"), stored: own) ?? ""
       decisions.update(
         data: decisionRow(
-          seq: row["seq"], line: row["line"], key: row["key"], tier: row["tier"], score: row["score"],
-          flags: row["flags"], inputs: inputs))
+          seq: try row.value("seq"), line: try row.value("line"), key: try row.value("key"),
+          tier: try row.value("tier"), score: try row.value("score"),
+          flags: try row.value("flags"), inputs: inputs))
     }
     // Blocks that no decision reads were added.
     let blockLines =
@@ -203,7 +212,9 @@ enum LedgerChain {
       sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? AND approval_id IS NULL ORDER BY key",
       arguments: [run])
     while let row = try changes.next() {
-      assignments.update(data: assignmentRow(key: row["key"], tier: row["tier"], since: row["since"]))
+      assignments.update(
+        data: assignmentRow(
+          key: try row.value("key"), tier: try row.value("tier"), since: try row.value("since")))
     }
     let reviews = try Row.fetchCursor(
       db, sql: "SELECT key, outcome, reviewed, below FROM review WHERE run_id = ? ORDER BY key",
@@ -211,7 +222,8 @@ enum LedgerChain {
     while let row = try reviews.next() {
       assignments.update(
         data: reviewRow(
-          key: row["key"], outcome: row["outcome"], reviewed: row["reviewed"], below: row["below"]))
+          key: try row.value("key"), outcome: try row.value("outcome"), reviewed: try row.value("reviewed"),
+          below: try row.value("below")))
     }
     return (hex(decisions.finalize()), hex(assignments.finalize()))
   }
@@ -243,7 +255,7 @@ extension Ledger {
         // Every link, in chain order: (place, what it is, stored hash, recomputed hash, previous).
         var links: [(seq: Int64, name: String, stored: String, computed: String, previous: String)] = []
         for row in try Row.fetchAll(db, sql: "SELECT * FROM run") {
-          let fields = LedgerChain.RunFields(row)
+          let fields = try LedgerChain.RunFields(row)
           result.runs += 1
           result.decisions +=
             try Int.fetchOne(
@@ -256,55 +268,66 @@ extension Ledger {
             result.problems.append(
               "run \(fields.id): its tier assignments or reviews were changed, added or removed")
           }
-          links.append((fields.chainSeq, "run \(fields.id)", row["hash"], fields.hash, fields.previousHash))
+          links.append(
+            (fields.chainSeq, "run \(fields.id)", try row.value("hash"), fields.hash, fields.previousHash))
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM override") {
-          let id: Int64 = row["id"]
+          let id: Int64 = try row.value("id")
           result.overrides += 1
           links.append(
             (
-              row["chain_seq"], "override \(id)", row["hash"], LedgerChain.overrideHash(row),
-              row["previous_hash"]
+              try row.value("chain_seq"), "override \(id)", try row.value("hash"),
+              try LedgerChain.overrideHash(row),
+              try row.value("previous_hash")
             ))
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM approval") {
-          let id: Int64 = row["override_id"]
-          let verdict: String = row["verdict"]
+          let id: Int64 = try row.value("override_id")
+          let verdict: String = try row.value("verdict")
           links.append(
             (
-              row["chain_seq"], "the \(verdict == "approved" ? "approval" : "rejection") of override \(id)",
-              row["hash"], LedgerChain.approvalHash(row), row["previous_hash"]
+              try row.value("chain_seq"),
+              "the \(verdict == "approved" ? "approval" : "rejection") of override \(id)",
+              try row.value("hash"), try LedgerChain.approvalHash(row), try row.value("previous_hash")
             ))
         }
         // Each approved change of the lifecycle is exactly one assignment, and each assignment
         // made by an approval is that change.
-        let approvedChanges = try Row.fetchAll(
+        typealias Made = (key: String, tier: String?, since: String, run: Int64, approval: Int64)
+        let approvedChanges: [(id: Int64, made: Made)] = try Row.fetchAll(
           db,
           sql: """
             SELECT o.id, o.key, o.tier, o.run_id, a.id AS approval_id, a.in_force_from FROM override o
             JOIN approval a ON a.override_id = o.id WHERE o.run_id IS NOT NULL AND a.verdict = 'approved'
-            """)
-        let madeByApprovals = try Row.fetchAll(
+            """
+        ).map { row in
+          try (
+            row.value("id"),
+            (
+              row.value("key"), row.value("tier"), row.value("in_force_from"), row.value("run_id"),
+              row.value("approval_id")
+            )
+          )
+        }
+        let madeByApprovals: [Made] = try Row.fetchAll(
           db,
-          sql: "SELECT key, tier, since, run_id, approval_id FROM assignment WHERE approval_id IS NOT NULL")
+          sql: "SELECT key, tier, since, run_id, approval_id FROM assignment WHERE approval_id IS NOT NULL"
+        ).map { row in
+          try (
+            row.value("key"), row.value("tier"), row.value("since"), row.value("run_id"),
+            row.value("approval_id")
+          )
+        }
         for change in approvedChanges {
-          let made = madeByApprovals.filter { $0["approval_id"] as Int64 == change["approval_id"] as Int64 }
-          let matches =
-            made.count == 1
-            && made[0]["key"] as String == change["key"] as String
-            && made[0]["tier"] as String? == change["tier"] as String?
-            && made[0]["since"] as String == change["in_force_from"] as String
-            && made[0]["run_id"] as Int64 == change["run_id"] as Int64
-          if !matches {
+          let made = madeByApprovals.filter { $0.approval == change.made.approval }
+          if made.count != 1 || made[0] != change.made {
             result.problems.append(
-              "override \(change["id"] as Int64): the assignment its approval made was changed or removed")
+              "override \(change.id): the assignment its approval made was changed or removed")
           }
         }
         for made in madeByApprovals
-        where !approvedChanges.contains(where: { $0["approval_id"] as Int64 == made["approval_id"] as Int64 })
-        {
-          result.problems.append(
-            "an assignment of '\(made["key"] as String)' names an approval that approved no change")
+        where !approvedChanges.contains(where: { $0.made.approval == made.approval }) {
+          result.problems.append("an assignment of '\(made.key)' names an approval that approved no change")
         }
         var previous = LedgerChain.genesis
         for (index, link) in links.sorted(by: { $0.seq < $1.seq }).enumerated() {
@@ -319,8 +342,8 @@ extension Ledger {
           previous = link.stored
         }
         for row in try Row.fetchAll(db, sql: "SELECT sha256, text FROM policy_version ORDER BY sha256") {
-          let text: Data = row["text"]
-          let key: String = row["sha256"]
+          let text: Data = try row.value("text")
+          let key: String = try row.value("sha256")
           if LedgerChain.hex(SHA256.hash(data: text)) != key {
             result.problems.append("policy \(key): its text was changed")
           }

@@ -47,10 +47,11 @@ extension Ledger {
           WHERE r.as_of <= ? ORDER BY r.as_of, r.id
           """, arguments: [date.description])
       while let row = try decisions.next() {
-        let key: String = row["key"]
+        let key: String = try row.value("key")
         byKey[key] = TierInForce(
-          key: key, tier: byKey[key]?.tier, policyTier: row["tier"], score: row["score"],
-          since: byKey[key]?.since, run: row["id"], decidedAsOf: row["as_of"], override: nil,
+          key: key, tier: byKey[key]?.tier, policyTier: try row.value("tier"), score: try row.value("score"),
+          since: byKey[key]?.since, run: try row.value("id"), decidedAsOf: try row.value("as_of"),
+          override: nil,
           overrideUntil: nil)
       }
       let assignments = try Row.fetchCursor(
@@ -59,9 +60,9 @@ extension Ledger {
           SELECT a.key, a.tier, a.since FROM assignment a WHERE a.since <= ? ORDER BY a.run_id
           """, arguments: [date.description])
       while let row = try assignments.next() {
-        let key: String = row["key"]
-        byKey[key]?.tier = row["tier"]
-        byKey[key]?.since = row["since"]
+        let key: String = try row.value("key")
+        byKey[key]?.tier = try row.value("tier")
+        byKey[key]?.since = try row.value("since")
       }
     }
     for override in try overrides() where override.isInForce(on: date) {
@@ -91,12 +92,13 @@ extension Ledger {
           WHERE r.chain_seq > ? AND a.approval_id IS NULL ORDER BY r.chain_seq, a.key
           """, arguments: [position])
       {
-        let id: Int64 = row["id"]
+        let id: Int64 = try row.value("id")
         changes.append(
           (
-            row["chain_seq"],
+            try row.value("chain_seq"),
             TierInForceChange(
-              key: row["key"], tier: row["tier"], effective: row["as_of"], source: "run \(id)", until: nil)
+              key: try row.value("key"), tier: try row.value("tier"), effective: try row.value("as_of"),
+              source: "run \(id)", until: nil)
           ))
       }
       for row in try Row.fetchAll(
@@ -107,14 +109,15 @@ extension Ledger {
           WHERE a.verdict = 'approved' AND a.chain_seq > ? ORDER BY a.chain_seq
           """, arguments: [position])
       {
-        let id: Int64 = row["id"]
+        let id: Int64 = try row.value("id")
         changes.append(
           (
-            row["chain_seq"],
+            try row.value("chain_seq"),
             TierInForceChange(
-              key: row["key"], tier: row["tier"], effective: row["in_force_from"],
-              source: (row["run_id"] as Int64?) == nil ? "override \(id)" : "approved change \(id)",
-              until: row["until"])
+              key: try row.value("key"), tier: try row.value("tier"),
+              effective: try row.value("in_force_from"),
+              source: (try row.value("run_id") as Int64?) == nil ? "override \(id)" : "approved change \(id)",
+              until: try row.value("until"))
           ))
       }
       return changes.sorted { $0.0 < $1.0 }.map(\.1)

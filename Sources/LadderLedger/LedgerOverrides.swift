@@ -79,7 +79,7 @@ extension Ledger {
         "id": id, "chain_seq": seq, "key": key, "tier": tier, "reason": reason, "until": until?.description,
         "requested_by": user, "requested_at": Self.timestamp(time), "previous_hash": previous,
       ]
-      let hash = LedgerChain.overrideHash(row)
+      let hash = try LedgerChain.overrideHash(row)
       try db.execute(
         sql: """
           INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash, hash)
@@ -130,7 +130,7 @@ extension Ledger {
         "decided_by": user, "decided_at": Self.timestamp(time), "in_force_from": from.description,
         "previous_hash": previous,
       ]
-      let hash = LedgerChain.approvalHash(row)
+      let hash = try LedgerChain.approvalHash(row)
       try db.execute(
         sql: """
           INSERT INTO approval (id, chain_seq, override_id, verdict, reason, decided_by, decided_at,
@@ -190,25 +190,28 @@ extension Ledger {
         WHERE \(condition) ORDER BY coalesce(a.chain_seq, o.chain_seq)
         """, arguments: StatementArguments(arguments)
     ).map { row in
-      let until: String? = row["until"]
-      let verdict: String? = row["verdict"]
-      let from: String? = row["in_force_from"]
+      let until: String? = try row.value("until")
+      let verdict: String? = try row.value("verdict")
+      let from: String? = try row.value("in_force_from")
       let status: TierOverride.Status
       switch verdict {
       case "approved":
         status = .approved(
-          by: row["decided_by"], at: row["decided_at"],
+          by: try row.value("decided_by"), at: try row.value("decided_at"),
           from: from.flatMap { CivilDate(parsing: $0) } ?? CivilDate(daysSinceEpoch: 0),
-          reason: row["verdict_reason"])
+          reason: try row.value("verdict_reason"))
       case "rejected":
-        status = .rejected(by: row["decided_by"], at: row["decided_at"], reason: row["verdict_reason"])
+        status = .rejected(
+          by: try row.value("decided_by"), at: try row.value("decided_at"),
+          reason: try row.value("verdict_reason"))
       default:
         status = .pending
       }
       return TierOverride(
-        id: row["id"], key: row["key"], tier: row["tier"], reason: row["reason"],
-        until: until.flatMap { CivilDate(parsing: $0) }, requestedBy: row["requested_by"],
-        requestedAt: row["requested_at"], status: status, run: row["run_id"])
+        id: try row.value("id"), key: try row.value("key"), tier: try row.value("tier"),
+        reason: try row.value("reason"),
+        until: until.flatMap { CivilDate(parsing: $0) }, requestedBy: try row.value("requested_by"),
+        requestedAt: try row.value("requested_at"), status: status, run: try row.value("run_id"))
     }
   }
 

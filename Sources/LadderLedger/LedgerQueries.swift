@@ -55,7 +55,7 @@ extension Ledger {
       try Row.fetchAll(
         db, sql: Self.decisionQuery + " WHERE d.key = ? ORDER BY r.as_of, r.id", arguments: [key]
       )
-      .map(Self.storedDecision)
+      .map { try Self.storedDecision($0) }
     }
   }
 
@@ -66,22 +66,21 @@ extension Ledger {
     -> StoredDecision?
   {
     let found = try reading { db -> StoredDecision? in
-      guard
-        var decision = try Row.fetchOne(
-          db,
-          sql: Self.decisionQuery
-            + " WHERE d.key = ? AND r.as_of <= ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
-          arguments: [key, date.description]
-        ).map(Self.storedDecision)
-      else { return nil }
+      let row = try Row.fetchOne(
+        db,
+        sql: Self.decisionQuery
+          + " WHERE d.key = ? AND r.as_of <= ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
+        arguments: [key, date.description])
+      guard let row else { return nil }
+      var decision = try Self.storedDecision(row)
       // The tier assigned that day: a run's, or an approved change of the lifecycle since.
       if let assigned = try Row.fetchOne(
         db,
         sql: "SELECT tier, since FROM assignment WHERE key = ? AND since <= ? ORDER BY run_id DESC LIMIT 1",
         arguments: [key, date.description])
       {
-        decision.assignedTier = assigned["tier"]
-        decision.tierSince = assigned["since"]
+        decision.assignedTier = try assigned.value("tier")
+        decision.tierSince = try assigned.value("since")
       }
       return decision
     }
@@ -98,11 +97,20 @@ extension Ledger {
   public func replay(run id: Int64) throws(LedgerError) -> ReplayResult {
     let decisions = try decide(run: id, trace: false, only: nil)
     var result = ReplayResult(run: id)
-    let stored = try reading { db in
+    typealias Stored = (
+      seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String
+    )
+    let stored: [Stored] = try reading { db in
       try Row.fetchAll(
         db,
         sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
-        arguments: [id])
+        arguments: [id]
+      ).map { row in
+        try (
+          row.value("seq"), row.value("line"), row.value("key"), row.value("tier"), row.value("score"),
+          row.value("flags"), row.value("inputs")
+        )
+      }
     }
     result.decisions = stored.count
     guard decisions.count == stored.count else {
@@ -112,16 +120,13 @@ extension Ledger {
     for (row, decision) in zip(stored, decisions) {
       let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
       let again = LedgerChain.decisionRow(
-        seq: row["seq"], line: row["line"], key: decision.key, tier: decision.tier?.id,
-        score: decision.score?.description, flags: flags, inputs: row["inputs"])
+        seq: row.seq, line: row.line, key: decision.key, tier: decision.tier?.id,
+        score: decision.score?.description, flags: flags, inputs: row.inputs)
       let original = LedgerChain.decisionRow(
-        seq: row["seq"], line: row["line"], key: row["key"], tier: row["tier"], score: row["score"],
-        flags: row["flags"], inputs: row["inputs"])
+        seq: row.seq, line: row.line, key: row.key, tier: row.tier, score: row.score, flags: row.flags,
+        inputs: row.inputs)
       if again != original {
-        let key: String = row["key"]
-        let line: Int = row["line"]
-        let tier: String? = row["tier"]
-        let score: String? = row["score"]
+        let (key, line, tier, score) = (row.key, row.line, row.tier, row.score)
         result.differences.append(
           "line \(line), \(key): stored tier \(tier ?? "none") score \(score ?? "none"), replayed tier \(decision.tier?.id ?? "none") score \(decision.score?.description ?? "none")"
         )
@@ -143,11 +148,14 @@ extension Ledger {
           """
       ).map { row in
         RecordedRunSummary(
-          id: row["id"], asOf: row["as_of"], input: row["input_name"], policy: row["policy"],
-          version: row["version"], policySHA256: row["policy_sha256"], read: row["read"],
-          evaluated: row["evaluated"], rejected: row["rejected"], changes: row["changes"],
-          ranBy: row["ran_by"],
-          ranAt: row["ran_at"], hash: row["hash"])
+          id: try row.value("id"), asOf: try row.value("as_of"), input: try row.value("input_name"),
+          policy: try row.value("policy"),
+          version: try row.value("version"), policySHA256: try row.value("policy_sha256"),
+          read: try row.value("read"),
+          evaluated: try row.value("evaluated"), rejected: try row.value("rejected"),
+          changes: try row.value("changes"),
+          ranBy: try row.value("ran_by"),
+          ranAt: try row.value("ran_at"), hash: try row.value("hash"))
       }
     }
   }
@@ -164,16 +172,18 @@ extension Ledger {
     FROM decision d JOIN run r ON r.id = d.run_id JOIN policy_version p ON p.sha256 = r.policy_sha256
     """
 
-  static func storedDecision(_ row: Row) -> StoredDecision {
-    let flags: String = row["flags"]
+  static func storedDecision(_ row: Row) throws -> StoredDecision {
+    let flags: String = try row.value("flags")
     return StoredDecision(
-      run: row["run_id"], asOf: row["as_of"], policy: row["policy"], version: row["version"],
-      policySHA256: row["policy_sha256"], ranBy: row["ran_by"], ranAt: row["ran_at"], key: row["key"],
-      tier: row["tier"], assignedTier: row["assigned"],
-      lifecycle: (row["outcome"] as String?).flatMap(LifecycleStep.Outcome.init(rawValue:)),
-      score: row["score"],
+      run: try row.value("run_id"), asOf: try row.value("as_of"), policy: try row.value("policy"),
+      version: try row.value("version"),
+      policySHA256: try row.value("policy_sha256"), ranBy: try row.value("ran_by"),
+      ranAt: try row.value("ran_at"), key: try row.value("key"),
+      tier: try row.value("tier"), assignedTier: try row.value("assigned"),
+      lifecycle: (try row.value("outcome") as String?).flatMap(LifecycleStep.Outcome.init(rawValue:)),
+      score: try row.value("score"),
       flags: flags.isEmpty ? [] : flags.split(separator: ";").map(String.init),
-      changedTier: row["changed"], tierSince: nil, trace: nil, override: nil)
+      changedTier: try row.value("changed"), tierSince: nil, trace: nil, override: nil)
   }
 
   /// A policy text the ledger stored, compiled again; `nil` (with its count of errors) when it
@@ -199,16 +209,17 @@ extension Ledger {
   /// every record's, or only the record keyed `key`. A policy with population functions is
   /// always given the whole run (its population).
   func decide(run id: Int64, trace: Bool, only key: String?) throws(LedgerError) -> [Decision] {
-    let found = try reading { db in
+    let found = try reading { db -> (text: Data, path: String, asOf: String, fields: String)? in
       try Row.fetchOne(
         db,
         sql:
           "SELECT r.*, p.text, p.path FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 WHERE r.id = ?",
-        arguments: [id])
+        arguments: [id]
+      ).map { row in try (row.value("text"), row.value("path"), row.value("as_of"), row.value("input_fields"))
+      }
     }
     guard let run = found else { throw LedgerError("there is no run \(id) in \(path)") }
-    let text: Data = run["text"]
-    let policyPath: String = run["path"]
+    let (text, policyPath) = (run.text, run.path)
     let compiled = Self.compileStored(text, path: policyPath)
     guard let policy = compiled.policy else {
       throw LedgerError(
@@ -225,17 +236,17 @@ extension Ledger {
           "SELECT seq, line, key, inputs FROM decision WHERE run_id = ?\(one == nil ? "" : " AND key = ?") ORDER BY seq",
         arguments: StatementArguments([id] + (one.map { [$0] } ?? []))
       ).map { row in
-        (
-          line: row["line"] as Int, key: row["key"] as String,
-          inputs: try stored.inputs(seq: row["seq"], stored: row["inputs"])
+        try (
+          line: row.value("line") as Int, key: row.value("key") as String,
+          inputs: stored.inputs(seq: row.value("seq"), stored: row.value("inputs"))
         )
       }
     }
-    let asOfText: String = run["as_of"]
+    let asOfText = run.asOf
     guard let asOf = CivilDate(parsing: asOfText) else {
       throw LedgerError("run \(id): its as-of date is damaged")
     }
-    let fieldNames = RawValue.values(ofJSONArray: run["input_fields"])?.compactMap { value -> String? in
+    let fieldNames = RawValue.values(ofJSONArray: run.fields)?.compactMap { value -> String? in
       if case .text(let name) = value { return name }
       return nil
     }

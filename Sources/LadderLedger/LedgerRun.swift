@@ -116,7 +116,7 @@ extension Ledger {
           AND NOT EXISTS (SELECT 1 FROM approval a WHERE a.override_id = o.id)
           """)
       {
-        waiting[row["key"]] = row["id"]
+        waiting[try row.value("key")] = try row.value("id")
       }
       var proposals: [(key: String, tier: String?, reason: String)] = []
       // The run row goes first (the others refer to it); its digests and hash are set last.
@@ -262,7 +262,7 @@ extension Ledger {
           "reason": proposal.reason,
           "until": nil, "requested_by": user, "requested_at": ranAt, "previous_hash": hash, "run_id": id,
         ]
-        let requestHash = LedgerChain.overrideHash(row)
+        let requestHash = try LedgerChain.overrideHash(row)
         try db.execute(
           sql: """
             INSERT INTO override (id, chain_seq, key, tier, reason, until, requested_by, requested_at, previous_hash,
@@ -293,8 +293,9 @@ extension Ledger {
     let assignments = try Row.fetchCursor(
       db, sql: "SELECT key, tier, since, max(run_id) FROM assignment GROUP BY key")
     while let row = try assignments.next() {
-      guard let since = CivilDate(parsing: row["since"] as String) else { continue }
-      standings[row["key"]] = TierStanding(tier: row["tier"], since: since, lastReview: nil)
+      guard let since = CivilDate(parsing: try row.value("since") as String) else { continue }
+      standings[try row.value("key")] = TierStanding(
+        tier: try row.value("tier"), since: since, lastReview: nil)
     }
     let reviews = try Row.fetchCursor(
       db,
@@ -303,9 +304,9 @@ extension Ledger {
         WHERE v.reviewed = 1 GROUP BY v.key
         """)
     while let row = try reviews.next() {
-      let key: String = row["key"]
-      standings[key]?.lastReview = CivilDate(parsing: row["as_of"] as String)
-      standings[key]?.reviewsBelow = row["below"]
+      let key: String = try row.value("key")
+      standings[key]?.lastReview = CivilDate(parsing: try row.value("as_of") as String)
+      standings[key]?.reviewsBelow = try row.value("below")
     }
     return standings
   }

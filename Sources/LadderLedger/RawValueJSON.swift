@@ -1,3 +1,4 @@
+import GRDB
 import Ladder
 
 /// Record values as the ledger stores them: a JSON array, each value as it was read (text as a
@@ -18,5 +19,13 @@ enum RawValueJSON {
     case .null: writer.null()
     case .array(let items): writer.array(items) { write($0, into: writer) }
     }
+  }
+}
+
+extension Row {
+  /// The value of `column`, or an error naming it when it holds a value of another type (SQLite
+  /// lets an edit put text where a number belongs): an edited ledger is reported, never a trap.
+  func value<Value: DatabaseValueConvertible>(_ column: String) throws -> Value {
+    try decode(Value.self, forColumn: column)
   }
 }

@@ -154,6 +154,19 @@ import Testing
     }
   }
 
+  /// A value of the wrong type is an error from every reader, never a stop of the process.
+  @Test func aWronglyTypedValueIsAnErrorNotATrap() throws {
+    let scratch = try Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    _ = try Self.twoRuns(ledger)
+    try scratch.tamper("UPDATE decision SET line = 'x' WHERE key = 'C2024001'; UPDATE run SET read = 'many'")
+    #expect { _ = try ledger.replay(run: 1) } throws: { "\($0)".contains("could not decode Int") }
+    #expect { _ = try ledger.runs() } throws: { "\($0)".contains("could not decode Int") }
+    #expect(
+      try ledger.verify().problems.contains(
+        "run.read: 2 values are not a whole number (the ledger was edited)"))
+  }
+
   /// verify checks the type of every column of every table, so none may be left out of the list.
   @Test func everyColumnHasItsTypeChecked() throws {
     let scratch = try Scratch()
