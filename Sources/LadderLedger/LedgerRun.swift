@@ -146,45 +146,25 @@ extension Ledger {
       var rejections: [RecordProblem] = []
       var inputBlocks = try InputBlocks.Writer(db, run: id)
       var (read, seq) = (0, 0)
-      // The next block is read and evaluated while this one is written.
-      while let block = nextBlock() {
-        read += block.records.count
-        for (record, outcome) in zip(block.records, block.outcomes) {
-          guard case .decided(let line, let decision) = outcome else {
-            if case .rejected(let problem) = outcome { rejections.append(problem) }
-            continue
-          }
-          if let first = seen[decision.key] {
-            throw LedgerError(
-              "\(inputName):\(line): the key '\(decision.key)' occurs again (first on line \(first)); a ledger keeps one tier per key, so nothing was recorded"
-            )
-          }
-          seen[decision.key] = line
-          guard case .success(let values) = record else { continue }
-          let inputs = RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null })
-          try remember((line, decision, inputs))
-          seq += 1
-        }
-      }
       /// Writes one decision, and what the lifecycle makes of it.
-      func remember(_ item: (line: Int, decision: Decision, inputs: String)) throws {
-        let decision = item.decision
+      func remember(line: Int, decision: Decision, inputs: String) throws {
         let tier = decision.tier?.id
         let score = decision.score?.description
         let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
         // The row's inputs live in the run's compressed blocks; the digest covers them as written.
-        insertDecision.setUncheckedArguments([id, seq, item.line, decision.key, tier, score, flags, ""])
+        insertDecision.setUncheckedArguments([id, seq, line, decision.key, tier, score, flags, ""])
         try insertDecision.execute()
-        try inputBlocks.append(item.inputs, seq: seq)
+        try inputBlocks.append(inputs, seq: seq)
         decisionsDigest.update(
           data: LedgerChain.decisionRow(
-            seq: seq, line: item.line, key: decision.key, tier: tier, score: score, flags: flags,
-            inputs: item.inputs))
+            seq: seq, line: line, key: decision.key, tier: tier, score: score, flags: flags,
+            inputs: inputs))
         let before = standings[decision.key]
         let step = policy.lifecycleStep(
           before: before, computed: tier,
           reviewNow: decision.firedTriggers.contains { $0.action == .reviewNow }, asOf: asOf)
-        if step.changesTier || before == nil {
+        // A key new to the ledger is always `assigned`, a change.
+        if step.changesTier {
           changes.append(
             TierChange(
               key: decision.key, from: before?.tier, to: step.after.tier, isNew: before == nil,
@@ -193,7 +173,7 @@ extension Ledger {
           try insertAssignment.execute()
         } else if step.outcome != .kept {
           var change = HeldChange(
-            key: decision.key, line: item.line, tier: step.after.tier, computed: tier,
+            key: decision.key, line: line, tier: step.after.tier, computed: tier,
             outcome: step.outcome,
             reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil)
           if step.outcome == .awaitingApproval {
@@ -201,10 +181,8 @@ extension Ledger {
             if let pending = waiting[decision.key] {
               change.request = pending
             } else {
-              let direction =
-                before.flatMap { policy.isUpgrade(from: $0.tier, to: step.proposed) } == true
-                ? "upgrade to" : "downgrade from"
-              let named = direction == "upgrade to" ? step.proposed : before?.tier
+              let (direction, named) =
+                step.proposesUpgrade ? ("upgrade to", step.proposed) : ("downgrade from", before?.tier)
               proposals.append(
                 (
                   decision.key, step.proposed,
@@ -221,6 +199,26 @@ extension Ledger {
             decision.key, id, step.outcome.rawValue, step.reviewed, step.after.reviewsBelow,
           ])
           try insertReview.execute()
+        }
+      }
+      // The next block is read and evaluated while this one is written.
+      while let block = nextBlock() {
+        read += block.records.count
+        for (record, outcome) in zip(block.records, block.outcomes) {
+          guard case .decided(let line, let decision) = outcome else {
+            if case .rejected(let problem) = outcome { rejections.append(problem) }
+            continue
+          }
+          if let first = seen[decision.key] {
+            throw LedgerError(
+              "\(inputName):\(line): the key '\(decision.key)' occurs again (first on line \(first)); a ledger keeps one tier per key, so nothing was recorded"
+            )
+          }
+          seen[decision.key] = line
+          guard case .success(let values) = record else { continue }
+          let inputs = RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null })
+          try remember(line: line, decision: decision, inputs: inputs)
+          seq += 1
         }
       }
       try inputBlocks.finish()

@@ -82,10 +82,12 @@ import Testing
     let down = policy.lifecycleStep(
       before: gold, computed: "bronze", reviewNow: false, asOf: Self.date("2024-06-01"))
     #expect(down.outcome == .awaitingApproval && down.proposed == "bronze" && down.after.tier == "gold")
+    #expect(!down.proposesUpgrade)
     let silver = try Self.standing("silver", since: "2023-12-01", reviewed: "2024-03-01")
     let up = policy.lifecycleStep(
       before: silver, computed: "gold", reviewNow: false, asOf: Self.date("2024-04-01"))
     #expect(up.outcome == .awaitingApproval && up.proposed == "gold" && up.after.tier == "silver")
+    #expect(up.proposesUpgrade)
     // A downgrade out of silver is not named: it happens.
     let free = policy.lifecycleStep(
       before: silver, computed: "basic", reviewNow: false, asOf: Self.date("2024-09-01"))

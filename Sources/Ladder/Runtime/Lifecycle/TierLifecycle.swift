@@ -46,8 +46,9 @@ public struct LifecycleStep: Sendable, Hashable {
   public var nextReview: CivilDate?
   /// For a downgrade held by the minimum stay: the first day it may happen.
   public var heldUntil: CivilDate?
-  /// For a change awaiting approval: the tier it would move to.
+  /// For a change awaiting approval: the tier it would move to, and whether that is up.
   public var proposed: String?
+  public var proposesUpgrade = false
 
   /// True when the tier in force changed.
   public var changesTier: Bool { outcome == .assigned || outcome == .upgraded || outcome == .downgraded }
@@ -96,6 +97,7 @@ extension CompiledPolicy {
       guard needsApproval else { return step(outcome, tier: target, reviewed: true) }
       var waiting = step(.awaitingApproval, tier: before.tier, reviewed: true, below: below)
       waiting.proposed = target
+      waiting.proposesUpgrade = outcome == .upgraded
       return waiting
     }
     if isUpgrade {
@@ -124,15 +126,5 @@ extension CompiledPolicy {
       target = checked.tiers.indices.first { checked.rank(ofTierAt: $0) == oneDown } ?? computedIndex
     }
     return change(.downgraded, to: checked.tiers[target].id, below: below)
-  }
-}
-
-extension CompiledPolicy {
-  /// Whether `to` ranks above `from` (by `tier_order`); `nil` when either is not a tier of the policy.
-  public func isUpgrade(from: String?, to: String?) -> Bool? {
-    guard let from = checked.tiers.firstIndex(where: { $0.id == from }),
-      let to = checked.tiers.firstIndex(where: { $0.id == to })
-    else { return nil }
-    return checked.rank(ofTierAt: to) < checked.rank(ofTierAt: from)
   }
 }
