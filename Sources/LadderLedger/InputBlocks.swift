@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import GRDB
+import Ladder
 
 /// The inputs a run keeps for replay, compressed (zlib) in blocks of consecutive decisions: one
 /// JSON array per line, as ``RawValueJSON`` writes it. A decision row written this way holds an
@@ -42,6 +43,9 @@ enum InputBlocks {
     .map(String.init)
   }
 
+  /// A block being compressed on another thread.
+  typealias Packing = BackgroundResult<(rawLength: Int, data: Data)?>
+
   /// Writes the blocks of one run as its decisions are written. Each full block is compressed
   /// on another thread while the run goes on writing rows; `finish` writes the last ones.
   struct Writer {
@@ -49,7 +53,7 @@ enum InputBlocks {
     let statement: Statement
     var pending: [String] = []
     var firstSeq = 0
-    var inFlight: [(first: Int, count: Int, packed: PackedBlock)] = []
+    var inFlight: [(first: Int, count: Int, packed: Packing)] = []
 
     init(_ db: Database, run: Int64) throws {
       self.run = run
@@ -65,7 +69,7 @@ enum InputBlocks {
       guard pending.count == InputBlocks.size else { return }
       startPacking()
       // Write the blocks already compressed, without waiting for the others.
-      while let next = inFlight.first, next.packed.done.wait(timeout: .now()) == .success {
+      while let next = inFlight.first, next.packed.isReady {
         try write(inFlight.removeFirst())
       }
     }
@@ -73,36 +77,23 @@ enum InputBlocks {
     /// Compresses the rest and writes every block still to be written.
     mutating func finish() throws {
       if !pending.isEmpty { startPacking() }
-      for block in inFlight {
-        block.packed.done.wait()
-        try write(block)
-      }
+      for block in inFlight { try write(block) }
       inFlight = []
     }
 
     private mutating func startPacking() {
-      let (lines, packed) = (pending, PackedBlock())
-      DispatchQueue.global().async {
-        packed.result = InputBlocks.pack(lines)
-        packed.done.signal()
-      }
-      inFlight.append((firstSeq, pending.count, packed))
+      let lines = pending
+      inFlight.append((firstSeq, pending.count, BackgroundResult { InputBlocks.pack(lines) }))
       pending = []
     }
 
-    private func write(_ block: (first: Int, count: Int, packed: PackedBlock)) throws {
-      guard let (rawLength, data) = block.packed.result else {
+    private func write(_ block: (first: Int, count: Int, packed: Packing)) throws {
+      guard let (rawLength, data) = block.packed.value ?? nil else {
         throw LedgerError("the inputs of run \(run) could not be compressed")
       }
       statement.setUncheckedArguments([run, block.first, block.count, rawLength, data])
       try statement.execute()
     }
-  }
-
-  /// One block being compressed: written by its thread until it signals `done`, then read.
-  final class PackedBlock: @unchecked Sendable {
-    var result: (rawLength: Int, data: Data)?
-    let done = DispatchSemaphore(value: 0)
   }
 
   /// Reads the stored inputs of one run's decisions, keeping the last block it decompressed.

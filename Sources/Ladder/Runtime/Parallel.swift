@@ -27,3 +27,35 @@ enum Parallel {
     }
   }
 }
+
+/// Work started on another thread now, its result taken later: how a run's next block is
+/// evaluated, and a block of stored inputs compressed, while the caller goes on writing.
+public final class BackgroundResult<Value: Sendable>: @unchecked Sendable {
+  // Written once by the work's thread before it signals `done`; read by the caller after.
+  private var result: Value?
+  // The caller's alone.
+  private var received = false
+  private let done = DispatchSemaphore(value: 0)
+
+  public init(_ work: @escaping @Sendable () -> Value) {
+    DispatchQueue.global().async {
+      self.result = work()
+      self.done.signal()
+    }
+  }
+
+  /// Whether the work is done, without waiting for it.
+  public var isReady: Bool {
+    if !received, done.wait(timeout: .now()) == .success { received = true }
+    return received
+  }
+
+  /// The work's result, waiting for it if need be.
+  public var value: Value? {
+    if !received {
+      done.wait()
+      received = true
+    }
+    return result
+  }
+}

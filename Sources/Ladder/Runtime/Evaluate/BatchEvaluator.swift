@@ -212,29 +212,24 @@ extension BatchEvaluator {
   public func evaluatedBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
     throws(CSVRecordReader.HeaderError) -> () -> EvaluatedBlock?
   {
-    let prefetch = BlockPrefetch(next: try recordBlocks(bytes: bytes, format: format, size: size))
+    // Read only by one block's work at a time: the next starts once the caller has this one.
+    nonisolated(unsafe) let next = try recordBlocks(bytes: bytes, format: format, size: size)
     let evaluator = self
-    let produce = { @Sendable in
-      let records = prefetch.next()
-      if records.isEmpty {
-        prefetch.ready = nil
-      } else {
-        var outcomes: [RecordOutcome] = []
-        outcomes.reserveCapacity(records.count)
-        evaluator.evaluate(reads: records) { outcomes.append($0) }
-        prefetch.ready = EvaluatedBlock(records: records, outcomes: outcomes)
-      }
-      prefetch.done.signal()
+    let produce = { @Sendable () -> EvaluatedBlock? in
+      let records = next()
+      guard !records.isEmpty else { return nil }
+      var outcomes: [RecordOutcome] = []
+      outcomes.reserveCapacity(records.count)
+      evaluator.evaluate(reads: records) { outcomes.append($0) }
+      return EvaluatedBlock(records: records, outcomes: outcomes)
     }
-    DispatchQueue.global().async(execute: produce)
+    var pending: BackgroundResult<EvaluatedBlock?>? = BackgroundResult(produce)
     return {
-      guard !prefetch.finished else { return nil }
-      prefetch.done.wait()
-      guard let block = prefetch.ready else {
-        prefetch.finished = true
+      guard let block = pending?.value ?? nil else {
+        pending = nil
         return nil
       }
-      DispatchQueue.global().async(execute: produce)
+      pending = BackgroundResult(produce)
       return block
     }
   }
@@ -365,15 +360,4 @@ extension BatchEvaluator {
 public struct EvaluatedBlock: Sendable {
   public var records: [ReadRecord]
   public var outcomes: [RecordOutcome]
-}
-
-/// The one block being read and evaluated ahead of the caller. Only one thread touches it at a
-/// time: the producer until it signals `done`, then the caller until it starts the next.
-private final class BlockPrefetch: @unchecked Sendable {
-  let next: () -> [ReadRecord]
-  var ready: EvaluatedBlock?
-  var finished = false
-  let done = DispatchSemaphore(value: 0)
-
-  init(next: @escaping () -> [ReadRecord]) { self.next = next }
 }
