@@ -47,12 +47,11 @@ extension Ledger {
           WHERE r.as_of <= ? ORDER BY r.as_of, r.id
           """, arguments: [date.description])
       while let row = try decisions.next() {
+        // The tier in force and since when come from the assignments, below.
         let key: String = try row.value("key")
-        byKey[key] = TierInForce(
-          key: key, tier: byKey[key]?.tier, policyTier: try row.value("tier"), score: try row.value("score"),
-          since: byKey[key]?.since, run: try row.value("id"), decidedAsOf: try row.value("as_of"),
-          override: nil,
-          overrideUntil: nil)
+        byKey[key] = try TierInForce(
+          key: key, tier: nil, policyTier: row.value("tier"), score: row.value("score"), since: nil,
+          run: row.value("id"), decidedAsOf: row.value("as_of"), override: nil, overrideUntil: nil)
       }
       let assignments = try Row.fetchCursor(
         db,

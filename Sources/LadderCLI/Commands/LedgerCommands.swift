@@ -558,11 +558,13 @@ struct OverrideCommand: ParsableCommand {
 struct ApproveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "approve",
-    abstract: "Approve a pending override; it is in force from today. Its requester cannot approve it.",
+    abstract:
+      "Approve a pending override (in force from today) or lifecycle change (assigned from today). Its requester cannot approve it.",
     discussion:
-      "Exit codes: 0 approved, 4 refused (no such override, already decided, requested by you, ended).")
+      "Exit codes: 0 approved, 4 refused (no such override or change, already decided, requested by you, ended, out of date)."
+  )
 
-  @Argument(help: "The override's number.")
+  @Argument(help: "The override's or change's number.")
   var number: Int64
 
   @Option(help: "Why (optional).")
@@ -585,10 +587,10 @@ struct ApproveCommand: ParsableCommand {
 struct RejectCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "reject",
-    abstract: "Reject a pending override (its requester may withdraw it this way).",
-    discussion: "Exit codes: 0 rejected, 4 refused (no such override, already decided).")
+    abstract: "Reject a pending override or lifecycle change (its requester may withdraw it this way).",
+    discussion: "Exit codes: 0 rejected, 4 refused (no such override or change, already decided).")
 
-  @Argument(help: "The override's number.")
+  @Argument(help: "The override's or change's number.")
   var number: Int64
 
   @Option(help: "Why.")
