@@ -191,9 +191,8 @@ extension BatchEvaluator {
 
   /// The records of `bytes` in blocks of up to `size`, in order, read and split by input but not
   /// validated; an empty block at the end. A policy with population functions gets one block
-  /// holding every record: they are one population. For a caller that keeps each record's
-  /// inputs beside its outcome (the ledger) without holding the whole input twice.
-  public func recordBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
+  /// holding every record: they are one population.
+  func recordBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
     throws(CSVRecordReader.HeaderError) -> () -> [ReadRecord]
   {
     let next = try recordReader(bytes: bytes, format: format)
