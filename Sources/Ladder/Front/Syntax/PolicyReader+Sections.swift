@@ -302,16 +302,9 @@ struct Reader {
       case "tiers": policy.tiers = reader.readTiers(value)
       case "tier_order":
         guard let text = reader.scalarString(value, for: "'tier_order'") else { return }
-        guard let order = TierOrder(rawValue: text.value) else {
-          reader.report(
-            Diagnostic(
-              .invalidValue, "'tier_order' must be 'best-first' or 'worst-first', not '\(text.value)'",
-              at: text.span,
-              help: "'worst-first' when the first tier listed is the lowest rank (high risk before low risk)")
-          )
-          return
-        }
-        policy.tierOrder = Located(order, at: text.span)
+        policy.tierOrder = reader.choice(
+          text, of: TierOrder.self, for: key,
+          help: "'worst-first' when the first tier listed is the lowest rank (high risk before low risk)")
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
       case "lifecycle": policy.lifecycle = reader.readLifecycle(value, keySpan: keySpan)
@@ -741,8 +734,9 @@ struct Reader {
   }
 
   /// One of an enumeration's values as written, or a diagnostic naming them.
+  /// `help` replaces the "did you mean" where the key's meaning needs saying instead.
   mutating func choice<Choice: RawRepresentable & CaseIterable>(
-    _ text: Located<String>, of _: Choice.Type, for key: String
+    _ text: Located<String>, of _: Choice.Type, for key: String, help: String? = nil
   ) -> Located<Choice>? where Choice.RawValue == String {
     if let value = Choice(rawValue: text.value) { return Located(value, at: text.span) }
     let values = Choice.allCases.map(\.rawValue)
@@ -750,7 +744,8 @@ struct Reader {
       Diagnostic(
         .invalidValue,
         "'\(key)' must be \(values.map { "'\($0)'" }.joined(separator: " or ")), not '\(text.value)'",
-        at: text.span, help: Suggestions.help(for: text.value, candidates: values, kind: "the choices")))
+        at: text.span,
+        help: help ?? Suggestions.help(for: text.value, candidates: values, kind: "the choices")))
     return nil
   }
 
