@@ -92,16 +92,21 @@ enum LedgerSchema {
   static func wronglyTypedValues(_ db: Database) throws -> [String] {
     var problems: [String] = []
     for (table, columns) in columnTypes {
-      for column in columns {
+      // One pass over the table counts every column's misfits.
+      let counts = columns.map { column in
         let allowed = column.nullable ? "('\(column.type)', 'null')" : "('\(column.type)')"
-        let count =
-          try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM \(table) WHERE typeof(\(column.name)) NOT IN \(allowed)") ?? 0
-        if count > 0 {
-          problems.append(
-            "\(table).\(column.name): \(count) value\(count == 1 ? " is" : "s are") not \(column.nullable ? "empty or " : "")\(column.type == "integer" ? "a whole number" : column.type == "text" ? "text" : "bytes") (the ledger was edited)"
-          )
-        }
+        return "coalesce(sum(typeof(\(column.name)) NOT IN \(allowed)), 0)"
+      }
+      guard let row = try Row.fetchOne(db, sql: "SELECT \(counts.joined(separator: ", ")) FROM \(table)")
+      else {
+        continue
+      }
+      for (index, column) in columns.enumerated() {
+        let count: Int = try row.decode(atIndex: index)
+        guard count > 0 else { continue }
+        problems.append(
+          "\(table).\(column.name): \(count) value\(count == 1 ? " is" : "s are") not \(column.nullable ? "empty or " : "")\(column.type == "integer" ? "a whole number" : column.type == "text" ? "text" : "bytes") (the ledger was edited)"
+        )
       }
     }
     return problems
