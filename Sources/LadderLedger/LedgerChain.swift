@@ -56,6 +56,30 @@ enum LedgerChain {
     }
   }
 
+  /// What a run made of one key, as its digest of assignments and reviews covers it.
+  struct LifecycleRow {
+    var key: String
+    var changed: Bool
+    var inForce: String?
+    var since: String
+    var outcome: String?
+    var reviewed: Bool
+    var below: Int
+  }
+
+  /// The digest of a run's assignments, then of its reviews, each in key order (`rows` are).
+  static func assignmentsDigest(_ rows: [LifecycleRow]) -> String {
+    var digest = SHA256()
+    for row in rows where row.changed {
+      digest.update(data: assignmentRow(key: row.key, tier: row.inForce, since: row.since))
+    }
+    for row in rows {
+      guard let outcome = row.outcome else { continue }
+      digest.update(data: reviewRow(key: row.key, outcome: outcome, reviewed: row.reviewed, below: row.below))
+    }
+    return hex(digest.finalize())
+  }
+
   /// The fields of a run that its hash covers.
   struct RunFields {
     var id: Int64
@@ -181,51 +205,21 @@ enum LedgerChain {
     digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
   }
 
-  /// The digests of a run's decision rows and of its assignment and review rows, as stored.
-  static func digests(_ db: Database, run: Int64) throws -> (decisions: String, assignments: String) {
+  /// The digests of a run's decisions (in input order) and of its assignments and reviews (in
+  /// key order), from its stored entries; `nil` when a block is damaged.
+  static func digests(_ db: Database, run: Int64) throws -> (
+    decisions: String, assignments: String, entries: [LedgerEntry]
+  )? {
+    guard let entries = try RunEntries.entries(db, run: run) else { return nil }
     var decisions = SHA256()
-    let rows = try Row.fetchCursor(
-      db,
-      sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
-      arguments: [run])
-    let stored = InputBlocks.Reader(db, run: run)
-    var inBlocks = 0
-    while let row = try rows.next() {
-      let own: String = try row.value("inputs")
-      if own.isEmpty { inBlocks += 1 }
-      // A missing or damaged block leaves the inputs empty, which the digest does not match.
-      let inputs = try stored.inputs(seq: try row.value("seq"), stored: own) ?? ""
-      decisions.update(
-        data: decisionRow(
-          seq: try row.value("seq"), line: try row.value("line"), key: try row.value("key"),
-          tier: try row.value("tier"), score: try row.value("score"),
-          flags: try row.value("flags"), inputs: inputs))
+    for entry in entries.sorted(by: { $0.seq < $1.seq }) { decisions.update(data: entry.decisionRow) }
+    let rows = entries.map { entry in
+      LifecycleRow(
+        key: entry.key, changed: entry.changed, inForce: entry.inForce, since: entry.since,
+        outcome: entry.outcome,
+        reviewed: entry.reviewed, below: entry.below)
     }
-    // Blocks that no decision reads were added.
-    let blockLines =
-      try Int.fetchOne(db, sql: "SELECT sum(count) FROM decision_inputs WHERE run_id = ?", arguments: [run])
-      ?? 0
-    if blockLines != inBlocks { decisions.update(data: Array("blocks added".utf8)) }
-    var assignments = SHA256()
-    let changes = try Row.fetchCursor(
-      db,
-      sql: "SELECT key, tier, since FROM assignment WHERE run_id = ? AND approval_id IS NULL ORDER BY key",
-      arguments: [run])
-    while let row = try changes.next() {
-      assignments.update(
-        data: assignmentRow(
-          key: try row.value("key"), tier: try row.value("tier"), since: try row.value("since")))
-    }
-    let reviews = try Row.fetchCursor(
-      db, sql: "SELECT key, outcome, reviewed, below FROM review WHERE run_id = ? ORDER BY key",
-      arguments: [run])
-    while let row = try reviews.next() {
-      assignments.update(
-        data: reviewRow(
-          key: try row.value("key"), outcome: try row.value("outcome"), reviewed: try row.value("reviewed"),
-          below: try row.value("below")))
-    }
-    return (hex(decisions.finalize()), hex(assignments.finalize()))
+    return (hex(decisions.finalize()), assignmentsDigest(rows), entries)
   }
 }
 
@@ -254,13 +248,18 @@ extension Ledger {
         guard result.problems.isEmpty else { return result }
         // Every link, in chain order: (place, what it is, stored hash, recomputed hash, previous).
         var links: [(seq: Int64, name: String, stored: String, computed: String, previous: String)] = []
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM run") {
+        // Every key's standing after each run, folded in chain order as the runs made them.
+        var standings = StandingsFold()
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") {
           let fields = try LedgerChain.RunFields(row)
           result.runs += 1
-          result.decisions +=
-            try Int.fetchOne(
-              db, sql: "SELECT count(*) FROM decision WHERE run_id = ?", arguments: [fields.id]) ?? 0
-          let (decisions, assignments) = try LedgerChain.digests(db, run: fields.id)
+          guard let (decisions, assignments, entries) = try LedgerChain.digests(db, run: fields.id) else {
+            result.problems.append(
+              "run \(fields.id): its decisions were changed, added or removed (a block of them is damaged)")
+            standings.isComplete = false
+            continue
+          }
+          result.decisions += entries.count
           if decisions != fields.decisionsSHA256 {
             result.problems.append("run \(fields.id): its decisions were changed, added or removed")
           }
@@ -268,6 +267,7 @@ extension Ledger {
             result.problems.append(
               "run \(fields.id): its tier assignments or reviews were changed, added or removed")
           }
+          standings.add(run: fields.id, asOf: fields.asOf, chainSeq: fields.chainSeq, entries)
           links.append(
             (fields.chainSeq, "run \(fields.id)", try row.value("hash"), fields.hash, fields.previousHash))
         }
@@ -329,6 +329,19 @@ extension Ledger {
         where !approvedChanges.contains(where: { $0.made.approval == made.approval }) {
           result.problems.append("an assignment of '\(made.key)' names an approval that approved no change")
         }
+        // The snapshot the next run starts from must be the standings the runs made.
+        if standings.isComplete {
+          // As the approvals decided them (an edited assignment row is named above).
+          for change in approvedChanges {
+            guard
+              let chainSeq = try Int64.fetchOne(
+                db, sql: "SELECT chain_seq FROM approval WHERE id = ?", arguments: [change.made.approval])
+            else { continue }
+            standings.approved(
+              key: change.made.key, tier: change.made.tier, since: change.made.since, chainSeq: chainSeq)
+          }
+          if let problem = try standings.check(against: db) { result.problems.append(problem) }
+        }
         var previous = LedgerChain.genesis
         for (index, link) in links.sorted(by: { $0.seq < $1.seq }).enumerated() {
           if link.seq != Int64(index + 1) || link.previous != previous {
@@ -354,5 +367,67 @@ extension Ledger {
     } catch {
       throw LedgerError("cannot read the ledger \(path): \(LedgerError.describe(error))")
     }
+  }
+}
+
+/// Every key's standing, folded from the runs' entries and the approved changes in chain order:
+/// what the standings snapshot must hold.
+struct StandingsFold {
+  var isComplete = true
+  private var events: [(chainSeq: Int64, apply: (inout [String: TierStanding]) -> Void)] = []
+  private var lastRun: Int64?
+
+  mutating func add(run: Int64, asOf: String, chainSeq: Int64, _ entries: [LedgerEntry]) {
+    lastRun = run
+    guard let day = CivilDate(parsing: asOf) else {
+      isComplete = false
+      return
+    }
+    events.append(
+      (
+        chainSeq,
+        { standings in
+          for entry in entries {
+            let before = standings[entry.key]
+            guard let since = CivilDate(parsing: entry.since) else { continue }
+            standings[entry.key] = TierStanding(
+              tier: entry.inForce, since: since, lastReview: entry.reviewed ? day : before?.lastReview,
+              reviewsBelow: entry.reviewed ? entry.below : before?.reviewsBelow ?? 0)
+          }
+        }
+      ))
+  }
+
+  mutating func approved(key: String, tier: String?, since: String, chainSeq: Int64) {
+    guard let day = CivilDate(parsing: since) else { return }
+    events.append(
+      (
+        chainSeq,
+        { standings in
+          var standing = standings[key] ?? TierStanding(tier: nil, since: day, lastReview: nil)
+          (standing.tier, standing.since) = (tier, day)
+          standings[key] = standing
+        }
+      ))
+  }
+
+  /// A problem with the stored snapshot, in words; `nil` when it is what the runs made.
+  func check(against db: Database) throws -> String? {
+    guard let (run, stored) = try RunEntries.standings(db) else {
+      return "the standings after the latest run are damaged (the next run would start from them)"
+    }
+    guard let lastRun else { return run == nil ? nil : "the standings name a run the ledger does not hold" }
+    // The snapshot follows the latest run: approvals after it are applied when it is read.
+    guard
+      let runSeq = try Int64.fetchOne(db, sql: "SELECT chain_seq FROM run WHERE id = ?", arguments: [lastRun])
+    else { return nil }
+    var standings: [String: TierStanding] = [:]
+    for event in events.sorted(by: { $0.chainSeq < $1.chainSeq }) where event.chainSeq <= runSeq {
+      event.apply(&standings)
+    }
+    guard run == lastRun, stored == standings else {
+      return "the standings after run \(lastRun) are not what the runs made (they were changed)"
+    }
+    return nil
   }
 }

@@ -39,29 +39,45 @@ extension Ledger {
   /// replaced by an approved override in force that day.
   public func tiersInForce(on date: CivilDate) throws(LedgerError) -> [TierInForce] {
     var byKey: [String: TierInForce] = [:]
+    let day = date.description
     try reading { db in
-      let decisions = try Row.fetchCursor(
-        db,
-        sql: """
-          SELECT d.key, d.tier, d.score, r.id, r.as_of FROM decision d JOIN run r ON r.id = d.run_id
-          WHERE r.as_of <= ? ORDER BY r.as_of, r.id
-          """, arguments: [date.description])
-      while let row = try decisions.next() {
-        // The tier in force and since when come from the assignments, below.
-        let key: String = try row.value("key")
-        byKey[key] = try TierInForce(
-          key: key, tier: nil, policyTier: row.value("tier"), score: row.value("score"), since: nil,
-          run: row.value("id"), decidedAsOf: row.value("as_of"), override: nil, overrideUntil: nil)
+      let runs = try Self.runInfos(db)
+      var entries: [Int64: [LedgerEntry]] = [:]
+      for run in runs where run.asOf <= day {
+        guard let found = try RunEntries.entries(db, run: run.id) else {
+          throw LedgerError("run \(run.id): its stored decisions are damaged; ladder ledger verify says more")
+        }
+        entries[run.id] = found
       }
-      let assignments = try Row.fetchCursor(
+      // The latest decision as of the date (by as-of date, then run); the tier in force and
+      // since when come from the assignments, below.
+      for run in runs.sorted(by: { ($0.asOf, $0.id) < ($1.asOf, $1.id) }) {
+        for entry in entries[run.id] ?? [] {
+          byKey[entry.key] = TierInForce(
+            key: entry.key, tier: nil, policyTier: entry.tier, score: entry.score, since: nil, run: run.id,
+            decidedAsOf: run.asOf, override: nil, overrideUntil: nil)
+        }
+      }
+      // Every assignment as of the date, in run order: a run's own, then the approved changes
+      // its proposals led to.
+      var approved: [Int64: [(key: String, tier: String?, since: String)]] = [:]
+      for row in try Row.fetchAll(
         db,
-        sql: """
-          SELECT a.key, a.tier, a.since FROM assignment a WHERE a.since <= ? ORDER BY a.run_id
-          """, arguments: [date.description])
-      while let row = try assignments.next() {
-        let key: String = try row.value("key")
-        byKey[key]?.tier = try row.value("tier")
-        byKey[key]?.since = try row.value("since")
+        sql: "SELECT key, tier, since, run_id FROM assignment WHERE approval_id IS NOT NULL AND since <= ?",
+        arguments: [day])
+      {
+        approved[try row.value("run_id"), default: []].append(
+          try (row.value("key"), row.value("tier"), row.value("since")))
+      }
+      for run in runs {
+        for entry in entries[run.id] ?? [] where entry.changed && entry.since <= day {
+          byKey[entry.key]?.tier = entry.inForce
+          byKey[entry.key]?.since = entry.since
+        }
+        for change in approved[run.id] ?? [] {
+          byKey[change.key]?.tier = change.tier
+          byKey[change.key]?.since = change.since
+        }
       }
     }
     for override in try overrides() where override.isInForce(on: date) {
@@ -84,21 +100,18 @@ extension Ledger {
           ? 0 : try Int64.fetchOne(db, sql: "SELECT chain_seq FROM run WHERE id = ?", arguments: [run])
       else { throw LedgerError("there is no run \(run)") }
       var changes: [(Int64, TierInForceChange)] = []
-      for row in try Row.fetchAll(
-        db,
-        sql: """
-          SELECT a.key, a.tier, r.as_of, r.id, r.chain_seq FROM assignment a JOIN run r ON r.id = a.run_id
-          WHERE r.chain_seq > ? AND a.approval_id IS NULL ORDER BY r.chain_seq, a.key
-          """, arguments: [position])
-      {
-        let id: Int64 = try row.value("id")
-        changes.append(
-          (
-            try row.value("chain_seq"),
-            TierInForceChange(
-              key: try row.value("key"), tier: try row.value("tier"), effective: try row.value("as_of"),
-              source: "run \(id)", until: nil)
-          ))
+      for run in try Self.runInfos(db) where run.chainSeq > position {
+        guard let entries = try RunEntries.entries(db, run: run.id) else {
+          throw LedgerError("run \(run.id): its stored decisions are damaged; ladder ledger verify says more")
+        }
+        for entry in entries where entry.changed {
+          changes.append(
+            (
+              run.chainSeq,
+              TierInForceChange(
+                key: entry.key, tier: entry.inForce, effective: run.asOf, source: "run \(run.id)", until: nil)
+            ))
+        }
       }
       for row in try Row.fetchAll(
         db,

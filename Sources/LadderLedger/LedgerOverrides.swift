@@ -47,14 +47,14 @@ extension Ledger {
     if let until, until < today {
       throw LedgerError("--until \(until) is already past; an override must end today or later")
     }
-    let policyText = try reading { db in
-      try Data.fetchOne(
-        db,
-        sql: """
-          SELECT p.text FROM decision d JOIN run r ON r.id = d.run_id
-          JOIN policy_version p ON p.sha256 = r.policy_sha256
-          WHERE d.key = ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1
-          """, arguments: [key])
+    let policyText = try reading { db -> Data? in
+      guard
+        let latest = try Self.decisions(of: key, db).map(\.run).max(by: {
+          ($0.asOf, $0.id) < ($1.asOf, $1.id)
+        })
+      else { return nil }
+      return try Data.fetchOne(
+        db, sql: "SELECT text FROM policy_version WHERE sha256 = ?", arguments: [latest.policySHA256])
     }
     guard let policyText else {
       throw LedgerError("no run has decided '\(key)'; an override needs a key the ledger knows")
@@ -114,9 +114,9 @@ extension Ledger {
         throw LedgerError("override \(id) ended on \(until); it can only be rejected")
       }
       if approve, let run = found.run,
-        let later = try Int64.fetchOne(
-          db, sql: "SELECT max(run_id) FROM assignment WHERE key = ? AND run_id > ?",
-          arguments: [found.key, run])
+        let later = try Self.decisions(of: found.key, db).last(where: { $0.run.id > run && $0.entry.changed }
+        )?.run
+          .id
       {
         throw LedgerError(
           "run \(later) has assigned '\(found.key)' a tier since run \(run) proposed this change; it is out of date and can only be rejected"

@@ -52,10 +52,8 @@ extension Ledger {
   /// Every decision recorded for `key`, oldest first.
   public func history(key: String) throws(LedgerError) -> [StoredDecision] {
     try reading { db in
-      try Row.fetchAll(
-        db, sql: Self.decisionQuery + " WHERE d.key = ? ORDER BY r.as_of, r.id", arguments: [key]
-      )
-      .map { try Self.storedDecision($0) }
+      try Self.decisions(of: key, db).sorted { ($0.run.asOf, $0.run.id) < ($1.run.asOf, $1.run.id) }
+        .map { Self.storedDecision($0.run, $0.entry) }
     }
   }
 
@@ -65,22 +63,33 @@ extension Ledger {
   public func show(key: String, asOf date: CivilDate, trace: Bool = false) throws(LedgerError)
     -> StoredDecision?
   {
+    let day = date.description
     let found = try reading { db -> StoredDecision? in
-      let row = try Row.fetchOne(
+      let decided = try Self.decisions(of: key, db)
+      guard
+        let latest = decided.filter({ $0.run.asOf <= day }).max(by: {
+          ($0.run.asOf, $0.run.id) < ($1.run.asOf, $1.run.id)
+        })
+      else { return nil }
+      var decision = Self.storedDecision(latest.run, latest.entry)
+      // The tier assigned that day: the latest run's change as of it, or a change of the
+      // lifecycle approved since (it belongs to the run that proposed it).
+      var assigned: (run: Int64, tier: String?, since: String)?
+      for (run, entry) in decided where entry.changed && entry.since <= day {
+        if run.id > assigned?.run ?? 0 { assigned = (run.id, entry.inForce, entry.since) }
+      }
+      for row in try Row.fetchAll(
         db,
-        sql: Self.decisionQuery
-          + " WHERE d.key = ? AND r.as_of <= ? ORDER BY r.as_of DESC, r.id DESC LIMIT 1",
-        arguments: [key, date.description])
-      guard let row else { return nil }
-      var decision = try Self.storedDecision(row)
-      // The tier assigned that day: a run's, or an approved change of the lifecycle since.
-      if let assigned = try Row.fetchOne(
-        db,
-        sql: "SELECT tier, since FROM assignment WHERE key = ? AND since <= ? ORDER BY run_id DESC LIMIT 1",
-        arguments: [key, date.description])
+        sql:
+          "SELECT run_id, tier, since FROM assignment WHERE key = ? AND since <= ? AND approval_id IS NOT NULL",
+        arguments: [key, day])
       {
-        decision.assignedTier = try assigned.value("tier")
-        decision.tierSince = try assigned.value("since")
+        let run: Int64 = try row.value("run_id")
+        if run > assigned?.run ?? 0 { assigned = try (run, row.value("tier"), row.value("since")) }
+      }
+      if let assigned {
+        decision.assignedTier = assigned.tier
+        decision.tierSince = assigned.since
       }
       return decision
     }
@@ -97,38 +106,21 @@ extension Ledger {
   public func replay(run id: Int64) throws(LedgerError) -> ReplayResult {
     let decisions = try decide(run: id, trace: false, only: nil)
     var result = ReplayResult(run: id)
-    typealias Stored = (
-      seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String
-    )
-    let stored: [Stored] = try reading { db in
-      try Row.fetchAll(
-        db,
-        sql: "SELECT seq, line, key, tier, score, flags, inputs FROM decision WHERE run_id = ? ORDER BY seq",
-        arguments: [id]
-      ).map { row in
-        try (
-          row.value("seq"), row.value("line"), row.value("key"), row.value("tier"), row.value("score"),
-          row.value("flags"), row.value("inputs")
-        )
-      }
-    }
+    let stored = try reading { db in try Self.entriesInInputOrder(db, run: id) }
     result.decisions = stored.count
     guard decisions.count == stored.count else {
       result.differences.append("\(stored.count) decisions are stored, the replay made \(decisions.count)")
       return result
     }
-    for (row, decision) in zip(stored, decisions) {
-      let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
-      let again = LedgerChain.decisionRow(
-        seq: row.seq, line: row.line, key: decision.key, tier: decision.tier?.id,
-        score: decision.score?.description, flags: flags, inputs: row.inputs)
-      let original = LedgerChain.decisionRow(
-        seq: row.seq, line: row.line, key: row.key, tier: row.tier, score: row.score, flags: row.flags,
-        inputs: row.inputs)
-      if again != original {
-        let (key, line, tier, score) = (row.key, row.line, row.tier, row.score)
+    for (entry, decision) in zip(stored, decisions) {
+      var again = entry
+      again.key = decision.key
+      again.tier = decision.tier?.id
+      again.score = decision.score?.description
+      again.flags = decision.firedTriggers.map(\.id).joined(separator: ";")
+      if again.decisionRow != entry.decisionRow {
         result.differences.append(
-          "line \(line), \(key): stored tier \(tier ?? "none") score \(score ?? "none"), replayed tier \(decision.tier?.id ?? "none") score \(decision.score?.description ?? "none")"
+          "line \(entry.line), \(entry.key): stored tier \(entry.tier ?? "none") score \(entry.score ?? "none"), replayed tier \(decision.tier?.id ?? "none") score \(decision.score?.description ?? "none")"
         )
       }
     }
@@ -143,7 +135,7 @@ extension Ledger {
         sql: """
           SELECT r.id, r.as_of, r.input_name, r.read, r.evaluated, r.rejected, r.ran_by, r.ran_at, r.hash,
             p.policy, p.version, r.policy_sha256,
-            (SELECT count(*) FROM assignment a WHERE a.run_id = r.id) AS changes
+            (SELECT coalesce(sum(b.changes), 0) FROM entry_block b WHERE b.run_id = r.id) AS changes
           FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 ORDER BY r.id
           """
       ).map { row in
@@ -162,28 +154,63 @@ extension Ledger {
 
   // MARK: - Shared
 
-  static let decisionQuery = """
-    SELECT d.run_id, d.key, d.tier, d.score, d.flags, r.as_of, r.ran_by, r.ran_at, p.policy, p.version,
-      r.policy_sha256, EXISTS (SELECT 1 FROM assignment a WHERE a.key = d.key AND a.run_id = d.run_id
-        AND a.approval_id IS NULL) AS changed,
-      (SELECT a.tier FROM assignment a WHERE a.key = d.key AND a.run_id <= d.run_id AND a.since <= r.as_of
-        ORDER BY a.run_id DESC LIMIT 1) AS assigned,
-      (SELECT v.outcome FROM review v WHERE v.key = d.key AND v.run_id = d.run_id) AS outcome
-    FROM decision d JOIN run r ON r.id = d.run_id JOIN policy_version p ON p.sha256 = r.policy_sha256
-    """
+  /// What the readers show of a run beside its decisions.
+  struct RunInfo {
+    var id: Int64
+    var asOf: String
+    var chainSeq: Int64
+    var policy: String
+    var version: String
+    var policySHA256: String
+    var ranBy: String
+    var ranAt: String
+  }
 
-  static func storedDecision(_ row: Row) throws -> StoredDecision {
-    let flags: String = try row.value("flags")
-    return StoredDecision(
-      run: try row.value("run_id"), asOf: try row.value("as_of"), policy: try row.value("policy"),
-      version: try row.value("version"),
-      policySHA256: try row.value("policy_sha256"), ranBy: try row.value("ran_by"),
-      ranAt: try row.value("ran_at"), key: try row.value("key"),
-      tier: try row.value("tier"), assignedTier: try row.value("assigned"),
-      lifecycle: (try row.value("outcome") as String?).flatMap(LifecycleStep.Outcome.init(rawValue:)),
-      score: try row.value("score"),
-      flags: flags.isEmpty ? [] : flags.split(separator: ";").map(String.init),
-      changedTier: try row.value("changed"), tierSince: nil, trace: nil, override: nil)
+  /// Every run, by id.
+  static func runInfos(_ db: Database) throws -> [RunInfo] {
+    try Row.fetchAll(
+      db,
+      sql: """
+        SELECT r.id, r.as_of, r.chain_seq, p.policy, p.version, r.policy_sha256, r.ran_by, r.ran_at
+        FROM run r JOIN policy_version p ON p.sha256 = r.policy_sha256 ORDER BY r.id
+        """
+    ).map { row in
+      try RunInfo(
+        id: row.value("id"), asOf: row.value("as_of"), chainSeq: row.value("chain_seq"),
+        policy: row.value("policy"),
+        version: row.value("version"), policySHA256: row.value("policy_sha256"), ranBy: row.value("ran_by"),
+        ranAt: row.value("ran_at"))
+    }
+  }
+
+  /// The entry of `key` in run `run`, `nil` when the run did not decide it.
+  static func entry(_ db: Database, run: Int64, key: String) throws -> LedgerEntry? {
+    guard let found = try RunEntries.entry(db, run: run, key: key) else {
+      throw LedgerError("run \(run): its stored decisions are damaged; ladder ledger verify says more")
+    }
+    return found
+  }
+
+  /// Every run's decision of `key`, by run id: one block read per run.
+  static func decisions(of key: String, _ db: Database) throws -> [(run: RunInfo, entry: LedgerEntry)] {
+    try runInfos(db).compactMap { run in try entry(db, run: run.id, key: key).map { (run, $0) } }
+  }
+
+  /// Every entry of run `id`, in the order of its input.
+  static func entriesInInputOrder(_ db: Database, run id: Int64) throws -> [LedgerEntry] {
+    guard let entries = try RunEntries.entries(db, run: id) else {
+      throw LedgerError("run \(id): its stored decisions are damaged; ladder ledger verify says more")
+    }
+    return entries.sorted { $0.seq < $1.seq }
+  }
+
+  static func storedDecision(_ run: RunInfo, _ entry: LedgerEntry) -> StoredDecision {
+    StoredDecision(
+      run: run.id, asOf: run.asOf, policy: run.policy, version: run.version, policySHA256: run.policySHA256,
+      ranBy: run.ranBy, ranAt: run.ranAt, key: entry.key, tier: entry.tier, assignedTier: entry.inForce,
+      lifecycle: entry.outcome.flatMap(LifecycleStep.Outcome.init(rawValue:)), score: entry.score,
+      flags: entry.flags.isEmpty ? [] : entry.flags.split(separator: ";").map(String.init),
+      changedTier: entry.changed, tierSince: nil, trace: nil, override: nil)
   }
 
   /// A policy text the ledger stored, compiled again; `nil` (with its count of errors) when it
@@ -229,18 +256,8 @@ extension Ledger {
     // One record, found by the key index, unless the policy ranks the whole population.
     let one = policy.populationSites.isEmpty ? key : nil
     let rows = try reading { db in
-      let stored = InputBlocks.Reader(db, run: id)
-      return try Row.fetchAll(
-        db,
-        sql:
-          "SELECT seq, line, key, inputs FROM decision WHERE run_id = ?\(one == nil ? "" : " AND key = ?") ORDER BY seq",
-        arguments: StatementArguments([id] + (one.map { [$0] } ?? []))
-      ).map { row in
-        try (
-          line: row.value("line") as Int, key: row.value("key") as String,
-          inputs: stored.inputs(seq: row.value("seq"), stored: row.value("inputs"))
-        )
-      }
+      if let one { return try Self.entry(db, run: id, key: one).map { [$0] } ?? [] }
+      return try Self.entriesInInputOrder(db, run: id)
     }
     let asOfText = run.asOf
     guard let asOf = CivilDate(parsing: asOfText) else {
@@ -255,7 +272,7 @@ extension Ledger {
     var reads: [ReadRecord] = []
     for row in rows {
       let key = row.key
-      guard let inputs = row.inputs, let values = RawValue.values(ofJSONArray: inputs),
+      guard let values = RawValue.values(ofJSONArray: row.inputs),
         values.count == slots.count
       else {
         throw LedgerError("run \(id): the stored inputs of '\(key)' are damaged")

@@ -106,7 +106,7 @@ extension Ledger {
           "the ledger already holds a run as of \(latest); a policy with a lifecycle is applied in date order, so a run as of \(asOfText) cannot follow it; nothing was recorded"
         )
       }
-      let standings = try Self.standings(db)
+      var standings = try Self.standings(db)
       // Changes the lifecycle proposed earlier that still wait: one request per key at a time.
       var waiting: [String: Int64] = [:]
       for row in try Row.fetchAll(
@@ -119,7 +119,7 @@ extension Ledger {
         waiting[try row.value("key")] = try row.value("id")
       }
       var proposals: [(key: String, tier: String?, reason: String)] = []
-      // The run row goes first (the others refer to it); its digests and hash are set last.
+      // The run row goes first (the entries refer to it); its digests and hash are set last.
       try db.execute(
         sql: """
           INSERT INTO run (id, chain_seq, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
@@ -130,35 +130,16 @@ extension Ledger {
           id, link, policy.sha256, asOfText, inputName, inputSHA256, 0, 0, 0, user, ranAt, inputFields,
           previous,
         ])
-      let insertDecision = try db.makeStatement(
-        sql:
-          "INSERT INTO decision (run_id, seq, line, key, tier, score, flags, inputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-      )
-      let insertAssignment = try db.makeStatement(
-        sql: "INSERT INTO assignment (key, run_id, tier, since) VALUES (?, ?, ?, ?)")
-      let insertReview = try db.makeStatement(
-        sql: "INSERT INTO review (key, run_id, outcome, reviewed, below) VALUES (?, ?, ?, ?, ?)")
       var decisionsDigest = SHA256()
       var changes: [TierChange] = []
       var held: [HeldChange] = []
-      var reviews: [(key: String, outcome: String, reviewed: Bool, below: Int)] = []
-      var seen: [String: Int] = [:]
       var rejections: [RecordProblem] = []
-      var inputBlocks = try InputBlocks.Writer(db, run: id)
+      var entries = EncodedEntries()
       var (read, seq) = (0, 0)
-      /// Writes one decision, and what the lifecycle makes of it.
-      func remember(line: Int, decision: Decision, inputs: String) throws {
+      let hasLifecycle = checked.lifecycle != nil
+      /// Encodes one decision with what the lifecycle makes of it.
+      func remember(line: Int, decision: Decision, inputs: String) {
         let tier = decision.tier?.id
-        let score = decision.score?.description
-        let flags = decision.firedTriggers.map(\.id).joined(separator: ";")
-        // The row's inputs live in the run's compressed blocks; the digest covers them as written.
-        insertDecision.setUncheckedArguments([id, seq, line, decision.key, tier, score, flags, ""])
-        try insertDecision.execute()
-        try inputBlocks.append(inputs, seq: seq)
-        decisionsDigest.update(
-          data: LedgerChain.decisionRow(
-            seq: seq, line: line, key: decision.key, tier: tier, score: score, flags: flags,
-            inputs: inputs))
         let before = standings[decision.key]
         let step = policy.lifecycleStep(
           before: before, computed: tier,
@@ -169,8 +150,6 @@ extension Ledger {
             TierChange(
               key: decision.key, from: before?.tier, to: step.after.tier, isNew: before == nil,
               outcome: step.outcome, computed: step.after.tier == tier ? nil : tier))
-          insertAssignment.setUncheckedArguments([decision.key, id, step.after.tier, asOfText])
-          try insertAssignment.execute()
         } else if step.outcome != .kept {
           var change = HeldChange(
             key: decision.key, line: line, tier: step.after.tier, computed: tier,
@@ -192,16 +171,23 @@ extension Ledger {
           }
           held.append(change)
         }
-        // Only a lifecycle needs to remember reviews; a kept tier off its review date is not one.
-        if checked.lifecycle != nil, step.reviewed || step.outcome != .kept {
-          reviews.append((decision.key, step.outcome.rawValue, step.reviewed, step.after.reviewsBelow))
-          insertReview.setUncheckedArguments([
-            decision.key, id, step.outcome.rawValue, step.reviewed, step.after.reviewsBelow,
-          ])
-          try insertReview.execute()
-        }
+        // Only a lifecycle remembers reviews; a kept tier off its review date is not one.
+        let remembered = hasLifecycle && (step.reviewed || step.outcome != .kept)
+        let reviewed = remembered && step.reviewed
+        standings[decision.key] = TierStanding(
+          tier: step.after.tier, since: step.after.since,
+          lastReview: reviewed ? asOf : before?.lastReview,
+          reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
+        let entry = LedgerEntry(
+          key: decision.key, seq: seq, line: line, tier: tier, score: decision.score?.description,
+          flags: decision.firedTriggers.map(\.id).joined(separator: ";"), inputs: inputs,
+          changed: step.changesTier, inForce: step.after.tier, since: step.after.since.description,
+          outcome: remembered ? step.outcome.rawValue : nil, reviewed: reviewed,
+          below: remembered ? step.after.reviewsBelow : 0)
+        decisionsDigest.update(data: entry.decisionRow)
+        entries.append(key: decision.key, changed: entry.changed) { entry.encodeFields(into: &$0) }
       }
-      // The next block is read and evaluated while this one is written.
+      // The next block is read and evaluated while this one is encoded.
       while let block = nextBlock() {
         read += block.records.count
         for (record, outcome) in zip(block.records, block.outcomes) {
@@ -209,36 +195,36 @@ extension Ledger {
             if case .rejected(let problem) = outcome { rejections.append(problem) }
             continue
           }
-          if let first = seen[decision.key] {
-            throw LedgerError(
-              "\(inputName):\(line): the key '\(decision.key)' occurs again (first on line \(first)); a ledger keeps one tier per key, so nothing was recorded"
-            )
-          }
-          seen[decision.key] = line
           guard case .success(let values) = record else { continue }
-          let inputs = RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null })
-          try remember(line: line, decision: decision, inputs: inputs)
+          remember(
+            line: line, decision: decision,
+            inputs: RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null }))
           seq += 1
         }
       }
-      try inputBlocks.finish()
+      entries.sortByKey()
+      // A ledger keeps one tier per key: the first key to occur twice (by its second line) is named.
+      var twice: (key: [UInt8], first: Int, again: Int)?
+      for (left, right) in zip(entries.items, entries.items.dropFirst()) where entries.sameKey(left, right) {
+        guard let first = entries.line(left), let again = entries.line(right) else { continue }
+        if again < twice?.again ?? .max { twice = (entries.key(left), first, again) }
+      }
+      if let twice {
+        throw LedgerError(
+          "\(inputName):\(twice.again): the key '\(String(decoding: twice.key, as: UTF8.self))' occurs again (first on line \(twice.first)); a ledger keeps one tier per key, so nothing was recorded"
+        )
+      }
+      try RunEntries.write(entries, run: id, db)
+      try RunEntries.writeStandings(standings, after: id, db)
       let evaluated = seq
-      var assignmentsDigest = SHA256()
-      for change in changes.sorted(by: { $0.key < $1.key }) {
-        assignmentsDigest.update(
-          data: LedgerChain.assignmentRow(key: change.key, tier: change.to, since: asOfText))
-      }
-      for review in reviews.sorted(by: { $0.key < $1.key }) {
-        assignmentsDigest.update(
-          data: LedgerChain.reviewRow(
-            key: review.key, outcome: review.outcome, reviewed: review.reviewed, below: review.below))
-      }
+      let assignmentsSHA256 = LedgerChain.assignmentsDigest(
+        entries.items.compactMap { entries.lifecycle($0) })
       let fields = LedgerChain.RunFields(
         id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
         inputSHA256: inputSHA256,
         read: read, evaluated: evaluated, rejected: rejections.count, ranBy: user, ranAt: ranAt,
         inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
-        assignmentsSHA256: LedgerChain.hex(assignmentsDigest.finalize()), previousHash: previous)
+        assignmentsSHA256: assignmentsSHA256, previousHash: previous)
       var hash = fields.hash
       try db.execute(
         sql: """
@@ -284,27 +270,29 @@ extension Ledger {
     }
   }
 
-  /// Every key's standing before a run: its tier in force and since when (the latest
-  /// assignment), its last review and the reviews in a row below its tier (the latest review).
+  /// Every key's standing before a run: the snapshot the latest run left, with the changes
+  /// approved since then (an approved change is the key's tier from its approval day).
   static func standings(_ db: Database) throws -> [String: TierStanding] {
-    var standings: [String: TierStanding] = [:]
-    let assignments = try Row.fetchCursor(
-      db, sql: "SELECT key, tier, since, max(run_id) FROM assignment GROUP BY key")
-    while let row = try assignments.next() {
-      guard let since = CivilDate(parsing: try row.value("since") as String) else { continue }
-      standings[try row.value("key")] = TierStanding(
-        tier: try row.value("tier"), since: since, lastReview: nil)
+    guard let (run, snapshot) = try RunEntries.standings(db) else {
+      throw LedgerError("the standings after the latest run are damaged; ladder ledger verify says more")
     }
-    let reviews = try Row.fetchCursor(
+    var standings = snapshot
+    let after =
+      try run.flatMap {
+        try Int64.fetchOne(db, sql: "SELECT chain_seq FROM run WHERE id = ?", arguments: [$0])
+      } ?? 0
+    let approved = try Row.fetchCursor(
       db,
       sql: """
-        SELECT v.key, v.below, r.as_of, max(v.run_id) FROM review v JOIN run r ON r.id = v.run_id
-        WHERE v.reviewed = 1 GROUP BY v.key
-        """)
-    while let row = try reviews.next() {
+        SELECT a.key, a.tier, a.since FROM assignment a JOIN approval p ON p.id = a.approval_id
+        WHERE p.chain_seq > ? ORDER BY p.chain_seq
+        """, arguments: [after])
+    while let row = try approved.next() {
+      guard let since = CivilDate(parsing: try row.value("since") as String) else { continue }
       let key: String = try row.value("key")
-      standings[key]?.lastReview = CivilDate(parsing: try row.value("as_of") as String)
-      standings[key]?.reviewsBelow = try row.value("below")
+      var standing = standings[key] ?? TierStanding(tier: nil, since: since, lastReview: nil)
+      (standing.tier, standing.since) = (try row.value("tier"), since)
+      standings[key] = standing
     }
     return standings
   }

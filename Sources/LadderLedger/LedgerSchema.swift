@@ -1,8 +1,8 @@
 import GRDB
 
 /// The ledger's tables, one migration per schema version, the version kept in SQLite's
-/// `user_version`. Migrations only ever add: a ledger is an archive, so nothing written is
-/// rewritten.
+/// `user_version`. A ledger is an archive: a migration may move what was written into a new
+/// layout (schema 3 did), but every run's digests must still hold afterwards.
 enum LedgerSchema {
   /// Brings `db` up to ``Ledger/schemaVersion`` inside one immediate transaction, so that two
   /// processes opening a new ledger at once do not both create it.
@@ -11,6 +11,7 @@ enum LedgerSchema {
       let found = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
       for (index, sql) in migrations.enumerated() where index + 1 > found {
         try db.execute(sql: sql)
+        if index + 1 == 3 { try RunEntries.moveRowsIntoBlocks(db) }
         try db.execute(sql: "PRAGMA user_version = \(index + 1)")
       }
       return .commit
@@ -38,17 +39,16 @@ enum LedgerSchema {
       ]
     ),
     (
-      "decision",
+      "entry_block",
       [
-        ("run_id", "integer", false), ("seq", "integer", false), ("line", "integer", false),
-        ("key", "text", false),
-        ("tier", "text", true), ("score", "text", true), ("flags", "text", false), ("inputs", "text", false),
+        ("run_id", "integer", false), ("first_key", "blob", false), ("count", "integer", false),
+        ("changes", "integer", false), ("raw_length", "integer", false), ("data", "blob", false),
       ]
     ),
     (
-      "decision_inputs",
+      "standing_block",
       [
-        ("run_id", "integer", false), ("first_seq", "integer", false), ("count", "integer", false),
+        ("first_key", "blob", false), ("run_id", "integer", false), ("count", "integer", false),
         ("raw_length", "integer", false), ("data", "blob", false),
       ]
     ),
@@ -58,13 +58,6 @@ enum LedgerSchema {
         ("key", "text", false), ("run_id", "integer", false), ("tier", "text", true),
         ("since", "text", false),
         ("approval_id", "integer", true),
-      ]
-    ),
-    (
-      "review",
-      [
-        ("key", "text", false), ("run_id", "integer", false), ("outcome", "text", false),
-        ("reviewed", "integer", false), ("below", "integer", false),
       ]
     ),
     (
@@ -213,6 +206,31 @@ enum LedgerSchema {
             reviewed INTEGER NOT NULL,
             below INTEGER NOT NULL,
             PRIMARY KEY (key, run_id)
+          ) WITHOUT ROWID;
+    """,
+    // 3: a run's decisions, with the assignment and review each led to, move into blocks sorted
+    // by key (`entry_block`, see ``LedgerEntry``), and every key's standing after the latest run
+    // into a snapshot (`standing_block`) that the next run starts from. A row per decision, per
+    // assignment and per review was most of a run's time and of the ledger's size. The rows of
+    // earlier runs are moved (``RunEntries/moveRowsIntoBlocks(_:)``): the run digests cover the
+    // same fields in the same order, so `verify` shows that nothing was lost on the way. The
+    // `assignment` table keeps the changes made by approvals.
+    """
+          CREATE TABLE entry_block (
+            run_id INTEGER NOT NULL REFERENCES run(id),
+            first_key BLOB NOT NULL,
+            count INTEGER NOT NULL,
+            changes INTEGER NOT NULL,
+            raw_length INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (run_id, first_key)
+          ) WITHOUT ROWID;
+          CREATE TABLE standing_block (
+            first_key BLOB PRIMARY KEY NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES run(id),
+            count INTEGER NOT NULL,
+            raw_length INTEGER NOT NULL,
+            data BLOB NOT NULL
           ) WITHOUT ROWID;
     """,
   ]

@@ -147,7 +147,7 @@ import Testing
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     if let errors {
-      FileManager.default.createFile(atPath: errors, contents: nil)
+      _ = FileManager.default.createFile(atPath: errors, contents: nil)
       process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
     }
     try process.run()
@@ -233,5 +233,40 @@ import Testing
     }
     let verify = try CLIRunner.run(["ledger", "verify", "--ledger", scratch.ledger])
     #expect(verify.stdout.contains(": 2 runs, 10001 decisions, the chain is intact"), "\(verify.stdout)")
+  }
+
+  /// A ledger the Ladder of schema 2 wrote (Tests/Fixtures/ledger-schema-2), opened by this one:
+  /// it is migrated, and every question gets the same bytes that Ladder answered with.
+  @Test func aLedgerOfSchemaTwoAnswersAsBeforeItsMigration() throws {
+    let scratch = try Scratch()
+    let fixture = "Tests/Fixtures/ledger-schema-2"
+    try FileManager.default.copyItem(
+      atPath: RepositoryPaths.path("\(fixture)/ledger.db"), toPath: scratch.ledger)
+    var questions: [(String, [String])] = []
+    for key in ["C2024003", "C2024006", "C2024007"] {
+      questions.append(("history \(key)", ["history", key]))
+    }
+    for day in ["2024-07-15", "2024-12-31", "2026-12-31"] {
+      for key in ["C2024006", "C2024007"] {
+        questions.append(("show \(key) \(day)", ["show", key, "--as-of", day]))
+      }
+    }
+    questions += [
+      ("export 2024-10-01", ["export", "--as-of", "2024-10-01"]),
+      ("export 2026-12-31", ["export", "--as-of", "2026-12-31"]),
+      ("changes 2", ["changes", "--since", "2"]), ("runs", ["ledger", "runs"]),
+      ("verify", ["ledger", "verify"]),
+      ("replay 1", ["replay", "1"]), ("replay 4", ["replay", "4"]),
+    ]
+    var answers = ""
+    for (title, arguments) in questions {
+      let result = try CLIRunner.run(arguments + ["--ledger", scratch.ledger])
+      answers += "## \(title)\n" + result.stdout + result.stderr
+    }
+    let expected = try String(
+      contentsOfFile: RepositoryPaths.path("\(fixture)/expected.txt"), encoding: .utf8)
+    // Both name the ledger file LEDGER.
+    let answered = answers.replacingOccurrences(of: scratch.ledger, with: "LEDGER")
+    #expect(answered == expected, "\(Golden.lineDiff(expected: expected, actual: answered))")
   }
 }

@@ -148,62 +148,63 @@ import Testing
     } throws: { "\($0)".contains("already holds a run as of 2024-06-01") }
     #expect(try ledger.runs().count == 2)
     // Someone rewrites what the lifecycle did to a customer.
-    try scratch.tamper("UPDATE review SET outcome = 'kept' WHERE key = 'C2024001' AND run_id = 2")
+    try scratch.editEntry(run: 2, key: "C2024001") { $0?.outcome = "kept" }
     let check = try ledger.verify()
     #expect(check.problems == ["run 2: its tier assignments or reviews were changed, added or removed"])
   }
 
-  @Test func aSchemaOneLedgerIsMigratedAndKeepsItsChain() throws {
-    let scratch = try Scratch()
-    let (policy, bytes) = try LedgerTests.example("b2b-service-tiers")
-    // A run as schema 1 recorded it: a policy without a lifecycle writes no reviews, and its
-    // rows are copied into a file made by migration 1 alone.
-    let current = scratch.directory.appendingPathComponent("current.db").path
-    do {
-      let path = "policies/b2b-service-tiers.yaml"
-      let text = try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
-      let head = try #require(text.components(separatedBy: "\nlifecycle:\n").first)
-      let plain = try #require(compilePolicy(head))
-      #expect(plain.checked.lifecycle == nil)
-      _ = try Ledger(path: current).record(
-        plain, records: bytes, format: .csv, inputName: "q1.csv", asOf: try LedgerTests.date("2024-03-01"),
-        by: "alice")
+  /// A copy of a ledger an earlier Ladder wrote (Tests/Fixtures/ledger-schema-N).
+  static func oldLedger(schema: Int, into scratch: LedgerTests.Scratch) throws {
+    try FileManager.default.copyItem(
+      atPath: RepositoryPaths.path("Tests/Fixtures/ledger-schema-\(schema)/ledger.db"), toPath: scratch.path)
+    let found = try DatabaseQueue(path: scratch.path).read { db in
+      try Int.fetchOne(db, sql: "PRAGMA user_version")
     }
-    // Schema 1 kept each decision's inputs in its row.
-    let written = try DatabaseQueue(path: current)
-    let inputs = try written.read { db in
-      let reader = InputBlocks.Reader(db, run: 1)
-      return try Row.fetchAll(db, sql: "SELECT seq, inputs FROM decision WHERE run_id = 1 ORDER BY seq").map {
-        row in try reader.inputs(seq: row["seq"], stored: row["inputs"]) ?? ""
-      }
-    }
-    try written.close()
-    let old = try DatabaseQueue(path: scratch.path)
-    try old.writeWithoutTransaction { db in
-      try db.execute(sql: LedgerSchema.migrations[0])
-      try db.execute(sql: "PRAGMA user_version = 1")
-      try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current])
-      try db.execute(
-        sql: """
-          INSERT INTO policy_version SELECT * FROM current.policy_version;
-          INSERT INTO run SELECT * FROM current.run;
-          INSERT INTO decision SELECT * FROM current.decision;
-          INSERT INTO assignment SELECT key, run_id, tier, since FROM current.assignment;
-          DETACH DATABASE current;
-          """)
-      for (seq, text) in inputs.enumerated() {
-        try db.execute(
-          sql: "UPDATE decision SET inputs = ? WHERE run_id = 1 AND seq = ?", arguments: [text, seq])
-      }
-    }
-    try old.close()
-    #expect(!inputs.isEmpty && inputs.allSatisfy { $0.hasPrefix("[") })
+    #expect(found == schema)
+  }
+
+  /// Schema 2 kept a row per decision, assignment and review; opened now, they move into blocks
+  /// and every run's digests still hold. The answers stay those of the Ladder that wrote it (the
+  /// CLI test compares them byte for byte), and runs go on from where it stopped.
+  @Test func aSchemaTwoLedgerIsMigratedAndGoesOn() throws {
+    let scratch = try LedgerTests.Scratch()
+    try Self.oldLedger(schema: 2, into: scratch)
     let ledger = try Ledger(path: scratch.path)
+    let check = try ledger.verify()
+    #expect(check.isIntact && check.runs == 4 && check.decisions == 132, "\(check.problems)")
+    let tables = try DatabaseQueue(path: scratch.path).read { db in
+      try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    }
+    #expect(
+      tables == [
+        "approval", "assignment", "entry_block", "override", "policy_version", "run", "standing_block",
+      ])
+    #expect(
+      try ledger.history(key: "C2024007").map(\.assignedTier) == ["key", "key", "standard", "standard"])
+    for run in Int64(1)...4 { #expect(try ledger.replay(run: run).isIdentical) }
+    // The next quarter starts from the standings the four runs left: C2024003 was told at the
+    // December run that it drops to watch at the next review, and March 2025 is that review.
+    let (policy, _) = try LedgerTests.example("b2b-service-tiers")
+    let march = try ledger.record(
+      policy, records: try Self.quarter("2024-12-01"), format: .csv, inputName: "2025-03-01.csv",
+      asOf: try LedgerTests.date("2025-03-01"), by: "bob")
+    #expect(march.changes.contains { $0.key == "C2024003" && $0.from == "standard" && $0.to == "watch" })
     #expect(try ledger.verify().isIntact)
-    // Its keys have no review on record, so the next run reviews them all.
+  }
+
+  /// Schema 1 (before the lifecycle) kept each decision's inputs in its row and no reviews: its
+  /// keys have no review on record, so the next run of a lifecycle policy reviews them all.
+  @Test func aSchemaOneLedgerIsMigratedAndKeepsItsChain() throws {
+    let scratch = try LedgerTests.Scratch()
+    try Self.oldLedger(schema: 1, into: scratch)
+    let ledger = try Ledger(path: scratch.path)
+    let check = try ledger.verify()
+    #expect(check.isIntact && check.runs == 2 && check.decisions == 66, "\(check.problems)")
+    for run in Int64(1)...2 { #expect(try ledger.replay(run: run).isIdentical) }
+    let (policy, _) = try LedgerTests.example("b2b-service-tiers")
     let next = try ledger.record(
-      policy, records: try LedgerLifecycleTests.quarter("2024-06-01"), format: .csv, inputName: "q2.csv",
-      asOf: try LedgerTests.date("2024-06-01"), by: "bob")
+      policy, records: try Self.quarter("2024-12-01"), format: .csv, inputName: "q4.csv",
+      asOf: try LedgerTests.date("2024-12-01"), by: "bob")
     #expect(next.held.allSatisfy { $0.outcome != .downgradeAtReview })
     #expect(try ledger.verify().isIntact)
   }

@@ -28,6 +28,38 @@ import Testing
       let queue = try DatabaseQueue(path: path, configuration: configuration)
       try queue.writeWithoutTransaction { try $0.execute(sql: sql) }
     }
+
+    /// Rewrites (or, given `nil`, removes) the entry of `key` in run `run` as a forger who knows
+    /// the block format would: the block decodes and its counts hold; only the digests can tell.
+    func editEntry(run: Int64, key: String, _ edit: (inout LedgerEntry?) -> Void) throws {
+      let queue = try DatabaseQueue(path: path)
+      try queue.write { db in
+        let row = try #require(
+          try Row.fetchOne(
+            db,
+            sql:
+              "SELECT * FROM entry_block WHERE run_id = ? AND first_key <= ? ORDER BY first_key DESC LIMIT 1",
+            arguments: [run, Data(key.utf8)]))
+        var entries = try #require(try RunEntries.decode(row))
+        let index = try #require(entries.firstIndex { $0.key == key })
+        var entry: LedgerEntry? = entries[index]
+        edit(&entry)
+        if let entry { entries[index] = entry } else { entries.remove(at: index) }
+        var encoded = EncodedEntries()
+        for entry in entries {
+          encoded.append(key: entry.key, changed: entry.changed) { entry.encodeFields(into: &$0) }
+        }
+        let packed = try #require(Compression.pack(encoded.writer.bytes))
+        try db.execute(
+          sql: """
+            UPDATE entry_block SET count = ?, changes = ?, raw_length = ?, data = ? WHERE run_id = ? AND first_key = ?
+            """,
+          arguments: [
+            entries.count, entries.count(where: \.changed), packed.rawLength, packed.data, run,
+            row["first_key"] as Data,
+          ])
+      }
+    }
   }
 
   static func example(_ name: String) throws -> (policy: CompiledPolicy, bytes: [UInt8]) {
@@ -95,13 +127,18 @@ import Testing
       let replay = try ledger.replay(run: run)
       #expect(replay.isIdentical && replay.decisions == 33, "\(replay.differences)")
     }
-    try scratch.tamper("UPDATE decision SET score = '95.00' WHERE run_id = 2 AND key = 'C2024001'")
+    try scratch.editEntry(run: 2, key: "C2024001") { $0?.score = "95.00" }
     let replay = try ledger.replay(run: 2)
     #expect(replay.differences.count == 1 && replay.differences[0].contains("C2024001"))
-    // Inputs that no longer decompress cannot be replayed, and say so.
-    try scratch.tamper("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1")
+    // Decisions that no longer decompress cannot be replayed, and say so.
+    try scratch.tamper("UPDATE entry_block SET data = zeroblob(40) WHERE run_id = 1")
     #expect { _ = try ledger.replay(run: 1) } throws: {
-      "\($0)".contains("the stored inputs of 'C2024001' are damaged")
+      "\($0)".contains("run 1: its stored decisions are damaged")
+    }
+    // Inputs that no longer read as a record, likewise.
+    try scratch.editEntry(run: 2, key: "C2024003") { $0?.inputs = "[1," }
+    #expect { _ = try ledger.replay(run: 2) } throws: {
+      "\($0)".contains("the stored inputs of 'C2024003' are damaged")
     }
   }
 
@@ -125,31 +162,59 @@ import Testing
   }
 
   @Test func verifyFindsEveryKindOfEdit() throws {
-    let edits = [
-      ("UPDATE decision SET tier = 'vip' WHERE run_id = 1 AND key = 'C2024002'", "run 1: its decisions"),
-      ("DELETE FROM decision WHERE run_id = 2 AND seq = 5", "run 2: its decisions"),
+    typealias Edit = (Scratch) throws -> Void
+    func sql(_ text: String) -> Edit { { try $0.tamper(text) } }
+    let edits: [(String, Edit, String)] = [
       (
-        "UPDATE assignment SET tier = 'vip' WHERE run_id = 2 AND key = 'C2024002'",
-        "run 2: its tier assignments"
-      ),
-      ("UPDATE run SET ran_by = 'mallory' WHERE id = 1", "run 1: its own fields"),
-      // A value of the wrong type is named, not read (reading it would stop the process).
-      ("UPDATE run SET read = 'many' WHERE id = 1", "run.read: 1 value is not a whole number"),
-      ("UPDATE decision SET key = x'00ff' WHERE run_id = 1 AND seq = 0", "decision.key: 1 value is not text"),
-      // The inputs kept for replay, in their compressed blocks: damaged, removed, or one added.
-      ("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1", "run 1: its decisions"),
-      ("DELETE FROM decision_inputs WHERE run_id = 2", "run 2: its decisions"),
-      (
-        "INSERT INTO decision_inputs SELECT run_id, first_seq + 100, count, raw_length, data FROM decision_inputs WHERE run_id = 1",
+        "a computed tier", { try $0.editEntry(run: 1, key: "C2024002") { $0?.tier = "vip" } },
         "run 1: its decisions"
       ),
-      ("UPDATE policy_version SET text = CAST('x' AS BLOB)", "its text was changed"),
-      ("DELETE FROM run WHERE id = 2; DELETE FROM decision WHERE run_id = 2", "run 3: it does not follow"),
+      (
+        "a decision removed", { try $0.editEntry(run: 2, key: "C2024005") { $0 = nil } },
+        "run 2: its decisions"
+      ),
+      (
+        "an assigned tier", { try $0.editEntry(run: 2, key: "C2024002") { $0?.inForce = "vip" } },
+        "run 2: its tier assignments"
+      ),
+      ("a run's field", sql("UPDATE run SET ran_by = 'mallory' WHERE id = 1"), "run 1: its own fields"),
+      // A value of the wrong type is named, not read (reading it would stop the process).
+      (
+        "a number as text", sql("UPDATE run SET read = 'many' WHERE id = 1"),
+        "run.read: 1 value is not a whole number"
+      ),
+      (
+        "text as bytes", sql("UPDATE entry_block SET first_key = 'C' WHERE run_id = 1"),
+        "entry_block.first_key: 1 value is not bytes"
+      ),
+      // The compressed blocks themselves: damaged, removed, or one added.
+      (
+        "a damaged block", sql("UPDATE entry_block SET data = zeroblob(40) WHERE run_id = 1"),
+        "run 1: its decisions"
+      ),
+      ("a removed block", sql("DELETE FROM entry_block WHERE run_id = 2"), "run 2: its decisions"),
+      (
+        "an added block",
+        sql(
+          "INSERT INTO entry_block SELECT run_id, CAST(first_key || x'00' AS BLOB), count, changes, raw_length, data FROM entry_block WHERE run_id = 1"
+        ),
+        "run 1: its decisions"
+      ),
+      // The snapshot the next run starts from.
+      (
+        "a standing", sql("DELETE FROM standing_block"),
+        "the standings after run 2 are not what the runs made"
+      ),
+      ("a policy text", sql("UPDATE policy_version SET text = CAST('x' AS BLOB)"), "its text was changed"),
+      (
+        "a run removed", sql("DELETE FROM run WHERE id = 2; DELETE FROM entry_block WHERE run_id = 2"),
+        "run 3: it does not follow"
+      ),
     ]
-    for (sql, expected) in edits {
-      try Self.expectEditFound(sql, expected) { ledger in
+    for (name, edit, expected) in edits {
+      try Self.expectEditFound(name, edit, expected) { ledger in
         _ = try Self.twoRuns(ledger)
-        if sql.hasPrefix("DELETE FROM run") { try Self.recordFourthQuarter(ledger) }
+        if name == "a run removed" { try Self.recordFourthQuarter(ledger) }
       }
     }
   }
@@ -159,7 +224,7 @@ import Testing
     let scratch = try Scratch()
     let ledger = try Ledger(path: scratch.path)
     _ = try Self.twoRuns(ledger)
-    try scratch.tamper("UPDATE decision SET line = 'x' WHERE key = 'C2024001'; UPDATE run SET read = 'many'")
+    try scratch.tamper("UPDATE entry_block SET count = 'x' WHERE run_id = 1; UPDATE run SET read = 'many'")
     #expect { _ = try ledger.replay(run: 1) } throws: { "\($0)".contains("could not decode Int") }
     #expect { _ = try ledger.runs() } throws: { "\($0)".contains("could not decode Int") }
     #expect(
@@ -186,15 +251,17 @@ import Testing
     }
   }
 
-  /// A ledger built by `build` is intact; after `sql` runs on its file, `verify` names `expected`.
-  static func expectEditFound(_ sql: String, _ expected: String, build: (Ledger) throws -> Void) throws {
+  /// A ledger built by `build` is intact; after `edit` changes its file, `verify` names `expected`.
+  static func expectEditFound(
+    _ name: String, _ edit: (Scratch) throws -> Void, _ expected: String, build: (Ledger) throws -> Void
+  ) throws {
     let scratch = try Scratch()
     let ledger = try Ledger(path: scratch.path)
     try build(ledger)
     #expect(try ledger.verify().isIntact)
-    try scratch.tamper(sql)
+    try edit(scratch)
     let result = try ledger.verify()
-    #expect(result.problems.contains { $0.contains(expected) }, "\(sql): \(result.problems)")
+    #expect(result.problems.contains { $0.contains(expected) }, "\(name): \(result.problems)")
   }
 
   /// A third run of the B2B example, as of 2024-12-01.
@@ -228,7 +295,7 @@ import Testing
     try scratch.tamper("PRAGMA user_version = 9")
     #expect {
       _ = try Ledger(path: scratch.path)
-    } throws: { "\($0)".contains("written by a newer Ladder (ledger schema 9; this one reads up to 2)") }
+    } throws: { "\($0)".contains("written by a newer Ladder (ledger schema 9; this one reads up to 3)") }
   }
 
   /// Personal fields are never stored: the ledger file's bytes hold none of their values.
@@ -345,7 +412,7 @@ import Testing
       ("UPDATE approval SET decided_by = 'carol'", "the approval of override 1: its own fields were changed"),
       ("DELETE FROM approval", "run 3: it does not follow the link before it"),
     ] {
-      try Self.expectEditFound(sql, expected) { ledger in
+      try Self.expectEditFound(sql, { try $0.tamper(sql) }, expected) { ledger in
         _ = try Self.twoRuns(ledger)
         let now = try Self.time("2024-09-02")
         _ = try ledger.requestOverride(

@@ -1,0 +1,473 @@
+import CZlib
+import Foundation
+import GRDB
+import Ladder
+
+/// One decision of a run and what the run made of it: the unit the ledger stores (schema 3).
+///
+/// A run's entries are kept sorted by key in zlib blocks (`entry_block`), so that one key's
+/// decision is found by reading one block, and a run of a million records writes about a
+/// thousand rows instead of three million: a row per decision, per assignment and per review was
+/// most of a run's time and of the ledger's size.
+struct LedgerEntry: Sendable, Equatable {
+  var key: String
+  /// The place of the decision among the run's decisions, and its line in the input.
+  var seq: Int
+  var line: Int
+  /// What the policy computed.
+  var tier: String?
+  var score: String?
+  /// The fired triggers, `;`-separated.
+  var flags: String
+  /// The non-personal inputs, a JSON array as ``RawValueJSON`` writes it (for replay).
+  var inputs: String
+  /// Whether the run assigned the key its tier (a change, or the key's first tier).
+  var changed: Bool
+  /// The tier in force after the run, and the day it was assigned.
+  var inForce: String?
+  var since: String
+  /// The lifecycle's record of the run, for a policy with a `lifecycle:` section: the outcome
+  /// (`nil` when there is nothing to remember), whether it was a review, and the reviews in a
+  /// row that found the key below its tier.
+  var outcome: String?
+  var reviewed: Bool
+  var below: Int
+
+  /// The decision's fields as the run's decision digest covers them.
+  var decisionRow: [UInt8] {
+    LedgerChain.decisionRow(
+      seq: seq, line: line, key: key, tier: tier, score: score, flags: flags, inputs: inputs)
+  }
+
+  /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
+  /// The lifecycle's fields come first, so that a run's digest of its assignments and reviews
+  /// reads them without decoding the rest.
+  func encodeFields(into writer: inout ByteWriter) {
+    writer.varint((changed ? 1 : 0) | (reviewed ? 2 : 0))
+    writer.optional(inForce)
+    writer.string(since)
+    writer.optional(outcome)
+    writer.varint(below)
+    writer.varint(seq)
+    writer.varint(line)
+    writer.optional(tier)
+    writer.optional(score)
+    writer.string(flags)
+    writer.string(inputs)
+  }
+
+  init(
+    key: String, seq: Int, line: Int, tier: String?, score: String?, flags: String, inputs: String,
+    changed: Bool, inForce: String?, since: String, outcome: String?, reviewed: Bool, below: Int
+  ) {
+    (self.key, self.seq, self.line, self.tier, self.score, self.flags, self.inputs) = (
+      key, seq, line, tier, score, flags, inputs
+    )
+    (self.changed, self.inForce, self.since, self.outcome, self.reviewed, self.below) = (
+      changed, inForce, since, outcome, reviewed, below
+    )
+  }
+
+  /// The next entry of `reader`; `nil` when the bytes are not one.
+  init?(_ reader: inout ByteReader) {
+    guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
+      let since = reader.string(), let outcome = reader.optional(), let below = reader.varint(),
+      let seq = reader.varint(), let line = reader.varint(), let tier = reader.optional(),
+      let score = reader.optional(), let flags = reader.string(), let inputs = reader.string()
+    else { return nil }
+    self.init(
+      key: key, seq: seq, line: line, tier: tier, score: score, flags: flags, inputs: inputs,
+      changed: bits & 1 != 0, inForce: inForce, since: since, outcome: outcome, reviewed: bits & 2 != 0,
+      below: below)
+  }
+}
+
+/// Where a key stands after the latest run, as the standings snapshot keeps it.
+extension TierStanding {
+  /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
+  func encodeFields(into writer: inout ByteWriter) {
+    writer.optional(tier)
+    writer.string(since.description)
+    writer.optional(lastReview?.description)
+    writer.varint(reviewsBelow)
+  }
+
+  static func decode(_ reader: inout ByteReader) -> (key: String, standing: TierStanding)? {
+    guard let key = reader.string(), let tier = reader.optional(), let sinceText = reader.string(),
+      let since = CivilDate(parsing: sinceText), let lastReview = reader.optional(),
+      let below = reader.varint()
+    else { return nil }
+    let reviewed = lastReview.flatMap { CivilDate(parsing: $0) }
+    guard (lastReview == nil) == (reviewed == nil) else { return nil }
+    return (key, TierStanding(tier: tier, since: since, lastReview: reviewed, reviewsBelow: below))
+  }
+}
+
+/// Bytes as the ledger's blocks hold them: unsigned LEB128 integers and length-prefixed UTF-8.
+struct ByteWriter {
+  var bytes: [UInt8] = []
+
+  mutating func varint(_ value: Int) {
+    var rest = UInt64(max(0, value))
+    while rest >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+      rest >>= 7
+    }
+    bytes.append(UInt8(rest))
+  }
+
+  mutating func string(_ text: String) {
+    var text = text
+    text.withUTF8 { utf8 in
+      varint(utf8.count)
+      bytes.append(contentsOf: utf8)
+    }
+  }
+
+  /// `nil` is a length of 0; a text of `n` bytes is `n + 1` and the bytes.
+  mutating func optional(_ text: String?) {
+    guard var text else {
+      varint(0)
+      return
+    }
+    text.withUTF8 { utf8 in
+      varint(utf8.count + 1)
+      bytes.append(contentsOf: utf8)
+    }
+  }
+}
+
+/// Reads what ``ByteWriter`` wrote; every read is `nil` past the end or on a value that does
+/// not fit, so damaged bytes are reported, never trusted.
+struct ByteReader {
+  let bytes: [UInt8]
+  var index: Int
+
+  init(_ bytes: [UInt8], from index: Int = 0) {
+    self.bytes = bytes
+    self.index = index
+  }
+
+  var isAtEnd: Bool { index >= bytes.count }
+
+  mutating func varint() -> Int? {
+    var value: UInt64 = 0
+    var shift: UInt64 = 0
+    while index < bytes.count, shift < 63 {
+      let byte = bytes[index]
+      index += 1
+      value |= UInt64(byte & 0x7f) << shift
+      if byte < 0x80 { return value <= UInt64(Int.max) ? Int(value) : nil }
+      shift += 7
+    }
+    return nil
+  }
+
+  mutating func string() -> String? {
+    guard let count = varint() else { return nil }
+    return text(count)
+  }
+
+  /// A text written by ``ByteWriter/optional(_:)``: `.some(nil)` for `nil`, `nil` on damage.
+  mutating func optional() -> String?? {
+    guard let count = varint() else { return nil }
+    if count == 0 { return .some(nil) }
+    guard let text = text(count - 1) else { return nil }
+    return .some(text)
+  }
+
+  private mutating func text(_ count: Int) -> String? {
+    guard count >= 0, count <= bytes.count - index else { return nil }
+    defer { index += count }
+    return String(decoding: bytes[index..<index + count], as: UTF8.self)
+  }
+}
+
+/// Entries encoded one after another into one buffer, then sorted by key and cut into blocks.
+struct EncodedEntries {
+  struct Item {
+    var start: Int
+    var keyStart: Int
+    var keyCount: Int
+    var end: Int
+    /// For a run's entries: whether the run assigned the key its tier (each block counts them).
+    var changed: Bool
+  }
+
+  var writer = ByteWriter()
+  var items: [Item] = []
+
+  /// Adds one entry: `key` first (it sorts the entries), then whatever `body` writes.
+  mutating func append(key: String, changed: Bool = false, _ body: (inout ByteWriter) -> Void) {
+    let start = writer.bytes.count
+    writer.string(key)
+    let keyCount = key.utf8.count
+    let keyStart = writer.bytes.count - keyCount
+    body(&writer)
+    items.append(
+      Item(start: start, keyStart: keyStart, keyCount: keyCount, end: writer.bytes.count, changed: changed))
+  }
+
+  /// Sorts the items by key, byte by byte (as SQLite compares the blocks' first keys), and, for
+  /// equal keys, in the order they were added.
+  mutating func sortByKey() {
+    var items = self.items
+    writer.bytes.withUnsafeBufferPointer { bytes in
+      guard let base = bytes.baseAddress else { return }
+      items.sort { left, right in
+        let order = memcmp(base + left.keyStart, base + right.keyStart, min(left.keyCount, right.keyCount))
+        if order != 0 { return order < 0 }
+        if left.keyCount != right.keyCount { return left.keyCount < right.keyCount }
+        return left.start < right.start
+      }
+    }
+    self.items = items
+  }
+
+  func key(_ item: Item) -> [UInt8] { Array(writer.bytes[item.keyStart..<item.keyStart + item.keyCount]) }
+
+  func sameKey(_ left: Item, _ right: Item) -> Bool {
+    left.keyCount == right.keyCount
+      && writer.bytes[left.keyStart..<left.keyStart + left.keyCount]
+        .elementsEqual(writer.bytes[right.keyStart..<right.keyStart + right.keyCount])
+  }
+
+  /// The sorted items cut into blocks of `size` and compressed on every core: each block's
+  /// first key, its count, its raw length and its compressed bytes (`nil` when zlib failed).
+  func blocks(size: Int) -> [(firstKey: [UInt8], items: Range<Int>, packed: (rawLength: Int, data: Data)?)] {
+    let ranges = stride(from: 0, to: items.count, by: size).map { $0..<min($0 + size, items.count) }
+    let packed = UnsafeMutableBufferPointer<(rawLength: Int, data: Data)?>.allocate(capacity: ranges.count)
+    packed.initialize(repeating: nil)
+    defer { packed.deallocate() }
+    let results = UncheckedBox(packed)
+    DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
+      var raw: [UInt8] = []
+      for item in items[ranges[index]] { raw.append(contentsOf: writer.bytes[item.start..<item.end]) }
+      results.value[index] = Compression.pack(raw)
+    }
+    return ranges.enumerated().map { index, range in (key(items[range.lowerBound]), range, packed[index]) }
+  }
+}
+
+/// A value handed to concurrent workers that write disjoint parts of it.
+struct UncheckedBox<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+/// zlib at its fastest level: the blocks are written once and read rarely, and the run's time
+/// is the target (level 6 made them 17% smaller and took four times as long).
+enum Compression {
+  static func pack(_ raw: [UInt8]) -> (rawLength: Int, data: Data)? {
+    var length = compressBound(uLong(raw.count))
+    var out = [UInt8](repeating: 0, count: Int(length))
+    let status = raw.withUnsafeBufferPointer { source in
+      out.withUnsafeMutableBufferPointer { target in
+        compress2(target.baseAddress, &length, source.baseAddress, uLong(raw.count), 1)
+      }
+    }
+    guard status == Z_OK else { return nil }
+    return (raw.count, Data(out.prefix(Int(length))))
+  }
+
+  /// The bytes of a block; `nil` when it does not decompress to `rawLength` bytes.
+  static func unpack(_ data: Data, rawLength: Int) -> [UInt8]? {
+    // A block holds at most a few thousand entries: a length far beyond that is damage.
+    guard rawLength >= 0, rawLength <= 1 << 28 else { return nil }
+    var length = uLong(rawLength)
+    var out = [UInt8](repeating: 0, count: max(rawLength, 1))
+    let bytes = [UInt8](data)
+    let status = bytes.withUnsafeBufferPointer { source in
+      out.withUnsafeMutableBufferPointer { target in
+        uncompress(target.baseAddress, &length, source.baseAddress, uLong(bytes.count))
+      }
+    }
+    guard status == Z_OK, Int(length) == rawLength else { return nil }
+    out.removeLast(out.count - rawLength)
+    return out
+  }
+}
+
+/// The ledger's blocks: each run's entries, and the snapshot of every key's standing after the
+/// latest run (which the next run starts from).
+enum RunEntries {
+  /// Entries per block: looking up a key decompresses one block.
+  static let blockSize = 1024
+
+  /// Writes `entries` (sorted by key) as the blocks of run `run`.
+  static func write(_ entries: EncodedEntries, run: Int64, _ db: Database) throws {
+    let statement = try db.makeStatement(
+      sql:
+        "INSERT INTO entry_block (run_id, first_key, count, changes, raw_length, data) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    for block in entries.blocks(size: blockSize) {
+      guard let (rawLength, data) = block.packed else {
+        throw LedgerError("the decisions of run \(run) could not be compressed")
+      }
+      let changed = entries.items[block.items].count(where: \.changed)
+      statement.setUncheckedArguments([
+        run, Data(block.firstKey), block.items.count, changed, rawLength, data,
+      ])
+      try statement.execute()
+    }
+  }
+
+  /// Every entry of run `run`, in key order; `nil` when a block is damaged.
+  static func entries(_ db: Database, run: Int64) throws -> [LedgerEntry]? {
+    var entries: [LedgerEntry] = []
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT count, changes, raw_length, data FROM entry_block WHERE run_id = ? ORDER BY first_key",
+      arguments: [run])
+    while let row = try rows.next() {
+      guard let block = try decode(row) else { return nil }
+      entries += block
+    }
+    return entries
+  }
+
+  /// The entry of `key` in run `run`: `.some(nil)` when the run did not decide it, `nil` when
+  /// its block is damaged.
+  static func entry(_ db: Database, run: Int64, key: String) throws -> LedgerEntry?? {
+    guard
+      let row = try Row.fetchOne(
+        db,
+        sql: """
+          SELECT count, changes, raw_length, data FROM entry_block
+          WHERE run_id = ? AND first_key <= ? ORDER BY first_key DESC LIMIT 1
+          """, arguments: [run, Data(key.utf8)])
+    else { return .some(nil) }
+    guard let raw = Compression.unpack(try row.value("data"), rawLength: try row.value("raw_length")) else {
+      return nil
+    }
+    return find(Array(key.utf8), in: raw)
+  }
+
+  /// The entries of one block; `nil` when it does not decompress, decode or match its counts.
+  static func decode(_ row: Row) throws -> [LedgerEntry]? {
+    guard let raw = Compression.unpack(try row.value("data"), rawLength: try row.value("raw_length")) else {
+      return nil
+    }
+    var reader = ByteReader(raw)
+    var entries: [LedgerEntry] = []
+    while !reader.isAtEnd {
+      guard let entry = LedgerEntry(&reader) else { return nil }
+      entries.append(entry)
+    }
+    let (count, changes): (Int, Int) = (try row.value("count"), try row.value("changes"))
+    guard entries.count == count, entries.count(where: \.changed) == changes else { return nil }
+    return entries
+  }
+
+  /// Replaces the standings snapshot with `standings`, the state after run `run`.
+  static func writeStandings(_ standings: [String: TierStanding], after run: Int64, _ db: Database) throws {
+    var encoded = EncodedEntries()
+    encoded.items.reserveCapacity(standings.count)
+    for (key, standing) in standings {
+      encoded.append(key: key) { standing.encodeFields(into: &$0) }
+    }
+    encoded.sortByKey()
+    try db.execute(sql: "DELETE FROM standing_block")
+    let statement = try db.makeStatement(
+      sql: "INSERT INTO standing_block (first_key, run_id, count, raw_length, data) VALUES (?, ?, ?, ?, ?)")
+    for block in encoded.blocks(size: blockSize * 4) {
+      guard let (rawLength, data) = block.packed else {
+        throw LedgerError("the standings after run \(run) could not be compressed")
+      }
+      statement.setUncheckedArguments([Data(block.firstKey), run, block.items.count, rawLength, data])
+      try statement.execute()
+    }
+  }
+
+  /// The standings snapshot: the run it follows (`nil` for a ledger without runs) and every
+  /// key's standing; `nil` when a block is damaged.
+  static func standings(_ db: Database) throws -> (run: Int64?, standings: [String: TierStanding])? {
+    var standings: [String: TierStanding] = [:]
+    var run: Int64?
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT run_id, count, raw_length, data FROM standing_block ORDER BY first_key")
+    while let row = try rows.next() {
+      let blockRun: Int64 = try row.value("run_id")
+      guard run == nil || run == blockRun,
+        let raw = Compression.unpack(try row.value("data"), rawLength: try row.value("raw_length"))
+      else { return nil }
+      run = blockRun
+      var reader = ByteReader(raw)
+      var count = 0
+      while !reader.isAtEnd {
+        guard let (key, standing) = TierStanding.decode(&reader) else { return nil }
+        standings[key] = standing
+        count += 1
+      }
+      guard count == (try row.value("count") as Int) else { return nil }
+    }
+    return (run, standings)
+  }
+}
+
+extension EncodedEntries {
+  /// The key and lifecycle fields of a run's entry (the fields ``LedgerEntry`` writes first).
+  func lifecycle(_ item: Item) -> LedgerChain.LifecycleRow? {
+    var reader = ByteReader(writer.bytes, from: item.start)
+    guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
+      let since = reader.string(), let outcome = reader.optional(), let below = reader.varint()
+    else { return nil }
+    return LedgerChain.LifecycleRow(
+      key: key, changed: bits & 1 != 0, inForce: inForce, since: since, outcome: outcome,
+      reviewed: bits & 2 != 0,
+      below: below)
+  }
+
+  /// The input line of a run's entry.
+  func line(_ item: Item) -> Int? {
+    var reader = ByteReader(writer.bytes, from: item.start)
+    guard reader.string() != nil, reader.varint() != nil, reader.optional() != nil, reader.string() != nil,
+      reader.optional() != nil, reader.varint() != nil, reader.varint() != nil
+    else { return nil }
+    return reader.varint()
+  }
+}
+
+extension ByteReader {
+  /// Moves past a text written by ``ByteWriter/string(_:)`` or ``ByteWriter/optional(_:)``
+  /// without making it a String; `false` on damage.
+  mutating func skipText(optional: Bool = false) -> Bool {
+    guard var count = varint() else { return false }
+    if optional {
+      if count == 0 { return true }
+      count -= 1
+    }
+    guard count <= bytes.count - index else { return false }
+    index += count
+    return true
+  }
+
+  /// Whether the text at the reader equals `key`, moving past it.
+  mutating func textEquals(_ key: [UInt8]) -> Bool? {
+    guard let count = varint(), count <= bytes.count - index else { return nil }
+    defer { index += count }
+    return count == key.count && bytes[index..<index + count].elementsEqual(key)
+  }
+}
+
+extension RunEntries {
+  /// The entry of `key` among a block's bytes, decoding only that one; `.some(nil)` when the
+  /// block does not hold it, `nil` on damage.
+  static func find(_ key: [UInt8], in raw: [UInt8]) -> LedgerEntry?? {
+    var reader = ByteReader(raw)
+    while !reader.isAtEnd {
+      let start = reader.index
+      guard let same = reader.textEquals(key) else { return nil }
+      if same {
+        reader.index = start
+        return LedgerEntry(&reader).map { .some($0) }
+      }
+      // The fields after the key, in the order LedgerEntry writes them.
+      guard reader.varint() != nil, reader.skipText(optional: true), reader.skipText(),
+        reader.skipText(optional: true), reader.varint() != nil, reader.varint() != nil,
+        reader.varint() != nil,
+        reader.skipText(optional: true), reader.skipText(optional: true), reader.skipText(), reader.skipText()
+      else { return nil }
+    }
+    return .some(nil)
+  }
+}
