@@ -22,19 +22,21 @@ enum LedgerChain {
     return writer.bytes + [UInt8(ascii: "\n")]
   }
 
-  /// A decision row as hashed: a JSON array of its fields.
-  static func decisionRow(
-    seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String
-  ) -> [UInt8] {
-    jsonLine { writer in
-      writer.number(seq)
-      writer.number(line)
-      writer.string(key)
-      writer.optionalString(tier)
-      writer.optionalString(score)
-      writer.string(flags)
-      writer.string(inputs)
+  /// A decision row as hashed: a JSON array of its fields and a line break (the bytes
+  /// ``jsonLine(_:)`` would write), appended without a writer: a run hashes one per decision.
+  static func appendDecisionRow(
+    seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String,
+    to row: inout [UInt8]
+  ) {
+    row.append(UInt8(ascii: "["))
+    row.append(contentsOf: String(seq).utf8)
+    row.append(UInt8(ascii: ","))
+    row.append(contentsOf: String(line).utf8)
+    for text in [key, tier, score, flags, inputs] as [String?] {
+      row.append(UInt8(ascii: ","))
+      if let text { JSONWriter.escape(text, into: &row) } else { row.append(contentsOf: "null".utf8) }
     }
+    row.append(contentsOf: "]\n".utf8)
   }
 
   /// An assignment row as hashed.
@@ -61,7 +63,7 @@ enum LedgerChain {
     var key: String
     var changed: Bool
     var inForce: String?
-    var since: String
+    var since: CivilDate
     var outcome: String?
     var reviewed: Bool
     var below: Int
@@ -70,8 +72,11 @@ enum LedgerChain {
   /// The digest of a run's assignments, then of its reviews, each in key order (`rows` are).
   static func assignmentsDigest(_ rows: [LifecycleRow]) -> String {
     var digest = SHA256()
+    // Nearly every change of a run is dated its as-of day: its text is made once.
+    var day: (date: CivilDate, text: String)?
     for row in rows where row.changed {
-      digest.update(data: assignmentRow(key: row.key, tier: row.inForce, since: row.since))
+      if day?.date != row.since { day = (row.since, row.since.description) }
+      digest.update(data: assignmentRow(key: row.key, tier: row.inForce, since: day?.text ?? ""))
     }
     for row in rows {
       guard let outcome = row.outcome else { continue }
@@ -389,9 +394,8 @@ struct StandingsFold {
         { standings in
           for entry in entries {
             let before = standings[entry.key]
-            guard let since = CivilDate(parsing: entry.since) else { continue }
             standings[entry.key] = TierStanding(
-              tier: entry.inForce, since: since, lastReview: entry.reviewed ? day : before?.lastReview,
+              tier: entry.inForce, since: entry.since, lastReview: entry.reviewed ? day : before?.lastReview,
               reviewsBelow: entry.reviewed ? entry.below : before?.reviewsBelow ?? 0)
           }
         }

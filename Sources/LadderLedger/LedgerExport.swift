@@ -70,9 +70,9 @@ extension Ledger {
           try (row.value("key"), row.value("tier"), row.value("since")))
       }
       for run in runs {
-        for entry in entries[run.id] ?? [] where entry.changed && entry.since <= day {
+        for entry in entries[run.id] ?? [] where entry.changed && entry.since <= date {
           byKey[entry.key]?.tier = entry.inForce
-          byKey[entry.key]?.since = entry.since
+          byKey[entry.key]?.since = entry.since.description
         }
         for change in approved[run.id] ?? [] {
           byKey[change.key]?.tier = change.tier

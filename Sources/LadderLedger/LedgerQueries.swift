@@ -75,8 +75,8 @@ extension Ledger {
       // The tier assigned that day: the latest run's change as of it, or a change of the
       // lifecycle approved since (it belongs to the run that proposed it).
       var assigned: (run: Int64, tier: String?, since: String)?
-      for (run, entry) in decided where entry.changed && entry.since <= day {
-        if run.id > assigned?.run ?? 0 { assigned = (run.id, entry.inForce, entry.since) }
+      for (run, entry) in decided where entry.changed && entry.since <= date {
+        if run.id > assigned?.run ?? 0 { assigned = (run.id, entry.inForce, entry.since.description) }
       }
       for row in try Row.fetchAll(
         db,

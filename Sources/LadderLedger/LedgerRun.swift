@@ -69,15 +69,6 @@ extension Ledger {
     asOf: CivilDate, by user: String, at time: Date = Date()
   ) throws(LedgerError) -> RecordedRun {
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
-    // The records are read, evaluated and written block by block inside the run's transaction,
-    // so the run never holds the whole input twice; an unreadable header is known at once. The
-    // transaction starts at once, so the blocks are evaluated while it holds the write lock.
-    let nextBlock: () -> EvaluatedBlock?
-    do {
-      nextBlock = try evaluator.evaluatedBlocks(bytes: bytes, format: format)
-    } catch {
-      throw LedgerError("\(inputName): \(error.message)")
-    }
     // The inputs kept for replay: every field but the personal ones, in the policy's order.
     let stored = policy.inputs.filter { !$0.isPersonal }
     let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
@@ -118,7 +109,6 @@ extension Ledger {
       {
         waiting[try row.value("key")] = try row.value("id")
       }
-      var proposals: [(key: String, tier: String?, reason: String)] = []
       // The run row goes first (the entries refer to it); its digests and hash are set last.
       try db.execute(
         sql: """
@@ -130,78 +120,42 @@ extension Ledger {
           id, link, policy.sha256, asOfText, inputName, inputSHA256, 0, 0, 0, user, ranAt, inputFields,
           previous,
         ])
+      let encoder = RunEncoder(
+        policy: policy, asOf: asOf, asOfText: asOfText, run: id, standings: standings, waiting: waiting)
       var decisionsDigest = SHA256()
       var changes: [TierChange] = []
       var held: [HeldChange] = []
+      var proposals: [RunEncoder.Proposal] = []
       var rejections: [RecordProblem] = []
       var entries = EncodedEntries()
       var (read, seq) = (0, 0)
-      let hasLifecycle = checked.lifecycle != nil
-      /// Encodes one decision with what the lifecycle makes of it.
-      func remember(line: Int, decision: Decision, inputs: String) {
-        let tier = decision.tier?.id
-        let before = standings[decision.key]
-        let step = policy.lifecycleStep(
-          before: before, computed: tier,
-          reviewNow: decision.firedTriggers.contains { $0.action == .reviewNow }, asOf: asOf)
-        // A key new to the ledger is always `assigned`, a change.
-        if step.changesTier {
-          changes.append(
-            TierChange(
-              key: decision.key, from: before?.tier, to: step.after.tier, isNew: before == nil,
-              outcome: step.outcome, computed: step.after.tier == tier ? nil : tier))
-        } else if step.outcome != .kept {
-          var change = HeldChange(
-            key: decision.key, line: line, tier: step.after.tier, computed: tier,
-            outcome: step.outcome,
-            reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil)
-          if step.outcome == .awaitingApproval {
-            change.proposed = step.proposed
-            if let pending = waiting[decision.key] {
-              change.request = pending
-            } else {
-              let (direction, named) =
-                step.proposesUpgrade ? ("upgrade to", step.proposed) : ("downgrade from", before?.tier)
-              proposals.append(
-                (
-                  decision.key, step.proposed,
-                  "run \(id) as of \(asOfText): \(direction) \(named ?? "no tier") needs approval (lifecycle); the policy gives \(tier ?? "no tier")"
-                ))
-            }
-          }
-          held.append(change)
-        }
-        // Only a lifecycle remembers reviews; a kept tier off its review date is not one.
-        let remembered = hasLifecycle && (step.reviewed || step.outcome != .kept)
-        let reviewed = remembered && step.reviewed
-        standings[decision.key] = TierStanding(
-          tier: step.after.tier, since: step.after.since,
-          lastReview: reviewed ? asOf : before?.lastReview,
-          reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
-        let entry = LedgerEntry(
-          key: decision.key, seq: seq, line: line, tier: tier, score: decision.score?.description,
-          flags: decision.firedTriggers.map(\.id).joined(separator: ";"), inputs: inputs,
-          changed: step.changesTier, inForce: step.after.tier, since: step.after.since.description,
-          outcome: remembered ? step.outcome.rawValue : nil, reviewed: reviewed,
-          below: remembered ? step.after.reviewsBelow : 0)
-        decisionsDigest.update(data: entry.decisionRow)
-        entries.append(key: decision.key, changed: entry.changed) { entry.encodeFields(into: &$0) }
+      var after: [[(key: String, standing: TierStanding)]] = []
+      // Each block is encoded on another thread while the next are evaluated; the parts are
+      // taken in input order, which the digest needs.
+      var pending: [BackgroundResult<RunEncoder.Part>] = []
+      func take(_ result: BackgroundResult<RunEncoder.Part>) {
+        guard let part = result.value else { return }
+        read += part.read
+        rejections += part.rejections
+        decisionsDigest.update(data: part.rows)
+        entries.append(part.entries)
+        changes += part.changes
+        held += part.held
+        proposals += part.proposals
+        after.append(part.after)
       }
-      // The next block is read and evaluated while this one is encoded.
-      while let block = nextBlock() {
-        read += block.records.count
-        for (record, outcome) in zip(block.records, block.outcomes) {
-          guard case .decided(let line, let decision) = outcome else {
-            if case .rejected(let problem) = outcome { rejections.append(problem) }
-            continue
-          }
-          guard case .success(let values) = record else { continue }
-          remember(
-            line: line, decision: decision,
-            inputs: RawValueJSON.array(stored.map { values.values[$0.slot] ?? .null }))
-          seq += 1
+      do throws(CSVRecordReader.HeaderError) {
+        try evaluator.keep(bytes: bytes, format: format, inputs: stored.map(\.slot)) { block in
+          let firstSeq = seq
+          seq += block.decisions.count
+          pending.append(BackgroundResult { encoder.encode(block, firstSeq: firstSeq) })
+          while let first = pending.first, first.isReady { take(pending.removeFirst()) }
         }
+      } catch {
+        throw LedgerError("\(inputName): \(error.message)")
       }
+      for result in pending { take(result) }
+      pending = []
       entries.sortByKey()
       // A ledger keeps one tier per key: the first key to occur twice (by its second line) is named.
       var twice: (key: [UInt8], first: Int, again: Int)?
@@ -215,6 +169,9 @@ extension Ledger {
         )
       }
       try RunEntries.write(entries, run: id, db)
+      for part in after {
+        for (key, standing) in part { standings[key] = standing }
+      }
       try RunEntries.writeStandings(standings, after: id, db)
       let evaluated = seq
       let assignmentsSHA256 = LedgerChain.assignmentsDigest(

@@ -74,7 +74,7 @@ extension RunEntries {
           key: key, seq: try row.value("seq"), line: try row.value("line"), tier: try row.value("tier"),
           score: try row.value("score"), flags: try row.value("flags"),
           inputs: try inputs.inputs(seq: try row.value("seq"), stored: try row.value("inputs")) ?? "",
-          changed: assigned[key] != nil, inForce: standing.tier, since: standing.since.description,
+          changed: assigned[key] != nil, inForce: standing.tier, since: standing.since,
           outcome: review?.outcome, reviewed: review?.reviewed ?? false, below: review?.below ?? 0)
         encoded.append(key: key, changed: entry.changed) { entry.encodeFields(into: &$0) }
       }

@@ -25,7 +25,7 @@ struct LedgerEntry: Sendable, Equatable {
   var changed: Bool
   /// The tier in force after the run, and the day it was assigned.
   var inForce: String?
-  var since: String
+  var since: CivilDate
   /// The lifecycle's record of the run, for a policy with a `lifecycle:` section: the outcome
   /// (`nil` when there is nothing to remember), whether it was a review, and the reviews in a
   /// row that found the key below its tier.
@@ -35,8 +35,10 @@ struct LedgerEntry: Sendable, Equatable {
 
   /// The decision's fields as the run's decision digest covers them.
   var decisionRow: [UInt8] {
-    LedgerChain.decisionRow(
-      seq: seq, line: line, key: key, tier: tier, score: score, flags: flags, inputs: inputs)
+    var row: [UInt8] = []
+    LedgerChain.appendDecisionRow(
+      seq: seq, line: line, key: key, tier: tier, score: score, flags: flags, inputs: inputs, to: &row)
+    return row
   }
 
   /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
@@ -45,7 +47,7 @@ struct LedgerEntry: Sendable, Equatable {
   func encodeFields(into writer: inout ByteWriter) {
     writer.varint((changed ? 1 : 0) | (reviewed ? 2 : 0))
     writer.optional(inForce)
-    writer.string(since)
+    writer.date(since)
     writer.optional(outcome)
     writer.varint(below)
     writer.varint(seq)
@@ -58,7 +60,7 @@ struct LedgerEntry: Sendable, Equatable {
 
   init(
     key: String, seq: Int, line: Int, tier: String?, score: String?, flags: String, inputs: String,
-    changed: Bool, inForce: String?, since: String, outcome: String?, reviewed: Bool, below: Int
+    changed: Bool, inForce: String?, since: CivilDate, outcome: String?, reviewed: Bool, below: Int
   ) {
     (self.key, self.seq, self.line, self.tier, self.score, self.flags, self.inputs) = (
       key, seq, line, tier, score, flags, inputs
@@ -71,7 +73,7 @@ struct LedgerEntry: Sendable, Equatable {
   /// The next entry of `reader`; `nil` when the bytes are not one.
   init?(_ reader: inout ByteReader) {
     guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
-      let since = reader.string(), let outcome = reader.optional(), let below = reader.varint(),
+      let since = reader.date(), let outcome = reader.optional(), let below = reader.varint(),
       let seq = reader.varint(), let line = reader.varint(), let tier = reader.optional(),
       let score = reader.optional(), let flags = reader.string(), let inputs = reader.string()
     else { return nil }
@@ -87,19 +89,23 @@ extension TierStanding {
   /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
   func encodeFields(into writer: inout ByteWriter) {
     writer.optional(tier)
-    writer.string(since.description)
-    writer.optional(lastReview?.description)
+    writer.date(since)
+    writer.varint(lastReview == nil ? 0 : 1)
+    if let lastReview { writer.date(lastReview) }
     writer.varint(reviewsBelow)
   }
 
   static func decode(_ reader: inout ByteReader) -> (key: String, standing: TierStanding)? {
-    guard let key = reader.string(), let tier = reader.optional(), let sinceText = reader.string(),
-      let since = CivilDate(parsing: sinceText), let lastReview = reader.optional(),
-      let below = reader.varint()
+    guard let key = reader.string(), let tier = reader.optional(), let since = reader.date(),
+      let hasReview = reader.varint(), hasReview <= 1
     else { return nil }
-    let reviewed = lastReview.flatMap { CivilDate(parsing: $0) }
-    guard (lastReview == nil) == (reviewed == nil) else { return nil }
-    return (key, TierStanding(tier: tier, since: since, lastReview: reviewed, reviewsBelow: below))
+    var lastReview: CivilDate?
+    if hasReview == 1 {
+      guard let day = reader.date() else { return nil }
+      lastReview = day
+    }
+    guard let below = reader.varint() else { return nil }
+    return (key, TierStanding(tier: tier, since: since, lastReview: lastReview, reviewsBelow: below))
   }
 }
 
@@ -122,6 +128,12 @@ struct ByteWriter {
       varint(utf8.count)
       bytes.append(contentsOf: utf8)
     }
+  }
+
+  /// A day as its distance from 1970-01-01, zigzag-encoded (days before it are negative).
+  mutating func date(_ day: CivilDate) {
+    let days = Int(day.daysSinceEpoch)
+    varint(days >= 0 ? days << 1 : (~days << 1) | 1)
   }
 
   /// `nil` is a length of 0; a text of `n` bytes is `n + 1` and the bytes.
@@ -161,6 +173,13 @@ struct ByteReader {
       shift += 7
     }
     return nil
+  }
+
+  mutating func date() -> CivilDate? {
+    guard let coded = varint() else { return nil }
+    let days = coded & 1 == 0 ? coded >> 1 : ~(coded >> 1)
+    guard let narrow = Int32(exactly: days) else { return nil }
+    return CivilDate(daysSinceEpoch: narrow)
   }
 
   mutating func string() -> String? {
@@ -409,7 +428,7 @@ extension EncodedEntries {
   func lifecycle(_ item: Item) -> LedgerChain.LifecycleRow? {
     var reader = ByteReader(writer.bytes, from: item.start)
     guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
-      let since = reader.string(), let outcome = reader.optional(), let below = reader.varint()
+      let since = reader.date(), let outcome = reader.optional(), let below = reader.varint()
     else { return nil }
     return LedgerChain.LifecycleRow(
       key: key, changed: bits & 1 != 0, inForce: inForce, since: since, outcome: outcome,
@@ -420,7 +439,7 @@ extension EncodedEntries {
   /// The input line of a run's entry.
   func line(_ item: Item) -> Int? {
     var reader = ByteReader(writer.bytes, from: item.start)
-    guard reader.string() != nil, reader.varint() != nil, reader.optional() != nil, reader.string() != nil,
+    guard reader.string() != nil, reader.varint() != nil, reader.optional() != nil, reader.date() != nil,
       reader.optional() != nil, reader.varint() != nil, reader.varint() != nil
     else { return nil }
     return reader.varint()
@@ -462,7 +481,7 @@ extension RunEntries {
         return LedgerEntry(&reader).map { .some($0) }
       }
       // The fields after the key, in the order LedgerEntry writes them.
-      guard reader.varint() != nil, reader.skipText(optional: true), reader.skipText(),
+      guard reader.varint() != nil, reader.skipText(optional: true), reader.varint() != nil,
         reader.skipText(optional: true), reader.varint() != nil, reader.varint() != nil,
         reader.varint() != nil,
         reader.skipText(optional: true), reader.skipText(optional: true), reader.skipText(), reader.skipText()

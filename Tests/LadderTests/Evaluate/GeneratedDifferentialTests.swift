@@ -20,6 +20,8 @@ import Testing
     case csv, jsonl, traced
     case csvFromJSONLines = "csv from jsonl", jsonlFromJSONLines = "jsonl from jsonl"
     case tracedFromJSONLines = "traced from jsonl"
+    /// What the ledger keeps of each decision (``BatchEvaluator/keep(bytes:format:inputs:_:)``).
+    case kept
 
     var readsJSONLines: Bool {
       [.csvFromJSONLines, .jsonlFromJSONLines, .tracedFromJSONLines].contains(self)
@@ -99,6 +101,7 @@ import Testing
     -> (text: String, byKernels: Int)?
   {
     guard let date = CivilDate(parsing: asOf) else { return nil }
+    if mode == .kept { return keptTranscript(policy, csv, asOf: date, columnar: columnar) }
     let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: mode.traces)
     var output = ""
     var byKernels = 0
@@ -172,6 +175,32 @@ import Testing
   }
 
   /// What running one case found.
+  /// Every kept decision and rejection, every input kept; `nil` when the policy does not run on
+  /// the kernels (both sides would be the scalar backend's).
+  static func keptTranscript(_ policy: CompiledPolicy, _ csv: String, asOf: CivilDate, columnar: Bool)
+    -> (text: String, byKernels: Int)?
+  {
+    if columnar && ColumnarProgram(policy, asOf: asOf) == nil { return nil }
+    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, backend: columnar ? .automatic : .scalar)
+    // Blocks are cut differently by the two backends: decisions and rejections each in input order.
+    var (decisions, rejections, read) = ("", "", 0)
+    do {
+      try evaluator.keep(bytes: Array(csv.utf8), format: .csv, inputs: policy.inputs.map(\.slot)) { block in
+        read += block.read
+        for kept in block.decisions {
+          decisions +=
+            "\(kept.line) \(kept.key) \(kept.tier ?? "-") \(kept.score ?? "-") [\(kept.flags)] \(kept.reviewNow) \(kept.inputs)\n"
+        }
+        for problem in block.rejections {
+          rejections += "REJECTED line \(problem.line) field \(problem.field ?? "-"): \(problem.reason)\n"
+        }
+      }
+    } catch {
+      return ("HEADER: \(error.message)", 0)
+    }
+    return (decisions + rejections + "read \(read)\n", 0)
+  }
+
   enum Verdict: Equatable {
     case rejectedByChecker
     case agreed(columnarModes: Int, byKernels: Int)

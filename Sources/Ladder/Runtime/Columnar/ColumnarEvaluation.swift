@@ -88,12 +88,11 @@ extension BatchEvaluator {
   /// policy with population functions reads all of the input first, then runs the statistics
   /// pass, then the per-record pass (`write` then gets each record's population notes); any other
   /// policy streams, in rounds of `chunksPerRound` chunks (`overlap`: see ``pipelined``).
-  private func runColumnar(
+  func runColumnar<Piece: Sendable>(
     _ program: ColumnarProgram, reading reader: some ChunkReader, origin: String?, chunksPerRound: Int,
-    overlap: Bool, _ handle: (EvaluatedPiece) -> Void,
+    overlap: Bool, _ handle: (Piece) -> Void,
     write:
-      @escaping @Sendable (ColumnarWorker, RecordChunk, PopulationNotes?, (Int) -> RecordOutcome) ->
-      [EvaluatedPiece]
+      @escaping @Sendable (ColumnarWorker, RecordChunk, PopulationNotes?, (Int) -> RecordOutcome) -> [Piece]
   ) {
     let validator = RecordValidator(policy: policy)
     guard program.population.isEmpty else {
@@ -168,24 +167,19 @@ extension BatchEvaluator {
   /// while the workers evaluate one round this thread cuts the next and hands on the results of
   /// the one before (worth it when output dominates; on two cores a third busy thread otherwise
   /// slows the round's slowest worker, which every round waits for).
-  static func pipelined(
+  static func pipelined<Piece: Sendable>(
     workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [RecordChunk],
-    process: @escaping @Sendable (ColumnarWorker, RecordChunk) -> [EvaluatedPiece],
-    handle: (EvaluatedPiece) -> Void
+    process: @escaping @Sendable (ColumnarWorker, RecordChunk) -> [Piece],
+    handle: (Piece) -> Void
   ) {
-    /// One round's results, written by the round's workers and read after they finish.
-    final class Round: @unchecked Sendable {
-      var results: [[EvaluatedPiece]] = []
-      let finished = DispatchGroup()
-    }
-    var previous: Round?
+    var previous: Round<Piece>?
     while true {
       let chunks = nextRound()
       // The workers are free again only when the previous round is done.
       previous?.finished.wait()
-      var current: Round?
+      var current: Round<Piece>?
       if !chunks.isEmpty {
-        let round = Round()
+        let round = Round<Piece>()
         let work: @Sendable () -> Void = {
           round.results = Parallel.map(chunks.count, states: workers) { worker, index in
             process(worker, chunks[index])
@@ -235,12 +229,12 @@ extension BatchEvaluator {
   ///
   /// `write(worker, chunk, decide)` writes a chunk whose registers are filled, asking `decide` for
   /// the records the kernels could not take.
-  private func evaluatePopulation(
+  private func evaluatePopulation<Piece: Sendable>(
     _ chunks: [RecordChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
-    origin: String?, _ handle: (EvaluatedPiece) -> Void,
+    origin: String?, _ handle: (Piece) -> Void,
     write:
       @escaping @Sendable (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) ->
-      [EvaluatedPiece]
+      [Piece]
   ) {
     let policy = self.policy
     let collected = Parallel.map(chunks.count, states: workers) { worker, index in
@@ -364,4 +358,11 @@ extension BatchEvaluator {
     column.referenceNotes = result.notes
     return column
   }
+}
+
+/// One round's results of ``BatchEvaluator/pipelined(workers:overlap:nextRound:process:handle:)``,
+/// written by the round's workers and read after they finish.
+private final class Round<Piece: Sendable>: @unchecked Sendable {
+  var results: [[Piece]] = []
+  let finished = DispatchGroup()
 }

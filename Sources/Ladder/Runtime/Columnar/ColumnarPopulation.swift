@@ -114,11 +114,11 @@ extension ColumnarWorker {
   /// The per-record pass over one chunk: population registers filled from the statistics of
   /// records `base ..< base + chunk.count`, then every kernel, then the output. Records the kernels
   /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
-  func renderWithPopulation(
+  func renderWithPopulation<Piece>(
     _ chunk: RecordChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
     policy: CompiledPolicy, validator: RecordValidator, trace: Bool, origin: String?,
-    write: (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [EvaluatedPiece]
-  ) -> [EvaluatedPiece] {
+    write: (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [Piece]
+  ) -> [Piece] {
     load(chunk)
     let rows = chunk.count
     for (site, plan) in program.population.enumerated() {

@@ -1,0 +1,116 @@
+import Foundation
+import Ladder
+
+/// What a run makes of its decisions, a block at a time, on any thread: each key's lifecycle
+/// step against its standing before the run, the entry to store, the rows the run's digest
+/// covers, and the changes to report. Keys are unique within a run, so one block's work never
+/// depends on another's; only the order of the digest does, and the caller keeps it.
+struct RunEncoder: Sendable {
+  let policy: CompiledPolicy
+  let asOf: CivilDate
+  let asOfText: String
+  let run: Int64
+  /// Every key's standing before the run.
+  let standings: [String: TierStanding]
+  /// The lifecycle's requests still waiting for a decision, by key.
+  let waiting: [String: Int64]
+
+  /// A change the lifecycle proposes at this run: an override request to be recorded.
+  struct Proposal: Sendable {
+    var key: String
+    var tier: String?
+    var reason: String
+  }
+
+  /// One block's share of the run.
+  struct Part: Sendable {
+    var read = 0
+    var decided = 0
+    var rejections: [RecordProblem] = []
+    var entries = EncodedEntries()
+    /// The decision rows the run's digest covers, one after another, in input order.
+    var rows: [UInt8] = []
+    var changes: [TierChange] = []
+    var held: [HeldChange] = []
+    var proposals: [Proposal] = []
+    /// Each decided key's standing after the run.
+    var after: [(key: String, standing: TierStanding)] = []
+  }
+
+  /// The block's decisions, the first of them the run's decision number `firstSeq`.
+  func encode(_ block: KeptBlock, firstSeq: Int) -> Part {
+    var part = Part()
+    part.read = block.read
+    part.decided = block.decisions.count
+    part.rejections = block.rejections
+    part.after.reserveCapacity(block.decisions.count)
+    part.rows.reserveCapacity(block.decisions.count * 160)
+    let hasLifecycle = policy.checked.lifecycle != nil
+    for (offset, decision) in block.decisions.enumerated() {
+      let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
+      let before = standings[decision.key]
+      let step = policy.lifecycleStep(
+        before: before, computed: tier, reviewNow: decision.reviewNow, asOf: asOf)
+      // A key new to the ledger is always `assigned`, a change.
+      if step.changesTier {
+        part.changes.append(
+          TierChange(
+            key: decision.key, from: before?.tier, to: step.after.tier, isNew: before == nil,
+            outcome: step.outcome, computed: step.after.tier == tier ? nil : tier))
+      } else if step.outcome != .kept {
+        var change = HeldChange(
+          key: decision.key, line: line, tier: step.after.tier, computed: tier, outcome: step.outcome,
+          reviewsBelow: step.after.reviewsBelow, nextReview: step.nextReview, heldUntil: step.heldUntil)
+        if step.outcome == .awaitingApproval {
+          change.proposed = step.proposed
+          if let pending = waiting[decision.key] {
+            change.request = pending
+          } else {
+            let (direction, named) =
+              step.proposesUpgrade ? ("upgrade to", step.proposed) : ("downgrade from", before?.tier)
+            part.proposals.append(
+              Proposal(
+                key: decision.key, tier: step.proposed,
+                reason:
+                  "run \(run) as of \(asOfText): \(direction) \(named ?? "no tier") needs approval (lifecycle); the policy gives \(tier ?? "no tier")"
+              ))
+          }
+        }
+        part.held.append(change)
+      }
+      // Only a lifecycle remembers reviews; a kept tier off its review date is not one.
+      let remembered = hasLifecycle && (step.reviewed || step.outcome != .kept)
+      let reviewed = remembered && step.reviewed
+      part.after.append(
+        (
+          decision.key,
+          TierStanding(
+            tier: step.after.tier, since: step.after.since, lastReview: reviewed ? asOf : before?.lastReview,
+            reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
+        ))
+      let entry = LedgerEntry(
+        key: decision.key, seq: seq, line: line, tier: tier, score: decision.score, flags: decision.flags,
+        inputs: decision.inputs, changed: step.changesTier, inForce: step.after.tier, since: step.after.since,
+        outcome: remembered ? step.outcome.rawValue : nil, reviewed: reviewed,
+        below: remembered ? step.after.reviewsBelow : 0)
+      LedgerChain.appendDecisionRow(
+        seq: seq, line: line, key: entry.key, tier: tier, score: entry.score, flags: entry.flags,
+        inputs: entry.inputs, to: &part.rows)
+      part.entries.append(key: decision.key, changed: entry.changed) { entry.encodeFields(into: &$0) }
+    }
+    return part
+  }
+}
+
+extension EncodedEntries {
+  /// Appends `other`'s entries after these.
+  mutating func append(_ other: EncodedEntries) {
+    let offset = writer.bytes.count
+    writer.bytes += other.writer.bytes
+    items += other.items.map { item in
+      Item(
+        start: item.start + offset, keyStart: item.keyStart + offset, keyCount: item.keyCount,
+        end: item.end + offset, changed: item.changed)
+    }
+  }
+}
