@@ -39,23 +39,26 @@ enum LedgerChain {
     row.append(contentsOf: "]\n".utf8)
   }
 
-  /// An assignment row as hashed.
-  static func assignmentRow(key: String, tier: String?, since: String) -> [UInt8] {
-    jsonLine { writer in
-      writer.string(key)
-      writer.optionalString(tier)
-      writer.string(since)
-    }
+  /// An assignment row as hashed: `["key", tier, "since"]` and a line break.
+  static func appendAssignmentRow(key: String, tier: String?, since: String, to row: inout [UInt8]) {
+    row.append(UInt8(ascii: "["))
+    JSONWriter.escape(key, into: &row)
+    row.append(UInt8(ascii: ","))
+    if let tier { JSONWriter.escape(tier, into: &row) } else { row.append(contentsOf: "null".utf8) }
+    row.append(UInt8(ascii: ","))
+    JSONWriter.escape(since, into: &row)
+    row.append(contentsOf: "]\n".utf8)
   }
 
-  /// A review row as hashed (after the run's assignment rows, in key order).
-  static func reviewRow(key: String, outcome: String, reviewed: Bool, below: Int) -> [UInt8] {
-    jsonLine { writer in
-      writer.string(key)
-      writer.string(outcome)
-      writer.number(reviewed ? 1 : 0)
-      writer.number(below)
-    }
+  /// A review row as hashed (after the run's assignment rows, in key order):
+  /// `["key", "outcome", reviewed, below]` and a line break.
+  static func appendReviewRow(key: String, outcome: String, reviewed: Bool, below: Int, to row: inout [UInt8])
+  {
+    row.append(UInt8(ascii: "["))
+    JSONWriter.escape(key, into: &row)
+    row.append(UInt8(ascii: ","))
+    JSONWriter.escape(outcome, into: &row)
+    row.append(contentsOf: ",\(reviewed ? 1 : 0),\(below)]\n".utf8)
   }
 
   /// What a run made of one key, as its digest of assignments and reviews covers it.
@@ -67,21 +70,32 @@ enum LedgerChain {
     var outcome: String?
     var reviewed: Bool
     var below: Int
+
+    /// The key's assignment row (when the run changed its tier) and review row (when the
+    /// lifecycle recorded one): the digest covers every assignment row, then every review row.
+    func rows(sinceText: String) -> (assignment: [UInt8], review: [UInt8]) {
+      var assignment: [UInt8] = []
+      var review: [UInt8] = []
+      if changed { appendAssignmentRow(key: key, tier: inForce, since: sinceText, to: &assignment) }
+      if let outcome {
+        appendReviewRow(key: key, outcome: outcome, reviewed: reviewed, below: below, to: &review)
+      }
+      return (assignment, review)
+    }
   }
 
   /// The digest of a run's assignments, then of its reviews, each in key order (`rows` are).
   static func assignmentsDigest(_ rows: [LifecycleRow]) -> String {
-    var digest = SHA256()
-    // Nearly every change of a run is dated its as-of day: its text is made once.
-    var day: (date: CivilDate, text: String)?
-    for row in rows where row.changed {
-      if day?.date != row.since { day = (row.since, row.since.description) }
-      digest.update(data: assignmentRow(key: row.key, tier: row.inForce, since: day?.text ?? ""))
-    }
+    var assignments: [UInt8] = []
+    var reviews: [UInt8] = []
     for row in rows {
-      guard let outcome = row.outcome else { continue }
-      digest.update(data: reviewRow(key: row.key, outcome: outcome, reviewed: row.reviewed, below: row.below))
+      let (assignment, review) = row.rows(sinceText: row.since.description)
+      assignments += assignment
+      reviews += review
     }
+    var digest = SHA256()
+    digest.update(data: assignments)
+    digest.update(data: reviews)
     return hex(digest.finalize())
   }
 
@@ -417,7 +431,7 @@ struct StandingsFold {
 
   /// A problem with the stored snapshot, in words; `nil` when it is what the runs made.
   func check(against db: Database) throws -> String? {
-    guard let (run, stored) = try RunEntries.standings(db) else {
+    guard let (run, encoded) = try RunEntries.standings(db) else {
       return "the standings after the latest run are damaged (the next run would start from them)"
     }
     guard let lastRun else { return run == nil ? nil : "the standings name a run the ledger does not hold" }
@@ -429,7 +443,7 @@ struct StandingsFold {
     for event in events.sorted(by: { $0.chainSeq < $1.chainSeq }) where event.chainSeq <= runSeq {
       event.apply(&standings)
     }
-    guard run == lastRun, stored == standings else {
+    guard run == lastRun, RunEntries.decodeAll(encoded) == standings else {
       return "the standings after run \(lastRun) are not what the runs made (they were changed)"
     }
     return nil

@@ -72,19 +72,12 @@ extension Ledger {
     // The inputs kept for replay: every field but the personal ones, in the policy's order.
     let stored = policy.inputs.filter { !$0.isPersonal }
     let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
-    let inputSHA256 = LedgerChain.hex(SHA256.hash(data: bytes))
+    // Hashed while the records are evaluated: a repeated run is refused at the end instead.
+    let inputDigest = BackgroundResult { LedgerChain.hex(SHA256.hash(data: bytes)) }
     let asOfText = asOf.description
     let ranAt = Self.timestamp(time)
     let checked = policy.checked
     return try appending(failure: "the run was not recorded") { db, link, previous in
-      if let existing = try Int64.fetchOne(
-        db, sql: "SELECT id FROM run WHERE policy_sha256 = ? AND as_of = ? AND input_sha256 = ?",
-        arguments: [policy.sha256, asOfText, inputSHA256])
-      {
-        throw LedgerError(
-          "this run is already recorded as run \(existing) (the same policy, as-of date \(asOfText) and input); nothing was recorded"
-        )
-      }
       try db.execute(
         sql:
           "INSERT OR IGNORE INTO policy_version (sha256, policy, version, path, text) VALUES (?, ?, ?, ?, ?)",
@@ -97,7 +90,7 @@ extension Ledger {
           "the ledger already holds a run as of \(latest); a policy with a lifecycle is applied in date order, so a run as of \(asOfText) cannot follow it; nothing was recorded"
         )
       }
-      var standings = try Self.standings(db)
+      let standings = try Self.standings(db)
       // Changes the lifecycle proposed earlier that still wait: one request per key at a time.
       var waiting: [String: Int64] = [:]
       for row in try Row.fetchAll(
@@ -117,7 +110,7 @@ extension Ledger {
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
           """,
         arguments: [
-          id, link, policy.sha256, asOfText, inputName, inputSHA256, 0, 0, 0, user, ranAt, inputFields,
+          id, link, policy.sha256, asOfText, inputName, "", 0, 0, 0, user, ranAt, inputFields,
           previous,
         ])
       let encoder = RunEncoder(
@@ -129,7 +122,9 @@ extension Ledger {
       var rejections: [RecordProblem] = []
       var entries = EncodedEntries()
       var (read, seq) = (0, 0)
-      var after: [[(key: String, standing: TierStanding)]] = []
+      var after = EncodedEntries()
+      var lifecycleRows: [UInt8] = []
+      var lifecycleRanges: [(start: Int, review: Int, end: Int)] = []
       // Each block is encoded on another thread while the next are evaluated; the parts are
       // taken in input order, which the digest needs.
       var pending: [BackgroundResult<RunEncoder.Part>] = []
@@ -143,6 +138,11 @@ extension Ledger {
         held += part.held
         proposals += part.proposals
         after.append(part.after)
+        let offset = lifecycleRows.count
+        lifecycleRows += part.lifecycleRows
+        lifecycleRanges += part.lifecycleRanges.map {
+          ($0.start + offset, $0.review + offset, $0.end + offset)
+        }
       }
       do throws(CSVRecordReader.HeaderError) {
         try evaluator.keep(bytes: bytes, format: format, inputs: stored.map(\.slot)) { block in
@@ -168,14 +168,36 @@ extension Ledger {
           "\(inputName):\(twice.again): the key '\(String(decoding: twice.key, as: UTF8.self))' occurs again (first on line \(twice.first)); a ledger keeps one tier per key, so nothing was recorded"
         )
       }
-      try RunEntries.write(entries, run: id, db)
-      for part in after {
-        for (key, standing) in part { standings[key] = standing }
+      // The digest of the assignments and reviews, in key order, while the blocks are written.
+      let lifecycleDigest = BackgroundResult { [entries, lifecycleRows, lifecycleRanges] in
+        var assignments: [UInt8] = []
+        var reviews: [UInt8] = []
+        for item in entries.items {
+          let range = lifecycleRanges[item.seq]
+          assignments += lifecycleRows[range.start..<range.review]
+          reviews += lifecycleRows[range.review..<range.end]
+        }
+        var digest = SHA256()
+        digest.update(data: assignments)
+        digest.update(data: reviews)
+        return LedgerChain.hex(digest.finalize())
       }
-      try RunEntries.writeStandings(standings, after: id, db)
+      try RunEntries.write(entries, run: id, db)
+      // The standings after the run: this run's, and the earlier ones of the keys it did not see.
+      after.sortByKey()
+      try RunEntries.writeStandings(
+        standings.snapshot.merged(with: after, replacing: standings.approvedSince), after: id, db)
       let evaluated = seq
-      let assignmentsSHA256 = LedgerChain.assignmentsDigest(
-        entries.items.compactMap { entries.lifecycle($0) })
+      let inputSHA256 = inputDigest.value ?? ""
+      if let existing = try Int64.fetchOne(
+        db, sql: "SELECT id FROM run WHERE policy_sha256 = ? AND as_of = ? AND input_sha256 = ?",
+        arguments: [policy.sha256, asOfText, inputSHA256])
+      {
+        throw LedgerError(
+          "this run is already recorded as run \(existing) (the same policy, as-of date \(asOfText) and input); nothing was recorded"
+        )
+      }
+      let assignmentsSHA256 = lifecycleDigest.value ?? ""
       let fields = LedgerChain.RunFields(
         id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
         inputSHA256: inputSHA256,
@@ -185,11 +207,14 @@ extension Ledger {
       var hash = fields.hash
       try db.execute(
         sql: """
-          UPDATE run SET read = ?, evaluated = ?, rejected = ?, decisions_sha256 = ?, assignments_sha256 = ?, hash = ?
+          UPDATE run SET input_sha256 = ?, read = ?, evaluated = ?, rejected = ?, decisions_sha256 = ?,
+            assignments_sha256 = ?, hash = ?
           WHERE id = ?
           """,
         arguments: [
-          read, evaluated, rejections.count, fields.decisionsSHA256, fields.assignmentsSHA256, hash, id,
+          inputSHA256, read, evaluated, rejections.count, fields.decisionsSHA256, fields.assignmentsSHA256,
+          hash,
+          id,
         ])
       // Each proposed change is an override request, the next links of the chain after the run.
       var request = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM override") ?? 0)
@@ -229,11 +254,12 @@ extension Ledger {
 
   /// Every key's standing before a run: the snapshot the latest run left, with the changes
   /// approved since then (an approved change is the key's tier from its approval day).
-  static func standings(_ db: Database) throws -> [String: TierStanding] {
-    guard let (run, snapshot) = try RunEntries.standings(db) else {
+  static func standings(_ db: Database) throws -> StandingsIndex {
+    guard let (run, encoded) = try RunEntries.standings(db) else {
       throw LedgerError("the standings after the latest run are damaged; ladder ledger verify says more")
     }
-    var standings = snapshot
+    let index = StandingsIndex(snapshot: encoded, approvedSince: [:])
+    var approvedSince: [String: TierStanding] = [:]
     let after =
       try run.flatMap {
         try Int64.fetchOne(db, sql: "SELECT chain_seq FROM run WHERE id = ?", arguments: [$0])
@@ -247,10 +273,12 @@ extension Ledger {
     while let row = try approved.next() {
       guard let since = CivilDate(parsing: try row.value("since") as String) else { continue }
       let key: String = try row.value("key")
-      var standing = standings[key] ?? TierStanding(tier: nil, since: since, lastReview: nil)
+      var standing =
+        approvedSince[key] ?? index.standing(of: key)
+        ?? TierStanding(tier: nil, since: since, lastReview: nil)
       (standing.tier, standing.since) = (try row.value("tier"), since)
-      standings[key] = standing
+      approvedSince[key] = standing
     }
-    return standings
+    return StandingsIndex(snapshot: encoded, approvedSince: approvedSince)
   }
 }

@@ -11,7 +11,7 @@ struct RunEncoder: Sendable {
   let asOfText: String
   let run: Int64
   /// Every key's standing before the run.
-  let standings: [String: TierStanding]
+  let standings: StandingsIndex
   /// The lifecycle's requests still waiting for a decision, by key.
   let waiting: [String: Int64]
 
@@ -33,8 +33,13 @@ struct RunEncoder: Sendable {
     var changes: [TierChange] = []
     var held: [HeldChange] = []
     var proposals: [Proposal] = []
-    /// Each decided key's standing after the run.
-    var after: [(key: String, standing: TierStanding)] = []
+    /// Each decision's assignment row and review row as the run's other digest covers them
+    /// (empty when there is none), one after another, and where each decision's start, where
+    /// its review row starts, and where it ends, by its place in the block.
+    var lifecycleRows: [UInt8] = []
+    var lifecycleRanges: [(start: Int, review: Int, end: Int)] = []
+    /// Each decided key's standing after the run, sorted by key once the parts are joined.
+    var after = EncodedEntries()
   }
 
   /// The block's decisions, the first of them the run's decision number `firstSeq`.
@@ -43,12 +48,12 @@ struct RunEncoder: Sendable {
     part.read = block.read
     part.decided = block.decisions.count
     part.rejections = block.rejections
-    part.after.reserveCapacity(block.decisions.count)
+    part.after.items.reserveCapacity(block.decisions.count)
     part.rows.reserveCapacity(block.decisions.count * 160)
     let hasLifecycle = policy.checked.lifecycle != nil
     for (offset, decision) in block.decisions.enumerated() {
       let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
-      let before = standings[decision.key]
+      let before = standings.standing(of: decision.key)
       let step = policy.lifecycleStep(
         before: before, computed: tier, reviewNow: decision.reviewNow, asOf: asOf)
       // A key new to the ledger is always `assigned`, a change.
@@ -81,13 +86,10 @@ struct RunEncoder: Sendable {
       // Only a lifecycle remembers reviews; a kept tier off its review date is not one.
       let remembered = hasLifecycle && (step.reviewed || step.outcome != .kept)
       let reviewed = remembered && step.reviewed
-      part.after.append(
-        (
-          decision.key,
-          TierStanding(
-            tier: step.after.tier, since: step.after.since, lastReview: reviewed ? asOf : before?.lastReview,
-            reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
-        ))
+      let standing = TierStanding(
+        tier: step.after.tier, since: step.after.since, lastReview: reviewed ? asOf : before?.lastReview,
+        reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
+      part.after.append(key: decision.key) { standing.encodeFields(into: &$0) }
       let entry = LedgerEntry(
         key: decision.key, seq: seq, line: line, tier: tier, score: decision.score, flags: decision.flags,
         inputs: decision.inputs, changed: step.changesTier, inForce: step.after.tier, since: step.after.since,
@@ -96,7 +98,22 @@ struct RunEncoder: Sendable {
       LedgerChain.appendDecisionRow(
         seq: seq, line: line, key: entry.key, tier: tier, score: entry.score, flags: entry.flags,
         inputs: entry.inputs, to: &part.rows)
-      part.entries.append(key: decision.key, changed: entry.changed) { entry.encodeFields(into: &$0) }
+      part.entries.append(key: decision.key, changed: entry.changed, seq: seq) {
+        entry.encodeFields(into: &$0)
+      }
+      let start = part.lifecycleRows.count
+      if entry.changed {
+        LedgerChain.appendAssignmentRow(
+          key: entry.key, tier: entry.inForce,
+          since: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
+      }
+      let review = part.lifecycleRows.count
+      if let outcome = entry.outcome {
+        LedgerChain.appendReviewRow(
+          key: entry.key, outcome: outcome, reviewed: entry.reviewed, below: entry.below,
+          to: &part.lifecycleRows)
+      }
+      part.lifecycleRanges.append((start, review, part.lifecycleRows.count))
     }
     return part
   }
@@ -110,7 +127,7 @@ extension EncodedEntries {
     items += other.items.map { item in
       Item(
         start: item.start + offset, keyStart: item.keyStart + offset, keyCount: item.keyCount,
-        end: item.end + offset, changed: item.changed)
+        end: item.end + offset, changed: item.changed, seq: item.seq)
     }
   }
 }
