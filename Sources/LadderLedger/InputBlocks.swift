@@ -2,10 +2,15 @@ import Foundation
 import GRDB
 import Ladder
 
-/// How schema 2 kept the inputs of a run for replay: compressed (zlib) in blocks of 4,096
-/// consecutive decisions, one JSON array per line, the decision rows holding an empty `inputs`
-/// (schema 1 kept them in the row). Read only by migration 3, which moves them into entries.
+/// The inputs a run keeps for replay, compressed (zlib) in blocks of consecutive decisions (a
+/// block of the evaluation each), one JSON array per line (`decision_inputs`). Schema 1 kept them
+/// in the decision rows; migration 3 moves those into blocks too.
 enum InputBlocks {
+  /// The lines joined and compressed.
+  static func pack(_ lines: [String]) -> (rawLength: Int, data: Data)? {
+    Compression.pack(Array(lines.joined(separator: "\n").utf8))
+  }
+
   /// The lines of a block; `nil` when it does not decompress to `rawLength` bytes.
   static func unpack(_ data: Data, rawLength: Int) -> [String]? {
     // Split as bytes: a JSON line holds no raw line break.

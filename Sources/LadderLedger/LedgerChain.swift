@@ -230,8 +230,15 @@ enum LedgerChain {
     decisions: String, assignments: String, entries: [LedgerEntry]
   )? {
     guard let entries = try RunEntries.entries(db, run: run) else { return nil }
+    // Inputs missing, damaged or added leave the digest unmatched.
+    let inputs = try RunEntries.inputs(db, run: run) ?? []
     var decisions = SHA256()
-    for entry in entries.sorted(by: { $0.seq < $1.seq }) { decisions.update(data: entry.decisionRow) }
+    for (index, entry) in entries.sorted(by: { $0.seq < $1.seq }).enumerated() {
+      var entry = entry
+      entry.inputs = index < inputs.count ? inputs[index] : ""
+      decisions.update(data: entry.decisionRow)
+    }
+    if inputs.count != entries.count { decisions.update(data: Array("inputs added or removed".utf8)) }
     let rows = entries.map { entry in
       LifecycleRow(
         key: entry.key, changed: entry.changed, inForce: entry.inForce, since: entry.since,

@@ -201,7 +201,12 @@ extension Ledger {
     guard let entries = try RunEntries.entries(db, run: id) else {
       throw LedgerError("run \(id): its stored decisions are damaged; ladder ledger verify says more")
     }
-    return entries.sorted { $0.seq < $1.seq }
+    guard let inputs = try RunEntries.inputs(db, run: id), inputs.count == entries.count else {
+      throw LedgerError("run \(id): its stored inputs are damaged; ladder ledger verify says more")
+    }
+    var ordered = entries.sorted { $0.seq < $1.seq }
+    for index in ordered.indices { ordered[index].inputs = inputs[index] }
+    return ordered
   }
 
   static func storedDecision(_ run: RunInfo, _ entry: LedgerEntry) -> StoredDecision {
@@ -255,8 +260,15 @@ extension Ledger {
     }
     // One record, found by the key index, unless the policy ranks the whole population.
     let one = policy.populationSites.isEmpty ? key : nil
-    let rows = try reading { db in
-      if let one { return try Self.entry(db, run: id, key: one).map { [$0] } ?? [] }
+    let rows = try reading { db -> [LedgerEntry] in
+      if let one {
+        guard var entry = try Self.entry(db, run: id, key: one) else { return [] }
+        guard let inputs = try InputBlocks.Reader(db, run: id).inputs(seq: entry.seq, stored: "") else {
+          throw LedgerError("run \(id): the stored inputs of '\(one)' are damaged")
+        }
+        entry.inputs = inputs
+        return [entry]
+      }
       return try Self.entriesInInputOrder(db, run: id)
     }
     let asOfText = run.asOf

@@ -128,8 +128,19 @@ extension Ledger {
       // Each block is encoded on another thread while the next are evaluated; the parts are
       // taken in input order, which the digest needs.
       var pending: [BackgroundResult<RunEncoder.Part>] = []
-      func take(_ result: BackgroundResult<RunEncoder.Part>) {
+      let insertInputs = try db.makeStatement(
+        sql: "INSERT INTO decision_inputs (run_id, first_seq, count, raw_length, data) VALUES (?, ?, ?, ?, ?)"
+      )
+      var failure: (any Error)?
+      func take(_ result: BackgroundResult<RunEncoder.Part>) throws {
         guard let part = result.value else { return }
+        if part.decided > 0 {
+          guard let (rawLength, data) = part.inputs else {
+            throw LedgerError("the inputs of run \(id) could not be compressed")
+          }
+          insertInputs.setUncheckedArguments([id, entries.items.count, part.decided, rawLength, data])
+          try insertInputs.execute()
+        }
         read += part.read
         rejections += part.rejections
         decisionsDigest.update(data: part.rows)
@@ -149,12 +160,17 @@ extension Ledger {
           let firstSeq = seq
           seq += block.decisions.count
           pending.append(BackgroundResult { encoder.encode(block, firstSeq: firstSeq) })
-          while let first = pending.first, first.isReady { take(pending.removeFirst()) }
+          do {
+            while failure == nil, let first = pending.first, first.isReady { try take(pending.removeFirst()) }
+          } catch {
+            failure = failure ?? error
+          }
         }
       } catch {
         throw LedgerError("\(inputName): \(error.message)")
       }
-      for result in pending { take(result) }
+      if let failure { throw failure }
+      for result in pending { try take(result) }
       pending = []
       entries.sortByKey()
       // A ledger keeps one tier per key: the first key to occur twice (by its second line) is named.

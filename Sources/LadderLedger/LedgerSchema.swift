@@ -46,6 +46,13 @@ enum LedgerSchema {
       ]
     ),
     (
+      "decision_inputs",
+      [
+        ("run_id", "integer", false), ("first_seq", "integer", false), ("count", "integer", false),
+        ("raw_length", "integer", false), ("data", "blob", false),
+      ]
+    ),
+    (
       "standing_block",
       [
         ("first_key", "blob", false), ("run_id", "integer", false), ("count", "integer", false),

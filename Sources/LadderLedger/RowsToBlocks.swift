@@ -51,6 +51,7 @@ extension RunEntries {
         reviews[try row.value("key")] = try (row.value("outcome"), row.value("reviewed"), row.value("below"))
       }
       var encoded = EncodedEntries()
+      var lines: [String] = []
       let inputs = InputBlocks.Reader(db, run: id)
       let decisions = try Row.fetchCursor(
         db,
@@ -77,9 +78,22 @@ extension RunEntries {
           changed: assigned[key] != nil, inForce: standing.tier, since: standing.since,
           outcome: review?.outcome, reviewed: review?.reviewed ?? false, below: review?.below ?? 0)
         encoded.append(key: key, changed: entry.changed) { entry.encodeFields(into: &$0) }
+        lines.append(entry.inputs)
       }
       encoded.sortByKey()
       try write(encoded, run: id, db)
+      // The inputs in blocks of 4,096, as schema 2 kept them (schema 1 kept them in the rows).
+      try db.execute(sql: "DELETE FROM decision_inputs WHERE run_id = ?", arguments: [id])
+      for first in stride(from: 0, to: lines.count, by: 4096) {
+        let block = Array(lines[first..<min(lines.count, first + 4096)])
+        guard let (rawLength, data) = InputBlocks.pack(block) else {
+          throw LedgerError("run \(id): its inputs could not be compressed; the ledger cannot be migrated")
+        }
+        try db.execute(
+          sql:
+            "INSERT INTO decision_inputs (run_id, first_seq, count, raw_length, data) VALUES (?, ?, ?, ?, ?)",
+          arguments: [id, first, block.count, rawLength, data])
+      }
       lastRun = id
     }
     applyApproved(before: .max)
@@ -87,7 +101,6 @@ extension RunEntries {
     try db.execute(
       sql: """
         DROP TABLE decision;
-        DROP TABLE decision_inputs;
         DROP TABLE review;
         DELETE FROM assignment WHERE approval_id IS NULL;
         """)

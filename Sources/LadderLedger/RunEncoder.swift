@@ -40,6 +40,8 @@ struct RunEncoder: Sendable {
     var lifecycleRanges: [(start: Int, review: Int, end: Int)] = []
     /// Each decided key's standing after the run, sorted by key once the parts are joined.
     var after = EncodedEntries()
+    /// The block's decisions' inputs, compressed here (in input order, as they are stored).
+    var inputs: (rawLength: Int, data: Data)?
   }
 
   /// The block's decisions, the first of them the run's decision number `firstSeq`.
@@ -51,6 +53,8 @@ struct RunEncoder: Sendable {
     part.after.items.reserveCapacity(block.decisions.count)
     part.rows.reserveCapacity(block.decisions.count * 160)
     let hasLifecycle = policy.checked.lifecycle != nil
+    var inputs: [UInt8] = []
+    inputs.reserveCapacity(block.decisions.count * 128)
     for (offset, decision) in block.decisions.enumerated() {
       let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
       let before = standings.standing(of: decision.key)
@@ -101,6 +105,8 @@ struct RunEncoder: Sendable {
       part.entries.append(key: decision.key, changed: entry.changed, seq: seq) {
         entry.encodeFields(into: &$0)
       }
+      if offset > 0 { inputs.append(UInt8(ascii: "\n")) }
+      inputs.append(contentsOf: decision.inputs.utf8)
       let start = part.lifecycleRows.count
       if entry.changed {
         LedgerChain.appendAssignmentRow(
@@ -115,6 +121,7 @@ struct RunEncoder: Sendable {
       }
       part.lifecycleRanges.append((start, review, part.lifecycleRows.count))
     }
+    if !block.decisions.isEmpty { part.inputs = Compression.pack(inputs) }
     return part
   }
 }

@@ -19,7 +19,8 @@ struct LedgerEntry: Sendable, Equatable {
   var score: String?
   /// The fired triggers, `;`-separated.
   var flags: String
-  /// The non-personal inputs, a JSON array as ``RawValueJSON`` writes it (for replay).
+  /// The non-personal inputs, a JSON array as ``RawValue/jsonArray(_:)`` writes it (for replay).
+  /// Stored apart, in input order (`decision_inputs`): empty in an entry read from a block.
   var inputs: String
   /// Whether the run assigned the key its tier (a change, or the key's first tier).
   var changed: Bool
@@ -55,7 +56,6 @@ struct LedgerEntry: Sendable, Equatable {
     writer.optional(tier)
     writer.optional(score)
     writer.string(flags)
-    writer.string(inputs)
   }
 
   init(
@@ -75,10 +75,10 @@ struct LedgerEntry: Sendable, Equatable {
     guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
       let since = reader.date(), let outcome = reader.optional(), let below = reader.varint(),
       let seq = reader.varint(), let line = reader.varint(), let tier = reader.optional(),
-      let score = reader.optional(), let flags = reader.string(), let inputs = reader.string()
+      let score = reader.optional(), let flags = reader.string()
     else { return nil }
     self.init(
-      key: key, seq: seq, line: line, tier: tier, score: score, flags: flags, inputs: inputs,
+      key: key, seq: seq, line: line, tier: tier, score: score, flags: flags, inputs: "",
       changed: bits & 1 != 0, inForce: inForce, since: since, outcome: outcome, reviewed: bits & 2 != 0,
       below: below)
   }
@@ -578,7 +578,7 @@ extension RunEntries {
       guard reader.varint() != nil, reader.skipText(optional: true), reader.varint() != nil,
         reader.skipText(optional: true), reader.varint() != nil, reader.varint() != nil,
         reader.varint() != nil,
-        reader.skipText(optional: true), reader.skipText(optional: true), reader.skipText(), reader.skipText()
+        reader.skipText(optional: true), reader.skipText(optional: true), reader.skipText()
       else { return nil }
     }
     return .some(nil)
@@ -614,5 +614,26 @@ struct StandingsIndex: Sendable {
         return nil
       }
     }
+  }
+}
+
+extension RunEntries {
+  /// The inputs of run `run`'s decisions, in input order; `nil` when a block is missing,
+  /// damaged or added.
+  static func inputs(_ db: Database, run: Int64) throws -> [String]? {
+    var inputs: [String] = []
+    let rows = try Row.fetchCursor(
+      db,
+      sql:
+        "SELECT first_seq, count, raw_length, data FROM decision_inputs WHERE run_id = ? ORDER BY first_seq",
+      arguments: [run])
+    while let row = try rows.next() {
+      guard try row.value("first_seq") == inputs.count,
+        let lines = InputBlocks.unpack(try row.value("data"), rawLength: try row.value("raw_length")),
+        try lines.count == row.value("count") as Int
+      else { return nil }
+      inputs += lines
+    }
+    return inputs
   }
 }

@@ -177,7 +177,8 @@ import Testing
     }
     #expect(
       tables == [
-        "approval", "assignment", "entry_block", "override", "policy_version", "run", "standing_block",
+        "approval", "assignment", "decision_inputs", "entry_block", "override", "policy_version", "run",
+        "standing_block",
       ])
     #expect(
       try ledger.history(key: "C2024007").map(\.assignedTier) == ["key", "key", "standard", "standard"])

@@ -136,9 +136,16 @@ import Testing
       "\($0)".contains("run 1: its stored decisions are damaged")
     }
     // Inputs that no longer read as a record, likewise.
-    try scratch.editEntry(run: 2, key: "C2024003") { $0?.inputs = "[1," }
+    try DatabaseQueue(path: scratch.path).write { db in
+      let count = try #require(
+        try Int.fetchOne(db, sql: "SELECT count FROM decision_inputs WHERE run_id = 2 AND first_seq = 0"))
+      let packed = try #require(InputBlocks.pack(Array(repeating: "[1,", count: count)))
+      try db.execute(
+        sql: "UPDATE decision_inputs SET raw_length = ?, data = ? WHERE run_id = 2 AND first_seq = 0",
+        arguments: [packed.rawLength, packed.data])
+    }
     #expect { _ = try ledger.replay(run: 2) } throws: {
-      "\($0)".contains("the stored inputs of 'C2024003' are damaged")
+      "\($0)".contains("the stored inputs of 'C2024001' are damaged")
     }
   }
 
@@ -193,6 +200,19 @@ import Testing
         "run 1: its decisions"
       ),
       ("a removed block", sql("DELETE FROM entry_block WHERE run_id = 2"), "run 2: its decisions"),
+      // The inputs kept for replay, in their own blocks: damaged, removed, or one added.
+      (
+        "damaged inputs", sql("UPDATE decision_inputs SET data = zeroblob(40) WHERE run_id = 1"),
+        "run 1: its decisions"
+      ),
+      ("removed inputs", sql("DELETE FROM decision_inputs WHERE run_id = 2"), "run 2: its decisions"),
+      (
+        "added inputs",
+        sql(
+          "INSERT INTO decision_inputs SELECT run_id, first_seq + 100, count, raw_length, data FROM decision_inputs WHERE run_id = 1"
+        ),
+        "run 1: its decisions"
+      ),
       (
         "an added block",
         sql(
