@@ -109,12 +109,20 @@ public final class JSONWriter {
       let byte = bytes[index]
       guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
       output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+      // Byte by byte: an array literal here was an allocation per escaped character.
       switch byte {
-      case UInt8(ascii: "\""): output += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-      case UInt8(ascii: "\\"): output += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-      case UInt8(ascii: "\n"): output += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-      case UInt8(ascii: "\r"): output += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-      case UInt8(ascii: "\t"): output += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+      case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+        output.append(UInt8(ascii: "\\"))
+        output.append(byte)
+      case UInt8(ascii: "\n"):
+        output.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "n"))
+      case UInt8(ascii: "\r"):
+        output.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "r"))
+      case UInt8(ascii: "\t"):
+        output.append(UInt8(ascii: "\\"))
+        output.append(UInt8(ascii: "t"))
       default:
         let hex = String(byte, radix: 16)
         output += Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
