@@ -204,35 +204,6 @@ extension BatchEvaluator {
     }
   }
 
-  /// The records of `bytes` and their outcomes, block by block (see
-  /// ``recordBlocks(bytes:format:size:)``), `nil` after the last. While the caller works on one
-  /// block, the next is read and evaluated on another thread, so that a caller writing each
-  /// block somewhere (the ledger, into SQLite) overlaps its writing with the evaluation.
-  public func evaluatedBlocks(bytes: [UInt8], format: RecordFormat, size: Int = 65_536)
-    throws(CSVRecordReader.HeaderError) -> () -> EvaluatedBlock?
-  {
-    // Read only by one block's work at a time: the next starts once the caller has this one.
-    nonisolated(unsafe) let next = try recordBlocks(bytes: bytes, format: format, size: size)
-    let evaluator = self
-    let produce = { @Sendable () -> EvaluatedBlock? in
-      let records = next()
-      guard !records.isEmpty else { return nil }
-      var outcomes: [RecordOutcome] = []
-      outcomes.reserveCapacity(records.count)
-      evaluator.evaluate(reads: records) { outcomes.append($0) }
-      return EvaluatedBlock(records: records, outcomes: outcomes)
-    }
-    var pending: BackgroundResult<EvaluatedBlock?>? = BackgroundResult(produce)
-    return {
-      guard let block = pending?.value ?? nil else {
-        pending = nil
-        return nil
-      }
-      pending = BackgroundResult(produce)
-      return block
-    }
-  }
-
   func evaluateWithPopulation(
     bytes: [UInt8], format: RecordFormat, origin: String?, render: (@Sendable (RecordOutcome) -> String)?,
     _ handle: (RecordOutcome, String?) -> Void
@@ -355,8 +326,3 @@ extension BatchEvaluator {
   }
 }
 
-/// A block of records as read, and the outcome of each, in order.
-public struct EvaluatedBlock: Sendable {
-  public var records: [ReadRecord]
-  public var outcomes: [RecordOutcome]
-}
