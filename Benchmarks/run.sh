@@ -103,6 +103,15 @@ for N in "${SIZES[@]}"; do
     printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" ledger "$N" "ladder $what" "$s" "$cpu" "$(awk -v n="$N" -v t="$s" 'BEGIN { printf "%.0f", n / t }')" "$((kb / 1024))" "$(awk -v a="$s" -v b="$e1_s" 'BEGIN { if (b > 0) printf "%.1fx eval", a / b; else print "-" }')"
     echo "             ledger grew $(awk -v b="$bytes" -v n="$N" 'BEGIN { printf "%.0f", b / n }') bytes per decision (eval: $e1_s s)"
   done
+  # `ladder show` on the ledger of five runs, 20 times; and, beside it, starting any command.
+  show_key=$(printf "C%08d" $((N / 2)))
+  show_start=$(date +%s%N)
+  for _ in $(seq 20); do "$LADDER" show "$show_key" --as-of 2024-08-01 --ledger "$ledger" > /dev/null; done
+  show_ms=$(awk -v a="$show_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 20 / 1e6 }')
+  bare_start=$(date +%s%N)
+  for _ in $(seq 20); do "$LADDER" --version > /dev/null; done
+  bare_ms=$(awk -v a="$bare_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 20 / 1e6 }')
+  echo "             ladder show KEY --as-of D on $((5 * N)) decisions: $show_ms ms for the whole process; ladder --version: $bare_ms ms"
 
   if [ $SMOKE -eq 0 ]; then
     read -r e_s e_kb e_cpu <<< "$(measure explain "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --explain -o "$WORK/explain-$N.jsonl")"

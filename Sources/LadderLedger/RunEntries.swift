@@ -318,7 +318,7 @@ enum Compression {
 /// latest run (which the next run starts from).
 enum RunEntries {
   /// Entries per block: looking up a key decompresses one block.
-  static let blockSize = 1024
+  static let blockSize = 256
 
   /// Writes `entries` (sorted by key) as the blocks of run `run`.
   static func write(_ entries: EncodedEntries, run: Int64, _ db: Database) throws {

@@ -508,3 +508,52 @@ import Testing
     #expect(try ledger.replay(run: run.id).isIdentical)
   }
 }
+
+/// A run of thousands of keys fills many blocks: every key is found in its block, whatever the
+/// order of the input, with keys that are prefixes of others and keys beyond ASCII.
+@Suite struct LedgerBlockTests {
+  @Test func everyKeyIsFoundAcrossManyBlocks() throws {
+    let scratch = try LedgerTests.Scratch()
+    let ledger = try Ledger(path: scratch.path)
+    let path = "policies/benchmark-scorecard.yaml"
+    let policy = try #require(
+      compilePolicy(try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8), path: path))
+    // Keys in a scrambled order: K1, K10, K100 … sort apart from their numbers.
+    let count = RunEntries.blockSize * 3 + 77
+    let numbers = (0..<count).map { ($0 * 7919) % count }
+    func key(_ number: Int) -> String { number % 97 == 0 ? "客户\(number)" : "K\(number)" }
+    func records(spend: Int) -> [UInt8] {
+      var csv =
+        "customer_id,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend\n"
+      for number in numbers {
+        csv +=
+          "\(key(number)),2024-01-\(10 + number % 18),\(number % 15),\((number * spend) % 600_000).50,\(number % 20 - 5)%,\(number % 100)%,1;2;3;4;5;6\n"
+      }
+      return Array(csv.utf8)
+    }
+    let first = try ledger.record(
+      policy, records: records(spend: 131), format: .csv, inputName: "a.csv",
+      asOf: try LedgerTests.date("2024-03-01"), by: "a")
+    let second = try ledger.record(
+      policy, records: records(spend: 257), format: .csv, inputName: "b.csv",
+      asOf: try LedgerTests.date("2024-06-01"), by: "b")
+    #expect(first.evaluated == count && second.evaluated == count)
+    let blocks = try DatabaseQueue(path: scratch.path).read { db in
+      try Int.fetchOne(db, sql: "SELECT count(*) FROM entry_block WHERE run_id = 1")
+    }
+    #expect(blocks == 4)
+    let changedInSecond = Set(second.changes.map(\.key))
+    for number in [0, 1, 10, 97, 100, count / 2, count - 1] + numbers.prefix(40) {
+      let history = try ledger.history(key: key(number))
+      #expect(history.map(\.run) == [1, 2] && history.allSatisfy { $0.key == key(number) }, "\(key(number))")
+      #expect(history.last?.changedTier == changedInSecond.contains(key(number)))
+      #expect(try ledger.show(key: key(number), asOf: try LedgerTests.date("2024-04-01"))?.run == 1)
+    }
+    #expect(try ledger.history(key: "K").isEmpty && ledger.history(key: "K\(count)").isEmpty)
+    #expect(try ledger.verify().isIntact)
+    #expect(try ledger.replay(run: 2).isIdentical)
+    // Every key is in force, in key order, as the export lists them.
+    let inForce = try ledger.tiersInForce(on: try LedgerTests.date("2024-12-31"))
+    #expect(inForce.count == count && inForce.allSatisfy { $0.run == 2 })
+  }
+}

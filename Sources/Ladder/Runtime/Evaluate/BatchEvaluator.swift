@@ -325,4 +325,3 @@ extension BatchEvaluator {
     return pass
   }
 }
-
