@@ -115,22 +115,16 @@ extension Ledger {
         ])
       let encoder = RunEncoder(
         policy: policy, asOf: asOf, asOfText: asOfText, run: id, standings: standings, waiting: waiting)
-      var decisionsDigest = SHA256()
-      var changes: [TierChange] = []
-      var held: [HeldChange] = []
-      var proposals: [RunEncoder.Proposal] = []
-      var rejections: [RecordProblem] = []
-      var entries = EncodedEntries()
-      var (read, seq) = (0, 0)
-      var after = EncodedEntries()
-      var lifecycleRows: [UInt8] = []
-      var lifecycleRanges: [(start: Int, review: Int, end: Int)] = []
-      // Each block is encoded on another thread while the next are evaluated; the parts are
-      // taken in input order, which the digest needs.
+      // The parts are joined in input order (which the digest needs) on a queue of their own, so
+      // that this thread only hands out work and stores each part's inputs.
+      let run = RunAccumulator()
+      let joining = DispatchQueue(label: "ladder-ledger-join")
+      var seq = 0
       var pending: [BackgroundResult<RunEncoder.Part>] = []
       let insertInputs = try db.makeStatement(
         sql: "INSERT INTO decision_inputs (run_id, first_seq, count, raw_length, data) VALUES (?, ?, ?, ?, ?)"
       )
+      var storedInputs = 0
       var failure: (any Error)?
       func take(_ result: BackgroundResult<RunEncoder.Part>) throws {
         guard let part = result.value else { return }
@@ -138,22 +132,11 @@ extension Ledger {
           guard let (rawLength, data) = part.inputs else {
             throw LedgerError("the inputs of run \(id) could not be compressed")
           }
-          insertInputs.setUncheckedArguments([id, entries.items.count, part.decided, rawLength, data])
+          insertInputs.setUncheckedArguments([id, storedInputs, part.decided, rawLength, data])
           try insertInputs.execute()
+          storedInputs += part.decided
         }
-        read += part.read
-        rejections += part.rejections
-        decisionsDigest.update(data: part.rows)
-        entries.append(part.entries)
-        changes += part.changes
-        held += part.held
-        proposals += part.proposals
-        after.append(part.after)
-        let offset = lifecycleRows.count
-        lifecycleRows += part.lifecycleRows
-        lifecycleRanges += part.lifecycleRanges.map {
-          ($0.start + offset, $0.review + offset, $0.end + offset)
-        }
+        joining.async { run.add(part) }
       }
       do throws(CSVRecordReader.HeaderError) {
         try evaluator.keep(bytes: bytes, format: format, inputs: stored.map(\.slot)) { block in
@@ -172,6 +155,13 @@ extension Ledger {
       if let failure { throw failure }
       for result in pending { try take(result) }
       pending = []
+      joining.sync {}
+      let (read, rejections, proposals) = (run.read, run.rejections, run.proposals)
+      var held = run.held
+      // Moved out, not copied: the accumulator lets go of each.
+      let changes = run.changes
+      var (entries, after) = (run.entries, run.after)
+      (run.changes, run.entries, run.after) = ([], EncodedEntries(), EncodedEntries())
       entries.sortByKey()
       // A ledger keeps one tier per key: the first key to occur twice (by its second line) is named.
       var twice: (key: [UInt8], first: Int, again: Int)?
@@ -185,7 +175,8 @@ extension Ledger {
         )
       }
       // The digest of the assignments and reviews, in key order, while the blocks are written.
-      let lifecycleDigest = BackgroundResult { [entries, lifecycleRows, lifecycleRanges] in
+      let lifecycleDigest = BackgroundResult {
+        [entries, lifecycleRows = run.lifecycleRows, lifecycleRanges = run.lifecycleRanges] in
         var assignments: [UInt8] = []
         var reviews: [UInt8] = []
         for item in entries.items {
@@ -218,7 +209,7 @@ extension Ledger {
         id: id, chainSeq: link, policySHA256: policy.sha256, asOf: asOfText, inputName: inputName,
         inputSHA256: inputSHA256,
         read: read, evaluated: evaluated, rejected: rejections.count, ranBy: user, ranAt: ranAt,
-        inputFields: inputFields, decisionsSHA256: LedgerChain.hex(decisionsDigest.finalize()),
+        inputFields: inputFields, decisionsSHA256: LedgerChain.hex(run.decisionsDigest.finalize()),
         assignmentsSHA256: assignmentsSHA256, previousHash: previous)
       var hash = fields.hash
       try db.execute(
@@ -296,5 +287,33 @@ extension Ledger {
       approvedSince[key] = standing
     }
     return StandingsIndex(snapshot: encoded, approvedSince: approvedSince)
+  }
+}
+
+/// A run's parts joined in input order (by one queue at a time).
+final class RunAccumulator: @unchecked Sendable {
+  var decisionsDigest = SHA256()
+  var read = 0
+  var rejections: [RecordProblem] = []
+  var entries = EncodedEntries()
+  var changes: [TierChange] = []
+  var held: [HeldChange] = []
+  var proposals: [RunEncoder.Proposal] = []
+  var after = EncodedEntries()
+  var lifecycleRows: [UInt8] = []
+  var lifecycleRanges: [(start: Int, review: Int, end: Int)] = []
+
+  func add(_ part: RunEncoder.Part) {
+    read += part.read
+    rejections += part.rejections
+    decisionsDigest.update(data: part.rows)
+    entries.append(part.entries)
+    changes += part.changes
+    held += part.held
+    proposals += part.proposals
+    after.append(part.after)
+    let offset = lifecycleRows.count
+    lifecycleRows += part.lifecycleRows
+    lifecycleRanges += part.lifecycleRanges.map { ($0.start + offset, $0.review + offset, $0.end + offset) }
   }
 }
