@@ -68,12 +68,29 @@ extension Ledger {
     _ policy: CompiledPolicy, records bytes: [UInt8], format: RecordFormat, inputName: String,
     asOf: CivilDate, by user: String, at time: Date = Date()
   ) throws(LedgerError) -> RecordedRun {
+    var handed = false
+    return try record(
+      policy,
+      source: {
+        defer { handed = true }
+        return handed ? [] : bytes
+      }, format: format, inputName: inputName, asOf: asOf, by: user, at: time)
+  }
+
+  /// Like ``record(_:records:format:inputName:asOf:by:at:)``, reading the records block by block
+  /// from `source` (an empty block ends them) while they are evaluated: a large file is not read
+  /// whole before the work starts. `readFailure` is asked once the source has ended: a reason
+  /// there (the input could not be read to its end) fails the run, and nothing is recorded.
+  public func record(
+    _ policy: CompiledPolicy, source: @escaping () -> [UInt8], readFailure: @escaping () -> String? = { nil },
+    format: RecordFormat, inputName: String, asOf: CivilDate, by user: String, at time: Date = Date()
+  ) throws(LedgerError) -> RecordedRun {
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
     // The inputs kept for replay: every field but the personal ones, in the policy's order.
     let stored = policy.inputs.filter { !$0.isPersonal }
     let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
-    // Hashed while the records are evaluated: a repeated run is refused at the end instead.
-    let inputDigest = BackgroundResult { LedgerChain.hex(SHA256.hash(data: bytes)) }
+    // The input is hashed as its blocks are read: a repeated run is refused at the end.
+    let inputHasher = InputHasher(source)
     let asOfText = asOf.description
     let ranAt = Self.timestamp(time)
     let checked = policy.checked
@@ -139,7 +156,7 @@ extension Ledger {
         joining.async { run.add(part) }
       }
       do throws(CSVRecordReader.HeaderError) {
-        try evaluator.keep(bytes: bytes, format: format, inputs: stored.map(\.slot)) { block in
+        try evaluator.keep(source: inputHasher.next, format: format, inputs: stored.map(\.slot)) { block in
           let firstSeq = seq
           seq += block.decisions.count
           pending.append(BackgroundResult { encoder.encode(block, firstSeq: firstSeq) })
@@ -195,7 +212,10 @@ extension Ledger {
       try RunEntries.writeStandings(
         standings.snapshot.merged(with: after, replacing: standings.approvedSince), after: id, db)
       let evaluated = seq
-      let inputSHA256 = inputDigest.value ?? ""
+      if let reason = readFailure() {
+        throw LedgerError("cannot read \(inputName) to its end: \(reason); nothing was recorded")
+      }
+      let inputSHA256 = inputHasher.finish()
       if let existing = try Int64.fetchOne(
         db, sql: "SELECT id FROM run WHERE policy_sha256 = ? AND as_of = ? AND input_sha256 = ?",
         arguments: [policy.sha256, asOfText, inputSHA256])
@@ -315,5 +335,25 @@ final class RunAccumulator: @unchecked Sendable {
     let offset = lifecycleRows.count
     lifecycleRows += part.lifecycleRows
     lifecycleRanges += part.lifecycleRanges.map { ($0.start + offset, $0.review + offset, $0.end + offset) }
+  }
+}
+
+/// Hands out the blocks of a source and hashes them on another thread as they pass, in order.
+final class InputHasher: @unchecked Sendable {
+  private let source: () -> [UInt8]
+  private var digest = SHA256()
+  private let hashing = DispatchQueue(label: "ladder-ledger-input-hash")
+
+  init(_ source: @escaping () -> [UInt8]) { self.source = source }
+
+  func next() -> [UInt8] {
+    let block = source()
+    hashing.async { self.digest.update(data: block) }
+    return block
+  }
+
+  /// The SHA-256 of every block handed out, in hex.
+  func finish() -> String {
+    hashing.sync { LedgerChain.hex(digest.finalize()) }
   }
 }

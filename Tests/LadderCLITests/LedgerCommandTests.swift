@@ -269,4 +269,34 @@ import Testing
     let answered = answers.replacingOccurrences(of: scratch.ledger, with: "LEDGER")
     #expect(answered == expected, "\(Golden.lineDiff(expected: expected, actual: answered))")
   }
+
+  /// Records read from standard input are recorded as from a file, and the warnings of what it
+  /// takes to keep a tier (which read the records again) are the same.
+  @Test func aRunFromStandardInputIsTheRunFromTheFile() throws {
+    let (fromFile, fromInput) = (try Scratch(), try Scratch())
+    let quarters = ["2024-03-01", "2024-06-01", "2024-09-01", "2024-12-01"]
+    var outputs: [String] = []
+    for scratch in [fromFile, fromInput] {
+      for (index, quarter) in quarters.enumerated() {
+        let path = "examples/b2b-quarters/\(quarter).csv"
+        let last = index == quarters.count - 1
+        let viaInput = last && scratch === fromInput
+        let result = try CLIRunner.run(
+          [
+            "run", Self.policy, viaInput ? "-" : path, "--as-of", quarter, "--by", "alice", "--ledger",
+            scratch.ledger,
+          ],
+          stdinBytes: viaInput ? try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path(path))) : nil)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        // The head hashes differ: the runs were recorded at other moments, from another name.
+        let lines = result.stdout.replacingOccurrences(of: scratch.ledger, with: "LEDGER")
+          .split(separator: "\n").filter { !$0.hasPrefix("head ") }
+        if last { outputs.append(lines.joined(separator: "\n")) }
+      }
+    }
+    #expect(outputs.count == 2 && outputs[0].contains("to keep"))
+    #expect(
+      outputs.first == outputs.last,
+      "\(Golden.lineDiff(expected: outputs.first ?? "", actual: outputs.last ?? ""))")
+  }
 }

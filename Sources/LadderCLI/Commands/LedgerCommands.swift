@@ -76,13 +76,22 @@ struct Run: ParsableCommand {
   func run() throws {
     let policy = try options.loadPolicy()
     let asOf = try options.resolvedAsOf()
-    let bytes = try options.readRecords()
-    let recordFormat = try options.resolvedFormat(start: bytes)
+    // Read block by block while the run evaluates; standard input is kept, for what it takes below.
+    let input = try options.openRecords()
+    let recordFormat = try options.resolvedFormat(start: input.peek())
     let ledger = try ledgerOptions.open()
     let user = Self.actingUser(by)
+    var kept: [UInt8] = []
+    let keepsInput = options.records == "-"
     let run = try ledgerOptions.attempt { () throws(LedgerError) in
       try ledger.record(
-        policy, records: bytes, format: recordFormat, inputName: options.origin, asOf: asOf, by: user)
+        policy,
+        source: {
+          let block = input.next()
+          if keepsInput { kept += block }
+          return block
+        }, readFailure: { input.failure.map(errnoText) }, format: recordFormat, inputName: options.origin,
+        asOf: asOf, by: user)
     }
     for problem in run.rejections {
       StandardError.write(Eval.describe(problem, origin: options.origin) + "\n")
@@ -91,8 +100,12 @@ struct Run: ParsableCommand {
     let warned = run.held.filter { $0.outcome == .downgradeAtReview }
     let shownWarnings =
       format == .json ? (whatItTakes ? warned : []) : (all ? warned : Array(warned.prefix(max(0, top))))
-    let answers = BatchEvaluator(policy: policy, asOf: asOf).whatItTakes(
-      bytes: bytes, format: recordFormat, lines: Set(shownWarnings.map(\.line)))
+    let lines = Set(shownWarnings.map(\.line))
+    let answers =
+      lines.isEmpty
+      ? [:]
+      : BatchEvaluator(policy: policy, asOf: asOf).whatItTakes(
+        bytes: keepsInput ? kept : try options.readRecords(), format: recordFormat, lines: lines)
     func toKeep(_ held: HeldChange) -> [WhatItTakes.Change]? {
       guard let answer = answers[held.line], answer.nextUp == held.tier else { return nil }
       return answer.toReachNextUp

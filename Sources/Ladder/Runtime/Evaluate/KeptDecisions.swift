@@ -87,10 +87,24 @@ extension BatchEvaluator {
   public func keep(
     bytes: [UInt8], format: RecordFormat, inputs slots: [Int], _ handle: (KeptBlock) -> Void
   ) throws(CSVRecordReader.HeaderError) {
+    var handed = false
+    try keep(
+      source: {
+        defer { handed = true }
+        return handed ? [] : bytes
+      }, format: format, inputs: slots, handle)
+  }
+
+  /// Like ``keep(bytes:format:inputs:_:)``, reading the input block by block from `source` (an
+  /// empty block ends it) while it evaluates: CSV on the kernels streams; JSON Lines, or a policy
+  /// that does not compile to the kernels, is read whole first.
+  public func keep(
+    source: @escaping () -> [UInt8], format: RecordFormat, inputs slots: [Int], _ handle: (KeptBlock) -> Void
+  ) throws(CSVRecordReader.HeaderError) {
     if format == .csv, !trace, !whatItTakes, backend == .automatic,
       let program = ColumnarProgram(policy, asOf: asOf)
     {
-      let reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
+      let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
       let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
       runColumnar(
         program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true, handle
@@ -98,6 +112,10 @@ extension BatchEvaluator {
         [worker.keep(chunk, layout: layout, decide: decide)]
       }
       return
+    }
+    var bytes: [UInt8] = []
+    while case let block = source(), !block.isEmpty {
+      if bytes.isEmpty { bytes = block } else { bytes += block }
     }
     let next = try recordBlocks(bytes: bytes, format: format)
     while case let records = next(), !records.isEmpty {
