@@ -61,37 +61,13 @@ enum LedgerChain {
     row.append(contentsOf: ",\(reviewed ? 1 : 0),\(below)]\n".utf8)
   }
 
-  /// What a run made of one key, as its digest of assignments and reviews covers it.
-  struct LifecycleRow {
-    var key: String
-    var changed: Bool
-    var inForce: String?
-    var since: CivilDate
-    var outcome: String?
-    var reviewed: Bool
-    var below: Int
-
-    /// The key's assignment row (when the run changed its tier) and review row (when the
-    /// lifecycle recorded one): the digest covers every assignment row, then every review row.
-    func rows(sinceText: String) -> (assignment: [UInt8], review: [UInt8]) {
-      var assignment: [UInt8] = []
-      var review: [UInt8] = []
-      if changed { appendAssignmentRow(key: key, tier: inForce, since: sinceText, to: &assignment) }
-      if let outcome {
-        appendReviewRow(key: key, outcome: outcome, reviewed: reviewed, below: below, to: &review)
-      }
-      return (assignment, review)
-    }
-  }
-
-  /// The digest of a run's assignments, then of its reviews, each in key order (`rows` are).
-  static func assignmentsDigest(_ rows: [LifecycleRow]) -> String {
+  /// The digest of a run's assignments, then of its reviews, each in key order (`entries` are).
+  static func assignmentsDigest(_ entries: [LedgerEntry]) -> String {
     var assignments: [UInt8] = []
     var reviews: [UInt8] = []
-    for row in rows {
-      let (assignment, review) = row.rows(sinceText: row.since.description)
-      assignments += assignment
-      reviews += review
+    for entry in entries {
+      entry.appendAssignmentRow(sinceText: entry.since.description, to: &assignments)
+      entry.appendReviewRow(to: &reviews)
     }
     var digest = SHA256()
     digest.update(data: assignments)
@@ -239,13 +215,7 @@ enum LedgerChain {
       decisions.update(data: entry.decisionRow)
     }
     if inputs.count != entries.count { decisions.update(data: Array("inputs added or removed".utf8)) }
-    let rows = entries.map { entry in
-      LifecycleRow(
-        key: entry.key, changed: entry.changed, inForce: entry.inForce, since: entry.since,
-        outcome: entry.outcome,
-        reviewed: entry.reviewed, below: entry.below)
-    }
-    return (hex(decisions.finalize()), assignmentsDigest(rows), entries)
+    return (hex(decisions.finalize()), assignmentsDigest(entries), entries)
   }
 }
 

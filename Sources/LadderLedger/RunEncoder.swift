@@ -108,17 +108,10 @@ struct RunEncoder: Sendable {
       if offset > 0 { inputs.append(UInt8(ascii: "\n")) }
       inputs.append(contentsOf: decision.inputs.utf8)
       let start = part.lifecycleRows.count
-      if entry.changed {
-        LedgerChain.appendAssignmentRow(
-          key: entry.key, tier: entry.inForce,
-          since: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
-      }
+      entry.appendAssignmentRow(
+        sinceText: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
       let review = part.lifecycleRows.count
-      if let outcome = entry.outcome {
-        LedgerChain.appendReviewRow(
-          key: entry.key, outcome: outcome, reviewed: entry.reviewed, below: entry.below,
-          to: &part.lifecycleRows)
-      }
+      entry.appendReviewRow(to: &part.lifecycleRows)
       part.lifecycleRanges.append((start, review, part.lifecycleRows.count))
     }
     if !block.decisions.isEmpty { part.inputs = Compression.pack(inputs) }

@@ -43,8 +43,21 @@ struct LedgerEntry: Sendable, Equatable {
   }
 
   /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
-  /// The lifecycle's fields come first, so that a run's digest of its assignments and reviews
-  /// reads them without decoding the rest.
+  /// The entry's assignment row, when the run assigned the key its tier (dated `sinceText`, the
+  /// text of `since`), as the run's digest of assignments covers it.
+  func appendAssignmentRow(sinceText: String, to rows: inout [UInt8]) {
+    guard changed else { return }
+    LedgerChain.appendAssignmentRow(key: key, tier: inForce, since: sinceText, to: &rows)
+  }
+
+  /// The entry's review row, when the lifecycle recorded one, as the digest covers it after
+  /// every assignment row.
+  func appendReviewRow(to rows: inout [UInt8]) {
+    guard let outcome else { return }
+    LedgerChain.appendReviewRow(key: key, outcome: outcome, reviewed: reviewed, below: below, to: &rows)
+  }
+
+  /// The key's lifecycle fields first, then the decision's (`EncodedEntries.line(_:)` skips to it).
   func encodeFields(into writer: inout ByteWriter) {
     writer.varint((changed ? 1 : 0) | (reviewed ? 2 : 0))
     writer.optional(inForce)
@@ -521,18 +534,6 @@ extension EncodedEntries {
 }
 
 extension EncodedEntries {
-  /// The key and lifecycle fields of a run's entry (the fields ``LedgerEntry`` writes first).
-  func lifecycle(_ item: Item) -> LedgerChain.LifecycleRow? {
-    var reader = ByteReader(writer.bytes, from: item.start)
-    guard let key = reader.string(), let bits = reader.varint(), let inForce = reader.optional(),
-      let since = reader.date(), let outcome = reader.optional(), let below = reader.varint()
-    else { return nil }
-    return LedgerChain.LifecycleRow(
-      key: key, changed: bits & 1 != 0, inForce: inForce, since: since, outcome: outcome,
-      reviewed: bits & 2 != 0,
-      below: below)
-  }
-
   /// The input line of a run's entry.
   func line(_ item: Item) -> Int? {
     var reader = ByteReader(writer.bytes, from: item.start)
