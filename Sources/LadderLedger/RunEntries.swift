@@ -6,9 +6,9 @@ import Ladder
 /// One decision of a run and what the run made of it: the unit the ledger stores (schema 3).
 ///
 /// A run's entries are kept sorted by key in zlib blocks (`entry_block`), so that one key's
-/// decision is found by reading one block, and a run of a million records writes about a
-/// thousand rows instead of three million: a row per decision, per assignment and per review was
-/// most of a run's time and of the ledger's size.
+/// decision is found by reading one block, and a run of a million records writes a few thousand
+/// rows instead of three million: a row per decision, per assignment and per review was most of a
+/// run's time and of the ledger's size.
 struct LedgerEntry: Sendable, Equatable {
   var key: String
   /// The place of the decision among the run's decisions, and its line in the input.
@@ -42,7 +42,6 @@ struct LedgerEntry: Sendable, Equatable {
     return row
   }
 
-  /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
   /// The entry's assignment row, when the run assigned the key its tier (dated `sinceText`, the
   /// text of `since`), as the run's digest of assignments covers it.
   func appendAssignmentRow(sinceText: String, to rows: inout [UInt8]) {
@@ -57,7 +56,9 @@ struct LedgerEntry: Sendable, Equatable {
     LedgerChain.appendReviewRow(key: key, outcome: outcome, reviewed: reviewed, below: below, to: &rows)
   }
 
-  /// The key's lifecycle fields first, then the decision's (`EncodedEntries.line(_:)` skips to it).
+  /// Every field after the key (``EncodedEntries/append(key:changed:seq:_:)`` writes the key):
+  /// the key's lifecycle fields first, then the decision's (``EncodedEntries/line(_:)`` skips to
+  /// its line).
   func encodeFields(into writer: inout ByteWriter) {
     writer.varint((changed ? 1 : 0) | (reviewed ? 2 : 0))
     writer.optional(inForce)
