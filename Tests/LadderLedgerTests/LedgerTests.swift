@@ -291,6 +291,37 @@ import Testing
       policy, records: bytes, format: .csv, inputName: "q4.csv", asOf: try date("2024-12-01"), by: "carol")
   }
 
+  /// Records read block by block give the run the whole input gives; an input that could not
+  /// be read to its end records nothing.
+  @Test func aRunReadInBlocksIsTheRunOfTheWholeInputAndAFailedReadRecordsNothing() throws {
+    let (policy, bytes) = try Self.example("b2b-service-tiers")
+    func blocks(of size: Int) -> () -> [UInt8] {
+      var offset = 0
+      return {
+        defer { offset = min(bytes.count, offset + size) }
+        return Array(bytes[offset..<min(bytes.count, offset + size)])
+      }
+    }
+    let (whole, streamed) = (try Scratch(), try Scratch())
+    let at = try Self.time("2024-03-02")
+    let one = try Ledger(path: whole.path).record(
+      policy, records: bytes, format: .csv, inputName: "a.csv", asOf: try Self.date("2024-03-01"), by: "a",
+      at: at)
+    let other = try Ledger(path: streamed.path).record(
+      policy, source: blocks(of: 97), format: .csv, inputName: "a.csv", asOf: try Self.date("2024-03-01"),
+      by: "a", at: at)
+    // The same run, to the hash: the input's digest was made from its blocks as they passed.
+    #expect(one.hash == other.hash && one.changes == other.changes && one.rejected == other.rejected)
+    let failing = try Scratch()
+    let ledger = try Ledger(path: failing.path)
+    #expect {
+      try ledger.record(
+        policy, source: blocks(of: 500), readFailure: { "Input/output error" }, format: .csv,
+        inputName: "a.csv", asOf: try Self.date("2024-03-01"), by: "a")
+    } throws: { "\($0)".contains("cannot read a.csv to its end: Input/output error; nothing was recorded") }
+    #expect(try ledger.runs().isEmpty && ledger.verify().isIntact)
+  }
+
   @Test func aRepeatedRunARepeatedKeyAndANewerLedgerAreRefused() throws {
     let scratch = try Scratch()
     let ledger = try Ledger(path: scratch.path)
