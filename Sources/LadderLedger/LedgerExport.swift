@@ -42,17 +42,19 @@ extension Ledger {
     let day = date.description
     try reading { db in
       let runs = try Self.runInfos(db)
-      var entries: [Int64: [LedgerEntry]] = [:]
-      for run in runs where run.asOf <= day {
-        guard let found = try RunEntries.entries(db, run: run.id) else {
+      // The latest decision as of the date (by as-of date, then run): the runs from the latest
+      // back, one at a time, each key keeping the first decision met. The assignments as of the
+      // date are kept aside, to be applied in run order below.
+      var assigned: [Int64: [(key: String, tier: String?, since: String)]] = [:]
+      for run in runs.filter({ $0.asOf <= day }).sorted(by: { ($0.asOf, $0.id) > ($1.asOf, $1.id) }) {
+        guard let entries = try RunEntries.entries(db, run: run.id) else {
           throw LedgerError("run \(run.id): its stored decisions are damaged; ladder ledger verify says more")
         }
-        entries[run.id] = found
-      }
-      // The latest decision as of the date (by as-of date, then run); the tier in force and
-      // since when come from the assignments, below.
-      for run in runs.sorted(by: { ($0.asOf, $0.id) < ($1.asOf, $1.id) }) {
-        for entry in entries[run.id] ?? [] {
+        for entry in entries {
+          if entry.changed && entry.since <= date {
+            assigned[run.id, default: []].append((entry.key, entry.inForce, entry.since.description))
+          }
+          guard byKey[entry.key] == nil else { continue }
           byKey[entry.key] = TierInForce(
             key: entry.key, tier: nil, policyTier: entry.tier, score: entry.score, since: nil, run: run.id,
             decidedAsOf: run.asOf, override: nil, overrideUntil: nil)
@@ -70,9 +72,9 @@ extension Ledger {
           try (row.value("key"), row.value("tier"), row.value("since")))
       }
       for run in runs {
-        for entry in entries[run.id] ?? [] where entry.changed && entry.since <= date {
-          byKey[entry.key]?.tier = entry.inForce
-          byKey[entry.key]?.since = entry.since.description
+        for change in assigned[run.id] ?? [] {
+          byKey[change.key]?.tier = change.tier
+          byKey[change.key]?.since = change.since
         }
         for change in approved[run.id] ?? [] {
           byKey[change.key]?.tier = change.tier
