@@ -83,15 +83,22 @@ struct Run: ParsableCommand {
     let user = Self.actingUser(by)
     var kept: [UInt8] = []
     let keepsInput = options.records == "-"
-    let run = try ledgerOptions.attempt { () throws(LedgerError) in
-      try ledger.record(
-        policy,
-        source: {
-          let block = input.next()
-          if keepsInput { kept += block }
-          return block
-        }, readFailure: { input.failure.map(errnoText) }, format: recordFormat, inputName: options.origin,
-        asOf: asOf, by: user)
+    let run: RecordedRun
+    do {
+      run = try ledgerOptions.attempt { () throws(LedgerError) in
+        try ledger.record(
+          policy,
+          source: {
+            let block = input.next()
+            if keepsInput { kept += block }
+            return block
+          }, readFailure: { input.failure.map(errnoText) }, format: recordFormat, inputName: options.origin,
+          asOf: asOf, by: user)
+      }
+    } catch {
+      // Records that could not be read to their end are bad input (65), not a refusal.
+      if input.failure != nil { throw LadderExit.badRecords }
+      throw error
     }
     for problem in run.rejections {
       StandardError.write(Eval.describe(problem, origin: options.origin) + "\n")
