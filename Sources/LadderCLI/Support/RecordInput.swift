@@ -195,24 +195,8 @@ final class RecordBlocks {
     guard let totalBytes, failure == nil else { return next() }
     let start = peeked ?? []
     peeked = nil
-    let capacity = max(start.count, totalBytes - bytesHandedOut)
-    var readFailure: Int32?
-    let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-      guard let base = buffer.baseAddress else { return }
-      _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<start.count]).initialize(from: start)
-      var filled = start.count
-      while filled < capacity {
-        let got = read(descriptor, base + filled, capacity - filled)
-        if got < 0 {
-          if errno == EINTR { continue }
-          readFailure = errno
-          break
-        }
-        if got == 0 { break }
-        filled += got
-      }
-      initialized = filled
-    }
+    let (bytes, readFailure) = FileDescriptorIO.readFully(
+      from: descriptor, upTo: totalBytes - bytesHandedOut, after: start)
     failure = readFailure
     handOut(bytes)
     return bytes

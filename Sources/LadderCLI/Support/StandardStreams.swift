@@ -39,12 +39,22 @@ enum FileDescriptorIO {
 
   /// Reads up to `count` bytes; an empty array at the end of the input.
   static func readBlock(from descriptor: Int32, upTo count: Int) -> Result<[UInt8], Errno> {
+    let (bytes, failure) = readFully(from: descriptor, upTo: count, after: [])
+    if let failure { return .failure(Errno(code: failure)) }
+    return .success(bytes)
+  }
+
+  /// `start`, then up to `count - start.count` bytes read from `descriptor`, read straight into
+  /// the array's memory (zero-filling it first, or reading into blocks and joining them, showed
+  /// in profiles), and the `errno` of a failed read.
+  static func readFully(from descriptor: Int32, upTo count: Int, after start: [UInt8]) -> ([UInt8], Int32?) {
     var failure: Int32?
-    // Read into uninitialized memory: zero-filling every block first showed in the profile.
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-      var filled = 0
-      while filled < count, let base = buffer.baseAddress {
-        let got = read(descriptor, base + filled, count - filled)
+    let capacity = max(count, start.count)
+    let bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+      _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<start.count]).initialize(from: start)
+      var filled = start.count
+      while filled < capacity, let base = buffer.baseAddress {
+        let got = read(descriptor, base + filled, capacity - filled)
         if got < 0 {
           if errno == EINTR { continue }
           failure = errno
@@ -55,8 +65,7 @@ enum FileDescriptorIO {
       }
       initialized = filled
     }
-    if let failure { return .failure(Errno(code: failure)) }
-    return .success(bytes)
+    return (bytes, failure)
   }
 
   /// An `errno` value that can travel in a `Result`.
