@@ -384,10 +384,7 @@ struct StandingsFold {
         chainSeq,
         { standings in
           for entry in entries {
-            let before = standings[entry.key]
-            standings[entry.key] = TierStanding(
-              tier: entry.inForce, since: entry.since, lastReview: entry.reviewed ? day : before?.lastReview,
-              reviewsBelow: entry.reviewed ? entry.below : before?.reviewsBelow ?? 0)
+            standings[entry.key] = TierStanding(after: entry, on: day, from: standings[entry.key])
           }
         }
       ))
@@ -399,9 +396,7 @@ struct StandingsFold {
       (
         chainSeq,
         { standings in
-          var standing = standings[key] ?? TierStanding(tier: nil, since: day, lastReview: nil)
-          (standing.tier, standing.since) = (tier, day)
-          standings[key] = standing
+          standings[key] = TierStanding(approved: tier, since: day, from: standings[key])
         }
       ))
   }

@@ -68,13 +68,10 @@ extension Ledger {
     _ policy: CompiledPolicy, records bytes: [UInt8], format: RecordFormat, inputName: String,
     asOf: CivilDate, by user: String, at time: Date = Date()
   ) throws(LedgerError) -> RecordedRun {
-    var handed = false
-    return try record(
-      policy,
-      source: {
-        defer { handed = true }
-        return handed ? [] : bytes
-      }, format: format, inputName: inputName, asOf: asOf, by: user, at: time)
+    try record(
+      policy, source: RecordSource.oneBlock(bytes), format: format, inputName: inputName, asOf: asOf,
+      by: user,
+      at: time)
   }
 
   /// Like ``record(_:records:format:inputName:asOf:by:at:)``, reading the records block by block
@@ -88,7 +85,7 @@ extension Ledger {
     let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
     // The inputs kept for replay: every field but the personal ones, in the policy's order.
     let stored = policy.inputs.filter { !$0.isPersonal }
-    let inputFields = RawValueJSON.array(stored.map { .text($0.name) })
+    let inputFields = RawValue.jsonArray(stored.map { .text($0.name) })
     // The input is hashed as its blocks are read: a repeated run is refused at the end.
     let inputHasher = InputHasher(source)
     let asOfText = asOf.description
@@ -156,7 +153,10 @@ extension Ledger {
         joining.async { run.add(part) }
       }
       do throws(CSVRecordReader.HeaderError) {
-        try evaluator.keep(source: inputHasher.next, format: format, inputs: stored.map(\.slot)) { block in
+        let source =
+          format == .csv
+          ? RecordSource.csv(blocks: inputHasher.next) : RecordSource.jsonLines(blocks: inputHasher.next)
+        try evaluator.keep(source, inputs: stored.map(\.slot)) { block in
           let firstSeq = seq
           seq += block.decisions.count
           pending.append(BackgroundResult { encoder.encode(block, firstSeq: firstSeq) })
@@ -300,11 +300,8 @@ extension Ledger {
     while let row = try approved.next() {
       guard let since = CivilDate(parsing: try row.value("since") as String) else { continue }
       let key: String = try row.value("key")
-      var standing =
-        approvedSince[key] ?? index.standing(of: key)
-        ?? TierStanding(tier: nil, since: since, lastReview: nil)
-      (standing.tier, standing.since) = (try row.value("tier"), since)
-      approvedSince[key] = standing
+      approvedSince[key] = TierStanding(
+        approved: try row.value("tier"), since: since, from: approvedSince[key] ?? index.standing(of: key))
     }
     return StandingsIndex(snapshot: encoded, approvedSince: approvedSince)
   }

@@ -23,9 +23,7 @@ extension RunEntries {
         let change = approved[nextApproved]
         nextApproved += 1
         guard let since = CivilDate(parsing: change.since) else { continue }
-        var standing = standings[change.key] ?? TierStanding(tier: nil, since: since, lastReview: nil)
-        (standing.tier, standing.since) = (change.tier, since)
-        standings[change.key] = standing
+        standings[change.key] = TierStanding(approved: change.tier, since: since, from: standings[change.key])
       }
     }
     var lastRun: Int64?

@@ -90,15 +90,13 @@ struct RunEncoder: Sendable {
       // Only a lifecycle remembers reviews; a kept tier off its review date is not one.
       let remembered = hasLifecycle && (step.reviewed || step.outcome != .kept)
       let reviewed = remembered && step.reviewed
-      let standing = TierStanding(
-        tier: step.after.tier, since: step.after.since, lastReview: reviewed ? asOf : before?.lastReview,
-        reviewsBelow: reviewed ? step.after.reviewsBelow : before?.reviewsBelow ?? 0)
-      part.after.append(key: decision.key) { standing.encodeFields(into: &$0) }
       let entry = LedgerEntry(
         key: decision.key, seq: seq, line: line, tier: tier, score: decision.score, flags: decision.flags,
         inputs: decision.inputs, changed: step.changesTier, inForce: step.after.tier, since: step.after.since,
         outcome: remembered ? step.outcome.rawValue : nil, reviewed: reviewed,
         below: remembered ? step.after.reviewsBelow : 0)
+      let standing = TierStanding(after: entry, on: asOf, from: before)
+      part.after.append(key: decision.key) { standing.encodeFields(into: &$0) }
       LedgerChain.appendDecisionRow(
         seq: seq, line: line, key: entry.key, tier: tier, score: entry.score, flags: entry.flags,
         inputs: entry.inputs, to: &part.rows)

@@ -57,8 +57,8 @@ struct LedgerEntry: Sendable, Equatable {
   }
 
   /// Every field after the key (``EncodedEntries/append(key:changed:seq:_:)`` writes the key):
-  /// the key's lifecycle fields first, then the decision's (``EncodedEntries/line(_:)`` skips to
-  /// its line).
+  /// the key's lifecycle fields first, then the decision's. ``RunEntries/find(_:in:)`` skips them
+  /// in this order.
   func encodeFields(into writer: inout ByteWriter) {
     writer.varint((changed ? 1 : 0) | (reviewed ? 2 : 0))
     writer.optional(inForce)
@@ -100,6 +100,22 @@ struct LedgerEntry: Sendable, Equatable {
 
 /// Where a key stands after the latest run, as the standings snapshot keeps it.
 extension TierStanding {
+  /// Where a key stands after a run that decided it as `entry` records, from where it stood
+  /// before: the tier in force and since when from the entry; its last review and the reviews in
+  /// a row below its tier from the entry when the run reviewed it, else as before.
+  init(after entry: LedgerEntry, on day: CivilDate, from before: TierStanding?) {
+    self.init(
+      tier: entry.inForce, since: entry.since, lastReview: entry.reviewed ? day : before?.lastReview,
+      reviewsBelow: entry.reviewed ? entry.below : before?.reviewsBelow ?? 0)
+  }
+
+  /// Where a key stands once a change of the lifecycle is approved: that tier from the approval
+  /// day, its reviews as before.
+  init(approved tier: String?, since: CivilDate, from before: TierStanding?) {
+    self.init(
+      tier: tier, since: since, lastReview: before?.lastReview, reviewsBelow: before?.reviewsBelow ?? 0)
+  }
+
   /// Every field after the key (``EncodedEntries/append(key:_:)`` writes the key).
   func encodeFields(into writer: inout ByteWriter) {
     writer.optional(tier)
@@ -538,10 +554,7 @@ extension EncodedEntries {
   /// The input line of a run's entry.
   func line(_ item: Item) -> Int? {
     var reader = ByteReader(writer.bytes, from: item.start)
-    guard reader.string() != nil, reader.varint() != nil, reader.optional() != nil, reader.date() != nil,
-      reader.optional() != nil, reader.varint() != nil, reader.varint() != nil
-    else { return nil }
-    return reader.varint()
+    return LedgerEntry(&reader)?.line
   }
 }
 

@@ -20,7 +20,7 @@ import Testing
     case csv, jsonl, traced
     case csvFromJSONLines = "csv from jsonl", jsonlFromJSONLines = "jsonl from jsonl"
     case tracedFromJSONLines = "traced from jsonl"
-    /// What the ledger keeps of each decision (``BatchEvaluator/keep(bytes:format:inputs:_:)``).
+    /// What the ledger keeps of each decision (``BatchEvaluator/keep(_:inputs:_:)``).
     case kept
 
     var readsJSONLines: Bool {
@@ -185,7 +185,7 @@ import Testing
     // Blocks are cut differently by the two backends: decisions and rejections each in input order.
     var (decisions, rejections, read) = ("", "", 0)
     do {
-      try evaluator.keep(bytes: Array(csv.utf8), format: .csv, inputs: policy.inputs.map(\.slot)) { block in
+      try evaluator.keep(.bytes(Array(csv.utf8), format: .csv), inputs: policy.inputs.map(\.slot)) { block in
         read += block.read
         for kept in block.decisions {
           decisions +=

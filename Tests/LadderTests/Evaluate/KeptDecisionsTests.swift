@@ -35,7 +35,7 @@ import Testing
     var blocks = 0
     // Every input but the personal one, as the ledger keeps them.
     let slots = policy.inputs.filter { !$0.isPersonal }.map(\.slot)
-    try evaluator.keep(bytes: Array(csv.utf8), format: .csv, inputs: slots) { block in
+    try evaluator.keep(.bytes(Array(csv.utf8), format: .csv), inputs: slots) { block in
       all.read += block.read
       all.decisions += block.decisions
       all.rejections += block.rejections
@@ -78,7 +78,7 @@ import Testing
     let evaluator = BatchEvaluator(policy: policy, asOf: try #require(CivilDate(parsing: "2024-03-01")))
     var kept: [KeptDecision] = []
     let lines = #"{"id":"B1","spend":1500.5,"monthly":[1,2.5]}"# + "\n"
-    try evaluator.keep(bytes: Array(lines.utf8), format: .jsonl, inputs: policy.inputs.map(\.slot)) {
+    try evaluator.keep(.bytes(Array(lines.utf8), format: .jsonl), inputs: policy.inputs.map(\.slot)) {
       kept += $0.decisions
     }
     #expect(kept.map(\.inputs) == [#"["B1",null,null,1500.5,[1,2.5]]"#])

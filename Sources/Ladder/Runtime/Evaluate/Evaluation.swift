@@ -25,12 +25,25 @@ public struct RecordSource {
 
   /// An input held in memory, CSV or JSON Lines: read as one block.
   public static func bytes(_ bytes: [UInt8], format: RecordFormat, origin: String? = nil) -> RecordSource {
+    RecordSource(storage: .blocks(oneBlock(bytes)), format: format, origin: origin)
+  }
+
+  /// A block source that hands out `bytes`, then the empty block that ends the input.
+  public static func oneBlock(_ bytes: [UInt8]) -> () -> [UInt8] {
     var pending: [UInt8]? = bytes
-    let next = { () -> [UInt8] in
+    return {
       defer { pending = nil }
       return pending ?? []
     }
-    return RecordSource(storage: .blocks(next), format: format, origin: origin)
+  }
+
+  /// Every block of `next` joined, the first one not copied.
+  static func joined(_ next: () -> [UInt8]) -> [UInt8] {
+    var bytes: [UInt8] = []
+    while case let block = next(), !block.isEmpty {
+      if bytes.isEmpty { bytes = block } else { bytes += block }
+    }
+    return bytes
   }
 
   /// Records already read (and split into fields), as policy tests and impact analysis hold them.
@@ -162,9 +175,7 @@ extension BatchEvaluator {
     let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
     if try !evaluateOnKernels(.jsonLines(source), sink: sink, origin: origin, render: render, handlePiece) {
       // The row reader takes JSON Lines whole.
-      var bytes: [UInt8] = []
-      while case let block = source(), !block.isEmpty { bytes += block }
-      try evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render, handle)
+      try evaluate(bytes: RecordSource.joined(source), format: .jsonl, origin: origin, render: render, handle)
     }
   }
 

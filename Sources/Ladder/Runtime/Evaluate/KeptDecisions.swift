@@ -77,52 +77,46 @@ extension KeptBlock {
 }
 
 extension BatchEvaluator {
-  /// Evaluates `bytes` and hands what a store keeps of each decision to `handle`, a block at a
+  /// Evaluates `source` and hands what a store keeps of each decision to `handle`, a block at a
   /// time, in input order, with the inputs in `slots` kept as read. CSV runs on the kernels where
-  /// the policy compiles to them (the records they cannot take, and JSON Lines, on the scalar
-  /// backend); the decisions are the same either way.
+  /// the policy compiles to them, streaming (the records they cannot take, JSON Lines and records
+  /// already read go to the scalar backend, JSON Lines read whole first); the decisions are the
+  /// same either way.
   ///
   /// - Throws: ``CSVRecordReader/HeaderError`` when a CSV header makes the whole input
   ///   unreadable; nothing was handed on then.
   public func keep(
-    bytes: [UInt8], format: RecordFormat, inputs slots: [Int], _ handle: (KeptBlock) -> Void
+    _ source: RecordSource, inputs slots: [Int], _ handle: (KeptBlock) -> Void
   ) throws(CSVRecordReader.HeaderError) {
-    var handed = false
-    try keep(
-      source: {
-        defer { handed = true }
-        return handed ? [] : bytes
-      }, format: format, inputs: slots, handle)
+    let bytes: [UInt8]
+    switch source.storage {
+    case .records(let reads):
+      keep(reads, inputs: slots, handle)
+      return
+    case .blocks(let next):
+      if source.format == .csv, !trace, !whatItTakes, backend == .automatic,
+        let program = ColumnarProgram(policy, asOf: asOf)
+      {
+        let reader = try CSVRecordReader(source: next, inputs: policy.inputs)
+        let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
+        runColumnar(
+          program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true, handle
+        ) { worker, chunk, _, decide in
+          [worker.keep(chunk, layout: layout, decide: decide)]
+        }
+        return
+      }
+      bytes = RecordSource.joined(next)
+    }
+    let next = try recordBlocks(bytes: bytes, format: source.format)
+    while case let records = next(), !records.isEmpty { keep(records, inputs: slots, handle) }
   }
 
-  /// Like ``keep(bytes:format:inputs:_:)``, reading the input block by block from `source` (an
-  /// empty block ends it) while it evaluates: CSV on the kernels streams; JSON Lines, or a policy
-  /// that does not compile to the kernels, is read whole first.
-  public func keep(
-    source: @escaping () -> [UInt8], format: RecordFormat, inputs slots: [Int], _ handle: (KeptBlock) -> Void
-  ) throws(CSVRecordReader.HeaderError) {
-    if format == .csv, !trace, !whatItTakes, backend == .automatic,
-      let program = ColumnarProgram(policy, asOf: asOf)
-    {
-      let reader = try CSVRecordReader(source: source, inputs: policy.inputs)
-      let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
-      runColumnar(
-        program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true, handle
-      ) { worker, chunk, _, decide in
-        [worker.keep(chunk, layout: layout, decide: decide)]
-      }
-      return
-    }
-    var bytes: [UInt8] = []
-    while case let block = source(), !block.isEmpty {
-      if bytes.isEmpty { bytes = block } else { bytes += block }
-    }
-    let next = try recordBlocks(bytes: bytes, format: format)
-    while case let records = next(), !records.isEmpty {
-      var kept = KeptBlock()
-      evaluate(reads: records) { outcome in kept.add(outcome, read: records[kept.read], keeping: slots) }
-      handle(kept)
-    }
+  /// Records already read, on the scalar backend, as one block.
+  private func keep(_ records: [ReadRecord], inputs slots: [Int], _ handle: (KeptBlock) -> Void) {
+    var kept = KeptBlock()
+    evaluate(reads: records) { outcome in kept.add(outcome, read: records[kept.read], keeping: slots) }
+    handle(kept)
   }
 }
 
@@ -153,21 +147,15 @@ extension ColumnarWorker {
   /// records the kernels decided, from `decide` (the scalar backend) for the others.
   func keep(_ chunk: RecordChunk, layout: KeptLayout, decide: (_ row: Int) -> RecordOutcome) -> KeptBlock {
     var block = KeptBlock()
-    block.read = chunk.count
     block.decisions.reserveCapacity(chunk.count)
     var text: [UInt8] = []
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<chunk.count {
         guard file.fallback[row] == 0 else {
-          let outcome = decide(row)
-          switch outcome {
-          case .rejected(let problem): block.rejections.append(problem)
-          case .decided(let line, let decision):
-            guard case .success(let record) = rowRecord(chunk, row) else { continue }
-            block.decisions.append(KeptDecision(decision, line: line, record: record, keeping: layout.slots))
-          }
+          block.add(decide(row), read: rowRecord(chunk, row), keeping: layout.slots)
           continue
         }
+        block.read += 1
         text.removeAll(keepingCapacity: true)
         let key: String
         if let keyRegister = program.keyRegister {
