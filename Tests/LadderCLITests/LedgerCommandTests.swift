@@ -272,7 +272,7 @@ import Testing
 
   /// Records read from standard input are recorded as from a file, and the warnings of what it
   /// takes to keep a tier (which read the records again) are the same.
-  @Test func aRunFromStandardInputIsTheRunFromTheFile() throws {
+  @Test func aRunFromStandardInputPrintsWhatTheRunFromTheFilePrints() throws {
     let (fromFile, fromInput) = (try Scratch(), try Scratch())
     let quarters = ["2024-03-01", "2024-06-01", "2024-09-01", "2024-12-01"]
     var outputs: [String] = []
