@@ -5,6 +5,7 @@ import Ladder
 /// `ladder check POLICY...`: reads and checks policy files, reporting every finding.
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "check",
     abstract: "Check policy files and report every problem found.",
     discussion: """
       Findings are printed as FILE:LINE:COL: error|warning: message [code], with the source line,
@@ -83,6 +84,7 @@ struct Check: ParsableCommand {
 /// `ladder lint POLICY...`: only the lints — policies that run, but probably not as meant.
 struct Lint: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "lint",
     abstract:
       "Report the lints of policy files: overlaps, gaps, unused names, benefit monotonicity, and more.",
     discussion: """

@@ -6,6 +6,7 @@ import Ladder
 /// affects.
 struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "diff",
     abstract: "Compare two versions of a policy in domain terms and, with records, show the impact.",
     discussion: """
       OLD and NEW are policy files or git revisions (HEAD~1:policies/b2b-service-tiers.yaml).

@@ -5,6 +5,7 @@ import Ladder
 /// `ladder eval POLICY RECORDS`: applies a policy to every record.
 struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "eval",
     abstract: "Apply a policy to records and write one decision per record.",
     discussion: """
       Reads CSV or JSON Lines, writes JSON Lines (default), CSV or an aligned table, one line per

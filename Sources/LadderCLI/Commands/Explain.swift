@@ -5,6 +5,7 @@ import Ladder
 /// `ladder explain POLICY RECORDS --id KEY`: why one record got its tier.
 struct Explain: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "explain",
     abstract:
       "Explain the decision for one record: inputs, score components, tiers tried, benefits, triggers.",
     discussion: """

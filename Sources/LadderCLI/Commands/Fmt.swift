@@ -5,6 +5,7 @@ import Ladder
 /// `ladder fmt FILE...`: one canonical layout for policy files, comments kept.
 struct Fmt: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "fmt",
     abstract: "Format policy and policy test files into the canonical layout, keeping comments.",
     discussion: """
       Without options, prints the formatted text. --check prints a diff for each file that is not

@@ -36,6 +36,7 @@ struct LedgerOptions: ParsableArguments {
 /// `ladder run POLICY RECORDS --as-of D`: evaluates and records the run in the ledger.
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "run",
     abstract: "Evaluate records and record the run, its decisions and tier changes in the ledger.",
     discussion: """
       One transaction: an interrupted run leaves the ledger as it was. The same policy, as-of date
@@ -249,6 +250,7 @@ struct Run: ParsableCommand {
 /// `ladder history KEY`: every recorded decision for one key.
 struct History: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "history",
     abstract: "Show every recorded decision for one key, oldest first, and where its tier changed.",
     discussion: "Exit codes: 0 found, 4 nothing recorded for the key (or the ledger cannot be read).")
 
@@ -408,6 +410,7 @@ struct ShowKey: ParsableCommand {
 /// `ladder replay RUN`: makes a stored run's decisions again from the ledger alone.
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "replay",
     abstract: "Make every decision of a recorded run again from the ledger alone and compare them.",
     discussion: "Exit codes: 0 every decision identical, 4 a difference (listed) or no such run.")
 
@@ -435,6 +438,7 @@ struct LedgerCommand: ParsableCommand {
 
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "verify",
       abstract: "Recompute every digest and the hash chain; report any edited, added or removed row.",
       discussion: "Exit codes: 0 intact, 4 a problem was found (listed) or the ledger cannot be read.")
 
@@ -459,7 +463,8 @@ struct LedgerCommand: ParsableCommand {
   }
 
   struct Runs: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the recorded runs, oldest first.")
+    static let configuration = CommandConfiguration(
+      commandName: "runs", abstract: "List the recorded runs, oldest first.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
 

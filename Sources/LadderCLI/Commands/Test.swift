@@ -5,6 +5,7 @@ import Ladder
 /// `ladder test [PATH...]`: runs policy unit tests (`*.tests.yaml`).
 struct Test: ParsableCommand {
   static let configuration = CommandConfiguration(
+    commandName: "test",
     abstract: "Run policy unit tests (*.tests.yaml) and report coverage.",
     discussion: """
       PATH is a test file or a folder searched for *.tests.yaml (default: policies). Each test file
