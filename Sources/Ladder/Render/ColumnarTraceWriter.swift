@@ -30,10 +30,17 @@ final class ColumnarTraceWriter: Sendable {
   let origin: [UInt8]?
   /// The parts of a trace every record shares.
   let fixed: FixedTraceParts
-  /// The trace's layout with holes, per tier held (the last: none), without and with a review.
-  let templates: [TraceTemplate]
+  /// The whole line with holes — the decision, then (in ``tracedLines``) its trace — per
+  /// shape of record (``shape(tierIndex:hasReview:)``).
+  let plainLines: [TraceTemplate]
+  let tracedLines: [TraceTemplate]
+  /// The compact form of ``tracedLines``, when the writer was made for it.
+  let compact: CompactTraceLayout?
 
-  init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, origin: String?) {
+  /// - Parameter compact: also prepare the compact form of traced lines (`--compact-trace`).
+  init?(
+    program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, origin: String?, compact: Bool = false
+  ) {
     guard let plan = program.trace,
       plan.components.allSatisfy({ $0.bandIndex == nil || $0.subject != nil })
     else { return nil }
@@ -104,10 +111,17 @@ final class ColumnarTraceWriter: Sendable {
       tierAtomTexts: plan.tierAtoms.map { $0.map { quoted($0.text) } },
       triggerAtomTexts: plan.triggerAtoms.map { $0.map { quoted($0.text) } })
     self.fixed = fixed
-    var templates: [TraceTemplate] = []
+    var plainLines: [TraceTemplate] = []
+    var tracedLines: [TraceTemplate] = []
+    var shapes: [CompactTraceLayout.Shape] = []
+    let decision = DecisionLine(
+      fields: decisionFields, tierIDs: tierIDs, tierLabels: tierLabels, benefits: benefitsObject,
+      asOf: asOfValue,
+      identity: identity)
     for tierIndex in 0...checked.tiers.count {
       let held = tierIndex < checked.tiers.count ? tierIndex : nil
       for hasReview in [false, true] {
+        shapes.append(CompactTraceLayout.Shape(tier: held, hasReview: hasReview))
         let counts = TraceCounts(
           inputs: plan.inputs.count, derived: plan.derived.count,
           components: program.score != nil && plan.scoreSum != nil ? plan.components.count : nil,
@@ -121,99 +135,74 @@ final class ColumnarTraceWriter: Sendable {
           triggerAtoms: checked.review.triggers.indices.map {
             plan.triggerAtoms.indices.contains($0) ? plan.triggerAtoms[$0].count : 0
           })
-        templates.append(TraceTemplate(counts) { fixed.value($0, tierIndex: held, plan: plan) })
+        let fixedValue = { (item: TraceItem) in fixed.value(item, tierIndex: held, plan: plan) }
+        for traced in [false, true] {
+          let line = TraceTemplate(counts, fixed: fixedValue) { recorder, output in
+            decision.write(&recorder, tierIndex: held, hasReview: hasReview, to: &output)
+            if traced {
+              output.append(",\"trace\":")
+              TraceLayout.write(&recorder, to: &output)
+            }
+            output.append("}\n")
+          }
+          if traced { tracedLines.append(line) } else { plainLines.append(line) }
+        }
       }
     }
-    self.templates = templates
+    self.plainLines = plainLines
+    self.tracedLines = tracedLines
+    self.compact =
+      compact
+      ? CompactTraceLayout(
+        lines: tracedLines, shapes: shapes, policy: policy, plan: plan, fixed: fixed, origin: origin) : nil
+  }
+
+  /// Which line template a record takes: by the tier it holds (`nil`: none) and whether its
+  /// decision has a review.
+  func shape(tierIndex: Int?, hasReview: Bool) -> Int {
+    (tierIndex ?? program.tierCodes.count) * 2 + (hasReview ? 1 : 0)
   }
 
   // MARK: - One record
 
+  /// What a traced record's line is written as.
+  enum LineForm {
+    /// The decision alone, its trace, or the compact form of both.
+    case plain, traced, compact
+  }
+
   /// Appends record `row`'s line. `text(slot)` gives a text input's bytes (nil: missing).
   func write(
     row: Int, file: RegisterFile, line: Int, key: UnsafeBufferPointer<UInt8>,
-    text: (Int) -> UnsafeBufferPointer<UInt8>?, withTrace: Bool, population: [DecisionTrace.PopulationNote],
+    text: (Int) -> UnsafeBufferPointer<UInt8>?, form: LineForm, population: [DecisionTrace.PopulationNote],
     scratch: inout Scratch, to output: inout [UInt8]
   ) {
-    func present(_ register: Int) -> Bool { file.present(register)[row] != 0 }
-    func value(_ register: Int) -> Int64 { file.values(register)[row] }
-
-    let tierIndex: Int? = present(program.tier) ? tierPosition(value(program.tier)) : nil
+    let tierIndex: Int? =
+      file.present(program.tier)[row] != 0 ? tierPosition(file.values(program.tier)[row]) : nil
     scratch.fired.removeAll(keepingCapacity: true)
-    for trigger in program.triggers { scratch.fired.append(present(trigger) && value(trigger) == 1) }
+    for trigger in program.triggers {
+      scratch.fired.append(file.present(trigger)[row] != 0 && file.values(trigger)[row] == 1)
+    }
     let fired = scratch.fired
-
-    // The decision.
     let review = reviewOf(tierIndex: tierIndex, fired: fired, file: file, row: row)
-    for (field, name) in decisionFields {
-      // As ``DecisionJSON``: no `review` field for a decision without one.
-      if field == .review && review == nil { continue }
-      output += name
-      switch field {
-      case .key:
-        appendKey(key, file: file, row: row, to: &output)
-      case .tier:
-        if let tierIndex { output += tierIDs[tierIndex] } else { output.append("null") }
-      case .label:
-        if let tierIndex { output += tierLabels[tierIndex] } else { output.append("null") }
-      case .score:
-        if let score = program.score, present(score) {
-          output.append(UInt8(ascii: "\""))
-          ValueText.appendDecimal(value(score), scale: program.scoreScale, to: &output)
-          output.append(UInt8(ascii: "\""))
-        } else {
-          output.append("null")
-        }
-      case .flags:
-        output.append(UInt8(ascii: "["))
-        var firstFlag = true
-        for (index, isFired) in fired.enumerated() where isFired {
-          if !firstFlag { output.append(UInt8(ascii: ",")) }
-          output += triggerIDs[index]
-          firstFlag = false
-        }
-        output.append(UInt8(ascii: "]"))
-      case .output(let index):
-        let shown = plan.outputs[index]
-        if isMissing(shown, file: file, row: row, text: text) {
-          output.append("null")
-        } else {
-          scratch.text.removeAll(keepingCapacity: true)
-          display(shown, file: file, row: row, text: text, to: &scratch.text)
-          appendJSONString(scratch.text, to: &output)
-        }
-      case .review:
-        output.append(review?.isDue == true ? "{\"due\":true,\"next\":" : "{\"due\":false,\"next\":")
-        appendOptionalDate(review?.nextReview, to: &output)
-        output.append(UInt8(ascii: "}"))
-      case .benefits:
-        output += benefitsObject[tierIndex ?? program.tierCodes.count]
-      case .asOf:
-        output += asOfValue
-      case .policy:
-        output += identity
-      case .policyVersion, .policySHA256:
-        break  // inside `policy`
-      case .error:
-        output.append("null")
-      }
-    }
-    guard withTrace else {
-      output.append("}\n")
-      return
-    }
-
-    output.append(",\"trace\":")
+    let shape = shape(tierIndex: tierIndex, hasReview: review != nil)
     withoutActuallyEscaping(text) { text in
       var source = RegisterTrace(
         writer: self, file: file, row: row, line: line, key: key, text: text, population: population,
         tierIndex: tierIndex, fired: fired, review: review)
       swap(&source.scratch, &scratch.text)
-      let template = templates[(tierIndex ?? program.tierCodes.count) * 2 + (review == nil ? 0 : 1)]
-      template.write(&source, to: &output)
+      switch form {
+      case .plain: plainLines[shape].write(&source, to: &output)
+      case .traced: tracedLines[shape].write(&source, to: &output)
+      case .compact:
+        if let compact {
+          compact.write(shape: shape, &source, to: &output)
+        } else {
+          tracedLines[shape].write(&source, to: &output)
+        }
+      }
       swap(&source.scratch, &scratch.text)
     }
-    output.append("}\n")
   }
 
   fileprivate func tierPosition(_ code: Int64) -> Int? {
@@ -365,8 +354,49 @@ final class ColumnarTraceWriter: Sendable {
   }
 }
 
+/// The decision's part of a JSON Lines line, as ``DecisionJSON`` writes it, with holes for
+/// what differs from record to record; the tier's own fields are written in whole.
+private struct DecisionLine {
+  let fields: [(field: DecisionField, name: [UInt8])]
+  let tierIDs: [[UInt8]]
+  let tierLabels: [[UInt8]]
+  /// Per tier, then for no tier.
+  let benefits: [[UInt8]]
+  let asOf: [UInt8]
+  let identity: [UInt8]
+
+  func write(
+    _ recorder: inout TraceTemplate.Recorder, tierIndex: Int?, hasReview: Bool, to output: inout [UInt8]
+  ) {
+    for (field, name) in fields {
+      // As ``DecisionJSON``: no `review` field for a decision without one.
+      if field == .review && !hasReview { continue }
+      output += name
+      switch field {
+      case .key: recorder.write(.key, to: &output)
+      case .tier: output += tierIndex.map { tierIDs[$0] } ?? Array("null".utf8)
+      case .label: output += tierIndex.map { tierLabels[$0] } ?? Array("null".utf8)
+      case .score: recorder.write(.scoreTotal, to: &output)
+      case .flags: recorder.write(.decisionFlags, to: &output)
+      case .output(let index): recorder.write(.decisionOutput(index), to: &output)
+      case .review:
+        output.append("{\"due\":")
+        recorder.write(.reviewDue, to: &output)
+        output.append(",\"next\":")
+        recorder.write(.reviewNext, to: &output)
+        output.append(UInt8(ascii: "}"))
+      case .benefits: output += benefits[tierIndex ?? tierIDs.count]
+      case .asOf: output += asOf
+      case .policy: output += identity
+      case .policyVersion, .policySHA256: break  // inside `policy`
+      case .error: output.append("null")
+      }
+    }
+  }
+}
+
 /// One record's trace in the registers: the values of a ``TraceTemplate``'s holes.
-private struct RegisterTrace: TraceValues {
+struct RegisterTrace: TraceValues {
   let writer: ColumnarTraceWriter
   let file: RegisterFile
   let row: Int
@@ -380,7 +410,7 @@ private struct RegisterTrace: TraceValues {
   /// A value's text before it is escaped; the worker's buffer, lent for the record.
   var scratch: [UInt8] = []
 
-  private func value(_ register: Int) -> Int64 { file.values(register)[row] }
+  func value(_ register: Int) -> Int64 { file.values(register)[row] }
 
   /// Writes a value that differs from record to record; the rest are in the template.
   mutating func write(_ item: TraceItem, to output: inout [UInt8]) {
@@ -405,7 +435,9 @@ private struct RegisterTrace: TraceValues {
     case .inputValue(let index): shown(plan.inputs[index], to: &output)
     case .derivedValue(let index): shown(plan.derived[index], to: &output)
     case .scoreTotal:
-      guard let score = writer.program.score else { return output.append("null") }
+      guard let score = writer.program.score, file.present(score)[row] != 0 else {
+        return output.append("null")
+      }
       output.append(UInt8(ascii: "\""))
       ValueText.appendDecimal(value(score), scale: writer.program.scoreScale, to: &output)
       output.append(UInt8(ascii: "\""))
@@ -459,13 +491,23 @@ private struct RegisterTrace: TraceValues {
       }
     case .reviewNext: writer.appendOptionalDate(review?.nextReview, to: &output)
     case .reviewDue: bool(review?.isDue == true)
+    case .decisionFlags:
+      output.append(UInt8(ascii: "["))
+      var firstFlag = true
+      for (index, isFired) in fired.enumerated() where isFired {
+        if !firstFlag { output.append(UInt8(ascii: ",")) }
+        output += writer.triggerIDs[index]
+        firstFlag = false
+      }
+      output.append(UInt8(ascii: "]"))
+    case .decisionOutput(let index): shown(plan.outputs[index], to: &output)
     default:
       optional(writer.fixed.value(item, tierIndex: tierIndex, plan: plan))
     }
   }
 
   /// The band of component `index` that held; `nil` for a points expression or no band.
-  private func band(of index: Int) -> Int? {
+  func band(of index: Int) -> Int? {
     guard let register = writer.plan.components[index].bandIndex else { return nil }
     let matched = Int(value(register))
     return matched >= 0 && matched < writer.fixed.componentBandTexts[index].count ? matched : nil
@@ -581,7 +623,8 @@ struct FixedTraceParts: Sendable {
     case .triggerLocation(let index): return triggerLocations[index]
     case .triggerReason(let index): return triggerReasons[index]
     case .triggerAtom(let trigger, let index, .text): return triggerAtomTexts[trigger][index]
-    case .key, .derivedValue, .scoreTotal, .scoreSum, .componentBranch, .componentPoints,
+    case .decisionFlags, .decisionOutput, .key, .derivedValue, .scoreTotal, .scoreSum, .componentBranch,
+      .componentPoints,
       .componentContribution,
       .tierAtom, .triggerFired, .triggerAtom, .reviewEvery, .reviewLast, .reviewNext, .reviewDue:
       return nil

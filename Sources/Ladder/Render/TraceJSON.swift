@@ -130,6 +130,9 @@ private struct StoredTrace: TraceSource {
     case .reviewLast: string(trace.review?.lastReview)
     case .reviewNext: string(trace.review?.nextReview)
     case .reviewDue: bool(trace.review?.isDue ?? false)
+    case .decisionFlags, .decisionOutput:
+      // Not part of a trace: ``DecisionJSON`` writes the decision's fields.
+      output.append("null")
     }
   }
 }

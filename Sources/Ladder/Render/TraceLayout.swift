@@ -1,6 +1,10 @@
 /// One value of a trace, named by where it sits. A ``TraceSource`` writes each as JSON.
-enum TraceItem: Sendable {
-  enum Atom: Sendable { case text, values, result }
+enum TraceItem: Sendable, Hashable {
+  enum Atom: Sendable, Hashable { case text, values, result }
+
+  /// The decision's own fields before its trace (``ColumnarTraceWriter``'s line templates):
+  /// the triggers that fired as the `flags` array, and the policy's output column `n`.
+  case decisionFlags, decisionOutput(Int)
 
   case policy, asOf, recordKind, key, origin, population
   case inputName(Int), inputType(Int), inputValue(Int), inputPersonal(Int)
@@ -222,12 +226,17 @@ struct TraceTemplate: Sendable {
   let bytes: [UInt8]
   let segments: [Segment]
 
-  /// - Parameter fixed: the JSON of a value every record of this shape shares; `nil` for one
-  ///   that differs from record to record.
-  init(_ counts: TraceCounts, fixed: @escaping (TraceItem) -> [UInt8]?) {
+  /// - Parameters:
+  ///   - fixed: the JSON of a value every record of this shape shares; `nil` for one that
+  ///     differs from record to record.
+  ///   - layout: writes the text around the values (by default, a trace as ``TraceLayout`` does).
+  init(
+    _ counts: TraceCounts, fixed: @escaping (TraceItem) -> [UInt8]?,
+    layout: (inout Recorder, inout [UInt8]) -> Void = { TraceLayout.write(&$0, to: &$1) }
+  ) {
     var recorder = Recorder(counts: counts, fixed: fixed)
     var output: [UInt8] = []
-    TraceLayout.write(&recorder, to: &output)
+    layout(&recorder, &output)
     recorder.closeLiteral(at: output.count)
     bytes = output
     segments = recorder.segments
@@ -246,7 +255,8 @@ struct TraceTemplate: Sendable {
     }
   }
 
-  private struct Recorder: TraceSource {
+  /// Notes which values a layout asks for, and the text between them.
+  struct Recorder: TraceSource {
     let counts: TraceCounts
     let fixed: (TraceItem) -> [UInt8]?
     var segments: [Segment] = []
@@ -271,7 +281,7 @@ struct TraceTemplate: Sendable {
       segments.append(.hole(item))
     }
 
-    mutating func closeLiteral(at end: Int) {
+    fileprivate mutating func closeLiteral(at end: Int) {
       if end > literalStart { segments.append(.literal(start: literalStart, count: end - literalStart)) }
       literalStart = end
     }

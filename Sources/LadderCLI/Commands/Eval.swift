@@ -41,6 +41,14 @@ struct Eval: ParsableCommand {
   var explain = false
 
   @Flag(
+    help: ArgumentHelp(
+      "Write traces in the compact form: a header line that states the policy's trace once, then per decision only its values.",
+      discussion:
+        "scripts/expand-trace.py expands it into the --explain output, byte for byte (docs/compact-trace.md)."
+    ))
+  var compactTrace = false
+
+  @Flag(
     help:
       "Add to every JSON Lines record the smallest change of one input that would move it up a tier, and the margin before it drops one (slower: a search per record)."
   )
@@ -51,6 +59,7 @@ struct Eval: ParsableCommand {
 
   func validate() throws {
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
+    if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
     if whatItTakes && format != .jsonl { throw ValidationError("--what-it-takes needs --format jsonl") }
     if noAsOfColumn && format != .csv { throw ValidationError("--no-as-of-column is for --format csv") }
   }
@@ -89,12 +98,14 @@ struct Eval: ParsableCommand {
     let sink = EvalSink(
       policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
       output: output, rejects: rejectOutput, progress: progress)
+    let evaluator = BatchEvaluator(
+      policy: policy, asOf: asOf, trace: explain, compactTrace: compactTrace, whatItTakes: whatItTakes)
     if self.format == .csv {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
+    if compactTrace { output.write(evaluator.compactTraceHeader(origin: options.origin) + "\n") }
     do {
-      try BatchEvaluator(policy: policy, asOf: asOf, trace: explain, whatItTakes: whatItTakes).evaluate(
-        source, into: sink)
+      try evaluator.evaluate(source, into: sink)
     } catch {
       abandon()
       StandardError.write(

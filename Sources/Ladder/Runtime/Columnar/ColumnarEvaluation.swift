@@ -73,7 +73,8 @@ extension BatchEvaluator {
   /// the policy compiles to them.
   func jsonLinesPlan(origin: String?) -> (ColumnarProgram, ColumnarTraceWriter)? {
     guard let program = ColumnarProgram(policy, asOf: asOf, traced: true, explained: trace),
-      let writer = ColumnarTraceWriter(program: program, policy: policy, asOf: asOf, origin: origin),
+      let writer = ColumnarTraceWriter(
+        program: program, policy: policy, asOf: asOf, origin: origin, compact: trace && compactTrace),
       // A trace shows each population argument as the register holds it.
       !trace || program.population.allSatisfy(\.argumentExact)
     else { return nil }
@@ -214,12 +215,11 @@ extension BatchEvaluator {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
     let reader = try input.reader(inputs: policy.inputs)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
-    let trace = self.trace
+    let form: ColumnarTraceWriter.LineForm = !trace ? .plain : compactTrace ? .compact : .traced
     runColumnar(
       program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 2, overlap: trace, handle
     ) { worker, chunk, notes, decide in
-      worker.renderJSONL(
-        chunk, writer: writer, withTrace: trace, render: render, population: notes, decide: decide)
+      worker.renderJSONL(chunk, writer: writer, form: form, render: render, population: notes, decide: decide)
     }
     return true
   }

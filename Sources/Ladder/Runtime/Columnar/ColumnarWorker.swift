@@ -265,15 +265,21 @@ final class ColumnarWorker: @unchecked Sendable {
   }
 
   /// Like ``render(_:layout:render:decide:)``, writing each decided record as a JSON Lines
-  /// record, with its trace when `withTrace`.
+  /// record in `form`.
   func renderJSONL(
-    _ chunk: RecordChunk, writer: ColumnarTraceWriter, withTrace: Bool,
+    _ chunk: RecordChunk, writer: ColumnarTraceWriter, form: ColumnarTraceWriter.LineForm,
     render: (@Sendable (RecordOutcome) -> String)?,
     population: ((_ row: Int) -> [DecisionTrace.PopulationNote])? = nil,
     decide: (_ row: Int) -> RecordOutcome
   ) -> [EvaluatedPiece] {
     var scratch = ColumnarTraceWriter.Scratch()
-    return pieces(chunk, bytesPerRecord: withTrace ? 4096 : 256, render: render, decide: decide) {
+    let bytesPerRecord =
+      switch form {
+      case .plain: 256
+      case .traced: 4096
+      case .compact: 512
+      }
+    return pieces(chunk, bytesPerRecord: bytesPerRecord, render: render, decide: decide) {
       row, bytes, output in
       let key =
         program.keyRegister == nil
@@ -281,8 +287,8 @@ final class ColumnarWorker: @unchecked Sendable {
         : UnsafeBufferPointer(rebasing: bytes[0..<0])
       writer.write(
         row: row, file: file, line: chunk.lines[row], key: key,
-        text: { slot in self.text(slot, row: row, in: bytes) }, withTrace: withTrace,
-        population: withTrace ? population?(row) ?? [] : [], scratch: &scratch, to: &output)
+        text: { slot in self.text(slot, row: row, in: bytes) }, form: form,
+        population: form == .plain ? [] : population?(row) ?? [], scratch: &scratch, to: &output)
     }
   }
 

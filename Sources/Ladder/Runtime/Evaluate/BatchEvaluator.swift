@@ -30,6 +30,10 @@ public struct BatchEvaluator: Sendable {
   public let policy: CompiledPolicy
   public let asOf: CivilDate
   public let trace: Bool
+  /// Traces in the compact form (docs/compact-trace.md) where the kernels write them: a
+  /// ``compactTraceHeader(origin:)`` line first, then per decision only its values. Records the
+  /// kernels cannot take keep the full form.
+  public let compactTrace: Bool
   public let backend: Backend
   /// Each decision also says what it would take to move a tier (``WhatItTakes``): a search per
   /// record on the scalar backend, so a run that asks for it is slower.
@@ -44,12 +48,13 @@ public struct BatchEvaluator: Sendable {
   }
 
   public init(
-    policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, backend: Backend = .automatic,
-    whatItTakes: Bool = false
+    policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, compactTrace: Bool = false,
+    backend: Backend = .automatic, whatItTakes: Bool = false
   ) {
     self.policy = policy
     self.asOf = asOf
-    self.trace = trace
+    self.trace = trace || compactTrace
+    self.compactTrace = compactTrace
     self.backend = backend
     self.whatItTakes = whatItTakes
   }
