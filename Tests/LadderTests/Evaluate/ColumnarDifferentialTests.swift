@@ -213,6 +213,35 @@ import Testing
     #expect(reference.contains("C4,"))
   }
 
+  /// A text input a trace shows, quoted, padded, with doubled quotes or only blanks, is read by
+  /// the kernels as the row reader reads it (unquoted, without the blanks around it); only a
+  /// field that is not well-formed CSV goes to the row evaluator.
+  @Test func quotedTextATraceShowsStaysOnTheKernels() throws {
+    let policy = try Self.loadPolicy("policies/b2b-service-tiers.yaml")
+    let header =
+      "customer_id,company_name,contact_phone,last_purchase,orders_12m,spend_12m,industry_growth,repurchase_rate,monthly_spend,last_review\n"
+    let names = [
+      #""Acme ""Premium"" Ltd""#, #""Granite, Stone & Co""#, #""  padded, both sides  ""#, "  bare padding ",
+      #""   ""#, "\"\"\"\"", "\" \"\"x\"\" \"", "\"多行\n公司\"", "\"\tTab \"\"Quote\"\" \t\"", "plain",
+    ]
+    var csv = header
+    for (index, name) in names.enumerated() {
+      csv += "C\(index),\(name),,2024-01-16,3,5241.00,20%,55%,416;401;427;446;470;407,2023-12-15\n"
+    }
+    // Not well-formed: text after the closing quote.
+    csv += #"C99,"Broken" here,,2024-01-16,3,5241.00,20%,55%,416;401;427;446;470;407,2023-12-15"# + "\n"
+    let bytes = Array(csv.utf8)
+    let decided = try Self.expectSameBytes(policy, bytes, blockSizes: [7, 1 << 20], traced: true)
+    #expect(decided == names.count)
+    let trace = try Self.transcript(policy, bytes, columnar: true, traced: true).text
+    #expect(
+      trace.contains(
+        #"{"name":"company_name","type":"string","value":"Acme \"Premium\" Ltd","personal":false}"#))
+    #expect(trace.contains(#""value":"padded, both sides""#))
+    #expect(trace.contains(#"{"name":"company_name","type":"string","value":null,"personal":false}"#))
+    #expect(trace.contains(#""value":"Tab \"Quote\"""#))
+  }
+
   /// A policy that uses most of what columns cover: enums, booleans, int keys, division, `avg`,
   /// `between`, `in`, `if`, `??`, rounding, dates, lets in the output.
   static let constructsPolicy = """

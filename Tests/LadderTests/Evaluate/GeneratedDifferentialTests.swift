@@ -20,6 +20,8 @@ import Testing
     case csv, jsonl, traced
     case csvFromJSONLines = "csv from jsonl", jsonlFromJSONLines = "jsonl from jsonl"
     case tracedFromJSONLines = "traced from jsonl"
+    /// Compact traces (docs/compact-trace.md), expanded: the full traces' bytes.
+    case compact
     /// What the ledger keeps of each decision (``BatchEvaluator/keep(_:inputs:_:)``).
     case kept
 
@@ -27,7 +29,7 @@ import Testing
       [.csvFromJSONLines, .jsonlFromJSONLines, .tracedFromJSONLines].contains(self)
     }
     var writesCSV: Bool { self == .csv || self == .csvFromJSONLines }
-    var traces: Bool { self == .traced || self == .tracedFromJSONLines }
+    var traces: Bool { self == .traced || self == .tracedFromJSONLines || self == .compact }
   }
 
   /// The bytes one backend wrote for the records, rejections in their places; nil when the
@@ -53,7 +55,7 @@ import Testing
       return text.utf8.allSatisfy { (48...57).contains($0) || Array(".eE+-".utf8).contains($0) }
     }
     func string(_ text: String) -> String {
-      // An escape the row reader undoes: the kernels leave such a line to it.
+      // An escape, which the kernels decode as the row reader does.
       if chance(4), let first = text.unicodeScalars.first, first.isASCII {
         return "\"\\u00" + String(first.value, radix: 16) + text.dropFirst() + "\""
       }
@@ -102,7 +104,8 @@ import Testing
   {
     guard let date = CivilDate(parsing: asOf) else { return nil }
     if mode == .kept { return keptTranscript(policy, csv, asOf: date, columnar: columnar) }
-    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: mode.traces)
+    let evaluator = BatchEvaluator(
+      policy: policy, asOf: date, trace: mode.traces, compactTrace: mode == .compact)
     var output = ""
     var byKernels = 0
     let bytes = Array(csv.utf8)
@@ -166,6 +169,13 @@ import Testing
       } else {
         guard try evaluator.evaluateColumnarJSONL(input, origin: origin, render: render, handle) else {
           return nil
+        }
+        if mode == .compact {
+          let compact = evaluator.compactTraceHeader(origin: origin) + "\n" + output
+          guard let expanded = CompactTraceExpander.expand(compact) else {
+            return ("UNREADABLE:\n\(compact)", 0)
+          }
+          output = expanded
         }
       }
     } catch {

@@ -89,7 +89,7 @@ struct JSONLinesKernelTests {
 
   @Test func linesThatAreNotPlainGoToTheRowReaderInTheirPlace() throws {
     let lines = [
-      // an escape in a string
+      // an escape in a string: the kernels decode it as the row reader does (C1)
       #"{"customer_id":"C\u0031","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       // a repeated key, an unknown key
       #"{"customer_id":"C2","customer_id":"C2","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
@@ -107,6 +107,10 @@ struct JSONLinesKernelTests {
       // a required field missing, null, empty
       #"{"customer_id":"C12","spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       #"{"customer_id":"C13","orders_12m":null,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // an escape that is not JSON, a lone surrogate, a value beginning with a quote
+      #"{"customer_id":"C15\x","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C16\ud800","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"\"C17","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       // and a plain one, between blank lines and after CRLF
       "",
       "  ",
@@ -119,8 +123,8 @@ struct JSONLinesKernelTests {
       #expect(
         result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))"
       )
-      // C14 only: every other line is not plain.
-      #expect(result.byKernels == 1)
+      // C1 and C14 only: every other line is not plain.
+      #expect(result.byKernels == 2)
     }
     let result = try Self.run(input)
     // The row reader's own words, with the line numbers of the input (blank lines counted).

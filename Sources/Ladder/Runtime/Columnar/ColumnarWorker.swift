@@ -66,8 +66,12 @@ final class ColumnarWorker: @unchecked Sendable {
   /// An array, not a dictionary: it is read for every field.
   let shownText: [Int?]
   let shownTextCount: Int
-  /// Per shown text input, per row: start and end of the field (-1: missing).
+  /// Per shown text input, per row: start and end of its value in the chunk's bytes (-1:
+  /// missing), or, when the start is below -1, in ``unquoted`` from `-start - 2` to the end.
   @exclusivity(unchecked) private(set) var textRanges: [Int32]
+  /// The values of quoted fields with doubled quotes inside, unquoted: rebuilt by each `load`.
+  private var unquoted: UnsafeMutableBufferPointer<UInt8>
+  private var unquotedCount = 0
   /// Reads the JSON line of a record the kernels cannot take, for a chunk cut from JSON Lines.
   let jsonLines: JSONLRecordReader
 
@@ -91,7 +95,10 @@ final class ColumnarWorker: @unchecked Sendable {
     shownText = shown
     shownTextCount = count
     textRanges = Array(repeating: -1, count: capacity * 2 * max(count, 1))
+    unquoted = UnsafeMutableBufferPointer.allocate(capacity: count == 0 ? 0 : 4096)
   }
+
+  deinit { unquoted.deallocate() }
 
   /// The bytes of a text input a trace shows, for record `row`; `nil` when it is missing.
   func text(_ slot: Int, row: Int, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
@@ -101,8 +108,60 @@ final class ColumnarWorker: @unchecked Sendable {
     guard let index = shownText[slot] else { return nil }
     let start = textRanges[(index * file.capacity + row) * 2]
     let end = textRanges[(index * file.capacity + row) * 2 + 1]
+    if start < -1 { return UnsafeBufferPointer(rebasing: unquoted[Int(-start - 2)..<Int(end)]) }
     guard start >= 0 else { return nil }
     return UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
+  }
+
+  /// Notes where a shown text field's value is, as the row reader reads it: unquoted (`""` is
+  /// `"`) and without the blanks around it; nothing (missing) when only blanks are left. False
+  /// for a field that is not a well-formed quoted field.
+  private func noteText(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, at position: Int)
+    -> Bool
+  {
+    var first = start
+    var last = end
+    let quote = UInt8(ascii: "\"")
+    var hasDoubledQuote = false
+    if bytes[start] == quote {
+      guard end - start >= 2, bytes[end - 1] == quote else { return false }
+      first += 1
+      last -= 1
+      hasDoubledQuote = UnsafeBufferPointer(rebasing: bytes[first..<last]).contains(quote)
+    }
+    guard hasDoubledQuote else {
+      while first < last && Self.isBlank(bytes[first]) { first += 1 }
+      while last > first && Self.isBlank(bytes[last - 1]) { last -= 1 }
+      if first < last {
+        textRanges[position] = Int32(first)
+        textRanges[position + 1] = Int32(last)
+      }
+      return true
+    }
+    // Each pair of quotes inside is one quote: the value is copied without the second of each.
+    if unquoted.count - unquotedCount < last - first {
+      let larger = UnsafeMutableBufferPointer<UInt8>.allocate(
+        capacity: max(unquoted.count * 2, unquotedCount + last - first))
+      _ = larger.initialize(fromContentsOf: unquoted[0..<unquotedCount])
+      unquoted.deallocate()
+      unquoted = larger
+    }
+    var valueStart = unquotedCount
+    var index = first
+    while index < last {
+      guard bytes[index] != quote || (index + 1 < last && bytes[index + 1] == quote) else { return false }
+      unquoted[unquotedCount] = bytes[index]
+      unquotedCount += 1
+      index += bytes[index] == quote ? 2 : 1
+    }
+    var valueEnd = unquotedCount
+    while valueStart < valueEnd && Self.isBlank(unquoted[valueStart]) { valueStart += 1 }
+    while valueEnd > valueStart && Self.isBlank(unquoted[valueEnd - 1]) { valueEnd -= 1 }
+    if valueStart < valueEnd {
+      textRanges[position] = Int32(-valueStart - 2)
+      textRanges[position + 1] = Int32(valueEnd)
+    }
+    return true
   }
 
   /// The registers an input fills.
@@ -131,6 +190,7 @@ final class ColumnarWorker: @unchecked Sendable {
     let columnCount = chunk.columnCount
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
     for index in 0..<(shownTextCount * file.capacity * 2) { textRanges[index] = -1 }
+    unquotedCount = 0
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<rows {
         guard chunk.regular[row] else {
@@ -155,16 +215,11 @@ final class ColumnarWorker: @unchecked Sendable {
             keyEnds[row] = Int32(fieldEnd)
             continue
           }
-          if let index = shownText[slot], start < fieldEnd {
-            // Shown as the record has it: a quoted or padded value is left to the row evaluator.
-            guard bytes[start] != UInt8(ascii: "\""), !Self.isBlank(bytes[start]),
-              !Self.isBlank(bytes[fieldEnd - 1])
-            else {
-              file.fallback[row] = 1
-              break
-            }
-            textRanges[(index * file.capacity + row) * 2] = Int32(start)
-            textRanges[(index * file.capacity + row) * 2 + 1] = Int32(fieldEnd)
+          if let index = shownText[slot], start < fieldEnd,
+            !noteText(bytes, start, fieldEnd, at: (index * file.capacity + row) * 2)
+          {
+            file.fallback[row] = 1
+            break
           }
           guard load(bytes, start, fieldEnd, row: row, slot: slot) else {
             file.fallback[row] = 1

@@ -87,13 +87,14 @@ struct JSONLChunkReader: ChunkReader {
 
 /// Writes the fields of a chunk of JSON lines.
 ///
-/// Each line's values are written as an unquoted CSV field would hold them: a string's text, a
-/// number as written, `true`/`false` for a bool input, a list's elements joined by `;`, nothing
-/// for `null` or an absent key. The worker then parses them as it parses CSV fields, with the
-/// same meaning: the row reader turns a JSON string or number into that same text. A line that
-/// is not that plain — a string with an escape, a bool for another type, an empty or nested
-/// array, an unknown or repeated key, anything that is not a JSON object — is marked irregular,
-/// and the row reader (``JSONLRecordReader``) decides it from its line, as it would have.
+/// Each line's values are written as an unquoted CSV field would hold them: a string's text
+/// (escapes decoded), a number as written, `true`/`false` for a bool input, a list's elements
+/// joined by `;`, nothing for `null` or an absent key. The worker then parses them as it parses
+/// CSV fields, with the same meaning: the row reader turns a JSON string or number into that
+/// same text. A line that is not that plain — a bad escape, a string beginning with a quote, an
+/// escape inside a list, a bool for another type, an empty or nested array, an unknown or
+/// repeated key, anything that is not a JSON object — is marked irregular, and the row reader
+/// (``JSONLRecordReader``) decides it from its line, as it would have.
 struct JSONLFields: Sendable {
   /// Per input, in slot order: its name's bytes, whether it takes a bool, whether it is a list.
   private let names: [[UInt8]]
@@ -160,6 +161,67 @@ struct JSONLFields: Sendable {
       p = q + 1
       return first..<q
     }
+    /// A string value into the field of `column`, its escapes decoded, as the row reader
+    /// decodes them. False (the row reader reads the line) at a control character, a bad escape
+    /// or a lone surrogate, invalid UTF-8, or a value beginning with a quote (which a field
+    /// would take for a CSV quote).
+    func string(to column: Int) -> Bool {
+      guard p < end, text[p] == UInt8(ascii: "\"") else { return false }
+      var q = p + 1
+      var run = q
+      var ascii = true
+      func hex(_ at: Int) -> UInt32? {
+        guard at + 4 <= end else { return nil }
+        var value: UInt32 = 0
+        for index in at..<(at + 4) {
+          guard let digit = Character(Unicode.Scalar(text[index])).hexDigitValue else { return nil }
+          value = value << 4 | UInt32(digit)
+        }
+        return value
+      }
+      while q < end, text[q] != UInt8(ascii: "\"") {
+        let byte = text[q]
+        if byte < 0x20 { return false }
+        if byte >= 0x80 { ascii = false }
+        guard byte == UInt8(ascii: "\\") else {
+          q += 1
+          continue
+        }
+        append(run..<q, to: column)
+        guard q + 1 < end else { return false }
+        var decoded: UInt8?
+        switch text[q + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded = text[q + 1]
+        case UInt8(ascii: "b"): decoded = 0x08
+        case UInt8(ascii: "f"): decoded = 0x0C
+        case UInt8(ascii: "n"): decoded = 0x0A
+        case UInt8(ascii: "r"): decoded = 0x0D
+        case UInt8(ascii: "t"): decoded = 0x09
+        case UInt8(ascii: "u"):
+          guard var value = hex(q + 2) else { return false }
+          q += 6
+          if (0xD800..<0xDC00).contains(value) {
+            guard q + 1 < end, text[q] == UInt8(ascii: "\\"), text[q + 1] == UInt8(ascii: "u"),
+              let low = hex(q + 2), (0xDC00..<0xE000).contains(low)
+            else { return false }
+            value = 0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00)
+            q += 6
+          }
+          guard let scalar = Unicode.Scalar(value) else { return false }
+          fields[column].append(contentsOf: String(Character(scalar)).utf8)
+        default: return false
+        }
+        if let decoded {
+          fields[column].append(decoded)
+          q += 2
+        }
+        run = q
+      }
+      guard q < end, ascii || FieldParsing.isValidUTF8(text, p + 1, q) else { return false }
+      append(run..<q, to: column)
+      p = q + 1
+      return fields[column].first != UInt8(ascii: "\"")
+    }
     /// A number token as the row reader cuts it: its range.
     func number() -> Range<Int>? {
       guard p < end, text[p] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[p])
@@ -217,8 +279,7 @@ struct JSONLFields: Sendable {
         guard p < end else { return false }
         switch text[p] {
         case UInt8(ascii: "\""):
-          guard let value = plainString() else { return false }
-          append(value, to: column)
+          guard string(to: column) else { return false }
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
           guard takesBool[column] else { return false }
           let start = p
