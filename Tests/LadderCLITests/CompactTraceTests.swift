@@ -97,6 +97,24 @@ import Testing
     #expect(lines.contains { $0.hasPrefix(#"{"customer_id":"C91","error":{"line":11,"#) })
   }
 
+  /// `schema/compact-trace.schema.json` names every field the header has, and only those.
+  @Test func theSchemaDescribesTheHeaderLadderWrites() throws {
+    let schemaData = try Data(
+      contentsOf: URL(fileURLWithPath: RepositoryPaths.path("schema/compact-trace.schema.json")))
+    let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+    let definitions = try #require(schema["$defs"] as? [String: Any])
+    let header = try #require(definitions["header"] as? [String: Any])
+    let required = try #require(header["required"] as? [String])
+    let properties = try #require(header["properties"] as? [String: Any])
+    let result = try CLIRunner.run([
+      "eval", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--compact-trace",
+    ])
+    let firstLine = try #require(result.stdout.split(separator: "\n").first)
+    let written = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
+    #expect(Set(written.keys) == Set(required))
+    #expect(Set(properties.keys) == Set(required))
+  }
+
   @Test func compactTracesAreForJSONLinesOnly() throws {
     let result = try CLIRunner.run([
       "eval", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--compact-trace",
