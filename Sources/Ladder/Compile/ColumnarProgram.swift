@@ -60,6 +60,14 @@ struct ColumnarProgram: Sendable {
   /// How a trace shows one value, as ``CompiledPolicy/display(_:as:)`` does. Plain values only
   /// (a list refers to ``TracePlan/listItems``): copying one per value shown costs no reference count.
   enum Shown: Sendable {
+    /// Shown as text that JSON never escapes (digits, signs, dates, `true`, `***`).
+    var isPlainText: Bool {
+      switch self {
+      case .number, .date, .boolean, .masked, .missing: true
+      case .code, .list, .text: false
+      }
+    }
+
     /// A number at `scale` decimals, shown with the decimals in `scaleRegister` (or `scale`).
     case number(register: Int, scale: Int, scaleRegister: Int?, percent: Bool)
     case code(register: Int)
@@ -74,15 +82,25 @@ struct ColumnarProgram: Sendable {
     case missing
   }
 
+  // The trace's plan is read for every value of every traced record: classes, so that reading
+  // one is not a copy retaining each of its arrays and strings (a quarter of a traced run).
+
   /// One comparison of a tier's or trigger's condition.
-  struct Atom: Sendable {
+  final class Atom: Sendable {
     let text: String
     let left: Shown
     let right: Shown?
     let result: Int
+
+    init(text: String, left: Shown, right: Shown?, result: Int) {
+      self.text = text
+      self.left = left
+      self.right = right
+      self.result = result
+    }
   }
 
-  struct ComponentTrace: Sendable {
+  final class ComponentTrace: Sendable {
     let subject: Shown?
     let bandIndex: Int?
     let points: Int
@@ -90,12 +108,27 @@ struct ColumnarProgram: Sendable {
     let contribution: Int
     let contributionScale: Int
     /// For points written as an if-chain: the number of the branch that applied (1-based).
-    var branch: Int? = nil
+    let branch: Int?
     /// The if-chain's conditions as written (`nil` last, for `else`).
-    var branchConditions: [String?] = []
+    let branchConditions: [String?]
+
+    init(
+      subject: Shown?, bandIndex: Int?, points: Int, pointsScale: Int, contribution: Int,
+      contributionScale: Int,
+      branch: Int?, branchConditions: [String?]
+    ) {
+      self.subject = subject
+      self.bandIndex = bandIndex
+      self.points = points
+      self.pointsScale = pointsScale
+      self.contribution = contribution
+      self.contributionScale = contributionScale
+      self.branch = branch
+      self.branchConditions = branchConditions
+    }
   }
 
-  struct TracePlan: Sendable {
+  final class TracePlan: Sendable {
     let inputs: [Shown]
     let derived: [Shown]
     let outputs: [Shown]
@@ -109,6 +142,21 @@ struct ColumnarProgram: Sendable {
     let lastReview: Int?
     /// The elements of every list shown, one list after another.
     let listItems: [Shown]
+
+    init(
+      inputs: [Shown], derived: [Shown], outputs: [Shown], components: [ComponentTrace], scoreSum: [Int]?,
+      tierAtoms: [[Atom]], triggerAtoms: [[Atom]], lastReview: Int?, listItems: [Shown]
+    ) {
+      self.inputs = inputs
+      self.derived = derived
+      self.outputs = outputs
+      self.components = components
+      self.scoreSum = scoreSum
+      self.tierAtoms = tierAtoms
+      self.triggerAtoms = triggerAtoms
+      self.lastReview = lastReview
+      self.listItems = listItems
+    }
   }
 
   struct PopulationPlan: Sendable {

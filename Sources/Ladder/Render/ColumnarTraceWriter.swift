@@ -188,7 +188,8 @@ final class ColumnarTraceWriter: Sendable {
     let shape = shape(tierIndex: tierIndex, hasReview: review != nil)
     withoutActuallyEscaping(text) { text in
       var source = RegisterTrace(
-        writer: self, file: file, row: row, line: line, key: key, text: text, population: population,
+        writer: self, plan: plan, file: file, row: row, line: line, key: key, text: text,
+        population: population,
         tierIndex: tierIndex, fired: fired, review: review)
       swap(&source.scratch, &scratch.text)
       switch form {
@@ -398,6 +399,8 @@ private struct DecisionLine {
 /// One record's trace in the registers: the values of a ``TraceTemplate``'s holes.
 struct RegisterTrace: TraceValues {
   let writer: ColumnarTraceWriter
+  /// The writer's, held for the record rather than loaded for every value.
+  let plan: ColumnarProgram.TracePlan
   let file: RegisterFile
   let row: Int
   let line: Int
@@ -418,7 +421,6 @@ struct RegisterTrace: TraceValues {
     func optional(_ bytes: [UInt8]?) {
       if let bytes { output += bytes } else { output.append("null") }
     }
-    let plan = writer.plan
     switch item {
     case .key: writer.appendKey(key, file: file, row: row, to: &output)
     case .origin:
@@ -508,7 +510,7 @@ struct RegisterTrace: TraceValues {
 
   /// The band of component `index` that held; `nil` for a points expression or no band.
   func band(of index: Int) -> Int? {
-    guard let register = writer.plan.components[index].bandIndex else { return nil }
+    guard let register = plan.components[index].bandIndex else { return nil }
     let matched = Int(value(register))
     return matched >= 0 && matched < writer.fixed.componentBandTexts[index].count ? matched : nil
   }
@@ -519,9 +521,15 @@ struct RegisterTrace: TraceValues {
       output.append("null")
       return
     }
-    scratch.removeAll(keepingCapacity: true)
-    writer.display(shown, file: file, row: row, text: text, to: &scratch)
-    writer.appendJSONString(scratch, to: &output)
+    guard shown.isPlainText else {
+      scratch.removeAll(keepingCapacity: true)
+      writer.display(shown, file: file, row: row, text: text, to: &scratch)
+      writer.appendJSONString(scratch, to: &output)
+      return
+    }
+    output.append(UInt8(ascii: "\""))
+    writer.display(shown, file: file, row: row, text: text, to: &output)
+    output.append(UInt8(ascii: "\""))
   }
 
   /// One comparison of a condition: its text, its operands with the relation between them, and
@@ -531,14 +539,24 @@ struct RegisterTrace: TraceValues {
     case .text:
       break  // in the template
     case .values:
-      scratch.removeAll(keepingCapacity: true)
-      writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &scratch)
-      if let right = atom.right {
-        let relation = writer.relation(atom.left, right, file: file, row: row, text: text)
-        scratch.append(relation)
-        writer.display(right, file: file, row: row, text: text, notation: true, to: &scratch)
+      let (writer, file, row, text) = (writer, file, row, text)
+      func operands(to target: inout [UInt8]) {
+        writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &target)
+        if let right = atom.right {
+          target.append(writer.relation(atom.left, right, file: file, row: row, text: text))
+          writer.display(right, file: file, row: row, text: text, notation: true, to: &target)
+        }
       }
-      writer.appendJSONString(scratch, to: &output)
+      // Numbers, dates and booleans need no escaping: written in place, not through a buffer.
+      if atom.left.isPlainText && atom.right?.isPlainText ?? true {
+        output.append(UInt8(ascii: "\""))
+        operands(to: &output)
+        output.append(UInt8(ascii: "\""))
+      } else {
+        scratch.removeAll(keepingCapacity: true)
+        operands(to: &scratch)
+        writer.appendJSONString(scratch, to: &output)
+      }
     case .result:
       let result: StaticString =
         file.present(atom.result)[row] == 0

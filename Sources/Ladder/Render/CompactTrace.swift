@@ -248,15 +248,15 @@ extension RegisterTrace {
       guard let band = band(of: index) else { return output.append("null") }
       ValueText.appendDecimal(Int64(band), scale: 0, to: &output)
     case .componentBranch(let index):
-      let component = writer.plan.components[index]
+      let component = plan.components[index]
       guard let register = component.branch,
         (1...component.branchConditions.count).contains(Int(value(register)))
       else { return output.append("null") }
       ValueText.appendDecimal(value(register) - 1, scale: 0, to: &output)
     case .tierAtom(let tier, let index, .result):
-      result(writer.plan.tierAtoms[tier][index], to: &output)
+      result(plan.tierAtoms[tier][index], to: &output)
     case .triggerAtom(let trigger, let index, .result):
-      result(writer.plan.triggerAtoms[trigger][index], to: &output)
+      result(plan.triggerAtoms[trigger][index], to: &output)
     default:
       write(item, to: &output)
     }
