@@ -83,8 +83,10 @@ with open("b2b-service-tiers.jsonl", "w", encoding="utf-8") as out:
     for row in rows[:10]:
         record = {c: jsonl_value(c, v) for c, v in zip(header, row)}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    out.write(json.dumps({"customer_id": "C2024909", "orders_12m": 1, "spend_12m": "10.00", "industry_growth": "1%",
-                          "repurchase_rate": "1%", "monthly_spend": [1, 2, 3, 4, 5, 6], "spend12m": 5},
+    # An export's own keys are ignored (crm_segment); a misspelt input is not (spend12m).
+    out.write(json.dumps({"customer_id": "C2024909", "orders_12m": 1, "industry_growth": "1%",
+                          "repurchase_rate": "1%", "monthly_spend": [1, 2, 3, 4, 5, 6], "spend12m": 5,
+                          "crm_segment": "B"},
                          ensure_ascii=False) + "\n")
     out.write('{"customer_id": "C2024910", "orders_12m": \n')
 

@@ -91,9 +91,9 @@ struct JSONLinesKernelTests {
     let lines = [
       // an escape in a string: the kernels decode it as the row reader does (C1)
       #"{"customer_id":"C\u0031","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
-      // a repeated key, an unknown key
+      // a repeated key; keys the policy does not declare: ignored on the kernels (C3)
       #"{"customer_id":"C2","customer_id":"C2","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
-      #"{"customer_id":"C3","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6],"extra":1}"#,
+      #"{"customer_id":"C3","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6],"extra":1,"notes":"a \"quoted\" note","tags":[["x",null],true,-1.5e3]}"#,
       // a bool for a number, an empty list, a nested list, an object
       #"{"customer_id":"C4","orders_12m":true,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       #"{"customer_id":"C5","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[]}"#,
@@ -107,6 +107,12 @@ struct JSONLinesKernelTests {
       // a required field missing, null, empty
       #"{"customer_id":"C12","spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       #"{"customer_id":"C13","orders_12m":null,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // a misspelt input the record lacks (rejected), and one beside the input (ignored); the
+      // same undeclared key twice; an undeclared key holding an object
+      #"{"customer_id":"C18","orders_12m":1,"spend12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C19","orders_12m":1,"spend_12m":1,"spend12m":2,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C20","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6],"extra":1,"extra":2}"#,
+      #"{"customer_id":"C21","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6],"extra":{"a":1}}"#,
       // an escape that is not JSON, a lone surrogate, a value beginning with a quote
       #"{"customer_id":"C15\x","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       #"{"customer_id":"C16\ud800","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
@@ -123,13 +129,16 @@ struct JSONLinesKernelTests {
       #expect(
         result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))"
       )
-      // C1 and C14 only: every other line is not plain.
-      #expect(result.byKernels == 2)
+      // C1, C3 and C14 only: every other line is not plain.
+      #expect(result.byKernels == 3)
     }
     let result = try Self.run(input)
     // The row reader's own words, with the line numbers of the input (blank lines counted).
     #expect(result.scalar.contains("REJECTED line 2 key C2 field customer_id: the key appears twice"))
     #expect(result.scalar.contains("REJECTED line 12 key C12 field orders_12m: a required field is empty"))
+    #expect(result.scalar.contains("field spend12m: unknown field 'spend12m'; did you mean 'spend_12m'?"))
+    #expect(result.scalar.contains("\"customer_id\":\"C19\""))
+    #expect(result.scalar.contains("key C20 field extra: the key appears twice"))
     #expect(result.scalar.contains("\"customer_id\":\"C1\""))
     #expect(result.scalar.contains("\"customer_id\":\"C14\""))
   }

@@ -115,10 +115,11 @@ struct JSONLFields: Sendable {
     let columnCount = names.count
     var fields = [[UInt8]](repeating: [], count: columnCount)
     var seen = [Bool](repeating: false, count: columnCount)
+    var keys = KeyCache()
     chunk.bytes.reserveCapacity(chunk.lineTexts.reduce(0) { $0 + $1.count })
     for text in chunk.lineTexts {
       let regular = text.withUnsafeBufferPointer { line in
-        cut(line, into: &fields, seen: &seen)
+        cut(line, into: &fields, seen: &seen, keys: &keys)
       }
       let recordStart = chunk.bytes.count
       for column in 0..<columnCount {
@@ -133,14 +134,17 @@ struct JSONLFields: Sendable {
   }
 
   /// Reads one line's object into `fields`; false when the row reader must read it.
-  private func cut(_ text: UnsafeBufferPointer<UInt8>, into fields: inout [[UInt8]], seen: inout [Bool])
-    -> Bool
-  {
+  private func cut(
+    _ text: UnsafeBufferPointer<UInt8>, into fields: inout [[UInt8]], seen: inout [Bool], keys: inout KeyCache
+  ) -> Bool {
     let end = text.count
     for column in fields.indices {
       fields[column].removeAll(keepingCapacity: true)
       seen[column] = false
     }
+    for id in keys.seenIgnored.indices { keys.seenIgnored[id] = false }
+    // The key's position in the line, where the cache looks first.
+    var position = 0
     var p = 0
     func skipSpace() {
       while p < end, text[p] == 0x20 || text[p] == 0x09 || text[p] == 0x0D || text[p] == 0x0A { p += 1 }
@@ -161,11 +165,11 @@ struct JSONLFields: Sendable {
       p = q + 1
       return first..<q
     }
-    /// A string value into the field of `column`, its escapes decoded, as the row reader
-    /// decodes them. False (the row reader reads the line) at a control character, a bad escape
+    /// A string value into the field of `column` (`nil`: only checked, for a key the policy
+    /// does not declare), its escapes decoded, as the row reader decodes them. False (the row reader reads the line) at a control character, a bad escape
     /// or a lone surrogate, invalid UTF-8, or a value beginning with a quote (which a field
     /// would take for a CSV quote).
-    func string(to column: Int) -> Bool {
+    func string(to column: Int?) -> Bool {
       guard p < end, text[p] == UInt8(ascii: "\"") else { return false }
       var q = p + 1
       var run = q
@@ -187,7 +191,7 @@ struct JSONLFields: Sendable {
           q += 1
           continue
         }
-        append(run..<q, to: column)
+        if let column { append(run..<q, to: column) }
         guard q + 1 < end else { return false }
         var decoded: UInt8?
         switch text[q + 1] {
@@ -208,18 +212,19 @@ struct JSONLFields: Sendable {
             q += 6
           }
           guard let scalar = Unicode.Scalar(value) else { return false }
-          fields[column].append(contentsOf: String(Character(scalar)).utf8)
+          if let column { fields[column].append(contentsOf: String(Character(scalar)).utf8) }
         default: return false
         }
         if let decoded {
-          fields[column].append(decoded)
+          if let column { fields[column].append(decoded) }
           q += 2
         }
         run = q
       }
       guard q < end, ascii || FieldParsing.isValidUTF8(text, p + 1, q) else { return false }
-      append(run..<q, to: column)
       p = q + 1
+      guard let column else { return true }
+      append(run..<q, to: column)
       return fields[column].first != UInt8(ascii: "\"")
     }
     /// A number token as the row reader cuts it: its range.
@@ -238,6 +243,33 @@ struct JSONLFields: Sendable {
         p += 1
       }
       return first..<p
+    }
+    /// Passes over the value of a key the policy does not declare, as strictly as the row reader
+    /// reads it (an object, or arrays nested deeper than it takes, send the line to it).
+    func skipValue(arrays: Int = 0) -> Bool {
+      skipSpace()
+      guard p < end else { return false }
+      switch text[p] {
+      case UInt8(ascii: "\""): return string(to: nil)
+      case UInt8(ascii: "t"): return word("true")
+      case UInt8(ascii: "f"): return word("false")
+      case UInt8(ascii: "n"): return word("null")
+      case UInt8(ascii: "["):
+        guard arrays < 8 else { return false }
+        p += 1
+        skipSpace()
+        if p < end, text[p] == UInt8(ascii: "]") {
+          p += 1
+          return true
+        }
+        while true {
+          guard skipValue(arrays: arrays + 1), let more = next(closing: UInt8(ascii: "]")) else {
+            return false
+          }
+          if !more { return true }
+        }
+      default: return number() != nil
+      }
     }
     func word(_ literal: StaticString) -> Bool {
       let count = literal.utf8CodeUnitCount
@@ -268,13 +300,22 @@ struct JSONLFields: Sendable {
         skipSpace()
         guard let key = plainString() else { return false }
         let keyBytes = UnsafeBufferPointer(rebasing: text[key])
-        guard let column = names.firstIndex(where: { keyBytes.elementsEqual($0) }), !seen[column] else {
-          return false
-        }
-        seen[column] = true
+        guard let found = keys.lookUp(keyBytes, at: position, names: names) else { return false }
+        position += 1
         skipSpace()
         guard p < end, text[p] == UInt8(ascii: ":") else { return false }
         p += 1
+        guard case .input(let column) = found else {
+          // A key the policy does not declare is passed over, as a CSV column is; the same key
+          // twice is the row reader's to reject.
+          guard case .ignored(let id) = found, !keys.seenIgnored[id], skipValue() else { return false }
+          keys.seenIgnored[id] = true
+          guard let more = next(closing: UInt8(ascii: "}")) else { return false }
+          if !more { break }
+          continue
+        }
+        guard !seen[column] else { return false }
+        seen[column] = true
         skipSpace()
         guard p < end else { return false }
         switch text[p] {
@@ -318,5 +359,53 @@ struct JSONLFields: Sendable {
     }
     skipSpace()
     return p == end
+  }
+}
+
+/// What each key of a line is, remembered by its position: the lines of an export repeat their
+/// keys in the same order, so a key is usually found by one comparison with the key the line
+/// before had in the same place.
+struct KeyCache {
+  enum Key: Equatable {
+    /// The policy's input in this column.
+    case input(Int)
+    /// A key the policy does not declare, not near any input's name: numbered, so that the same
+    /// key twice in a line is noticed.
+    case ignored(Int)
+  }
+
+  private var keys: [[UInt8]] = []
+  private var found: [Key] = []
+  private var ignoredNames: [[UInt8]] = []
+  /// Per ignored key: whether the current line has had it.
+  var seenIgnored: [Bool] = []
+
+  /// `key`, the line's key at `position`; `nil` for a key near an input's name (a misspelling
+  /// the row reader may have to reject, naming the input).
+  mutating func lookUp(_ key: UnsafeBufferPointer<UInt8>, at position: Int, names: [[UInt8]]) -> Key? {
+    if position < keys.count, key.elementsEqual(keys[position]) { return found[position] }
+    let result: Key
+    if let column = names.firstIndex(where: { key.elementsEqual($0) }) {
+      result = .input(column)
+    } else {
+      let name = String(decoding: key, as: UTF8.self)
+      let inputs = names.map { String(decoding: $0, as: UTF8.self) }
+      if Suggestions.nearest(to: name, in: inputs) != nil { return nil }
+      if let id = ignoredNames.firstIndex(where: { key.elementsEqual($0) }) {
+        result = .ignored(id)
+      } else {
+        ignoredNames.append(Array(key))
+        seenIgnored.append(false)
+        result = .ignored(ignoredNames.count - 1)
+      }
+    }
+    if position < keys.count {
+      keys[position] = Array(key)
+      found[position] = result
+    } else if position == keys.count {
+      keys.append(Array(key))
+      found.append(result)
+    }
+    return result
   }
 }

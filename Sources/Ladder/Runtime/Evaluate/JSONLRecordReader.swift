@@ -1,5 +1,7 @@
 /// Reads JSON Lines: one JSON object per line, keys naming inputs. Numbers are kept as written
-/// (no binary floating point); an unknown or repeated key rejects the record.
+/// (no binary floating point). A key the policy does not declare is ignored, as a CSV column is
+/// (exports carry many), unless it looks like a misspelling of an input the record lacks: then,
+/// as for a repeated key, the record is rejected.
 public struct JSONLRecordReader: Sequence, IteratorProtocol {
   private let bytes: [UInt8]
   private var position = 0
@@ -49,6 +51,7 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
     }
     var values = [RawValue?](repeating: nil, count: slotCount)
     var seen: Set<String> = []
+    var undeclared: [String] = []
     // The record's key, when it has one as text or a number, names it in a rejection.
     let recordKey: String? = object.first { $0.0 == keyName }.flatMap { pair in
       switch pair.1 {
@@ -62,12 +65,20 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
           RecordProblem(line: line, key: recordKey, field: key, reason: "the key appears twice"))
       }
       guard let slot = slotByName[key] else {
-        let suggestion = Suggestions.nearest(to: key, in: names).map { "; did you mean '\($0)'?" } ?? ""
-        return .failure(
-          RecordProblem(line: line, key: recordKey, field: key, reason: "unknown field '\(key)'\(suggestion)")
-        )
+        undeclared.append(key)
+        continue
       }
       values[slot] = value
+    }
+    // A misspelled input: the record lacks it and has a key close to its name.
+    let absent = names.filter { name in slotByName[name].map { values[$0] == nil } ?? false }
+    for key in undeclared {
+      if let meant = Suggestions.nearest(to: key, in: absent) {
+        return .failure(
+          RecordProblem(
+            line: line, key: recordKey, field: key, reason: "unknown field '\(key)'; did you mean '\(meant)'?"
+          ))
+      }
     }
     return .success(RawRecord(line: line, values: values))
   }
