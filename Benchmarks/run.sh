@@ -30,7 +30,7 @@ for argument in "$@"; do
   esac
 done
 if [ ${#SIZES[@]} -eq 0 ]; then
-  if [ $SMOKE -eq 1 ]; then SIZES=(2000); else SIZES=(100000 1000000); fi
+  if [ $SMOKE -eq 1 ]; then SIZES=(2000); else SIZES=(100000 1000000 3000000); fi
 fi
 
 if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c "import duckdb" 2>/dev/null; then
@@ -90,7 +90,36 @@ for N in "${SIZES[@]}"; do
     printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "$job" "$N" duckdb "$d_s" "$d_cpu" "$(rate "$d_s")" "$((d_kb / 1024))" "mem $mem_ratio"
     echo "             outputs: $same"
     if [ "$same" = DIFFERENT ]; then diff <(head -20 "$WORK/ladder-$job-$N.csv") <(head -20 "$WORK/duckdb-$job-$N.csv") | head -10 || true; fi
+    if [ $job = scorecard ]; then scorecard_s=$l_s; duckdb_rate=$(rate "$d_s"); fi
   done
+
+  # JSON Lines input (issue 14): the same records as a JSON export writes them (converted outside
+  # the timed region), to the same CSV; the decisions must be the same bytes.
+  JSONL="${DATA%.csv}.jsonl"
+  [ -f "$JSONL" ] || python3 Benchmarks/to_jsonl.py "$DATA" "$JSONL"
+  read -r j_s j_kb j_cpu <<< "$(measure ladder-jsonl "$LADDER" eval policies/benchmark-scorecard.yaml "$JSONL" --as-of 2024-03-01 --format csv -o "$WORK/ladder-jsonl-$N.csv")"
+  if cmp -s "$WORK/ladder-jsonl-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
+  printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "jsonl input" "$N" ladder "$j_s" "$j_cpu" "$(rate "$j_s")" "$((j_kb / 1024))" "$(awk -v a="$j_s" -v b="$scorecard_s" 'BEGIN { printf "%.2fx csv", a / b }')"
+  echo "             outputs: $same"
+
+  # Traces to a file (issue 14): the full JSON traces and the compact form, in records per second
+  # against DuckDB's plain per-record job of this run. The compact form, expanded by
+  # scripts/expand-trace.py, must be the full traces' bytes (checked up to 100,000 records).
+  for form in explain compact-trace; do
+    read -r t_s t_kb t_cpu <<< "$(measure "$form" "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 "--$form" -o "$WORK/$form-$N.jsonl")"
+    t_rate=$(rate "$t_s")
+    printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" traces "$N" "ladder --$form" "$t_s" "$t_cpu" "$t_rate" "$((t_kb / 1024))" "$(awk -v a="$t_rate" -v b="$duckdb_rate" 'BEGIN { printf "%.2fx rate", a / b }')"
+    echo "             $(awk -v b="$(stat -c %s "$WORK/$form-$N.jsonl")" -v n="$N" 'BEGIN { printf "%.0f", b / n }') bytes per record"
+  done
+  if [ "$N" -le 100000 ]; then
+    if python3 scripts/expand-trace.py "$WORK/compact-trace-$N.jsonl" | cmp -s - "$WORK/explain-$N.jsonl"; then
+      echo "             compact traces expanded: identical to --explain"
+    else
+      echo "             compact traces expanded: DIFFERENT from --explain"
+      status=1
+    fi
+  fi
+  rm -f "$WORK/explain-$N.jsonl" "$WORK/compact-trace-$N.jsonl"
 
   # The ledger (issue 10): `ladder run` into an empty ledger, then a fifth run into one holding
   # four, against `ladder eval` of the same file in this run; and the bytes the ledger grew by.
@@ -119,11 +148,6 @@ for N in "${SIZES[@]}"; do
   for _ in $(seq 20); do "$LADDER" --version > /dev/null; done
   bare_ms=$(awk -v a="$bare_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 20 / 1e6 }')
   echo "             ladder show KEY --as-of D on $((5 * N)) decisions: $show_ms ms for the whole process; ladder --version: $bare_ms ms"
-
-  if [ $SMOKE -eq 0 ]; then
-    read -r e_s e_kb e_cpu <<< "$(measure explain "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --explain -o "$WORK/explain-$N.jsonl")"
-    printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" explain "$N" "ladder --explain" "$e_s" "$e_cpu" "$(awk -v n="$N" -v s="$e_s" 'BEGIN { printf "%.0f", n / s }')" "$((e_kb / 1024))" "-"
-  fi
 done
 
 if [ $SMOKE -eq 0 ]; then
