@@ -115,7 +115,7 @@ extension BatchEvaluator {
     }
     let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
     Self.pipelined(workers: workers, overlap: overlap, nextRound: nextRound) {
-      worker, chunk in
+      worker, chunk, _ in
       let chunk = chunk.withFields()
       worker.load(chunk)
       worker.run(program.kernels)
@@ -164,41 +164,55 @@ extension BatchEvaluator {
     }
   }
 
-  /// Rounds of chunks through the workers, results handed on in input order. With `overlap`,
-  /// while the workers evaluate one round this thread cuts the next and hands on the results of
-  /// the one before (worth it when output dominates; on two cores a third busy thread otherwise
-  /// slows the round's slowest worker, which every round waits for).
+  /// Chunks through the workers, results handed on in input order. Each worker takes the next
+  /// chunk as soon as it is free, while this thread cuts chunks ahead (up to `window` beyond the
+  /// one it writes next) and writes each result once its turn comes. No round waits for its
+  /// slowest chunk: with rounds, the two cores were busy only two thirds of the time (the thread
+  /// cutting and writing shares them with the workers, and slowed one worker per round).
+  ///
+  /// - Parameter overlap: false keeps at most one chunk per worker in flight (less memory
+  ///   held for outputs that are small anyway).
   static func pipelined<Piece: Sendable>(
     workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [RecordChunk],
-    process: @escaping @Sendable (ColumnarWorker, RecordChunk) -> [Piece],
+    process: @escaping @Sendable (_ worker: ColumnarWorker, _ chunk: RecordChunk, _ index: Int) -> [Piece],
     handle: (Piece) -> Void
   ) {
-    var previous: Round<Piece>?
-    while true {
-      let chunks = nextRound()
-      // The workers are free again only when the previous round is done.
-      previous?.finished.wait()
-      var current: Round<Piece>?
-      if !chunks.isEmpty {
-        let round = Round<Piece>()
-        let work: @Sendable () -> Void = {
-          round.results = Parallel.map(chunks.count, states: workers) { worker, index in
-            process(worker, chunks[index])
-          }
+    let stream = ChunkStream<Piece>()
+    let running = DispatchGroup()
+    // Threads of their own: a worker waiting for a chunk must not hold one of the few threads
+    // of the global queues, which other work of the run (the ledger's encoders) waits on.
+    for worker in workers {
+      running.enter()
+      let thread = Thread {
+        while let (index, chunk) = stream.take() {
+          stream.put(index, process(worker, chunk, index))
         }
-        if overlap {
-          DispatchQueue.global().async(group: round.finished, execute: work)
-        } else {
-          work()
-        }
-        current = round
+        running.leave()
       }
-      for pieces in previous?.results ?? [] {
-        for piece in pieces { handle(piece) }
-      }
-      guard let current else { break }
-      previous = current
+      thread.stackSize = 8 << 20
+      thread.start()
     }
+    let window = workers.count * (overlap ? 4 : 2)
+    var produced = 0
+    var written = 0
+    var inputDone = false
+    while true {
+      while !inputDone && produced - written < window {
+        let chunks = nextRound()
+        if chunks.isEmpty {
+          inputDone = true
+          stream.finish()
+        } else {
+          stream.add(chunks, from: produced)
+          produced += chunks.count
+        }
+      }
+      guard written < produced else { break }
+      for piece in stream.result(written) { handle(piece) }
+      written += 1
+    }
+    stream.finish()
+    running.wait()
   }
 
   /// CSV in, JSON Lines out (`ladder eval`, with or without `--explain`), over columns: the bytes
@@ -300,22 +314,20 @@ extension BatchEvaluator {
     }
     let problemsByRecord = problems
     let chunkBases = bases
+    let trace = self.trace
     var start = 0
-    let perRound = workers.count * 4
-    while start < chunks.count {
-      let end = min(chunks.count, start + perRound)
-      let first = start
-      let results = Parallel.map(end - first, states: workers) { worker, offset in
-        let index = first + offset
-        return worker.renderWithPopulation(
-          chunks[index], base: chunkBases[index], columns: finished, problems: problemsByRecord,
+    Self.pipelined(
+      workers: workers, overlap: true,
+      nextRound: {
+        let end = min(chunks.count, start + workers.count)
+        defer { start = end }
+        return Array(chunks[start..<end])
+      },
+      process: { worker, chunk, index in
+        worker.renderWithPopulation(
+          chunk, base: chunkBases[index], columns: finished, problems: problemsByRecord,
           policy: policy, validator: validator, trace: trace, origin: origin, write: write)
-      }
-      for pieces in results {
-        for piece in pieces { handle(piece) }
-      }
-      start = end
-    }
+      }, handle: handle)
   }
 
   /// One site computed by the reference (``PopulationStatistics``), for the inputs 64-bit columns
@@ -360,9 +372,57 @@ extension BatchEvaluator {
   }
 }
 
-/// One round's results of ``BatchEvaluator/pipelined(workers:overlap:nextRound:process:handle:)``,
-/// written by the round's workers and read after they finish.
-private final class Round<Piece: Sendable>: @unchecked Sendable {
-  var results: [[Piece]] = []
-  let finished = DispatchGroup()
+/// The chunks waiting for a worker and the results waiting for their turn, of
+/// ``BatchEvaluator/pipelined(workers:overlap:nextRound:process:handle:)``.
+private final class ChunkStream<Piece: Sendable>: @unchecked Sendable {
+  // Everything below is read and written under `condition`'s lock.
+  private let condition = NSCondition()
+  private var waiting: [(index: Int, chunk: RecordChunk)] = []
+  private var next = 0
+  private var results: [Int: [Piece]] = [:]
+  private var finished = false
+
+  func add(_ chunks: [RecordChunk], from first: Int) {
+    condition.lock()
+    waiting.removeFirst(next)
+    next = 0
+    for (offset, chunk) in chunks.enumerated() { waiting.append((first + offset, chunk)) }
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// No more chunks: workers stop once the waiting ones are taken.
+  func finish() {
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// The next chunk for a worker, waiting for one; `nil` once there will be none.
+  func take() -> (Int, RecordChunk)? {
+    condition.lock()
+    defer { condition.unlock() }
+    while next == waiting.count && !finished { condition.wait() }
+    guard next < waiting.count else { return nil }
+    next += 1
+    return (waiting[next - 1].index, waiting[next - 1].chunk)
+  }
+
+  func put(_ index: Int, _ pieces: [Piece]) {
+    condition.lock()
+    results[index] = pieces
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Chunk `index`'s result, waiting for it.
+  func result(_ index: Int) -> [Piece] {
+    condition.lock()
+    defer { condition.unlock() }
+    while true {
+      if let pieces = results.removeValue(forKey: index) { return pieces }
+      condition.wait()
+    }
+  }
 }
