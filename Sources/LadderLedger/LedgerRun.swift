@@ -58,6 +58,9 @@ public struct RecordedRun: Sendable {
 }
 
 extension Ledger {
+  /// Blocks of a run waiting in the encoders, at most; more wait for the encoders to catch up.
+  static let encodersAhead = 8
+
   /// Evaluates `bytes` (CSV or JSON Lines) against `policy` as of `asOf` and records the run,
   /// its decisions and the tier assignments that change, in one transaction.
   ///
@@ -162,6 +165,9 @@ extension Ledger {
           pending.append(BackgroundResult { encoder.encode(block, firstSeq: firstSeq) })
           do {
             while failure == nil, let first = pending.first, first.isReady { try take(pending.removeFirst()) }
+            // At most a few blocks in the encoders: when they fall behind the evaluation, it waits
+            // for them instead of holding every block in memory.
+            while failure == nil, pending.count > Self.encodersAhead { try take(pending.removeFirst()) }
           } catch {
             failure = failure ?? error
           }
