@@ -97,17 +97,24 @@ extension BatchEvaluator {
   ) {
     let validator = RecordValidator(policy: policy)
     guard program.population.isEmpty else {
-      var reader = reader
-      let batchSize = Self.batchSize(for: program)
-      var chunks: [RecordChunk] = []
-      while let chunk = reader.nextChunk(limit: batchSize) { chunks.append(chunk) }
-      let workers = makeWorkers(
-        program, header: reader.header, capacity: Self.capacity(for: chunks, batchSize))
-      let cut = chunks
-      chunks = Parallel.map(cut.count, states: workers) { _, index in cut[index].withFields() }
+      // The statistics pass streams as the input is cut: each worker finds a chunk's fields and
+      // collects its statistics while this thread cuts the next (cutting everything first left
+      // one core idle for a third of the job).
+      let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
       let policy = self.policy
+      var chunks: [RecordChunk] = []
+      var collected: [ChunkStatistics] = []
+      Self.pipelined(workers: workers, overlap: true, nextRound: nextRound) { worker, chunk, _ in
+        let chunk = chunk.withFields()
+        return [(chunk, worker.collectStatistics(chunk, policy: policy, validator: validator))]
+      } handle: { (piece: (RecordChunk, ChunkStatistics)) in
+        chunks.append(piece.0)
+        collected.append(piece.1)
+      }
       evaluatePopulation(
-        chunks, program: program, workers: workers, validator: validator, origin: origin, handle
+        chunks, collected: collected, program: program, workers: workers, validator: validator,
+        origin: origin,
+        handle
       ) { worker, chunk, base, columns, decide in
         write(worker, chunk, { row in worker.populationNotes(base + row, columns, policy: policy) }, decide)
       }
@@ -238,22 +245,20 @@ extension BatchEvaluator {
     return true
   }
 
-  /// The statistics pass over every chunk, the statistics per site (sites in parallel), then the
-  /// per-record pass, chunks handed on in input order.
+  /// From every chunk's statistics (`collected`, in chunk order): the statistics per site (sites
+  /// in parallel), then the per-record pass, chunks handed on in input order.
   ///
   /// `write(worker, chunk, decide)` writes a chunk whose registers are filled, asking `decide` for
   /// the records the kernels could not take.
   private func evaluatePopulation<Piece: Sendable>(
-    _ chunks: [RecordChunk], program: ColumnarProgram, workers: [ColumnarWorker], validator: RecordValidator,
-    origin: String?, _ handle: (Piece) -> Void,
+    _ chunks: [RecordChunk], collected: [ChunkStatistics], program: ColumnarProgram,
+    workers: [ColumnarWorker],
+    validator: RecordValidator, origin: String?, _ handle: (Piece) -> Void,
     write:
       @escaping @Sendable (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) ->
       [Piece]
   ) {
     let policy = self.policy
-    let collected = Parallel.map(chunks.count, states: workers) { worker, index in
-      worker.collectStatistics(chunks[index], policy: policy, validator: validator)
-    }
     var bases: [Int] = []
     var total = 0
     for chunk in chunks {
