@@ -89,7 +89,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
   /// days for the rest (hours and minutes below a day do not move a date).
   public func adding(_ duration: LadderDuration, sign: Int = 1) -> CivilDate? {
     duration.isCalendar
-      ? adding(months: sign * duration.magnitude) : adding(days: sign * (duration.magnitude / 1440))
+      ? adding(months: sign * duration.magnitude) : adding(days: sign * (duration.magnitude / 86_400_000))
   }
 
   /// Days from `self` to `other` (negative when `other` is earlier).

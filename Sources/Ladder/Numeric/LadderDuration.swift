@@ -1,11 +1,14 @@
 import Foundation
 
-/// A span of time as policies write it: `4h`, `2d`, `1w`, `3mo`, `1y`, `3 months`.
+/// A span of time as policies write it: `4h`, `2d`, `1w`, `3mo`, `1y`, `3 months`, `90s`.
 ///
-/// Hours, days and weeks are exact lengths (stored in minutes); months and years are calendar
-/// steps (stored in months). The two kinds are not comparable: a month is not 30 days.
+/// Milliseconds up to weeks are exact lengths (compared in milliseconds; a day is 24 hours);
+/// months and years are calendar steps (compared in months). The two kinds are not comparable: a
+/// month is not 30 days.
 public struct LadderDuration: Sendable, Hashable, CustomStringConvertible {
   public enum Unit: String, Sendable, CaseIterable {
+    case milliseconds = "ms"
+    case seconds = "s"
     case minutes = "min"
     case hours = "h"
     case days = "d"
@@ -27,15 +30,32 @@ public struct LadderDuration: Sendable, Hashable, CustomStringConvertible {
   /// True for months and years.
   public var isCalendar: Bool { unit.isCalendar }
 
-  /// The length in minutes (exact kinds) or months (calendar kinds), for comparisons.
+  /// The length in milliseconds (exact kinds) or months (calendar kinds), for comparisons.
   public var magnitude: Int {
     switch unit {
-    case .minutes: amount
-    case .hours: amount * 60
-    case .days: amount * 1440
-    case .weeks: amount * 10080
+    case .milliseconds: amount
+    case .seconds: amount * 1000
+    case .minutes: amount * 60_000
+    case .hours: amount * 3_600_000
+    case .days: amount * 86_400_000
+    case .weeks: amount * 604_800_000
     case .months: amount
     case .years: amount * 12
+    }
+  }
+
+  /// An exact length computed from instants, in the largest unit that holds it whole: `4h`,
+  /// `125min`, `90s`, `1500ms` (hours, not days, because business time is counted in hours).
+  public init(milliseconds: Int64) {
+    let value = Int(milliseconds)
+    if value % 3_600_000 == 0 {
+      self.init(amount: value / 3_600_000, unit: .hours)
+    } else if value % 60_000 == 0 {
+      self.init(amount: value / 60_000, unit: .minutes)
+    } else if value % 1000 == 0 {
+      self.init(amount: value / 1000, unit: .seconds)
+    } else {
+      self.init(amount: value, unit: .milliseconds)
     }
   }
 
@@ -48,6 +68,8 @@ public struct LadderDuration: Sendable, Hashable, CustomStringConvertible {
   public var description: String { "\(amount)\(unit.rawValue)" }
 
   static let unitWords: [String: Unit] = [
+    "ms": .milliseconds, "millisecond": .milliseconds, "milliseconds": .milliseconds,
+    "s": .seconds, "sec": .seconds, "second": .seconds, "seconds": .seconds,
     "min": .minutes, "mins": .minutes, "minute": .minutes, "minutes": .minutes,
     "h": .hours, "hour": .hours, "hours": .hours,
     "d": .days, "day": .days, "days": .days,
