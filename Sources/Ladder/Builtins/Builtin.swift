@@ -107,6 +107,21 @@ struct ScalarCall {
     if case .date(let value) = arguments[index] { return value }
     return nil
   }
+
+  func instant(_ index: Int) -> LadderInstant? {
+    if case .datetime(let value) = arguments[index] { return value }
+    return nil
+  }
+
+  func duration(_ index: Int) -> LadderDuration? {
+    if case .duration(let value) = arguments[index] { return value }
+    return nil
+  }
+
+  func calendar(_ index: Int) -> BusinessCalendar? {
+    if case .calendar(let value) = arguments[index] { return value }
+    return nil
+  }
 }
 
 /// A call on the columnar backend: the arguments already lowered to registers.

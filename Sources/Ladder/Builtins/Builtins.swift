@@ -152,6 +152,8 @@ extension Builtin {
 
     lookup,
 
+    due, workingTime, isWorkingTime, isWorkingDay,
+
     population("percentile", usage: "percentile(x): 0 to 100", .percentile) { call in
       guard call.arguments.count == 1, call.types[0].isNumeric else {
         return call.problem("percentile takes one number")

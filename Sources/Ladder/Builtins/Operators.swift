@@ -91,6 +91,15 @@ extension Operator {
         throw EvaluationError("the date falls outside the years 1 to 9999", at: span)
       }
       return .date(moved)
+    case (.datetime(let instant), .duration(let duration)), (.duration(let duration), .datetime(let instant)):
+      let sign: Int64 = op == .subtract ? -1 : 1
+      guard !duration.isCalendar, let moved = instant.adding(milliseconds: sign * Int64(duration.magnitude))
+      else {
+        throw EvaluationError("the date and time falls outside the years 1 to 9999", at: span)
+      }
+      return .datetime(moved)
+    case (.datetime(let later), .datetime(let earlier)):
+      return .duration(LadderDuration(milliseconds: later.milliseconds - earlier.milliseconds))
     default:
       return .missing
     }
@@ -106,6 +115,18 @@ extension Operator {
     switch (op, left, right) {
     case (.add, .date, .duration), (.subtract, .date, .duration): return .date
     case (.add, .duration, .date): return .date
+    case (.add, .datetime, .duration), (.subtract, .datetime, .duration), (.add, .duration, .datetime):
+      // An instant moves by an exact length; a month has none.
+      let duration = left == .duration ? lhs : rhs
+      if case .constant(.duration(let value)) = duration.kind, value.isCalendar {
+        checker.report(
+          Diagnostic(
+            .typeMismatch, "a date and time moves by minutes, hours, days or weeks, not by '\(value)'",
+            at: expr.span, help: "a month has no fixed length; write e.g. 30d"))
+        return nil
+      }
+      return .datetime
+    case (.subtract, .datetime, .datetime): return .duration
     case (.subtract, .date, .date):
       checker.report(
         Diagnostic(

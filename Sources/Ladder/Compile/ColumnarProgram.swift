@@ -176,6 +176,8 @@ struct ColumnarProgram: Sendable {
   ///   - traced: also track what JSON output shows (display scales, the band that held).
   ///   - explained: with `traced`, also every comparison of every condition, for full traces.
   init?(_ policy: CompiledPolicy, asOf: CivilDate, traced: Bool = false, explained: Bool = false) {
+    // Service clocks (instants, calendars) have no kernels: such a policy runs on the scalar backend.
+    guard policy.checked.serviceLevels == nil else { return nil }
     var lowering = ColumnarLowering(
       policy: policy.checked, asOf: asOf, sites: policy.populationSites, traced: traced, explained: explained)
     guard let program = lowering.program() else { return nil }
@@ -902,7 +904,8 @@ struct ColumnarLowering {
         operands.append(operand)
       }
       return .list(operands)
-    case .duration: return nil
+    // Instants and calendars run on the scalar backend.
+    case .duration, .datetime, .calendar: return nil
     }
   }
 

@@ -74,6 +74,8 @@ public final class CompiledPolicy: Sendable {
   let scoreRounding: FixedDecimal.RoundingMode
   let tiers: [Tier]
   let triggers: [Trigger]
+  /// The `service_levels:` targets, in the order written.
+  let serviceTargets: [ServiceTarget]
   /// The population functions of the policy; empty for a policy that evaluates record by record.
   public let populationSites: [PopulationSite]
   /// The fields of its decisions in JSON Lines, and in CSV without and with the `error` column.
@@ -117,6 +119,15 @@ public final class CompiledPolicy: Sendable {
       let hex = String(byte, radix: 16)
       return byte < 16 ? "0" + hex : hex
     }.joined()
+    serviceTargets = (policy.serviceLevels?.targets ?? []).map { target in
+      ServiceTarget(
+        name: target.name, label: target.label,
+        from: ExpressionCompiler.compile(target.from, registry: registry),
+        within: ExpressionCompiler.compile(target.within, registry: registry),
+        calendar: ExpressionCompiler.compile(target.calendar, registry: registry),
+        metAt: target.metAt.map { ExpressionCompiler.compile($0, registry: registry) }, atRisk: target.atRisk,
+        span: target.span)
+    }
     lets = policy.lets.map { item in
       Let(
         slot: item.slot, name: item.name, span: item.span, type: item.expression.type,
@@ -178,7 +189,19 @@ public final class CompiledPolicy: Sendable {
 
   /// A frame sized for this policy, to be reused across records by one worker.
   public func makeFrame(asOf: CivilDate) -> EvaluationFrame {
-    EvaluationFrame(inputCount: checked.inputs.count, letCount: checked.lets.count, asOf: asOf)
+    let frame = EvaluationFrame(inputCount: checked.inputs.count, letCount: checked.lets.count, asOf: asOf)
+    frame.clock = clock(asOf: asOf)
+    return frame
+  }
+
+  /// The moment service clocks are read at: the time `--as-of` gives, or the start of the as-of
+  /// date in the policy's time zone (UTC without one).
+  public func clock(asOf: CivilDate) -> LadderInstant {
+    if let time = checked.outputOptions.asOfTime, time.localDate == asOf { return time }
+    let midnight = Int64(asOf.daysSinceEpoch) * LadderInstant.millisecondsPerDay
+    return LadderInstant.resolve(
+      localMilliseconds: midnight, in: checked.timeZone ?? TimeZone(secondsFromGMT: 0) ?? .current)
+      ?? LadderInstant(milliseconds: midnight, offsetSeconds: 0)
   }
 
   // MARK: - Evaluation
@@ -247,6 +270,7 @@ public final class CompiledPolicy: Sendable {
         }
       }
     }
+    if !serviceTargets.isEmpty { decision.serviceLevels = try serviceLevels(frame, explain: trace) }
     if trace {
       decision.trace = try makeTrace(decision, frame: frame, tiersTried: tried)
     }

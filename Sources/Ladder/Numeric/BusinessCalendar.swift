@@ -145,7 +145,7 @@ public struct BusinessCalendar: Sendable, Hashable {
   /// Walks the working intervals from `start`, in order, as UTC milliseconds, until `body`
   /// returns false or the horizon is passed. Within a stretch where the zone's offset is
   /// constant, wall time is UTC plus the offset, so a day's hours map to one UTC interval each.
-  private func forEachInterval(from start: Int64, _ body: (_ start: Int64, _ end: Int64) -> Bool) -> Bool {
+  func walkIntervals(from start: Int64, _ body: (_ start: Int64, _ end: Int64) -> Bool) -> Bool {
     var cursor = start
     let limit = start + Int64(Self.horizonDays) * Self.day
     while cursor < limit {
@@ -173,7 +173,7 @@ public struct BusinessCalendar: Sendable, Hashable {
     guard milliseconds > 0 else { return start.shown(in: zone) }
     var remaining = milliseconds
     var result: Int64?
-    _ = forEachInterval(from: start.milliseconds) { from, to in
+    _ = walkIntervals(from: start.milliseconds) { from, to in
       if remaining <= to - from {
         result = from + remaining
         return false
@@ -193,7 +193,7 @@ public struct BusinessCalendar: Sendable, Hashable {
     var cursor = start.milliseconds
     // A walk stops at the horizon; the next one starts where it stopped.
     while cursor < end.milliseconds {
-      let stopped = forEachInterval(from: cursor) { from, to in
+      let stopped = walkIntervals(from: cursor) { from, to in
         guard from < end.milliseconds else { return false }
         total += min(to, end.milliseconds) - from
         return true

@@ -391,6 +391,7 @@ private struct DecisionLine {
       case .policy: output += identity
       case .policyVersion, .policySHA256: break  // inside `policy`
       case .error: output.append("null")
+      case .serviceLevels, .serviceLevel: break  // ColumnarProgram refuses policies with service levels
       }
     }
   }

@@ -33,6 +33,9 @@ public enum DecisionJSON {
             }
           }
         case .benefits: writer.field(entry.name) { writeBenefits(decision.benefits, into: writer) }
+        case .serviceLevels:
+          writer.field(entry.name) { writeServiceLevels(decision.serviceLevels, into: writer) }
+        case .serviceLevel: continue  // CSV only
         case .asOf: writer.field(entry.name) { writer.string(asOf.description) }
         case .policy: writer.field(entry.name) { writeIdentity(policy, into: writer) }
         case .policyVersion, .policySHA256: continue  // inside `policy`
@@ -67,6 +70,23 @@ public enum DecisionJSON {
             writer.bool(flag)
           } else {
             writer.string(CompiledPolicy.display(benefit.value))
+          }
+        }
+      }
+    }
+  }
+
+  /// The `service_levels` object of a decision: each target's status, deadline, and the time left
+  /// or how late.
+  static func writeServiceLevels(_ results: [ServiceLevelResult], into writer: JSONWriter) {
+    writer.object {
+      for result in results {
+        writer.field(result.name) {
+          writer.object {
+            writer.field("status") { writer.string(result.status.rawValue) }
+            writer.field("due") { writer.optionalString(result.due?.description) }
+            writer.field("left") { writer.optionalString(result.left?.description) }
+            writer.field("late") { writer.optionalString(result.late?.description) }
           }
         }
       }
@@ -125,7 +145,15 @@ public enum DecisionCSV {
         text = value.isMissing ? "" : CompiledPolicy.display(value, as: nil)
       case .asOf: text = asOf.description
       case .policy, .policyVersion, .policySHA256: text = identity(entry.field, policy)
-      case .review, .benefits, .error: text = ""
+      case .serviceLevel(let index, let part):
+        let result = decision.serviceLevels[index]
+        switch part {
+        case .due: text = result.due?.description ?? ""
+        case .status: text = result.status.rawValue
+        case .left: text = result.left?.description ?? ""
+        case .late: text = result.late?.description ?? ""
+        }
+      case .review, .benefits, .error, .serviceLevels: text = ""
       }
       return field(text)
     }.joined(separator: ",")

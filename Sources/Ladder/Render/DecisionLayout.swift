@@ -13,6 +13,11 @@ public enum DecisionField: Sendable, Hashable {
   case review
   /// Each benefit's value by name, JSON only.
   case benefits
+  /// Each `service_levels:` target's deadline and status, JSON only: `{"first_response":
+  /// {"status":…,"due":…,"left":…,"late":…}}`.
+  case serviceLevels
+  /// One part of one target, CSV only: a column each (`first_response_due`, …).
+  case serviceLevel(Int, ServiceLevelPart)
   case asOf
   /// The policy that decided: `{"id":…,"version":…,"sha256":…}` in JSON; its id in CSV, where
   /// ``policyVersion`` and ``policySHA256`` are columns of their own. A decision file names
@@ -22,6 +27,11 @@ public enum DecisionField: Sendable, Hashable {
   case policySHA256
   /// The `error` column of `--on-error emit`, CSV only: empty for a decided record.
   case error
+}
+
+/// The columns of a service-level target in CSV.
+public enum ServiceLevelPart: String, Sendable, Hashable, CaseIterable {
+  case due, status, left, late
 }
 
 /// The one description of a decision record: which fields, named how, in which order, for JSON
@@ -45,6 +55,7 @@ public struct DecisionLayout: Sendable {
       Entry(name: "flags", field: .flags),
     ]
     entries += policy.outputs.enumerated().map { Entry(name: $1.name, field: .output($0)) }
+    if policy.serviceLevels != nil { entries.append(Entry(name: "service_levels", field: .serviceLevels)) }
     entries += [
       Entry(name: "review", field: .review), Entry(name: "benefits", field: .benefits),
       Entry(name: "as_of", field: .asOf), Entry(name: "policy", field: .policy),
@@ -60,6 +71,11 @@ public struct DecisionLayout: Sendable {
       Entry(name: "tier", field: .tier), Entry(name: "flags", field: .flags),
     ]
     entries += policy.outputs.enumerated().map { Entry(name: $1.name, field: .output($0)) }
+    for (index, target) in (policy.serviceLevels?.targets ?? []).enumerated() {
+      entries += ServiceLevelPart.allCases.map {
+        Entry(name: "\(target.name)_\($0.rawValue)", field: .serviceLevel(index, $0))
+      }
+    }
     if policy.outputOptions.csvAsOfColumn { entries.append(Entry(name: "as_of", field: .asOf)) }
     entries += [
       Entry(name: "policy", field: .policy), Entry(name: "policy_version", field: .policyVersion),

@@ -65,6 +65,29 @@ private struct StoredTrace: TraceSource {
   func tierAtomCount(_ tier: Int) -> Int { trace.tiers[tier].conditions.count }
   func triggerAtomCount(_ trigger: Int) -> Int { trace.triggers[trigger].conditions.count }
 
+  func writeServiceLevels(to output: inout [UInt8]) -> Bool {
+    guard !trace.serviceLevels.isEmpty else { return false }
+    let writer = JSONWriter()
+    writer.array(trace.serviceLevels) { level in
+      writer.object {
+        writer.field("target") { writer.string(level.name) }
+        writer.field("label") { writer.string(level.label) }
+        writer.field("from") { writer.optionalString(level.start) }
+        writer.field("within") { writer.optionalString(level.within) }
+        writer.field("calendar") { writer.optionalString(level.calendar) }
+        writer.field("due") { writer.optionalString(level.due) }
+        writer.field("steps") { writer.array(level.steps) { writer.string($0) } }
+        writer.field("met_at") { writer.optionalString(level.metAt) }
+        writer.field("as_of") { writer.string(level.clock) }
+        writer.field("status") { writer.string(level.status) }
+        writer.field("left") { writer.optionalString(level.left) }
+        writer.field("late") { writer.optionalString(level.late) }
+      }
+    }
+    output += Array(writer.output.utf8)
+    return true
+  }
+
   func write(_ item: TraceItem, to output: inout [UInt8]) {
     func string(_ text: String?) {
       if let text { JSONWriter.escape(text, into: &output) } else { output.append("null") }

@@ -44,6 +44,13 @@ protocol TraceSource: TraceValues {
   var hasReview: Bool { get }
   func tierAtomCount(_ tier: Int) -> Int
   func triggerAtomCount(_ trigger: Int) -> Int
+  /// Writes the `service_levels` array and returns true, or writes nothing and returns false
+  /// (a policy without service levels; the columnar backend never has them).
+  func writeServiceLevels(to output: inout [UInt8]) -> Bool
+}
+
+extension TraceSource {
+  func writeServiceLevels(to output: inout [UInt8]) -> Bool { false }
 }
 
 /// The JSON form of a trace, described once: every key, its order and nesting. Both backends
@@ -195,6 +202,11 @@ enum TraceLayout {
       output.append("}")
     } else {
       output.append("null")
+    }
+    var levels: [UInt8] = []
+    if source.writeServiceLevels(to: &levels) {
+      output.append(",\"service_levels\":")
+      output += levels
     }
     output.append("}")
   }

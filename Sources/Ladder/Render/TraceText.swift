@@ -91,6 +91,25 @@ public enum TraceText {
           ["next review", review.nextReview ?? "-"], ["due", review.isDue ? "yes" : "no"],
         ], indent: "  ")
     }
+
+    if !trace.serviceLevels.isEmpty {
+      out += "\nservice levels (as of \(trace.serviceLevels[0].clock))\n"
+      for level in trace.serviceLevels {
+        guard let due = level.due else {
+          out += "  \(level.name) \(level.label): no clock (its start or time is missing)\n"
+          continue
+        }
+        out +=
+          "  \(level.name) \(level.label): \(level.within ?? "") in \(level.calendar ?? "") from \(level.start ?? "")\n"
+        for step in level.steps { out += "      \(step)\n" }
+        out += "      due \(due)\n"
+        var status = level.status
+        if let met = level.metAt { status += ", met at \(met)" }
+        if let left = level.left { status += ", \(left) of working time left" }
+        if let late = level.late { status += ", \(late) late" }
+        out += "      → \(status)\n"
+      }
+    }
     return out
   }
 

@@ -16,7 +16,10 @@ struct RecordOptions: ParsableArguments {
   )
   var inputFormat: RecordFormat?
 
-  @Option(help: "The evaluation date, YYYY-MM-DD. Default: today (UTC).")
+  @Option(
+    help:
+      "The evaluation date, YYYY-MM-DD, or a date and time with its offset (2024-04-01T10:00+08:00), the moment service clocks are read at. Default: today (UTC)."
+  )
   var asOf: String?
 
   @OptionGroup var personalData: PersonalDataOption
@@ -45,10 +48,12 @@ struct RecordOptions: ParsableArguments {
   /// `--as-of`'s date; today in UTC when it is not given.
   static func parseDate(_ asOf: String?) throws -> CivilDate {
     if let asOf {
-      guard let date = CivilDate(parsing: asOf) else {
-        throw ValidationError("--as-of '\(asOf)' is not a date (YYYY-MM-DD)")
-      }
-      return date
+      if let date = CivilDate(parsing: asOf) { return date }
+      // A date and time reads service clocks at that moment; its date is the as-of date.
+      if let instant = LadderInstant(parsing: asOf) { return instant.localDate }
+      throw ValidationError(
+        "--as-of '\(asOf)' is not a date (YYYY-MM-DD) or a date and time with its UTC offset (2024-04-01T10:00+08:00)"
+      )
     }
     return CivilDate(utcDayOf: Date())
   }
@@ -61,7 +66,9 @@ struct RecordOptions: ParsableArguments {
     guard let file = PolicyLoader.load(policy, into: sources, diagnostics: &diagnostics),
       let compiled = PolicyCompiler.compile(
         file, into: &diagnostics,
-        output: OutputOptions(showsPersonalData: personalData.showPersonalData, csvAsOfColumn: csvAsOfColumn))
+        output: OutputOptions(
+          showsPersonalData: personalData.showPersonalData, csvAsOfColumn: csvAsOfColumn,
+          asOfTime: asOf.flatMap { LadderInstant(parsing: $0) }))
     else {
       let renderer = TextDiagnosticRenderer(
         sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))

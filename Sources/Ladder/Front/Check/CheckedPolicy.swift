@@ -1,3 +1,5 @@
+import Foundation
+
 /// A policy that passed every check: names resolved to slots, every expression typed.
 ///
 /// This is the boundary between the front end (read, check) and the back end (compile,
@@ -29,6 +31,12 @@ public struct CheckedPolicy: Sendable {
   public var outputs: [OutputColumn] = []
   /// Declared benefit directions (`entitlements:`).
   public var entitlements: [CheckedEntitlement] = []
+  /// The zone date-times without an offset are read in (`time_zone:`).
+  public var timeZone: TimeZone?
+  /// The business calendars the clock built-ins use, in the order written.
+  public var calendars: [BusinessCalendar] = []
+  /// Deadlines and their status per record (`service_levels:`).
+  public var serviceLevels: CheckedServiceLevels?
   /// What the user chose about the outputs of this evaluation (command-line flags).
   public var outputOptions = OutputOptions()
 
@@ -47,10 +55,14 @@ public struct OutputOptions: Sendable, Hashable {
   /// Write the `as_of` column in CSV decisions (the default; `--no-as-of-column` drops it, for a
   /// file whose date is known from its name or its run).
   public var csvAsOfColumn = true
+  /// The moment of the as-of date at which service clocks are read (`--as-of` with a time,
+  /// `2024-04-01T10:00+08:00`); `nil` reads them at the start of the as-of date.
+  public var asOfTime: LadderInstant?
 
-  public init(showsPersonalData: Bool = false, csvAsOfColumn: Bool = true) {
+  public init(showsPersonalData: Bool = false, csvAsOfColumn: Bool = true, asOfTime: LadderInstant? = nil) {
     self.showsPersonalData = showsPersonalData
     self.csvAsOfColumn = csvAsOfColumn
+    self.asOfTime = asOfTime
   }
 }
 
@@ -242,4 +254,23 @@ public struct CheckedExpr: Sendable {
     if case .constant(let value) = kind { return value }
     return nil
   }
+}
+
+/// The checked `service_levels:` section.
+public struct CheckedServiceLevels: Sendable {
+  public var targets: [CheckedServiceTarget]
+}
+
+/// One target: its clock starts at `from` and has `within` of `calendar`'s working time.
+public struct CheckedServiceTarget: Sendable {
+  public var name: String
+  public var label: String
+  public var span: SourceSpan
+  public var from: CheckedExpr
+  public var within: CheckedExpr
+  public var calendar: CheckedExpr
+  /// When the target was met; missing while it is not.
+  public var metAt: CheckedExpr?
+  /// The share of `within` below which a running target is at risk.
+  public var atRisk: FixedDecimal
 }

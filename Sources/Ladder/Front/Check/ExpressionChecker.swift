@@ -12,9 +12,11 @@ struct Scope {
   var scoreDecimals = 2
   /// `tier` is usable (triggers); its ids.
   var tierIDs: [String]?
+  /// The policy's business calendars, which the clock built-ins name (`in: support_cn`).
+  var calendars: [String: BusinessCalendar] = [:]
 
   var allNames: [String] {
-    var names = Array(inputs.keys) + Array(lets.keys) + ["as_of"]
+    var names = Array(inputs.keys) + Array(lets.keys) + Array(calendars.keys) + ["as_of"]
     if hasScore { names.append("score") }
     if tierIDs != nil { names.append("tier") }
     return names.sorted()
@@ -180,6 +182,9 @@ struct ExpressionChecker {
     }
     if let binding = scope.lets[name] { return make(.letValue(slot: binding.slot), binding.type, expr) }
     if scope.untypedLets.contains(name) { return invalid(expr) }
+    if let calendar = scope.calendars[name] {
+      return make(.constant(.calendar(calendar)), LadderType(.calendar), expr)
+    }
     switch name {
     case "as_of": return make(.asOf, LadderType(.date), expr)
     case "score" where scope.hasScore: return make(.score, LadderType(.decimal), expr)
@@ -288,7 +293,7 @@ struct ExpressionChecker {
       }
       return true
     }
-    if left == right, [.date, .string, .bool].contains(left) { return true }
+    if left == right, [.date, .datetime, .string, .bool].contains(left) { return true }
     if case .enumeration(let name, let values) = left, right == .string || left == right {
       return checkEnumLiteral(rhs, name: name, values: values)
     }

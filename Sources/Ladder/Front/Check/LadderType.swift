@@ -8,7 +8,11 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
   case bool
   case string
   case date
+  /// An instant: a date and time with its UTC offset (`2024-02-20T17:40+08:00`).
+  case datetime
   case duration
+  /// A business calendar named in `calendars:`; only the clock built-ins take one (`in: support_cn`).
+  case calendar
   /// An enum input's values, named by the input that declares them.
   case enumeration(name: String, values: [String])
   /// The policy's tier ids (the type of `tier` in triggers).
@@ -26,7 +30,9 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case .bool: "bool"
     case .string: "string"
     case .date: "date"
+    case .datetime: "datetime"
     case .duration: "duration"
+    case .calendar: "calendar"
     case .enumeration(let name, _): "enum '\(name)'"
     case .tier: "tier"
     case .list(let element): "list of \(element)"
@@ -70,7 +76,9 @@ public enum Value: Sendable, Hashable {
   case bool(Bool)
   case string(String)
   case date(CivilDate)
+  case datetime(LadderInstant)
   case duration(LadderDuration)
+  case calendar(BusinessCalendar)
   case list([Value])
 
   public var isMissing: Bool { self == .missing }

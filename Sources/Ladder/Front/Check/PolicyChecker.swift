@@ -52,6 +52,8 @@ struct CheckRun {
     var scope = Scope(
       recordName: recordName,
       inputs: Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), lets: [:])
+    let (timeZone, calendars) = checkCalendars()
+    scope.calendars = Dictionary(calendars.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     scope.scoreDeclared = syntax.score != nil
     let lets = checkLets(scope: &scope)
     let score = checkScore(scope: scope)
@@ -62,6 +64,7 @@ struct CheckRun {
     var triggerScope = scope
     triggerScope.tierIDs = tiers.map(\.id)
     let review = checkReview(tiers: tiers, scope: triggerScope, inputs: inputs)
+    let serviceLevels = checkServiceLevels(scope: triggerScope)
     checkPopulationDependencies()
 
     guard let id = syntax.id?.value, let keyInput else { return nil }
@@ -71,6 +74,9 @@ struct CheckRun {
       lets: lets,
       score: score, tiers: tiers, benefits: benefits, review: review)
     policy.tierOrder = syntax.tierOrder?.value ?? .bestFirst
+    policy.timeZone = timeZone
+    policy.calendars = calendars
+    policy.serviceLevels = serviceLevels
     policy.lifecycle = checkLifecycle(review: review)
     let keyField = inputs[keyInput]
     if PolicyChecker.decisionFieldNames.contains(keyField.name) {
@@ -161,6 +167,7 @@ struct CheckRun {
     case .percent: .percent
     case .bool: .bool
     case .date: .date
+    case .datetime: .datetime
     case .enumeration: .enumeration(name: name, values: values)
     case .list(let element): .list(valueType(element, name: name, values: values))
     }

@@ -159,6 +159,10 @@ extension DiagnosticCode {
     "L0421", "personal-data-in-rule", .warning,
     "a tier, score component or trigger depends on a personal field")
 
+  public static let invalidCalendar = DiagnosticCode(
+    "L0422", "invalid-calendar", .error,
+    "a calendar's hours overlap or are out of order, its holidays are not sorted dates, or it never works")
+
   public static let all: [DiagnosticCode] = [
     .unreadableFile, .yamlSyntax, .duplicateKey, .documentTooComplex, .notAPolicy,
     .unknownKey, .missingKey, .wrongShape, .unsupportedFormatVersion, .invalidValue, .recordKey,
@@ -170,7 +174,7 @@ extension DiagnosticCode {
     .unreachableTier, .unknownTier, .inheritanceCycle, .benefitTypeConflict, .missingBaseService,
     .noFallbackTier, .misplacedOtherwise, .missingReviewCadence, .bandsWithoutElse, .scoreOutOfScale,
     .bandOverlap, .benefitNotMonotonic, .neverFires, .unusedName, .thresholdOutsideBounds,
-    .personalDataInRule,
+    .personalDataInRule, .invalidCalendar,
   ]
 
   /// The codes `ladder lint` reports: findings about a policy that checks, as opposed to errors

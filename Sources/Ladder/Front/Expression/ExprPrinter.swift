@@ -18,7 +18,13 @@ public enum ExprPrinter {
       return "\(print(value)) \(negated ? "not between" : "between") \(print(low)) and \(print(high))"
     case .isMissing(let operand, let negated):
       return "\(print(operand)) is \(negated ? "not missing" : "missing")"
-    case .call(let name, _, let arguments): return "\(name)(\(arguments.map(print).joined(separator: ", ")))"
+    case .call(let name, _, let arguments):
+      var printed = arguments.map(print)
+      // A clock's calendar reads `in support_cn`.
+      if Builtin.calendarFunctions.contains(name), let last = printed.indices.last, last > 0 {
+        printed[last] = "in " + printed[last]
+      }
+      return "\(name)(\(printed.joined(separator: ", ")))"
     case .index(let base, let index): return "\(print(base))[\(print(index))]"
     case .list(let elements): return "[\(elements.map(print).joined(separator: ", "))]"
     case .conditional(let condition, let then, let otherwise):
@@ -75,6 +81,8 @@ public enum ExprPrinter {
     case .string(let text): return print(.string(text))
     case .date(let date): return date.description
     case .duration(let duration): return duration.description
+    case .datetime(let instant): return instant.description
+    case .calendar(let calendar): return calendar.name
     case .list(let items):
       let element: ValueType
       if case .list(let inner) = type { element = inner } else { element = .unknown }

@@ -384,6 +384,15 @@ public struct ExpressionParser {
         if current.kind != .symbol(.rightParen) {
           repeat {
             if current.kind == .symbol(.comma) { advance() }
+            // `in support_cn` names the calendar of a clock (`due(received_at, 8h, in support_cn)`):
+            // the call's last argument, written so that it reads as English. `in: support_cn` is
+            // read too, but a policy must then quote the expression (YAML takes ': ' as a key).
+            if current.kind == .keyword(.in) {
+              advance()
+              if current.kind == .symbol(.colon) { advance() }
+              arguments.append(parseExpression())
+              break
+            }
             arguments.append(parseExpression())
           } while !failed && current.kind == .symbol(.comma)
         }

@@ -102,7 +102,7 @@ struct Reader {
   }
 
   /// Walks the entries of a mapping whose keys are plain scalars; other keys are reported.
-  private mutating func forEachScalarKey(
+  mutating func forEachScalarKey(
     _ node: Node, of what: String, expected: String, _ body: (inout Reader, Located<String>, Node) -> Void
   ) {
     guard case .mapping(let mapping) = node else {
@@ -308,6 +308,9 @@ struct Reader {
       case "benefits": policy.benefits = reader.readBenefits(value)
       case "review": policy.review = reader.readReview(value, keySpan: keySpan)
       case "lifecycle": policy.lifecycle = reader.readLifecycle(value, keySpan: keySpan)
+      case "time_zone": policy.timeZone = reader.scalarString(value, for: "'time_zone'")
+      case "calendars": policy.calendars = reader.readCalendars(value)
+      case "service_levels": policy.serviceLevels = reader.readServiceLevels(value, keySpan: keySpan)
       case "output":
         guard case .sequence(let items) = value else {
           reader.wrongShape(
@@ -423,6 +426,7 @@ struct Reader {
       case "percent": .percent
       case "bool": .bool
       case "date": .date
+      case "datetime": .datetime
       case "enum": .enumeration
       default: nil
       }
@@ -676,6 +680,99 @@ struct Reader {
       }
     }
     return review
+  }
+
+  // MARK: - Calendars
+
+  mutating func readCalendars(_ node: Node) -> [CalendarSyntax] {
+    var calendars: [CalendarSyntax] = []
+    forEachNamedEntry(node, of: "'calendars'") { reader, name, value in
+      var calendar = CalendarSyntax(name: name)
+      let what = "calendar '\(name.value)'"
+      reader.forEachKnownKey(value, of: what, allowed: PolicyReader.calendarKeys) {
+        reader, key, keySpan, value in
+        switch key {
+        case "time_zone": calendar.timeZone = reader.scalarString(value, for: "'time_zone'")
+        case "description": calendar.description = reader.scalarString(value, for: "'description'")
+        case "hours":
+          calendar.hoursSpan = keySpan
+          reader.forEachScalarKey(value, of: "'hours' of \(what)", expected: "a mapping of days to hours") {
+            reader, days, value in
+            calendar.hours.append((days, reader.stretches(value, for: "the hours of '\(days.value)'")))
+          }
+        case "holidays":
+          calendar.holidays = reader.scalarList(value, for: "'holidays'", example: "[2024-01-01, 2024-02-10]")
+        case "working_days":
+          calendar.workingDays = reader.scalarList(value, for: "'working_days'", example: "[2024-02-04]")
+        case "working_day_hours":
+          calendar.workingDayHours = reader.stretches(value, for: "'working_day_hours'")
+        default: break
+        }
+      }
+      calendars.append(calendar)
+    }
+    return calendars
+  }
+
+  mutating func readServiceLevels(_ node: Node, keySpan: SourceSpan) -> ServiceLevelsSyntax {
+    var levels = ServiceLevelsSyntax(keySpan: keySpan)
+    forEachKnownKey(node, of: "'service_levels'", allowed: PolicyReader.serviceLevelKeys) {
+      reader, key, _, value in
+      switch key {
+      case "at_risk": levels.atRisk = reader.scalarString(value, for: "'at_risk'")
+      case "calendar": levels.calendar = reader.expression(value, for: "calendar of the service levels")
+      case "targets":
+        reader.forEachNamedEntry(value, of: "'targets'") { reader, name, value in
+          var target = ServiceTargetSyntax(name: name)
+          let what = "target '\(name.value)'"
+          reader.forEachKnownKey(value, of: what, allowed: PolicyReader.serviceTargetKeys) {
+            reader, key, _, value in
+            switch key {
+            case "label": target.label = reader.scalarString(value, for: "the label of \(what)")
+            case "from": target.from = reader.expression(value, for: "start of \(what)")
+            case "within": target.within = reader.expression(value, for: "time of \(what)")
+            case "calendar": target.calendar = reader.expression(value, for: "calendar of \(what)")
+            case "met_at": target.metAt = reader.expression(value, for: "'met_at' of \(what)")
+            case "at_risk": target.atRisk = reader.scalarString(value, for: "'at_risk' of \(what)")
+            default: break
+            }
+          }
+          levels.targets.append(target)
+        }
+      default: break
+      }
+    }
+    return levels
+  }
+
+  /// Working hours as written: `09:00-18:00`, `09:00-12:00, 13:00-18:00`, a list of those, or
+  /// `closed`; one text per stretch.
+  mutating func stretches(_ node: Node, for what: String) -> [Located<String>] {
+    if case .sequence = node { return scalarList(node, for: what, example: "[09:00-12:00, 13:00-18:00]") }
+    guard let text = scalarString(node, for: what) else { return [] }
+    // Split at commas, keeping each piece's own span.
+    var pieces: [Located<String>] = []
+    var offset = 0
+    for piece in text.value.split(separator: ",", omittingEmptySubsequences: false) {
+      let leading = piece.prefix { $0 == " " }.utf8.count
+      let trimmed = piece.trimmingCharacters(in: .whitespaces)
+      let start = Int(text.span.start) + offset + leading
+      let span =
+        text.span.end - text.span.start == UInt32(text.value.utf8.count)
+        ? file.span(start, start + trimmed.utf8.count) : text.span
+      pieces.append(Located(trimmed, at: span))
+      offset += piece.utf8.count + 1
+    }
+    return pieces
+  }
+
+  /// A list of single values, e.g. dates.
+  mutating func scalarList(_ node: Node, for what: String, example: String) -> [Located<String>] {
+    guard case .sequence(let items) = node else {
+      wrongShape(node, expected: "a list", for: what, help: "write \(example)")
+      return []
+    }
+    return items.compactMap { scalarString($0, for: "an entry of \(what)") }
   }
 
   // MARK: - Lifecycle

@@ -16,7 +16,13 @@ public enum PolicyReader {
 
   public static let topLevelKeys = [
     "ladder", "policy", "version", "title", "description", "record", "inputs", "let", "score", "tier_order",
-    "tiers", "benefits", "entitlements", "review", "lifecycle", "output",
+    "tiers", "benefits", "entitlements", "review", "lifecycle", "output", "time_zone", "calendars",
+    "service_levels",
+  ]
+  public static let serviceLevelKeys = ["at_risk", "calendar", "targets"]
+  public static let serviceTargetKeys = ["label", "from", "within", "calendar", "met_at", "at_risk"]
+  public static let calendarKeys = [
+    "time_zone", "hours", "holidays", "working_days", "working_day_hours", "description",
   ]
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [
@@ -35,7 +41,8 @@ public enum PolicyReader {
   public static let approvalKeys = ["downgrades_from", "upgrades_to"]
   public static let triggerKeys = ["id", "when", "then", "because"]
   public static let typeNames = [
-    "string", "int", "decimal", "percent", "bool", "date", "enum", "list of int", "list of decimal",
+    "string", "int", "decimal", "percent", "bool", "date", "datetime", "enum", "list of int",
+    "list of decimal",
     "list of percent",
   ]
 
@@ -199,6 +206,12 @@ public enum PolicyReader {
     }
   }
 
+  private static func lineText(_ file: SourceFile, _ offset: Int) -> String {
+    String(
+      decoding: file.lineBytes(file.lineIndex(containing: min(offset, max(0, file.bytes.count - 1)))),
+      as: UTF8.self)
+  }
+
   private static func characterLength(_ file: SourceFile, _ offset: Int) -> Int {
     guard offset < file.bytes.count else { return 0 }
     var end = offset + 1
@@ -209,6 +222,9 @@ public enum PolicyReader {
   private static func yamlHelp(_ problem: String, file: SourceFile, offset: Int) -> String? {
     let character = offset < file.bytes.count ? file.bytes[offset] : 0
     if character == UInt8(ascii: "\t") { return "YAML does not allow tabs for indentation; use spaces" }
+    if problem.contains("mapping values are not allowed"), lineText(file, offset).contains("in: ") {
+      return "name a clock's calendar without the colon, e.g. 'due(received_at, 8h, in support_cn)'"
+    }
     if problem.contains("mapping values are not allowed") {
       return "a value containing ': ' must be quoted, e.g. \"<= 30: 100\""
     }

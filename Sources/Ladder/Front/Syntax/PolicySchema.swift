@@ -98,6 +98,30 @@ public enum PolicySchema {
             "upgrades_to": ["type": "array", "items": identifier],
           ]),
       ])
+    let stretches: [String: Any] = [
+      "oneOf": [
+        ["type": "string", "description": "HH:MM-HH:MM, several separated by commas, or closed"],
+        ["type": "array", "items": ["type": "string"]],
+      ]
+    ]
+    let dates: [String: Any] = ["type": "array", "items": ["type": "string", "format": "date"]]
+    let calendar = object(
+      PolicyReader.calendarKeys,
+      [
+        "time_zone": text, "hours": ["type": "object", "additionalProperties": stretches], "holidays": dates,
+        "working_days": dates, "working_day_hours": stretches, "description": text,
+      ], required: ["hours"])
+    let share: [String: Any] = ["type": "string", "pattern": "^\\s*[0-9_.]+%\\s*$"]
+    let target = object(
+      PolicyReader.serviceTargetKeys,
+      [
+        "label": ["type": ["string", "number"]], "from": expression, "within": expression,
+        "calendar": expression,
+        "met_at": expression, "at_risk": share,
+      ], required: ["from", "within"])
+    let serviceLevels = object(
+      PolicyReader.serviceLevelKeys,
+      ["at_risk": share, "calendar": expression, "targets": named(target)], required: ["targets"])
     let benefitValue: [String: Any] = ["type": ["string", "number", "boolean"]]
     let entitlement = object(
       PolicyReader.entitlementKeys,
@@ -114,6 +138,7 @@ public enum PolicySchema {
         "benefits": named(["type": "object", "additionalProperties": benefitValue]),
         "entitlements": named(entitlement),
         "review": review, "lifecycle": lifecycle, "output": ["type": "array", "items": identifier],
+        "time_zone": text, "calendars": named(calendar), "service_levels": serviceLevels,
       ], required: ["ladder", "policy", "inputs", "tiers"],
       description: "A Ladder tiering policy (docs/language.md).")
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"

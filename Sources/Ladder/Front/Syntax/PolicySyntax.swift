@@ -34,6 +34,12 @@ public struct PolicySyntax: Sendable {
   public var outputs: [Located<String>] = []
   /// Declared meanings of benefits: which direction is better, for the monotonicity lint.
   public var entitlements: [EntitlementSyntax] = []
+  /// The zone in which date-times written without an offset are read (`time_zone:`).
+  public var timeZone: Located<String>?
+  /// Working hours for the clock built-ins (`calendars:`), in the order written.
+  public var calendars: [CalendarSyntax] = []
+  /// Deadlines per record and their status (`service_levels:`).
+  public var serviceLevels: ServiceLevelsSyntax?
   /// The key of each top-level section, for findings about a section as a whole.
   public var sectionSpans: [String: SourceSpan] = [:]
   /// The start of the file, for findings about something that is absent.
@@ -47,7 +53,7 @@ public struct PolicySyntax: Sendable {
 
 /// The declared type of an input field.
 public enum InputTypeSyntax: Sendable, Hashable {
-  case string, int, decimal, percent, bool, date, enumeration
+  case string, int, decimal, percent, bool, date, datetime, enumeration
   indirect case list(InputTypeSyntax)
 }
 
@@ -214,4 +220,46 @@ public enum DowngradeStep: String, Sendable, Hashable, CaseIterable {
 public enum TierOrder: String, Sendable, Hashable, CaseIterable {
   case bestFirst = "best-first"
   case worstFirst = "worst-first"
+}
+
+/// One calendar of the `calendars:` section as written.
+public struct CalendarSyntax: Sendable {
+  public var name: Located<String>
+  public var timeZone: Located<String>?
+  /// Each `hours:` entry: the days as written (`mon-fri`) and their hours (`09:00-18:00`, or
+  /// `closed`), one text per stretch.
+  public var hours: [(days: Located<String>, stretches: [Located<String>])] = []
+  public var hoursSpan: SourceSpan?
+  public var holidays: [Located<String>] = []
+  public var workingDays: [Located<String>] = []
+  /// The hours of the extra working days; Monday's when absent.
+  public var workingDayHours: [Located<String>]?
+  public var description: Located<String>?
+
+  public init(name: Located<String>) { self.name = name }
+}
+
+/// The `service_levels:` section as written: targets whose deadlines run in a calendar's working
+/// time, and the share of a target's time below which a running target is at risk.
+public struct ServiceLevelsSyntax: Sendable {
+  public var keySpan: SourceSpan
+  public var atRisk: Located<String>?
+  /// The calendar of targets that name none.
+  public var calendar: Expr?
+  public var targets: [ServiceTargetSyntax] = []
+
+  public init(keySpan: SourceSpan) { self.keySpan = keySpan }
+}
+
+/// One target: when its clock starts, how long it has, in which calendar, and when it was met.
+public struct ServiceTargetSyntax: Sendable {
+  public var name: Located<String>
+  public var label: Located<String>?
+  public var from: Expr?
+  public var within: Expr?
+  public var calendar: Expr?
+  public var metAt: Expr?
+  public var atRisk: Located<String>?
+
+  public init(name: Located<String>) { self.name = name }
 }

@@ -23,7 +23,7 @@ struct ColumnarCSVLayout: Sendable {
       switch field {
       case .key, .score, .tier, .flags, .output, .asOf, .policy, .policyVersion, .policySHA256, .error:
         continue
-      case .label, .review, .benefits: return nil
+      case .label, .review, .benefits, .serviceLevels, .serviceLevel: return nil
       }
     }
     codeFields = program.strings.map(ByteText.csvField)
@@ -423,7 +423,8 @@ final class ColumnarWorker: @unchecked Sendable {
         }
       case .output(let index):
         writeOutput(program.outputs[index], row, layout: layout, to: &output)
-      case .asOf, .policy, .policyVersion, .policySHA256, .error, .label, .review, .benefits:
+      case .asOf, .policy, .policyVersion, .policySHA256, .error, .label, .review, .benefits, .serviceLevels,
+        .serviceLevel:
         // Empty for a decided record (the layout refuses the others).
         break
       }

@@ -13,6 +13,8 @@ public struct Decision: Sendable {
   /// The triggers that fired, in policy order.
   public var firedTriggers: [FiredTrigger]
   public var review: ReviewResult?
+  /// Each `service_levels:` target's deadline and status, in order.
+  public var serviceLevels: [ServiceLevelResult] = []
   /// The policy's `output` values, in order.
   public var outputs: [Value] = []
   /// The explanation, when evaluation was traced.

@@ -21,6 +21,8 @@ public final class EvaluationFrame {
   /// Population values of this record, by site (see ``PopulationSite``).
   public var population: [Value] = []
   public var asOf: CivilDate
+  /// The moment service clocks are read at (``CompiledPolicy/clock(asOf:)``).
+  public var clock = LadderInstant(milliseconds: 0, offsetSeconds: 0)
 
   public init(inputCount: Int, letCount: Int, asOf: CivilDate) {
     inputs = Array(repeating: .missing, count: inputCount)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns raw field values into typed values, enforcing the policy's `inputs`: types, required
 /// fields, bounds, list lengths, enum values and decimal scales.
 ///
@@ -8,8 +10,11 @@ public struct RecordValidator: Sendable {
   public let inputs: [InputField]
   let keySlot: Int
   let showsPersonalData: Bool
+  /// Where date-times written without an offset are read (`time_zone:`).
+  let timeZone: TimeZone?
 
   public init(policy: CompiledPolicy) {
+    timeZone = policy.checked.timeZone
     inputs = policy.inputs
     keySlot = policy.checked.keyInput
     showsPersonalData = policy.checked.showsPersonalData
@@ -165,6 +170,16 @@ public struct RecordValidator: Sendable {
         return .failure(Reason(text: "\(shown(text)) is not a date (YYYY-MM-DD)"))
       }
       return bounded(.date(date), field: field, shown: shown(text))
+    case .datetime:
+      guard let instant = LadderInstant(parsing: text, zone: timeZone) else {
+        if timeZone == nil, LadderInstant.lacksOffset(text) {
+          return .failure(
+            Reason(text: "\(shown(text)) has no UTC offset and the policy sets no 'time_zone' to read it in"))
+        }
+        return .failure(
+          Reason(text: "\(shown(text)) is not a date and time (ISO 8601, e.g. 2024-02-20T17:40+08:00)"))
+      }
+      return .success(.datetime(instant))
     case .enumeration(_, let values):
       guard values.contains(text) else {
         let options = values.map { "'\($0)'" }.joined(separator: ", ")

@@ -8,6 +8,7 @@ enum ValueOperations {
     switch (lhs, rhs) {
     case (.number(let a), .number(let b)): return a < b ? -1 : a == b ? 0 : 1
     case (.date(let a), .date(let b)): return a < b ? -1 : a == b ? 0 : 1
+    case (.datetime(let a), .datetime(let b)): return a < b ? -1 : a == b ? 0 : 1
     case (.duration(let a), .duration(let b)): return a.compare(b)
     case (.string(let a), .string(let b)): return a == b ? 0 : (a < b ? -1 : 1)
     case (.bool(let a), .bool(let b)): return a == b ? 0 : (!a ? -1 : 1)

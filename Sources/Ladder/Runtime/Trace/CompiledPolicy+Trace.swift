@@ -118,12 +118,21 @@ extension CompiledPolicy {
         lastReview: checked.review.lastReviewInput == nil ? "not tracked" : review.lastReview?.description,
         nextReview: review.nextReview?.description, isDue: review.isDue)
     }
-    return DecisionTrace(
+    var trace = DecisionTrace(
       header: header, recordName: checked.recordName, key: decision.key, origin: nil, inputs: inputs,
       derived: derived,
       components: components, score: score, tiers: steps, tier: decision.tier?.id,
       tierLabel: decision.tier?.label,
       benefits: benefits, triggers: triggerSteps, review: review, summary: DecisionStory.sentence(story))
+    trace.serviceLevels = decision.serviceLevels.map { result in
+      DecisionTrace.ServiceLevel(
+        name: result.name, label: result.label, start: result.start?.description,
+        within: result.within.map { LadderDuration.spoken(Int64($0.magnitude)) }, calendar: result.calendar,
+        due: result.due?.description, metAt: result.metAt?.description, clock: frame.clock.description,
+        status: result.status.rawValue, left: result.left.map { LadderDuration.spoken(Int64($0.magnitude)) },
+        late: result.late.map { LadderDuration.spoken(Int64($0.magnitude)) }, steps: result.steps)
+    }
+    return trace
   }
 
   /// Which branch of an if-chain of points applied: the first whose condition holds.

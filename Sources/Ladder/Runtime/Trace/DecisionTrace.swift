@@ -111,6 +111,24 @@ public struct DecisionTrace: Sendable, Hashable {
     public var isDue: Bool
   }
 
+  /// A service-level target: its clock, its deadline and how it was reached, and its status.
+  public struct ServiceLevel: Sendable, Hashable {
+    public var name: String
+    public var label: String
+    public var start: String?
+    public var within: String?
+    public var calendar: String?
+    public var due: String?
+    public var metAt: String?
+    /// The moment an open target was read at.
+    public var clock: String
+    public var status: String
+    public var left: String?
+    public var late: String?
+    /// How the deadline was reached: `Fri 2024-03-29 17:40–18:00: 20min`, `Mon 2024-04-01: holiday`.
+    public var steps: [String]
+  }
+
   public var header: Header
   public var recordName: String
   public var key: String
@@ -128,6 +146,8 @@ public struct DecisionTrace: Sendable, Hashable {
   public var benefits: [Benefit]
   public var triggers: [Trigger]
   public var review: Review?
+  /// The `service_levels:` targets (empty for a policy without them).
+  public var serviceLevels: [ServiceLevel] = []
   /// One plain sentence: the tier, what made it hold and why each tier above did not. Text only:
   /// the JSON trace holds the same facts, structured.
   public var summary: String = ""
