@@ -14,6 +14,8 @@ struct Scope {
   var tierIDs: [String]?
   /// The policy's business calendars, which the clock built-ins name (`in: support_cn`).
   var calendars: [String: BusinessCalendar] = [:]
+  /// Calendars declared with errors (already reported): uses are not reported again.
+  var brokenCalendars: Set<String> = []
 
   var allNames: [String] {
     var names = Array(inputs.keys) + Array(lets.keys) + Array(calendars.keys) + ["as_of"]
@@ -185,6 +187,7 @@ struct ExpressionChecker {
     if let calendar = scope.calendars[name] {
       return make(.constant(.calendar(calendar)), LadderType(.calendar), expr)
     }
+    if scope.brokenCalendars.contains(name) { return invalid(expr) }
     switch name {
     case "as_of": return make(.asOf, LadderType(.date), expr)
     case "score" where scope.hasScore: return make(.score, LadderType(.decimal), expr)

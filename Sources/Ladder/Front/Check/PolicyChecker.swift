@@ -54,6 +54,7 @@ struct CheckRun {
       inputs: Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }), lets: [:])
     let (timeZone, calendars) = checkCalendars()
     scope.calendars = Dictionary(calendars.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    scope.brokenCalendars = Set(syntax.calendars.map(\.name.value)).subtracting(scope.calendars.keys)
     scope.scoreDeclared = syntax.score != nil
     let lets = checkLets(scope: &scope)
     let score = checkScore(scope: scope)

@@ -15,7 +15,9 @@ import Yams
 public enum PolicyFormatter {
   public static let sectionOrder = PolicyReader.topLevelKeys
   /// Sections written together at the top without blank lines between them.
-  static let headerKeys: Set<String> = ["ladder", "policy", "version", "title", "description", "record"]
+  static let headerKeys: Set<String> = [
+    "ladder", "policy", "version", "title", "description", "record", "time_zone",
+  ]
   /// The same for policy test files (`*.tests.yaml`), recognised by their `tests:` key.
   static let testSectionOrder = PolicyTestReader.topLevelKeys
   static let testHeaderKeys: Set<String> = ["tests", "as_of"]

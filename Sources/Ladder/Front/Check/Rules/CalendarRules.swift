@@ -56,10 +56,8 @@ extension CheckRun {
         failed = true
         continue
       }
-      guard let hours = stretches(entry.stretches, for: "'\(entry.days.value)'") else {
-        failed = true
-        continue
-      }
+      let hours = stretches(entry.stretches, for: "'\(entry.days.value)'")
+      if hours == nil { failed = true }
       for day in days {
         if let first = daySpans[day] {
           report(
@@ -74,7 +72,7 @@ extension CheckRun {
           continue
         }
         daySpans[day] = entry.days.span
-        weekly[day] = hours
+        weekly[day] = hours ?? []
       }
     }
     if calendar.hoursSpan == nil {
