@@ -103,17 +103,52 @@ with open("loyalty-tiers.csv", "w", encoding="utf-8") as out:
     out.write("M0901,13700000901,x@example.com,1990-01-01,lots,2,2020-01-01,\n")
     out.write("M0902,13700000902,y@example.com,1990-01-01,100.00,-1,2020-01-01,\n")
 
-# Scheme 4: requests.
+# Scheme 4: requests, around the Spring Festival of 2024 (holidays 10–17 February, make-up working
+# Sundays 4 and 18 February), as of 2024-03-01. The first five are the stories of
+# docs/service-levels.md; the others draw the same random numbers as before (so the files below
+# stay the same) and take their times from a generator of their own.
 with open("request-response.csv", "w", encoding="utf-8") as out:
-    out.write("request_id,customer_id,contact,channel,category,customer_tier,received_on,contacts_so_far\n")
+    out.write("request_id,customer_id,contact,channel,category,customer_tier,received_at,"
+              "first_response_at,specialist_at,resolved_at,contacts_so_far\n")
+    stories = [
+        # Friday 17:40 before the holiday week: 20 minutes on Friday, then the make-up Sunday.
+        "R00001,C2024012,user1@example.com,email,product_question,standard,2024-02-09T17:40+08:00,2024-02-18T10:05+08:00,,2024-02-19T16:00+08:00,1",
+        # A VIP fault on a holiday night: 2 hours around the clock, answered in 40 minutes.
+        "R00002,C2024001,user2@example.com,phone,after_sales_fault,vip,2024-02-11T21:30+08:00,2024-02-11T22:10+08:00,,2024-02-12T00:20+08:00,1",
+        # A key customer's complex problem at 17:59 on Thursday: still open on 1 March.
+        "R00003,C2024005,user3@example.com,app,complex_technical,key,2024-02-29T17:59+08:00,,,,1",
+        # A standard customer's fault at 15:00: nobody answered by 17:00.
+        "R00004,C2024028,user4@example.com,social,after_sales_fault,standard,2024-02-29T15:00+08:00,,,,2",
+        # A question at 14:50 with 3 h 10 min left on Thursday: 50 minutes left on Friday morning.
+        "R00005,C2024017,user5@example.com,chat,product_question,key,2024-02-29 14:50,,,,1",
+    ]
     channels = ["phone", "chat", "email", "app", "social", "onsite"]
     categories = ["after_sales_fault", "product_question", "complex_technical"]
     tiers = ["vip", "key", "standard", "watch"]
+    clock = random.Random(15)
+    import datetime
     for index in range(1, 31):
-        out.write(f"R{index:05d},C2024{rng.randint(1, 33):03d},user{index}@example.com,{rng.choice(channels)},"
-                  f"{rng.choice(categories)},{rng.choice(tiers)},2024-02-{rng.randint(1, 29):02d},{rng.choice([1, 1, 1, 2, 3, 4])}\n")
-    out.write("R09001,C2024001,z@example.com,fax,product_question,vip,2024-02-01,1\n")
-    out.write("R09002,C2024001,z@example.com,phone,product_question,platinum,2024-02-01,1\n")
+        customer = rng.randint(1, 33)
+        channel, category, tier = rng.choice(channels), rng.choice(categories), rng.choice(tiers)
+        day, contacts = rng.randint(1, 29), rng.choice([1, 1, 1, 2, 3, 4])
+        if index <= len(stories):
+            out.write(stories[index - 1] + "\n")
+            continue
+        received = datetime.datetime(2024, 2, day, clock.choice([8, 9, 10, 11, 14, 16, 17, 20, 23]), clock.randint(0, 59))
+        def stamp(moment):
+            return moment.strftime("%Y-%m-%dT%H:%M+08:00")
+        answered = stamp(received + datetime.timedelta(minutes=clock.randint(5, 900))) if clock.random() < 0.8 else ""
+        specialist = ""
+        if category == "complex_technical" and clock.random() < 0.6:
+            specialist = stamp(received + datetime.timedelta(hours=clock.randint(1, 60)))
+        resolved = stamp(received + datetime.timedelta(hours=clock.randint(2, 120))) if answered and clock.random() < 0.6 else ""
+        # Every seventh request's time is written without an offset: read in the policy's time zone.
+        written = received.strftime("%Y-%m-%d %H:%M") if index % 7 == 0 else stamp(received)
+        out.write(f"R{index:05d},C2024{customer:03d},user{index}@example.com,{channel},{category},{tier},"
+                  f"{written},{answered},{specialist},{resolved},{contacts}\n")
+    out.write("R09001,C2024001,z@example.com,fax,product_question,vip,2024-02-01T10:00+08:00,,,,1\n")
+    out.write("R09002,C2024001,z@example.com,phone,product_question,platinum,2024-02-01T10:00+08:00,,,,1\n")
+    out.write("R09003,C2024001,z@example.com,phone,product_question,vip,2024-02-30T10:00+08:00,,,,1\n")
 
 # Other schemes: airline status.
 with open("airline-status.csv", "w", encoding="utf-8") as out:

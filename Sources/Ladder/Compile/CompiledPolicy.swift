@@ -122,6 +122,7 @@ public final class CompiledPolicy: Sendable {
     serviceTargets = (policy.serviceLevels?.targets ?? []).map { target in
       ServiceTarget(
         name: target.name, label: target.label,
+        condition: target.condition.map { ExpressionCompiler.compile($0, registry: registry) },
         from: ExpressionCompiler.compile(target.from, registry: registry),
         within: ExpressionCompiler.compile(target.within, registry: registry),
         calendar: ExpressionCompiler.compile(target.calendar, registry: registry),

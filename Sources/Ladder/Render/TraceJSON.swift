@@ -72,6 +72,7 @@ private struct StoredTrace: TraceSource {
       writer.object {
         writer.field("target") { writer.string(level.name) }
         writer.field("label") { writer.string(level.label) }
+        writer.field("applies") { writer.bool(level.applies) }
         writer.field("from") { writer.optionalString(level.start) }
         writer.field("within") { writer.optionalString(level.within) }
         writer.field("calendar") { writer.optionalString(level.calendar) }

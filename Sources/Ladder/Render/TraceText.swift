@@ -95,6 +95,10 @@ public enum TraceText {
     if !trace.serviceLevels.isEmpty {
       out += "\nservice levels (as of \(trace.serviceLevels[0].clock))\n"
       for level in trace.serviceLevels {
+        guard level.applies else {
+          out += "  \(level.name) \(level.label): does not apply to this \(trace.recordName)\n"
+          continue
+        }
         guard let due = level.due else {
           out += "  \(level.name) \(level.label): no clock (its start or time is missing)\n"
           continue
@@ -104,9 +108,13 @@ public enum TraceText {
         for step in level.steps { out += "      \(step)\n" }
         out += "      due \(due)\n"
         var status = level.status
-        if let met = level.metAt { status += ", met at \(met)" }
-        if let left = level.left { status += ", \(left) of working time left" }
+        if let met = level.metAt {
+          status += level.status == "met" ? " at \(met)" : ": met at \(met)"
+        } else if level.late != nil {
+          status += ": still open"
+        }
         if let late = level.late { status += ", \(late) late" }
+        if let left = level.left { status += ": \(left) of working time left" }
         out += "      → \(status)\n"
       }
     }

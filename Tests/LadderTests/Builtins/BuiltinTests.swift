@@ -16,7 +16,9 @@ import Testing
     // Only population functions and the clocks of service levels (instants and calendars have no
     // registers) may lack a kernel: everything else runs on both backends.
     for builtin in Builtin.all where builtin.kernel == nil {
-      #expect(builtin.isPopulation || Builtin.calendarFunctions.contains(builtin.name), "\(builtin.name) has no kernel")
+      #expect(
+        builtin.isPopulation || Builtin.calendarFunctions.contains(builtin.name),
+        "\(builtin.name) has no kernel")
     }
   }
 

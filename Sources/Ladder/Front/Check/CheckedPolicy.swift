@@ -266,6 +266,8 @@ public struct CheckedServiceTarget: Sendable {
   public var name: String
   public var label: String
   public var span: SourceSpan
+  /// The records it applies to (`when:`); `nil` for every record.
+  public var condition: CheckedExpr?
   public var from: CheckedExpr
   public var within: CheckedExpr
   public var calendar: CheckedExpr

@@ -171,7 +171,8 @@ public struct Lexer {
           start: start, end: position,
           message: "'\(substring(start, position))' is not a number or a duration",
           help:
-            "durations end in ms, s, min, h, d, w, mo or y (e.g. '90d'); separate a name from a number with a space")
+            "durations end in ms, s, min, h, d, w, mo or y (e.g. '90d'); separate a name from a number with a space"
+        )
       )
       return make(.invalid, from: start)
     }

@@ -729,6 +729,7 @@ struct Reader {
             reader, key, _, value in
             switch key {
             case "label": target.label = reader.scalarString(value, for: "the label of \(what)")
+            case "when": target.when = reader.expression(value, for: "condition of \(what)")
             case "from": target.from = reader.expression(value, for: "start of \(what)")
             case "within": target.within = reader.expression(value, for: "time of \(what)")
             case "calendar": target.calendar = reader.expression(value, for: "calendar of \(what)")

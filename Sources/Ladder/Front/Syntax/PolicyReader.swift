@@ -15,11 +15,13 @@ public enum PolicyReader {
   public static let maximumNodeCount = 50_000
 
   public static let topLevelKeys = [
-    "ladder", "policy", "version", "title", "description", "record", "time_zone", "calendars", "inputs", "let",
-    "score", "tier_order", "tiers", "benefits", "entitlements", "review", "lifecycle", "service_levels", "output",
+    "ladder", "policy", "version", "title", "description", "record", "time_zone", "calendars", "inputs",
+    "let",
+    "score", "tier_order", "tiers", "benefits", "entitlements", "review", "lifecycle", "service_levels",
+    "output",
   ]
   public static let serviceLevelKeys = ["at_risk", "calendar", "targets"]
-  public static let serviceTargetKeys = ["label", "from", "within", "calendar", "met_at", "at_risk"]
+  public static let serviceTargetKeys = ["label", "when", "from", "within", "calendar", "met_at", "at_risk"]
   public static let calendarKeys = [
     "time_zone", "hours", "holidays", "working_days", "working_day_hours", "description",
   ]

@@ -115,7 +115,7 @@ public enum PolicySchema {
     let target = object(
       PolicyReader.serviceTargetKeys,
       [
-        "label": ["type": ["string", "number"]], "from": expression, "within": expression,
+        "label": ["type": ["string", "number"]], "when": expression, "from": expression, "within": expression,
         "calendar": expression,
         "met_at": expression, "at_risk": share,
       ], required: ["from", "within"])

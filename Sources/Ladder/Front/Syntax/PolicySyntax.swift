@@ -255,6 +255,8 @@ public struct ServiceLevelsSyntax: Sendable {
 public struct ServiceTargetSyntax: Sendable {
   public var name: Located<String>
   public var label: Located<String>?
+  /// The records the target applies to; every record when absent.
+  public var when: Expr?
   public var from: Expr?
   public var within: Expr?
   public var calendar: Expr?

@@ -9,7 +9,8 @@ public struct ServiceLevelResult: Sendable, Hashable {
     case running
     /// Open, with less than the policy's share of its time left.
     case atRisk = "at_risk"
-    /// The record has no start or no time for it (an optional value is missing).
+    /// The target does not apply to the record (its `when` does not hold), or the record has no
+    /// start or no time for it (an optional value is missing).
     case none
   }
 
@@ -21,6 +22,8 @@ public struct ServiceLevelResult: Sendable, Hashable {
   public var due: LadderInstant?
   public var metAt: LadderInstant?
   public var status: Status
+  /// False when the target's `when` does not hold for the record.
+  public var applies = true
   /// Working time left before the deadline (running, at risk).
   public var left: LadderDuration?
   /// How late, in elapsed time: from the deadline to when it was met, or to the as-of time while
@@ -34,6 +37,7 @@ extension CompiledPolicy {
   struct ServiceTarget: Sendable {
     let name: String
     let label: String
+    let condition: CompiledExpression?
     let from: CompiledExpression
     let within: CompiledExpression
     let calendar: CompiledExpression
@@ -48,6 +52,11 @@ extension CompiledPolicy {
     var results: [ServiceLevelResult] = []
     for target in serviceTargets {
       var result = ServiceLevelResult(name: target.name, label: target.label, status: .none)
+      if let condition = target.condition, try condition(frame) != .bool(true) {
+        result.applies = false
+        results.append(result)
+        continue
+      }
       guard case .datetime(let start) = try target.from(frame),
         case .duration(let within) = try target.within(frame),
         case .calendar(let calendar) = try target.calendar(frame)

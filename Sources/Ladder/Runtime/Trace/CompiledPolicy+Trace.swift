@@ -126,7 +126,7 @@ extension CompiledPolicy {
       benefits: benefits, triggers: triggerSteps, review: review, summary: DecisionStory.sentence(story))
     trace.serviceLevels = decision.serviceLevels.map { result in
       DecisionTrace.ServiceLevel(
-        name: result.name, label: result.label, start: result.start?.description,
+        name: result.name, label: result.label, applies: result.applies, start: result.start?.description,
         within: result.within.map { LadderDuration.spoken(Int64($0.magnitude)) }, calendar: result.calendar,
         due: result.due?.description, metAt: result.metAt?.description, clock: frame.clock.description,
         status: result.status.rawValue, left: result.left.map { LadderDuration.spoken(Int64($0.magnitude)) },

@@ -115,6 +115,8 @@ public struct DecisionTrace: Sendable, Hashable {
   public struct ServiceLevel: Sendable, Hashable {
     public var name: String
     public var label: String
+    /// False when its `when` does not hold for the record.
+    public var applies: Bool
     public var start: String?
     public var within: String?
     public var calendar: String?

@@ -8,7 +8,7 @@ public enum PolicyTestReader {
   static let tableKeys = ["name", "record", "expect", "rows", "as_of"]
   static let expectKeys = [
     "tier", "not_tier", "score", "benefits", "lacks_benefits", "outputs", "fired", "quiet", "review_due",
-    "rejected",
+    "rejected", "service_levels",
   ]
 
   public static func read(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> PolicyTestSuite? {
@@ -19,7 +19,9 @@ public enum PolicyTestReader {
     reader.forEachKnownKey(root, of: "the test file", allowed: topLevelKeys) { reader, key, _, value in
       switch key {
       case "tests": policyPath = reader.scalarString(value, for: "'tests'")
-      case "as_of": suite.asOf = reader.date(value, for: "'as_of'")
+      case "as_of":
+        suite.asOf = reader.date(value, for: "'as_of'")
+        suite.clock = reader.clock(value)
       case "defaults": suite.defaults = reader.recordValues(value, for: "'defaults'")
       case "cases":
         guard case .sequence(let items) = value else {
@@ -50,13 +52,25 @@ public enum PolicyTestReader {
 }
 
 extension Reader {
+  /// A date, or a date and time with its offset (the date is its own, in that offset).
   mutating func date(_ node: Node, for what: String) -> Located<CivilDate>? {
     guard let text = scalarString(node, for: what) else { return nil }
+    if let instant = LadderInstant(parsing: text.value) { return Located(instant.localDate, at: text.span) }
     guard let date = CivilDate(parsing: text.value) else {
-      report(Diagnostic(.invalidLiteral, "'\(text.value)' is not a date (YYYY-MM-DD)", at: text.span))
+      report(
+        Diagnostic(
+          .invalidLiteral,
+          "'\(text.value)' is not a date (YYYY-MM-DD) or a date and time (2024-03-01T09:30+08:00)",
+          at: text.span))
       return nil
     }
     return Located(date, at: text.span)
+  }
+
+  /// The moment an `as_of` with a time names; `nil` for a date alone.
+  func clock(_ node: Node) -> LadderInstant? {
+    guard case .scalar(let scalar) = node else { return nil }
+    return LadderInstant(parsing: scalar.string)
   }
 
   /// A record's values: scalars as text, lists as arrays, empty values as missing.
@@ -80,7 +94,9 @@ extension Reader {
       switch key {
       case "name": testCase.name = reader.scalarString(value, for: "'name'")?.value ?? ""
       case "record": testCase.record = reader.recordValues(value, for: "'record'")
-      case "as_of": testCase.asOf = reader.date(value, for: "'as_of'")?.value
+      case "as_of":
+        testCase.asOf = reader.date(value, for: "'as_of'")?.value
+        testCase.clock = reader.clock(value)
       case "expect": testCase.expectations = reader.readExpectations(value)
       default: break
       }
@@ -140,6 +156,17 @@ extension Reader {
           }
           let shown = CompiledPolicy.display(Reader.benefitValue(scalar))
           result.append(.benefit(name: name.value, value: shown, reader.span(of: benefit)))
+        }
+      case "service_levels":
+        reader.forEachNamedEntry(value, of: "'service_levels'") { reader, target, parts in
+          reader.forEachKnownKey(
+            parts, of: "the expectations of target '\(target.value)'",
+            allowed: ServiceLevelPart.allCases.map(\.rawValue)
+          ) { reader, part, _, expected in
+            guard let text = reader.scalarString(expected, for: "'\(part)' of target '\(target.value)'")
+            else { return }
+            result.append(.serviceLevel(target: target.value, part: part, value: text.value, text.span))
+          }
         }
       case "outputs":
         reader.forEachNamedEntry(value, of: "'outputs'") { reader, name, output in

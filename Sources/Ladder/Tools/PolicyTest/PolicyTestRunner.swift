@@ -87,6 +87,7 @@ public enum PolicyTestRunner {
       }
       let record = RawRecord(line: 1, values: records[caseIndex].values)
       let frame = policy.makeFrame(asOf: asOf)
+      if let clock = testCase.asOf != nil ? testCase.clock : suite.clock { frame.clock = clock }
       var rejection: String?
       var decision: Decision?
       if let outcomes = populationOutcomes, caseIndex < outcomes.count {
@@ -203,6 +204,32 @@ public enum PolicyTestRunner {
         if let benefit = decision?.benefits.first(where: { $0.name == name }) {
           failures.append("benefit '\(name)': expected none, got \(CompiledPolicy.display(benefit.value))")
         }
+      case .serviceLevel(let target, let part, let value, _):
+        guard let decision else { continue }
+        guard let result = decision.serviceLevels.first(where: { $0.name == target }) else {
+          let names = decision.serviceLevels.map(\.name)
+          failures.append(
+            "target '\(target)': the policy has no such target"
+              + (names.isEmpty ? "" : " (its targets: \(names.joined(separator: ", ")))"))
+          continue
+        }
+        let actual: String
+        var same: Bool
+        switch ServiceLevelPart(rawValue: part) {
+        case .due:
+          actual = result.due?.description ?? "missing"
+          same = result.due.map { LadderInstant(parsing: value) == $0 } ?? (value == "missing")
+        case .left, .late:
+          let duration = part == "left" ? result.left : result.late
+          actual = duration?.description ?? "missing"
+          same =
+            duration.map { found in LadderDuration(parsing: value).map { found.compare($0) == 0 } ?? false }
+            ?? (value == "missing")
+        default:
+          actual = result.status.rawValue
+          same = actual == value
+        }
+        if !same { failures.append("target '\(target)' \(part): expected \(value), got \(actual)") }
       case .output(let name, let value, _):
         guard let index = policy.checked.outputs.firstIndex(where: { $0.name == name }) else {
           let names = policy.checked.outputs.map(\.name)

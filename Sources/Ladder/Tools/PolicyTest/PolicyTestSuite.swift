@@ -19,6 +19,8 @@ public struct PolicyTestSuite: Sendable {
   /// The policy path as written, relative to the test file.
   public var policyPath: Located<String>
   public var asOf: Located<CivilDate>?
+  /// The moment service clocks are read at, when `as_of` gives a time.
+  public var clock: LadderInstant?
   public var defaults: [(name: Located<String>, value: RawValue)] = []
   public var cases: [PolicyTestCase] = []
 }
@@ -29,6 +31,7 @@ public struct PolicyTestCase: Sendable {
   public var span: SourceSpan
   public var record: [(name: Located<String>, value: RawValue)] = []
   public var asOf: CivilDate?
+  public var clock: LadderInstant?
   public var expectations: [PolicyExpectation] = []
 }
 
@@ -47,13 +50,15 @@ public enum PolicyExpectation: Sendable, Hashable {
   case reviewDue(Bool, SourceSpan)
   /// The record is rejected; the reason contains the text when one is given.
   case rejected(reason: String?, SourceSpan)
+  /// A service-level target's `status`, `due`, `left` or `late`, as `eval` writes it.
+  case serviceLevel(target: String, part: String, value: String, SourceSpan)
 
   public var span: SourceSpan {
     switch self {
     case .tier(_, let span), .notTier(_, let span), .score(_, let span), .benefit(_, _, let span),
       .lacksBenefit(_, let span), .output(_, _, let span), .fired(_, let span), .quiet(_, let span),
       .reviewDue(_, let span),
-      .rejected(_, let span):
+      .rejected(_, let span), .serviceLevel(_, _, _, let span):
       span
     }
   }
@@ -71,6 +76,7 @@ public enum PolicyExpectation: Sendable, Hashable {
     case .quiet(let id, _): "quiet \(id)"
     case .reviewDue(let due, _): "review due \(due)"
     case .rejected(let reason, _): "rejected \(reason ?? "")"
+    case .serviceLevel(let target, let part, let value, _): "\(target) \(part) \(value)"
     }
   }
 

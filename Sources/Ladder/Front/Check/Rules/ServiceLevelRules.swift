@@ -36,6 +36,7 @@ extension CheckRun {
             help: "say when its clock starts and how long it has, e.g. 'from: received_at' and 'within: 4h'"))
         continue
       }
+      let condition = target.when.map { checker.checkCondition($0, what: "condition of \(what)") }
       let from = checkTyped(fromSyntax, .datetime, what: "start of \(what)", &checker)
       let within = checkTyped(withinSyntax, .duration, what: "time of \(what)", &checker)
       if case .constant(.duration(let duration)) = within.kind, duration.isCalendar {
@@ -64,7 +65,8 @@ extension CheckRun {
       }
       targets.append(
         CheckedServiceTarget(
-          name: name, label: target.label?.value ?? name, span: target.name.span, from: from, within: within,
+          name: name, label: target.label?.value ?? name, span: target.name.span, condition: condition,
+          from: from, within: within,
           calendar: calendar, metAt: metAt, atRisk: target.atRisk.flatMap { share($0) } ?? sectionRisk))
     }
     diagnostics.append(contentsOf: checker.diagnostics)

@@ -11,6 +11,14 @@ enum UnusedNames: PolicyLint {
     }
     expressions += context.syntax.tiers.compactMap(\.when)
     expressions += context.syntax.review?.triggers.compactMap(\.when) ?? []
+    if let levels = context.syntax.serviceLevels {
+      expressions += [levels.calendar].compactMap { $0 }
+      for target in levels.targets {
+        expressions += [target.when, target.from, target.within, target.calendar, target.metAt].compactMap {
+          $0
+        }
+      }
+    }
     for expression in expressions { used.formUnion(expression.referencedNames.map(\.name)) }
     if let lastReview = context.syntax.review?.lastReview { used.insert(lastReview.value) }
     for output in context.syntax.outputs { used.insert(output.value) }
@@ -26,6 +34,12 @@ enum UnusedNames: PolicyLint {
         Diagnostic(
           .unusedName, "let '\(item.name)' is not used by any rule", at: item.span,
           help: "remove it, or use it in a tier, a component or a trigger"))
+    }
+    for calendar in context.syntax.calendars where !used.contains(calendar.name.value) {
+      context.report(
+        Diagnostic(
+          .unusedName, "calendar '\(calendar.name.value)' is not used", at: calendar.name.span,
+          help: "remove it, or name it in a clock: due(received_at, 8h, in \(calendar.name.value))"))
     }
     let benefitNames = Set(policy.benefits.flatMap { $0.map(\.name) })
     for entitlement in context.syntax.entitlements where !benefitNames.contains(entitlement.name.value) {
