@@ -10,8 +10,8 @@ import Testing
   static let page = "docs/lifecycle.md"
 
   /// Each console block: the command after `$ ladder `, and the output shown under it.
-  static func blocks() throws -> [(command: [String], output: String)] {
-    let text = try String(contentsOfFile: RepositoryPaths.path(page), encoding: .utf8)
+  static func blocks(of path: String = page) throws -> [(command: [String], output: String)] {
+    let text = try String(contentsOfFile: RepositoryPaths.path(path), encoding: .utf8)
     return text.components(separatedBy: "```console\n").dropFirst().compactMap { rest in
       guard let block = rest.components(separatedBy: "```").first else { return nil }
       var lines = block.components(separatedBy: "\n")

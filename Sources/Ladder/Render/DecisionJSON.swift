@@ -202,22 +202,37 @@ public struct DecisionTable {
   let header: [String]
 
   public init(policy: CompiledPolicy) {
-    header = [policy.keyName, "tier", "label", "score", "flags", "review"]
+    // A column per service-level target: its status, with the time left or how late.
+    header =
+      [policy.keyName, "tier", "label", "score", "flags", "review"]
+      + (policy.checked.serviceLevels?.targets ?? []).map(\.name)
   }
 
   public mutating func add(_ decision: Decision) {
     let review = decision.review.map { $0.isDue ? "due" : ($0.nextReview.map { "next \($0)" } ?? "") } ?? ""
-    rows.append([
-      decision.key, decision.tier?.id ?? "-", decision.tier?.label ?? "-", decision.score?.description ?? "-",
-      decision.firedTriggers.map(\.id).joined(separator: ", "), review,
-    ])
+    let levels = decision.serviceLevels.map { result -> String in
+      guard result.status != .none else { return "-" }
+      // For people: `7h40min`, not the notation `460min`.
+      func spoken(_ duration: LadderDuration) -> String { LadderDuration.spoken(Int64(duration.magnitude)) }
+      let detail =
+        result.late.map { " \(spoken($0)) late" } ?? result.left.map { " \(spoken($0)) left" } ?? ""
+      return result.status.rawValue + detail
+    }
+    rows.append(
+      [
+        decision.key, decision.tier?.id ?? "-", decision.tier?.label ?? "-",
+        decision.score?.description ?? "-",
+        decision.firedTriggers.map(\.id).joined(separator: ", "), review,
+      ] + levels)
   }
 
   public mutating func add(_ problem: RecordProblem) {
-    rows.append([
-      problem.key ?? "?", "rejected", "line \(problem.line)", "", problem.field.map { "field '\($0)'" } ?? "",
-      "",
-    ])
+    rows.append(
+      [
+        problem.key ?? "?", "rejected", "line \(problem.line)", "",
+        problem.field.map { "field '\($0)'" } ?? "",
+        "",
+      ] + Array(repeating: "", count: header.count - 6))
   }
 
   public func render() -> String {

@@ -118,7 +118,8 @@ struct Eval: ParsableCommand {
       throw options.cannotRead(failure)
     }
     if self.format == .table {
-      output.write("\(policy.id) \(policy.version) · as of \(asOf)\n" + sink.table.render())
+      let moment = policy.checked.outputOptions.asOfTime.map(\.description) ?? asOf.description
+      output.write("\(policy.id) \(policy.version) · as of \(moment)\n" + sink.table.render())
     }
     let counts = "read \(sink.read), evaluated \(sink.evaluated), rejected \(sink.rejected)"
     if let failedAt = sink.failedAt {
