@@ -1,3 +1,20 @@
+extension BusinessCalendar {
+  /// ``due(from:after:)`` for a duration of the language, or the error the record gets: a
+  /// month has no length in working time, and a calendar may have none within the horizon.
+  func deadline(from start: LadderInstant, after duration: LadderDuration, at span: SourceSpan)
+    throws(EvaluationError) -> LadderInstant
+  {
+    guard !duration.isCalendar, duration.magnitude >= 0 else {
+      throw EvaluationError("a deadline needs zero or more hours of working time, not \(duration)", at: span)
+    }
+    guard let due = due(from: start, after: Int64(duration.magnitude)) else {
+      throw EvaluationError(
+        "calendar '\(name)' has no \(duration) of working time within \(Self.horizonDays) days", at: span)
+    }
+    return due
+  }
+}
+
 /// The clocks of service levels: deadlines and elapsed time in a calendar's working hours
 /// (`calendars:` in the policy, ``BusinessCalendar``). Each takes the calendar as its last
 /// argument, written `in support_cn`. They run on the scalar backend (no kernels): a policy
@@ -31,16 +48,7 @@ extension Builtin {
       else {
         return .missing
       }
-      guard !duration.isCalendar, duration.magnitude >= 0 else {
-        throw EvaluationError(
-          "a deadline needs a duration of zero or more hours, not \(duration)", at: call.span)
-      }
-      guard let due = calendar.due(from: start, after: Int64(duration.magnitude)) else {
-        throw EvaluationError(
-          "calendar '\(calendar.name)' has no \(duration) of working time within \(BusinessCalendar.horizonDays) days",
-          at: call.span)
-      }
-      return .datetime(due)
+      return .datetime(try calendar.deadline(from: start, after: duration, at: call.span))
     },
     kernel: nil)
 

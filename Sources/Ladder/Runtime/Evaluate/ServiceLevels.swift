@@ -67,15 +67,7 @@ extension CompiledPolicy {
       result.start = start
       result.within = within
       result.calendar = calendar.name
-      guard !within.isCalendar, within.magnitude >= 0 else {
-        throw EvaluationError(
-          "the time of target '\(target.name)' must be zero or more hours, not \(within)", at: target.span)
-      }
-      guard let due = calendar.due(from: start, after: Int64(within.magnitude)) else {
-        throw EvaluationError(
-          "calendar '\(calendar.name)' has no \(within) of working time within \(BusinessCalendar.horizonDays) days",
-          at: target.span)
-      }
+      let due = try calendar.deadline(from: start, after: within, at: target.span)
       result.due = due
       if explain { result.steps = calendar.explainDue(from: start, after: Int64(within.magnitude)) }
       if let metAt = target.metAt, case .datetime(let met) = try metAt(frame) {
