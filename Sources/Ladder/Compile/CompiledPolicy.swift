@@ -9,7 +9,8 @@ public final class CompiledPolicy: Sendable {
   public let checked: CheckedPolicy
   /// The path the policy was loaded from, as the user named it.
   public let path: String
-  /// SHA-256 of the policy file's bytes, lower-case hex.
+  /// SHA-256 of the policy file's bytes, followed by those of the calendar files it names (in
+  /// the order named), lower-case hex.
   public let sha256: String
   /// The policy file, for the locations in traces.
   public let source: SourceFile
@@ -115,7 +116,11 @@ public final class CompiledPolicy: Sendable {
     let personal = PersonalData(policy)
     let registry = PopulationRegistry(personal: personal)
     self.path = source.path
-    sha256 = SHA256.hash(data: source.bytes).map { byte in
+    // The policy's bytes, then each calendar file it names: a changed holiday list is a
+    // changed policy.
+    var hashed = source.bytes
+    for file in policy.includedFiles { hashed += file.bytes }
+    sha256 = SHA256.hash(data: hashed).map { byte in
       let hex = String(byte, radix: 16)
       return byte < 16 ? "0" + hex : hex
     }.joined()

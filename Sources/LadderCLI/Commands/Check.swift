@@ -49,7 +49,7 @@ struct Check: ParsableCommand {
         // A policy test file: check its own structure (its policy is checked by name).
         _ = PolicyTestReader.read(file, into: &diagnostics)
       } else {
-        _ = PolicyChecker.check(file, into: &diagnostics)
+        _ = PolicyChecker.check(file, into: &diagnostics, sources: sources)
       }
       all.append(contentsOf: diagnostics)
     }

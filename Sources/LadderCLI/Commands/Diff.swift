@@ -186,7 +186,8 @@ struct Diff: ParsableCommand {
         return nil
       }
       return PolicyCompiler.compile(
-        file, into: &diagnostics, output: OutputOptions(showsPersonalData: personalData.showPersonalData))
+        file, into: &diagnostics, output: OutputOptions(showsPersonalData: personalData.showPersonalData),
+        sources: sources)
     }
     guard argument.contains(":") else {
       StandardError.write("error: no such file: \(argument)\n")

@@ -76,6 +76,13 @@ struct Run: ParsableCommand {
 
   func run() throws {
     let policy = try options.loadPolicy()
+    // The ledger keeps the policy's text for replay; a calendar file would be lost from it.
+    if let file = policy.checked.includedFiles.first {
+      StandardError.write(
+        "error: \(options.policy) names the calendar file '\(file.path)'; the ledger keeps a policy's own text only, so write its calendars in the policy to record runs of it\n"
+      )
+      throw LadderExit.ledgerRefused
+    }
     let asOf = try options.resolvedAsOf()
     // Read block by block while the run evaluates; standard input is kept, for what it takes below.
     let input = try options.openRecords()

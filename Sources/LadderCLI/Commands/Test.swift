@@ -55,7 +55,7 @@ struct Test: ParsableCommand {
       guard let policyFile = PolicyLoader.load(policyPath, into: sources, diagnostics: &diagnostics),
         let policy = PolicyCompiler.compile(
           policyFile, into: &diagnostics,
-          output: OutputOptions(showsPersonalData: personalData.showPersonalData))
+          output: OutputOptions(showsPersonalData: personalData.showPersonalData), sources: sources)
       else { continue }
       reports.append(PolicyTestRunner.run(suite, suitePath: path, policy: policy))
     }

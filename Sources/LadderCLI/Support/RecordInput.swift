@@ -68,7 +68,7 @@ struct RecordOptions: ParsableArguments {
         file, into: &diagnostics,
         output: OutputOptions(
           showsPersonalData: personalData.showPersonalData, csvAsOfColumn: csvAsOfColumn,
-          asOfTime: asOf.flatMap { LadderInstant(parsing: $0) }))
+          asOfTime: asOf.flatMap { LadderInstant(parsing: $0) }), sources: sources)
     else {
       let renderer = TextDiagnosticRenderer(
         sources: sources, useColor: ColorMode.auto.isEnabled(for: .standardError))

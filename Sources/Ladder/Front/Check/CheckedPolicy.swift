@@ -35,6 +35,8 @@ public struct CheckedPolicy: Sendable {
   public var timeZone: TimeZone?
   /// The business calendars the clock built-ins use, in the order written.
   public var calendars: [BusinessCalendar] = []
+  /// The calendar files the policy names, in order: part of the policy (and of its hash).
+  public var includedFiles: [SourceFile] = []
   /// Deadlines and their status per record (`service_levels:`).
   public var serviceLevels: CheckedServiceLevels?
   /// What the user chose about the outputs of this evaluation (command-line flags).

@@ -22,8 +22,13 @@ public enum PolicyChecker {
   }
 
   /// Reads and checks a file in one call: the usual entry point for tools and tests.
-  public static func check(_ file: SourceFile, into diagnostics: inout DiagnosticBag) -> CheckedPolicy? {
-    guard let syntax = PolicyReader.read(file, into: &diagnostics) else { return nil }
+  /// `sources`: where calendar files the policy names are registered once read (relative to
+  /// the policy's path); without it, a policy naming one is reported.
+  public static func check(
+    _ file: SourceFile, into diagnostics: inout DiagnosticBag, sources: SourceRegistry? = nil
+  ) -> CheckedPolicy? {
+    guard var syntax = PolicyReader.read(file, into: &diagnostics) else { return nil }
+    PolicyReader.readCalendarFiles(&syntax, policy: file, sources: sources, into: &diagnostics)
     let checked = check(syntax, into: &diagnostics)
     return diagnostics.hasErrors ? nil : checked
   }
@@ -77,6 +82,7 @@ struct CheckRun {
     policy.tierOrder = syntax.tierOrder?.value ?? .bestFirst
     policy.timeZone = timeZone
     policy.calendars = calendars
+    policy.includedFiles = syntax.includedFiles
     policy.serviceLevels = serviceLevels
     policy.lifecycle = checkLifecycle(review: review)
     let keyField = inputs[keyInput]

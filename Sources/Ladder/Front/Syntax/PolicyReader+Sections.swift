@@ -687,31 +687,43 @@ struct Reader {
   mutating func readCalendars(_ node: Node) -> [CalendarSyntax] {
     var calendars: [CalendarSyntax] = []
     forEachNamedEntry(node, of: "'calendars'") { reader, name, value in
-      var calendar = CalendarSyntax(name: name)
-      let what = "calendar '\(name.value)'"
-      reader.forEachKnownKey(value, of: what, allowed: PolicyReader.calendarKeys) {
-        reader, key, keySpan, value in
-        switch key {
-        case "time_zone": calendar.timeZone = reader.scalarString(value, for: "'time_zone'")
-        case "description": calendar.description = reader.scalarString(value, for: "'description'")
-        case "hours":
-          calendar.hoursSpan = keySpan
-          reader.forEachScalarKey(value, of: "'hours' of \(what)", expected: "a mapping of days to hours") {
-            reader, days, value in
-            calendar.hours.append((days, reader.stretches(value, for: "the hours of '\(days.value)'")))
-          }
-        case "holidays":
-          calendar.holidays = reader.scalarList(value, for: "'holidays'", example: "[2024-01-01, 2024-02-10]")
-        case "working_days":
-          calendar.workingDays = reader.scalarList(value, for: "'working_days'", example: "[2024-02-04]")
-        case "working_day_hours":
-          calendar.workingDayHours = reader.stretches(value, for: "'working_day_hours'")
-        default: break
-        }
-      }
-      calendars.append(calendar)
+      calendars.append(reader.readCalendar(value, name: name, allowsFile: true))
     }
     return calendars
+  }
+
+  /// One calendar's keys; `file:` only in a policy (a calendar file names no other file).
+  mutating func readCalendar(_ value: Node, name: Located<String>, allowsFile: Bool) -> CalendarSyntax {
+    var calendar = CalendarSyntax(name: name)
+    let what = "calendar '\(name.value)'"
+    let keys = allowsFile ? PolicyReader.calendarKeys : PolicyReader.calendarKeys.filter { $0 != "file" }
+    forEachKnownKey(value, of: what, allowed: keys) { reader, key, keySpan, value in
+      switch key {
+      case "file": calendar.file = reader.scalarString(value, for: "'file'")
+      case "time_zone": calendar.timeZone = reader.scalarString(value, for: "'time_zone'")
+      case "description": calendar.description = reader.scalarString(value, for: "'description'")
+      case "hours":
+        calendar.hoursSpan = keySpan
+        reader.forEachScalarKey(value, of: "'hours' of \(what)", expected: "a mapping of days to hours") {
+          reader, days, value in
+          calendar.hours.append((days, reader.stretches(value, for: "the hours of '\(days.value)'")))
+        }
+      case "holidays":
+        calendar.holidays = reader.scalarList(value, for: "'holidays'", example: "[2024-01-01, 2024-02-10]")
+      case "working_days":
+        calendar.workingDays = reader.scalarList(value, for: "'working_days'", example: "[2024-02-04]")
+      case "working_day_hours":
+        calendar.workingDayHours = reader.stretches(value, for: "'working_day_hours'")
+      default: break
+      }
+    }
+    if let file = calendar.file, case .mapping(let mapping) = value, mapping.count > 1 {
+      report(
+        Diagnostic(
+          .invalidCalendar, "calendar '\(name.value)' names a file and has keys of its own", at: file.span,
+          help: "keep the whole calendar in the file, or write it here without 'file:'"))
+    }
+    return calendar
   }
 
   mutating func readServiceLevels(_ node: Node, keySpan: SourceSpan) -> ServiceLevelsSyntax {

@@ -23,8 +23,10 @@ public enum PolicyReader {
   public static let serviceLevelKeys = ["at_risk", "calendar", "targets"]
   public static let serviceTargetKeys = ["label", "when", "from", "within", "calendar", "met_at", "at_risk"]
   public static let calendarKeys = [
-    "time_zone", "hours", "holidays", "working_days", "working_day_hours", "description",
+    "time_zone", "hours", "holidays", "working_days", "working_day_hours", "description", "file",
   ]
+  /// Calendar files are small; anything larger is refused before it is parsed.
+  public static let maximumCalendarFileSize = 1 << 20
   public static let entitlementKeys = ["better", "description"]
   public static let inputKeys = [
     "type", "optional", "key", "personal", "informational", "actionable", "min", "max", "length",
@@ -123,6 +125,65 @@ public enum PolicyReader {
       return nil
     }
     return root
+  }
+
+  /// Reads the calendar files a policy names (`calendars: { support_cn: { file: … } }`), each
+  /// relative to the policy's directory, into `syntax`, and registers them in `sources` so that
+  /// their diagnostics show their lines. Without `sources` (a policy held in memory) a calendar
+  /// file cannot be read, and that is reported.
+  public static func readCalendarFiles(
+    _ syntax: inout PolicySyntax, policy: SourceFile, sources: SourceRegistry?,
+    into diagnostics: inout DiagnosticBag
+  ) {
+    for index in syntax.calendars.indices {
+      guard let named = syntax.calendars[index].file else { continue }
+      let name = syntax.calendars[index].name
+      guard let sources else {
+        syntax.calendars[index].fileUnread = true
+        diagnostics.add(
+          Diagnostic(
+            .unreadableFile, "calendar '\(name.value)' is in a file, which cannot be read here",
+            at: named.span,
+            help:
+              "load the policy from its file (the ladder commands do), or write the calendar in the policy"))
+        continue
+      }
+      let path =
+        named.value.hasPrefix("/")
+        ? named.value
+        : URL(fileURLWithPath: policy.path).deletingLastPathComponent().appendingPathComponent(named.value)
+          .path
+      let shown = named.value.hasPrefix("/") ? named.value : relativePath(named.value, besides: policy.path)
+      let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0
+      guard size <= maximumCalendarFileSize, let data = FileManager.default.contents(atPath: path) else {
+        syntax.calendars[index].fileUnread = true
+        diagnostics.add(
+          Diagnostic(
+            .unreadableFile,
+            size > maximumCalendarFileSize
+              ? "the calendar file '\(named.value)' is \(size) bytes; a calendar file is at most \(maximumCalendarFileSize)"
+              : "cannot read the calendar file '\(named.value)'",
+            at: named.span, help: "the path is taken relative to the policy file"))
+        continue
+      }
+      let file = sources.add(path: shown, bytes: [UInt8](data))
+      guard let root = loadYAML(file, what: "calendar", into: &diagnostics) else {
+        syntax.calendars[index].fileUnread = true
+        continue
+      }
+      var reader = Reader(file: file)
+      var calendar = reader.readCalendar(root, name: name, allowsFile: false)
+      diagnostics.append(contentsOf: reader.diagnostics)
+      calendar.file = named
+      syntax.calendars[index] = calendar
+      syntax.includedFiles.append(file)
+    }
+  }
+
+  /// `calendars/x.yaml` named by `policies/p.yaml` is `policies/calendars/x.yaml`.
+  static func relativePath(_ path: String, besides policyPath: String) -> String {
+    guard let slash = policyPath.lastIndex(of: "/") else { return path }
+    return String(policyPath[...slash]) + path
   }
 
   /// Reads a policy held in memory (tests, editors).

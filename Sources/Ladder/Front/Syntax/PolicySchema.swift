@@ -110,7 +110,10 @@ public enum PolicySchema {
       [
         "time_zone": text, "hours": ["type": "object", "additionalProperties": stretches], "holidays": dates,
         "working_days": dates, "working_day_hours": stretches, "description": text,
-      ], required: ["hours"])
+        "file": [
+          "type": "string", "description": "The calendar's file, relative to the policy; then no other key.",
+        ],
+      ])
     let share: [String: Any] = ["type": "string", "pattern": "^\\s*[0-9_.]+%\\s*$"]
     let target = object(
       PolicyReader.serviceTargetKeys,

@@ -38,6 +38,8 @@ public struct PolicySyntax: Sendable {
   public var timeZone: Located<String>?
   /// Working hours for the clock built-ins (`calendars:`), in the order written.
   public var calendars: [CalendarSyntax] = []
+  /// The calendar files the policy names, once read (their bytes count in the policy's hash).
+  public var includedFiles: [SourceFile] = []
   /// Deadlines per record and their status (`service_levels:`).
   public var serviceLevels: ServiceLevelsSyntax?
   /// The key of each top-level section, for findings about a section as a whole.
@@ -225,6 +227,11 @@ public enum TierOrder: String, Sendable, Hashable, CaseIterable {
 /// One calendar of the `calendars:` section as written.
 public struct CalendarSyntax: Sendable {
   public var name: Located<String>
+  /// `file: calendars/support-cn.yaml`: the calendar is in that file (relative to the policy),
+  /// which holds the same keys; ``PolicyChecker`` reads it.
+  public var file: Located<String>?
+  /// Its file could not be read (reported): the calendar is not checked further.
+  public var fileUnread = false
   public var timeZone: Located<String>?
   /// Each `hours:` entry: the days as written (`mon-fri`) and their hours (`09:00-18:00`, or
   /// `closed`), one text per stretch.

@@ -35,6 +35,8 @@ extension CheckRun {
   private mutating func checkCalendar(_ calendar: CalendarSyntax, policyZone: TimeZone?) -> BusinessCalendar?
   {
     let name = calendar.name.value
+    // Its file could not be read, which is reported; there is nothing more to check.
+    if calendar.fileUnread { return nil }
     var failed = false
     var zone = policyZone
     if let written = calendar.timeZone {
