@@ -15,6 +15,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     // The ledger's database (SQLite); only LadderLedger and the CLI depend on it.
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // `ladder serve`: only LadderServer and the CLI depend on the web server.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .target(
@@ -36,11 +40,22 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    .target(
+      name: "LadderServer",
+      dependencies: [
+        "Ladder",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
     .executableTarget(
       name: "LadderCLI",
       dependencies: [
         "Ladder",
         "LadderLedger",
+        "LadderServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

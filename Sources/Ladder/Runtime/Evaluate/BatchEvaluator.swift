@@ -38,6 +38,8 @@ public struct BatchEvaluator: Sendable {
   /// Each decision also says what it would take to move a tier (``WhatItTakes``): a search per
   /// record on the scalar backend, so a run that asks for it is slower.
   public let whatItTakes: Bool
+  /// The moment service clocks are read at; `nil` for the policy's (``CompiledPolicy/clock(asOf:)``).
+  public let clock: LadderInstant?
 
   /// Which backend evaluates a batch.
   public enum Backend: Sendable {
@@ -49,14 +51,22 @@ public struct BatchEvaluator: Sendable {
 
   public init(
     policy: CompiledPolicy, asOf: CivilDate, trace: Bool = false, compactTrace: Bool = false,
-    backend: Backend = .automatic, whatItTakes: Bool = false
+    backend: Backend = .automatic, whatItTakes: Bool = false, clock: LadderInstant? = nil
   ) {
+    self.clock = clock
     self.policy = policy
     self.asOf = asOf
     self.trace = trace || compactTrace
     self.compactTrace = compactTrace
     self.backend = backend
     self.whatItTakes = whatItTakes
+  }
+
+  /// A frame for this evaluation: the policy's, with the evaluator's clock when it has one.
+  func makeFrame() -> EvaluationFrame {
+    let frame = policy.makeFrame(asOf: asOf)
+    if let clock { frame.clock = clock }
+    return frame
   }
 
   /// Reads records from `bytes` and hands each outcome to `handle`, in input order.
@@ -154,7 +164,7 @@ public struct BatchEvaluator: Sendable {
     render: (@Sendable (RecordOutcome) -> String)?
   ) -> [(RecordOutcome, String?)] {
     // A part per core, each with its own frame, once there are enough records to share.
-    let frames = (0..<min(workers, max(1, reads.count / 256))).map { _ in policy.makeFrame(asOf: asOf) }
+    let frames = (0..<min(workers, max(1, reads.count / 256))).map { _ in makeFrame() }
     return Parallel.map(reads.count, states: frames) { frame, index in
       let outcome = evaluate(reads[index], frame: frame, validator: validator, origin: origin)
       return (outcome, render?(outcome))
@@ -276,7 +286,7 @@ extension BatchEvaluator {
     while start < reads.count {
       let chunkStart = start
       let end = min(reads.count, start + Self.chunkSize)
-      let frames = (0..<min(workers, max(1, (end - start) / 256))).map { _ in policy.makeFrame(asOf: asOf) }
+      let frames = (0..<min(workers, max(1, (end - start) / 256))).map { _ in makeFrame() }
       let results = Parallel.map(end - chunkStart, states: frames) { frame, offset in
         let outcome = decide(chunkStart + offset, frame)
         return (outcome, render?(outcome))
@@ -298,7 +308,7 @@ extension BatchEvaluator {
   /// The statistics pass over records already read: each record's per-record values (with
   /// every population value missing), then every site's argument, then each site's values.
   func populationPass(_ reads: [ReadRecord], validator: RecordValidator) -> PopulationPass {
-    let frame = policy.makeFrame(asOf: asOf)
+    let frame = makeFrame()
     let sites = policy.populationSites
     let keySlot = policy.checked.keyInput
     var pass = PopulationPass(entries: [[PopulationStatistics.Entry]](repeating: [], count: sites.count))

@@ -1,0 +1,296 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ladder
+import Logging
+
+/// What one request may ask of the server.
+public struct ServerLimits: Sendable {
+  /// The largest request body, in bytes; larger is refused with 413.
+  public var maxBodyBytes: Int
+  /// The most records in one batch; more is refused with 413.
+  public var maxBatchRecords: Int
+
+  public init(maxBodyBytes: Int = 8 << 20, maxBatchRecords: Int = 100_000) {
+    self.maxBodyBytes = maxBodyBytes
+    self.maxBatchRecords = maxBatchRecords
+  }
+}
+
+/// The HTTP API of `ladder serve` (docs/serve.md): decide one record or a batch with a loaded
+/// policy, list the policies, health and readiness. Every route but health and readiness needs a
+/// bearer token with the `decide` role.
+public enum DecisionServer {
+  public static func router(store: PolicyStore, tokens: TokenList, limits: ServerLimits, logger: Logger)
+    -> Router<BasicRequestContext>
+  {
+    let router = Router()
+    router.middlewares.add(LogRequestsMiddleware(.info))
+    router.get("/health") { _, _ in health(store) }
+    router.get("/ready") { _, _ in
+      json(.ok, #"{"ready":true,"policies":\#(store.set.ids.count)}"#)
+    }
+    router.get("/v1/policies") { request, _ in
+      if let refused = authorize(request, .decide, tokens) { return refused }
+      return policies(store.set)
+    }
+    router.post("/v1/policies/:id/decide") { request, context in
+      if let refused = authorize(request, .decide, tokens) { return refused }
+      let set = store.set
+      guard let id = context.parameters.get("id"), let policy = set.policies[id] else {
+        return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
+      }
+      var request = request
+      let body = try await request.collectBody(upTo: limits.maxBodyBytes)
+      return decide(Array(buffer: body), policy: policy, query: request.uri.queryParameters)
+    }
+    router.post("/v1/policies/:id/batch") { request, context in
+      if let refused = authorize(request, .decide, tokens) { return refused }
+      let set = store.set
+      guard let id = context.parameters.get("id"), let policy = set.policies[id] else {
+        return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
+      }
+      var request = request
+      let body = try await request.collectBody(upTo: limits.maxBodyBytes)
+      return await batch(
+        Array(buffer: body), policy: policy, query: request.uri.queryParameters, limits: limits)
+    }
+    return router
+  }
+
+  // MARK: - Routes
+
+  static func health(_ store: PolicyStore) -> Response {
+    let reload = store.lastReload
+    let writer = JSONWriter()
+    writer.object {
+      writer.field("status") { writer.string(reload.succeeded ? "serving" : "serving the previous policies") }
+      writer.field("policies") { writer.number(store.set.ids.count) }
+      writer.field("last_reload") {
+        writer.object {
+          writer.field("at") { writer.string(ISO8601DateFormatter().string(from: reload.at)) }
+          writer.field("succeeded") { writer.bool(reload.succeeded) }
+          writer.field("errors") { writer.array(reload.errors) { writer.string($0) } }
+        }
+      }
+    }
+    return json(.ok, writer.output)
+  }
+
+  static func policies(_ set: PolicySet) -> Response {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field("policies") {
+        writer.array(set.ids) { id in
+          let policy = set.policies[id]
+          writer.object {
+            writer.field("id") { writer.string(id) }
+            writer.field("version") { writer.string(policy?.version ?? "") }
+            writer.field("title") { writer.string(policy?.checked.title ?? "") }
+            writer.field("sha256") { writer.string(policy?.sha256 ?? "") }
+          }
+        }
+      }
+    }
+    return json(.ok, writer.output)
+  }
+
+  /// One record, a JSON object (line breaks allowed: they can only be white space in JSON).
+  static func decide(
+    _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>
+  )
+    -> Response
+  {
+    let options: RequestOptions
+    switch RequestOptions.parse(query) {
+    case .success(let parsed): options = parsed
+    case .failure(let refusal): return refusal.response
+    }
+    guard policy.populationSites.isEmpty else {
+      return problem(
+        .unprocessableContent,
+        "policy '\(policy.id)' ranks records against each other (population functions); decide them together with /batch"
+      )
+    }
+    var line = body.map { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") ? UInt8(ascii: " ") : $0 }
+    guard line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: "{")
+    else {
+      return problem(.badRequest, "the body must be one JSON object: the record's fields")
+    }
+    line.append(UInt8(ascii: "\n"))
+    var outcomes: [RecordOutcome] = []
+    let evaluator = BatchEvaluator(
+      policy: policy, asOf: options.asOf, trace: options.explain, backend: .scalar, clock: options.clock)
+    do {
+      try evaluator.evaluate(.bytes(line, format: .jsonl), into: OutcomeCallback { outcomes.append($0) })
+    } catch {
+      return problem(.badRequest, error.message)
+    }
+    guard outcomes.count == 1, let outcome = outcomes.first else {
+      return problem(.badRequest, "the body must be one JSON object, not \(outcomes.count) records")
+    }
+    switch outcome {
+    case .decided(_, let decision):
+      return json(
+        .ok, DecisionJSON.render(decision, policy: policy, asOf: options.asOf), headers: identity(policy))
+    case .rejected(let rejection):
+      return json(
+        .unprocessableContent, DecisionJSON.renderError(rejection, policy: policy), headers: identity(policy))
+    }
+  }
+
+  /// JSON Lines in, JSON Lines out: one line per record, in order, a rejected record's error in
+  /// its place. The evaluation runs on threads of its own, not the server's.
+  static func batch(
+    _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>,
+    limits: ServerLimits
+  ) async -> Response {
+    let options: RequestOptions
+    switch RequestOptions.parse(query) {
+    case .success(let parsed): options = parsed
+    case .failure(let refusal): return refusal.response
+    }
+    var lines = 0
+    for byte in body where byte == UInt8(ascii: "\n") { lines += 1 }
+    if let last = body.last, last != UInt8(ascii: "\n") { lines += 1 }
+    guard lines <= limits.maxBatchRecords else {
+      return problem(
+        .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
+    }
+    let result: Result<(output: [UInt8], decided: Int, rejected: Int), EvaluationRefusal> =
+      await withCheckedContinuation {
+        continuation in
+        Thread.detachNewThread {
+          var output: [UInt8] = []
+          let sink = RenderedOutput(
+            .jsonLines, write: { output += $0 },
+            reject: { output += Array((DecisionJSON.renderError($0, policy: policy) + "\n").utf8) })
+          let evaluator = BatchEvaluator(
+            policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
+          do {
+            try evaluator.evaluate(.bytes(body, format: .jsonl), into: sink)
+            continuation.resume(returning: .success((output, sink.decided, sink.rejected)))
+          } catch {
+            let message = (error as? CSVRecordReader.HeaderError)?.message ?? "\(error)"
+            continuation.resume(returning: .failure(EvaluationRefusal(message: message)))
+          }
+        }
+      }
+    switch result {
+    case .success(let done):
+      var headers = identity(policy)
+      headers[.contentType] = "application/x-ndjson"
+      if let name = HTTPField.Name("Ladder-Decided") { headers[name] = String(done.decided) }
+      if let name = HTTPField.Name("Ladder-Rejected") { headers[name] = String(done.rejected) }
+      return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: done.output)))
+    case .failure(let refusal):
+      return problem(.badRequest, refusal.message)
+    }
+  }
+
+  struct EvaluationRefusal: Error {
+    let message: String
+  }
+
+  // MARK: - Parts
+
+  /// `as_of` (a date, or a date and time with its offset; default: now) and `explain`.
+  struct RequestOptions {
+    var asOf: CivilDate
+    var clock: LadderInstant?
+    var explain = false
+
+    struct Refusal: Error {
+      let response: Response
+    }
+
+    static func parse(_ query: some Sequence<(key: Substring, value: Substring)>) -> Result<
+      RequestOptions, Refusal
+    > {
+      let now = Date()
+      var options = RequestOptions(
+        asOf: CivilDate(utcDayOf: now),
+        clock: LadderInstant(
+          milliseconds: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), offsetSeconds: 0))
+      for (key, value) in query {
+        switch key {
+        case "as_of":
+          if let date = CivilDate(parsing: value) {
+            options.asOf = date
+            options.clock = nil
+          } else if let instant = LadderInstant(parsing: value) {
+            options.asOf = instant.localDate
+            options.clock = instant
+          } else {
+            return .failure(
+              Refusal(
+                response: problem(
+                  .badRequest,
+                  "as_of '\(value)' is not a date (YYYY-MM-DD) or a date and time with its offset (2024-03-01T09:30+08:00)"
+                )))
+          }
+        case "explain":
+          guard value == "true" || value == "false" else {
+            return .failure(
+              Refusal(response: problem(.badRequest, "explain is true or false, not '\(value)'")))
+          }
+          options.explain = value == "true"
+        default:
+          return .failure(
+            Refusal(
+              response: problem(
+                .badRequest, "unknown parameter '\(key)'; the parameters are as_of and explain")))
+        }
+      }
+      return .success(options)
+    }
+  }
+
+  /// A response naming the policy that decided.
+  static func identity(_ policy: CompiledPolicy) -> HTTPFields {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    if let name = HTTPField.Name("Ladder-Policy") { headers[name] = "\(policy.id)@\(policy.version)" }
+    if let name = HTTPField.Name("Ladder-Policy-SHA256") { headers[name] = policy.sha256 }
+    return headers
+  }
+
+  /// The refusal of a request without a token that may do `role`: 401 without a known token,
+  /// 403 with one that lacks the role.
+  static func authorize(_ request: Request, _ role: Role, _ tokens: TokenList) -> Response? {
+    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+      let entry = tokens.entry(forToken: String(header.dropFirst("Bearer ".count)))
+    else {
+      var response = problem(.unauthorized, "a bearer token is needed: 'Authorization: Bearer TOKEN'")
+      response.headers[.wwwAuthenticate] = "Bearer"
+      return response
+    }
+    guard entry.roles.contains(role) else {
+      return problem(.forbidden, "token '\(entry.name)' lacks the role '\(role.rawValue)'")
+    }
+    return nil
+  }
+
+  static func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = HTTPFields())
+    -> Response
+  {
+    var headers = headers
+    if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+    return Response(
+      status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+  }
+
+  /// `{"error":{"status":…,"message":…}}`.
+  static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    let writer = JSONWriter()
+    writer.object {
+      writer.field("error") {
+        writer.object {
+          writer.field("status") { writer.number(status.code) }
+          writer.field("message") { writer.string(message) }
+        }
+      }
+    }
+    return json(status, writer.output)
+  }
+}

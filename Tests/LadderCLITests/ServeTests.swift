@@ -1,0 +1,226 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+/// `ladder serve` end to end: a server started on a free port in a directory of its own, asked
+/// with curl, reloaded, stopped.
+@Suite(.serialized) struct ServeTests {
+  /// A running `ladder serve` and what it needs.
+  final class Server {
+    let directory: URL
+    let process = Process()
+    let log: URL
+    var port = 0
+
+    init(policies: [String] = ["b2b-service-tiers", "request-response"], arguments: [String] = []) throws {
+      directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "ladder-serve-\(UUID().uuidString)")
+      let folder = directory.appendingPathComponent("policies")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      for name in policies {
+        try FileManager.default.copyItem(
+          atPath: RepositoryPaths.path("policies/\(name).yaml"),
+          toPath: folder.appendingPathComponent("\(name).yaml").path)
+      }
+      // The hashes of "crm-token" (decide) and "audit-token" (read-history).
+      let tokens = """
+        # name   hash                                                                     roles
+        crm      \(try ServeTests.hash("crm-token"))  decide
+        audit    \(try ServeTests.hash("audit-token"))  read-history
+        """
+      try tokens.write(to: directory.appendingPathComponent("tokens"), atomically: true, encoding: .utf8)
+      log = directory.appendingPathComponent("serve.log")
+      FileManager.default.createFile(atPath: log.path, contents: nil)
+      process.executableURL = try #require(CLIRunner.executable)
+      process.arguments =
+        ["serve", folder.path, "--port", "0", "--tokens", directory.appendingPathComponent("tokens").path]
+        + arguments
+      process.standardError = try FileHandle(forWritingTo: log)
+      process.standardOutput = FileHandle.nullDevice
+      try process.run()
+      // The port is in the line that says the server is serving.
+      for _ in 0..<200 {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        if let range = text.range(of: #"on http://127\.0\.0\.1:([0-9]+)"#, options: .regularExpression) {
+          port = Int(text[range].split(separator: ":").last ?? "") ?? 0
+          return
+        }
+        if !process.isRunning { break }
+        Thread.sleep(forTimeInterval: 0.05)
+      }
+      Issue.record("the server did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// `curl`: the status and the body.
+    func request(
+      _ path: String, token: String? = "crm-token", method: String = "GET", body: Data? = nil
+    ) throws -> (status: Int, body: String) {
+      let curl = Process()
+      curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+      var arguments = [
+        "-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "http://127.0.0.1:\(port)\(path)",
+      ]
+      if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+      let bodyFile = directory.appendingPathComponent("body-\(UUID().uuidString)")
+      if let body {
+        try body.write(to: bodyFile)
+        arguments += ["--data-binary", "@\(bodyFile.path)"]
+      }
+      curl.arguments = arguments
+      let output = Pipe()
+      curl.standardOutput = output
+      try curl.run()
+      let data = output.fileHandleForReading.readDataToEndOfFile()
+      curl.waitUntilExit()
+      let text = String(decoding: data, as: UTF8.self)
+      let status = Int(text.split(separator: "\n").last ?? "") ?? 0
+      return (status, String(text.dropLast(String(status).count + 1)))
+    }
+
+    func stop() -> Int32 {
+      if process.isRunning {
+        process.terminate()
+        process.waitUntilExit()
+      }
+      try? FileManager.default.removeItem(at: directory)
+      return process.terminationStatus
+    }
+  }
+
+  static func hash(_ token: String) throws -> String {
+    let result = try CLIRunner.run(["token-hash"], stdin: token + "\n")
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  static func example(_ name: String, lines: Int) throws -> Data {
+    let text = try String(contentsOfFile: RepositoryPaths.path("examples/\(name)"), encoding: .utf8)
+    return Data((text.split(separator: "\n").prefix(lines).joined(separator: "\n") + "\n").utf8)
+  }
+
+  @Test func decidesOneRecordAndABatchForATokenThatMay() throws {
+    let server = try Server()
+    defer { _ = server.stop() }
+    let record = try Self.example("b2b-service-tiers.jsonl", lines: 1)
+    let decided = try server.request(
+      "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01", method: "POST", body: record)
+    #expect(decided.status == 200, "\(decided.body)")
+    // The same bytes as `ladder eval` writes for the record.
+    let eval = try CLIRunner.run(
+      ["eval", "policies/b2b-service-tiers.yaml", "-", "--as-of", "2024-03-01"],
+      stdin: String(decoding: record, as: UTF8.self))
+    #expect(decided.body == eval.stdout)
+    // With its trace.
+    let explained = try server.request(
+      "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01&explain=true", method: "POST", body: record)
+    #expect(
+      explained.status == 200 && explained.body.contains(#""trace":{"policy":{"id":"b2b-service-tiers""#))
+
+    // A batch: every line of the example, in order, the bad records' errors in their places.
+    let lines = try Self.example("b2b-service-tiers.jsonl", lines: 1000)
+    let batch = try server.request(
+      "/v1/policies/b2b-service-tiers/batch?as_of=2024-03-01", method: "POST", body: lines)
+    #expect(batch.status == 200)
+    let emitted = try CLIRunner.run(
+      [
+        "eval", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.jsonl", "--as-of",
+        "2024-03-01", "--on-error", "emit",
+      ])
+    #expect(batch.body == emitted.stdout)
+
+    // The service clocks read at the time asked for.
+    let request =
+      #"{"request_id":"R1","customer_id":"C1","channel":"phone","category":"product_question","customer_tier":"key","received_at":"2024-02-29T14:50+08:00","contacts_so_far":1}"#
+    let clocked = try server.request(
+      "/v1/policies/request-response/decide?as_of=2024-03-01T09:30%2B08:00", method: "POST",
+      body: Data(request.utf8))
+    #expect(
+      clocked.body.contains(
+        #""first_response":{"status":"at_risk","due":"2024-03-01T09:50+08:00","left":"20min""#),
+      "\(clocked.body)")
+
+    let listed = try server.request("/v1/policies")
+    #expect(listed.status == 200 && listed.body.contains(#"{"id":"request-response","version":"2024.3""#))
+  }
+
+  @Test func refusesWhatItMustWithAClearStatus() throws {
+    let server = try Server(arguments: ["--max-body", "2000", "--max-batch", "3"])
+    defer { _ = server.stop() }
+    let record = try Self.example("b2b-service-tiers.jsonl", lines: 1)
+    let path = "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01"
+    #expect(try server.request(path, token: nil, method: "POST", body: record).status == 401)
+    #expect(try server.request(path, token: "wrong", method: "POST", body: record).status == 401)
+    let forbidden = try server.request(path, token: "audit-token", method: "POST", body: record)
+    #expect(forbidden.status == 403 && forbidden.body.contains("lacks the role 'decide'"))
+    #expect(try server.request("/v1/policies/nope/decide", method: "POST", body: record).status == 404)
+    #expect(try server.request(path, method: "POST", body: Data("not json".utf8)).status == 400)
+    #expect(try server.request(path + "&as_of=yesterday", method: "POST", body: record).status == 400)
+    let rejected = try server.request(path, method: "POST", body: Data(#"{"customer_id":"C9"}"#.utf8))
+    #expect(rejected.status == 422 && rejected.body.contains(#""error":{"line":1,"field":"#))
+    let huge = Data(repeating: UInt8(ascii: " "), count: 5000) + record
+    #expect(try server.request(path, method: "POST", body: huge).status == 413)
+    let four = try Self.example("b2b-service-tiers.jsonl", lines: 4)
+    let tooMany = try server.request("/v1/policies/b2b-service-tiers/batch", method: "POST", body: four)
+    #expect(tooMany.status == 413 && tooMany.body.contains("at most 3 records"))
+    // Health needs no token.
+    #expect(try server.request("/health", token: nil).status == 200)
+  }
+
+  @Test func aBadPolicyIsRefusedWhileTheOldSetServesAndAGoodOneReplacesIt() throws {
+    let server = try Server(arguments: ["--reload-interval", "0"])
+    defer { _ = server.stop() }
+    let folder = server.directory.appendingPathComponent("policies")
+    try "ladder: 1\npolicy: broken\ninputs: [\n".write(
+      to: folder.appendingPathComponent("broken.yaml"), atomically: true, encoding: .utf8)
+    kill(server.process.processIdentifier, SIGHUP)
+    var health = ""
+    for _ in 0..<100 {
+      health = try server.request("/health", token: nil).body
+      if health.contains(#""succeeded":false"#) { break }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    #expect(
+      health.contains(#""status":"serving the previous policies""#) && health.contains("broken.yaml"),
+      "\(health)")
+    #expect(try server.request("/v1/policies").body.contains(#""id":"b2b-service-tiers""#))
+
+    try FileManager.default.removeItem(at: folder.appendingPathComponent("broken.yaml"))
+    let path = folder.appendingPathComponent("request-response.yaml")
+    let text = try String(contentsOf: path, encoding: .utf8).replacingOccurrences(
+      of: #"version: "2024.3""#, with: #"version: "2024.4""#)
+    try text.write(to: path, atomically: true, encoding: .utf8)
+    kill(server.process.processIdentifier, SIGHUP)
+    var listed = ""
+    for _ in 0..<100 {
+      listed = try server.request("/v1/policies").body
+      if listed.contains(#""version":"2024.4""#) { break }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    #expect(listed.contains(#""version":"2024.4""#), "\(listed)")
+    #expect(try server.request("/health", token: nil).body.contains(#""succeeded":true"#))
+    // SIGTERM stops it cleanly.
+    #expect(server.stop() == 0)
+  }
+
+  @Test func aBrokenDirectoryNeverStarts() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ladder-serve-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try "ladder: 1\npolicy: x\n".write(
+      to: directory.appendingPathComponent("x.yaml"), atomically: true, encoding: .utf8)
+    try "crm sha256:\(String(repeating: "0", count: 64)) decide\n".write(
+      to: directory.appendingPathComponent("tokens"), atomically: true, encoding: .utf8)
+    let result = try CLIRunner.run([
+      "serve", directory.path, "--port", "0", "--tokens", directory.appendingPathComponent("tokens").path,
+    ])
+    #expect(result.exitCode == 1 && result.stderr.contains("the server does not start"), "\(result.stderr)")
+    try "crm sha256:abc decide\n".write(
+      to: directory.appendingPathComponent("tokens"), atomically: true, encoding: .utf8)
+    let badTokens = try CLIRunner.run([
+      "serve", directory.path, "--port", "0", "--tokens", directory.appendingPathComponent("tokens").path,
+    ])
+    #expect(badTokens.exitCode == 64 && badTokens.stderr.contains("tokens:1:"), "\(badTokens.stderr)")
+  }
+}
