@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Ladder
 import Logging
 
@@ -10,10 +11,13 @@ public struct ServerLimits: Sendable {
   public var maxBodyBytes: Int
   /// The most records in one batch; more is refused with 413.
   public var maxBatchRecords: Int
+  /// The longest a batch may take, in seconds; past it the evaluation stops and the answer is 503.
+  public var batchSeconds: Double
 
-  public init(maxBodyBytes: Int = 8 << 20, maxBatchRecords: Int = 100_000) {
+  public init(maxBodyBytes: Int = 8 << 20, maxBatchRecords: Int = 100_000, batchSeconds: Double = 60) {
     self.maxBodyBytes = maxBodyBytes
     self.maxBatchRecords = maxBatchRecords
+    self.batchSeconds = batchSeconds
   }
 }
 
@@ -21,12 +25,19 @@ public struct ServerLimits: Sendable {
 /// policy, list the policies, health and readiness. Every route but health and readiness needs a
 /// bearer token with the `decide` role.
 public enum DecisionServer {
-  public static func router(store: PolicyStore, tokens: TokenList, limits: ServerLimits, logger: Logger)
-    -> Router<BasicRequestContext>
-  {
+  public static func router(
+    store: PolicyStore, tokens: TokenList, limits: ServerLimits, metrics: ServerMetrics, logger: Logger
+  ) -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(LogRequestsMiddleware(.info))
+    router.middlewares.add(MetricsRecorder(metrics: metrics))
     router.get("/health") { _, _ in health(store) }
+    router.get("/metrics") { _, _ in
+      var headers = HTTPFields()
+      headers[.contentType] = "text/plain; version=0.0.4"
+      return Response(
+        status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.text)))
+    }
     router.get("/ready") { _, _ in
       json(.ok, #"{"ready":true,"policies":\#(store.set.ids.count)}"#)
     }
@@ -42,7 +53,7 @@ public enum DecisionServer {
       }
       var request = request
       let body = try await request.collectBody(upTo: limits.maxBodyBytes)
-      return decide(Array(buffer: body), policy: policy, query: request.uri.queryParameters)
+      return decide(Array(buffer: body), policy: policy, query: request.uri.queryParameters, metrics: metrics)
     }
     router.post("/v1/policies/:id/batch") { request, context in
       if let refused = authorize(request, .decide, tokens) { return refused }
@@ -53,9 +64,26 @@ public enum DecisionServer {
       var request = request
       let body = try await request.collectBody(upTo: limits.maxBodyBytes)
       return await batch(
-        Array(buffer: body), policy: policy, query: request.uri.queryParameters, limits: limits)
+        Array(buffer: body), policy: policy, query: request.uri.queryParameters, limits: limits,
+        metrics: metrics)
     }
     return router
+  }
+
+  /// The server of `router`: HTTP/1.1 on `host:port` (port 0: any free port, handed to
+  /// `running`), idle connections (and clients slow to send) closed after `idleSeconds`, at most
+  /// `maxConnections` open at once.
+  public static func application(
+    router: Router<BasicRequestContext>, host: String, port: Int, idleSeconds: Double, maxConnections: Int,
+    logger: Logger, running: @escaping @Sendable (Int) -> Void
+  ) -> some ApplicationProtocol {
+    Application(
+      router: router,
+      server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(idleSeconds * 1000)))),
+      configuration: .init(
+        address: .hostname(host, port: port), serverName: "ladder",
+        availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
+      onServerRunning: { channel in running(channel.localAddress?.port ?? 0) }, logger: logger)
   }
 
   // MARK: - Routes
@@ -97,10 +125,9 @@ public enum DecisionServer {
 
   /// One record, a JSON object (line breaks allowed: they can only be white space in JSON).
   static func decide(
-    _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>
-  )
-    -> Response
-  {
+    _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>,
+    metrics: ServerMetrics
+  ) -> Response {
     let options: RequestOptions
     switch RequestOptions.parse(query) {
     case .success(let parsed): options = parsed
@@ -131,9 +158,11 @@ public enum DecisionServer {
     }
     switch outcome {
     case .decided(_, let decision):
+      metrics.decided(policy: policy.id, tiers: [decision.tier?.id ?? "none": 1])
       return json(
         .ok, DecisionJSON.render(decision, policy: policy, asOf: options.asOf), headers: identity(policy))
     case .rejected(let rejection):
+      metrics.rejected(policy: policy.id, count: 1)
       return json(
         .unprocessableContent, DecisionJSON.renderError(rejection, policy: policy), headers: identity(policy))
     }
@@ -143,7 +172,7 @@ public enum DecisionServer {
   /// its place. The evaluation runs on threads of its own, not the server's.
   static func batch(
     _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>,
-    limits: ServerLimits
+    limits: ServerLimits, metrics: ServerMetrics
   ) async -> Response {
     let options: RequestOptions
     switch RequestOptions.parse(query) {
@@ -157,39 +186,81 @@ public enum DecisionServer {
       return problem(
         .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
     }
+    let deadline = Date().addingTimeInterval(limits.batchSeconds)
     let result: Result<(output: [UInt8], decided: Int, rejected: Int), EvaluationRefusal> =
       await withCheckedContinuation {
         continuation in
         Thread.detachNewThread {
-          var output: [UInt8] = []
-          let sink = RenderedOutput(
-            .jsonLines, write: { output += $0 },
-            reject: { output += Array((DecisionJSON.renderError($0, policy: policy) + "\n").utf8) })
+          let sink = BatchOutput(policy: policy, deadline: deadline)
           let evaluator = BatchEvaluator(
             policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
           do {
             try evaluator.evaluate(.bytes(body, format: .jsonl), into: sink)
-            continuation.resume(returning: .success((output, sink.decided, sink.rejected)))
+            guard !sink.isFinished else {
+              let message =
+                "the batch took longer than \(limits.batchSeconds) s; send fewer records at a time"
+              continuation.resume(
+                returning: .failure(EvaluationRefusal(message: message, status: .serviceUnavailable)))
+              return
+            }
+            continuation.resume(returning: .success((sink.output, sink.decided, sink.rejected)))
           } catch {
             let message = (error as? CSVRecordReader.HeaderError)?.message ?? "\(error)"
-            continuation.resume(returning: .failure(EvaluationRefusal(message: message)))
+            continuation.resume(returning: .failure(EvaluationRefusal(message: message, status: .badRequest)))
           }
         }
       }
     switch result {
     case .success(let done):
+      metrics.decided(policy: policy.id, tiers: ServerMetrics.tiers(in: done.output))
+      metrics.rejected(policy: policy.id, count: done.rejected)
       var headers = identity(policy)
       headers[.contentType] = "application/x-ndjson"
       if let name = HTTPField.Name("Ladder-Decided") { headers[name] = String(done.decided) }
       if let name = HTTPField.Name("Ladder-Rejected") { headers[name] = String(done.rejected) }
       return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: done.output)))
     case .failure(let refusal):
-      return problem(.badRequest, refusal.message)
+      return problem(refusal.status, refusal.message)
     }
   }
 
   struct EvaluationRefusal: Error {
     let message: String
+    let status: HTTPResponse.Status
+  }
+
+  /// A batch's JSON Lines, a rejected record's error line in its place; finished (the
+  /// evaluation stops reading) once the deadline has passed.
+  final class BatchOutput: DecisionSink {
+    let policy: CompiledPolicy
+    let deadline: Date
+    var output: [UInt8] = []
+    var decided = 0
+    var rejected = 0
+
+    init(policy: CompiledPolicy, deadline: Date) {
+      self.policy = policy
+      self.deadline = deadline
+    }
+
+    var rendering: DecisionRendering { .jsonLines }
+    var isFinished: Bool { Date() > deadline }
+
+    func receive(rendered bytes: [UInt8], decisions count: Int) {
+      decided += count
+      output += bytes
+    }
+
+    func receive(_ outcome: RecordOutcome, rendered: String?) {
+      switch outcome {
+      case .decided:
+        decided += 1
+        output += Array((rendered ?? "").utf8)
+      case .rejected(let problem):
+        rejected += 1
+        output += Array((DecisionJSON.renderError(problem, policy: policy) + "\n").utf8)
+      }
+    }
   }
 
   // MARK: - Parts

@@ -165,6 +165,39 @@ import Testing
     #expect(tooMany.status == 413 && tooMany.body.contains("at most 3 records"))
     // Health needs no token.
     #expect(try server.request("/health", token: nil).status == 200)
+    // A body nested far too deep is a bad record, not a crash.
+    let deep = Data(("{\"customer_id\":" + String(repeating: "[", count: 100_000) + "}").utf8)
+    let nested = try server.request(path, method: "POST", body: deep)
+    #expect((400..<500).contains(nested.status), "\(nested.status) \(nested.body)")
+    #expect(try server.request("/health", token: nil).status == 200)
+  }
+
+  @Test func aBatchPastItsTimeIsStoppedAndMetricsCountWhatWasDone() throws {
+    let server = try Server(arguments: ["--batch-seconds", "0"])
+    defer { _ = server.stop() }
+    let lines = try Self.example("b2b-service-tiers.jsonl", lines: 1000)
+    let late = try server.request(
+      "/v1/policies/b2b-service-tiers/batch?as_of=2024-03-01", method: "POST", body: lines)
+    #expect(late.status == 503 && late.body.contains("took longer than"), "\(late.status) \(late.body)")
+    let record = try Self.example("b2b-service-tiers.jsonl", lines: 1)
+    _ = try server.request(
+      "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01", method: "POST", body: record)
+    _ = try server.request(
+      "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01", method: "POST",
+      body: Data(#"{"customer_id":"C9"}"#.utf8))
+    let metrics = try server.request("/metrics", token: nil)
+    #expect(metrics.status == 200)
+    for line in [
+      #"ladder_decisions_total{policy="b2b-service-tiers",tier="vip"} 1"#,
+      #"ladder_rejected_records_total{policy="b2b-service-tiers"} 1"#,
+      #"ladder_reloads_total{outcome="succeeded"} 1"#, "ladder_policies 2",
+      #"ladder_http_requests_total{route="/v1/policies/{id}/batch",status="503"} 1"#,
+    ] {
+      #expect(metrics.body.contains(line), "\(line) in\n\(metrics.body)")
+    }
+    #expect(
+      metrics.body.contains(
+        #"ladder_http_request_duration_seconds_bucket{route="/v1/policies/{id}/decide",le="#))
   }
 
   @Test func aBadPolicyIsRefusedWhileTheOldSetServesAndAGoodOneReplacesIt() throws {

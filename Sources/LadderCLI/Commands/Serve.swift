@@ -39,6 +39,16 @@ struct Serve: ParsableCommand {
   @Option(help: "Seconds between looks for changed policy files (0: only on SIGHUP).")
   var reloadInterval = 2.0
 
+  @Option(help: "The longest a batch may take, in seconds (503 past it).")
+  var batchSeconds = 60.0
+
+  @Option(help: "The most connections open at once; more wait to be accepted.")
+  var maxConnections = 256
+
+  @Option(
+    help: "Seconds a connection may stay idle (or a client take to send its request) before it is closed.")
+  var idleTimeout = 30.0
+
   func run() throws {
     LoggingSystem.bootstrap(StreamLogHandler.standardError)
     let logger = {
@@ -65,16 +75,19 @@ struct Serve: ParsableCommand {
         "error: the policies of '\(policyDirectory)' have errors; the server does not start\n")
       throw LadderExit.policyErrors
     }
-    let limits = ServerLimits(maxBodyBytes: maxBody, maxBatchRecords: maxBatch)
-    let router = DecisionServer.router(store: store, tokens: tokenList, limits: limits, logger: logger)
+    let limits = ServerLimits(maxBodyBytes: maxBody, maxBatchRecords: maxBatch, batchSeconds: batchSeconds)
+    let metrics = ServerMetrics()
+    metrics.reloaded(succeeded: true, policies: store.set.ids.count)
+    let router = DecisionServer.router(
+      store: store, tokens: tokenList, limits: limits, metrics: metrics, logger: logger)
     let ids = store.set.ids.joined(separator: ", ")
-    let app = Application(
-      router: router, configuration: .init(address: .hostname(host, port: port), serverName: "ladder"),
-      onServerRunning: { channel in
-        let bound = channel.localAddress?.port ?? 0
-        logger.info("serving \(store.set.ids.count) policies (\(ids)) on http://\(host):\(bound)")
-      }, logger: logger)
-    let watcher = PolicyWatcher(store: store, interval: reloadInterval, logger: logger)
+    let app = DecisionServer.application(
+      router: router, host: host, port: port, idleSeconds: idleTimeout, maxConnections: maxConnections,
+      logger: logger
+    ) { bound in
+      logger.info("serving \(store.set.ids.count) policies (\(ids)) on http://\(host):\(bound)")
+    }
+    let watcher = PolicyWatcher(store: store, interval: reloadInterval, metrics: metrics, logger: logger)
     watcher.start()
     let finished = ServeOutcome()
     Task {
@@ -105,12 +118,14 @@ private final class ServeOutcome: @unchecked Sendable {
 private final class PolicyWatcher: @unchecked Sendable {
   let store: PolicyStore
   let interval: Double
+  let metrics: ServerMetrics
   let logger: Logger
   private var sources: [any DispatchSourceProtocol] = []
 
-  init(store: PolicyStore, interval: Double, logger: Logger) {
+  init(store: PolicyStore, interval: Double, metrics: ServerMetrics, logger: Logger) {
     self.store = store
     self.interval = interval
+    self.metrics = metrics
     self.logger = logger
   }
 
@@ -131,6 +146,7 @@ private final class PolicyWatcher: @unchecked Sendable {
   }
 
   private func report(_ outcome: PolicyStore.Reload, why: String) {
+    metrics.reloaded(succeeded: outcome.succeeded, policies: store.set.ids.count)
     if outcome.succeeded {
       logger.info(
         "reloaded (\(why)): serving \(store.set.ids.count) policies (\(store.set.ids.joined(separator: ", ")))"

@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Prometheus
+
+/// What `GET /metrics` exposes, in Prometheus' text format: requests and their latency per
+/// route, decisions per policy and tier, rejected records, reloads, the policies served.
+public final class ServerMetrics: Sendable {
+  let registry = PrometheusCollectorRegistry()
+  /// Latency buckets, from a single decision (about a millisecond) to a large batch.
+  static let buckets: [Duration] = [
+    .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+    .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+    .milliseconds(2500), .seconds(5), .seconds(10),
+  ]
+
+  public init() {}
+
+  func request(route: String, status: Int, duration: Duration) {
+    registry.makeCounter(
+      name: "ladder_http_requests_total", labels: [("route", route), ("status", String(status))],
+      help: "HTTP requests answered, by route and status"
+    ).increment()
+    registry.makeDurationHistogram(
+      name: "ladder_http_request_duration_seconds", labels: [("route", route)], buckets: Self.buckets,
+      help: "Time to answer a request, by route"
+    ).record(duration)
+  }
+
+  func decided(policy: String, tiers: [String: Int]) {
+    for (tier, count) in tiers {
+      registry.makeCounter(
+        name: "ladder_decisions_total", labels: [("policy", policy), ("tier", tier)],
+        help: "Records decided, by policy and tier (none: no tier matched)"
+      ).increment(by: Int64(count))
+    }
+  }
+
+  func rejected(policy: String, count: Int) {
+    guard count > 0 else { return }
+    registry.makeCounter(
+      name: "ladder_rejected_records_total", labels: [("policy", policy)], help: "Records rejected, by policy"
+    ).increment(by: Int64(count))
+  }
+
+  public func reloaded(succeeded: Bool, policies: Int) {
+    registry.makeCounter(
+      name: "ladder_reloads_total", labels: [("outcome", succeeded ? "succeeded" : "refused")],
+      help: "Reloads of the policy directory, by outcome"
+    ).increment()
+    registry.makeGauge(name: "ladder_policies", help: "Policies being served").set(Double(policies))
+  }
+
+  public var text: String { registry.emitToString() }
+
+  /// The tier of each JSON Lines decision in `bytes`, counted: the first `,"tier":` of a line
+  /// is the decision's own (a quote inside a JSON string is escaped, so the text cannot occur
+  /// inside the key before it); error lines have none.
+  static func tiers(in bytes: [UInt8]) -> [String: Int] {
+    var counts: [String: Int] = [:]
+    let marker = Array(#","tier":"#.utf8)
+    bytes.withUnsafeBufferPointer { buffer in
+      var start = 0
+      while start < buffer.count {
+        let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
+        var index = start
+        while index + marker.count <= end {
+          if buffer[index] == marker[0], Array(buffer[index..<(index + marker.count)]) == marker {
+            let valueStart = index + marker.count
+            if valueStart < end, buffer[valueStart] == UInt8(ascii: "\"") {
+              var close = valueStart + 1
+              while close < end, buffer[close] != UInt8(ascii: "\"") { close += 1 }
+              counts[String(decoding: buffer[(valueStart + 1)..<close], as: UTF8.self), default: 0] += 1
+            } else {
+              counts["none", default: 0] += 1
+            }
+            break
+          }
+          index += 1
+        }
+        start = end + 1
+      }
+    }
+    return counts
+  }
+}
+
+/// Records every request's route, status and time.
+struct MetricsRecorder<Context: RequestContext>: RouterMiddleware {
+  let metrics: ServerMetrics
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    async throws -> Response
+  {
+    let started = ContinuousClock.now
+    do {
+      let response = try await next(request, context)
+      metrics.request(
+        route: context.endpointPath ?? "unmatched", status: response.status.code,
+        duration: ContinuousClock.now - started)
+      return response
+    } catch let error as HTTPError {
+      metrics.request(
+        route: context.endpointPath ?? "unmatched", status: error.status.code,
+        duration: ContinuousClock.now - started)
+      throw error
+    } catch {
+      metrics.request(
+        route: context.endpointPath ?? "unmatched", status: 500, duration: ContinuousClock.now - started)
+      throw error
+    }
+  }
+}
