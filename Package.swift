@@ -45,6 +45,7 @@ let package = Package(
       name: "LadderServer",
       dependencies: [
         "Ladder",
+        "LadderLedger",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Ladder
+import LadderLedger
 import Logging
 
 /// What one request may ask of the server.
@@ -26,12 +27,16 @@ public struct ServerLimits: Sendable {
 /// bearer token with the `decide` role.
 public enum DecisionServer {
   public static func router(
-    store: PolicyStore, tokens: TokenList, limits: ServerLimits, metrics: ServerMetrics, logger: Logger
+    store: PolicyStore, tokens: TokenList, limits: ServerLimits, metrics: ServerMetrics,
+    ledger: Ledger? = nil,
+    logger: Logger
   ) -> Router<BasicRequestContext> {
     let router = Router()
     router.middlewares.add(LogRequestsMiddleware(.info))
     router.middlewares.add(MetricsRecorder(metrics: metrics))
     router.get("/health") { _, _ in health(store) }
+    // The cheapest answer the server can give: the ceiling a benchmark measures decisions against.
+    router.get("/ping") { _, _ in "pong\n" }
     router.get("/metrics") { _, _ in
       var headers = HTTPFields()
       headers[.contentType] = "text/plain; version=0.0.4"
@@ -67,6 +72,7 @@ public enum DecisionServer {
         Array(buffer: body), policy: policy, query: request.uri.queryParameters, limits: limits,
         metrics: metrics)
     }
+    if let ledger { addLedgerRoutes(router, ledger: ledger, tokens: tokens) }
     return router
   }
 

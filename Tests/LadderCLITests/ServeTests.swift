@@ -27,6 +27,9 @@ import Testing
         # name   hash                                                                     roles
         crm      \(try ServeTests.hash("crm-token"))  decide
         audit    \(try ServeTests.hash("audit-token"))  read-history
+        maker    \(try ServeTests.hash("maker-token"))  override
+        checker  \(try ServeTests.hash("checker-token"))  approve
+        both     \(try ServeTests.hash("both-token"))  override,approve
         """
       try tokens.write(to: directory.appendingPathComponent("tokens"), atomically: true, encoding: .utf8)
       log = directory.appendingPathComponent("serve.log")
@@ -87,6 +90,53 @@ import Testing
       try? FileManager.default.removeItem(at: directory)
       return process.terminationStatus
     }
+  }
+
+  @Test func theLedgerAnswersWhoWasWhatAndOverridesNeedASecondToken() throws {
+    let ledgerDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "ladder-ledger-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: ledgerDirectory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: ledgerDirectory) }
+    let ledger = ledgerDirectory.appendingPathComponent("ladder.db").path
+    let recorded = try CLIRunner.run([
+      "run", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--as-of", "2024-03-01",
+      "--ledger", ledger, "--by", "ci",
+    ])
+    #expect(recorded.exitCode == 0, "\(recorded.stderr)")
+    let server = try Server(arguments: ["--ledger", ledger])
+    defer { _ = server.stop() }
+
+    let shown = try server.request("/v1/ledger/keys/C2024001?as_of=2024-06-01", token: "audit-token")
+    #expect(shown.status == 200 && shown.body.contains(#""key":"C2024001","tier":"vip""#), "\(shown.body)")
+    #expect(try server.request("/v1/ledger/keys/C2024001", token: "crm-token").status == 403)
+    #expect(try server.request("/v1/ledger/keys/NOBODY", token: "audit-token").status == 404)
+    let history = try server.request("/v1/ledger/keys/C2024002/history", token: "audit-token")
+    #expect(history.status == 200 && history.body.hasPrefix(#"{"decisions":[{"key":"C2024002""#))
+
+    // Maker-checker: the token that asked cannot approve; another can.
+    let request = Data(
+      #"{"key":"C2024002","tier":"vip","reason":"strategic account","until":"2099-12-31"}"#.utf8)
+    let asked = try server.request("/v1/ledger/overrides", token: "both-token", method: "POST", body: request)
+    #expect(asked.status == 201 && asked.body.contains(#""requested_by":"both""#), "\(asked.body)")
+    let id = try #require(
+      asked.body.split(separator: ",").first?.split(separator: ":").last.flatMap { Int($0) })
+    let own = try server.request(
+      "/v1/ledger/overrides/\(id)/approve", token: "both-token", method: "POST", body: Data("{}".utf8))
+    #expect(own.status == 409 && own.body.contains("maker-checker"), "\(own.body)")
+    #expect(
+      try server.request("/v1/ledger/overrides/\(id)/approve", token: "maker-token", method: "POST").status
+        == 403)
+    let approved = try server.request(
+      "/v1/ledger/overrides/\(id)/approve", token: "checker-token", method: "POST",
+      body: Data(#"{"reason":"ok"}"#.utf8))
+    #expect(
+      approved.status == 200 && approved.body.contains(#""status":"approved","decided_by":"checker""#),
+      "\(approved.body)")
+    let pending = try server.request("/v1/ledger/overrides?pending=true", token: "audit-token")
+    #expect(pending.body == #"{"overrides":[]}"# + "\n")
+    let again = try server.request(
+      "/v1/ledger/overrides/\(id)/reject", token: "checker-token", method: "POST")
+    #expect(again.status == 409 && again.body.contains("already decided"))
   }
 
   static func hash(_ token: String) throws -> String {

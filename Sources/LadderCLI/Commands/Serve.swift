@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Ladder
+import LadderLedger
 import LadderServer
 import Logging
 
@@ -38,6 +39,9 @@ struct Serve: ParsableCommand {
 
   @Option(help: "Seconds between looks for changed policy files (0: only on SIGHUP).")
   var reloadInterval = 2.0
+
+  @Option(help: "A ledger (ladder run) to answer for: tiers in force, history, overrides and approvals.")
+  var ledger: String?
 
   @Option(help: "The longest a batch may take, in seconds (503 past it).")
   var batchSeconds = 60.0
@@ -78,8 +82,17 @@ struct Serve: ParsableCommand {
     let limits = ServerLimits(maxBodyBytes: maxBody, maxBatchRecords: maxBatch, batchSeconds: batchSeconds)
     let metrics = ServerMetrics()
     metrics.reloaded(succeeded: true, policies: store.set.ids.count)
+    var openedLedger: Ledger?
+    if let ledger {
+      do {
+        openedLedger = try Ledger(path: ledger)
+      } catch {
+        StandardError.write("error: \(ledger): \(error)\n")
+        throw LadderExit.ledgerRefused
+      }
+    }
     let router = DecisionServer.router(
-      store: store, tokens: tokenList, limits: limits, metrics: metrics, logger: logger)
+      store: store, tokens: tokenList, limits: limits, metrics: metrics, ledger: openedLedger, logger: logger)
     let ids = store.set.ids.joined(separator: ", ")
     let app = DecisionServer.application(
       router: router, host: host, port: port, idleSeconds: idleTimeout, maxConnections: maxConnections,
