@@ -58,7 +58,8 @@ import Testing
 
     /// `curl`: the status and the body.
     func request(
-      _ path: String, token: String? = "crm-token", method: String = "GET", body: Data? = nil
+      _ path: String, token: String? = "crm-token", method: String = "GET", body: Data? = nil,
+      headers: [String] = []
     ) throws -> (status: Int, body: String) {
       let curl = Process()
       curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -66,6 +67,7 @@ import Testing
         "-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, "http://127.0.0.1:\(port)\(path)",
       ]
       if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+      for header in headers { arguments += ["-H", header] }
       let bodyFile = directory.appendingPathComponent("body-\(UUID().uuidString)")
       if let body {
         try body.write(to: bodyFile)
@@ -189,6 +191,15 @@ import Testing
       clocked.body.contains(
         #""first_response":{"status":"at_risk","due":"2024-03-01T09:50+08:00","left":"20min""#),
       "\(clocked.body)")
+
+    // A client that asks before sending its body (curl does for a large one) is answered at once,
+    // not after its own one-second wait.
+    let started = Date()
+    let asked = try server.request(
+      "/v1/policies/b2b-service-tiers/batch?as_of=2024-03-01", method: "POST", body: lines,
+      headers: ["Expect: 100-continue"])
+    #expect(asked.status == 200 && asked.body == emitted.stdout)
+    #expect(Date().timeIntervalSince(started) < 0.9, "the client waited for 100 Continue")
 
     let listed = try server.request("/v1/policies")
     #expect(listed.status == 200 && listed.body.contains(#"{"id":"request-response","version":"2024.3""#))

@@ -53,11 +53,18 @@ struct Serve: ParsableCommand {
     help: "Seconds a connection may stay idle (or a client take to send its request) before it is closed.")
   var idleTimeout = 30.0
 
+  @Option(help: "Log level: info (start, reloads, errors) or debug (also a line per request).")
+  var logLevel = "info"
+
   func run() throws {
     LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    guard let level = Logger.Level(rawValue: logLevel) else {
+      throw ValidationError(
+        "--log-level is one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
     let logger = {
       var logger = Logger(label: "ladder.serve")
-      logger.logLevel = .info
+      logger.logLevel = level
       return logger
     }()
     let tokenList: TokenList

@@ -171,6 +171,16 @@ public struct BatchEvaluator: Sendable {
     }
   }
 
+  /// The JSON Lines record `bytes` holds, decided on the calling thread, with no workers: what a
+  /// service answering one request at a time needs. `records` is how many records `bytes`
+  /// holds (the outcome is `nil` unless it is one).
+  public func decideOne(jsonLine bytes: [UInt8]) -> (outcome: RecordOutcome?, records: Int) {
+    var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
+    guard let first = reader.next() else { return (nil, 0) }
+    guard reader.next() == nil else { return (nil, 2) }
+    return (evaluate(first, frame: makeFrame(), validator: RecordValidator(policy: policy), origin: nil), 1)
+  }
+
   /// One record: validated into the frame, then decided (or rejected).
   func evaluate(_ read: ReadRecord, frame: EvaluationFrame, validator: RecordValidator, origin: String?)
     -> RecordOutcome
