@@ -53,26 +53,16 @@ public enum DecisionServer {
       return policies(store.set)
     }
     router.post("/v1/policies/:id/decide") { request, context in
-      if let refused = authorize(request, .decide, tokens) { return refused }
-      let set = store.set
-      guard let id = context.parameters.get("id"), let policy = set.policies[id] else {
-        return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
+      try await withPolicy(request, context, store: store, tokens: tokens, limits: limits) {
+        policy, body, query in
+        decide(body, policy: policy, query: query, metrics: metrics)
       }
-      var request = request
-      let body = try await request.collectBody(upTo: limits.maxBodyBytes)
-      return decide(Array(buffer: body), policy: policy, query: request.uri.queryParameters, metrics: metrics)
     }
     router.post("/v1/policies/:id/batch") { request, context in
-      if let refused = authorize(request, .decide, tokens) { return refused }
-      let set = store.set
-      guard let id = context.parameters.get("id"), let policy = set.policies[id] else {
-        return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
+      try await withPolicy(request, context, store: store, tokens: tokens, limits: limits) {
+        policy, body, query in
+        await batch(body, policy: policy, query: query, limits: limits, metrics: metrics)
       }
-      var request = request
-      let body = try await request.collectBody(upTo: limits.maxBodyBytes)
-      return await batch(
-        Array(buffer: body), policy: policy, query: request.uri.queryParameters, limits: limits,
-        metrics: metrics)
     }
     if let ledger { addLedgerRoutes(router, ledger: ledger, tokens: tokens) }
     return router
@@ -98,6 +88,22 @@ public enum DecisionServer {
   }
 
   // MARK: - Routes
+
+  /// A decision route: the token may decide, the policy named is loaded (the set being served
+  /// when the request came), the body is within the limit; then `body` answers.
+  static func withPolicy(
+    _ request: Request, _ context: BasicRequestContext, store: PolicyStore, tokens: TokenList,
+    limits: ServerLimits,
+    _ answer: (CompiledPolicy, [UInt8], FlatDictionary<Substring, Substring>) async -> Response
+  ) async throws -> Response {
+    if let refused = authorize(request, .decide, tokens) { return refused }
+    guard let id = context.parameters.get("id"), let policy = store.set.policies[id] else {
+      return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
+    }
+    var request = request
+    let body = try await request.collectBody(upTo: limits.maxBodyBytes)
+    return await answer(policy, Array(buffer: body), request.uri.queryParameters)
+  }
 
   static func health(_ store: PolicyStore) -> Response {
     let reload = store.lastReload
