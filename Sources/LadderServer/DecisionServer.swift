@@ -204,40 +204,65 @@ public enum DecisionServer {
         .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
     }
     let deadline = Date().addingTimeInterval(limits.batchSeconds)
-    let result: Result<(output: [UInt8], decided: Int, rejected: Int), EvaluationRefusal> =
-      await withCheckedContinuation {
-        continuation in
-        Thread.detachNewThread {
-          let sink = BatchOutput(policy: policy, deadline: deadline)
-          let evaluator = BatchEvaluator(
-            policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
-          do {
-            try evaluator.evaluate(.bytes(body, format: .jsonl), into: sink)
-            guard !sink.isFinished else {
-              let message =
-                "the batch took longer than \(limits.batchSeconds) s; send fewer records at a time"
-              continuation.resume(
-                returning: .failure(EvaluationRefusal(message: message, status: .serviceUnavailable)))
-              return
-            }
-            continuation.resume(returning: .success((sink.output, sink.decided, sink.rejected)))
-          } catch {
-            let message = (error as? CSVRecordReader.HeaderError)?.message ?? "\(error)"
-            continuation.resume(returning: .failure(EvaluationRefusal(message: message, status: .badRequest)))
-          }
+    // The answer streams as the records are decided: the evaluation runs on a thread of its own
+    // and hands on blocks of lines; the counts come last, as trailers.
+    let (blocks, feed) = AsyncStream<[UInt8]>.makeStream()
+    let counts = BatchCounts()
+    Thread.detachNewThread {
+      let sink = BatchOutput(policy: policy, deadline: deadline, metrics: metrics, feed: feed)
+      let evaluator = BatchEvaluator(
+        policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
+      do {
+        try evaluator.evaluate(.bytes(body, format: .jsonl), into: sink)
+        if sink.isFinished {
+          // The lines so far are sent; a last line says why the rest is not.
+          sink.fail(
+            .serviceUnavailable,
+            "the batch took longer than \(limits.batchSeconds) s; the records after the \(sink.decided + sink.rejected) above were not decided; send fewer at a time"
+          )
         }
+      } catch {
+        sink.fail(.badRequest, (error as? CSVRecordReader.HeaderError)?.message ?? "\(error)")
       }
-    switch result {
-    case .success(let done):
-      metrics.decided(policy: policy.id, tiers: ServerMetrics.tiers(in: done.output))
-      metrics.rejected(policy: policy.id, count: done.rejected)
-      var headers = identity(policy)
-      headers[.contentType] = "application/x-ndjson"
-      if let name = HTTPField.Name("Ladder-Decided") { headers[name] = String(done.decided) }
-      if let name = HTTPField.Name("Ladder-Rejected") { headers[name] = String(done.rejected) }
-      return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: done.output)))
-    case .failure(let refusal):
-      return problem(refusal.status, refusal.message)
+      sink.flush()
+      counts.set(decided: sink.decided, rejected: sink.rejected)
+      feed.finish()
+    }
+    var headers = identity(policy)
+    headers[.contentType] = "application/x-ndjson"
+    return Response(
+      status: .ok, headers: headers,
+      body: ResponseBody { writer in
+        for await block in blocks { try await writer.write(ByteBuffer(bytes: block)) }
+        var trailers = HTTPFields()
+        if let name = HTTPField.Name("Ladder-Decided") { trailers[name] = String(counts.decided) }
+        if let name = HTTPField.Name("Ladder-Rejected") { trailers[name] = String(counts.rejected) }
+        try await writer.finish(trailers)
+      })
+  }
+
+  /// The counts of a batch, written by its evaluation thread before the stream ends and read by
+  /// the response writer after.
+  final class BatchCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values = (decided: 0, rejected: 0)
+
+    func set(decided: Int, rejected: Int) {
+      lock.lock()
+      values = (decided, rejected)
+      lock.unlock()
+    }
+
+    var decided: Int {
+      lock.lock()
+      defer { lock.unlock() }
+      return values.decided
+    }
+
+    var rejected: Int {
+      lock.lock()
+      defer { lock.unlock() }
+      return values.rejected
     }
   }
 
@@ -246,18 +271,25 @@ public enum DecisionServer {
     let status: HTTPResponse.Status
   }
 
-  /// A batch's JSON Lines, a rejected record's error line in its place; finished (the
-  /// evaluation stops reading) once the deadline has passed.
+  /// A batch's JSON Lines, a rejected record's error line in its place, handed on in blocks of
+  /// about 256 KB; finished (the evaluation stops reading) once the deadline has passed.
   final class BatchOutput: DecisionSink {
     let policy: CompiledPolicy
     let deadline: Date
+    let metrics: ServerMetrics
+    let feed: AsyncStream<[UInt8]>.Continuation
     var output: [UInt8] = []
     var decided = 0
     var rejected = 0
+    private var rejectedSinceFlush = 0
 
-    init(policy: CompiledPolicy, deadline: Date) {
+    init(
+      policy: CompiledPolicy, deadline: Date, metrics: ServerMetrics, feed: AsyncStream<[UInt8]>.Continuation
+    ) {
       self.policy = policy
       self.deadline = deadline
+      self.metrics = metrics
+      self.feed = feed
     }
 
     var rendering: DecisionRendering { .jsonLines }
@@ -266,6 +298,7 @@ public enum DecisionServer {
     func receive(rendered bytes: [UInt8], decisions count: Int) {
       decided += count
       output += bytes
+      if output.count >= 256 << 10 { flush() }
     }
 
     func receive(_ outcome: RecordOutcome, rendered: String?) {
@@ -275,8 +308,25 @@ public enum DecisionServer {
         output += Array((rendered ?? "").utf8)
       case .rejected(let problem):
         rejected += 1
+        rejectedSinceFlush += 1
         output += Array((DecisionJSON.renderError(problem, policy: policy) + "\n").utf8)
       }
+      if output.count >= 256 << 10 { flush() }
+    }
+
+    /// A last line saying why the batch ends early.
+    func fail(_ status: HTTPResponse.Status, _ message: String) {
+      output += Array((problemText(status, message) + "\n").utf8)
+    }
+
+    /// Hands on the lines so far, counted in the metrics.
+    func flush() {
+      guard !output.isEmpty else { return }
+      metrics.decided(policy: policy.id, tiers: ServerMetrics.tiers(in: output))
+      metrics.rejected(policy: policy.id, count: rejectedSinceFlush)
+      rejectedSinceFlush = 0
+      feed.yield(output)
+      output = []
     }
   }
 
@@ -370,6 +420,11 @@ public enum DecisionServer {
 
   /// `{"error":{"status":…,"message":…}}`.
   static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    json(status, problemText(status, message))
+  }
+
+  /// The text of ``problem(_:_:)``.
+  static func problemText(_ status: HTTPResponse.Status, _ message: String) -> String {
     let writer = JSONWriter()
     writer.object {
       writer.field("error") {
@@ -379,6 +434,6 @@ public enum DecisionServer {
         }
       }
     }
-    return json(status, writer.output)
+    return writer.output
   }
 }
