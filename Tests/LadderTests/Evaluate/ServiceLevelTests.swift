@@ -143,6 +143,31 @@ import Testing
     }
   }
 
+  /// A time without an offset is read in the policy's zone, else in the zone its calendars share.
+  @Test func aTimeWithoutAnOffsetIsReadInTheCalendarsZone() throws {
+    let text = """
+      ladder: 1
+      policy: zones
+      record: request
+      calendars:
+        support_de: { time_zone: Europe/Berlin, hours: { mon-fri: 08:00-17:00 } }
+      inputs:
+        request_id: { type: string, key: true }
+        received_at: { type: datetime }
+      tiers:
+        - { id: request, otherwise: true }
+      service_levels:
+        calendar: support_de
+        targets:
+          reply: { from: received_at, within: 1h }
+      """
+    let policy = try #require(compilePolicy(text))
+    let outcomes = evaluate(policy, csv: "request_id,received_at\nR1,2024-03-01 16:30\n")
+    let result = try #require(outcomes.first?.decision?.serviceLevels.first)
+    // 16:30 in Berlin (winter time): half an hour on Friday, half an hour on Monday.
+    #expect(result.due?.description == "2024-03-04T08:30+01:00")
+  }
+
   /// The edges the issue names, through `ladder eval`'s engine: one minute before closing on a
   /// Friday, across a holiday, across the change to summer time.
   @Test func theEdgesPrintAsDocumented() throws {

@@ -14,7 +14,11 @@ public struct RecordValidator: Sendable {
   let timeZone: TimeZone?
 
   public init(policy: CompiledPolicy) {
-    timeZone = policy.checked.timeZone
+    // The policy's zone, else the zone its calendars share (a support team's policy names its
+    // calendar's zone once).
+    let zones = Set(policy.checked.calendars.map(\.zone.identifier))
+    timeZone =
+      policy.checked.timeZone ?? (zones.count == 1 ? policy.checked.calendars.first?.zone : nil)
     inputs = policy.inputs
     keySlot = policy.checked.keyInput
     showsPersonalData = policy.checked.showsPersonalData
