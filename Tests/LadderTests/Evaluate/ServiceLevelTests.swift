@@ -143,6 +143,32 @@ import Testing
     }
   }
 
+  /// `ladder diff` names what changed in calendars and targets, not only that the policy changed.
+  @Test func diffNamesChangedHolidaysHoursAndTargets() throws {
+    let text = try String(
+      contentsOfFile: RepositoryPaths.path("policies/request-response.yaml"), encoding: .utf8)
+    let edited =
+      text
+      .replacingOccurrences(of: "2024-10-07,\n", with: "2024-10-08,\n")
+      .replacingOccurrences(
+        of: "hours: { mon-fri: 09:00-18:00 }", with: "hours: { mon-fri: 09:00-18:00, sat: 10:00-14:00 }"
+      )
+      .replacingOccurrences(of: "      within: 12h", with: "      within: 8h")
+    #expect(edited != text)
+    let old = try #require(compilePolicy(text))
+    let new = try #require(compilePolicy(edited))
+    let changes = PolicyDiff.changes(from: old.checked, to: new.checked).map {
+      "\($0.section): \($0.subject): \($0.old ?? "-") → \($0.new ?? "-")"
+    }
+    #expect(
+      changes == [
+        "calendars: sat hours of 'support_cn': closed → 10:00-14:00",
+        "calendars: holiday 2024-10-07 of 'support_cn': listed → -",
+        "calendars: holiday 2024-10-08 of 'support_cn': - → listed",
+        "service_levels: time of target 'specialist': 12h → 8h",
+      ], "\(changes)")
+  }
+
   /// A time without an offset is read in the policy's zone, else in the zone its calendars share.
   @Test func aTimeWithoutAnOffsetIsReadInTheCalendarsZone() throws {
     let text = """

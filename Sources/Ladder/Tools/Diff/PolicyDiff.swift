@@ -4,7 +4,8 @@ public struct PolicyChange: Sendable, Hashable {
     case added, removed, changed
   }
 
-  /// `header`, `inputs`, `let`, `score`, `tiers`, `benefits`, `review`, `triggers`.
+  /// `header`, `inputs`, `let`, `score`, `tiers`, `benefits`, `review`, `triggers`, `lifecycle`,
+  /// `calendars`, `service_levels`.
   public var section: String
   public var kind: Kind
   /// What changed, e.g. `tier 'vip'` or `band 1 of 'monetary'`.
@@ -115,7 +116,67 @@ public enum PolicyDiff {
     }
     let (oldRules, newRules) = (old.lifecycle.map(describe) ?? [:], new.lifecycle.map(describe) ?? [:])
     for rule in PolicyReader.lifecycleKeys { changed("lifecycle", rule, oldRules[rule], newRules[rule]) }
+
+    // Calendars: the zone, each weekday's hours, each holiday and working day added or removed.
+    changed("calendars", "time_zone", old.timeZone?.identifier, new.timeZone?.identifier)
+    byName(old.calendars, new.calendars, name: \.name) { name, a, b in
+      guard let a, let b else {
+        changed("calendars", "calendar '\(name)'", a.map(describe), b.map(describe))
+        return
+      }
+      changed("calendars", "time zone of '\(name)'", a.zone.identifier, b.zone.identifier)
+      for (day, weekday) in BusinessCalendar.weekdayNames.enumerated() {
+        changed(
+          "calendars", "\(weekday) hours of '\(name)'", describe(a.weekly[day]), describe(b.weekly[day]))
+      }
+      changed(
+        "calendars", "working-day hours of '\(name)'", describe(a.extraDayHours), describe(b.extraDayHours))
+      for (kind, before, after) in [
+        ("holiday", a.holidays, b.holidays), ("working day", a.extraWorkingDays, b.extraWorkingDays),
+      ] {
+        for date in Set(before).union(after).sorted() where before.contains(date) != after.contains(date) {
+          changed(
+            "calendars", "\(kind) \(date) of '\(name)'", before.contains(date) ? "listed" : nil,
+            after.contains(date) ? "listed" : nil)
+        }
+      }
+    }
+    // Service levels: each target's rule, part by part.
+    byName(old.serviceLevels?.targets ?? [], new.serviceLevels?.targets ?? [], name: \.name) { name, a, b in
+      guard let a, let b else {
+        changed("service_levels", "target '\(name)'", a.map(describe), b.map(describe))
+        return
+      }
+      for (part, before, after) in [
+        (
+          "condition", a.condition.map { ExprPrinter.print($0.syntax) },
+          b.condition.map { ExprPrinter.print($0.syntax) }
+        ),
+        ("start", ExprPrinter.print(a.from.syntax), ExprPrinter.print(b.from.syntax)),
+        ("time", ExprPrinter.print(a.within.syntax), ExprPrinter.print(b.within.syntax)),
+        ("calendar", ExprPrinter.print(a.calendar.syntax), ExprPrinter.print(b.calendar.syntax)),
+        (
+          "met_at", a.metAt.map { ExprPrinter.print($0.syntax) }, b.metAt.map { ExprPrinter.print($0.syntax) }
+        ),
+        ("at_risk", a.atRisk.percentDescription, b.atRisk.percentDescription),
+      ] {
+        changed("service_levels", "\(part) of target '\(name)'", before, after)
+      }
+    }
     return out
+  }
+
+  /// A day's hours as written: `09:00-12:00, 13:00-18:00`, or `closed`.
+  static func describe(_ hours: [BusinessCalendar.Hours]) -> String {
+    hours.isEmpty ? "closed" : hours.map(\.description).joined(separator: ", ")
+  }
+
+  static func describe(_ calendar: BusinessCalendar) -> String {
+    "\(calendar.zone.identifier), \(calendar.holidays.count) holidays, \(calendar.extraWorkingDays.count) working days"
+  }
+
+  static func describe(_ target: CheckedServiceTarget) -> String {
+    "\(ExprPrinter.print(target.within.syntax)) from \(ExprPrinter.print(target.from.syntax))"
   }
 
   /// Each rule of a lifecycle as written in a policy, defaults included.
