@@ -396,17 +396,31 @@ public enum DecisionServer {
   /// The refusal of a request without a token that may do `role`: 401 without a known token,
   /// 403 with one that lacks the role.
   static func authorize(_ request: Request, _ role: Role, _ tokens: TokenList) -> Response? {
+    if case .refused(let response) = caller(request, may: [role], tokens) { return response }
+    return nil
+  }
+
+  /// Who asks, when its token may do one of `roles`.
+  enum Caller {
+    case allowed(TokenList.Entry)
+    case refused(Response)
+  }
+
+  /// The request's token entry when it has one of `roles`; else 401 without a known token, 403
+  /// (naming the first role) with one that has none of them.
+  static func caller(_ request: Request, may roles: [Role], _ tokens: TokenList) -> Caller {
     guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
       let entry = tokens.entry(forToken: String(header.dropFirst("Bearer ".count)))
     else {
       var response = problem(.unauthorized, "a bearer token is needed: 'Authorization: Bearer TOKEN'")
       response.headers[.wwwAuthenticate] = "Bearer"
-      return response
+      return .refused(response)
     }
-    guard entry.roles.contains(role) else {
-      return problem(.forbidden, "token '\(entry.name)' lacks the role '\(role.rawValue)'")
+    guard roles.contains(where: entry.roles.contains) else {
+      return .refused(
+        problem(.forbidden, "token '\(entry.name)' lacks the role '\(roles.first?.rawValue ?? "")'"))
     }
-    return nil
+    return .allowed(entry)
   }
 
   static func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = HTTPFields())

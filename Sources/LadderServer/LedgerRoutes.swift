@@ -59,8 +59,10 @@ extension DecisionServer {
       }
     }
     router.post("/v1/ledger/overrides") { request, context in
-      guard let entry = authorizedEntry(request, .override, tokens) else {
-        return authorize(request, .override, tokens) ?? problem(.forbidden, "refused")
+      let entry: TokenList.Entry
+      switch caller(request, may: [.override], tokens) {
+      case .allowed(let allowed): entry = allowed
+      case .refused(let response): return response
       }
       var request = request
       let body = try await request.collectBody(upTo: 64 << 10)
@@ -88,12 +90,13 @@ extension DecisionServer {
     }
     for (action, approve) in [("approve", true), ("reject", false)] {
       router.post("/v1/ledger/overrides/:id/\(action)") { request, context in
-        let role: Role = approve ? .approve : .override
-        // Rejecting is open to approvers, and to the requester withdrawing its own request.
-        guard
-          let entry = authorizedEntry(request, role, tokens)
-            ?? (approve ? nil : authorizedEntry(request, .approve, tokens))
-        else { return authorize(request, role, tokens) ?? problem(.forbidden, "refused") }
+        // Approving takes the approve role; rejecting either role, so that a requester can withdraw
+        // (the ledger lets any such token reject any pending request).
+        let entry: TokenList.Entry
+        switch caller(request, may: approve ? [.approve] : [.override, .approve], tokens) {
+        case .allowed(let allowed): entry = allowed
+        case .refused(let response): return response
+        }
         guard let id = context.parameters.get("id", as: Int64.self) else {
           return problem(.badRequest, "an override is named by its number")
         }
@@ -110,15 +113,6 @@ extension DecisionServer {
         }
       }
     }
-  }
-
-  /// The token's entry when it may do `role`.
-  static func authorizedEntry(_ request: Request, _ role: Role, _ tokens: TokenList) -> TokenList.Entry? {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-      let entry = tokens.entry(forToken: String(header.dropFirst("Bearer ".count))),
-      entry.roles.contains(role)
-    else { return nil }
-    return entry
   }
 
   /// The ledger's answer, or its refusal as 409 (a rule of the ledger: maker-checker, an unknown

@@ -28,13 +28,10 @@ public struct PolicySet: Sendable {
     let sources = SourceRegistry()
     for name in names {
       let path = (directory as NSString).appendingPathComponent(name)
-      guard let data = FileManager.default.contents(atPath: path) else {
-        messages.append("\(path): cannot read the file")
-        continue
-      }
       var diagnostics = DiagnosticBag()
-      let file = sources.add(path: path, bytes: [UInt8](data))
-      guard let policy = PolicyCompiler.compile(file, into: &diagnostics, sources: sources),
+      // The commands' loader: the same size limit, and an unreadable file as a diagnostic.
+      guard let file = PolicyLoader.load(path, into: sources, diagnostics: &diagnostics),
+        let policy = PolicyCompiler.compile(file, into: &diagnostics, sources: sources),
         !diagnostics.hasErrors
       else {
         let errors = diagnostics.sorted.filter { $0.severity == .error }

@@ -65,7 +65,7 @@ public final class ServerMetrics: Sendable {
         let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
         var index = start
         while index + marker.count <= end {
-          if buffer[index] == marker[0], Array(buffer[index..<(index + marker.count)]) == marker {
+          if buffer[index] == marker[0], buffer[index..<(index + marker.count)].elementsEqual(marker) {
             let valueStart = index + marker.count
             if valueStart < end, buffer[valueStart] == UInt8(ascii: "\"") {
               var close = valueStart + 1

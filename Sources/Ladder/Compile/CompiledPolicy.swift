@@ -206,7 +206,7 @@ public final class CompiledPolicy: Sendable {
     if let time = checked.outputOptions.asOfTime, time.localDate == asOf { return time }
     let midnight = Int64(asOf.daysSinceEpoch) * LadderInstant.millisecondsPerDay
     return LadderInstant.resolve(
-      localMilliseconds: midnight, in: checked.timeZone ?? TimeZone(secondsFromGMT: 0) ?? .current)
+      localMilliseconds: midnight, in: checked.timeZone ?? .gmt)
       ?? LadderInstant(milliseconds: midnight, offsetSeconds: 0)
   }
 

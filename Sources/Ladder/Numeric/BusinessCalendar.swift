@@ -40,13 +40,13 @@ public struct BusinessCalendar: Sendable, Hashable {
       return hour * 60 + minute
     }
 
-    public var description: String {
-      func clock(_ minutes: Int) -> String {
-        let hour = minutes / 60
-        let minute = minutes % 60
-        return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
-      }
-      return "\(clock(start))-\(clock(end))"
+    public var description: String { "\(Self.clock(start))-\(Self.clock(end))" }
+
+    /// Minutes after midnight as `HH:MM`.
+    static func clock(_ minutes: Int) -> String {
+      let hour = minutes / 60
+      let minute = minutes % 60
+      return (hour < 10 ? "0" : "") + "\(hour):" + (minute < 10 ? "0" : "") + "\(minute)"
     }
   }
 

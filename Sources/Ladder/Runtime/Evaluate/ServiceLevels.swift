@@ -145,11 +145,14 @@ extension BusinessCalendar {
     return "\(names[weekday(date)]) \(date)"
   }
 
+  /// The wall time of `instant` in its offset, `17:40` (the stretches begin and end on minutes).
   static func clockText(_ instant: LadderInstant) -> String {
-    let text = instant.description
-    // `2024-03-29T17:40+08:00` → `17:40`.
-    let afterT = text.split(separator: "T", maxSplits: 1).last.map(String.init) ?? text
-    return String(afterT.prefix(5))
+    let local = instant.localMilliseconds
+    let minute =
+      Int(
+        local - LadderInstant.floorDivide(local, LadderInstant.millisecondsPerDay)
+          * LadderInstant.millisecondsPerDay) / 60_000
+    return Hours.clock(minute)
   }
 }
 

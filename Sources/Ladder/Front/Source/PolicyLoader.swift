@@ -1,12 +1,11 @@
 import Foundation
-import Ladder
 
-/// Loads a policy file for a command, turning I/O failures into diagnostics.
-enum PolicyLoader {
+/// Loads a policy file for a command or the server, turning I/O failures into diagnostics.
+public enum PolicyLoader {
   /// Policies are small; anything larger is refused before it is parsed.
-  static let maximumPolicySize = 8 * 1024 * 1024
+  public static let maximumPolicySize = 8 * 1024 * 1024
 
-  static func load(_ path: String, into sources: SourceRegistry, diagnostics: inout DiagnosticBag)
+  public static func load(_ path: String, into sources: SourceRegistry, diagnostics: inout DiagnosticBag)
     -> SourceFile?
   {
     let url = URL(fileURLWithPath: path)
