@@ -10,7 +10,7 @@ import Ladder
 /// the run or as it is after it. Personal fields are never stored.
 public final class Ledger: Sendable {
   /// The schema this build writes; a ledger with a higher version was written by a newer Ladder.
-  public static let schemaVersion = 3
+  public static let schemaVersion = 4
 
   let queue: DatabaseQueue
   public let path: String

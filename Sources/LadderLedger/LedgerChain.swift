@@ -22,19 +22,37 @@ enum LedgerChain {
     return writer.bytes + [UInt8(ascii: "\n")]
   }
 
-  /// A decision row as hashed: a JSON array of its fields and a line break (the bytes
-  /// ``jsonLine(_:)`` would write), appended without a writer: a run hashes one per decision.
+  /// How a run's decision rows are written for its digest (the run's `digest_form`).
+  enum DecisionRowForm: Int, Sendable {
+    /// Schemas 1-3: the inputs as one JSON string (their JSON array escaped).
+    case inputsAsString = 1
+    /// Schema 4 on: the inputs' JSON array as it is, the last element of the row. Escaping the
+    /// array again was a tenth of a run's encoding time, and it proves nothing more: an inputs
+    /// line holds no line break, so rows cannot run into each other either way.
+    case inputsAsArray = 2
+
+    static let current = inputsAsArray
+  }
+
+  /// A decision row as hashed: a JSON array of its fields and a line break (in the first form,
+  /// the bytes ``jsonLine(_:)`` would write), appended without a writer: a run hashes one per
+  /// decision.
   static func appendDecisionRow(
     seq: Int, line: Int, key: String, tier: String?, score: String?, flags: String, inputs: String,
-    to row: inout [UInt8]
+    form: DecisionRowForm, to row: inout [UInt8]
   ) {
     row.append(UInt8(ascii: "["))
     row.append(contentsOf: String(seq).utf8)
     row.append(UInt8(ascii: ","))
     row.append(contentsOf: String(line).utf8)
-    for text in [key, tier, score, flags, inputs] as [String?] {
+    for text in [key, tier, score, flags] {
       row.append(UInt8(ascii: ","))
       if let text { JSONWriter.escape(text, into: &row) } else { row.append(contentsOf: "null".utf8) }
+    }
+    row.append(UInt8(ascii: ","))
+    switch form {
+    case .inputsAsString: JSONWriter.escape(inputs, into: &row)
+    case .inputsAsArray: row.append(contentsOf: inputs.utf8)
     }
     row.append(contentsOf: "]\n".utf8)
   }
@@ -202,7 +220,7 @@ enum LedgerChain {
 
   /// The digests of a run's decisions (in input order) and of its assignments and reviews (in
   /// key order), from its stored entries; `nil` when a block is damaged.
-  static func digests(_ db: Database, run: Int64) throws -> (
+  static func digests(_ db: Database, run: Int64, form: DecisionRowForm) throws -> (
     decisions: String, assignments: String, entries: [LedgerEntry]
   )? {
     guard let entries = try RunEntries.entries(db, run: run) else { return nil }
@@ -212,7 +230,7 @@ enum LedgerChain {
     for (index, entry) in entries.sorted(by: { $0.seq < $1.seq }).enumerated() {
       var entry = entry
       entry.inputs = index < inputs.count ? inputs[index] : ""
-      decisions.update(data: entry.decisionRow)
+      decisions.update(data: entry.decisionRow(form: form))
     }
     if inputs.count != entries.count { decisions.update(data: Array("inputs added or removed".utf8)) }
     return (hex(decisions.finalize()), assignmentsDigest(entries), entries)
@@ -249,7 +267,11 @@ extension Ledger {
         for row in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") {
           let fields = try LedgerChain.RunFields(row)
           result.runs += 1
-          guard let (decisions, assignments, entries) = try LedgerChain.digests(db, run: fields.id) else {
+          // A form this Ladder does not know reads as the current one: the digest then fails.
+          let form = LedgerChain.DecisionRowForm(rawValue: try row.value("digest_form")) ?? .current
+          guard
+            let (decisions, assignments, entries) = try LedgerChain.digests(db, run: fields.id, form: form)
+          else {
             result.problems.append(
               "run \(fields.id): its decisions were changed, added or removed (a block of them is damaged)")
             standings.isComplete = false

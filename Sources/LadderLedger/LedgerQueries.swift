@@ -118,7 +118,7 @@ extension Ledger {
       again.tier = decision.tier?.id
       again.score = decision.score?.description
       again.flags = decision.firedTriggers.map(\.id).joined(separator: ";")
-      if again.decisionRow != entry.decisionRow {
+      if again.decisionRow(form: .current) != entry.decisionRow(form: .current) {
         result.differences.append(
           "line \(entry.line), \(entry.key): stored tier \(entry.tier ?? "none") score \(entry.score ?? "none"), replayed tier \(decision.tier?.id ?? "none") score \(decision.score?.description ?? "none")"
         )

@@ -123,12 +123,12 @@ extension Ledger {
       try db.execute(
         sql: """
           INSERT INTO run (id, chain_seq, policy_sha256, as_of, input_name, input_sha256, read, evaluated, rejected,
-            ran_by, ran_at, input_fields, decisions_sha256, assignments_sha256, previous_hash, hash)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '')
+            ran_by, ran_at, input_fields, decisions_sha256, assignments_sha256, previous_hash, hash, digest_form)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?)
           """,
         arguments: [
           id, link, policy.sha256, asOfText, inputName, "", 0, 0, 0, user, ranAt, inputFields,
-          previous,
+          previous, LedgerChain.DecisionRowForm.current.rawValue,
         ])
       let encoder = RunEncoder(
         policy: policy, asOf: asOf, asOfText: asOfText, run: id, standings: standings, waiting: waiting)

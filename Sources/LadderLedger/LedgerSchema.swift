@@ -35,7 +35,7 @@ enum LedgerSchema {
         ("read", "integer", false), ("evaluated", "integer", false), ("rejected", "integer", false),
         ("ran_by", "text", false), ("ran_at", "text", false), ("input_fields", "text", false),
         ("decisions_sha256", "text", false), ("assignments_sha256", "text", false),
-        ("previous_hash", "text", false), ("hash", "text", false),
+        ("previous_hash", "text", false), ("hash", "text", false), ("digest_form", "integer", false),
       ]
     ),
     (
@@ -240,5 +240,10 @@ enum LedgerSchema {
             data BLOB NOT NULL
           ) WITHOUT ROWID;
     """,
+    // 4: a run's inputs and entries are Huffman-coded (``HuffmanCoding``) instead of zlib-
+    // compressed: a block says how it is packed by its first byte, and the blocks of earlier runs
+    // stay as they are. A run's decision digest covers the inputs as an array, no longer as an
+    // escaped string (``LedgerChain/DecisionRowForm``); the runs before keep form 1.
+    "ALTER TABLE run ADD COLUMN digest_form INTEGER NOT NULL DEFAULT 1;",
   ]
 }

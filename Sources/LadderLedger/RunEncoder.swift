@@ -99,7 +99,7 @@ struct RunEncoder: Sendable {
       part.after.append(key: decision.key) { standing.encodeFields(into: &$0) }
       LedgerChain.appendDecisionRow(
         seq: seq, line: line, key: entry.key, tier: tier, score: entry.score, flags: entry.flags,
-        inputs: entry.inputs, to: &part.rows)
+        inputs: entry.inputs, form: .current, to: &part.rows)
       part.entries.append(key: decision.key, changed: entry.changed, seq: seq) {
         entry.encodeFields(into: &$0)
       }
@@ -112,7 +112,7 @@ struct RunEncoder: Sendable {
       entry.appendReviewRow(to: &part.lifecycleRows)
       part.lifecycleRanges.append((start, review, part.lifecycleRows.count))
     }
-    if !block.decisions.isEmpty { part.inputs = Compression.pack(inputs) }
+    if !block.decisions.isEmpty { part.inputs = Compression.pack(inputs, coding: .huffman) }
     return part
   }
 }

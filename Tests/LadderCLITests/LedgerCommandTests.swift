@@ -235,11 +235,11 @@ import Testing
     #expect(verify.stdout.contains(": 2 runs, 10001 decisions, the chain is intact"), "\(verify.stdout)")
   }
 
-  /// A ledger the Ladder of schema 2 wrote (Tests/Fixtures/ledger-schema-2), opened by this one:
-  /// it is migrated, and every question gets the same bytes that Ladder answered with.
-  @Test func aLedgerOfSchemaTwoAnswersAsBeforeItsMigration() throws {
+  /// A ledger the Ladder of schema 2 or 3 wrote (Tests/Fixtures/ledger-schema-N), opened by this
+  /// one: it is migrated, and every question gets the same bytes that Ladder answered with.
+  @Test(arguments: [2, 3]) func anOlderLedgerAnswersAsBeforeItsMigration(schema: Int) throws {
     let scratch = try Scratch()
-    let fixture = "Tests/Fixtures/ledger-schema-2"
+    let fixture = "Tests/Fixtures/ledger-schema-\(schema)"
     try FileManager.default.copyItem(
       atPath: RepositoryPaths.path("\(fixture)/ledger.db"), toPath: scratch.ledger)
     var questions: [(String, [String])] = []

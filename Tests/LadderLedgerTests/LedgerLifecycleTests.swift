@@ -193,6 +193,39 @@ import Testing
     #expect(try ledger.verify().isIntact)
   }
 
+  /// Schema 3 kept inputs and entries in zlib blocks and digested inputs as an escaped string:
+  /// opened now, those blocks and digests stay as they are and still hold, and the next run
+  /// writes Huffman-coded blocks and the digest of form 2 beside them.
+  @Test func aSchemaThreeLedgerKeepsItsBlocksAndGoesOn() throws {
+    let scratch = try LedgerTests.Scratch()
+    try Self.oldLedger(schema: 3, into: scratch)
+    let ledger = try Ledger(path: scratch.path)
+    #expect(try ledger.verify().isIntact)
+    for run in Int64(1)...4 { #expect(try ledger.replay(run: run).isIdentical) }
+    let (policy, _) = try LedgerTests.example("b2b-service-tiers")
+    let march = try ledger.record(
+      policy, records: try Self.quarter("2024-12-01"), format: .csv, inputName: "2025-03-01.csv",
+      asOf: try LedgerTests.date("2025-03-01"), by: "bob")
+    let check = try ledger.verify()
+    #expect(check.isIntact && check.runs == 5, "\(check.problems)")
+    #expect(try ledger.replay(run: march.id).isIdentical)
+    let (forms, firstBytes) = try DatabaseQueue(path: scratch.path).read { db in
+      (
+        try Int.fetchAll(db, sql: "SELECT digest_form FROM run ORDER BY id"),
+        try Row.fetchAll(
+          db,
+          sql: """
+            SELECT run_id, substr(data, 1, 1) AS first FROM decision_inputs
+            UNION ALL SELECT run_id, substr(data, 1, 1) FROM entry_block
+            """
+        ).map { (try $0.value("run_id") as Int64, (try $0.value("first") as Data).first) }
+      )
+    }
+    #expect(forms == [1, 1, 1, 1, 2])
+    #expect(firstBytes.allSatisfy { run, first in first == (run == march.id ? HuffmanCoding.tag : 0x78) })
+    #expect(firstBytes.contains { $0.0 == march.id })
+  }
+
   /// Schema 1 (before the lifecycle) kept each decision's inputs in its row and no reviews: its
   /// keys have no review on record, so the next run of a lifecycle policy reviews them all.
   @Test func aSchemaOneLedgerIsMigratedAndKeepsItsChain() throws {
