@@ -267,8 +267,15 @@ extension Ledger {
         for row in try Row.fetchAll(db, sql: "SELECT * FROM run ORDER BY id") {
           let fields = try LedgerChain.RunFields(row)
           result.runs += 1
-          // A form this Ladder does not know reads as the current one: the digest then fails.
-          let form = LedgerChain.DecisionRowForm(rawValue: try row.value("digest_form")) ?? .current
+          // Both forms are this Ladder's own: any other value was written by an edit.
+          let storedForm: Int = try row.value("digest_form")
+          guard let form = LedgerChain.DecisionRowForm(rawValue: storedForm) else {
+            result.problems.append(
+              "run \(fields.id): its digest form \(storedForm) is not one Ladder writes (the ledger was edited)"
+            )
+            standings.isComplete = false
+            continue
+          }
           guard
             let (decisions, assignments, entries) = try LedgerChain.digests(db, run: fields.id, form: form)
           else {

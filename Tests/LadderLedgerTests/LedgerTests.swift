@@ -185,6 +185,12 @@ import Testing
         "run 2: its tier assignments"
       ),
       ("a run's field", sql("UPDATE run SET ran_by = 'mallory' WHERE id = 1"), "run 1: its own fields"),
+      // The form of the decision digest: the other form, or one Ladder never writes.
+      ("a digest form", sql("UPDATE run SET digest_form = 1 WHERE id = 1"), "run 1: its decisions"),
+      (
+        "an unknown digest form", sql("UPDATE run SET digest_form = 7 WHERE id = 2"),
+        "run 2: its digest form 7 is not one Ladder writes"
+      ),
       // A value of the wrong type is named, not read (reading it would stop the process).
       (
         "a number as text", sql("UPDATE run SET read = 'many' WHERE id = 1"),
