@@ -153,4 +153,30 @@ import Testing
     #expect(outcomes[3].problem?.line == 4)
     #expect(outcomes[4].decision?.trace?.inputs.first { $0.name == "name" }?.value == "中文 \"q\"")
   }
+
+  /// Values under keys the policy does not declare are passed over without being kept, but
+  /// checked exactly as declared ones: the same line is rejected for the same reason at the same
+  /// column whether its bad value is under a declared key or an undeclared one.
+  @Test(arguments: [
+    #""a \q b""#, "\"tab\u{09}inside\"", #""unclosed"#, #"{"x": 1}"#, "tru", #"[1, [2, {"x": 1}]]"#,
+    #""\ud800 alone""#, "[[[[[[[[[1]]]]]]]]]", "[1 2]", "-", #""fine \u00e9 \"q\"""#, "[]", "12.5e3",
+  ])
+  func undeclaredValuesAreCheckedLikeDeclaredOnes(_ value: String) throws {
+    let policy = try Self.policy()
+    func reason(_ key: String) -> String {
+      let line = #"{"id": "a", "\#(key)": \#(value), "spend": 1}"#
+      let outcome = evaluate(policy, bytes: Array(line.utf8), format: .jsonl).first
+      return outcome?.problem?.reason ?? "decided"
+    }
+    // `name` is declared (text); `qqqq`, as long, is not (and is close to no input's name).
+    let declared = reason("name")
+    let undeclared = reason("qqqq")
+    if declared.hasPrefix("not a JSON object") {
+      #expect(undeclared == declared)
+    } else {
+      // A value the parser accepts: kept under `name` (where its type may still refuse it),
+      // passed over under the undeclared key.
+      #expect(undeclared == "decided")
+    }
+  }
 }

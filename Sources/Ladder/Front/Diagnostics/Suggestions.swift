@@ -6,10 +6,16 @@ public enum Suggestions {
   /// or the same letters ignoring case and `_`/`-`.
   public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
     let folded = fold(name)
+    let scalars = Array(name.unicodeScalars)
+    let allowed = min(3, max(1, scalars.count / 3))
     var best: (candidate: String, distance: Int)?
     for candidate in candidates where candidate != name {
       if fold(candidate) == folded { return candidate }
-      let distance = editDistance(Array(name.unicodeScalars), Array(candidate.unicodeScalars))
+      let other = Array(candidate.unicodeScalars)
+      // The distance is at least the difference in length: too far to be chosen, and too far
+      // to be the best of those that are close enough.
+      guard abs(other.count - scalars.count) <= allowed else { continue }
+      let distance = editDistance(scalars, other)
       if best == nil || distance < best?.distance ?? Int.max
         || (distance == best?.distance && candidate < best?.candidate ?? "")
       {
@@ -17,7 +23,6 @@ public enum Suggestions {
       }
     }
     guard let best else { return nil }
-    let allowed = min(3, max(1, name.unicodeScalars.count / 3))
     return best.distance <= allowed ? best.candidate : nil
   }
 
