@@ -127,8 +127,14 @@ extension TierStanding {
   }
 
   static func decode(_ reader: inout ByteReader) -> (key: String, standing: TierStanding)? {
-    guard let key = reader.string(), let tier = reader.optional(), let since = reader.date(),
-      let hasReview = reader.varint(), hasReview <= 1
+    guard let key = reader.string(), let standing = decodeFields(&reader) else { return nil }
+    return (key, standing)
+  }
+
+  /// The fields after the key.
+  static func decodeFields(_ reader: inout ByteReader) -> TierStanding? {
+    guard let tier = reader.optional(), let since = reader.date(), let hasReview = reader.varint(),
+      hasReview <= 1
     else { return nil }
     var lastReview: CivilDate?
     if hasReview == 1 {
@@ -136,7 +142,7 @@ extension TierStanding {
       lastReview = day
     }
     guard let below = reader.varint() else { return nil }
-    return (key, TierStanding(tier: tier, since: since, lastReview: lastReview, reviewsBelow: below))
+    return TierStanding(tier: tier, since: since, lastReview: lastReview, reviewsBelow: below)
   }
 }
 
@@ -483,8 +489,9 @@ enum RunEntries {
         let start = reader.index
         guard let keyCount = reader.varint(), keyCount <= raw.count - reader.index else { return }
         let keyStart = reader.index
-        reader.index = start
-        guard TierStanding.decode(&reader) != nil else { return }
+        // Checked, without making a string of the key (a million of them on a large ledger).
+        reader.index = keyStart + keyCount
+        guard TierStanding.decodeFields(&reader) != nil else { return }
         encoded.items.append(
           EncodedEntries.Item(
             start: start, keyStart: keyStart, keyCount: keyCount, end: reader.index, changed: false, seq: 0))
@@ -626,7 +633,8 @@ struct StandingsIndex: Sendable {
   let approvedSince: [String: TierStanding]
 
   func standing(of key: String) -> TierStanding? {
-    if let approved = approvedSince[key] { return approved }
+    // Usually no change was approved since the last run: no key to hash.
+    if !approvedSince.isEmpty, let approved = approvedSince[key] { return approved }
     var key = key
     return key.withUTF8 { target -> TierStanding? in
       snapshot.writer.bytes.withUnsafeBufferPointer { bytes in
@@ -639,8 +647,9 @@ struct StandingsIndex: Sendable {
           let less = order != 0 ? order < 0 : item.keyCount < target.count
           let equal = order == 0 && item.keyCount == target.count
           if equal {
-            var reader = ByteReader(snapshot.writer.bytes, from: item.start)
-            return TierStanding.decode(&reader)?.standing
+            // The key is the one asked for: read past it, not into a string.
+            var reader = ByteReader(snapshot.writer.bytes, from: item.keyStart + item.keyCount)
+            return TierStanding.decodeFields(&reader)
           }
           if less { low = middle + 1 } else { high = middle }
         }
