@@ -326,15 +326,7 @@ private struct LineCutter {
     else { return nil }
     let first = p
     p += 1
-    while p < end {
-      let byte = text[p]
-      guard
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
-          || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
-          || byte == UInt8(ascii: "-")
-      else { break }
-      p += 1
-    }
+    while p < end, JSONParser.continuesNumber(text[p]) { p += 1 }
     return first..<p
   }
   /// Passes over the value of a key the policy does not declare, as strictly as the row reader

@@ -157,6 +157,14 @@ struct JSONParser {
     return pairs
   }
 
+  /// Whether `byte` may follow the first of a number token: the token runs on while it does
+  /// (the number's form is checked when a field is converted). The kernels cut numbers the same.
+  @inline(__always) static func continuesNumber(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
+      || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
+      || byte == UInt8(ascii: "-")
+  }
+
   /// A JSON array of field values, whole: what the ledger stores of a record.
   mutating func parseArrayLine() throws(Failure) -> [RawValue] {
     guard case .array(let items) = try parseValue() else { throw fail("expected '['") }
@@ -204,15 +212,7 @@ struct JSONParser {
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
       let start = position
       position += 1
-      while position < bytes.endIndex {
-        let byte = bytes[position]
-        guard
-          (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
-            || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+")
-            || byte == UInt8(ascii: "-")
-        else { break }
-        position += 1
-      }
+      while position < bytes.endIndex, Self.continuesNumber(bytes[position]) { position += 1 }
       return keeping ? .number(String(decoding: bytes[start..<position], as: UTF8.self)) : .null
     case UInt8(ascii: "{"): throw fail("a field value cannot be an object")
     default: throw fail("unexpected character")
