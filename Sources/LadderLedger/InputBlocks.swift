@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import Ladder
 
-/// The inputs a run keeps for replay, compressed (Huffman-coded since schema 4, zlib before) in blocks of consecutive decisions (a
-/// block of the evaluation each), one JSON array per line (`decision_inputs`). Schema 1 kept them
-/// in the decision rows; migration 3 moves those into blocks too.
+/// The inputs a run keeps for replay, packed (Huffman-coded since schema 4, zlib before) in
+/// blocks of consecutive decisions (a block of the evaluation each), one JSON array per line
+/// (`decision_inputs`). Schema 1 kept them in the decision rows; migration 3 moves those into
+/// blocks too.
 enum InputBlocks {
   /// The lines joined and compressed.
   static func pack(_ lines: [String]) -> (rawLength: Int, data: Data)? {

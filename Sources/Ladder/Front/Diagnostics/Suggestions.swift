@@ -5,25 +5,41 @@ public enum Suggestions {
   /// Close enough: at most a third of the name's length in edits (at least 1, at most 3),
   /// or the same letters ignoring case and `_`/`-`.
   public static func nearest(to name: String, in candidates: some Sequence<String>) -> String? {
-    let folded = fold(name)
-    let scalars = Array(name.unicodeScalars)
-    let allowed = min(3, max(1, scalars.count / 3))
+    // Prepared at the first candidate: a record reader asks for every key it does not know,
+    // mostly with no candidate at all, and folding the name then was most of reading a record.
+    var query: Query?
     var best: (candidate: String, distance: Int)?
     for candidate in candidates where candidate != name {
-      if fold(candidate) == folded { return candidate }
+      let name = query ?? Query(name)
+      query = name
+      if fold(candidate) == name.folded { return candidate }
       let other = Array(candidate.unicodeScalars)
       // The distance is at least the difference in length: too far to be chosen, and too far
       // to be the best of those that are close enough.
-      guard abs(other.count - scalars.count) <= allowed else { continue }
-      let distance = editDistance(scalars, other)
+      guard abs(other.count - name.scalars.count) <= name.allowed else { continue }
+      let distance = editDistance(name.scalars, other)
       if best == nil || distance < best?.distance ?? Int.max
         || (distance == best?.distance && candidate < best?.candidate ?? "")
       {
         best = (candidate, distance)
       }
     }
-    guard let best else { return nil }
-    return best.distance <= allowed ? best.candidate : nil
+    guard let best, let query else { return nil }
+    return best.distance <= query.allowed ? best.candidate : nil
+  }
+
+  /// The name asked about, as ``nearest(to:in:)`` compares it.
+  private struct Query {
+    let folded: String
+    let scalars: [Unicode.Scalar]
+    /// The most edits a plausible misspelling of it takes.
+    let allowed: Int
+
+    init(_ name: String) {
+      folded = fold(name)
+      scalars = Array(name.unicodeScalars)
+      allowed = min(3, max(1, scalars.count / 3))
+    }
   }
 
   private static func fold(_ name: String) -> String {
