@@ -42,9 +42,9 @@ enum LedgerChain {
     form: DecisionRowForm, to row: inout [UInt8]
   ) {
     row.append(UInt8(ascii: "["))
-    row.append(contentsOf: String(seq).utf8)
+    ValueText.appendInteger(seq, to: &row)
     row.append(UInt8(ascii: ","))
-    row.append(contentsOf: String(line).utf8)
+    ValueText.appendInteger(line, to: &row)
     for text in [key, tier, score, flags] {
       row.append(UInt8(ascii: ","))
       if let text { JSONWriter.escape(text, into: &row) } else { row.append(contentsOf: "null".utf8) }
@@ -52,7 +52,7 @@ enum LedgerChain {
     row.append(UInt8(ascii: ","))
     switch form {
     case .inputsAsString: JSONWriter.escape(inputs, into: &row)
-    case .inputsAsArray: row.append(contentsOf: inputs.utf8)
+    case .inputsAsArray: row.appendUTF8(inputs)
     }
     row.append(contentsOf: "]\n".utf8)
   }

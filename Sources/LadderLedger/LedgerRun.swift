@@ -183,7 +183,8 @@ extension Ledger {
       var held = run.held
       // Moved out, not copied: the accumulator lets go of each.
       let changes = run.changes
-      var (entries, after) = (run.entries, run.after)
+      var entries = run.entries
+      let after = run.after
       (run.changes, run.entries, run.after) = ([], EncodedEntries(), EncodedEntries())
       entries.sortByKey()
       // A ledger keeps one tier per key: the first key to occur twice (by its second line) is named.
@@ -212,11 +213,17 @@ extension Ledger {
         digest.update(data: reviews)
         return LedgerChain.hex(digest.finalize())
       }
+      // The standings after the run, packed while the run's blocks are: this run's, in the
+      // entries' key order (`after` holds a standing per decision, by its number), and the
+      // earlier ones of the keys it did not see.
+      let standingBlocks = BackgroundResult { [entries, after] in
+        var sorted = after
+        sorted.items = entries.items.map { after.items[$0.seq] }
+        return RunEntries.standingBlocks(
+          standings.snapshot.merged(with: sorted, replacing: standings.approvedSince))
+      }
       try RunEntries.write(entries, run: id, db)
-      // The standings after the run: this run's, and the earlier ones of the keys it did not see.
-      after.sortByKey()
-      try RunEntries.writeStandings(
-        standings.snapshot.merged(with: after, replacing: standings.approvedSince), after: id, db)
+      try RunEntries.writeStandings(standingBlocks.value ?? [], after: id, db)
       let evaluated = seq
       if let reason = readFailure() {
         throw LedgerError("cannot read \(inputName) to its end: \(reason); nothing was recorded")

@@ -55,9 +55,10 @@ struct RunEncoder: Sendable {
     let hasLifecycle = policy.checked.lifecycle != nil
     var inputs: [UInt8] = []
     inputs.reserveCapacity(block.decisions.count * 128)
+    var near = 0
     for (offset, decision) in block.decisions.enumerated() {
       let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
-      let before = standings.standing(of: decision.key)
+      let before = standings.standing(of: decision.key, near: &near)
       let step = policy.lifecycleStep(
         before: before, computed: tier, reviewNow: decision.reviewNow, asOf: asOf)
       // A key new to the ledger is always `assigned`, a change.
@@ -104,10 +105,13 @@ struct RunEncoder: Sendable {
         entry.encodeFields(into: &$0)
       }
       if offset > 0 { inputs.append(UInt8(ascii: "\n")) }
-      inputs.append(contentsOf: decision.inputs.utf8)
+      inputs.appendUTF8(decision.inputs)
       let start = part.lifecycleRows.count
-      entry.appendAssignmentRow(
-        sinceText: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
+      // Only a change has an assignment row: a kept tier's day (earlier) is not written out.
+      if entry.changed {
+        entry.appendAssignmentRow(
+          sinceText: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
+      }
       let review = part.lifecycleRows.count
       entry.appendReviewRow(to: &part.lifecycleRows)
       part.lifecycleRanges.append((start, review, part.lifecycleRows.count))
@@ -122,10 +126,19 @@ extension EncodedEntries {
   mutating func append(_ other: EncodedEntries) {
     let offset = writer.bytes.count
     writer.bytes += other.writer.bytes
-    items += other.items.map { item in
-      Item(
-        start: item.start + offset, keyStart: item.keyStart + offset, keyCount: item.keyCount,
-        end: item.end + offset, changed: item.changed, seq: item.seq)
+    for item in other.items {
+      items.append(
+        Item(
+          start: item.start + offset, keyStart: item.keyStart + offset, keyCount: item.keyCount,
+          end: item.end + offset, changed: item.changed, seq: item.seq))
     }
+  }
+}
+
+extension [UInt8] {
+  /// Appends `text`'s UTF-8 bytes at once (appending its `utf8` view showed in a run's profile).
+  mutating func appendUTF8(_ text: String) {
+    var text = text
+    text.withUTF8 { append(contentsOf: $0) }
   }
 }

@@ -28,6 +28,11 @@ public enum ValueText {
     }
   }
 
+  /// An integer's decimal digits: `-42`.
+  public static func appendInteger(_ value: Int, to output: inout [UInt8]) {
+    appendDecimal(Int64(value), scale: 0, to: &output)
+  }
+
   /// The same for a 128-bit value (``FixedDecimal``'s units).
   static func appendDecimal(_ units: Int128, scale: Int, to output: inout [UInt8]) {
     if let narrow = Int64(exactly: units) { return appendDecimal(narrow, scale: scale, to: &output) }

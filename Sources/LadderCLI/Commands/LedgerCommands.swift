@@ -181,7 +181,7 @@ struct Run: ParsableCommand {
       var out =
         "run \(run.id) recorded in \(ledgerOptions.ledger): \(run.policy) \(run.version) as of \(run.asOf), by \(user)\n"
       out += "read \(run.read), evaluated \(run.evaluated), rejected \(run.rejected)\n"
-      let new = run.changes.filter(\.isNew).count
+      let new = run.changes.count(where: \.isNew)
       out += "tier changes: \(run.changes.count)\(new > 0 ? " (\(new) new)" : "")\n"
       let listed = all ? run.changes : Array(run.changes.prefix(max(0, top)))
       out += TraceText.table(
