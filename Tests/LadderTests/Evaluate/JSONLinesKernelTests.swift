@@ -142,4 +142,54 @@ struct JSONLinesKernelTests {
     #expect(result.scalar.contains("\"customer_id\":\"C1\""))
     #expect(result.scalar.contains("\"customer_id\":\"C14\""))
   }
+
+  /// Strings are passed over eight bytes at a time until a byte that may end or escape them: a
+  /// special byte at every offset of strings up to 40 bytes long, in a value the policy reads
+  /// (the key) and in one it does not (`notes`), reads as the row reader reads it.
+  @Test func aSpecialByteAnywhereInAStringReadsAsTheRowReaderReadsIt() throws {
+    let specials = [#"\""#, #"\\"#, #"\u00e9"#, "é", "\t", #"\n"#, "中", #"\/"#]
+    var lines: [String] = []
+    var number = 0
+    for special in specials {
+      for length in [0, 1, 7, 8, 9, 15, 16, 17, 40] {
+        for offset in Set([0, length / 2, length]) {
+          number += 1
+          let text =
+            String(repeating: "a", count: offset) + special + String(repeating: "b", count: length - offset)
+          lines.append(
+            #"{"customer_id":"K\#(number)\#(text)","notes":"\#(text)","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#
+          )
+        }
+      }
+    }
+    let result = try Self.run(lines.joined(separator: "\n") + "\n")
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    // The plain ones are the kernels': all but a control character and a key beginning with a
+    // quote (none here) or holding an escape the kernels would have to decode and may not.
+    #expect(result.byKernels > lines.count / 2)
+  }
+
+  /// A line's keys are first compared with the keys the line before had in the same places: a key
+  /// that only begins like that one, or goes on past it, is not taken for it.
+  @Test func aKeyLikeTheOneBeforeItIsNotTakenForIt() throws {
+    let rest =
+      #""orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]"#
+    let lines = [
+      #"{"customer_id":"C1","extra":1,"notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C2","extr":1,"notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C3","extra2":1,"notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C4","extra" :1,"notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C5","orders_12m":2,"notes":"x","spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      #"{"customer_id":"C6","extra":1,"extra":2,\#(rest)}"#,
+      #"{"customer_idx":"C7","customer_id":"C7",\#(rest)}"#,
+    ]
+    let result = try Self.run(lines.joined(separator: "\n") + "\n")
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    #expect(result.scalar.contains("key C6 field extra: the key appears twice"))
+    // C1 to C5 (C5 has an input where the lines before had an undeclared key); C6 repeats a
+    // key, and C7's near-miss of an input goes to the row reader.
+    #expect(result.byKernels == 5)
+  }
 }

@@ -379,7 +379,7 @@ final class ColumnarWorker: @unchecked Sendable {
 
   /// Record `row` of `chunk` read by the row reader.
   func rowRecord(_ chunk: RecordChunk, _ row: Int) -> ReadRecord {
-    if !chunk.lineTexts.isEmpty { return jsonLines.parse(chunk.lineTexts[row], line: chunk.lines[row]) }
+    if chunk.isJSONLines { return jsonLines.parse(chunk.lineText(row), line: chunk.lines[row]) }
     var scanner = CSVRecordReader.Scanner(
       bytes: Array(chunk.recordBytes(row)), position: 0, line: chunk.lines[row])
     scanner.isCutRecord = true

@@ -19,8 +19,11 @@ struct RecordChunk: Sendable {
   /// False for a record whose field count differs from the header's or whose quote is not
   /// closed: the row reader describes what is wrong with it.
   var regular: [Bool] = []
-  /// Each record's JSON line, for a chunk cut from JSON Lines; empty for CSV.
-  var lineTexts: [ArraySlice<UInt8>] = []
+  /// For a chunk cut from JSON Lines, its lines' bytes as read (one copy for the chunk), and
+  /// where each record's line starts and ends in them; empty for CSV.
+  var lineBytes: [UInt8] = []
+  var lineStarts: [Int32] = []
+  var lineEnds: [Int32] = []
   /// For a chunk of JSON lines whose fields are not written yet: what writes them.
   var jsonFields: JSONLFields?
   /// For a chunk of CSV records whose fields are not found yet (``scanFields()``).
@@ -46,6 +49,14 @@ struct RecordChunk: Sendable {
     chunk.jsonFields = nil
     jsonFields.fill(&chunk)
     return chunk
+  }
+
+  /// Whether the chunk was cut from JSON Lines.
+  var isJSONLines: Bool { !lineStarts.isEmpty }
+
+  /// The JSON line of record `row`, for the row reader.
+  func lineText(_ row: Int) -> ArraySlice<UInt8> {
+    lineBytes[Int(lineStarts[row])..<Int(lineEnds[row])]
   }
 
   /// The bytes of record `row` and its line, for the row reader.
