@@ -8,11 +8,11 @@ import Testing
 /// every other line by the row reader from its own text, and the bytes are those of the scalar
 /// backend reading the same lines.
 struct JSONLinesKernelTests {
-  /// `bytes` handed out 7 bytes at a time: every line crosses blocks.
-  static func blocks(of bytes: [UInt8]) -> () -> [UInt8] {
+  /// `bytes` handed out `size` bytes at a time (7: every line crosses blocks).
+  static func blocks(of bytes: [UInt8], size: Int = 7) -> () -> [UInt8] {
     var position = 0
     return {
-      let end = min(bytes.count, position + 7)
+      let end = min(bytes.count, position + size)
       defer { position = end }
       return Array(bytes[position..<end])
     }
@@ -54,13 +54,25 @@ struct JSONLinesKernelTests {
     }
     let bytes = Array(lines.utf8)
     let origin = traced ? "records.jsonl" : nil
-    let ran =
-      csvOutput
-      ? try evaluator.evaluateColumnar(
-        .jsonLines(Self.blocks(of: bytes)), origin: origin, withErrors: false, render: render, handle)
-      : try evaluator.evaluateColumnarJSONL(
-        .jsonLines(Self.blocks(of: bytes)), origin: origin, render: render, handle)
-    #expect(ran)
+    // Blocks of 7 bytes, of 1, of 300 (most lines whole in a block, some across two) and the
+    // input in one block: the same output each time.
+    var first: (String, Int)?
+    for size in [7, 1, 300, max(1, bytes.count)] {
+      (kernels, byKernels) = ("", 0)
+      let ran =
+        csvOutput
+        ? try evaluator.evaluateColumnar(
+          .jsonLines(Self.blocks(of: bytes, size: size)), origin: origin, withErrors: false, render: render,
+          handle)
+        : try evaluator.evaluateColumnarJSONL(
+          .jsonLines(Self.blocks(of: bytes, size: size)), origin: origin, render: render, handle)
+      #expect(ran)
+      if let first {
+        #expect(kernels == first.0 && byKernels == first.1, "blocks of \(size) bytes")
+      } else {
+        first = (kernels, byKernels)
+      }
+    }
     var scalar = ""
     try evaluator.evaluate(bytes: bytes, format: .jsonl, origin: origin, render: render) {
       scalar += describe($0, $1)

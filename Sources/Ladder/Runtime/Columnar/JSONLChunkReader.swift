@@ -3,10 +3,15 @@ import Foundation
 /// Cuts JSON Lines into ``RecordChunk``s, so JSON input runs on the same kernels as CSV. This
 /// thread only finds the lines; each worker writes its chunk's fields (``JSONLFields``), so the
 /// parsing runs on every core. The input is read block by block.
+///
+/// A chunk's lines stay in the blocks they were read in: the chunk holds the blocks (arrays
+/// shared, not copied) and where each line lies in them. Only a line that runs from one block
+/// into the next is copied, into a buffer of its own. (Joining each block to what was left of the
+/// one before, then copying the lines out into the chunk, was a third of this thread's time.)
 struct JSONLChunkReader: ChunkReader {
   let header: CSVHeader
-  /// The bytes read and not yet cut into chunks.
-  private var bytes: [UInt8] = []
+  /// The block being cut, and where its next line starts.
+  private var block: [UInt8] = []
   private var position = 0
   private var line = 0
   private let fields: JSONLFields
@@ -24,85 +29,94 @@ struct JSONLChunkReader: ChunkReader {
     fields = JSONLFields(ordered)
   }
 
-  /// Reads the next block after what is left; false at the end of the input.
-  private mutating func refill() -> Bool {
-    guard !atEnd else { return false }
-    let block = source()
-    guard !block.isEmpty else {
-      atEnd = true
-      return false
-    }
-    bytes.removeSubrange(0..<position)
-    position = 0
-    bytes.append(contentsOf: block)
-    return true
-  }
-
-  /// Where the next line break is in what is read, if there is one.
-  private func nextLineBreak() -> Int? {
-    bytes.withUnsafeBufferPointer { $0.firstIndex(of: UInt8(ascii: "\n"), from: position, to: $0.count) }
+  /// The next block of the input; empty, and `atEnd` set, at its end.
+  private mutating func read() -> [UInt8] {
+    guard !atEnd else { return [] }
+    let next = source()
+    if next.isEmpty { atEnd = true }
+    return next
   }
 
   mutating func nextChunk(limit: Int) -> RecordChunk? {
     if atStart {
       // A byte order mark opens the input, if anything: read until there are three bytes.
-      while bytes.count - position < 3, refill() {}
-      if bytes[position...].starts(with: [0xEF, 0xBB, 0xBF]) { position += 3 }
+      block = read()
+      while block.count < 3, case let next = read(), !next.isEmpty { block += next }
+      if block.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
       atStart = false
     }
     var chunk = RecordChunk(columnCount: header.columns.count)
     chunk.jsonFields = fields
-    // The chunk's lines are found in the reader's buffer and copied out a stretch at a time:
-    // before the buffer moves on to the next block, and at the end. One copy per stretch, not
-    // one per line (which was a tenth of this thread's time).
-    var stretch = Stretch()
+    // The index of the current block among the chunk's buffers, once a line of it is taken.
+    var blockBuffer: Int?
     while chunk.lines.count < limit {
-      let end: Int
-      if let lineBreak = nextLineBreak() {
-        end = lineBreak
-      } else {
-        copy(&stretch, into: &chunk)
-        if refill() { continue }
-        guard position < bytes.count else { break }
-        end = bytes.count  // the last line, without a line break
+      let lineBreak = block.withUnsafeBufferPointer {
+        $0.firstIndex(of: UInt8(ascii: "\n"), from: position, to: $0.count)
       }
-      line += 1
-      let start = position
-      position = min(end + 1, bytes.count)
-      var textEnd = end
-      if textEnd > start, bytes[textEnd - 1] == UInt8(ascii: "\r") { textEnd -= 1 }
-      // As the row reader: a line of blanks is no record. (Looked at only when it begins with
-      // a blank: scanning every line was a tenth of this thread's time.)
-      let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-      if start == textEnd || (isBlank(bytes[start]) && bytes[start..<textEnd].allSatisfy(isBlank)) {
+      if let lineBreak {
+        let start = position
+        position = lineBreak + 1
+        line += 1
+        guard let text = Self.text(of: block, start..<lineBreak) else { continue }
+        if blockBuffer == nil {
+          chunk.lineBuffers.append(block)
+          blockBuffer = chunk.lineBuffers.count - 1
+        }
+        chunk.addLine(line, buffer: blockBuffer ?? 0, text)
         continue
       }
-      chunk.lines.append(line)
-      stretch.add(start..<textEnd)
+      // The rest of the block begins a line that ends in a later block, or at the input's end:
+      // that line is copied into a buffer of its own.
+      var seam = Array(block[position...])
+      (block, position, blockBuffer) = ([], 0, nil)
+      while true {
+        let next = read()
+        if next.isEmpty { break }
+        let found = next.withUnsafeBufferPointer {
+          $0.firstIndex(of: UInt8(ascii: "\n"), from: 0, to: $0.count)
+        }
+        guard let found else {
+          seam += next
+          continue
+        }
+        seam += next[..<found]
+        (block, position) = (next, found + 1)
+        break
+      }
+      // At the end of the input, nothing left is no line; anything left is the last line.
+      if seam.isEmpty && block.isEmpty && atEnd { break }
+      line += 1
+      guard let text = Self.text(of: seam, 0..<seam.count) else { continue }
+      chunk.lineBuffers.append(seam)
+      chunk.addLine(line, buffer: chunk.lineBuffers.count - 1, text)
     }
-    copy(&stretch, into: &chunk)
     return chunk.lines.isEmpty ? nil : chunk
   }
 
-  /// Lines found one after another in the reader's buffer, not yet copied into a chunk.
-  private struct Stretch {
-    var lines: [Range<Int>] = []
-    mutating func add(_ line: Range<Int>) { lines.append(line) }
+  /// The text of the line in `range` of `buffer` (its line break not included) without a
+  /// carriage return at its end; `nil` for a line of blanks, which is no record (as the row
+  /// reader has it).
+  private static func text(of buffer: [UInt8], _ range: Range<Int>) -> Range<Int>? {
+    var end = range.upperBound
+    if end > range.lowerBound, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+    // Looked at only when the line begins with a blank: scanning every line was a tenth of
+    // this thread's time.
+    let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+    if range.lowerBound == end
+      || (isBlank(buffer[range.lowerBound]) && buffer[range.lowerBound..<end].allSatisfy(isBlank))
+    {
+      return nil
+    }
+    return range.lowerBound..<end
   }
+}
 
-  /// Copies the stretch's bytes into the chunk at once, with where each of its lines lies.
-  private func copy(_ stretch: inout Stretch, into chunk: inout RecordChunk) {
-    guard let first = stretch.lines.first, let last = stretch.lines.last else { return }
-    let base = chunk.lineBytes.count - first.lowerBound
-    bytes.withUnsafeBufferPointer {
-      chunk.lineBytes.append(
-        contentsOf: UnsafeBufferPointer(rebasing: $0[first.lowerBound..<last.upperBound]))
-    }
-    for line in stretch.lines {
-      chunk.lineStarts.append(Int32(line.lowerBound + base))
-      chunk.lineEnds.append(Int32(line.upperBound + base))
-    }
-    stretch.lines.removeAll(keepingCapacity: true)
+extension RecordChunk {
+  /// Adds the record on line `line`, whose text is `range` of buffer `buffer`.
+  fileprivate mutating func addLine(_ line: Int, buffer: Int, _ range: Range<Int>) {
+    lines.append(line)
+    lineBufferIndices.append(buffer)
+    lineRanges.append(range)
   }
 }
 
@@ -135,22 +149,27 @@ struct JSONLFields: Sendable {
   func fill(_ chunk: inout RecordChunk) {
     let columnCount = names.count
     var cutter = LineCutter(names: names, takesBool: takesBool, isList: isList)
-    chunk.bytes.reserveCapacity(chunk.lineBytes.count / 2)
+    defer { cutter.release() }
+    let (buffers, indices, ranges) = (chunk.lineBuffers, chunk.lineBufferIndices, chunk.lineRanges)
+    chunk.bytes.reserveCapacity(ranges.reduce(0) { $0 + $1.count } / 2)
     chunk.fieldEnds.reserveCapacity(chunk.count * columnCount)
-    let (lineBytes, starts, ends) = (chunk.lineBytes, chunk.lineStarts, chunk.lineEnds)
-    lineBytes.withUnsafeBufferPointer { lines in
-      for row in 0..<starts.count {
-        let text = UnsafeBufferPointer(rebasing: lines[Int(starts[row])..<Int(ends[row])])
-        let regular = cutter.cut(text)
-        let recordStart = chunk.bytes.count
-        for column in 0..<columnCount {
-          if column > 0 { chunk.bytes.append(UInt8(ascii: ",")) }
-          if regular { cutter.appendField(column, to: &chunk.bytes) }
-          chunk.fieldEnds.append(Int32(chunk.bytes.count))
+    var row = 0
+    // The rows of each buffer follow one another: each buffer's memory is taken once.
+    for (index, buffer) in buffers.enumerated() {
+      buffer.withUnsafeBufferPointer { lines in
+        while row < ranges.count, indices[row] == index {
+          let regular = cutter.cut(UnsafeBufferPointer(rebasing: lines[ranges[row]]))
+          row += 1
+          let recordStart = chunk.bytes.count
+          for column in 0..<columnCount {
+            if column > 0 { chunk.bytes.append(UInt8(ascii: ",")) }
+            if regular { cutter.appendField(column, to: &chunk.bytes) }
+            chunk.fieldEnds.append(Int32(chunk.bytes.count))
+          }
+          chunk.recordStarts.append(Int32(recordStart))
+          chunk.recordEnds.append(Int32(chunk.bytes.count))
+          chunk.regular.append(regular)
         }
-        chunk.recordStarts.append(Int32(recordStart))
-        chunk.recordEnds.append(Int32(chunk.bytes.count))
-        chunk.regular.append(regular)
       }
     }
   }
@@ -169,35 +188,48 @@ private struct LineCutter {
   /// Per input: its field, as the range of the line that holds it — a number, or a string
   /// without escapes, the usual case, copied once from the line — or, once a value needs
   /// decoding or joining (escapes, a list), as bytes of its own in `decoded`.
-  var spans: [Range<Int>]
-  var isDecoded: [Bool]
+  ///
+  /// Kept in memory of the cutter's own (``release()`` frees it), not arrays: every write to an
+  /// array checked that no one else held it, several times a field.
+  let states: UnsafeMutableBufferPointer<FieldState>
   var decoded: [[UInt8]]
-  /// Per input: whether the line has had its key.
-  var seen: [Bool]
   var keys = KeyCache()
+  /// The number of the line being cut, which marks the undeclared keys it has had.
+  var generation = 0
+
+  struct FieldState {
+    var span: Range<Int> = 0..<0
+    var isDecoded = false
+    /// Whether the line has had the input's key.
+    var seen = false
+  }
 
   init(names: [[UInt8]], takesBool: [Bool], isList: [Bool]) {
     self.names = names
     self.takesBool = takesBool
     self.isList = isList
-    spans = [Range<Int>](repeating: 0..<0, count: names.count)
-    isDecoded = [Bool](repeating: false, count: names.count)
+    states = .allocate(capacity: names.count)
+    states.initialize(repeating: FieldState())
     decoded = [[UInt8]](repeating: [], count: names.count)
-    seen = [Bool](repeating: false, count: names.count)
   }
+
+  /// Frees the cutter's memory; it is not used after.
+  func release() { states.deallocate() }
 
   /// Appends the field of `column` of the line just cut.
   func appendField(_ column: Int, to output: inout [UInt8]) {
-    if isDecoded[column] {
+    let state = states[column]
+    if state.isDecoded {
       output += decoded[column]
-    } else if !spans[column].isEmpty {
-      output.append(contentsOf: UnsafeBufferPointer(rebasing: text[spans[column]]))
+    } else if !state.span.isEmpty {
+      output.append(contentsOf: UnsafeBufferPointer(rebasing: text[state.span]))
     }
   }
 
   /// The first byte of the field of `column`, if it has any.
   func firstByte(_ column: Int) -> UInt8? {
-    isDecoded[column] ? decoded[column].first : spans[column].isEmpty ? nil : text[spans[column].lowerBound]
+    let state = states[column]
+    return state.isDecoded ? decoded[column].first : state.span.isEmpty ? nil : text[state.span.lowerBound]
   }
 
   /// Reads one line's object into `fields`; false when the row reader must read it.
@@ -205,15 +237,11 @@ private struct LineCutter {
     text = line
     end = line.count
     p = 0
-    for column in spans.indices {
-      spans[column] = 0..<0
-      if isDecoded[column] {
-        isDecoded[column] = false
-        decoded[column].removeAll(keepingCapacity: true)
-      }
-      seen[column] = false
+    for column in states.indices {
+      if states[column].isDecoded { decoded[column].removeAll(keepingCapacity: true) }
+      states[column] = FieldState()
     }
-    for id in keys.seenIgnored.indices { keys.seenIgnored[id] = false }
+    generation += 1
     // The key's position in the line, where the cache looks first.
     var position = 0
     skipSpace()
@@ -243,14 +271,16 @@ private struct LineCutter {
         guard case .input(let column) = found else {
           // A key the policy does not declare is passed over, as a CSV column is; the same key
           // twice is the row reader's to reject.
-          guard case .ignored(let id) = found, !keys.seenIgnored[id], skipValue() else { return false }
-          keys.seenIgnored[id] = true
+          guard case .ignored(let id) = found, keys.seenIgnored[id] != generation, skipValue() else {
+            return false
+          }
+          keys.seenIgnored[id] = generation
           guard let more = next(closing: UInt8(ascii: "}")) else { return false }
           if !more { break }
           continue
         }
-        guard !seen[column] else { return false }
-        seen[column] = true
+        guard !states[column].seen else { return false }
+        states[column].seen = true
         skipSpace()
         guard p < end else { return false }
         switch text[p] {
@@ -467,8 +497,8 @@ private struct LineCutter {
   /// Adds the line's bytes in `range` to the field of `column`: kept as a range when it is the
   /// field's first part, else joined to the field's decoded bytes.
   mutating func append(_ range: Range<Int>, to column: Int) {
-    if !isDecoded[column] && spans[column].isEmpty {
-      spans[column] = range
+    if !states[column].isDecoded && states[column].span.isEmpty {
+      states[column].span = range
       return
     }
     materialize(column)
@@ -483,10 +513,10 @@ private struct LineCutter {
 
   /// Turns the field of `column` from a range of the line into bytes of its own.
   private mutating func materialize(_ column: Int) {
-    guard !isDecoded[column] else { return }
-    isDecoded[column] = true
-    if !spans[column].isEmpty {
-      decoded[column].append(contentsOf: UnsafeBufferPointer(rebasing: text[spans[column]]))
+    guard !states[column].isDecoded else { return }
+    states[column].isDecoded = true
+    if !states[column].span.isEmpty {
+      decoded[column].append(contentsOf: UnsafeBufferPointer(rebasing: text[states[column].span]))
     }
   }
 
@@ -507,8 +537,8 @@ struct KeyCache {
   private var keys: [[UInt8]] = []
   private var found: [Key] = []
   private var ignoredNames: [[UInt8]] = []
-  /// Per ignored key: whether the current line has had it.
-  var seenIgnored: [Bool] = []
+  /// Per ignored key: the number of the last line that had it (``LineCutter/generation``).
+  var seenIgnored: [Int] = []
 
   /// The key at position `position` of a line, when `text` holds at `start` the same key as the
   /// line before had there, quotes included: what it is, and where the text goes on after it.
@@ -552,7 +582,7 @@ struct KeyCache {
         result = .ignored(id)
       } else {
         ignoredNames.append(Array(key))
-        seenIgnored.append(false)
+        seenIgnored.append(0)
         result = .ignored(ignoredNames.count - 1)
       }
     }

@@ -19,11 +19,11 @@ struct RecordChunk: Sendable {
   /// False for a record whose field count differs from the header's or whose quote is not
   /// closed: the row reader describes what is wrong with it.
   var regular: [Bool] = []
-  /// For a chunk cut from JSON Lines, its lines' bytes as read (one copy for the chunk), and
-  /// where each record's line starts and ends in them; empty for CSV.
-  var lineBytes: [UInt8] = []
-  var lineStarts: [Int32] = []
-  var lineEnds: [Int32] = []
+  /// For a chunk cut from JSON Lines: the blocks its lines were read in (shared with the reader,
+  /// not copied), and for each record, which of them holds its line and where; empty for CSV.
+  var lineBuffers: [[UInt8]] = []
+  var lineBufferIndices: [Int] = []
+  var lineRanges: [Range<Int>] = []
   /// For a chunk of JSON lines whose fields are not written yet: what writes them.
   var jsonFields: JSONLFields?
   /// For a chunk of CSV records whose fields are not found yet (``scanFields()``).
@@ -52,11 +52,11 @@ struct RecordChunk: Sendable {
   }
 
   /// Whether the chunk was cut from JSON Lines.
-  var isJSONLines: Bool { !lineStarts.isEmpty }
+  var isJSONLines: Bool { !lineRanges.isEmpty }
 
   /// The JSON line of record `row`, for the row reader.
   func lineText(_ row: Int) -> ArraySlice<UInt8> {
-    lineBytes[Int(lineStarts[row])..<Int(lineEnds[row])]
+    lineBuffers[lineBufferIndices[row]][lineRanges[row]]
   }
 
   /// The bytes of record `row` and its line, for the row reader.
