@@ -151,27 +151,50 @@ struct JSONLFields: Sendable {
     var cutter = LineCutter(names: names, takesBool: takesBool, isList: isList)
     defer { cutter.release() }
     let (buffers, indices, ranges) = (chunk.lineBuffers, chunk.lineBufferIndices, chunk.lineRanges)
-    chunk.bytes.reserveCapacity(ranges.reduce(0) { $0 + $1.count } / 2)
-    chunk.fieldEnds.reserveCapacity(chunk.count * columnCount)
-    var row = 0
-    // The rows of each buffer follow one another: each buffer's memory is taken once.
-    for (index, buffer) in buffers.enumerated() {
-      buffer.withUnsafeBufferPointer { lines in
-        while row < ranges.count, indices[row] == index {
-          let regular = cutter.cut(UnsafeBufferPointer(rebasing: lines[ranges[row]]))
-          row += 1
-          let recordStart = chunk.bytes.count
-          for column in 0..<columnCount {
-            if column > 0 { chunk.bytes.append(UInt8(ascii: ",")) }
-            if regular { cutter.appendField(column, to: &chunk.bytes) }
-            chunk.fieldEnds.append(Int32(chunk.bytes.count))
+    let rows = ranges.count
+    // Written straight into memory of the right size: a field is never longer than its text in
+    // the line (escapes decode shorter, a list's `;` replaces its `,`), and a record has a comma
+    // between fields. Appending field by field checked the arrays' ownership at every byte run.
+    let capacity = ranges.reduce(0) { $0 + $1.count } + rows * columnCount
+    var recordStarts = [Int32](repeating: 0, count: rows)
+    var recordEnds = [Int32](repeating: 0, count: rows)
+    var fieldEnds = [Int32](repeating: 0, count: rows * columnCount)
+    var regulars = [Bool](repeating: false, count: rows)
+    chunk.bytes = [UInt8](unsafeUninitializedCapacity: capacity) { output, written in
+      var count = 0
+      var row = 0
+      recordStarts.withUnsafeMutableBufferPointer { recordStarts in
+        recordEnds.withUnsafeMutableBufferPointer { recordEnds in
+          fieldEnds.withUnsafeMutableBufferPointer { fieldEnds in
+            // The rows of each buffer follow one another: each buffer's memory is taken once.
+            for (index, buffer) in buffers.enumerated() {
+              buffer.withUnsafeBufferPointer { lines in
+                while row < rows, indices[row] == index {
+                  let regular = cutter.cut(UnsafeBufferPointer(rebasing: lines[ranges[row]]))
+                  regulars[row] = regular
+                  recordStarts[row] = Int32(count)
+                  for column in 0..<columnCount {
+                    if column > 0 {
+                      output[count] = UInt8(ascii: ",")
+                      count += 1
+                    }
+                    if regular { count += cutter.writeField(column, to: output, at: count) }
+                    fieldEnds[row * columnCount + column] = Int32(count)
+                  }
+                  recordEnds[row] = Int32(count)
+                  row += 1
+                }
+              }
+            }
           }
-          chunk.recordStarts.append(Int32(recordStart))
-          chunk.recordEnds.append(Int32(chunk.bytes.count))
-          chunk.regular.append(regular)
         }
       }
+      written = count
     }
+    chunk.recordStarts = recordStarts
+    chunk.recordEnds = recordEnds
+    chunk.fieldEnds = fieldEnds
+    chunk.regular = regulars
   }
 }
 
@@ -216,14 +239,21 @@ private struct LineCutter {
   /// Frees the cutter's memory; it is not used after.
   func release() { states.deallocate() }
 
-  /// Appends the field of `column` of the line just cut.
-  func appendField(_ column: Int, to output: inout [UInt8]) {
+  /// Writes the field of `column` of the line just cut into `output` at `offset` (there is
+  /// room: a field is never longer than its text in the line); the bytes written.
+  func writeField(_ column: Int, to output: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
     let state = states[column]
+    guard let target = output.baseAddress?.advanced(by: offset) else { return 0 }
     if state.isDecoded {
-      output += decoded[column]
-    } else if !state.span.isEmpty {
-      output.append(contentsOf: UnsafeBufferPointer(rebasing: text[state.span]))
+      return decoded[column].withUnsafeBufferPointer { bytes in
+        guard let source = bytes.baseAddress else { return 0 }
+        target.initialize(from: source, count: bytes.count)
+        return bytes.count
+      }
     }
+    guard !state.span.isEmpty, let base = text.baseAddress else { return 0 }
+    target.initialize(from: base + state.span.lowerBound, count: state.span.count)
+    return state.span.count
   }
 
   /// The first byte of the field of `column`, if it has any.
@@ -326,37 +356,43 @@ private struct LineCutter {
     return p == end
   }
 
-  /// Where the plain ASCII text from `start` ends: at the first `"`, `\`, control character or
-  /// byte of a multi-byte character, or the line's end. Eight bytes are looked at at once (a
-  /// byte is special when it equals `"` or `\`, is below 0x20, or has its high bit set): most of
-  /// a line is the text of values, and byte by byte this was most of the cutting.
-  @inline(__always) func plainASCIIEnd(from start: Int) -> Int {
+  /// Where the plain text from `start` ends: at the first `"`, `\` or control character, or the
+  /// line's end; and whether every byte before it was ASCII (if not, the caller checks the
+  /// string as UTF-8). Eight bytes are looked at at once (a byte stops the run when it equals
+  /// `"` or `\` or is below 0x20): most of a line is the text of values, and byte by byte this
+  /// was most of the cutting.
+  @inline(__always) func plainTextEnd(from start: Int, ascii: inout Bool) -> Int {
     var q = start
     if let base = text.baseAddress {
       let ones: UInt64 = 0x0101_0101_0101_0101
       let highs: UInt64 = 0x8080_8080_8080_8080
+      var high: UInt64 = 0
       while q + 8 <= end {
         let word = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
         let quote = word ^ (ones &* 0x22)
         let backslash = word ^ (ones &* 0x5C)
-        // Each term has a byte's high bit set where that byte may be special (no term misses
+        // Each term has a byte's high bit set where that byte may stop the run (no term misses
         // one; a false alarm only sends the eight bytes to the loop below).
-        let special =
+        let stop =
           ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-          | word
-        if special & highs != 0 { break }
+        if stop & highs != 0 { break }
+        high |= word
         q += 8
       }
+      if high & highs != 0 { ascii = false }
     }
     while q < end {
       let byte = text[q]
-      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+      if byte >= 0x80 { ascii = false }
       q += 1
     }
     return q
   }
 
-  mutating func skipSpace() {
+  @inline(__always) mutating func skipSpace() {
+    // Most lines have no blanks between their tokens: one look, and on.
+    guard p < end, text[p] <= 0x20 else { return }
     while p < end, text[p] == 0x20 || text[p] == 0x09 || text[p] == 0x0D || text[p] == 0x0A { p += 1 }
   }
   /// A string without escapes or control characters, as valid UTF-8: its bytes' range.
@@ -365,14 +401,10 @@ private struct LineCutter {
     let first = p + 1
     var q = first
     var ascii = true
-    while true {
-      q = plainASCIIEnd(from: q)
-      guard q < end, text[q] != UInt8(ascii: "\"") else { break }
-      let byte = text[q]
-      if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-      ascii = false
-      q += 1
-    }
+    q = plainTextEnd(from: q, ascii: &ascii)
+    // A key stops at its closing quote; an escape or a control character sends the line to the
+    // row reader.
+    guard q < end, text[q] == UInt8(ascii: "\"") else { return nil }
     guard q < end, ascii || FieldParsing.isValidUTF8(text, first, q) else { return nil }
     p = q + 1
     return first..<q
@@ -396,16 +428,11 @@ private struct LineCutter {
       return value
     }
     while true {
-      q = plainASCIIEnd(from: q)
+      // Non-ASCII bytes are passed over too: the whole string is checked as UTF-8 at its end.
+      q = plainTextEnd(from: q, ascii: &ascii)
       guard q < end, text[q] != UInt8(ascii: "\"") else { break }
-      let byte = text[q]
-      if byte < 0x20 { return false }
-      guard byte == UInt8(ascii: "\\") else {
-        // A byte of a multi-byte character: the whole string is checked as UTF-8 at its end.
-        ascii = false
-        q += 1
-        continue
-      }
+      // A control character, or an escape.
+      guard text[q] == UInt8(ascii: "\\") else { return false }
       if let column { append(run..<q, to: column) }
       guard q + 1 < end else { return false }
       var decoded: UInt8?
@@ -488,7 +515,7 @@ private struct LineCutter {
     return true
   }
   /// After a value: true past a `,`, false past `closing`, nil at anything else.
-  mutating func next(closing: UInt8) -> Bool? {
+  @inline(__always) mutating func next(closing: UInt8) -> Bool? {
     skipSpace()
     guard p < end, text[p] == UInt8(ascii: ",") || text[p] == closing else { return nil }
     p += 1
