@@ -204,4 +204,27 @@ struct JSONLinesKernelTests {
     // key, and C7's near-miss of an input goes to the row reader.
     #expect(result.byKernels == 5)
   }
+
+  /// A list of numbers with only commas between them is kept as the line's text, its commas
+  /// written as `;`; every other list is read element by element. Both read as the row reader
+  /// reads them.
+  @Test func listsOfEveryShapeReadAsTheRowReaderReadsThem() throws {
+    let lists = [
+      "[1,2,3,4,5,6]", "[1.5,-2,3e0,4,5,6]", "[ 1,2,3,4,5,6]", "[1 ,2,3,4,5,6]", "[1,2,3,4,5,6 ]",
+      #"["1",2,3,4,5,6]"#, #"[1,2,3,4,5,"6"]"#, "[1,,3,4,5,6]", "[1,2,3,4,5,6,]", "[1,2,3,4,5]", "[]", "[7]",
+      "[1,2,3,4,5,6", "[1,2,3,4,5,x]", "[-,2,3,4,5,6]", "[1,2,3,4,5,6]]",
+    ]
+    let lines = lists.enumerated().map { index, list in
+      #"{"customer_id":"L\#(index)","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":\#(list)}"#
+    }
+    let result = try Self.run(lines.joined(separator: "\n") + "\n", csvOutput: true)
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let traced = try Self.run(lines.joined(separator: "\n") + "\n", traced: true)
+    #expect(
+      traced.kernels == traced.scalar, "\(Golden.lineDiff(expected: traced.scalar, actual: traced.kernels))")
+    // The six-number lists, compact or not, are the kernels' (the one with an exponent is the
+    // row reader's, as a number with an exponent is anywhere).
+    #expect(result.byKernels == 6)
+  }
 }

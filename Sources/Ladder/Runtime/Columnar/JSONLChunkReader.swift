@@ -135,6 +135,9 @@ struct JSONLFields: Sendable {
   private let names: [[UInt8]]
   private let takesBool: [Bool]
   private let isList: [Bool]
+  /// What the keys of the lines were, kept from chunk to chunk: a fresh cache looked up every
+  /// key of its first line against the inputs' names again.
+  private let caches = KeyCaches()
 
   init(_ ordered: [InputField]) {
     names = ordered.map { Array($0.name.utf8) }
@@ -148,8 +151,11 @@ struct JSONLFields: Sendable {
   /// Fills the chunk's bytes and field ends from its lines.
   func fill(_ chunk: inout RecordChunk) {
     let columnCount = names.count
-    var cutter = LineCutter(names: names, takesBool: takesBool, isList: isList)
-    defer { cutter.release() }
+    var cutter = LineCutter(names: names, takesBool: takesBool, isList: isList, keys: caches.take())
+    defer {
+      caches.give(cutter.keys)
+      cutter.release()
+    }
     let (buffers, indices, ranges) = (chunk.lineBuffers, chunk.lineBufferIndices, chunk.lineRanges)
     let rows = ranges.count
     // Written straight into memory of the right size: a field is never longer than its text in
@@ -216,21 +222,22 @@ private struct LineCutter {
   /// array checked that no one else held it, several times a field.
   let states: UnsafeMutableBufferPointer<FieldState>
   var decoded: [[UInt8]]
-  var keys = KeyCache()
-  /// The number of the line being cut, which marks the undeclared keys it has had.
-  var generation = 0
+  var keys: KeyCache
 
   struct FieldState {
     var span: Range<Int> = 0..<0
     var isDecoded = false
+    /// The span is a list's numbers, separated by commas that the field writes as `;`.
+    var commasAsSemicolons = false
     /// Whether the line has had the input's key.
     var seen = false
   }
 
-  init(names: [[UInt8]], takesBool: [Bool], isList: [Bool]) {
+  init(names: [[UInt8]], takesBool: [Bool], isList: [Bool], keys: KeyCache) {
     self.names = names
     self.takesBool = takesBool
     self.isList = isList
+    self.keys = keys
     states = .allocate(capacity: names.count)
     states.initialize(repeating: FieldState())
     decoded = [[UInt8]](repeating: [], count: names.count)
@@ -253,6 +260,11 @@ private struct LineCutter {
     }
     guard !state.span.isEmpty, let base = text.baseAddress else { return 0 }
     target.initialize(from: base + state.span.lowerBound, count: state.span.count)
+    if state.commasAsSemicolons {
+      for index in 0..<state.span.count where target[index] == UInt8(ascii: ",") {
+        target[index] = UInt8(ascii: ";")
+      }
+    }
     return state.span.count
   }
 
@@ -271,7 +283,7 @@ private struct LineCutter {
       if states[column].isDecoded { decoded[column].removeAll(keepingCapacity: true) }
       states[column] = FieldState()
     }
-    generation += 1
+    keys.generation += 1
     // The key's position in the line, where the cache looks first.
     var position = 0
     skipSpace()
@@ -301,10 +313,10 @@ private struct LineCutter {
         guard case .input(let column) = found else {
           // A key the policy does not declare is passed over, as a CSV column is; the same key
           // twice is the row reader's to reject.
-          guard case .ignored(let id) = found, keys.seenIgnored[id] != generation, skipValue() else {
+          guard case .ignored(let id) = found, keys.seenIgnored[id] != keys.generation, skipValue() else {
             return false
           }
-          keys.seenIgnored[id] = generation
+          keys.seenIgnored[id] = keys.generation
           guard let more = next(closing: UInt8(ascii: "}")) else { return false }
           if !more { break }
           continue
@@ -327,6 +339,13 @@ private struct LineCutter {
           // A list's elements, numbers or plain strings without `;`, joined by `;`.
           guard isList[column] else { return false }
           p += 1
+          // Numbers with nothing between them but commas, the usual list, are kept as the
+          // line's text, each comma written as `;`.
+          if let numbers = compactNumbers() {
+            states[column].span = numbers
+            states[column].commasAsSemicolons = true
+            break
+          }
           var elements = 0
           while true {
             skipSpace()
@@ -471,6 +490,24 @@ private struct LineCutter {
     append(run..<q, to: column)
     return firstByte(column) != UInt8(ascii: "\"")
   }
+  /// After a list's `[`: when the list is one or more numbers with only commas between them and
+  /// `]` right after the last, the range of its text inside the brackets, and the position past
+  /// the `]`; `nil`, the position unmoved, for any other list.
+  mutating func compactNumbers() -> Range<Int>? {
+    let start = p
+    while number() != nil {
+      guard p < end else { break }
+      if text[p] == UInt8(ascii: "]") {
+        p += 1
+        return start..<(p - 1)
+      }
+      guard text[p] == UInt8(ascii: ",") else { break }
+      p += 1
+    }
+    p = start
+    return nil
+  }
+
   /// A number token as the row reader cuts it: its range.
   mutating func number() -> Range<Int>? {
     guard p < end, text[p] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[p])
@@ -549,6 +586,21 @@ private struct LineCutter {
 
 }
 
+/// The key caches of the workers cutting one input's chunks: each worker takes one for a chunk
+/// and gives it back after.
+final class KeyCaches: @unchecked Sendable {
+  private let lock = NSLock()
+  private var idle: [KeyCache] = []
+
+  func take() -> KeyCache {
+    lock.withLock { idle.popLast() } ?? KeyCache()
+  }
+
+  func give(_ cache: KeyCache) {
+    lock.withLock { idle.append(cache) }
+  }
+}
+
 /// What each key of a line is, remembered by its position: the lines of an export repeat their
 /// keys in the same order, so a key is usually found by one comparison with the key the line
 /// before had in the same place.
@@ -564,7 +616,10 @@ struct KeyCache {
   private var keys: [[UInt8]] = []
   private var found: [Key] = []
   private var ignoredNames: [[UInt8]] = []
-  /// Per ignored key: the number of the last line that had it (``LineCutter/generation``).
+  /// The number of the line being cut, by all the cutters that had this cache: it marks the
+  /// undeclared keys the line has had.
+  var generation = 0
+  /// Per ignored key: the number of the last line that had it.
   var seenIgnored: [Int] = []
 
   /// The key at position `position` of a line, when `text` holds at `start` the same key as the
