@@ -259,17 +259,10 @@ enum ColumnarStatistics {
     var order: [Int32] = []
     order.reserveCapacity(count)
     for index in 0..<count where present[index] != 0 { order.append(Int32(index)) }
-    let ascending = !site.function.ranksLargestFirst
-    arguments.withUnsafeBufferPointer { values in
+    order = arguments.withUnsafeBufferPointer { values in
       keyRanks.withUnsafeBufferPointer { ranks in
-        order.sort { a, b in
-          let x = values[Int(a)]
-          let y = values[Int(b)]
-          if x != y { return ascending ? x < y : x > y }
-          let rankA = ranks[Int(a)]
-          let rankB = ranks[Int(b)]
-          return rankA != rankB ? rankA < rankB : a < b
-        }
+        RadixOrder.order(
+          order, value: { values[$0] }, rank: { ranks[$0] }, descending: site.function.ranksLargestFirst)
       }
     }
     var column = PopulationColumn(
