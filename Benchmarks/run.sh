@@ -157,12 +157,13 @@ if [ $SMOKE -eq 0 ]; then
   # The CSV libraries available here against Ladder's own reader (issue: measure them first).
   ln -sfn "$(pwd)" "$WORK/ladder"
   # SwiftPM prints build errors on standard output: keep it, and show it when the build fails.
-  # SwiftPM can keep a path dependency's old list of files once (a file added to Ladder is then
-  # "not in scope"); the second build sees the new list.
-  swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" \
-    > "$WORK/csvreaders-build.log" 2>&1 \
-    || swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" \
-      > "$WORK/csvreaders-build.log" 2>&1 || {
+  # SwiftPM can keep a path dependency's old list of files (a file added to Ladder is then "not in
+  # scope"); the second build usually sees the new list, and a build from scratch always does.
+  csvreaders_build() {
+    swift build -c release --package-path Benchmarks/CSVReaders --scratch-path "$WORK/csvreaders" \
+      > "$WORK/csvreaders-build.log" 2>&1
+  }
+  csvreaders_build || csvreaders_build || { rm -rf "$WORK/csvreaders" && csvreaders_build; } || {
     echo "building Benchmarks/CSVReaders failed:" >&2
     tail -40 "$WORK/csvreaders-build.log" >&2
     exit 1
