@@ -39,6 +39,56 @@ struct RadixOrderTests {
     }
   }
 
+  /// Ranks that never fall in input order (a file sorted by key) leave ties to input order; the
+  /// order is the same as when the ranks are sorted too.
+  @Test(arguments: [false, true])
+  func ranksInInputOrderGiveTheSameOrder(descending: Bool) {
+    var random = SeededRandom(seed: 41)
+    let count = 3000
+    let values = (0..<count).map { _ in Int64.random(in: -20...20, using: &random) }
+    // Nondecreasing, with runs of equal ranks (equal keys).
+    var rank: Int32 = 0
+    let ranks = (0..<count).map { _ -> Int32 in
+      if Bool.random(using: &random) { rank += 1 }
+      return rank
+    }
+    let indices = (0..<Int32(count)).filter { $0 % 7 != 3 }
+    let ordered = RadixOrder.order(
+      indices, value: { values[$0] }, rank: { ranks[$0] }, descending: descending)
+    #expect(ordered == reference(indices, values, ranks, descending: descending))
+  }
+
+  /// Text keys ranked by their bytes (a shorter key first when one begins the other; equal keys
+  /// share a rank), whatever their lengths, shared beginnings or bytes.
+  @Test func textKeysAreRankedByTheirBytes() {
+    var random = SeededRandom(seed: 8)
+    let stems: [[UInt8]] = [
+      [], Array("C0000000".utf8), Array("C000000".utf8), [0, 0], [0xE4, 0xB8, 0xAD], [0xFF],
+    ]
+    for round in 0..<20 {
+      let count = [1, 2, 10, 500, 4000][round % 5]
+      let keys: [[UInt8]] = (0..<count).map { _ in
+        var key = stems[Int.random(in: 0..<stems.count, using: &random)]
+        for _ in 0..<Int.random(in: 0...4, using: &random) {
+          key.append([0, 1, 0x30, 0x31, 0x7F, 0x80, 0xFF][Int.random(in: 0..<7, using: &random)])
+        }
+        return key
+      }
+      var keyBytes: [UInt8] = []
+      var keyEnds: [Int32] = []
+      for key in keys {
+        keyBytes += key
+        keyEnds.append(Int32(keyBytes.count))
+      }
+      let ranks = ColumnarStatistics.keyRanks(
+        keyBytes: keyBytes, keyEnds: keyEnds, numericKeys: nil, count: count)
+      // The reference: the distinct keys sorted by their bytes, each key's rank its place.
+      let distinct = Set(keys).sorted { $0.lexicographicallyPrecedes($1) }
+      let expected = keys.map { key in Int32(distinct.firstIndex(of: key) ?? -1) }
+      #expect(ranks == expected, "round \(round)")
+    }
+  }
+
   @Test func everyRecordTheSameKeepsInputOrder() {
     let indices = Array(Int32(0)..<Int32(300))
     let ordered = RadixOrder.order(indices, value: { _ in 42 }, rank: { _ in 7 }, descending: true)

@@ -25,14 +25,21 @@ enum RadixOrder {
         key: descending ? ~ordered : ordered, rank: UInt32(bitPattern: rank(Int(index))), index: UInt32(index)
       )
     }
-    // The digits, least significant first: the rank's four bytes, then the value's eight.
-    let digits = 12
-    var counts = [Int](repeating: 0, count: digits * 256)
+    // The digits, least significant first: the rank's four bytes, then the value's eight. When
+    // the ranks never fall in input order (a file sorted by key), input order already breaks
+    // ties as the ranks would, and the value's digits alone are sorted.
+    var ranksFollowInput = true
+    for position in 1..<count where items[position].rank < items[position - 1].rank {
+      ranksFollowInput = false
+      break
+    }
+    let digits = ranksFollowInput ? 4..<12 : 0..<12
+    var counts = [Int](repeating: 0, count: 12 * 256)
     for item in items {
-      for digit in 0..<digits { counts[digit * 256 + Int(byte(item, digit))] += 1 }
+      for digit in digits { counts[digit * 256 + Int(byte(item, digit))] += 1 }
     }
     var scratch = items
-    for digit in 0..<digits {
+    for digit in digits {
       let histogram = counts[(digit * 256)..<(digit * 256 + 256)]
       // A digit every record shares orders nothing.
       if histogram.contains(count) { continue }
