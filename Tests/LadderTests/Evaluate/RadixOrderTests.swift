@@ -67,13 +67,15 @@ struct RadixOrderTests {
     ]
     for round in 0..<20 {
       let count = [1, 2, 10, 500, 4000][round % 5]
-      let keys: [[UInt8]] = (0..<count).map { _ in
+      // Every other round, the keys already in order (a file sorted by key).
+      let generated: [[UInt8]] = (0..<count).map { _ in
         var key = stems[Int.random(in: 0..<stems.count, using: &random)]
         for _ in 0..<Int.random(in: 0...4, using: &random) {
           key.append([0, 1, 0x30, 0x31, 0x7F, 0x80, 0xFF][Int.random(in: 0..<7, using: &random)])
         }
         return key
       }
+      let keys = round % 2 == 0 ? generated : generated.sorted { $0.lexicographicallyPrecedes($1) }
       var keyBytes: [UInt8] = []
       var keyEnds: [Int32] = []
       for key in keys {
