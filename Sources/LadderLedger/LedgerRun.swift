@@ -298,7 +298,7 @@ extension Ledger {
     guard let (run, encoded) = try RunEntries.standings(db) else {
       throw LedgerError("the standings after the latest run are damaged; ladder ledger verify says more")
     }
-    let index = StandingsIndex(snapshot: encoded, approvedSince: [:])
+    var index = StandingsIndex(snapshot: encoded)
     var approvedSince: [String: TierStanding] = [:]
     let after =
       try run.flatMap {
@@ -316,7 +316,8 @@ extension Ledger {
       approvedSince[key] = TierStanding(
         approved: try row.value("tier"), since: since, from: approvedSince[key] ?? index.standing(of: key))
     }
-    return StandingsIndex(snapshot: encoded, approvedSince: approvedSince)
+    index.approvedSince = approvedSince
+    return index
   }
 }
 

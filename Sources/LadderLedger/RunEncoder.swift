@@ -55,7 +55,7 @@ struct RunEncoder: Sendable {
     let hasLifecycle = policy.checked.lifecycle != nil
     var inputs: [UInt8] = []
     inputs.reserveCapacity(block.decisions.count * 128)
-    var near = 0
+    var near = -1
     for (offset, decision) in block.decisions.enumerated() {
       let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
       let before = standings.standing(of: decision.key, near: &near)

@@ -49,4 +49,33 @@ import Testing
     #expect(index.standing(of: "C0001", near: &near) == nil)
     #expect(index.standing(of: "", near: &near) == nil)
   }
+
+  /// A run's entries sorted by key, byte by byte, equal keys in the order they were added, from
+  /// any order: keys that share their first eight bytes, shorter and longer, with zero and high
+  /// bytes.
+  @Test func entriesAreSortedByKeyWhateverTheirOrder() {
+    var random = SeededRandom(seed: 10)
+    let stems = ["", "C0000000", "C000000", "CUSTOMER-", "\u{0}", "中文客户"]
+    for round in 0..<12 {
+      let count = [2, 9, 300, 3000][round % 4]
+      var keys = (0..<count).map { _ in
+        stems[Int.random(in: 0..<stems.count, using: &random)]
+          + String(
+            (0..<Int.random(in: 0...3, using: &random)).map { _ in
+              "0129\u{0}é".randomElement(using: &random) ?? "0"
+            })
+      }
+      if round % 3 == 0 { keys.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) } }
+      var encoded = EncodedEntries()
+      for (seq, key) in keys.enumerated() { encoded.append(key: key, seq: seq) { _ in } }
+      encoded.sortByKey()
+      let sorted = encoded.items.map { (String(decoding: encoded.key($0), as: UTF8.self), $0.seq) }
+      let expected = keys.enumerated().map { ($1, $0) }.sorted { left, right in
+        left.0 == right.0
+          ? left.1 < right.1 : Array(left.0.utf8).lexicographicallyPrecedes(Array(right.0.utf8))
+      }
+      #expect(sorted.map(\.0) == expected.map(\.0), "round \(round)")
+      #expect(sorted.map(\.1) == expected.map(\.1), "round \(round): equal keys in the order added")
+    }
+  }
 }

@@ -2,8 +2,8 @@
 /// an LSD radix sort of byte digits, each pass stable, passes whose digit is the same for every
 /// record skipped. The population statistics sort every site's records this way; a comparison
 /// sort reaching into the value and rank columns at every comparison was an eighth of a
-/// population job.
-enum RadixOrder {
+/// population job. (Public for the ledger, which sorts a run's entries by key the same way.)
+public enum RadixOrder {
   private struct Item {
     var key: UInt64
     var rank: UInt32
@@ -12,7 +12,7 @@ enum RadixOrder {
 
   /// The records `indices` (ascending), ordered by `value` — largest first when `descending` —
   /// then by `rank`, then by their index.
-  static func order(
+  public static func order(
     _ indices: [Int32], value: (Int) -> Int64, rank: (Int) -> Int32, descending: Bool
   ) -> [Int32] {
     let count = indices.count
