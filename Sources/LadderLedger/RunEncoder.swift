@@ -55,10 +55,10 @@ struct RunEncoder: Sendable {
     let hasLifecycle = policy.checked.lifecycle != nil
     var inputs: [UInt8] = []
     inputs.reserveCapacity(block.decisions.count * 128)
-    var near = -1
+    var hint = StandingsIndex.LookupHint()
     for (offset, decision) in block.decisions.enumerated() {
       let (line, tier, seq) = (decision.line, decision.tier, firstSeq + offset)
-      let before = standings.standing(of: decision.key, near: &near)
+      let before = standings.standing(of: decision.key, hint: &hint)
       let step = policy.lifecycleStep(
         before: before, computed: tier, reviewNow: decision.reviewNow, asOf: asOf)
       // A key new to the ledger is always `assigned`, a change.

@@ -286,7 +286,7 @@ struct EncodedEntries {
   /// equal keys, in the order they were added.
   ///
   /// Items already in that order (a file sorted by key) are checked once and left. Otherwise they
-  /// are ordered by their keys' first eight bytes with a radix sort, then each run sharing them
+  /// are ordered by their keys' first twelve bytes with a radix sort, then each run sharing them
   /// by the whole key: a comparison sort of a million keys in no order was a third of a second
   /// of a run's tail.
   mutating func sortByKey() {
@@ -301,28 +301,30 @@ struct EncodedEntries {
         return left.start < right.start
       }
       if (1..<items.count).allSatisfy({ precedes(items[$0 - 1], items[$0]) }) { return }
-      /// The key's first eight bytes, big-endian (a shorter key padded with zero bytes).
-      func prefix(_ item: Item) -> UInt64 {
-        var prefix: UInt64 = 0
-        for offset in 0..<8 {
-          prefix <<= 8
-          if offset < item.keyCount { prefix |= UInt64(base[item.keyStart + offset]) }
+      /// `count` bytes of the key from `offset`, big-endian (past its end, zero bytes).
+      func keyBytes(_ item: Item, from offset: Int, count: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for index in offset..<(offset + count) {
+          value <<= 8
+          if index < item.keyCount { value |= UInt64(base[item.keyStart + index]) }
         }
-        return prefix
+        return value
       }
-      let prefixes = items.map(prefix)
-      // The radix order sorts signed values: shifted so that unsigned order holds. Stable: equal
-      // prefixes stay in the order the items were added.
+      // The first twelve bytes: most keys (customer numbers) whole.
+      let heads = items.map { keyBytes($0, from: 0, count: 8) }
+      let tails = items.map { UInt32(truncatingIfNeeded: keyBytes($0, from: 8, count: 4)) }
+      // The radix order sorts signed values (shifted here so that unsigned order holds), then
+      // ranks as unsigned; stable: equal prefixes stay in the order the items were added.
       let order = RadixOrder.order(
-        Array(0..<Int32(items.count)), value: { Int64(bitPattern: prefixes[$0] ^ (1 << 63)) },
-        rank: { _ in 0 },
-        descending: false)
+        Array(0..<Int32(items.count)), value: { Int64(bitPattern: heads[$0] ^ (1 << 63)) },
+        rank: { Int32(bitPattern: tails[$0]) }, descending: false)
       items = order.map { items[Int($0)] }
+      func samePrefix(_ a: Int32, _ b: Int32) -> Bool {
+        heads[Int(a)] == heads[Int(b)] && tails[Int(a)] == tails[Int(b)]
+      }
       var runStart = 0
       for position in 1...items.count {
-        if position < items.count, prefixes[Int(order[position])] == prefixes[Int(order[runStart])] {
-          continue
-        }
+        if position < items.count, samePrefix(order[position], order[runStart]) { continue }
         if position - runStart > 1 { items[runStart..<position].sort(by: precedes) }
         runStart = position
       }
@@ -708,13 +710,23 @@ struct StandingsIndex: Sendable {
   }
 
   func standing(of key: String) -> TierStanding? {
-    var near = -1
-    return standing(of: key, near: &near)
+    var hint = LookupHint()
+    return standing(of: key, hint: &hint)
   }
 
-  /// The standing of `key`; `near` is the place of the last key found (-1 before the first), and
-  /// the key right after it is tried first.
-  func standing(of key: String, near: inout Int) -> TierStanding? {
+  /// What a run of lookups remembers: where the last key was found, and whether keys have been
+  /// coming in the snapshot's order.
+  struct LookupHint {
+    var last = -1
+    /// Tries of the key after the last one that failed in a row, and lookups left before the
+    /// next try: in a file in no order, trying costs a cache miss a key and never helps.
+    var failures = 0
+    var skip = 0
+  }
+
+  /// The standing of `key`: the key right after the last one found is tried first (a file
+  /// sorted by key), then the hash table.
+  func standing(of key: String, hint: inout LookupHint) -> TierStanding? {
     // Usually no change was approved since the last run: no key to hash.
     if !approvedSince.isEmpty, let approved = approvedSince[key] { return approved }
     var key = key
@@ -723,14 +735,19 @@ struct StandingsIndex: Sendable {
       snapshot.writer.bytes.withUnsafeBufferPointer { bytes in
         guard let base = bytes.baseAddress else { return nil }
         var found: Int?
-        let next = near + 1
-        if next >= 0, next < items.count, EncodedEntries.same(items[next], base, target) {
+        let next = hint.last + 1
+        if hint.skip > 0 {
+          hint.skip -= 1
+        } else if next < items.count, EncodedEntries.same(items[next], base, target) {
           found = next
+          hint.failures = 0
         } else {
-          found = table.find(target, items: items, bytes: base)
+          hint.failures += 1
+          if hint.failures == 4 { (hint.failures, hint.skip) = (0, 64) }
         }
+        found = found ?? table.find(target, items: items, bytes: base)
         guard let found else { return nil }
-        near = found
+        hint.last = found
         // The key is the one asked for: read past it, not into a string.
         let item = items[found]
         var reader = ByteReader(snapshot.writer.bytes, from: item.keyStart + item.keyCount)

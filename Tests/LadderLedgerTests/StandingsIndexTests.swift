@@ -36,18 +36,18 @@ import Testing
     case "sorted with repeats": keys = keys.flatMap { [$0, $0] }
     default: keys.sort()
     }
-    var near = 0
+    var hint = StandingsIndex.LookupHint()
     for key in keys {
-      #expect(index.standing(of: key, near: &near) == expected[key], "\(order): \(key)")
+      #expect(index.standing(of: key, hint: &hint) == expected[key], "\(order): \(key)")
       #expect(index.standing(of: key) == expected[key], "\(order), no hint: \(key)")
     }
   }
 
   @Test func anEmptySnapshotHoldsNoKey() {
     let index = StandingsIndex(snapshot: EncodedEntries(), approvedSince: [:])
-    var near = 5
-    #expect(index.standing(of: "C0001", near: &near) == nil)
-    #expect(index.standing(of: "", near: &near) == nil)
+    var hint = StandingsIndex.LookupHint(last: 5)
+    #expect(index.standing(of: "C0001", hint: &hint) == nil)
+    #expect(index.standing(of: "", hint: &hint) == nil)
   }
 
   /// A run's entries sorted by key, byte by byte, equal keys in the order they were added, from
