@@ -107,11 +107,8 @@ struct RunEncoder: Sendable {
       if offset > 0 { inputs.append(UInt8(ascii: "\n")) }
       inputs.appendUTF8(decision.inputs)
       let start = part.lifecycleRows.count
-      // Only a change has an assignment row: a kept tier's day (earlier) is not written out.
-      if entry.changed {
-        entry.appendAssignmentRow(
-          sinceText: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
-      }
+      entry.appendAssignmentRow(
+        sinceText: entry.since == asOf ? asOfText : entry.since.description, to: &part.lifecycleRows)
       let review = part.lifecycleRows.count
       entry.appendReviewRow(to: &part.lifecycleRows)
       part.lifecycleRanges.append((start, review, part.lifecycleRows.count))

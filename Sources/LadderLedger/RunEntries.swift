@@ -44,10 +44,11 @@ struct LedgerEntry: Sendable, Equatable {
   }
 
   /// The entry's assignment row, when the run assigned the key its tier (dated `sinceText`, the
-  /// text of `since`), as the run's digest of assignments covers it.
-  func appendAssignmentRow(sinceText: String, to rows: inout [UInt8]) {
+  /// text of `since`), as the run's digest of assignments covers it. The text is made only for
+  /// a change: writing the day of every kept tier showed in a run's profile.
+  func appendAssignmentRow(sinceText: @autoclosure () -> String, to rows: inout [UInt8]) {
     guard changed else { return }
-    LedgerChain.appendAssignmentRow(key: key, tier: inForce, since: sinceText, to: &rows)
+    LedgerChain.appendAssignmentRow(key: key, tier: inForce, since: sinceText(), to: &rows)
   }
 
   /// The entry's review row, when the lifecycle recorded one, as the digest covers it after
@@ -283,53 +284,16 @@ struct EncodedEntries {
   }
 
   /// Sorts the items by key, byte by byte (as SQLite compares the blocks' first keys), and, for
-  /// equal keys, in the order they were added.
-  ///
-  /// Items already in that order (a file sorted by key) are checked once and left. Otherwise they
-  /// are ordered by their keys' first twelve bytes with a radix sort, then each run sharing them
-  /// by the whole key: a comparison sort of a million keys in no order was a third of a second
-  /// of a run's tail.
+  /// equal keys, in the order they were added (``RadixOrder/byBytes(_:key:)``).
   mutating func sortByKey() {
-    var items = self.items
-    guard items.count > 1 else { return }
-    writer.bytes.withUnsafeBufferPointer { bytes in
-      guard let base = bytes.baseAddress else { return }
-      func precedes(_ left: Item, _ right: Item) -> Bool {
-        let order = memcmp(base + left.keyStart, base + right.keyStart, min(left.keyCount, right.keyCount))
-        if order != 0 { return order < 0 }
-        if left.keyCount != right.keyCount { return left.keyCount < right.keyCount }
-        return left.start < right.start
-      }
-      if (1..<items.count).allSatisfy({ precedes(items[$0 - 1], items[$0]) }) { return }
-      /// `count` bytes of the key from `offset`, big-endian (past its end, zero bytes).
-      func keyBytes(_ item: Item, from offset: Int, count: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in offset..<(offset + count) {
-          value <<= 8
-          if index < item.keyCount { value |= UInt64(base[item.keyStart + index]) }
-        }
-        return value
-      }
-      // The first twelve bytes: most keys (customer numbers) whole.
-      let heads = items.map { keyBytes($0, from: 0, count: 8) }
-      let tails = items.map { UInt32(truncatingIfNeeded: keyBytes($0, from: 8, count: 4)) }
-      // The radix order sorts signed values (shifted here so that unsigned order holds), then
-      // ranks as unsigned; stable: equal prefixes stay in the order the items were added.
-      let order = RadixOrder.order(
-        Array(0..<Int32(items.count)), value: { Int64(bitPattern: heads[$0] ^ (1 << 63)) },
-        rank: { Int32(bitPattern: tails[$0]) }, descending: false)
-      items = order.map { items[Int($0)] }
-      func samePrefix(_ a: Int32, _ b: Int32) -> Bool {
-        heads[Int(a)] == heads[Int(b)] && tails[Int(a)] == tails[Int(b)]
-      }
-      var runStart = 0
-      for position in 1...items.count {
-        if position < items.count, samePrefix(order[position], order[runStart]) { continue }
-        if position - runStart > 1 { items[runStart..<position].sort(by: precedes) }
-        runStart = position
+    let items = self.items
+    let order = writer.bytes.withUnsafeBufferPointer { bytes in
+      RadixOrder.byBytes(items.count) { index in
+        UnsafeBufferPointer(
+          rebasing: bytes[items[index].keyStart..<items[index].keyStart + items[index].keyCount])
       }
     }
-    self.items = items
+    self.items = order.map { items[Int($0)] }
   }
 
   func key(_ item: Item) -> [UInt8] { Array(writer.bytes[item.keyStart..<item.keyStart + item.keyCount]) }

@@ -238,35 +238,10 @@ enum ColumnarStatistics {
           }
           return aLength < bLength ? -1 : aLength == bLength ? 0 : 1
         }
-        // A file sorted by key (the usual export) is checked once and left as it is.
-        let inOrder = (1..<max(count, 1)).allSatisfy { compare(Int32($0 - 1), Int32($0)) <= 0 }
-        if inOrder {
-          // The identity order.
-        } else if numericKeys == nil, count > 1, let base = bytes.baseAddress {
-          // Text keys: ordered by their first eight bytes with the radix order, then each run
-          // of keys that share them by the whole key. A comparison sort of a million keys in no
-          // particular order took longer than the rest of the statistics.
-          order = RadixOrder.order(
-            order,
-            value: { record in
-              let start = record == 0 ? 0 : Int(ends[record - 1])
-              let length = Int(ends[record]) - start
-              var prefix: UInt64 = 0
-              for offset in 0..<8 {
-                prefix <<= 8
-                if offset < length { prefix |= UInt64(base[start + offset]) }
-              }
-              // The radix order sorts signed values: shifted so that unsigned order holds.
-              return Int64(bitPattern: prefix ^ (1 << 63))
-            }, rank: { _ in 0 }, descending: false)
-          var runStart = 0
-          for position in 1...order.count {
-            // Keys that differ in their first eight bytes are in order already.
-            if position < order.count, sharesPrefix(order[runStart], order[position], base, ends) { continue }
-            if position - runStart > 1 {
-              order[runStart..<position].sort { compare($0, $1) < 0 }
-            }
-            runStart = position
+        if numericKeys == nil {
+          order = RadixOrder.byBytes(count) { record in
+            let start = record == 0 ? 0 : Int(ends[record - 1])
+            return UnsafeBufferPointer(rebasing: bytes[start..<Int(ends[record])])
           }
         } else {
           order.sort { compare($0, $1) < 0 }
@@ -279,23 +254,6 @@ enum ColumnarStatistics {
       }
     }
     return ranks
-  }
-
-  /// Whether the keys of records `a` and `b` have the same first eight bytes (a shorter key
-  /// counted as padded with zero bytes, as the radix order reads it).
-  private static func sharesPrefix(
-    _ a: Int32, _ b: Int32, _ base: UnsafePointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>
-  ) -> Bool {
-    let aStart = a == 0 ? 0 : Int(ends[Int(a) - 1])
-    let bStart = b == 0 ? 0 : Int(ends[Int(b) - 1])
-    let aLength = Int(ends[Int(a)]) - aStart
-    let bLength = Int(ends[Int(b)]) - bStart
-    for offset in 0..<8 {
-      let x = offset < aLength ? base[aStart + offset] : 0
-      let y = offset < bLength ? base[bStart + offset] : 0
-      if x != y { return false }
-    }
-    return true
   }
 
   /// One site's values for `arguments.count` records, or `nil` when 64-bit arithmetic cannot
