@@ -423,8 +423,9 @@ private struct LineCutter {
     q = plainTextEnd(from: q, ascii: &ascii)
     // A key stops at its closing quote; an escape or a control character sends the line to the
     // row reader.
-    guard q < end, text[q] == UInt8(ascii: "\"") else { return nil }
-    guard q < end, ascii || FieldParsing.isValidUTF8(text, first, q) else { return nil }
+    guard q < end, text[q] == UInt8(ascii: "\""), ascii || FieldParsing.isValidUTF8(text, first, q) else {
+      return nil
+    }
     p = q + 1
     return first..<q
   }
@@ -628,16 +629,12 @@ struct KeyCache {
   @inline(__always) func match(
     _ text: UnsafeBufferPointer<UInt8>, at start: Int, position: Int
   ) -> (key: Key, next: Int)? {
-    guard position < keys.count, let base = text.baseAddress else { return nil }
-    let count = keys[position].count
-    let close = start + 1 + count
-    guard close < text.count, text[start] == UInt8(ascii: "\""), text[close] == UInt8(ascii: "\"")
+    guard position < keys.count else { return nil }
+    let close = start + 1 + keys[position].count
+    guard close < text.count, text[start] == UInt8(ascii: "\""), text[close] == UInt8(ascii: "\""),
+      Self.same(UnsafeBufferPointer(rebasing: text[(start + 1)..<close]), keys[position])
     else { return nil }
-    let same = keys[position].withUnsafeBufferPointer { cached in
-      guard let cached = cached.baseAddress else { return true }
-      return memcmp(base + start + 1, cached, count) == 0
-    }
-    return same ? (found[position], close + 1) : nil
+    return (found[position], close + 1)
   }
 
   /// Whether the bytes are the same (`elementsEqual` compares element by element, generically).
