@@ -41,6 +41,9 @@ struct ColumnarProgram: Sendable {
   let statisticsKernels: [Kernel]
   let kernels: [Kernel]
   let registerCount: Int
+  /// The registers below this are the ones the inputs and the statistics kernels fill: what the
+  /// per-record pass of a population policy takes over from the statistics pass.
+  let loadedRegisterCount: Int
   /// The score register (at `scoreScale` decimals), when the policy has a score.
   let score: Int?
   let scoreScale: Int
@@ -186,7 +189,8 @@ struct ColumnarProgram: Sendable {
 
   fileprivate init(
     inputs: [InputPlan], keySlot: Int, keyRegister: Int?, statisticsKernels: [Kernel], kernels: [Kernel],
-    registerCount: Int, score: Int?, scoreScale: Int, tier: Int, triggers: [Int], outputs: [Display],
+    registerCount: Int, loadedRegisterCount: Int, score: Int?, scoreScale: Int, tier: Int, triggers: [Int],
+    outputs: [Display],
     strings: [String], tierCodes: [Int64], population: [PopulationPlan], trace: TracePlan?
   ) {
     self.trace = trace
@@ -196,6 +200,7 @@ struct ColumnarProgram: Sendable {
     self.statisticsKernels = statisticsKernels
     self.kernels = kernels
     self.registerCount = registerCount
+    self.loadedRegisterCount = loadedRegisterCount
     self.score = score
     self.scoreScale = scoreScale
     self.tier = tier
@@ -311,6 +316,7 @@ struct ColumnarLowering {
     // anything reads a population value.
     guard lowerPopulationArguments() else { return nil }
     let statisticsKernels = kernels
+    let loadedRegisterCount = registerCount
     kernels = []
 
     // Every let, used or not: the row evaluator computes them all, and one that fails (a division
@@ -360,7 +366,8 @@ struct ColumnarLowering {
     }
     return ColumnarProgram(
       inputs: inputPlans, keySlot: policy.keyInput, keyRegister: keyRegister,
-      statisticsKernels: statisticsKernels, kernels: kernels, registerCount: registerCount, score: score,
+      statisticsKernels: statisticsKernels, kernels: kernels, registerCount: registerCount,
+      loadedRegisterCount: loadedRegisterCount, score: score,
       scoreScale: policy.score?.decimals ?? 0, tier: tier.register, triggers: triggers, outputs: outputs,
       strings: strings, tierCodes: policy.tiers.map { codeOfString[$0.id] ?? -1 }, population: plans,
       trace: trace)

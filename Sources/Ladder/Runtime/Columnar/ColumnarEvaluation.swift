@@ -319,6 +319,7 @@ extension BatchEvaluator {
     }
     let problemsByRecord = problems
     let chunkBases = bases
+    let loaded = collected.map(\.loaded)
     let trace = self.trace
     var start = 0
     Self.pipelined(
@@ -330,7 +331,8 @@ extension BatchEvaluator {
       },
       process: { worker, chunk, index in
         worker.renderWithPopulation(
-          chunk, base: chunkBases[index], columns: finished, problems: problemsByRecord,
+          chunk, loaded: loaded[index], base: chunkBases[index], columns: finished,
+          problems: problemsByRecord,
           policy: policy, validator: validator, trace: trace, origin: origin, write: write)
       }, handle: handle)
   }

@@ -17,6 +17,8 @@ struct ChunkStatistics: Sendable {
   var wideArguments: [(site: Int, row: Int, value: FixedDecimal)] = []
   /// An integer key beyond 64 bits.
   var wideKey = false
+  /// The registers as the inputs and the statistics kernels left them, for the per-record pass.
+  var loaded: ColumnarWorker.LoadedState
 }
 
 /// The values of one population function for every record of the input, and what a trace says
@@ -50,6 +52,7 @@ extension ColumnarWorker {
     let rows = chunk.count
     for plan in program.population { file.present(plan.result).update(repeating: 0, count: rows) }
     run(program.statisticsKernels)
+    let loaded = loadedState()
     run(program.kernels)
     let sites = program.population
     var statistics = ChunkStatistics(
@@ -57,7 +60,7 @@ extension ColumnarWorker {
         Array(UnsafeBufferPointer(start: file.values(plan.argument), count: rows))
       },
       present: sites.map { plan in Array(UnsafeBufferPointer(start: file.present(plan.argument), count: rows))
-      })
+      }, loaded: loaded)
     statistics.keyEnds.reserveCapacity(rows)
     let keySlot = policy.checked.keyInput
     chunk.bytes.withUnsafeBufferPointer { bytes in
@@ -111,24 +114,25 @@ extension ColumnarWorker {
     return statistics
   }
 
-  /// The per-record pass over one chunk: population registers filled from the statistics of
-  /// records `base ..< base + chunk.count`, then every kernel, then the output. Records the kernels
-  /// cannot take are decided as ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
+  /// The per-record pass over one chunk: the registers as the statistics pass `loaded` them,
+  /// population registers filled from the statistics of records `base ..< base + chunk.count`,
+  /// then the kernels, then the output. Records the kernels cannot take are decided as
+  /// ``BatchEvaluator/evaluate(reads:origin:render:_:)`` decides them.
   func renderWithPopulation<Piece>(
-    _ chunk: RecordChunk, base: Int, columns: [PopulationColumn], problems: [Int: RecordProblem],
-    policy: CompiledPolicy, validator: RecordValidator, trace: Bool, origin: String?,
+    _ chunk: RecordChunk, loaded: LoadedState, base: Int, columns: [PopulationColumn],
+    problems: [Int: RecordProblem], policy: CompiledPolicy, validator: RecordValidator, trace: Bool,
+    origin: String?,
     write: (ColumnarWorker, RecordChunk, Int, [PopulationColumn], (Int) -> RecordOutcome) -> [Piece]
   ) -> [Piece] {
-    load(chunk)
     let rows = chunk.count
+    restore(loaded, rows: rows)
     for (site, plan) in program.population.enumerated() {
-      let (values, present) = (file.values(plan.result), file.present(plan.result))
-      for row in 0..<rows {
-        values[row] = columns[site].values[base + row]
-        present[row] = columns[site].present[base + row]
-      }
+      let column = columns[site]
+      _ = UnsafeMutableBufferPointer(start: file.values(plan.result), count: rows)
+        .update(fromContentsOf: column.values[base..<(base + rows)])
+      _ = UnsafeMutableBufferPointer(start: file.present(plan.result), count: rows)
+        .update(fromContentsOf: column.present[base..<(base + rows)])
     }
-    run(program.statisticsKernels)
     run(program.kernels)
     return write(self, chunk, base, columns) { row in
       switch rowRecord(chunk, row) {

@@ -10,11 +10,13 @@ enum EvaluatedPiece: Sendable {
 struct ColumnarCSVLayout: Sendable {
   let fields: [DecisionField]
   /// Each dictionary string as a CSV field.
-  let codeFields: [[UInt8]]
+  let codeFields: ByteTable
   /// Trigger ids, in policy order.
-  let triggerIDs: [[UInt8]]
-  /// Per field: its bytes when every record has the same (the as-of date, the policy's identity).
-  let constants: [[UInt8]?]
+  let triggerIDs: ByteTable
+  /// Per field: whether every record has the same bytes (the as-of date, the policy's identity),
+  /// and those bytes (empty for the others).
+  let isConstant: [Bool]
+  let constants: ByteTable
 
   /// `nil` when a column is not one the registers hold: the scalar backend writes those.
   init?(program: ColumnarProgram, policy: CompiledPolicy, asOf: CivilDate, withErrors: Bool) {
@@ -26,7 +28,7 @@ struct ColumnarCSVLayout: Sendable {
       case .label, .review, .benefits, .serviceLevels, .serviceLevel: return nil
       }
     }
-    codeFields = program.strings.map(ByteText.csvField)
+    codeFields = ByteTable(program.strings.map(ByteText.csvField))
     var ids: [[UInt8]] = []
     for trigger in policy.checked.review.triggers {
       // Ids are joined with `;` in one field: one that needs quoting is left to the row path.
@@ -35,8 +37,8 @@ struct ColumnarCSVLayout: Sendable {
       else { return nil }
       ids.append(Array(trigger.id.utf8))
     }
-    triggerIDs = ids
-    constants = fields.map { field in
+    triggerIDs = ByteTable(ids)
+    let constants = fields.map { field -> [UInt8]? in
       switch field {
       case .asOf: Array(asOf.description.utf8)
       case .policy, .policyVersion, .policySHA256:
@@ -44,6 +46,8 @@ struct ColumnarCSVLayout: Sendable {
       default: nil
       }
     }
+    isConstant = constants.map { $0 != nil }
+    self.constants = ByteTable(constants.map { $0 ?? [] })
   }
 }
 
@@ -162,6 +166,68 @@ final class ColumnarWorker: @unchecked Sendable {
       textRanges[position + 1] = Int32(valueEnd)
     }
     return true
+  }
+
+  /// What ``load(_:)`` and the statistics kernels left for one chunk: the registers they fill
+  /// (the lowest ``ColumnarProgram/loadedRegisterCount``), the rows marked for the row evaluator,
+  /// and where the key and shown texts are. The statistics pass keeps it, so that the per-record
+  /// pass of a population policy restores it instead of converting every field again (which was
+  /// a third of that pass).
+  struct LoadedState: Sendable {
+    var values: [Int64]
+    var present: [UInt8]
+    var fallback: [UInt8]
+    var keyStarts: [Int32]
+    var keyEnds: [Int32]
+    var textRanges: [Int32]
+    var unquoted: [UInt8]
+  }
+
+  func loadedState() -> LoadedState {
+    let rows = file.rowCount
+    let registers = program.loadedRegisterCount
+    var values = [Int64]()
+    var present = [UInt8]()
+    values.reserveCapacity(registers * rows)
+    present.reserveCapacity(registers * rows)
+    for register in 0..<registers {
+      values.append(contentsOf: UnsafeBufferPointer(start: file.values(register), count: rows))
+      present.append(contentsOf: UnsafeBufferPointer(start: file.present(register), count: rows))
+    }
+    return LoadedState(
+      values: values, present: present,
+      fallback: Array(UnsafeBufferPointer(start: file.fallback, count: rows)),
+      keyStarts: Array(keyStarts[0..<rows]), keyEnds: Array(keyEnds[0..<rows]),
+      textRanges: shownTextCount == 0 ? [] : textRanges, unquoted: Array(unquoted[0..<unquotedCount]))
+  }
+
+  /// Puts back what ``loadedState()`` kept, for a chunk of `rows` records: the registers stand as
+  /// ``load(_:)`` and the statistics kernels left them.
+  func restore(_ state: LoadedState, rows: Int) {
+    file.reset(rows: rows)
+    func copy<Element>(_ source: [Element], _ index: Int, to destination: UnsafeMutablePointer<Element>) {
+      source.withUnsafeBufferPointer { source in
+        _ = UnsafeMutableBufferPointer(start: destination, count: rows)
+          .update(
+            fromContentsOf: UnsafeBufferPointer(rebasing: source[(index * rows)..<((index + 1) * rows)]))
+      }
+    }
+    for register in 0..<program.loadedRegisterCount {
+      copy(state.values, register, to: file.values(register))
+      copy(state.present, register, to: file.present(register))
+    }
+    copy(state.fallback, 0, to: file.fallback)
+    for row in 0..<rows {
+      keyStarts[row] = state.keyStarts[row]
+      keyEnds[row] = state.keyEnds[row]
+    }
+    if shownTextCount > 0 { textRanges = state.textRanges }
+    if unquoted.count < state.unquoted.count {
+      unquoted.deallocate()
+      unquoted = UnsafeMutableBufferPointer.allocate(capacity: state.unquoted.count)
+    }
+    _ = unquoted.update(fromContentsOf: state.unquoted)
+    unquotedCount = state.unquoted.count
   }
 
   /// The registers an input fills.
@@ -394,8 +460,8 @@ final class ColumnarWorker: @unchecked Sendable {
   ) {
     for (index, field) in layout.fields.enumerated() {
       if index > 0 { output.append(UInt8(ascii: ",")) }
-      if let constant = layout.constants[index] {
-        output.append(contentsOf: constant)
+      if layout.isConstant[index] {
+        output.append(contentsOf: layout.constants[index])
         continue
       }
       switch field {

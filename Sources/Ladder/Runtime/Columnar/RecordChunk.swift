@@ -212,6 +212,10 @@ extension RecordChunk {
   /// its line break) and where the next one may start, how many fields it has, whether a quote
   /// is left open, how many line breaks it spans. `fieldEnds`, when given, receives where each of
   /// the first `columnCount` fields ends.
+  ///
+  /// The bytes between the places that matter (commas, quotes, line ends) are passed over eight
+  /// at a time: this loop reads every byte of the input, and byte by byte it was a third of the
+  /// workers' time on a wide export.
   static func scanRecord(
     _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, columnCount: Int,
     fieldEnds: UnsafeMutableBufferPointer<Int32>? = nil
@@ -227,19 +231,21 @@ extension RecordChunk {
       if p < count, buffer[p] == quote {
         p += 1
         var closed = false
-        while p < count {
-          let byte = buffer[p]
-          if byte == quote {
-            if p + 1 < count, buffer[p + 1] == quote {
-              p += 2
-              continue
-            }
+        while true {
+          p = WordScan.nextQuoteOrNewline(buffer, from: p)
+          guard p < count else { break }
+          if buffer[p] == newline {
+            lineBreaks += 1
             p += 1
-            closed = true
-            break
+            continue
           }
-          if byte == newline { lineBreaks += 1 }
+          if p + 1 < count, buffer[p + 1] == quote {
+            p += 2
+            continue
+          }
           p += 1
+          closed = true
+          break
         }
         if !closed {
           unterminated = true
@@ -247,7 +253,9 @@ extension RecordChunk {
           break
         }
       }
-      while p < count {
+      while true {
+        p = WordScan.nextCommaOrControl(buffer, from: p)
+        guard p < count else { break }
         let byte = buffer[p]
         if byte == comma
           || (byte == newline || byte == carriageReturn) && CSVRecordReader.Scanner.isLineEnd(buffer, p)
@@ -295,5 +303,59 @@ extension RecordChunk {
     self.recordEnds = recordEnds
     self.regular = regular
     needsFieldScan = false
+  }
+}
+
+/// Finding the next byte of a kind eight bytes at a time, with the usual bit tricks on a 64-bit
+/// word: `(w - 0x01…) & ~w & 0x80…` flags a zero byte of `w`, and `(w - n·0x01…) & ~w & 0x80…` a
+/// byte below `n`. Flags above the lowest may be false (a borrow runs up from a flagged byte), so
+/// only the lowest is used, and it is exact on a little-endian machine.
+enum WordScan {
+  private static let ones: UInt64 = 0x0101_0101_0101_0101
+  private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+  @inline(__always) private static func zeroBytes(_ word: UInt64) -> UInt64 {
+    (word &- ones) & ~word & highs
+  }
+
+  @inline(__always) private static func load(_ base: UnsafePointer<UInt8>, _ index: Int) -> UInt64 {
+    UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+  }
+
+  /// The first index from `start` whose byte is a comma or below 0x0E (line ends among them), or
+  /// the buffer's end.
+  @inline(__always) static func nextCommaOrControl(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int)
+    -> Int
+  {
+    var index = start
+    let count = buffer.count
+    guard let base = buffer.baseAddress else { return start }
+    while index + 8 <= count {
+      let word = load(base, index)
+      let stops = zeroBytes(word ^ (ones &* 0x2C)) | ((word &- ones &* 0x0E) & ~word & highs)
+      if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
+      index += 8
+    }
+    while index < count, buffer[index] != UInt8(ascii: ","), buffer[index] >= 0x0E { index += 1 }
+    return index
+  }
+
+  /// The first index from `start` whose byte is a quote or a line feed, or the buffer's end.
+  @inline(__always) static func nextQuoteOrNewline(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int)
+    -> Int
+  {
+    var index = start
+    let count = buffer.count
+    guard let base = buffer.baseAddress else { return start }
+    while index + 8 <= count {
+      let word = load(base, index)
+      let stops = zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x0A))
+      if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
+      index += 8
+    }
+    while index < count, buffer[index] != UInt8(ascii: "\""), buffer[index] != UInt8(ascii: "\n") {
+      index += 1
+    }
+    return index
   }
 }
