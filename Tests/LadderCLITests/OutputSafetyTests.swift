@@ -170,6 +170,24 @@ import Testing
     #expect(try Self.names(in: directory) == ["decisions.jsonl"])
   }
 
+  /// A file output is written past the page cache in 4 MiB buffers of whole blocks, its last
+  /// partial block through the cache: every size gives the bytes standard output gets.
+  @Test(arguments: [1, 700, 2_500]) func fileOutputHasTheBytesOfStandardOutput(records count: Int) throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let records = try Self.generatedRecords(count: count, in: directory)
+    let arguments = ["eval", Self.policy, records.path, "--as-of", "2024-03-01", "--explain"]
+    let output = directory.appendingPathComponent("traces.jsonl")
+    let toFile = try CLIRunner.run(arguments + ["-o", output.path])
+    let toStandardOutput = try CLIRunner.run(arguments)
+    #expect(toFile.exitCode == 0 && toStandardOutput.exitCode == 0)
+    let written = try Data(contentsOf: output)
+    #expect(written == Data(toStandardOutput.stdout.utf8))
+    // The sizes reach past one and two staging buffers, and end inside a block.
+    #expect(written.count % 4096 != 0)
+    if count == 2_500 { #expect(written.count > 8 << 20) }
+  }
+
   // 4. The same path twice, or an input named as an output.
   @Test func samePathTwiceIsRefusedAndTheOldFileKept() throws {
     let directory = try Self.temporaryDirectory()

@@ -122,6 +122,8 @@ final class OutputSink {
   private let temporary: String?
   private let destination: String?
   private var buffer: [UInt8] = []
+  /// For a file: writes it past the page cache where the file system allows.
+  private var direct: DirectFileWriter?
   private var failure: Int32?
   /// Bytes that may still be written before a simulated ENOSPC (LADDER_FAULT_WRITE_LIMIT).
   private var faultBudget: Int?
@@ -159,6 +161,7 @@ final class OutputSink {
       temporary = opened.path
       destination = path
       faultBudget = FaultInjection.writeLimit
+      direct = DirectFileWriter.make(descriptor: opened.descriptor)
     }
   }
 
@@ -198,7 +201,11 @@ final class OutputSink {
       }
       faultBudget = budget - bytes.count
     }
-    failure = FileDescriptorIO.writeAll(bytes, to: descriptor)
+    if let direct {
+      failure = bytes.withUnsafeBytes { direct.append($0) }
+    } else {
+      failure = FileDescriptorIO.writeAll(bytes, to: descriptor)
+    }
   }
 
   /// Makes the output visible: for a file, syncs it and renames it over the destination. On
@@ -210,6 +217,7 @@ final class OutputSink {
       if let failure { throw StandardOutput.failure(errno: failure) }
       return
     }
+    if failure == nil, let direct { failure = direct.finish() }
     if failure == nil, fsync(descriptor) != 0 { failure = errno }
     if close(descriptor) != 0, failure == nil { failure = errno }
     if failure == nil, rename(temporary, destination) != 0 { failure = errno }
