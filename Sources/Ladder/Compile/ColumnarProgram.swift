@@ -85,50 +85,29 @@ struct ColumnarProgram: Sendable {
     case missing
   }
 
-  // The trace's plan is read for every value of every traced record: classes, so that reading
-  // one is not a copy retaining each of its arrays and strings (a quarter of a traced run).
+  // The trace's plan is read for every value of every traced record. What is read per record
+  // is trivially copyable and kept in flat arrays: an array of classes (or of arrays) cost a
+  // retain and a release at every read, a fifth of a compact-traced run.
 
-  /// One comparison of a tier's or trigger's condition.
-  final class Atom: Sendable {
-    let text: String
+  /// One comparison of a tier's or trigger's condition: where its operands and result are (its
+  /// text is in ``TracePlan/atomTexts``).
+  struct Atom: Sendable {
     let left: Shown
     let right: Shown?
     let result: Int
-
-    init(text: String, left: Shown, right: Shown?, result: Int) {
-      self.text = text
-      self.left = left
-      self.right = right
-      self.result = result
-    }
   }
 
-  final class ComponentTrace: Sendable {
+  struct ComponentTrace: Sendable {
     let subject: Shown?
     let bandIndex: Int?
     let points: Int
     let pointsScale: Int
     let contribution: Int
     let contributionScale: Int
-    /// For points written as an if-chain: the number of the branch that applied (1-based).
+    /// For points written as an if-chain: the number of the branch that applied (1-based), and
+    /// how many branches there are (their conditions are in ``TracePlan/branchConditions``).
     let branch: Int?
-    /// The if-chain's conditions as written (`nil` last, for `else`).
-    let branchConditions: [String?]
-
-    init(
-      subject: Shown?, bandIndex: Int?, points: Int, pointsScale: Int, contribution: Int,
-      contributionScale: Int,
-      branch: Int?, branchConditions: [String?]
-    ) {
-      self.subject = subject
-      self.bandIndex = bandIndex
-      self.points = points
-      self.pointsScale = pointsScale
-      self.contribution = contribution
-      self.contributionScale = contributionScale
-      self.branch = branch
-      self.branchConditions = branchConditions
-    }
+    let branchCount: Int
   }
 
   final class TracePlan: Sendable {
@@ -136,29 +115,61 @@ struct ColumnarProgram: Sendable {
     let derived: [Shown]
     let outputs: [Shown]
     let components: [ComponentTrace]
+    /// Per component: an if-chain's conditions as written (`nil` last, for `else`); empty for
+    /// other components.
+    let branchConditions: [[String?]]
     /// The score before rounding: register and scale.
     let scoreSum: [Int]?
-    /// The comparisons of each tier's and trigger's condition; empty unless the program is
-    /// `explained`.
-    let tierAtoms: [[Atom]]
-    let triggerAtoms: [[Atom]]
+    /// The comparisons of every tier's condition, tier by tier, then every trigger's; empty
+    /// unless the program is `explained`. `atomTexts` are their texts as written.
+    let atoms: [Atom]
+    let atomTexts: [String]
+    /// Where each tier's and each trigger's comparisons start in `atoms`, and, last, where they
+    /// end.
+    private let tierAtomStarts: [Int]
+    private let triggerAtomStarts: [Int]
     let lastReview: Int?
     /// The elements of every list shown, one list after another.
     let listItems: [Shown]
 
     init(
-      inputs: [Shown], derived: [Shown], outputs: [Shown], components: [ComponentTrace], scoreSum: [Int]?,
-      tierAtoms: [[Atom]], triggerAtoms: [[Atom]], lastReview: Int?, listItems: [Shown]
+      inputs: [Shown], derived: [Shown], outputs: [Shown], components: [ComponentTrace],
+      branchConditions: [[String?]], scoreSum: [Int]?, tierAtoms: [[(text: String, atom: Atom)]],
+      triggerAtoms: [[(text: String, atom: Atom)]], lastReview: Int?, listItems: [Shown]
     ) {
       self.inputs = inputs
       self.derived = derived
       self.outputs = outputs
       self.components = components
+      self.branchConditions = branchConditions
       self.scoreSum = scoreSum
-      self.tierAtoms = tierAtoms
-      self.triggerAtoms = triggerAtoms
+      var atoms: [Atom] = []
+      var texts: [String] = []
+      func starts(_ groups: [[(text: String, atom: Atom)]]) -> [Int] {
+        var starts: [Int] = []
+        for group in groups {
+          starts.append(atoms.count)
+          atoms += group.map(\.atom)
+          texts += group.map(\.text)
+        }
+        return starts + [atoms.count]
+      }
+      tierAtomStarts = starts(tierAtoms)
+      triggerAtomStarts = starts(triggerAtoms)
+      self.atoms = atoms
+      atomTexts = texts
       self.lastReview = lastReview
       self.listItems = listItems
+    }
+
+    /// The comparisons of tier `tier`'s condition (none for a program not `explained`).
+    func tierAtoms(_ tier: Int) -> Range<Int> {
+      tier + 1 < tierAtomStarts.count ? tierAtomStarts[tier]..<tierAtomStarts[tier + 1] : 0..<0
+    }
+
+    func triggerAtoms(_ trigger: Int) -> Range<Int> {
+      trigger + 1 < triggerAtomStarts.count
+        ? triggerAtomStarts[trigger]..<triggerAtomStarts[trigger + 1] : 0..<0
     }
   }
 
@@ -276,6 +287,7 @@ struct ColumnarLowering {
   var codeOfString: [String: Int64] = [:]
   var population: [ColumnarProgram.PopulationPlan?] = []
   var componentTraces: [ColumnarProgram.ComponentTrace] = []
+  var branchConditions: [[String?]] = []
   var shownListItems: [ColumnarProgram.Shown] = []
   /// The score before rounding, and its scale.
   var scoreSum: (register: Int, scale: Int)?
@@ -407,11 +419,11 @@ struct ColumnarLowering {
 
   /// The atoms of a condition (``CheckedExpr/atoms``), each lowered again on its own (traces
   /// evaluate them without short-circuit).
-  mutating func atoms(_ expr: CheckedExpr) -> [ColumnarProgram.Atom]? {
-    var lowered: [ColumnarProgram.Atom] = []
+  mutating func atoms(_ expr: CheckedExpr) -> [(text: String, atom: ColumnarProgram.Atom)]? {
+    var lowered: [(text: String, atom: ColumnarProgram.Atom)] = []
     for atom in expr.atoms {
       guard let one = self.atom(atom.condition, left: atom.left, right: atom.right) else { return nil }
-      lowered.append(one)
+      lowered.append((ExprPrinter.print(atom.condition.syntax.ungrouped), one))
     }
     return lowered
   }
@@ -420,8 +432,7 @@ struct ColumnarLowering {
     guard case .scalar(let result) = lower(expr), result.kind == .boolean else { return nil }
     // Operands computed from personal data are not shown: the values read `***`.
     if personal.isPersonal(left) || right.map(personal.isPersonal) == true {
-      return ColumnarProgram.Atom(
-        text: ExprPrinter.print(expr.syntax.ungrouped), left: .masked, right: nil, result: result.register)
+      return ColumnarProgram.Atom(left: .masked, right: nil, result: result.register)
     }
     guard let leftShown = shown(lower(left), as: left.type.value) else { return nil }
     var rightShown: ColumnarProgram.Shown?
@@ -429,9 +440,7 @@ struct ColumnarLowering {
       guard let value = shown(lower(right), as: right.type.value) else { return nil }
       rightShown = value
     }
-    return ColumnarProgram.Atom(
-      text: ExprPrinter.print(expr.syntax.ungrouped), left: leftShown, right: rightShown,
-      result: result.register)
+    return ColumnarProgram.Atom(left: leftShown, right: rightShown, result: result.register)
   }
 
   mutating func tracePlan() -> ColumnarProgram.TracePlan? {
@@ -469,8 +478,8 @@ struct ColumnarLowering {
       guard let value = shown(lowered, as: column.type) else { return nil }
       outputs.append(value)
     }
-    var tierAtoms: [[ColumnarProgram.Atom]] = []
-    var triggerAtoms: [[ColumnarProgram.Atom]] = []
+    var tierAtoms: [[(text: String, atom: ColumnarProgram.Atom)]] = []
+    var triggerAtoms: [[(text: String, atom: ColumnarProgram.Atom)]] = []
     for tier in policy.tiers where explained {
       guard let condition = tier.condition else {
         tierAtoms.append([])
@@ -490,7 +499,8 @@ struct ColumnarLowering {
     }
     return ColumnarProgram.TracePlan(
       inputs: inputs, derived: derived, outputs: outputs, components: componentTraces,
-      scoreSum: scoreSum.map { [$0.register, $0.scale] }, tierAtoms: tierAtoms, triggerAtoms: triggerAtoms,
+      branchConditions: branchConditions, scoreSum: scoreSum.map { [$0.register, $0.scale] },
+      tierAtoms: tierAtoms, triggerAtoms: triggerAtoms,
       lastReview: lastReview, listItems: shownListItems)
   }
 
@@ -779,7 +789,8 @@ struct ColumnarLowering {
         ColumnarProgram.ComponentTrace(
           subject: subjectShown, bandIndex: bandIndex, points: points.register, pointsScale: points.scale,
           contribution: register, contributionScale: weight.scale + points.scale, branch: branch?.register,
-          branchConditions: branch?.conditions ?? []))
+          branchCount: branch?.conditions.count ?? 0))
+      branchConditions.append(branch?.conditions ?? [])
     }
     let totalScale = max(contributions.map(\.scale).max() ?? 0, score.decimals)
     guard totalScale <= 18 else { return nil }

@@ -4,22 +4,37 @@
 public enum ValueText {
   /// `units` at `scale` decimals, all of them written: `-1234.50`.
   static func appendDecimal(_ units: Int64, scale: Int, to output: inout [UInt8]) {
-    // Digits are written backwards into a small stack buffer, then appended at once.
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+    guard scale <= 64 else { return appendDigits(Int128(units), scale: scale, to: &output) }
+    // Digits are written backwards into a small stack buffer, two at a time from a table of
+    // pairs, then appended at once: traces write several numbers per record.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
       var position = buffer.count
       var remaining = units.magnitude
-      var written = 0
-      // At least one digit before the point: scale + 1 digits, or more.
-      repeat {
-        if scale > 0 && written == scale {
+      if scale > 0 {
+        for _ in 0..<scale {
           position -= 1
-          buffer[position] = UInt8(ascii: ".")
+          buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10)
+          remaining /= 10
         }
         position -= 1
-        buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-        remaining /= 10
-        written += 1
-      } while (remaining > 0 || written <= scale) && position > 2
+        buffer[position] = UInt8(ascii: ".")
+      }
+      let pairs = digitPairs.utf8Start
+      while remaining >= 100 {
+        let pair = Int(remaining % 100) * 2
+        remaining /= 100
+        position -= 2
+        buffer[position] = pairs[pair]
+        buffer[position + 1] = pairs[pair + 1]
+      }
+      if remaining >= 10 {
+        position -= 2
+        buffer[position] = pairs[Int(remaining) * 2]
+        buffer[position + 1] = pairs[Int(remaining) * 2 + 1]
+      } else {
+        position -= 1
+        buffer[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining)
+      }
       if units < 0 {
         position -= 1
         buffer[position] = UInt8(ascii: "-")
@@ -27,6 +42,13 @@ public enum ValueText {
       output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
     }
   }
+
+  /// "00", "01", … "99": the two digits of each number below 100.
+  private static let digitPairs: StaticString = """
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899
+    """
 
   /// An integer's decimal digits: `-42`.
   public static func appendInteger(_ value: Int, to output: inout [UInt8]) {
@@ -36,6 +58,11 @@ public enum ValueText {
   /// The same for a 128-bit value (``FixedDecimal``'s units).
   static func appendDecimal(_ units: Int128, scale: Int, to output: inout [UInt8]) {
     if let narrow = Int64(exactly: units) { return appendDecimal(narrow, scale: scale, to: &output) }
+    appendDigits(units, scale: scale, to: &output)
+  }
+
+  /// Any value at any scale, a digit at a time.
+  private static func appendDigits(_ units: Int128, scale: Int, to output: inout [UInt8]) {
     var digits: [UInt8] = []
     var remaining = units.magnitude
     repeat {

@@ -108,8 +108,7 @@ final class ColumnarTraceWriter: Sendable {
       triggerConditions: policy.triggers.map { quoted($0.conditionText) },
       triggerLocations: policy.triggers.map { quoted(policy.location($0.span)) },
       triggerReasons: checked.review.triggers.map { quoted($0.reason) },
-      tierAtomTexts: plan.tierAtoms.map { $0.map { quoted($0.text) } },
-      triggerAtomTexts: plan.triggerAtoms.map { $0.map { quoted($0.text) } })
+      atomTexts: plan.atomTexts.map(quoted))
     self.fixed = fixed
     var plainLines: [TraceTemplate] = []
     var tracedLines: [TraceTemplate] = []
@@ -129,12 +128,8 @@ final class ColumnarTraceWriter: Sendable {
           tiers: held.map { $0 + 1 } ?? checked.tiers.count, triggers: checked.review.triggers.count,
           hasReview: hasReview,
           // An unexplained program (no trace written) has no comparisons.
-          tierAtoms: checked.tiers.indices.map {
-            plan.tierAtoms.indices.contains($0) ? plan.tierAtoms[$0].count : 0
-          },
-          triggerAtoms: checked.review.triggers.indices.map {
-            plan.triggerAtoms.indices.contains($0) ? plan.triggerAtoms[$0].count : 0
-          })
+          tierAtoms: checked.tiers.indices.map { plan.tierAtoms($0).count },
+          triggerAtoms: checked.review.triggers.indices.map { plan.triggerAtoms($0).count })
         let fixedValue = { (item: TraceItem) in fixed.value(item, tierIndex: held, plan: plan) }
         for traced in [false, true] {
           let line = TraceTemplate(counts, fixed: fixedValue) { recorder, output in
@@ -463,10 +458,10 @@ struct RegisterTrace: TraceValues {
       let component = plan.components[index]
       guard let register = component.branch else { return output.append("null") }
       let number = Int(value(register))
-      let count = component.branchConditions.count
+      let count = component.branchCount
       guard (1...count).contains(number) else { return output.append("null") }
       output += TraceJSON.branchObject(
-        .init(number: number, count: count, condition: component.branchConditions[number - 1]))
+        .init(number: number, count: count, condition: plan.branchConditions[index][number - 1]))
     case .componentPoints(let index):
       let component = plan.components[index]
       output.append(UInt8(ascii: "\""))
@@ -479,10 +474,10 @@ struct RegisterTrace: TraceValues {
         value(component.contribution), scale: component.contributionScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .tierAtom(let tier, let index, let part):
-      atom(plan.tierAtoms[tier][index], part, to: &output)
+      atom(plan.atoms[plan.tierAtoms(tier).lowerBound + index], part, to: &output)
     case .triggerFired(let index): bool(fired[index])
     case .triggerAtom(let trigger, let index, let part):
-      atom(plan.triggerAtoms[trigger][index], part, to: &output)
+      atom(plan.atoms[plan.triggerAtoms(trigger).lowerBound + index], part, to: &output)
     case .reviewEvery:
       guard let interval = review?.interval else { return output.append("null") }
       writer.appendJSONString(Array(interval.description.utf8), to: &output)
@@ -600,8 +595,8 @@ struct FixedTraceParts: Sendable {
   let triggerConditions: [[UInt8]]
   let triggerLocations: [[UInt8]]
   let triggerReasons: [[UInt8]]
-  let tierAtomTexts: [[[UInt8]]]
-  let triggerAtomTexts: [[[UInt8]]]
+  /// ``ColumnarProgram/TracePlan/atomTexts``, quoted.
+  let atomTexts: [[UInt8]]
 
   /// `item`'s JSON for a record whose tier is `tierIndex`, or `nil` when it differs by record.
   func value(_ item: TraceItem, tierIndex: Int?, plan: ColumnarProgram.TracePlan) -> [UInt8]? {
@@ -632,7 +627,7 @@ struct FixedTraceParts: Sendable {
     case .tierCondition(let index): return tierConditions[index]
     case .tierLocation(let index): return tierLocations[index]
     case .tierHeld(let index): return Array((index == tierIndex ? "true" : "false").utf8)
-    case .tierAtom(let tier, let index, .text): return tierAtomTexts[tier][index]
+    case .tierAtom(let tier, let index, .text): return atomTexts[plan.tierAtoms(tier).lowerBound + index]
     case .decidedTier: return tierIndex.map { tierIDs[$0] } ?? null
     case .decidedLabel: return tierIndex.map { tierLabels[$0] } ?? null
     case .benefits: return benefits[tierIndex ?? tierIDs.count]
@@ -641,7 +636,8 @@ struct FixedTraceParts: Sendable {
     case .triggerCondition(let index): return triggerConditions[index]
     case .triggerLocation(let index): return triggerLocations[index]
     case .triggerReason(let index): return triggerReasons[index]
-    case .triggerAtom(let trigger, let index, .text): return triggerAtomTexts[trigger][index]
+    case .triggerAtom(let trigger, let index, .text):
+      return atomTexts[plan.triggerAtoms(trigger).lowerBound + index]
     case .decisionFlags, .decisionOutput, .key, .derivedValue, .scoreTotal, .scoreSum, .componentBranch,
       .componentPoints,
       .componentContribution,

@@ -112,7 +112,7 @@ struct CompactTraceLayout: Sendable {
             parts.append(.choice(column: column(.componentBand(index)), list: locations))
           case .componentBranch(let index):
             let branches = list("branch \(index)") {
-              let conditions = plan.components[index].branchConditions
+              let conditions = plan.branchConditions[index]
               return conditions.indices.map {
                 TraceJSON.branchObject(
                   .init(number: $0 + 1, count: conditions.count, condition: conditions[$0]))
@@ -250,13 +250,13 @@ extension RegisterTrace {
     case .componentBranch(let index):
       let component = plan.components[index]
       guard let register = component.branch,
-        (1...component.branchConditions.count).contains(Int(value(register)))
+        (1...component.branchCount).contains(Int(value(register)))
       else { return output.append("null") }
       ValueText.appendDecimal(value(register) - 1, scale: 0, to: &output)
     case .tierAtom(let tier, let index, .result):
-      result(plan.tierAtoms[tier][index], to: &output)
+      result(plan.atoms[plan.tierAtoms(tier).lowerBound + index], to: &output)
     case .triggerAtom(let trigger, let index, .result):
-      result(plan.triggerAtoms[trigger][index], to: &output)
+      result(plan.atoms[plan.triggerAtoms(trigger).lowerBound + index], to: &output)
     default:
       write(item, to: &output)
     }
