@@ -41,9 +41,12 @@ struct ColumnarProgram: Sendable {
   let statisticsKernels: [Kernel]
   let kernels: [Kernel]
   let registerCount: Int
-  /// The registers below this are the ones the inputs and the statistics kernels fill: what the
-  /// per-record pass of a population policy takes over from the statistics pass.
+  /// The registers below this are the ones the inputs and the statistics kernels fill.
   let loadedRegisterCount: Int
+  /// Those of them that anything after the statistics pass reads (the kernels, the outputs, the
+  /// trace, the key): what the per-record pass of a population policy takes over from the
+  /// statistics pass.
+  let restoredRegisters: [Int]
   /// The score register (at `scoreScale` decimals), when the policy has a score.
   let score: Int?
   let scoreScale: Int
@@ -173,6 +176,22 @@ struct ColumnarProgram: Sendable {
     }
   }
 
+  /// Every integer from 0 up to `limit` that `values` hold, however deep: the registers they may
+  /// read. Walked by reflection, once per program, so that no kind of kernel or trace part can be
+  /// left out; an integer that is not a register (a scale, a shift) only keeps one more register.
+  static func integers(in values: [Any], below limit: Int) -> [Int] {
+    var found = Set<Int>()
+    func visit(_ value: Any) {
+      if let integer = value as? any BinaryInteger {
+        if let number = Int(exactly: integer), (0..<limit).contains(number) { found.insert(number) }
+        return
+      }
+      for child in Mirror(reflecting: value).children { visit(child.value) }
+    }
+    values.forEach(visit)
+    return found.sorted()
+  }
+
   struct PopulationPlan: Sendable {
     let argument: Int
     let argumentScale: Int
@@ -212,6 +231,9 @@ struct ColumnarProgram: Sendable {
     self.kernels = kernels
     self.registerCount = registerCount
     self.loadedRegisterCount = loadedRegisterCount
+    restoredRegisters = Self.integers(
+      in: [kernels, keyRegister as Any, score as Any, tier, triggers, outputs, population, trace as Any],
+      below: loadedRegisterCount)
     self.score = score
     self.scoreScale = scoreScale
     self.tier = tier

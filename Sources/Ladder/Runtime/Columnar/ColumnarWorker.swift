@@ -168,8 +168,8 @@ final class ColumnarWorker: @unchecked Sendable {
     return true
   }
 
-  /// What ``load(_:)`` and the statistics kernels left for one chunk: the registers they fill
-  /// (the lowest ``ColumnarProgram/loadedRegisterCount``), the rows marked for the row evaluator,
+  /// What ``load(_:)`` and the statistics kernels left for one chunk: the registers of theirs that
+  /// are read later (``ColumnarProgram/restoredRegisters``), the rows marked for the row evaluator,
   /// and where the key and shown texts are. The statistics pass keeps it, so that the per-record
   /// pass of a population policy restores it instead of converting every field again (which was
   /// a third of that pass).
@@ -185,12 +185,12 @@ final class ColumnarWorker: @unchecked Sendable {
 
   func loadedState() -> LoadedState {
     let rows = file.rowCount
-    let registers = program.loadedRegisterCount
+    let registers = program.restoredRegisters
     var values = [Int64]()
     var present = [UInt8]()
-    values.reserveCapacity(registers * rows)
-    present.reserveCapacity(registers * rows)
-    for register in 0..<registers {
+    values.reserveCapacity(registers.count * rows)
+    present.reserveCapacity(registers.count * rows)
+    for register in registers {
       values.append(contentsOf: UnsafeBufferPointer(start: file.values(register), count: rows))
       present.append(contentsOf: UnsafeBufferPointer(start: file.present(register), count: rows))
     }
@@ -212,9 +212,9 @@ final class ColumnarWorker: @unchecked Sendable {
             fromContentsOf: UnsafeBufferPointer(rebasing: source[(index * rows)..<((index + 1) * rows)]))
       }
     }
-    for register in 0..<program.loadedRegisterCount {
-      copy(state.values, register, to: file.values(register))
-      copy(state.present, register, to: file.present(register))
+    for (index, register) in program.restoredRegisters.enumerated() {
+      copy(state.values, index, to: file.values(register))
+      copy(state.present, index, to: file.present(register))
     }
     copy(state.fallback, 0, to: file.fallback)
     for row in 0..<rows {

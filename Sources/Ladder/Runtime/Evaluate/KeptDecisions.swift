@@ -100,7 +100,8 @@ extension BatchEvaluator {
         let reader = try CSVRecordReader(source: next, inputs: policy.inputs)
         let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
         runColumnar(
-          program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true, handle
+          program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true,
+          writeReadsFields: true, handle
         ) { worker, chunk, _, decide in
           [worker.keep(chunk, layout: layout, decide: decide)]
         }
