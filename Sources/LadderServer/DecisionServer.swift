@@ -59,9 +59,8 @@ public enum DecisionServer {
       }
     }
     router.post("/v1/policies/:id/batch") { request, context in
-      try await withPolicy(request, context, store: store, tokens: tokens, limits: limits) {
-        policy, body, query in
-        await batch(body, policy: policy, query: query, limits: limits, metrics: metrics)
+      try await withLoadedPolicy(request, context, store: store, tokens: tokens) { policy in
+        try await batch(request, policy: policy, limits: limits, metrics: metrics)
       }
     }
     if let ledger { addLedgerRoutes(router, ledger: ledger, tokens: tokens) }
@@ -96,13 +95,24 @@ public enum DecisionServer {
     limits: ServerLimits,
     _ answer: (CompiledPolicy, [UInt8], FlatDictionary<Substring, Substring>) async -> Response
   ) async throws -> Response {
+    try await withLoadedPolicy(request, context, store: store, tokens: tokens) { policy in
+      var request = request
+      let body = try await request.collectBody(upTo: limits.maxBodyBytes)
+      return await answer(policy, Array(buffer: body), request.uri.queryParameters)
+    }
+  }
+
+  /// The token may decide and the policy named is loaded (the set being served when the request
+  /// came); then `answer` answers, the body still unread.
+  static func withLoadedPolicy(
+    _ request: Request, _ context: BasicRequestContext, store: PolicyStore, tokens: TokenList,
+    _ answer: (CompiledPolicy) async throws -> Response
+  ) async throws -> Response {
     if let refused = authorize(request, .decide, tokens) { return refused }
     guard let id = context.parameters.get("id"), let policy = store.set.policies[id] else {
       return problem(.notFound, "no policy '\(context.parameters.get("id") ?? "")' is loaded")
     }
-    var request = request
-    let body = try await request.collectBody(upTo: limits.maxBodyBytes)
-    return await answer(policy, Array(buffer: body), request.uri.queryParameters)
+    return try await answer(policy)
   }
 
   static func health(_ store: PolicyStore) -> Response {
@@ -183,29 +193,20 @@ public enum DecisionServer {
 
   /// JSON Lines in, JSON Lines out: one line per record, in order, a rejected record's error in
   /// its place. The evaluation runs on threads of its own, not the server's.
+  /// A batch of JSON Lines: decided while its body arrives (the evaluation reads the blocks as
+  /// they come, on a thread of its own), answered once all of it is here and within the limits
+  /// (413 otherwise, as before any decision is sent), the rest of the answer streaming as the
+  /// records are decided.
   static func batch(
-    _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>,
-    limits: ServerLimits, metrics: ServerMetrics
-  ) async -> Response {
+    _ request: Request, policy: CompiledPolicy, limits: ServerLimits, metrics: ServerMetrics
+  ) async throws -> Response {
     let options: RequestOptions
-    switch RequestOptions.parse(query) {
+    switch RequestOptions.parse(request.uri.queryParameters) {
     case .success(let parsed): options = parsed
     case .failure(let refusal): return refusal.response
     }
-    // Counted over the raw bytes, which the compiler vectorizes (a loop over the array was 8% of a batch).
-    var lines = body.withUnsafeBufferPointer { buffer in
-      var count = 0
-      for byte in buffer { count &+= byte == UInt8(ascii: "\n") ? 1 : 0 }
-      return count
-    }
-    if let last = body.last, last != UInt8(ascii: "\n") { lines += 1 }
-    guard lines <= limits.maxBatchRecords else {
-      return problem(
-        .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
-    }
     let deadline = Date().addingTimeInterval(limits.batchSeconds)
-    // The answer streams as the records are decided: the evaluation runs on a thread of its own
-    // and hands on blocks of lines; the counts come last, as trailers.
+    let body = BodyBlocks()
     let (blocks, feed) = AsyncStream<[UInt8]>.makeStream()
     let counts = BatchCounts()
     Thread.detachNewThread {
@@ -213,7 +214,7 @@ public enum DecisionServer {
       let evaluator = BatchEvaluator(
         policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
       do {
-        try evaluator.evaluate(.bytes(body, format: .jsonl), into: sink)
+        try evaluator.evaluate(.jsonLines(blocks: body.next), into: sink)
         if sink.isFinished {
           // The lines so far are sent; a last line says why the rest is not.
           sink.fail(
@@ -228,6 +229,46 @@ public enum DecisionServer {
       counts.set(decided: sink.decided, rejected: sink.rejected)
       feed.finish()
     }
+    // Blocks of about a megabyte: the connection hands on tens of kilobytes at a time, and a line
+    // cut between two blocks is copied once more.
+    var received = 0
+    var lines = 0
+    var endsWithLineBreak = true
+    var pending: [UInt8] = []
+    pending.reserveCapacity(1 << 20)
+    do {
+      for try await buffer in request.body {
+        received += buffer.readableBytes
+        guard received <= limits.maxBodyBytes else { throw HTTPError(.contentTooLarge) }
+        guard lines <= limits.maxBatchRecords else { continue }  // read to the end, decide no more
+        buffer.withUnsafeReadableBytes { raw in
+          // Counted over the raw bytes, which the compiler vectorizes.
+          var count = 0
+          for byte in raw { count &+= byte == UInt8(ascii: "\n") ? 1 : 0 }
+          lines += count
+          if let last = raw.last { endsWithLineBreak = last == UInt8(ascii: "\n") }
+          pending.append(contentsOf: raw)
+        }
+        if lines > limits.maxBatchRecords {
+          body.abandon()
+        } else if pending.count >= 1 << 20 {
+          body.put(pending)
+          pending = []
+          pending.reserveCapacity(1 << 20)
+        }
+      }
+    } catch {
+      body.abandon()
+      throw error
+    }
+    if !endsWithLineBreak { lines += 1 }
+    guard lines <= limits.maxBatchRecords else {
+      body.abandon()
+      return problem(
+        .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
+    }
+    body.put(pending)
+    body.finish()
     var headers = identity(policy)
     headers[.contentType] = "application/x-ndjson"
     return Response(
@@ -239,6 +280,51 @@ public enum DecisionServer {
         if let name = HTTPField.Name("Ladder-Rejected") { trailers[name] = String(counts.rejected) }
         try await writer.finish(trailers)
       })
+  }
+
+  /// A request body's blocks, handed from the connection's task to the thread that evaluates
+  /// them: `next` waits for the next block, and gives the empty block once the body is over (or
+  /// abandoned: a body over its limits is read to its end, but decided no further).
+  final class BodyBlocks: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var blocks: [[UInt8]] = []
+    private var taken = 0
+    private var ended = false
+
+    func put(_ block: [UInt8]) {
+      guard !block.isEmpty else { return }
+      condition.lock()
+      if !ended { blocks.append(block) }
+      condition.signal()
+      condition.unlock()
+    }
+
+    func finish() {
+      condition.lock()
+      ended = true
+      condition.signal()
+      condition.unlock()
+    }
+
+    func abandon() {
+      condition.lock()
+      ended = true
+      blocks = []
+      taken = 0
+      condition.signal()
+      condition.unlock()
+    }
+
+    func next() -> [UInt8] {
+      condition.lock()
+      defer { condition.unlock() }
+      while taken == blocks.count && !ended { condition.wait() }
+      guard taken < blocks.count else { return [] }
+      let block = blocks[taken]
+      blocks[taken] = []
+      taken += 1
+      return block
+    }
   }
 
   /// The counts of a batch, written by its evaluation thread before the stream ends and read by
