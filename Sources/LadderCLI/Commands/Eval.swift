@@ -57,6 +57,12 @@ struct Eval: ParsableCommand {
   @Flag(help: "Leave the as_of column out of CSV output (it is there by default).")
   var noAsOfColumn = false
 
+  @Option(
+    help: ArgumentHelp(
+      "CSV input without a header line (one part of a larger file): its columns, comma-separated, or 'policy' for the policy's inputs in the order they are declared. The first line is then a record (line 1), and CSV output has no header line either: one line out for each record in.",
+      valueName: "names|policy"))
+  var header: String?
+
   func validate() throws {
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
@@ -86,11 +92,16 @@ struct Eval: ParsableCommand {
       rejectOutput?.abandon()
     }
     let format = named ?? RecordOptions.sniff(input.peek())
+    let columns = try header.map { try Self.columns($0, policy: policy) }
+    if columns != nil && format != .csv {
+      abandon()
+      throw ValidationError("--header is for CSV input; JSON Lines names its fields in every record")
+    }
     // Read block by block, CSV and JSON Lines alike: flat memory however large the input.
     let blocks = input
     let source: RecordSource =
       format == .csv
-      ? .csv(blocks: { blocks.next() }, origin: options.origin)
+      ? .csv(blocks: { blocks.next() }, origin: options.origin, columns: columns)
       : .jsonLines(blocks: { blocks.next() }, origin: options.origin)
     // The lines are counted only when the progress line is shown.
     let progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
@@ -100,7 +111,8 @@ struct Eval: ParsableCommand {
       output: output, rejects: rejectOutput, progress: progress)
     let evaluator = BatchEvaluator(
       policy: policy, asOf: asOf, trace: explain, compactTrace: compactTrace, whatItTakes: whatItTakes)
-    if self.format == .csv {
+    // A part without a header line gives a part without one: its lines can be joined to others'.
+    if self.format == .csv && columns == nil {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
     }
     if compactTrace { output.write(evaluator.compactTraceHeader(origin: options.origin) + "\n") }
@@ -130,6 +142,20 @@ struct Eval: ParsableCommand {
     try output.commit()
     try rejectOutput?.commit()
     StandardError.write("\(counts) (as of \(asOf))\n")
+  }
+
+  /// The columns `--header` names: the policy's inputs in declaration order for `policy`, else
+  /// the names given, comma-separated.
+  static func columns(_ header: String, policy: CompiledPolicy) throws -> [String] {
+    if header == "policy" { return policy.inputs.sorted { $0.slot < $1.slot }.map(\.name) }
+    let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
+      String($0).trimmingCharacters(in: .whitespaces)
+    }
+    guard !names.contains(where: \.isEmpty) else {
+      throw ValidationError(
+        "--header '\(header)' has an empty column name; name every column, or pass 'policy'")
+    }
+    return names
   }
 
   /// `records.csv:7: C2024007: field 'spend_12m': 'abc' is not a number`

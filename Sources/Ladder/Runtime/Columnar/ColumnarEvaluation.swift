@@ -7,9 +7,11 @@ enum ColumnarInput {
   /// JSON Lines read block by block (an empty block ends the input).
   case jsonLines(() -> [UInt8])
 
-  func reader(inputs: [InputField]) throws(CSVRecordReader.HeaderError) -> any ChunkReader {
+  func reader(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError)
+    -> any ChunkReader
+  {
     switch self {
-    case .csv(let next): try CSVRecordReader(source: next, inputs: inputs)
+    case .csv(let next): try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns)
     case .jsonLines(let next): JSONLChunkReader(source: next, inputs: inputs)
     }
   }
@@ -50,7 +52,7 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
-    let reader = try input.reader(inputs: policy.inputs)
+    let reader = try input.reader(inputs: policy.inputs, csvColumns: csvColumns)
     // The thread that cuts the input only finds where records start and writes finished rounds;
     // it does both while the workers take the next round.
     runColumnar(
@@ -242,7 +244,7 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
-    let reader = try input.reader(inputs: policy.inputs)
+    let reader = try input.reader(inputs: policy.inputs, csvColumns: csvColumns)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     let form: ColumnarTraceWriter.LineForm = !trace ? .plain : compactTrace ? .compact : .traced
     runColumnar(

@@ -40,6 +40,8 @@ public struct BatchEvaluator: Sendable {
   public let whatItTakes: Bool
   /// The moment service clocks are read at; `nil` for the policy's (``CompiledPolicy/clock(asOf:)``).
   public let clock: LadderInstant?
+  /// The columns of CSV input without a header line (``RecordSource/csvColumns``).
+  var csvColumns: [String]?
 
   /// Which backend evaluates a batch.
   public enum Backend: Sendable {
@@ -100,7 +102,7 @@ public struct BatchEvaluator: Sendable {
   {
     switch format {
     case .csv:
-      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs)
+      var reader = try CSVRecordReader(bytes: bytes, inputs: policy.inputs, columns: csvColumns)
       return { reader.next() }
     case .jsonl:
       var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
@@ -125,7 +127,7 @@ public struct BatchEvaluator: Sendable {
       try evaluate(bytes: bytes, format: .csv, origin: origin, render: render, handle)
       return
     }
-    var reader = try CSVRecordReader(source: source, inputs: policy.inputs)
+    var reader = try CSVRecordReader(source: source, inputs: policy.inputs, columns: csvColumns)
     evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
   }
 

@@ -23,20 +23,26 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     public var message: String
   }
 
-  /// Reads the header and maps its columns to the policy's inputs.
+  /// Reads the header and maps its columns to the policy's inputs. With `columns`, the input has
+  /// no header line (a part of a larger file): these are its columns, and its first line is
+  /// line 1.
   ///
   /// - Throws: ``HeaderError`` when the header is missing, unreadable, or lacks a required input.
-  public init(bytes: [UInt8], inputs: [InputField]) throws(HeaderError) {
-    try self.init(bytes: bytes, source: nil, inputs: inputs)
+  public init(bytes: [UInt8], inputs: [InputField], columns: [String]? = nil) throws(HeaderError) {
+    try self.init(bytes: bytes, source: nil, inputs: inputs, columns: columns)
   }
 
   /// Reads the input block by block, so that memory stays flat however large it is: `source`
   /// returns the next block of bytes, and an empty array at the end.
-  public init(source: @escaping () -> [UInt8], inputs: [InputField]) throws(HeaderError) {
-    try self.init(bytes: [], source: source, inputs: inputs)
+  public init(source: @escaping () -> [UInt8], inputs: [InputField], columns: [String]? = nil)
+    throws(HeaderError)
+  {
+    try self.init(bytes: [], source: source, inputs: inputs, columns: columns)
   }
 
-  private init(bytes: [UInt8], source: (() -> [UInt8])?, inputs: [InputField]) throws(HeaderError) {
+  private init(bytes: [UInt8], source: (() -> [UInt8])?, inputs: [InputField], columns: [String]?)
+    throws(HeaderError)
+  {
     self.bytes = bytes
     self.source = source
     atEnd = source == nil
@@ -46,14 +52,18 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
     // Skip a UTF-8 byte order mark, as Excel writes one.
     if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
     var header: [String] = []
-    guard let fields = scanRecord(), case .ok(let cells) = fields.outcome else {
-      throw HeaderError(message: "the input has no header line")
-    }
-    for cell in cells {
-      guard let name = String(validating: cell, as: UTF8.self) else {
-        throw HeaderError(message: "the header line is not valid UTF-8")
+    if let columns {
+      header = columns
+    } else {
+      guard let fields = scanRecord(), case .ok(let cells) = fields.outcome else {
+        throw HeaderError(message: "the input has no header line")
       }
-      header.append(name.trimmingWhitespace)
+      for cell in cells {
+        guard let name = String(validating: cell, as: UTF8.self) else {
+          throw HeaderError(message: "the header line is not valid UTF-8")
+        }
+        header.append(name.trimmingWhitespace)
+      }
     }
     var slots: [Int?] = []
     var seen: Set<String> = []

@@ -10,11 +10,16 @@ public struct RecordSource {
   public let format: RecordFormat
   /// The input's name (a path), written into traces as `origin:line`.
   public var origin: String?
+  /// For CSV without a header line (a part of a larger file): its columns. Its first line is
+  /// then line 1.
+  public var csvColumns: [String]?
 
   /// CSV read block by block from `next` (an empty block ends the input): a policy without
   /// population functions is evaluated in flat memory, however large the input.
-  public static func csv(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
-    RecordSource(storage: .blocks(next), format: .csv, origin: origin)
+  public static func csv(
+    blocks next: @escaping () -> [UInt8], origin: String? = nil, columns: [String]? = nil
+  ) -> RecordSource {
+    RecordSource(storage: .blocks(next), format: .csv, origin: origin, csvColumns: columns)
   }
 
   /// JSON Lines read block by block from `next` (an empty block ends the input): the kernels
@@ -139,6 +144,11 @@ extension BatchEvaluator {
   public func evaluate(_ source: RecordSource, into sink: some DecisionSink) throws(CSVRecordReader
     .HeaderError)
   {
+    if source.csvColumns != csvColumns {
+      var headerless = self
+      headerless.csvColumns = source.csvColumns
+      return try headerless.evaluate(source, into: sink)
+    }
     let render = Self.renderer(sink.rendering, policy: policy, asOf: asOf)
     let origin = source.origin
     let handle = { (outcome: RecordOutcome, text: String?) in

@@ -88,6 +88,11 @@ extension BatchEvaluator {
   public func keep(
     _ source: RecordSource, inputs slots: [Int], _ handle: (KeptBlock) -> Void
   ) throws(CSVRecordReader.HeaderError) {
+    if source.csvColumns != csvColumns {
+      var headerless = self
+      headerless.csvColumns = source.csvColumns
+      return try headerless.keep(source, inputs: slots, handle)
+    }
     let bytes: [UInt8]
     switch source.storage {
     case .records(let reads):
@@ -97,7 +102,7 @@ extension BatchEvaluator {
       if source.format == .csv, !trace, !whatItTakes, backend == .automatic,
         let program = ColumnarProgram(policy, asOf: asOf)
       {
-        let reader = try CSVRecordReader(source: next, inputs: policy.inputs)
+        let reader = try CSVRecordReader(source: next, inputs: policy.inputs, columns: csvColumns)
         let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
         runColumnar(
           program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true,
