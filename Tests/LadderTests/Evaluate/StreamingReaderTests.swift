@@ -64,6 +64,49 @@ import Testing
     }
   }
 
+  /// JSON Lines read block by block by the row reader (a policy the kernels cannot take), with
+  /// blocks as small as one byte: the same records, lines and rejections as read whole.
+  @Test func jsonLinesBlockReadingMatchesWholeReading() throws {
+    let policyText = try String(
+      contentsOfFile: RepositoryPaths.path("policies/b2b-service-tiers.yaml"), encoding: .utf8)
+    let policy = try #require(compilePolicy(policyText))
+    let example = [UInt8](
+      try Data(contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.jsonl"))))
+    let record =
+      #"{"customer_id":"C1","orders_12m":1,"spend_12m":"1.00","industry_growth":"1%","#
+      + #""repurchase_rate":"1%","monthly_spend":[1,1,1,1,1,1]}"#
+    let inputs: [[UInt8]] = [
+      example,
+      Array(("\u{FEFF}" + record + "\r\n\r\n  \n" + record.replacingOccurrences(of: "C1", with: "C2")).utf8),
+      Array(("{not json\n" + record + "\n").utf8),
+      [],
+    ]
+    func readAll(_ bytes: [UInt8], blockSize: Int?) -> [String] {
+      var reads: [ReadRecord] = []
+      if let blockSize {
+        var offset = 0
+        var reader = JSONLRecordReader(
+          source: {
+            let end = min(bytes.count, offset + blockSize)
+            defer { offset = end }
+            return Array(bytes[offset..<end])
+          }, inputs: policy.inputs)
+        while let read = reader.next() { reads.append(read) }
+      } else {
+        var reader = JSONLRecordReader(bytes: bytes, inputs: policy.inputs)
+        while let read = reader.next() { reads.append(read) }
+      }
+      return Self.describe(reads)
+    }
+    for bytes in inputs {
+      let whole = readAll(bytes, blockSize: nil)
+      for blockSize in [1, 2, 3, 7, 64, 4096] {
+        #expect(readAll(bytes, blockSize: blockSize) == whole, "block size \(blockSize)")
+      }
+    }
+    #expect(readAll(inputs[1], blockSize: nil).count == 2)
+  }
+
   @Test func streamedEvaluationMatchesWholeEvaluation() throws {
     let policyText = try String(
       contentsOfFile: RepositoryPaths.path("policies/b2b-service-tiers.yaml"), encoding: .utf8)

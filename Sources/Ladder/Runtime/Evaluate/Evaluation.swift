@@ -183,10 +183,16 @@ extension BatchEvaluator {
     _ handlePiece: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) {
     let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
-    if try !evaluateOnKernels(.jsonLines(source), sink: sink, origin: origin, render: render, handlePiece) {
-      // The row reader takes JSON Lines whole.
+    guard try !evaluateOnKernels(.jsonLines(source), sink: sink, origin: origin, render: render, handlePiece)
+    else { return }
+    guard policy.populationSites.isEmpty else {
+      // Population functions need every record before any decision.
       try evaluate(bytes: RecordSource.joined(source), format: .jsonl, origin: origin, render: render, handle)
+      return
     }
+    // The row reader streams, a block at a time, as CSV's does.
+    var reader = JSONLRecordReader(source: source, inputs: policy.inputs)
+    evaluate(reading: { reader.next() }, origin: origin, render: render, handle)
   }
 
   private func evaluateCSV(

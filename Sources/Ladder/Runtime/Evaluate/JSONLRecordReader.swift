@@ -3,9 +3,13 @@
 /// (exports carry many), unless it looks like a misspelling of an input the record lacks: then,
 /// as for a repeated key, the record is rejected.
 public struct JSONLRecordReader: Sequence, IteratorProtocol {
-  private let bytes: [UInt8]
+  /// The bytes read but not yet consumed (all of the input for ``init(bytes:inputs:)``).
+  private var bytes: [UInt8]
   private var position = 0
   private var line = 0
+  /// Gives the next block of the input, empty at its end; `nil` when `bytes` is all of it.
+  private let source: (() -> [UInt8])?
+  private var atEnd: Bool
   private let slotByName: [String: Int]
   private let slotCount: Int
   private let names: [String]
@@ -13,19 +17,57 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
   private let keyName: String?
 
   public init(bytes: [UInt8], inputs: [InputField]) {
+    self.init(bytes: bytes, source: nil, inputs: inputs)
+  }
+
+  /// Reads the input block by block, so that memory stays flat however large it is: `source`
+  /// returns the next block of bytes, and an empty array at the end.
+  public init(source: @escaping () -> [UInt8], inputs: [InputField]) {
+    self.init(bytes: [], source: source, inputs: inputs)
+  }
+
+  private init(bytes: [UInt8], source: (() -> [UInt8])?, inputs: [InputField]) {
     self.bytes = bytes
-    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    self.source = source
+    atEnd = source == nil
     slotByName = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.slot) })
     slotCount = inputs.count
     names = inputs.map(\.name)
     keyName = inputs.first(where: \.isKey)?.name
+    while !atEnd && self.bytes.count < 3 { refill() }
+    if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+  }
+
+  /// Drops the bytes consumed and appends the next block (or notes the end of the input).
+  private mutating func refill() {
+    guard let source, !atEnd else { return }
+    let block = source()
+    if block.isEmpty {
+      atEnd = true
+      return
+    }
+    if position > 0 {
+      bytes.removeFirst(position)
+      position = 0
+    }
+    bytes += block
   }
 
   public mutating func next() -> ReadRecord? {
-    while position < bytes.count {
+    while true {
+      // A whole line, or the last one once the input is over.
+      var lineEnd = position
+      while true {
+        while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+        guard lineEnd == bytes.count, !atEnd else { break }
+        let scanned = lineEnd - position
+        refill()
+        lineEnd = position + scanned
+      }
+      guard position < bytes.count else { return nil }
       line += 1
       let start = position
-      while position < bytes.count, bytes[position] != UInt8(ascii: "\n") { position += 1 }
+      position = lineEnd
       var end = position
       if position < bytes.count { position += 1 }
       if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
