@@ -29,10 +29,12 @@ import Testing
     let (directory, part, names) = try Self.part(of: records)
     defer { try? FileManager.default.removeItem(at: directory) }
     let whole = try CLIRunner.run(["eval", policy, records, "--as-of", "2024-03-01", "--format", "csv"])
-    let partOut = try CLIRunner.run([
-      "eval", policy, part.path, "--as-of", "2024-03-01", "--format", "csv",
-      "--header", header == "policy" ? "policy" : names,
-    ])
+    let isPopulation = policy.contains("rfm")
+    let partOut = try CLIRunner.run(
+      [
+        "eval", policy, part.path, "--as-of", "2024-03-01", "--format", "csv",
+        "--header", header == "policy" ? "policy" : names,
+      ] + (isPopulation ? ["--whole-population"] : []))
     #expect(whole.exitCode == 0 && partOut.exitCode == 0)
     // The same decisions, without the header line.
     let wholeLines = whole.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -82,6 +84,18 @@ import Testing
     process.waitUntilExit()
     #expect(process.terminationStatus == 0)
     #expect(try String(contentsOf: output, encoding: .utf8) == usual.stdout)
+  }
+
+  /// A part of a population policy's records would be ranked among themselves: refused, unless
+  /// the part is said to hold the whole population.
+  @Test func aPopulationPolicyDecidesAPartOnlyWhenItIsTheWholePopulation() throws {
+    let (directory, part, _) = try Self.part(of: "examples/retail-rfm-abc.csv")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let refused = try CLIRunner.run([
+      "eval", "policies/retail-rfm-abc.yaml", part.path, "--as-of", "2024-03-01", "--header", "policy",
+    ])
+    #expect(refused.exitCode == 64 && refused.stdout.isEmpty)
+    #expect(refused.stderr.contains("one part of a file cannot be decided alone"))
   }
 
   @Test func headerIsRefusedForJSONLinesAndForAnEmptyName() throws {

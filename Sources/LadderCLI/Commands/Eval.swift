@@ -63,6 +63,12 @@ struct Eval: ParsableCommand {
       valueName: "names|policy"))
   var header: String?
 
+  @Flag(
+    help:
+      "With --header: the part holds every record of the population, so a policy with population functions (percentiles, ABC classes) may decide it."
+  )
+  var wholePopulation = false
+
   func validate() throws {
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
@@ -96,6 +102,13 @@ struct Eval: ParsableCommand {
     if columns != nil && format != .csv {
       abandon()
       throw ValidationError("--header is for CSV input; JSON Lines names its fields in every record")
+    }
+    // A part's percentiles would be the part's, not the population's: refused unless it is all.
+    if columns != nil && !policy.populationSites.isEmpty && !wholePopulation {
+      abandon()
+      throw ValidationError(
+        "policy '\(policy.id)' ranks records against each other (population functions), so one part of a file cannot be decided alone; decide the whole file, or pass --whole-population if this part holds every record"
+      )
     }
     // Read block by block, CSV and JSON Lines alike: flat memory however large the input.
     let blocks = input
