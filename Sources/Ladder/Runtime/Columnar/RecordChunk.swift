@@ -327,35 +327,36 @@ enum WordScan {
   @inline(__always) static func nextCommaOrControl(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int)
     -> Int
   {
-    var index = start
-    let count = buffer.count
-    guard let base = buffer.baseAddress else { return start }
-    while index + 8 <= count {
-      let word = load(base, index)
-      let stops = zeroBytes(word ^ (ones &* 0x2C)) | ((word &- ones &* 0x0E) & ~word & highs)
-      if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
-      index += 8
-    }
-    while index < count, buffer[index] != UInt8(ascii: ","), buffer[index] >= 0x0E { index += 1 }
-    return index
+    next(
+      in: buffer, from: start,
+      word: { word in zeroBytes(word ^ (ones &* 0x2C)) | ((word &- ones &* 0x0E) & ~word & highs) },
+      byte: { byte in byte == UInt8(ascii: ",") || byte < 0x0E })
   }
 
   /// The first index from `start` whose byte is a quote or a line feed, or the buffer's end.
   @inline(__always) static func nextQuoteOrNewline(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int)
     -> Int
   {
+    next(
+      in: buffer, from: start,
+      word: { word in zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x0A)) },
+      byte: { byte in byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") })
+  }
+
+  /// The first index from `start` where `byte` holds, found a word at a time while `word` (the
+  /// same test on eight bytes, its lowest flag exact) flags none; the buffer's end if none does.
+  @inline(__always) private static func next(
+    in buffer: UnsafeBufferPointer<UInt8>, from start: Int, word: (UInt64) -> UInt64, byte: (UInt8) -> Bool
+  ) -> Int {
     var index = start
     let count = buffer.count
     guard let base = buffer.baseAddress else { return start }
     while index + 8 <= count {
-      let word = load(base, index)
-      let stops = zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x0A))
+      let stops = word(load(base, index))
       if stops != 0 { return index + stops.trailingZeroBitCount >> 3 }
       index += 8
     }
-    while index < count, buffer[index] != UInt8(ascii: "\""), buffer[index] != UInt8(ascii: "\n") {
-      index += 1
-    }
+    while index < count, !byte(buffer[index]) { index += 1 }
     return index
   }
 }
