@@ -1,0 +1,201 @@
+/// ``TierReport`` as one self-contained HTML page: no script, no request leaves the file (styles
+/// inline, charts as inline SVG drawn here), so it works mailed or opened from disk. Every chart
+/// has a title, axis labels, a description, and its numbers in a table beside it; tiers are told
+/// apart by colours from the Okabe–Ito palette, which colour-blind readers can tell apart, and by
+/// their labels written on the bars.
+public enum TierReportHTML {
+  static let palette = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+  ]
+
+  public static func render(_ report: TierReport) -> String {
+    let identity = report.identity
+    let heading = identity.title.isEmpty ? identity.policy : identity.title
+    var page = """
+      <!DOCTYPE html>
+      <html lang="zh-Hans-CN">
+      <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>\(escape(heading)) · \(escape(identity.asOf))</title>
+      <style>
+      body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "WenQuanYi Zen Hei", sans-serif; margin: 2rem auto; max-width: 60rem; color: #1a1a1a; }
+      h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2.5rem; }
+      .chart { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+      table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+      th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }
+      td.n, th.n { text-align: right; }
+      .identity { color: #555; font-size: 0.9rem; }
+      svg text { font-size: 12px; fill: #1a1a1a; }
+      </style>
+      </head>
+      <body>
+      <h1>\(escape(heading))</h1>
+      <p class="identity">Policy <code>\(escape(identity.policy))</code> version \(escape(identity.version)) · sha256 <code>\(escape(identity.sha256))</code> · as of \(escape(identity.asOf)) · \(report.read) records read, \(report.decided) decided, \(report.rejected) rejected</p>
+
+      """
+    page += tierSection(report)
+    if report.hasScore { page += scoreSection(report) }
+    page += tableSection(
+      "Average contribution to the score, by tier",
+      header: ["component"] + TierReportText.tierNames(report),
+      rows: report.components.map { component in
+        [component.name] + component.averages.map { $0?.description ?? "—" }
+      }, empty: report.hasScore ? nil : "The policy has no score.")
+    page += tableSection(
+      "Triggers fired, by tier", header: ["trigger"] + TierReportText.tierNames(report),
+      rows: report.triggers.map { [$0.id] + $0.counts.map(String.init) }, empty: "The policy has no triggers."
+    )
+    page += tableSection(
+      "Rejected records, by field and reason", header: ["field", "reason", "records"],
+      rows: report.rejections.map { [$0.field ?? "—", $0.reason, String($0.count)] }, numbersFrom: 2,
+      empty: "None.")
+    page += "</body>\n</html>\n"
+    return page
+  }
+
+  // MARK: - Sections
+
+  private static func tierSection(_ report: TierReport) -> String {
+    let rowHeight = 30
+    let labelWidth = 170
+    let barSpace = 330
+    let width = labelWidth + barSpace + 110
+    let height = rowHeight * max(1, report.tiers.count) + 40
+    let largest = max(1, report.tiers.map(\.count).max() ?? 1)
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="tiers-title tiers-desc">
+      <title id="tiers-title">Customers per tier</title>
+      <desc id="tiers-desc">A horizontal bar per tier, its length the number of customers the tier holds; \(escape(report.tiers.map { "\($0.label): \($0.count)" }.joined(separator: ", ")))</desc>
+
+      """
+    for (index, tier) in report.tiers.enumerated() {
+      let y = 10 + index * rowHeight
+      let length = Int((Double(tier.count) / Double(largest) * Double(barSpace)).rounded())
+      let colour = tier.id == nil ? "#999999" : palette[index % palette.count]
+      svg += """
+        <text x="\(labelWidth - 8)" y="\(y + 19)" text-anchor="end">\(escape(tier.label))</text>
+        <rect x="\(labelWidth)" y="\(y + 4)" width="\(max(length, 1))" height="\(rowHeight - 10)" fill="\(colour)"><title>\(escape(tier.label)): \(tier.count)</title></rect>
+        <text x="\(labelWidth + length + 6)" y="\(y + 19)">\(tier.count) (\(TierReportText.share(tier.count, of: report.decided)))</text>
+
+        """
+    }
+    let axisY = 10 + report.tiers.count * rowHeight + 16
+    svg += """
+      <text x="\(labelWidth + barSpace / 2)" y="\(axisY)" text-anchor="middle">customers</text>
+      </svg>
+
+      """
+    let table = htmlTable(
+      header: ["tier", "label", "customers", "share"],
+      rows: report.tiers.map {
+        [$0.id ?? "—", $0.label, String($0.count), TierReportText.share($0.count, of: report.decided)]
+      }, numeric: [2, 3])
+    return "<h2>Customers per tier</h2>\n<div class=\"chart\">\n\(svg)\(table)</div>\n"
+  }
+
+  private static func scoreSection(_ report: TierReport) -> String {
+    let bins = report.scoreBins
+    guard let first = bins.first, let last = bins.last else {
+      return "<h2>Score distribution</h2>\n<p>No record was decided.</p>\n"
+    }
+    let (left, top, plotWidth, plotHeight) = (50, 20, 520, 200)
+    let width = left + plotWidth + 30
+    let height = top + plotHeight + 50
+    let low = number(first.lower)
+    let high = number(last.upper)
+    let largest = max(1, bins.map(\.count).max() ?? 1)
+    func x(_ value: Double) -> Int {
+      left + Int(((value - low) / max(high - low, 1e-9) * Double(plotWidth)).rounded())
+    }
+    func y(_ count: Int) -> Int {
+      top + plotHeight - Int((Double(count) / Double(largest) * Double(plotHeight)).rounded())
+    }
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="score-title score-desc">
+      <title id="score-title">Score distribution</title>
+      <desc id="score-desc">A histogram of the decided records' scores from \(first.lower) to \(last.upper), \(bins.count) bins; dashed lines mark the tiers' score thresholds: \(escape(report.thresholds.map { "\($0.tier) at \($0.value)" }.joined(separator: ", ")))</desc>
+      <line x1="\(left)" y1="\(top + plotHeight)" x2="\(left + plotWidth)" y2="\(top + plotHeight)" stroke="#1a1a1a"/>
+      <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(top + plotHeight)" stroke="#1a1a1a"/>
+      <text x="\(left - 6)" y="\(top + 4)" text-anchor="end">\(largest)</text>
+      <text x="\(left - 6)" y="\(top + plotHeight + 4)" text-anchor="end">0</text>
+      <text x="\(left + plotWidth / 2)" y="\(top + plotHeight + 40)" text-anchor="middle">score</text>
+      <text x="14" y="\(top + plotHeight / 2)" text-anchor="middle" transform="rotate(-90 14 \(top + plotHeight / 2))">customers</text>
+
+      """
+    for bin in bins {
+      let (x0, x1) = (x(number(bin.lower)), x(number(bin.upper)))
+      svg += """
+        <rect x="\(x0)" y="\(y(bin.count))" width="\(max(1, x1 - x0 - 1))" height="\(top + plotHeight - y(bin.count))" fill="#56B4E9"><title>\(bin.lower)–\(bin.upper): \(bin.count)</title></rect>
+
+        """
+    }
+    svg += """
+      <text x="\(left)" y="\(top + plotHeight + 18)" text-anchor="middle">\(first.lower)</text>
+      <text x="\(left + plotWidth)" y="\(top + plotHeight + 18)" text-anchor="middle">\(last.upper)</text>
+
+      """
+    for line in report.thresholds {
+      let position = x(number(line.value))
+      svg += """
+        <line x1="\(position)" y1="\(top)" x2="\(position)" y2="\(top + plotHeight)" stroke="#D55E00" stroke-width="2" stroke-dasharray="6 4"/>
+        <text x="\(position + 4)" y="\(top + 12)">\(escape(line.tier)) ≥ \(line.value)</text>
+
+        """
+    }
+    svg += "</svg>\n"
+    let binTable = htmlTable(
+      header: ["score from", "to", "customers"],
+      rows: bins.map { [$0.lower.description, $0.upper.description, String($0.count)] }, numeric: [0, 1, 2])
+    let lineTable = htmlTable(
+      header: ["tier line", "score", "within one point below", "at or within one point above"],
+      rows: report.thresholds.map {
+        [$0.tier, $0.value.description, String($0.justBelow), String($0.atOrJustAbove)]
+      }, numeric: [1, 2, 3])
+    return "<h2>Score distribution</h2>\n<div class=\"chart\">\n\(svg)\(binTable)</div>\n"
+      + "<h2>Customers near each tier line</h2>\n\(lineTable)"
+  }
+
+  /// A titled table; every column from `numbersFrom` on holds numbers.
+  private static func tableSection(
+    _ title: String, header: [String], rows: [[String]], numbersFrom: Int = 1, empty: String?
+  ) -> String {
+    guard !rows.isEmpty else { return "<h2>\(escape(title))</h2>\n<p>\(escape(empty ?? "None."))</p>\n" }
+    return "<h2>\(escape(title))</h2>\n"
+      + htmlTable(header: header, rows: rows, numeric: Set(numbersFrom..<max(numbersFrom, header.count)))
+  }
+
+  // MARK: - Parts
+
+  private static func htmlTable(header: [String], rows: [[String]], numeric: Set<Int>) -> String {
+    var html = "<table>\n<thead><tr>"
+    for (index, name) in header.enumerated() {
+      html += "<th scope=\"col\"\(numeric.contains(index) ? " class=\"n\"" : "")>\(escape(name))</th>"
+    }
+    html += "</tr></thead>\n<tbody>\n"
+    for row in rows {
+      html += "<tr>"
+      for (index, value) in row.enumerated() {
+        html += "<td\(numeric.contains(index) ? " class=\"n\"" : "")>\(escape(value))</td>"
+      }
+      html += "</tr>\n"
+    }
+    return html + "</tbody>\n</table>\n"
+  }
+
+  static func escape(_ text: String) -> String {
+    var result = ""
+    for character in text {
+      switch character {
+      case "&": result += "&amp;"
+      case "<": result += "&lt;"
+      case ">": result += "&gt;"
+      case "\"": result += "&quot;"
+      default: result.append(character)
+      }
+    }
+    return result
+  }
+
+  private static func number(_ value: FixedDecimal) -> Double { Double(value.description) ?? 0 }
+}

@@ -1,0 +1,176 @@
+/// ``TierReport`` as JSON: the numbers behind every chart and table of the HTML and markdown
+/// forms. Decimals are strings, as in decisions.
+public enum TierReportJSON {
+  public static func render(_ report: TierReport) -> String {
+    let writer = JSONWriter()
+    func decimal(_ value: FixedDecimal?) {
+      if let value { writer.string(value.description) } else { writer.null() }
+    }
+    writer.object {
+      writer.field("report") { writer.number(1) }
+      writer.field("policy") {
+        writer.object {
+          writer.field("id") { writer.string(report.identity.policy) }
+          writer.field("version") { writer.string(report.identity.version) }
+          writer.field("title") { writer.string(report.identity.title) }
+          writer.field("sha256") { writer.string(report.identity.sha256) }
+        }
+      }
+      writer.field("as_of") { writer.string(report.identity.asOf) }
+      writer.field("records") {
+        writer.object {
+          writer.field("read") { writer.number(report.read) }
+          writer.field("decided") { writer.number(report.decided) }
+          writer.field("rejected") { writer.number(report.rejected) }
+        }
+      }
+      writer.field("tiers") {
+        writer.array(report.tiers) { tier in
+          writer.object {
+            writer.field("id") { writer.optionalString(tier.id) }
+            writer.field("label") { writer.string(tier.label) }
+            writer.field("count") { writer.number(tier.count) }
+            writer.field("share") { writer.string(TierReportText.share(tier.count, of: report.decided)) }
+          }
+        }
+      }
+      writer.field("score") {
+        guard report.hasScore else { return writer.null() }
+        writer.object {
+          writer.field("bins") {
+            writer.array(report.scoreBins) { bin in
+              writer.object {
+                writer.field("from") { decimal(bin.lower) }
+                writer.field("to") { decimal(bin.upper) }
+                writer.field("count") { writer.number(bin.count) }
+              }
+            }
+          }
+          writer.field("thresholds") {
+            writer.array(report.thresholds) { line in
+              writer.object {
+                writer.field("tier") { writer.string(line.tier) }
+                writer.field("score") { decimal(line.value) }
+                writer.field("within_one_point_below") { writer.number(line.justBelow) }
+                writer.field("within_one_point_at_or_above") { writer.number(line.atOrJustAbove) }
+              }
+            }
+          }
+        }
+      }
+      writer.field("components") {
+        writer.array(report.components) { component in
+          writer.object {
+            writer.field("name") { writer.string(component.name) }
+            writer.field("average_contribution_by_tier") { writer.array(component.averages, decimal) }
+          }
+        }
+      }
+      writer.field("triggers") {
+        writer.array(report.triggers) { trigger in
+          writer.object {
+            writer.field("id") { writer.string(trigger.id) }
+            writer.field("count_by_tier") { writer.array(trigger.counts) { writer.number($0) } }
+          }
+        }
+      }
+      writer.field("rejections") {
+        writer.array(report.rejections) { rejection in
+          writer.object {
+            writer.field("field") { writer.optionalString(rejection.field) }
+            writer.field("reason") { writer.string(rejection.reason) }
+            writer.field("count") { writer.number(rejection.count) }
+          }
+        }
+      }
+    }
+    return writer.output
+  }
+}
+
+/// Texts the report's forms share.
+enum TierReportText {
+  /// `count` of `total` as a percent with one decimal: `12.5%`.
+  static func share(_ count: Int, of total: Int) -> String {
+    guard total > 0 else { return "0.0%" }
+    let tenths = FixedDecimal(units: Int128(count) * 1000, scale: 0)
+    let value = ((try? tenths.divided(by: FixedDecimal(total))) ?? FixedDecimal(0)).rounded(to: 0, .halfUp)
+    return FixedDecimal(units: value.units, scale: 1).description + "%"
+  }
+
+  static func tierNames(_ report: TierReport) -> [String] {
+    report.tiers.filter { $0.id != nil }.map { $0.label.isEmpty ? ($0.id ?? "") : $0.label }
+  }
+}
+
+/// ``TierReport`` as markdown, for a pull-request comment: the same tables as the HTML form.
+public enum TierReportMarkdown {
+  public static func render(_ report: TierReport) -> String {
+    func cell(_ text: String) -> String {
+      text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+    var lines: [String] = []
+    let identity = report.identity
+    lines.append("## \(cell(identity.title.isEmpty ? identity.policy : identity.title))")
+    lines.append("")
+    lines.append(
+      "Policy `\(identity.policy)` version \(identity.version) (sha256 `\(identity.sha256.prefix(12))`), as of \(identity.asOf): \(report.read) records read, \(report.decided) decided, \(report.rejected) rejected."
+    )
+    lines += [
+      "", "### Customers per tier", "", "| tier | label | customers | share |", "|---|---|---:|---:|",
+    ]
+    for tier in report.tiers {
+      lines.append(
+        "| \(cell(tier.id ?? "—")) | \(cell(tier.label)) | \(tier.count) | \(TierReportText.share(tier.count, of: report.decided)) |"
+      )
+    }
+    if report.hasScore {
+      lines += ["", "### Score distribution", "", "| score | customers |", "|---|---:|"]
+      for bin in report.scoreBins { lines.append("| \(bin.lower) – \(bin.upper) | \(bin.count) |") }
+      if !report.thresholds.isEmpty {
+        lines += [
+          "", "| tier line | score | within one point below | at or within one point above |",
+          "|---|---:|---:|---:|",
+        ]
+        for line in report.thresholds {
+          lines.append("| \(cell(line.tier)) | \(line.value) | \(line.justBelow) | \(line.atOrJustAbove) |")
+        }
+      }
+    }
+    let names = TierReportText.tierNames(report)
+    if !report.components.isEmpty {
+      lines += [
+        "", "### Average contribution to the score, by tier", "",
+        "| component | " + names.map(cell).joined(separator: " | ") + " |",
+        "|---|" + String(repeating: "---:|", count: names.count),
+      ]
+      for component in report.components {
+        let values = component.averages.prefix(names.count).map { $0?.description ?? "—" }
+        lines.append("| \(cell(component.name)) | " + values.joined(separator: " | ") + " |")
+      }
+    }
+    if !report.triggers.isEmpty {
+      lines += [
+        "", "### Triggers fired, by tier", "",
+        "| trigger | " + names.map(cell).joined(separator: " | ") + " |",
+        "|---|" + String(repeating: "---:|", count: names.count),
+      ]
+      for trigger in report.triggers {
+        lines.append(
+          "| \(cell(trigger.id)) | "
+            + trigger.counts.prefix(names.count).map(String.init).joined(separator: " | ")
+            + " |")
+      }
+    }
+    lines += ["", "### Rejected records", ""]
+    if report.rejections.isEmpty {
+      lines.append("None.")
+    } else {
+      lines += ["| field | reason | records |", "|---|---|---:|"]
+      for rejection in report.rejections {
+        lines.append("| \(cell(rejection.field ?? "—")) | \(cell(rejection.reason)) | \(rejection.count) |")
+      }
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import LadderTestSupport
+import Testing
+
+/// `ladder report` (issue 16): the B2B example's numbers, the same bytes every time, a page that
+/// asks nothing of the network, and no key or personal value anywhere.
+@Suite struct ReportCommandTests {
+  static let arguments = [
+    "report", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--as-of", "2024-03-01",
+  ]
+
+  static func json() throws -> [String: Any] {
+    let result = try CLIRunner.run(arguments + ["--format", "json"])
+    #expect(result.exitCode == 0)
+    return try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+  }
+
+  /// The counts are what `ladder eval` decides for the same records, tier by tier.
+  @Test func tierCountsAreEvalsDecisions() throws {
+    let eval = try CLIRunner.run([
+      "eval", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--as-of", "2024-03-01",
+      "--format", "csv",
+    ])
+    var expected: [String: Int] = [:]
+    for row in eval.stdout.split(separator: "\n").dropFirst() {
+      expected[String(row.split(separator: ",", omittingEmptySubsequences: false)[2]), default: 0] += 1
+    }
+    let report = try Self.json()
+    let records = try #require(report["records"] as? [String: Int])
+    #expect(records == ["read": 41, "decided": 33, "rejected": 8])
+    let tiers = try #require(report["tiers"] as? [[String: Any]])
+    var counted: [String: Int] = [:]
+    for tier in tiers { counted[tier["id"] as? String ?? "", default: 0] += tier["count"] as? Int ?? -1 }
+    #expect(counted == expected)
+    #expect(tiers.map { $0["share"] as? String } == ["3.0%", "18.2%", "36.4%", "42.4%"])
+    // Every score in a bin, every rejected record in a reason.
+    let bins = try #require((report["score"] as? [String: Any])?["bins"] as? [[String: Any]])
+    #expect(bins.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 33)
+    let rejections = try #require(report["rejections"] as? [[String: Any]])
+    #expect(rejections.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 8)
+    let lines = try #require((report["score"] as? [String: Any])?["thresholds"] as? [[String: Any]])
+    #expect(lines.map { $0["score"] as? String } == ["90", "70", "50"])
+  }
+
+  @Test(arguments: ["html", "markdown", "json"]) func sameInputsGiveTheSameBytes(format: String) throws {
+    let first = try CLIRunner.run(Self.arguments + ["--format", format])
+    let second = try CLIRunner.run(Self.arguments + ["--format", format])
+    #expect(first.exitCode == 0 && !first.stdout.isEmpty)
+    #expect(first.stdout == second.stdout)
+  }
+
+  /// One file that works opened from disk: no script, no stylesheet, image or font fetched.
+  @Test func thePageIsSelfContained() throws {
+    let page = try CLIRunner.run(Self.arguments).stdout
+    #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n"))
+    for fetch in ["<script", " src=", " href=", "url(", "@import", "<link"] {
+      #expect(!page.contains(fetch), "\(fetch)")
+    }
+    // The only URL is SVG's namespace name, which nothing fetches.
+    let urls = page.components(separatedBy: "http").count - 1
+    #expect(urls == page.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1)
+    // Every chart is described, and its numbers are in a table.
+    #expect(page.components(separatedBy: "<svg").count - 1 == 2)
+    #expect(page.components(separatedBy: "<title id=").count - 1 == 2)
+    #expect(page.components(separatedBy: "<desc id=").count - 1 == 2)
+    #expect(page.contains("<th scope=\"col\" class=\"n\">customers</th>"))
+  }
+
+  /// Records are counted, never shown: no key, phone number, or value of a rejected field.
+  @Test func noKeyOrPersonalValueAppears() throws {
+    let csv = try Data(
+      contentsOf: URL(fileURLWithPath: RepositoryPaths.path("examples/b2b-service-tiers.csv")))
+    let rows = String(decoding: csv, as: UTF8.self).split(separator: "\n").dropFirst()
+    let keys = rows.compactMap { $0.split(separator: ",").first.map(String.init) }
+    let phones = rows.compactMap { row -> String? in
+      let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+      return fields.count > 2 && !fields[2].isEmpty ? String(fields[2]) : nil
+    }
+    #expect(keys.count == 41 && phones.count > 30)
+    for format in ["html", "markdown", "json"] {
+      let text = try CLIRunner.run(Self.arguments + ["--format", format]).stdout
+      for value in keys + phones + ["'abc'", "'-2'", "'120%'", "2024-02-30"] {
+        #expect(!text.contains(value), "\(format) shows \(value)")
+      }
+    }
+  }
+}
