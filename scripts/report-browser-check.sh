@@ -76,7 +76,7 @@ done
 if [ -n "$PNG" ]; then
   "$LADDER" report policies/b2b-service-tiers.yaml examples/b2b-service-tiers.csv --as-of 2024-03-01 \
     -o "$T/report.html" 2> /dev/null
-  "${browser[@]}" --window-size=1000,1900 --screenshot="$PNG" "file://$T/report.html" 2> /dev/null
+  "${browser[@]}" --window-size=1100,2750 --screenshot="$PNG" "file://$T/report.html" 2> /dev/null
   echo "rendered $PNG"
 fi
 exit $fail

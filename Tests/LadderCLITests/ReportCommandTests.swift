@@ -59,10 +59,12 @@ import Testing
     // The only URL is SVG's namespace name, which nothing fetches.
     let urls = page.components(separatedBy: "http").count - 1
     #expect(urls == page.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1)
-    // Every chart is described, and its numbers are in a table.
-    #expect(page.components(separatedBy: "<svg").count - 1 == 2)
-    #expect(page.components(separatedBy: "<title id=").count - 1 == 2)
-    #expect(page.components(separatedBy: "<desc id=").count - 1 == 2)
+    // Every chart (tiers, scores, components, triggers, rejects) is titled and described, and
+    // its numbers are in a table.
+    #expect(page.components(separatedBy: "<svg").count - 1 == 5)
+    #expect(page.components(separatedBy: "<title id=").count - 1 == 5)
+    #expect(page.components(separatedBy: "<desc id=").count - 1 == 5)
+    #expect(page.components(separatedBy: "<table>").count - 1 == 6)
     #expect(page.contains("<th scope=\"col\" class=\"n\">customers</th>"))
   }
 

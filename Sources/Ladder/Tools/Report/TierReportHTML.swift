@@ -36,18 +36,44 @@ public enum TierReportHTML {
       """
     page += tierSection(report)
     if report.hasScore { page += scoreSection(report) }
-    page += tableSection(
+    let tierNames = TierReportText.tierNames(report)
+    page += chartSection(
       "Average contribution to the score, by tier",
-      header: ["component"] + TierReportText.tierNames(report),
+      chart: groupedBars(
+        id: "components", title: "Average contribution to the score, by tier",
+        description:
+          "For each score component, one bar per tier: the tier's customers' average of weight × points",
+        axis: "points contributed", series: tierNames,
+        rows: report.components.map { component in
+          (
+            component.name, component.averages.map { $0.map(number) ?? 0 },
+            component.averages.map { $0?.description ?? "—" }
+          )
+        }),
+      header: ["component"] + tierNames,
       rows: report.components.map { component in
         [component.name] + component.averages.map { $0?.description ?? "—" }
       }, empty: report.hasScore ? nil : "The policy has no score.")
-    page += tableSection(
-      "Triggers fired, by tier", header: ["trigger"] + TierReportText.tierNames(report),
+    page += chartSection(
+      "Triggers fired, by tier",
+      chart: groupedBars(
+        id: "triggers", title: "Triggers fired, by tier",
+        description: "For each trigger, one bar per tier: how many of the tier's customers it fired for",
+        axis: "customers", series: tierNames,
+        rows: report.triggers.map { ($0.id, $0.counts.map(Double.init), $0.counts.map(String.init)) }),
+      header: ["trigger"] + tierNames,
       rows: report.triggers.map { [$0.id] + $0.counts.map(String.init) }, empty: "The policy has no triggers."
     )
-    page += tableSection(
-      "Rejected records, by field and reason", header: ["field", "reason", "records"],
+    page += chartSection(
+      "Rejected records, by field and reason",
+      chart: groupedBars(
+        id: "rejections", title: "Rejected records, by field and reason",
+        description: "One bar per field and reason: how many records were rejected for it", axis: "records",
+        series: ["rejected records"],
+        rows: report.rejections.map {
+          ("\($0.field ?? "—"): \($0.reason)", [Double($0.count)], [String($0.count)])
+        }),
+      header: ["field", "reason", "records"],
       rows: report.rejections.map { [$0.field ?? "—", $0.reason, String($0.count)] }, numbersFrom: 2,
       empty: "None.")
     page += "</body>\n</html>\n"
@@ -156,13 +182,77 @@ public enum TierReportHTML {
       + "<h2>Customers near each tier line</h2>\n\(lineTable)"
   }
 
-  /// A titled table; every column from `numbersFrom` on holds numbers.
-  private static func tableSection(
-    _ title: String, header: [String], rows: [[String]], numbersFrom: Int = 1, empty: String?
+  /// A titled chart with its numbers in a table beside it; every column from `numbersFrom` on
+  /// holds numbers. Without rows, `empty` says why.
+  private static func chartSection(
+    _ title: String, chart: String, header: [String], rows: [[String]], numbersFrom: Int = 1, empty: String?
   ) -> String {
     guard !rows.isEmpty else { return "<h2>\(escape(title))</h2>\n<p>\(escape(empty ?? "None."))</p>\n" }
-    return "<h2>\(escape(title))</h2>\n"
+    return "<h2>\(escape(title))</h2>\n<div class=\"chart\">\n\(chart)"
       + htmlTable(header: header, rows: rows, numeric: Set(numbersFrom..<max(numbersFrom, header.count)))
+      + "</div>\n"
+  }
+
+  /// Horizontal bars in groups: a group per row (a component, a trigger, a reason), a bar per
+  /// series (a tier) in the series' colour, its value written at its end; a legend for more than
+  /// one series.
+  static func groupedBars(
+    id: String, title: String, description: String, axis: String, series: [String],
+    rows: [(label: String, values: [Double], texts: [String])]
+  ) -> String {
+    let barHeight = 14
+    let labelWidth = 220
+    let barSpace = 300
+    let legendHeight = series.count > 1 ? 22 : 0
+    let groupHeight = barHeight * max(1, series.count) + 10
+    let width = labelWidth + barSpace + 80
+    let height = legendHeight + groupHeight * max(1, rows.count) + 34
+    let largest = max(1e-9, rows.flatMap(\.values).max() ?? 1)
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc">
+      <title id="\(id)-title">\(escape(title))</title>
+      <desc id="\(id)-desc">\(escape(description)).</desc>
+
+      """
+    if series.count > 1 {
+      for (index, name) in series.enumerated() {
+        let x = labelWidth + index * 90
+        svg += """
+          <rect x="\(x)" y="4" width="12" height="12" fill="\(palette[index % palette.count])"/>
+          <text x="\(x + 16)" y="14">\(escape(name))</text>
+
+          """
+      }
+    }
+    for (group, row) in rows.enumerated() {
+      let top = legendHeight + group * groupHeight + 6
+      svg += """
+        <text x="\(labelWidth - 8)" y="\(top + groupHeight / 2)" text-anchor="end">\(escape(truncated(row.label)))</text>
+
+        """
+      for (index, value) in row.values.enumerated() {
+        let y = top + index * barHeight
+        let length = Int((max(0, value) / largest * Double(barSpace)).rounded())
+        let text = index < row.texts.count ? row.texts[index] : ""
+        let name = index < series.count ? series[index] : ""
+        svg += """
+          <rect x="\(labelWidth)" y="\(y)" width="\(max(length, 1))" height="\(barHeight - 2)" fill="\(palette[index % palette.count])"><title>\(escape(row.label)), \(escape(name)): \(escape(text))</title></rect>
+          <text x="\(labelWidth + length + 4)" y="\(y + barHeight - 4)">\(escape(text))</text>
+
+          """
+      }
+    }
+    svg += """
+      <text x="\(labelWidth + barSpace / 2)" y="\(height - 8)" text-anchor="middle">\(escape(axis))</text>
+      </svg>
+
+      """
+    return svg
+  }
+
+  /// A label short enough for a chart's margin (the table beside it has it whole).
+  private static func truncated(_ label: String) -> String {
+    label.count <= 30 ? label : String(label.prefix(29)) + "…"
   }
 
   // MARK: - Parts
