@@ -68,6 +68,24 @@ import Testing
     #expect(page.contains("<th scope=\"col\" class=\"n\">customers</th>"))
   }
 
+  /// Markdown written to a file gets each chart as an SVG file beside it, linked by name.
+  @Test func markdownToAFileLinksItsChartsWrittenBeside() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-report-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let output = directory.appendingPathComponent("run.md")
+    let result = try CLIRunner.run(Self.arguments + ["--format", "markdown", "-o", output.path])
+    #expect(result.exitCode == 0)
+    let markdown = try String(contentsOf: output, encoding: .utf8)
+    for chart in ["tiers", "scores", "components", "triggers", "rejections"] {
+      #expect(markdown.contains("](run-\(chart).svg)"), "\(chart)")
+      let svg = try String(contentsOf: directory.appendingPathComponent("run-\(chart).svg"), encoding: .utf8)
+      #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.hasSuffix("</svg>\n"))
+    }
+    // To standard output there is nowhere to put them: the tables alone.
+    #expect(!(try CLIRunner.run(Self.arguments + ["--format", "markdown"])).stdout.contains(".svg"))
+  }
+
   /// Records are counted, never shown: no key, phone number, or value of a rejected field.
   @Test func noKeyOrPersonalValueAppears() throws {
     let csv = try Data(

@@ -11,7 +11,8 @@ struct Report: ParsableCommand {
     discussion: """
       Evaluates the records as 'eval' does and writes one self-contained HTML page (no network:
       charts are inline SVG, each with its numbers in a table beside it), markdown for a pull
-      request comment, or JSON with the numbers behind every chart. The same policy, records and
+      request comment (with -o FILE.md, each chart also as FILE-NAME.svg beside it, linked), or
+      JSON with the numbers behind every chart. The same policy, records and
       as-of date give the same bytes. No key or input value appears: records are counted.
 
       Exit codes: 0 success, 1 invalid policy, 64 usage error, 65 unreadable input, 74 output
@@ -51,13 +52,31 @@ struct Report: ParsableCommand {
     }
     let report = TierReport(policy: policy, asOf: asOf, outcomes: outcomes)
     let text: String
+    var chartSinks: [OutputSink] = []
     switch format {
     case .html: text = TierReportHTML.render(report)
-    case .markdown: text = TierReportMarkdown.render(report)
+    case .markdown:
+      // Beside a markdown file, each chart as an SVG file it links (`report-tiers.svg`, …).
+      var files: [String: String] = [:]
+      if case .file(let path, _, _) = outputTarget {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        for chart in TierReportHTML.charts(report) {
+          let name = "\(stem)-\(chart.name).svg"
+          let sink = try OutputSink(
+            OutputTarget.resolve(
+              url.deletingLastPathComponent().appendingPathComponent(name).path, option: "-o"))
+          sink.write(chart.svg)
+          chartSinks.append(sink)
+          files[chart.name] = name
+        }
+      }
+      text = TierReportMarkdown.render(report, chartFiles: files)
     case .json: text = TierReportJSON.render(report) + "\n"
     }
     let sink = try OutputSink(outputTarget)
     sink.write(text)
+    for chart in chartSinks { try chart.commit() }
     try sink.commit()
     StandardError.write(
       "read \(report.read), evaluated \(report.decided), rejected \(report.rejected) (as of \(asOf))\n")

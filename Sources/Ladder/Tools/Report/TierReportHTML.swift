@@ -4,6 +4,10 @@
 /// apart by colours from the Okabe–Ito palette, which colour-blind readers can tell apart, and by
 /// their labels written on the bars.
 public enum TierReportHTML {
+  /// Set on every chart, so that a chart saved as a file of its own reads as it does in the page.
+  static let svgFont =
+    #"font-family="system-ui, 'Noto Sans CJK SC', 'WenQuanYi Zen Hei', sans-serif" font-size="12""#
+
   static let palette = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
   ]
@@ -38,41 +42,17 @@ public enum TierReportHTML {
     if report.hasScore { page += scoreSection(report) }
     let tierNames = TierReportText.tierNames(report)
     page += chartSection(
-      "Average contribution to the score, by tier",
-      chart: groupedBars(
-        id: "components", title: "Average contribution to the score, by tier",
-        description:
-          "For each score component, one bar per tier: the tier's customers' average of weight × points",
-        axis: "points contributed", series: tierNames,
-        rows: report.components.map { component in
-          (
-            component.name, component.averages.map { $0.map(number) ?? 0 },
-            component.averages.map { $0?.description ?? "—" }
-          )
-        }),
+      "Average contribution to the score, by tier", chart: componentsChart(report),
       header: ["component"] + tierNames,
       rows: report.components.map { component in
         [component.name] + component.averages.map { $0?.description ?? "—" }
       }, empty: report.hasScore ? nil : "The policy has no score.")
     page += chartSection(
-      "Triggers fired, by tier",
-      chart: groupedBars(
-        id: "triggers", title: "Triggers fired, by tier",
-        description: "For each trigger, one bar per tier: how many of the tier's customers it fired for",
-        axis: "customers", series: tierNames,
-        rows: report.triggers.map { ($0.id, $0.counts.map(Double.init), $0.counts.map(String.init)) }),
-      header: ["trigger"] + tierNames,
+      "Triggers fired, by tier", chart: triggersChart(report), header: ["trigger"] + tierNames,
       rows: report.triggers.map { [$0.id] + $0.counts.map(String.init) }, empty: "The policy has no triggers."
     )
     page += chartSection(
-      "Rejected records, by field and reason",
-      chart: groupedBars(
-        id: "rejections", title: "Rejected records, by field and reason",
-        description: "One bar per field and reason: how many records were rejected for it", axis: "records",
-        series: ["rejected records"],
-        rows: report.rejections.map {
-          ("\($0.field ?? "—"): \($0.reason)", [Double($0.count)], [String($0.count)])
-        }),
+      "Rejected records, by field and reason", chart: rejectionsChart(report),
       header: ["field", "reason", "records"],
       rows: report.rejections.map { [$0.field ?? "—", $0.reason, String($0.count)] }, numbersFrom: 2,
       empty: "None.")
@@ -80,9 +60,69 @@ public enum TierReportHTML {
     return page
   }
 
+  /// Every chart of the page as an SVG document of its own, by name (`tiers`, `scores`,
+  /// `components`, `triggers`, `rejections`), with its title: the files the markdown form links.
+  public static func charts(_ report: TierReport) -> [(name: String, title: String, svg: String)] {
+    var charts: [(String, String, String)] = [("tiers", "Customers per tier", tierChart(report))]
+    if report.hasScore, let scores = scoreChart(report) {
+      charts.append(("scores", "Score distribution", scores))
+    }
+    if !report.components.isEmpty {
+      charts.append(("components", "Average contribution to the score, by tier", componentsChart(report)))
+    }
+    if !report.triggers.isEmpty {
+      charts.append(("triggers", "Triggers fired, by tier", triggersChart(report)))
+    }
+    if !report.rejections.isEmpty {
+      charts.append(("rejections", "Rejected records, by field and reason", rejectionsChart(report)))
+    }
+    return charts
+  }
+
+  private static func componentsChart(_ report: TierReport) -> String {
+    groupedBars(
+      id: "components", title: "Average contribution to the score, by tier",
+      description:
+        "For each score component, one bar per tier: the tier's customers' average of weight × points",
+      axis: "points contributed", series: TierReportText.tierNames(report),
+      rows: report.components.map { component in
+        (
+          component.name, component.averages.map { $0.map(number) ?? 0 },
+          component.averages.map { $0?.description ?? "—" }
+        )
+      })
+  }
+
+  private static func triggersChart(_ report: TierReport) -> String {
+    groupedBars(
+      id: "triggers", title: "Triggers fired, by tier",
+      description: "For each trigger, one bar per tier: how many of the tier's customers it fired for",
+      axis: "customers", series: TierReportText.tierNames(report),
+      rows: report.triggers.map { ($0.id, $0.counts.map(Double.init), $0.counts.map(String.init)) })
+  }
+
+  private static func rejectionsChart(_ report: TierReport) -> String {
+    groupedBars(
+      id: "rejections", title: "Rejected records, by field and reason",
+      description: "One bar per field and reason: how many records were rejected for it", axis: "records",
+      series: ["rejected records"],
+      rows: report.rejections.map {
+        ("\($0.field ?? "—"): \($0.reason)", [Double($0.count)], [String($0.count)])
+      })
+  }
+
   // MARK: - Sections
 
   private static func tierSection(_ report: TierReport) -> String {
+    let table = htmlTable(
+      header: ["tier", "label", "customers", "share"],
+      rows: report.tiers.map {
+        [$0.id ?? "—", $0.label, String($0.count), TierReportText.share($0.count, of: report.decided)]
+      }, numeric: [2, 3])
+    return "<h2>Customers per tier</h2>\n<div class=\"chart\">\n\(tierChart(report))\(table)</div>\n"
+  }
+
+  private static func tierChart(_ report: TierReport) -> String {
     let rowHeight = 30
     let labelWidth = 170
     let barSpace = 330
@@ -90,7 +130,7 @@ public enum TierReportHTML {
     let height = rowHeight * max(1, report.tiers.count) + 40
     let largest = max(1, report.tiers.map(\.count).max() ?? 1)
     var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="tiers-title tiers-desc">
+      <svg xmlns="http://www.w3.org/2000/svg" \(svgFont) width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="tiers-title tiers-desc">
       <title id="tiers-title">Customers per tier</title>
       <desc id="tiers-desc">A horizontal bar per tier, its length the number of customers the tier holds; \(escape(report.tiers.map { "\($0.label): \($0.count)" }.joined(separator: ", ")))</desc>
 
@@ -112,19 +152,30 @@ public enum TierReportHTML {
       </svg>
 
       """
-    let table = htmlTable(
-      header: ["tier", "label", "customers", "share"],
-      rows: report.tiers.map {
-        [$0.id ?? "—", $0.label, String($0.count), TierReportText.share($0.count, of: report.decided)]
-      }, numeric: [2, 3])
-    return "<h2>Customers per tier</h2>\n<div class=\"chart\">\n\(svg)\(table)</div>\n"
+    return svg
   }
 
   private static func scoreSection(_ report: TierReport) -> String {
-    let bins = report.scoreBins
-    guard let first = bins.first, let last = bins.last else {
+    guard let svg = scoreChart(report) else {
       return "<h2>Score distribution</h2>\n<p>No record was decided.</p>\n"
     }
+    let binTable = htmlTable(
+      header: ["score from", "to", "customers"],
+      rows: report.scoreBins.map { [$0.lower.description, $0.upper.description, String($0.count)] },
+      numeric: [0, 1, 2])
+    let lineTable = htmlTable(
+      header: ["tier line", "score", "within one point below", "at or within one point above"],
+      rows: report.thresholds.map {
+        [$0.tier, $0.value.description, String($0.justBelow), String($0.atOrJustAbove)]
+      }, numeric: [1, 2, 3])
+    return "<h2>Score distribution</h2>\n<div class=\"chart\">\n\(svg)\(binTable)</div>\n"
+      + "<h2>Customers near each tier line</h2>\n\(lineTable)"
+  }
+
+  /// The histogram of scores with the tiers' lines; `nil` when no record was decided.
+  private static func scoreChart(_ report: TierReport) -> String? {
+    let bins = report.scoreBins
+    guard let first = bins.first, let last = bins.last else { return nil }
     let (left, top, plotWidth, plotHeight) = (50, 20, 520, 200)
     let width = left + plotWidth + 30
     let height = top + plotHeight + 50
@@ -138,7 +189,7 @@ public enum TierReportHTML {
       top + plotHeight - Int((Double(count) / Double(largest) * Double(plotHeight)).rounded())
     }
     var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="score-title score-desc">
+      <svg xmlns="http://www.w3.org/2000/svg" \(svgFont) width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="score-title score-desc">
       <title id="score-title">Score distribution</title>
       <desc id="score-desc">A histogram of the decided records' scores from \(first.lower) to \(last.upper), \(bins.count) bins; dashed lines mark the tiers' score thresholds: \(escape(report.thresholds.map { "\($0.tier) at \($0.value)" }.joined(separator: ", ")))</desc>
       <line x1="\(left)" y1="\(top + plotHeight)" x2="\(left + plotWidth)" y2="\(top + plotHeight)" stroke="#1a1a1a"/>
@@ -170,16 +221,7 @@ public enum TierReportHTML {
         """
     }
     svg += "</svg>\n"
-    let binTable = htmlTable(
-      header: ["score from", "to", "customers"],
-      rows: bins.map { [$0.lower.description, $0.upper.description, String($0.count)] }, numeric: [0, 1, 2])
-    let lineTable = htmlTable(
-      header: ["tier line", "score", "within one point below", "at or within one point above"],
-      rows: report.thresholds.map {
-        [$0.tier, $0.value.description, String($0.justBelow), String($0.atOrJustAbove)]
-      }, numeric: [1, 2, 3])
-    return "<h2>Score distribution</h2>\n<div class=\"chart\">\n\(svg)\(binTable)</div>\n"
-      + "<h2>Customers near each tier line</h2>\n\(lineTable)"
+    return svg
   }
 
   /// A titled chart with its numbers in a table beside it; every column from `numbersFrom` on
@@ -209,7 +251,7 @@ public enum TierReportHTML {
     let height = legendHeight + groupHeight * max(1, rows.count) + 34
     let largest = max(1e-9, rows.flatMap(\.values).max() ?? 1)
     var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc">
+      <svg xmlns="http://www.w3.org/2000/svg" \(svgFont) width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc">
       <title id="\(id)-title">\(escape(title))</title>
       <desc id="\(id)-desc">\(escape(description)).</desc>
 

@@ -103,9 +103,15 @@ enum TierReportText {
   }
 }
 
-/// ``TierReport`` as markdown, for a pull-request comment: the same tables as the HTML form.
+/// ``TierReport`` as markdown, for a pull-request comment: the same tables as the HTML form, and,
+/// when the charts are written as files beside it (``TierReportHTML/charts(_:)``), a link to each.
 public enum TierReportMarkdown {
-  public static func render(_ report: TierReport) -> String {
+  /// - Parameter chartFiles: the file of each chart, by name, as the markdown links it.
+  public static func render(_ report: TierReport, chartFiles: [String: String] = [:]) -> String {
+    func chart(_ name: String, _ title: String) -> [String] {
+      guard let file = chartFiles[name] else { return [] }
+      return ["![\(title)](\(file))", ""]
+    }
     func cell(_ text: String) -> String {
       text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
@@ -116,16 +122,16 @@ public enum TierReportMarkdown {
     lines.append(
       "Policy `\(identity.policy)` version \(identity.version) (sha256 `\(identity.sha256.prefix(12))`), as of \(identity.asOf): \(report.read) records read, \(report.decided) decided, \(report.rejected) rejected."
     )
-    lines += [
-      "", "### Customers per tier", "", "| tier | label | customers | share |", "|---|---|---:|---:|",
-    ]
+    lines += ["", "### Customers per tier", ""] + chart("tiers", "Customers per tier")
+    lines += ["| tier | label | customers | share |", "|---|---|---:|---:|"]
     for tier in report.tiers {
       lines.append(
         "| \(cell(tier.id ?? "—")) | \(cell(tier.label)) | \(tier.count) | \(TierReportText.share(tier.count, of: report.decided)) |"
       )
     }
     if report.hasScore {
-      lines += ["", "### Score distribution", "", "| score | customers |", "|---|---:|"]
+      lines += ["", "### Score distribution", ""] + chart("scores", "Score distribution")
+      lines += ["| score | customers |", "|---|---:|"]
       for bin in report.scoreBins { lines.append("| \(bin.lower) – \(bin.upper) | \(bin.count) |") }
       if !report.thresholds.isEmpty {
         lines += [
@@ -139,8 +145,9 @@ public enum TierReportMarkdown {
     }
     let names = TierReportText.tierNames(report)
     if !report.components.isEmpty {
+      lines += ["", "### Average contribution to the score, by tier", ""]
+      lines += chart("components", "Average contribution to the score, by tier")
       lines += [
-        "", "### Average contribution to the score, by tier", "",
         "| component | " + names.map(cell).joined(separator: " | ") + " |",
         "|---|" + String(repeating: "---:|", count: names.count),
       ]
@@ -150,8 +157,8 @@ public enum TierReportMarkdown {
       }
     }
     if !report.triggers.isEmpty {
+      lines += ["", "### Triggers fired, by tier", ""] + chart("triggers", "Triggers fired, by tier")
       lines += [
-        "", "### Triggers fired, by tier", "",
         "| trigger | " + names.map(cell).joined(separator: " | ") + " |",
         "|---|" + String(repeating: "---:|", count: names.count),
       ]
@@ -162,7 +169,7 @@ public enum TierReportMarkdown {
             + " |")
       }
     }
-    lines += ["", "### Rejected records", ""]
+    lines += ["", "### Rejected records", ""] + chart("rejections", "Rejected records, by field and reason")
     if report.rejections.isEmpty {
       lines.append("None.")
     } else {
