@@ -73,6 +73,39 @@ PY
     fail=1
   fi
 done
+# The report of a policy change: `ladder diff --format html`, its migration matrix drawn.
+"$LADDER" diff policies/b2b-service-tiers.yaml examples/changes/b2b-service-tiers-2024.06.yaml \
+  examples/b2b-service-tiers.csv --as-of 2024-03-01 --format html > "$T/diff.html" 2> /dev/null
+python3 - "$T/diff.html" "$T/diff-check.html" << 'PY'
+import sys
+page = open(sys.argv[1], encoding="utf-8").read()
+check = """<script>
+window.addEventListener('load', () => {
+  const svgs = [...document.querySelectorAll('svg')].map(s => { const b = s.getBBox(); return [b.width, b.height]; });
+  const resources = performance.getEntriesByType('resource').map(e => e.name);
+  document.body.setAttribute('data-check', JSON.stringify({svgs, resources}));
+});
+</script>"""
+open(sys.argv[2], "w", encoding="utf-8").write(page.replace("</body>", check + "\n</body>"))
+PY
+"${browser[@]}" --dump-dom "file://$T/diff-check.html" > "$T/diff-dom.html" 2> /dev/null
+"${browser[@]}" --dump-dom "file://$T/diff.html" > /dev/null 2> "$T/diff-plain.log"
+if python3 - "$T/diff-dom.html" "$T/diff-plain.log" << 'PY'
+import html, json, re, sys
+found = re.search(r'data-check="([^"]*)"', open(sys.argv[1], encoding="utf-8").read())
+console = [l for l in open(sys.argv[2], encoding="utf-8", errors="replace").read().splitlines() if ":CONSOLE" in l]
+check = json.loads(html.unescape(found.group(1))) if found else None
+ok = check is not None and len(check["svgs"]) == 1 and all(w > 0 and h > 0 for w, h in check["svgs"]) \
+    and not check["resources"] and not console
+print("   ", check, console) if not ok else None
+sys.exit(0 if ok else 1)
+PY
+then
+  echo "ok: diff: loads cleanly, no request, the migration matrix drawn"
+else
+  echo "FAILED: diff"
+  fail=1
+fi
 if [ -n "$PNG" ]; then
   "$LADDER" report policies/b2b-service-tiers.yaml examples/b2b-service-tiers.csv --as-of 2024-03-01 \
     -o "$T/report.html" 2> /dev/null

@@ -12,6 +12,27 @@ import Testing
     return try CLIRunner.run(["diff"] + pair + [Self.records, "--as-of", "2024-03-01"] + extra)
   }
 
+  /// The HTML page (issue 16): the changes, the migration matrix drawn as a heat map with every
+  /// count written in and in a table beside it, the movers with their reasons; nothing fetched.
+  @Test func htmlDrawsTheMigrationMatrixAndListsTheMovers() throws {
+    let result = try diff(["--format", "html"])
+    #expect(result.exitCode == 0)
+    let page = result.stdout
+    #expect(page.hasPrefix("<!DOCTYPE html>") && page.hasSuffix("</html>\n"))
+    #expect(page.contains("<title id=\"moves-title\">Migration matrix</title>"))
+    // 5 × 5 cells (vip, key, standard, watch, none), each with its count.
+    #expect(page.components(separatedBy: "<rect ").count - 1 == 25)
+    #expect(
+      page.contains("<title>standard → watch: 1</title>")
+        && page.contains("<title>watch → standard: 1</title>"))
+    #expect(page.contains("<td>C2024028</td><td>standard</td><td>watch</td><td>down</td>"))
+    #expect(page.contains("2 of 33 customers change tier (6.1%), 1 downgraded"))
+    for fetch in ["<script", " src=", " href=", "url(", "<link"] {
+      #expect(!page.contains(fetch), "\(fetch)")
+    }
+    #expect(try diff(["--format", "html"]).stdout == page)
+  }
+
   @Test func markdownMatchesTheGoldenFile() throws {
     let result = try diff(["--format", "markdown"])
     #expect(result.exitCode == 0)

@@ -29,7 +29,10 @@ struct Diff: ParsableCommand {
 
   @OptionGroup var personalData: PersonalDataOption
 
-  @Option(help: "Output format: text, json or markdown (for a pull-request comment).")
+  @Option(
+    help:
+      "Output format: text, json, markdown (for a pull-request comment) or html (one self-contained page: the migration matrix as a heat map, the movers)."
+  )
   var format: Format = .text
 
   @Option(help: "The evaluation date, YYYY-MM-DD. Default: today (UTC).")
@@ -60,7 +63,7 @@ struct Diff: ParsableCommand {
   var failIfBenefitWorse: [String] = []
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case text, json, markdown
+    case text, json, markdown, html
   }
 
   func validate() throws {
@@ -115,6 +118,7 @@ struct Diff: ParsableCommand {
     case .text: try StandardOutput.write(report.renderText())
     case .json: try StandardOutput.write(report.renderJSON())
     case .markdown: try StandardOutput.write(report.renderMarkdown())
+    case .html: try StandardOutput.write(report.renderHTML())
     }
     try checkGates(impact)
   }

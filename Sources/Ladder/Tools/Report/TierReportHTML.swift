@@ -15,25 +15,8 @@ public enum TierReportHTML {
   public static func render(_ report: TierReport) -> String {
     let identity = report.identity
     let heading = identity.title.isEmpty ? identity.policy : identity.title
-    var page = """
-      <!DOCTYPE html>
-      <html lang="zh-Hans-CN">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>\(escape(heading)) · \(escape(identity.asOf))</title>
-      <style>
-      body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "WenQuanYi Zen Hei", sans-serif; margin: 2rem auto; max-width: 60rem; color: #1a1a1a; }
-      h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2.5rem; }
-      .chart { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
-      table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-      th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }
-      td.n, th.n { text-align: right; }
-      .identity { color: #555; font-size: 0.9rem; }
-      svg text { font-size: 12px; fill: #1a1a1a; }
-      </style>
-      </head>
-      <body>
+    var page = pageStart(title: "\(heading) · \(identity.asOf)")
+    page += """
       <h1>\(escape(heading))</h1>
       <p class="identity">Policy <code>\(escape(identity.policy))</code> version \(escape(identity.version)) · sha256 <code>\(escape(identity.sha256))</code> · as of \(escape(identity.asOf)) · \(report.read) records read, \(report.decided) decided, \(report.rejected) rejected</p>
 
@@ -111,10 +94,35 @@ public enum TierReportHTML {
       })
   }
 
+  /// The page up to its body's first element: the title, and the styles every report shares.
+  static func pageStart(title: String) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="zh-Hans-CN">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>\(escape(title))</title>
+    <style>
+    body { font-family: system-ui, "Noto Sans CJK SC", "PingFang SC", "WenQuanYi Zen Hei", sans-serif; margin: 2rem auto; max-width: 60rem; color: #1a1a1a; }
+    h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2.5rem; }
+    .chart { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+    table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+    th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: left; }
+    td.n, th.n { text-align: right; }
+    .identity { color: #555; font-size: 0.9rem; }
+    svg text { font-size: 12px; fill: #1a1a1a; }
+    </style>
+    </head>
+    <body>
+
+    """
+  }
+
   // MARK: - Sections
 
   private static func tierSection(_ report: TierReport) -> String {
-    let table = htmlTable(
+    let table = table(
       header: ["tier", "label", "customers", "share"],
       rows: report.tiers.map {
         [$0.id ?? "—", $0.label, String($0.count), TierReportText.share($0.count, of: report.decided)]
@@ -159,11 +167,11 @@ public enum TierReportHTML {
     guard let svg = scoreChart(report) else {
       return "<h2>Score distribution</h2>\n<p>No record was decided.</p>\n"
     }
-    let binTable = htmlTable(
+    let binTable = table(
       header: ["score from", "to", "customers"],
       rows: report.scoreBins.map { [$0.lower.description, $0.upper.description, String($0.count)] },
       numeric: [0, 1, 2])
-    let lineTable = htmlTable(
+    let lineTable = table(
       header: ["tier line", "score", "within one point below", "at or within one point above"],
       rows: report.thresholds.map {
         [$0.tier, $0.value.description, String($0.justBelow), String($0.atOrJustAbove)]
@@ -231,7 +239,7 @@ public enum TierReportHTML {
   ) -> String {
     guard !rows.isEmpty else { return "<h2>\(escape(title))</h2>\n<p>\(escape(empty ?? "None."))</p>\n" }
     return "<h2>\(escape(title))</h2>\n<div class=\"chart\">\n\(chart)"
-      + htmlTable(header: header, rows: rows, numeric: Set(numbersFrom..<max(numbersFrom, header.count)))
+      + table(header: header, rows: rows, numeric: Set(numbersFrom..<max(numbersFrom, header.count)))
       + "</div>\n"
   }
 
@@ -299,7 +307,7 @@ public enum TierReportHTML {
 
   // MARK: - Parts
 
-  private static func htmlTable(header: [String], rows: [[String]], numeric: Set<Int>) -> String {
+  static func table(header: [String], rows: [[String]], numeric: Set<Int>) -> String {
     var html = "<table>\n<thead><tr>"
     for (index, name) in header.enumerated() {
       html += "<th scope=\"col\"\(numeric.contains(index) ? " class=\"n\"" : "")>\(escape(name))</th>"
