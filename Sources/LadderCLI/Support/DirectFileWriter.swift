@@ -105,6 +105,14 @@ final class DirectFileWriter: @unchecked Sendable {
     return nil
   }
 
+  /// Waits for the write in flight, if any, and drops what is staged: the file is being given
+  /// up, and its descriptor must not be closed while the writer thread still uses it (a number
+  /// reused by the next open would receive the rest).
+  func abandon() {
+    _ = waitForWrite()
+    filled = 0
+  }
+
   private func waitForWrite() -> Int32? {
     guard let item = inFlight else { return nil }
     item.wait()

@@ -217,7 +217,10 @@ final class OutputSink {
       if let failure { throw StandardOutput.failure(errno: failure) }
       return
     }
-    if failure == nil, let direct { failure = direct.finish() }
+    if let direct {
+      // Either way nothing is in flight when the descriptor is closed.
+      if failure == nil { failure = direct.finish() } else { direct.abandon() }
+    }
     if failure == nil, fsync(descriptor) != 0 { failure = errno }
     if close(descriptor) != 0, failure == nil { failure = errno }
     if failure == nil, rename(temporary, destination) != 0 { failure = errno }
@@ -239,6 +242,7 @@ final class OutputSink {
       flush()
       return
     }
+    direct?.abandon()
     close(descriptor)
     unlink(temporary)
     TemporaryFiles.unregister(temporary)
