@@ -231,9 +231,13 @@ struct ColumnarProgram: Sendable {
     self.kernels = kernels
     self.registerCount = registerCount
     self.loadedRegisterCount = loadedRegisterCount
-    restoredRegisters = Self.integers(
-      in: [kernels, keyRegister as Any, score as Any, tier, triggers, outputs, population, trace as Any],
-      below: loadedRegisterCount)
+    // Only a policy with population functions has a statistics pass to take registers from.
+    restoredRegisters =
+      population.isEmpty
+      ? []
+      : Self.integers(
+        in: [kernels, keyRegister as Any, score as Any, tier, triggers, outputs, population, trace as Any],
+        below: loadedRegisterCount)
     self.score = score
     self.scoreScale = scoreScale
     self.tier = tier
