@@ -86,6 +86,31 @@ import Testing
     #expect(!(try CLIRunner.run(Self.arguments + ["--format", "markdown"])).stdout.contains(".svg"))
   }
 
+  /// An input with no record gives a report of zeros in every form, not a failure.
+  @Test func anInputWithNoRecordGivesAReportOfZeros() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ladder-report-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let empty = directory.appendingPathComponent("none.csv")
+    let header = try String(
+      contentsOfFile: RepositoryPaths.path("examples/b2b-service-tiers.csv"), encoding: .isoLatin1
+    )
+    .split(separator: "\n")[0]
+    try Data((header + "\n").utf8).write(to: empty)
+    for format in ["html", "markdown", "json"] {
+      let result = try CLIRunner.run([
+        "report", "policies/b2b-service-tiers.yaml", empty.path, "--as-of", "2024-03-01", "--format", format,
+      ])
+      #expect(result.exitCode == 0, "\(format)")
+      #expect(result.stderr.contains("read 0, evaluated 0, rejected 0"))
+    }
+    let markdown = try CLIRunner.run([
+      "report", "policies/b2b-service-tiers.yaml", empty.path, "--as-of", "2024-03-01", "--format",
+      "markdown",
+    ]).stdout
+    #expect(markdown.contains("### Score distribution\n\nNo record was decided."))
+  }
+
   /// Records are counted, never shown: no key, phone number, or value of a rejected field.
   @Test func noKeyOrPersonalValueAppears() throws {
     let csv = try Data(

@@ -131,8 +131,12 @@ public enum TierReportMarkdown {
     }
     if report.hasScore {
       lines += ["", "### Score distribution", ""] + chart("scores", "Score distribution")
-      lines += ["| score | customers |", "|---|---:|"]
-      for bin in report.scoreBins { lines.append("| \(bin.lower) – \(bin.upper) | \(bin.count) |") }
+      if report.scoreBins.isEmpty {
+        lines.append("No record was decided.")
+      } else {
+        lines += ["| score | customers |", "|---|---:|"]
+        for bin in report.scoreBins { lines.append("| \(bin.lower) – \(bin.upper) | \(bin.count) |") }
+      }
       if !report.thresholds.isEmpty {
         lines += [
           "", "| tier line | score | within one point below | at or within one point above |",
