@@ -41,11 +41,9 @@ struct ColumnarProgram: Sendable {
   let statisticsKernels: [Kernel]
   let kernels: [Kernel]
   let registerCount: Int
-  /// The registers below this are the ones the inputs and the statistics kernels fill.
-  let loadedRegisterCount: Int
-  /// Those of them that anything after the statistics pass reads (the kernels, the outputs, the
-  /// trace, the key): what the per-record pass of a population policy takes over from the
-  /// statistics pass.
+  /// The registers the inputs and the statistics kernels fill (the lowest ones) that anything
+  /// after the statistics pass reads (the kernels, the outputs, the trace, the key): what the
+  /// per-record pass of a population policy takes over from the statistics pass.
   let restoredRegisters: [Int]
   /// The score register (at `scoreScale` decimals), when the policy has a score.
   let score: Int?
@@ -230,7 +228,6 @@ struct ColumnarProgram: Sendable {
     self.statisticsKernels = statisticsKernels
     self.kernels = kernels
     self.registerCount = registerCount
-    self.loadedRegisterCount = loadedRegisterCount
     // Only a policy with population functions has a statistics pass to take registers from.
     restoredRegisters =
       population.isEmpty
