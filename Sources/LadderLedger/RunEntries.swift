@@ -299,9 +299,10 @@ struct EncodedEntries {
   func key(_ item: Item) -> [UInt8] { Array(writer.bytes[item.keyStart..<item.keyStart + item.keyCount]) }
 
   func sameKey(_ left: Item, _ right: Item) -> Bool {
-    left.keyCount == right.keyCount
-      && writer.bytes[left.keyStart..<left.keyStart + left.keyCount]
-        .elementsEqual(writer.bytes[right.keyStart..<right.keyStart + right.keyCount])
+    writer.bytes.withUnsafeBufferPointer { bytes in
+      guard let base = bytes.baseAddress else { return left.keyCount == right.keyCount }
+      return Self.same(left, base, UnsafeBufferPointer(start: base + right.keyStart, count: right.keyCount))
+    }
   }
 
   /// The sorted items cut into blocks of `size` and packed on every core: each block's first
