@@ -192,10 +192,9 @@ public enum DecisionServer {
   }
 
   /// JSON Lines in, JSON Lines out: one line per record, in order, a rejected record's error in
-  /// its place. The evaluation runs on threads of its own, not the server's.
-  /// A batch of JSON Lines: decided while its body arrives (the evaluation reads the blocks as
-  /// they come, on a thread of its own), answered once all of it is here and within the limits
-  /// (413 otherwise, as before any decision is sent), the rest of the answer streaming as the
+  /// its place. Decided while the body arrives (the evaluation reads the blocks as they come, on
+  /// a thread of its own, not the server's), answered once all of it is here and within the
+  /// limits (413 otherwise, before any decision is sent), the rest of the answer streaming as the
   /// records are decided.
   static func batch(
     _ request: Request, policy: CompiledPolicy, limits: ServerLimits, metrics: ServerMetrics
@@ -240,15 +239,18 @@ public enum DecisionServer {
       for try await buffer in request.body {
         received += buffer.readableBytes
         guard received <= limits.maxBodyBytes else { throw HTTPError(.contentTooLarge) }
-        guard lines <= limits.maxBatchRecords else { continue }  // read to the end, decide no more
+        // Past the record limit the body is still read to its end and counted (the 413 says how
+        // many records it held), but no more of it is decided.
+        let deciding = lines <= limits.maxBatchRecords
         buffer.withUnsafeReadableBytes { raw in
           // Counted over the raw bytes, which the compiler vectorizes.
           var count = 0
           for byte in raw { count &+= byte == UInt8(ascii: "\n") ? 1 : 0 }
           lines += count
           if let last = raw.last { endsWithLineBreak = last == UInt8(ascii: "\n") }
-          pending.append(contentsOf: raw)
+          if deciding { pending.append(contentsOf: raw) }
         }
+        guard deciding else { continue }
         if lines > limits.maxBatchRecords {
           body.abandon()
         } else if pending.count >= 1 << 20 {

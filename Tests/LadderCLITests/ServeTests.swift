@@ -223,7 +223,7 @@ import Testing
     #expect(try server.request(path, method: "POST", body: huge).status == 413)
     let four = try Self.example("b2b-service-tiers.jsonl", lines: 4)
     let tooMany = try server.request("/v1/policies/b2b-service-tiers/batch", method: "POST", body: four)
-    #expect(tooMany.status == 413 && tooMany.body.contains("at most 3 records"))
+    #expect(tooMany.status == 413 && tooMany.body.contains("at most 3 records, not 4"))
     // Health needs no token.
     #expect(try server.request("/health", token: nil).status == 200)
     // A body nested far too deep is a bad record, not a crash.
