@@ -19,16 +19,16 @@ struct TierReportTests {
   /// bin; whole-point bins when the scores span 20 points or less; negative scores floored.
   @Test func binsCoverEveryScore() {
     let scores = ["12.50", "19.99", "20", "47", "90", "100"].map(decimal)
-    let bins = TierReport.bins(scores, lines: [])
+    let bins = TierReport.bins(scores)
     #expect(bins.map(\.lower.description) == ["10", "20", "30", "40", "50", "60", "70", "80", "90", "100"])
     #expect(bins.map(\.count) == [2, 1, 0, 1, 0, 0, 0, 0, 1, 1])
-    let narrow = TierReport.bins(["70.5", "72", "72.99"].map(decimal), lines: [])
+    let narrow = TierReport.bins(["70.5", "72", "72.99"].map(decimal))
     #expect(narrow.map(\.lower.description) == ["70", "71", "72"])
     #expect(narrow.map(\.count) == [1, 0, 2])
-    let negative = TierReport.bins(["-25", "5"].map(decimal), lines: [])
+    let negative = TierReport.bins(["-25", "5"].map(decimal))
     #expect(negative.first?.lower.description == "-30")
     #expect(negative.reduce(0) { $0 + $1.count } == 2)
-    #expect(TierReport.bins([], lines: []).isEmpty)
+    #expect(TierReport.bins([]).isEmpty)
   }
 
   @Test func averagesHaveTwoDecimals() {

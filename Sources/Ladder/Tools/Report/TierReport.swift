@@ -109,7 +109,7 @@ extension TierReport {
         tier: tier, value: value, justBelow: scores.count { $0 >= below && $0 < value },
         atOrJustAbove: scores.count { $0 >= value && $0 < above })
     }
-    scoreBins = Self.bins(scores, lines: thresholds.map(\.value))
+    scoreBins = Self.bins(scores)
     components = (checked.score?.components ?? []).enumerated().map { index, component in
       ComponentAverages(
         name: component.name,
@@ -166,8 +166,8 @@ extension TierReport {
   }
 
   /// Ten-point bins from the lowest score's ten down to the highest's (whole points when every
-  /// score lies within 20 points), so that each threshold is a bin edge.
-  static func bins(_ scores: [FixedDecimal], lines: [FixedDecimal]) -> [ScoreBin] {
+  /// score lies within 20 points), so that a whole-number threshold is a bin edge.
+  static func bins(_ scores: [FixedDecimal]) -> [ScoreBin] {
     guard let low = scores.min(), let high = scores.max() else { return [] }
     let span = (try? high.subtracting(low)) ?? FixedDecimal(0)
     let width = FixedDecimal(span <= FixedDecimal(20) ? 1 : 10)

@@ -90,12 +90,9 @@ public enum TierReportJSON {
 
 /// Texts the report's forms share.
 enum TierReportText {
-  /// `count` of `total` as a percent with one decimal: `12.5%`.
+  /// `count` of `total` as a percent with one decimal: `12.5%` (``DiffReport/percent(_:of:)``).
   static func share(_ count: Int, of total: Int) -> String {
-    guard total > 0 else { return "0.0%" }
-    let tenths = FixedDecimal(units: Int128(count) * 1000, scale: 0)
-    let value = ((try? tenths.divided(by: FixedDecimal(total))) ?? FixedDecimal(0)).rounded(to: 0, .halfUp)
-    return FixedDecimal(units: value.units, scale: 1).description + "%"
+    total > 0 ? DiffReport.percent(count, of: total) : "0.0%"
   }
 
   static func tierNames(_ report: TierReport) -> [String] {
