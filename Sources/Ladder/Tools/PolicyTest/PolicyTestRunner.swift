@@ -285,36 +285,22 @@ public enum JUnitReport {
     out += "<testsuites name=\"ladder test\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
     for report in reports {
       out +=
-        "  <testsuite name=\"\(escape(report.suitePath))\" tests=\"\(report.results.count)\" failures=\"\(report.failedCount)\">\n"
+        "  <testsuite name=\"\(MarkupText.escaped(report.suitePath))\" tests=\"\(report.results.count)\" failures=\"\(report.failedCount)\">\n"
       for result in report.results {
-        out += "    <testcase classname=\"\(escape(report.policy))\" name=\"\(escape(result.name))\""
+        out +=
+          "    <testcase classname=\"\(MarkupText.escaped(report.policy))\" name=\"\(MarkupText.escaped(result.name))\""
         if result.passed {
           out += "/>\n"
         } else {
           let message = result.failures.joined(separator: "; ")
-          out += ">\n      <failure message=\"\(escape(message))\">"
-          out += escape(result.failures.joined(separator: "\n") + "\n" + (result.explanation ?? ""))
+          out += ">\n      <failure message=\"\(MarkupText.escaped(message))\">"
+          out += MarkupText.escaped(
+            result.failures.joined(separator: "\n") + "\n" + (result.explanation ?? ""))
           out += "</failure>\n    </testcase>\n"
         }
       }
       out += "  </testsuite>\n"
     }
     return out + "</testsuites>\n"
-  }
-
-  static func escape(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&apos;"
-      case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t": out += "?"
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out
   }
 }

@@ -323,19 +323,8 @@ public enum TierReportHTML {
     return html + "</tbody>\n</table>\n"
   }
 
-  static func escape(_ text: String) -> String {
-    var result = ""
-    for character in text {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      default: result.append(character)
-      }
-    }
-    return result
-  }
+  /// ``MarkupText/escaped(_:)``, by a short name: the page calls it for every text it writes.
+  static func escape(_ text: String) -> String { MarkupText.escaped(text) }
 
   private static func number(_ value: FixedDecimal) -> Double { Double(value.description) ?? 0 }
 }
