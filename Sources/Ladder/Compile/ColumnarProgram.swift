@@ -172,6 +172,12 @@ struct ColumnarProgram: Sendable {
       trigger + 1 < triggerAtomStarts.count
         ? triggerAtomStarts[trigger]..<triggerAtomStarts[trigger + 1] : 0..<0
     }
+
+    /// Where comparison `index` of tier `tier`'s condition is in `atoms` and `atomTexts`.
+    func atom(tier: Int, _ index: Int) -> Int { tierAtoms(tier).lowerBound + index }
+
+    /// Where comparison `index` of trigger `trigger`'s condition is in `atoms` and `atomTexts`.
+    func atom(trigger: Int, _ index: Int) -> Int { triggerAtoms(trigger).lowerBound + index }
   }
 
   /// Every integer from 0 up to `limit` that `values` hold, however deep: the registers they may

@@ -474,10 +474,10 @@ struct RegisterTrace: TraceValues {
         value(component.contribution), scale: component.contributionScale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .tierAtom(let tier, let index, let part):
-      atom(plan.atoms[plan.tierAtoms(tier).lowerBound + index], part, to: &output)
+      atom(plan.atoms[plan.atom(tier: tier, index)], part, to: &output)
     case .triggerFired(let index): bool(fired[index])
     case .triggerAtom(let trigger, let index, let part):
-      atom(plan.atoms[plan.triggerAtoms(trigger).lowerBound + index], part, to: &output)
+      atom(plan.atoms[plan.atom(trigger: trigger, index)], part, to: &output)
     case .reviewEvery:
       guard let interval = review?.interval else { return output.append("null") }
       writer.appendJSONString(Array(interval.description.utf8), to: &output)
@@ -627,7 +627,7 @@ struct FixedTraceParts: Sendable {
     case .tierCondition(let index): return tierConditions[index]
     case .tierLocation(let index): return tierLocations[index]
     case .tierHeld(let index): return Array((index == tierIndex ? "true" : "false").utf8)
-    case .tierAtom(let tier, let index, .text): return atomTexts[plan.tierAtoms(tier).lowerBound + index]
+    case .tierAtom(let tier, let index, .text): return atomTexts[plan.atom(tier: tier, index)]
     case .decidedTier: return tierIndex.map { tierIDs[$0] } ?? null
     case .decidedLabel: return tierIndex.map { tierLabels[$0] } ?? null
     case .benefits: return benefits[tierIndex ?? tierIDs.count]
@@ -637,7 +637,7 @@ struct FixedTraceParts: Sendable {
     case .triggerLocation(let index): return triggerLocations[index]
     case .triggerReason(let index): return triggerReasons[index]
     case .triggerAtom(let trigger, let index, .text):
-      return atomTexts[plan.triggerAtoms(trigger).lowerBound + index]
+      return atomTexts[plan.atom(trigger: trigger, index)]
     case .decisionFlags, .decisionOutput, .key, .derivedValue, .scoreTotal, .scoreSum, .componentBranch,
       .componentPoints,
       .componentContribution,

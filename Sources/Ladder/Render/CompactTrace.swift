@@ -254,9 +254,9 @@ extension RegisterTrace {
       else { return output.append("null") }
       ValueText.appendDecimal(value(register) - 1, scale: 0, to: &output)
     case .tierAtom(let tier, let index, .result):
-      result(plan.atoms[plan.tierAtoms(tier).lowerBound + index], to: &output)
+      result(plan.atoms[plan.atom(tier: tier, index)], to: &output)
     case .triggerAtom(let trigger, let index, .result):
-      result(plan.atoms[plan.triggerAtoms(trigger).lowerBound + index], to: &output)
+      result(plan.atoms[plan.atom(trigger: trigger, index)], to: &output)
     default:
       write(item, to: &output)
     }
