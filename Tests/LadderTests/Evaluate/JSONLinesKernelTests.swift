@@ -205,6 +205,33 @@ struct JSONLinesKernelTests {
     #expect(result.byKernels == 5)
   }
 
+  /// Undeclared keys a line has had are marked one bit each for the first 64 and by line number
+  /// after: the same key twice is found on both sides of that boundary, in lines that follow
+  /// plain ones (whose marks must not linger).
+  @Test func anUndeclaredKeyTwiceIsFoundAmongManyUndeclaredKeys() throws {
+    let rest =
+      #""orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]"#
+    let extras = (0..<70).map { #""x\#($0)":\#($0)"# }
+    func line(_ key: String, _ keys: [String]) -> String {
+      #"{"customer_id":"\#(key)",\#(keys.joined(separator: ",")),\#(rest)}"#
+    }
+    let lines = [
+      line("C1", extras),
+      line("C2", extras + [#""x3":0"#]),
+      line("C3", extras),
+      line("C4", extras + [#""x67":0"#]),
+      line("C5", extras),
+      line("C6", Array(extras[0..<66]) + [#""x65":0"#]),
+    ]
+    let result = try Self.run(lines.joined(separator: "\n") + "\n")
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    #expect(result.scalar.contains("key C2 field x3: the key appears twice"))
+    #expect(result.scalar.contains("key C4 field x67: the key appears twice"))
+    #expect(result.scalar.contains("key C6 field x65: the key appears twice"))
+    #expect(result.byKernels == 3)
+  }
+
   /// A list of numbers with only commas between them is kept as the line's text, its commas
   /// written as `;`; every other list is read element by element. Both read as the row reader
   /// reads them.

@@ -313,10 +313,9 @@ private struct LineCutter {
         guard case .input(let column) = found else {
           // A key the policy does not declare is passed over, as a CSV column is; the same key
           // twice is the row reader's to reject.
-          guard case .ignored(let id) = found, keys.seenIgnored[id] != keys.generation, skipValue() else {
+          guard case .ignored(let id) = found, keys.markSeen(ignored: id), skipValue() else {
             return false
           }
-          keys.seenIgnored[id] = keys.generation
           guard let more = next(closing: UInt8(ascii: "}")) else { return false }
           if !more { break }
           continue
@@ -621,7 +620,28 @@ struct KeyCache {
   /// undeclared keys the line has had.
   var generation = 0
   /// Per ignored key: the number of the last line that had it.
-  var seenIgnored: [Int] = []
+  private var seenIgnored: [Int] = []
+  /// The first 64 ignored keys the line has had, one bit each: writing the line's number into
+  /// `seenIgnored` checked the array's ownership at every undeclared key.
+  private var seenIgnoredBits: UInt64 = 0
+  private var bitsGeneration = 0
+
+  /// Notes that the line being cut has the ignored key `id`; false when it had it already.
+  @inline(__always) mutating func markSeen(ignored id: Int) -> Bool {
+    if id < 64 {
+      if bitsGeneration != generation {
+        bitsGeneration = generation
+        seenIgnoredBits = 0
+      }
+      let bit: UInt64 = 1 << UInt64(id)
+      guard seenIgnoredBits & bit == 0 else { return false }
+      seenIgnoredBits |= bit
+      return true
+    }
+    guard seenIgnored[id] != generation else { return false }
+    seenIgnored[id] = generation
+    return true
+  }
 
   /// The key at position `position` of a line, when `text` holds at `start` the same key as the
   /// line before had there, quotes included: what it is, and where the text goes on after it.
@@ -637,12 +657,26 @@ struct KeyCache {
     return (found[position], close + 1)
   }
 
-  /// Whether the bytes are the same (`elementsEqual` compares element by element, generically).
+  /// Whether the bytes are the same, eight at a time: keys are short, and a call of `memcmp` per
+  /// key cost more than the comparison. (`memcmp` showed as a twentieth of a JSON Lines run, but
+  /// most of that was the first read of the line's bytes, which moved here with it: the run got
+  /// a few percent faster, not five. `elementsEqual` compares element by element, generically.)
   @inline(__always) static func same(_ key: UnsafeBufferPointer<UInt8>, _ other: [UInt8]) -> Bool {
     guard key.count == other.count else { return false }
     return other.withUnsafeBufferPointer { other in
       guard let a = key.baseAddress, let b = other.baseAddress else { return true }
-      return memcmp(a, b, key.count) == 0
+      let count = key.count
+      var index = 0
+      while index + 8 <= count {
+        let left = UnsafeRawPointer(a + index).loadUnaligned(as: UInt64.self)
+        guard left == UnsafeRawPointer(b + index).loadUnaligned(as: UInt64.self) else { return false }
+        index += 8
+      }
+      while index < count {
+        guard a[index] == b[index] else { return false }
+        index += 1
+      }
+      return true
     }
   }
 
