@@ -17,7 +17,7 @@ struct LadderCommand: ParsableCommand {
       Check.self, Lint.self, Eval.self, Explain.self, Test.self, Fmt.self, Diff.self, Schema.self,
       Run.self, History.self, ShowKey.self, Replay.self, OverrideCommand.self, ApproveCommand.self,
       RejectCommand.self, OverridesCommand.self, ExportCommand.self, ChangesCommand.self, LedgerCommand.self,
-      Serve.self, TokenHash.self, Report.self,
+      Serve.self, TokenHash.self, Report.self, Stats.self,
     ]
   )
 }

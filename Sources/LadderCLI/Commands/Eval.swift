@@ -69,7 +69,20 @@ struct Eval: ParsableCommand {
   )
   var wholePopulation = false
 
+  @Option(
+    help: ArgumentHelp(
+      "The whole population's statistics (ladder stats, then ladder stats --merge): this part's records are ranked in the whole population, as one run over every part would rank them.",
+      valueName: "file"))
+  var stats: String?
+
+  @Option(
+    help:
+      "With --stats: this part's name in the statistics. Default: the records file's name without its folders."
+  )
+  var part: String?
+
   func validate() throws {
+    if part != nil && stats == nil { throw ValidationError("--part goes with --stats") }
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
     if whatItTakes && format != .jsonl { throw ValidationError("--what-it-takes needs --format jsonl") }
@@ -104,26 +117,43 @@ struct Eval: ParsableCommand {
       throw ValidationError("--header is for CSV input; JSON Lines names its fields in every record")
     }
     // A part's percentiles would be the part's, not the population's: refused unless it is all.
-    if columns != nil && !policy.populationSites.isEmpty && !wholePopulation {
+    if stats != nil && policy.populationSites.isEmpty {
+      abandon()
+      throw ValidationError(
+        "--stats is for a policy with population functions; policy '\(policy.id)' decides each record alone")
+    }
+    if columns != nil && !policy.populationSites.isEmpty && !wholePopulation && stats == nil {
       abandon()
       throw ValidationError(
         "policy '\(policy.id)' ranks records against each other (population functions), so one part of a file cannot be decided alone; decide the whole file, or pass --whole-population if this part holds every record"
       )
     }
-    // Read block by block, CSV and JSON Lines alike: flat memory however large the input.
+    var evaluator = BatchEvaluator(
+      policy: policy, asOf: asOf, trace: explain, compactTrace: compactTrace, whatItTakes: whatItTakes)
+    // Read block by block, CSV and JSON Lines alike: flat memory however large the input. A part
+    // decided with the whole population's statistics is read first, to be checked against them.
     let blocks = input
-    let source: RecordSource =
+    var source: RecordSource =
       format == .csv
       ? .csv(blocks: { blocks.next() }, origin: options.origin, columns: columns)
       : .jsonLines(blocks: { blocks.next() }, origin: options.origin)
+    if let stats {
+      do {
+        let (reads, place) = try partOfPopulation(
+          stats, evaluator: evaluator, columns: columns, format: format, blocks)
+        evaluator.partOfPopulation = place
+        source = .records(reads, origin: options.origin)
+      } catch {
+        abandon()
+        throw error
+      }
+    }
     // The lines are counted only when the progress line is shown.
     let progress = Progress(size: blocks.totalBytes ?? 0) { blocks.estimatedLines }
     blocks.countsLines = progress.isShown
     let sink = EvalSink(
       policy: policy, asOf: asOf, format: self.format, onError: onError, origin: options.origin,
       output: output, rejects: rejectOutput, progress: progress)
-    let evaluator = BatchEvaluator(
-      policy: policy, asOf: asOf, trace: explain, compactTrace: compactTrace, whatItTakes: whatItTakes)
     // A part without a header line gives a part without one: its lines can be joined to others'.
     if self.format == .csv && columns == nil {
       output.write(DecisionCSV.header(policy: policy, withErrors: onError == .emit) + "\n")
@@ -155,6 +185,33 @@ struct Eval: ParsableCommand {
     try output.commit()
     try rejectOutput?.commit()
     StandardError.write("\(counts) (as of \(asOf))\n")
+  }
+
+  /// The records of this part, read whole, and where they are in the whole population's
+  /// statistics (`--stats`), checked to be the records the statistics were made from.
+  private func partOfPopulation(
+    _ path: String, evaluator: BatchEvaluator, columns: [String]?, format: RecordFormat,
+    _ blocks: RecordBlocks
+  ) throws -> ([ReadRecord], PopulationParts.Place) {
+    let statistics = try Stats.load(path)
+    let name = try Stats.partName(part, records: options.records)
+    var reader = evaluator
+    reader.csvColumns = columns
+    let reads: [ReadRecord]
+    do {
+      reads = try reader.readAll(bytes: try options.readRecords(from: blocks), format: format)
+    } catch let error as CSVRecordReader.HeaderError {
+      StandardError.write(
+        "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
+      throw LadderExit.badRecords
+    }
+    switch statistics.locate(part: name, matching: PopulationParts.collect(reader, reads: reads, part: name))
+    {
+    case .success(let place): return (reads, place)
+    case .failure(let error):
+      StandardError.write("error: \(StandardError.escaped(path)): \(StandardError.escaped(error.message))\n")
+      throw LadderExit.badRecords
+    }
   }
 
   /// The columns `--header` names: the policy's inputs in declaration order for `policy`, else

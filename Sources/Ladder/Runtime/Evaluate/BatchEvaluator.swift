@@ -41,7 +41,11 @@ public struct BatchEvaluator: Sendable {
   /// The moment service clocks are read at; `nil` for the policy's (``CompiledPolicy/clock(asOf:)``).
   public let clock: LadderInstant?
   /// The columns of CSV input without a header line (``RecordSource/csvColumns``).
-  var csvColumns: [String]?
+  public var csvColumns: [String]?
+  /// For records that are one part of a population decided in parts: the whole population's
+  /// statistics and which part these records are. Population functions then rank each record
+  /// in the whole population (on the scalar backend).
+  public var partOfPopulation: PopulationParts.Place?
 
   /// Which backend evaluates a batch.
   public enum Backend: Sendable {
@@ -258,7 +262,7 @@ extension BatchEvaluator {
     let validator = RecordValidator(policy: policy)
     let sites = policy.populationSites
     let pass = populationPass(reads, validator: validator)
-    let standings = whatItTakes ? PopulationWhatIf(policy: policy, entries: pass.entries) : nil
+    let standings = whatItTakes ? populationWhatIf(pass) : nil
 
     // Per-record pass: chunks on every core, handed on in input order. What the workers read is
     // frozen into constants first.
@@ -308,6 +312,15 @@ extension BatchEvaluator {
     }
   }
 
+  /// What-it-takes's view of the population: the records' own, or the whole population's when
+  /// they are a part of it.
+  private func populationWhatIf(_ pass: PopulationPass) -> PopulationWhatIf {
+    guard let whole = partOfPopulation else { return PopulationWhatIf(policy: policy, entries: pass.entries) }
+    return PopulationWhatIf(
+      policy: policy, entries: whole.statistics.ranked,
+      recordOffset: PopulationParts.recordID(part: whole.part, 0))
+  }
+
   /// What the statistics pass finds: per site, every record's value and note and the ranked
   /// entries; the records it rejected.
   struct PopulationPass {
@@ -318,8 +331,27 @@ extension BatchEvaluator {
   }
 
   /// The statistics pass over records already read: each record's per-record values (with
-  /// every population value missing), then every site's argument, then each site's values.
+  /// every population value missing), then every site's argument, then each site's values — of
+  /// this population, or of the whole one the records are a part of (``partOfPopulation``).
   func populationPass(_ reads: [ReadRecord], validator: RecordValidator) -> PopulationPass {
+    var pass = populationEntries(reads, validator: validator)
+    let sites = policy.populationSites
+    if let whole = partOfPopulation {
+      (pass.values, pass.notes) = whole.statistics.values(
+        forPart: whole.part, count: reads.count, sites: sites)
+      return pass
+    }
+    for (site, definition) in sites.enumerated() {
+      let result = PopulationStatistics.compute(definition, entries: pass.entries[site], count: reads.count)
+      pass.values.append(result.values)
+      pass.notes.append(result.notes)
+    }
+    return pass
+  }
+
+  /// Every site's entries (in input order, `record` the index in `reads`) and the records the
+  /// statistics pass rejects; no values yet.
+  func populationEntries(_ reads: [ReadRecord], validator: RecordValidator) -> PopulationPass {
     let frame = makeFrame()
     let sites = policy.populationSites
     let keySlot = policy.checked.keyInput
@@ -343,11 +375,6 @@ extension BatchEvaluator {
         pass.entries[site].append(
           PopulationStatistics.Entry(value: value, key: keyBytes, numericKey: numericKey, record: index))
       }
-    }
-    for (site, definition) in sites.enumerated() {
-      let result = PopulationStatistics.compute(definition, entries: pass.entries[site], count: reads.count)
-      pass.values.append(result.values)
-      pass.notes.append(result.notes)
     }
     return pass
   }

@@ -213,8 +213,10 @@ extension BatchEvaluator {
     _ input: ColumnarInput, sink: some DecisionSink, origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?, _ handlePiece: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
-    // What-it-takes is a search on the scalar backend.
-    switch backend == .automatic && !whatItTakes ? sink.rendering : .none {
+    // What-it-takes is a search on the scalar backend; so is ranking a part's records in the
+    // whole population.
+    let partOfWhole = partOfPopulation != nil && !policy.populationSites.isEmpty
+    return switch backend == .automatic && !whatItTakes && !partOfWhole ? sink.rendering : .none {
     case .csv(let withErrors):
       try evaluateColumnar(input, origin: origin, withErrors: withErrors, render: render, handlePiece)
     case .jsonLines:

@@ -4,7 +4,7 @@
 /// Order is by the argument's value, ties broken by the record key in ascending order (numeric
 /// for int keys, UTF-8 byte order for text), so results are a function of the input alone.
 enum PopulationStatistics {
-  struct Entry {
+  struct Entry: Equatable, Sendable {
     var value: FixedDecimal
     var key: [UInt8]
     var numericKey: FixedDecimal?
@@ -55,57 +55,80 @@ enum PopulationStatistics {
     values: [Value], notes: [String]
   ) {
     var values = [Value](repeating: .missing, count: count)
-    var notes = [String](repeating: "\(site.argumentText) is missing; not ranked", count: count)
-    let n = entries.count
-    guard n > 0 else { return (values, notes) }
+    var notes = [String](repeating: missingNote(site), count: count)
+    // The average needs no order.
+    let ranked = site.function == .averageClass ? entries : entries.sorted(by: order(site.function))
+    assign(site, ranked: ranked) { entry, value, note in
+      values[entry.record] = value
+      notes[entry.record] = note
+    }
+    return (values, notes)
+  }
+
+  /// The note of a record whose argument is missing.
+  static func missingNote(_ site: PopulationSite) -> String {
+    "\(site.argumentText) is missing; not ranked"
+  }
+
+  /// Each entry's value and note, handed to `take` for the entries `wanted` accepts: the one
+  /// place that says what a population function gives. `ranked` holds every entry of the
+  /// population in the site's ranking order (``order(_:)``; any order for `average_class`).
+  /// Parts of a population decided apart (``PopulationParts``) pass the whole population's
+  /// entries and want only their own.
+  static func assign(
+    _ site: PopulationSite, ranked: [Entry], wanted: (Entry) -> Bool = { _ in true },
+    _ take: (Entry, Value, String) -> Void
+  ) {
+    let n = ranked.count
+    guard n > 0 else { return }
     func show(_ value: FixedDecimal) -> String { site.show(value) }
     if site.function == .averageClass {
       var total = FixedDecimal.zero
-      for entry in entries { total = (try? total.adding(entry.value)) ?? total }
+      for entry in ranked { total = (try? total.adding(entry.value)) ?? total }
       let line = AverageLine(total: total, count: n)
       let mean = show(line.mean)
-      for entry in entries {
+      for entry in ranked where wanted(entry) {
         let position = line.position(of: entry.value)
-        values[entry.record] = .string(AverageLine.classes[position])
-        notes[entry.record] = line.note(
-          argument: site.argumentText, value: show(entry.value), class: position, mean: mean)
+        take(
+          entry, .string(AverageLine.classes[position]),
+          line.note(argument: site.argumentText, value: show(entry.value), class: position, mean: mean))
       }
-      return (values, notes)
+      return
     }
-    let sorted = entries.sorted(by: order(site.function))
     guard site.function == .abcClass else {
       let ranking = PopulationRanking(site.function, count: n, parameters: site.parameters)
-      for (position, entry) in sorted.enumerated() {
+      for (position, entry) in ranked.enumerated() where wanted(entry) {
         let value = ranking.value(at: position)
-        values[entry.record] =
+        take(
+          entry,
           site.function == .topPercent
-          ? .bool(value == 1) : .number(FixedDecimal(units: Int128(value), scale: site.function.resultScale))
-        notes[entry.record] = ranking.note(
-          argument: site.argumentText, value: show(entry.value), at: position)
+            ? .bool(value == 1)
+            : .number(FixedDecimal(units: Int128(value), scale: site.function.resultScale)),
+          ranking.note(argument: site.argumentText, value: show(entry.value), at: position))
       }
-      return (values, notes)
+      return
     }
     var total = FixedDecimal.zero
-    for entry in sorted where entry.value > .zero { total = (try? total.adding(entry.value)) ?? total }
+    for entry in ranked where entry.value > .zero { total = (try? total.adding(entry.value)) ?? total }
     let lines = ParetoLines(total: total, parameters: site.parameters)
     var classes: [Int] = []
     var running = FixedDecimal.zero
     var endOfA: FixedDecimal?
     var endOfB: FixedDecimal?
-    for entry in sorted {
+    for entry in ranked {
       let letter = lines.letter(before: running)
       classes.append(letter)
       if letter == 0 { endOfA = entry.value }
       if letter == 1 { endOfB = entry.value }
       if entry.value > .zero { running = (try? running.adding(entry.value)) ?? running }
     }
-    for (position, entry) in sorted.enumerated() {
-      values[entry.record] = .string(ParetoLines.letters[classes[position]])
-      notes[entry.record] = lines.note(
-        argument: site.argumentText, value: show(entry.value), at: position, count: n,
-        endOfA: endOfA.map(show), endOfB: endOfB.map(show))
+    for (position, entry) in ranked.enumerated() where wanted(entry) {
+      take(
+        entry, .string(ParetoLines.letters[classes[position]]),
+        lines.note(
+          argument: site.argumentText, value: show(entry.value), at: position, count: n,
+          endOfA: endOfA.map(show), endOfB: endOfB.map(show)))
     }
-    return (values, notes)
   }
 }
 
@@ -187,14 +210,18 @@ struct PopulationStanding: Sendable {
 struct PopulationWhatIf: Sendable {
   let policy: CompiledPolicy
   let standings: [PopulationStanding]
+  /// What the entries' `record` is for the input's first record: nonzero when the input is one
+  /// part of the population (``PopulationParts``).
+  let recordOffset: Int
 
-  init(policy: CompiledPolicy, entries: [[PopulationStatistics.Entry]]) {
+  init(policy: CompiledPolicy, entries: [[PopulationStatistics.Entry]], recordOffset: Int = 0) {
     self.policy = policy
+    self.recordOffset = recordOffset
     standings = zip(policy.populationSites, entries).map { PopulationStanding($0, entries: $1) }
   }
 
   /// The population of record `index` (its position in the input).
-  func record(_ index: Int) -> Record { Record(whatIf: self, index: index) }
+  func record(_ index: Int) -> Record { Record(whatIf: self, index: recordOffset + index) }
 
   struct Record: Sendable {
     let whatIf: PopulationWhatIf

@@ -1,0 +1,410 @@
+import Foundation
+
+/// What the parts of one population contribute to its population functions, merged: what lets
+/// each part be decided on its own (a Spark task, a process per file) with every percentile,
+/// quantile and class of the whole population, byte for byte as one run over the parts joined
+/// in name order decides them (`ladder stats`, `ladder stats --merge`, `ladder eval --stats`).
+///
+/// Per population site, the statistics hold every ranked entry of the population — argument
+/// value, record key, part and place in the part — in the site's ranking order. Exact ranks with
+/// ties broken by key need that much: the statistics grow with the population (about 30 bytes
+/// an entry as text; docs/spark.md). Merging is associative and order-independent: parts are
+/// kept in name order, entries in ranking order, whatever order the statistics are merged in.
+public struct PopulationParts: Sendable, Equatable {
+  public struct Part: Sendable, Equatable {
+    public var name: String
+    /// The records read from the part, rejected ones included.
+    public var records: Int
+  }
+
+  /// One population site as the statistics name it.
+  public struct Site: Sendable, Equatable {
+    /// The call as the policy writes it, `abc_class(spend_12m)`.
+    public var call: String
+    var function: PopulationFunction
+  }
+
+  /// Which part of the population an evaluation's records are (``BatchEvaluator/partOfPopulation``).
+  public struct Place: Sendable {
+    public let statistics: PopulationParts
+    /// The part's index in ``PopulationParts/parts``.
+    public let part: Int
+  }
+
+  public let policyID: String
+  public let policyVersion: String
+  public let policySHA256: String
+  /// The evaluation date (and moment, for service clocks) the arguments were computed at.
+  public let asOf: String
+  /// Whether record keys rank as numbers (an `int` key) rather than as text.
+  let numericKeys: Bool
+  public let sites: [Site]
+  /// In name order.
+  public private(set) var parts: [Part]
+  /// Per site, every entry of the population in ranking order; an entry's `record` is
+  /// ``recordID(part:_:)`` of its part and its place in the part, so that ranking by it is
+  /// ranking in the order of the parts joined by name.
+  private(set) var ranked: [[PopulationStatistics.Entry]]
+
+  /// An entry's `record`: its part's index in the high bits, its place in the part below.
+  static func recordID(part: Int, _ position: Int) -> Int { part << placeBits | position }
+  private static let placeBits = 40
+  private static func part(of record: Int) -> Int { record >> placeBits }
+  private static func place(of record: Int) -> Int { record & ((1 << placeBits) - 1) }
+
+  /// The name a part's statistics give it unless told otherwise: the file's name without its
+  /// folders (Spark's `part-00003.csv`).
+  public static func defaultPartName(path: String) -> String {
+    path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+  }
+
+  /// The statistics of one part, whose records are `reads` (read in order), as `evaluator`
+  /// decides them (its policy, as-of date and clock).
+  public static func collect(_ evaluator: BatchEvaluator, reads: [ReadRecord], part name: String)
+    -> PopulationParts
+  {
+    let policy = evaluator.policy
+    let pass = evaluator.populationEntries(reads, validator: RecordValidator(policy: policy))
+    let sites = policy.populationSites
+    // A key ranks as a number when the policy's key input is one: every entry alike.
+    let numericKeys = pass.entries.contains { $0.first?.numericKey != nil }
+    return PopulationParts(
+      policyID: policy.id, policyVersion: policy.version, policySHA256: policy.sha256,
+      asOf: asOfText(evaluator), numericKeys: numericKeys,
+      sites: sites.map { Site(call: $0.text, function: $0.function) },
+      parts: [Part(name: name, records: reads.count)],
+      ranked: zip(sites, pass.entries).map { site, entries in
+        entries.map { entry in
+          var entry = entry
+          entry.record = recordID(part: 0, entry.record)
+          return entry
+        }.sorted(by: PopulationStatistics.order(site.function))
+      })
+  }
+
+  /// How the statistics name an evaluation's as-of date and clock.
+  static func asOfText(_ evaluator: BatchEvaluator) -> String {
+    let moment = evaluator.clock ?? evaluator.policy.checked.outputOptions.asOfTime
+    return moment.map { "\(evaluator.asOf) \($0)" } ?? evaluator.asOf.description
+  }
+
+  public struct MergeError: Error, Equatable {
+    public var message: String
+  }
+
+  /// The statistics of every part of `statistics`, as one: the same whatever order they come in
+  /// and however they were merged before.
+  public static func merge(_ statistics: [PopulationParts]) throws(MergeError) -> PopulationParts {
+    guard let first = statistics.first else { throw MergeError(message: "nothing to merge") }
+    for other in statistics.dropFirst() {
+      guard other.policySHA256 == first.policySHA256 else {
+        throw MergeError(
+          message:
+            "statistics of policy \(other.policyID) \(other.policyVersion) (sha256 \(other.policySHA256.prefix(12))) cannot join those of \(first.policyID) \(first.policyVersion) (sha256 \(first.policySHA256.prefix(12))): make every part's statistics with the same policy file"
+        )
+      }
+      guard other.asOf == first.asOf else {
+        throw MergeError(
+          message:
+            "statistics as of \(other.asOf) cannot join statistics as of \(first.asOf): make every part's statistics with the same --as-of"
+        )
+      }
+    }
+    var seen: [String: Int] = [:]
+    var parts: [Part] = []
+    for part in statistics.flatMap(\.parts) {
+      if seen.updateValue(parts.count, forKey: part.name) != nil {
+        throw MergeError(
+          message:
+            "part '\(part.name)' is in the statistics twice: each part's statistics are merged once (name parts apart with --part)"
+        )
+      }
+      parts.append(part)
+    }
+    let byName = parts.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    let newIndex = Dictionary(uniqueKeysWithValues: byName.enumerated().map { ($1.name, $0) })
+    var ranked: [[PopulationStatistics.Entry]] = []
+    for (site, definition) in first.sites.enumerated() {
+      var entries: [PopulationStatistics.Entry] = []
+      for source in statistics {
+        for entry in source.ranked[site] {
+          var moved = entry
+          let name = source.parts[part(of: entry.record)].name
+          moved.record = recordID(part: newIndex[name] ?? 0, place(of: entry.record))
+          entries.append(moved)
+        }
+      }
+      ranked.append(entries.sorted(by: PopulationStatistics.order(definition.function)))
+    }
+    return PopulationParts(
+      policyID: first.policyID, policyVersion: first.policyVersion, policySHA256: first.policySHA256,
+      asOf: first.asOf, numericKeys: first.numericKeys, sites: first.sites, parts: byName, ranked: ranked)
+  }
+
+  /// Where part `name` is, if the statistics hold it and its records are still those they were
+  /// made from (`local`: the part's own statistics, made now with the evaluation's policy and
+  /// date); else why not.
+  public func locate(part name: String, matching local: PopulationParts) -> Result<Place, MergeError> {
+    guard local.policySHA256 == policySHA256 else {
+      return .failure(
+        MergeError(
+          message:
+            "the statistics were made with policy \(policyID) \(policyVersion) (sha256 \(policySHA256.prefix(12))), not with this policy file (sha256 \(local.policySHA256.prefix(12)))"
+        ))
+    }
+    guard local.asOf == asOf else {
+      return .failure(
+        MergeError(
+          message: "the statistics were made as of \(asOf), not as of \(local.asOf): pass the same --as-of"))
+    }
+    guard let index = parts.firstIndex(where: { $0.name == name }) else {
+      let names = parts.map(\.name)
+      let shown =
+        names.count <= 5 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", …"
+      return .failure(
+        MergeError(
+          message:
+            "the statistics hold no part named '\(name)' (they hold \(parts.count): \(shown)); pass --part with the name the part's statistics were made under"
+        ))
+    }
+    let again = "make the part's statistics again and merge them"
+    let records = local.parts.first?.records ?? 0
+    guard records == parts[index].records else {
+      return .failure(
+        MergeError(
+          message:
+            "part '\(name)' had \(parts[index].records) records when its statistics were made and has \(records) now: \(again)"
+        ))
+    }
+    for site in sites.indices {
+      let own = ranked[site].lazy.filter { Self.part(of: $0.record) == index }.map { entry in
+        var entry = entry
+        entry.record = Self.recordID(part: 0, Self.place(of: entry.record))
+        return entry
+      }
+      guard own.elementsEqual(local.ranked[site]) else {
+        return .failure(
+          MergeError(
+            message:
+              "part '\(name)' holds other values of \(sites[site].call) than when its statistics were made: \(again)"
+          ))
+      }
+    }
+    return .success(Place(statistics: self, part: index))
+  }
+
+  /// Each site's value and note for each of the `count` records of part `part`: ranked in the
+  /// whole population.
+  func values(forPart part: Int, count: Int, sites definitions: [PopulationSite]) -> (
+    values: [[Value]], notes: [[String]]
+  ) {
+    var values: [[Value]] = []
+    var notes: [[String]] = []
+    for (site, definition) in definitions.enumerated() {
+      var siteValues = [Value](repeating: .missing, count: count)
+      var siteNotes = [String](repeating: PopulationStatistics.missingNote(definition), count: count)
+      PopulationStatistics.assign(
+        definition, ranked: ranked[site], wanted: { Self.part(of: $0.record) == part }
+      ) {
+        entry, value, note in
+        let place = Self.place(of: entry.record)
+        guard place < count else { return }
+        siteValues[place] = value
+        siteNotes[place] = note
+      }
+      values.append(siteValues)
+      notes.append(siteNotes)
+    }
+    return (values, notes)
+  }
+
+  /// How many entries the statistics hold, over every site.
+  public var entryCount: Int { ranked.reduce(0) { $0 + $1.count } }
+}
+
+// MARK: - The statistics file
+
+/// ```
+/// ladder-population-statistics 1
+/// {"policy":{…},"as_of":"2024-03-01","numeric_keys":false,"parts":[…],"sites":[…]}
+/// 1234.50<TAB>0<TAB>17<TAB>C0000017
+/// ```
+/// A line naming the format, a JSON line describing the statistics, then every site's entries in
+/// ranking order, one a line: argument value, part index, place in the part, key (with `\`, tab,
+/// line feed and carriage return written `\\`, `\t`, `\n`, `\r`).
+extension PopulationParts {
+  static let formatLine = "ladder-population-statistics 1"
+
+  public func encoded() -> [UInt8] {
+    let header = JSONWriter()
+    header.object {
+      header.field("policy") {
+        header.object {
+          header.field("id") { header.string(policyID) }
+          header.field("version") { header.string(policyVersion) }
+          header.field("sha256") { header.string(policySHA256) }
+        }
+      }
+      header.field("as_of") { header.string(asOf) }
+      header.field("numeric_keys") { header.bool(numericKeys) }
+      header.field("parts") {
+        header.array(parts) { part in
+          header.object {
+            header.field("name") { header.string(part.name) }
+            header.field("records") { header.number(part.records) }
+          }
+        }
+      }
+      header.field("sites") {
+        header.array(Array(zip(sites, ranked))) { site, entries in
+          header.object {
+            header.field("call") { header.string(site.call) }
+            header.field("function") { header.string(site.function.rawValue) }
+            header.field("entries") { header.number(entries.count) }
+          }
+        }
+      }
+    }
+    var bytes = Array((Self.formatLine + "\n").utf8)
+    bytes += header.bytes
+    bytes.append(UInt8(ascii: "\n"))
+    for entries in ranked {
+      for entry in entries {
+        bytes += entry.value.description.utf8
+        bytes.append(UInt8(ascii: "\t"))
+        bytes += String(Self.part(of: entry.record)).utf8
+        bytes.append(UInt8(ascii: "\t"))
+        bytes += String(Self.place(of: entry.record)).utf8
+        bytes.append(UInt8(ascii: "\t"))
+        for byte in entry.key {
+          switch byte {
+          case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+          case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+          case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+          case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+          default: bytes.append(byte)
+          }
+        }
+        bytes.append(UInt8(ascii: "\n"))
+      }
+    }
+    return bytes
+  }
+
+  public struct DecodingError: Error, Equatable {
+    /// The line of the file (1-based), 0 for the file as a whole.
+    public var line: Int
+    public var message: String
+  }
+
+  /// The statistics `bytes` hold, checked strictly: every line, count and index.
+  public init(decoding bytes: [UInt8]) throws(DecodingError) {
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    guard let format = lines.first, String(decoding: format, as: UTF8.self) == Self.formatLine else {
+      throw DecodingError(
+        line: 1, message: "not a Ladder population statistics file (made by `ladder stats`)")
+    }
+    guard lines.count >= 2,
+      let object = try? JSONSerialization.jsonObject(with: Data(lines[1])) as? [String: Any],
+      let policy = object["policy"] as? [String: Any], let id = policy["id"] as? String,
+      let version = policy["version"] as? String, let sha256 = policy["sha256"] as? String,
+      let asOf = object["as_of"] as? String, let numericKeys = object["numeric_keys"] as? Bool,
+      let partObjects = object["parts"] as? [[String: Any]],
+      let siteObjects = object["sites"] as? [[String: Any]]
+    else {
+      throw DecodingError(line: 2, message: "the description line is not as `ladder stats` writes it")
+    }
+    var parts: [Part] = []
+    for part in partObjects {
+      guard let name = part["name"] as? String, let records = part["records"] as? Int, records >= 0 else {
+        throw DecodingError(line: 2, message: "a part lacks its name or record count")
+      }
+      parts.append(Part(name: name, records: records))
+    }
+    var sites: [Site] = []
+    var counts: [Int] = []
+    for site in siteObjects {
+      guard let call = site["call"] as? String, let name = site["function"] as? String,
+        let function = PopulationFunction(rawValue: name), let count = site["entries"] as? Int, count >= 0
+      else {
+        throw DecodingError(line: 2, message: "a site lacks its call, function or entry count")
+      }
+      sites.append(Site(call: call, function: function))
+      counts.append(count)
+    }
+    guard lines.count == 2 + counts.reduce(0, +) else {
+      throw DecodingError(
+        line: 0,
+        message:
+          "the file has \(lines.count - 2) entry lines, not the \(counts.reduce(0, +)) its description counts"
+      )
+    }
+    var ranked: [[PopulationStatistics.Entry]] = []
+    var lineIndex = 2
+    for (site, count) in counts.enumerated() {
+      var entries: [PopulationStatistics.Entry] = []
+      entries.reserveCapacity(count)
+      for _ in 0..<count {
+        guard
+          let entry = Self.entry(
+            lines[lineIndex], numericKey: numericKeys, parts: parts.count, placeLimit: 1 << Self.placeBits)
+        else {
+          throw DecodingError(
+            line: lineIndex + 1,
+            message: "not an entry (value, part, place and key, separated by tabs) of site \(site + 1)")
+        }
+        entries.append(entry)
+        lineIndex += 1
+      }
+      let order = PopulationStatistics.order(sites[site].function)
+      for index in entries.indices.dropFirst() where !order(entries[index - 1], entries[index]) {
+        throw DecodingError(
+          line: lineIndex - count + index + 1,
+          message: "the entries of site \(site + 1) are not in ranking order")
+      }
+      ranked.append(entries)
+    }
+    self.init(
+      policyID: id, policyVersion: version, policySHA256: sha256, asOf: asOf, numericKeys: numericKeys,
+      sites: sites, parts: parts, ranked: ranked)
+  }
+
+  /// One entry line; `nil` unless it is exactly as ``encoded()`` writes one.
+  private static func entry(_ line: ArraySlice<UInt8>, numericKey: Bool, parts: Int, placeLimit: Int)
+    -> PopulationStatistics.Entry?
+  {
+    let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
+    guard fields.count == 4,
+      let value = FixedDecimal(parsing: String(decoding: fields[0], as: UTF8.self)),
+      let part = Int(String(decoding: fields[1], as: UTF8.self)), (0..<parts).contains(part),
+      let place = Int(String(decoding: fields[2], as: UTF8.self)), (0..<placeLimit).contains(place)
+    else { return nil }
+    var key: [UInt8] = []
+    var escaped = false
+    for byte in fields[3] {
+      if escaped {
+        switch byte {
+        case UInt8(ascii: "\\"): key.append(byte)
+        case UInt8(ascii: "t"): key.append(UInt8(ascii: "\t"))
+        case UInt8(ascii: "n"): key.append(UInt8(ascii: "\n"))
+        case UInt8(ascii: "r"): key.append(UInt8(ascii: "\r"))
+        default: return nil
+        }
+        escaped = false
+      } else if byte == UInt8(ascii: "\\") {
+        escaped = true
+      } else {
+        key.append(byte)
+      }
+    }
+    guard !escaped else { return nil }
+    var numeric: FixedDecimal?
+    if numericKey {
+      guard let number = FixedDecimal(parsing: String(decoding: key, as: UTF8.self)) else { return nil }
+      numeric = number
+    }
+    return PopulationStatistics.Entry(
+      value: value, key: key, numericKey: numeric, record: recordID(part: part, place))
+  }
+}
