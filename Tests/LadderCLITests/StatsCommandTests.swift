@@ -49,6 +49,10 @@ import Testing
       try CLIRunner.run(["stats", "--merge", statistics[0], statistics[1], "-o", firstTwo]).exitCode == 0)
     #expect(try CLIRunner.run(["stats", "--merge", statistics[2], firstTwo, "-o", stepwise]).exitCode == 0)
     #expect(FileManager.default.contents(atPath: all) == FileManager.default.contents(atPath: stepwise))
+    // The parts' statistics one after another on standard input, as the Spark job pipes them.
+    let stream = try statistics.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }.reduce(Data(), +)
+    let piped = try CLIRunner.run(["stats", "--merge", "-"], stdinBytes: stream)
+    #expect(piped.exitCode == 0 && Data(piped.stdout.utf8) == FileManager.default.contents(atPath: all))
 
     let explain = format == "jsonl" ? ["--explain"] : []
     let whole = try CLIRunner.run(["eval", Self.policy, Self.records, "--format", format] + explain + common)

@@ -26,7 +26,10 @@ struct Stats: ParsableCommand {
       """
   )
 
-  @Argument(help: "POLICY and PART; with --merge, the statistics files to merge.")
+  @Argument(
+    help:
+      "POLICY and PART; with --merge, the statistics files to merge (- for standard input; a file may hold several statistics one after another)."
+  )
   var inputs: [String] = []
 
   @Flag(help: "Merge statistics files (made by ladder stats) into one.")
@@ -111,8 +114,8 @@ struct Stats: ParsableCommand {
   /// The statistics files merged.
   private func merged(_ outputTarget: OutputTarget) throws -> PopulationParts {
     try OutputTarget.checkDistinct(
-      [("-o", outputTarget)], inputs: inputs.map { ("statistics file", $0) })
-    let all = try inputs.map(Self.load)
+      [("-o", outputTarget)], inputs: inputs.filter { $0 != "-" }.map { ("statistics file", $0) })
+    let all = try inputs.flatMap(Self.loadAll)
     do {
       return try PopulationParts.merge(all)
     } catch {
@@ -135,14 +138,29 @@ struct Stats: ParsableCommand {
 
   /// A statistics file, read and checked; exit 65 with the file and line when it is not one.
   static func load(_ path: String) throws -> PopulationParts {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    try decoding(path) { bytes throws(PopulationParts.DecodingError) in try PopulationParts(decoding: bytes) }
+  }
+
+  /// Every statistics a file (or standard input, `-`) holds one after another, read and checked.
+  static func loadAll(_ path: String) throws -> [PopulationParts] {
+    try decoding(path) { bytes throws(PopulationParts.DecodingError) in try PopulationParts.decodeAll(bytes) }
+  }
+
+  private static func decoding<Result>(
+    _ path: String, _ decode: ([UInt8]) throws(PopulationParts.DecodingError) -> Result
+  ) throws -> Result {
+    let data =
+      path == "-"
+      ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+    guard let data else {
       StandardError.write("error: cannot read statistics '\(StandardError.escaped(path))'\n")
       throw LadderExit.badRecords
     }
+    let name = path == "-" ? "<stdin>" : path
     do {
-      return try PopulationParts(decoding: [UInt8](data))
+      return try decode([UInt8](data))
     } catch {
-      let place = error.line > 0 ? "\(path):\(error.line)" : path
+      let place = error.line > 0 ? "\(name):\(error.line)" : name
       StandardError.write("error: \(StandardError.escaped(place)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }

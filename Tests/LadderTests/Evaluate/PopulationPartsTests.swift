@@ -92,6 +92,9 @@ import Testing
     #expect(sameMerge, "merged in another order, the statistics differ", sourceLocation: sourceLocation)
     let roundTrips = try PopulationParts(decoding: merged.encoded()) == merged
     #expect(roundTrips, "the statistics read back differ", sourceLocation: sourceLocation)
+    // The parts' statistics one after another in one stream, as a Spark job hands them on.
+    let stream = try PopulationParts.decodeAll(statistics.flatMap { $0.encoded() })
+    #expect(stream == statistics, "the stream read back differs", sourceLocation: sourceLocation)
     var joined = ""
     for (index, partReads) in reads.enumerated() {
       let local = PopulationParts.collect(evaluator, reads: partReads, part: "part-\(index)")

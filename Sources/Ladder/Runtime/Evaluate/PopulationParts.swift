@@ -299,11 +299,45 @@ extension PopulationParts {
 
   /// The statistics `bytes` hold, checked strictly: every line, count and index.
   public init(decoding bytes: [UInt8]) throws(DecodingError) {
-    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
     if lines.last?.isEmpty == true { lines.removeLast() }
+    try self.init(lines: lines, firstLine: 1)
+  }
+
+  /// Every statistics `bytes` holds, one after another (as the parts' statistics of a Spark job
+  /// arrive in one stream, to be merged).
+  public static func decodeAll(_ bytes: [UInt8]) throws(DecodingError) -> [PopulationParts] {
+    var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
+    if lines.last?.isEmpty == true { lines.removeLast() }
+    var all: [PopulationParts] = []
+    var firstLine = 1
+    repeat {
+      let count = min(lines.count, lineCount(lines))
+      all.append(try PopulationParts(lines: lines.prefix(count), firstLine: firstLine))
+      lines = lines.dropFirst(count)
+      firstLine += count
+    } while !lines.isEmpty
+    return all
+  }
+
+  /// How many lines the statistics starting at `lines` take, from their description; all the
+  /// lines there are when the description does not say.
+  private static func lineCount(_ lines: ArraySlice<ArraySlice<UInt8>>) -> Int {
+    guard lines.count >= 2,
+      let object = try? JSONSerialization.jsonObject(with: Data(lines[lines.startIndex + 1]))
+        as? [String: Any],
+      let sites = object["sites"] as? [[String: Any]]
+    else { return lines.count }
+    return 2 + sites.reduce(0) { $0 + max(0, ($1["entries"] as? Int) ?? 0) }
+  }
+
+  /// The statistics in `lines`, exactly: the format line, the description and its entries.
+  /// `firstLine` is the number of the first of them, for messages.
+  private init(lines: ArraySlice<ArraySlice<UInt8>>, firstLine: Int) throws(DecodingError) {
+    let lines = Array(lines)
     guard let format = lines.first, String(decoding: format, as: UTF8.self) == Self.formatLine else {
       throw DecodingError(
-        line: 1, message: "not a Ladder population statistics file (made by `ladder stats`)")
+        line: firstLine, message: "not a Ladder population statistics file (made by `ladder stats`)")
     }
     guard lines.count >= 2,
       let object = try? JSONSerialization.jsonObject(with: Data(lines[1])) as? [String: Any],
@@ -313,12 +347,13 @@ extension PopulationParts {
       let partObjects = object["parts"] as? [[String: Any]],
       let siteObjects = object["sites"] as? [[String: Any]]
     else {
-      throw DecodingError(line: 2, message: "the description line is not as `ladder stats` writes it")
+      throw DecodingError(
+        line: firstLine + 1, message: "the description line is not as `ladder stats` writes it")
     }
     var parts: [Part] = []
     for part in partObjects {
       guard let name = part["name"] as? String, let records = part["records"] as? Int, records >= 0 else {
-        throw DecodingError(line: 2, message: "a part lacks its name or record count")
+        throw DecodingError(line: firstLine + 1, message: "a part lacks its name or record count")
       }
       parts.append(Part(name: name, records: records))
     }
@@ -328,7 +363,7 @@ extension PopulationParts {
       guard let call = site["call"] as? String, let name = site["function"] as? String,
         let function = PopulationFunction(rawValue: name), let count = site["entries"] as? Int, count >= 0
       else {
-        throw DecodingError(line: 2, message: "a site lacks its call, function or entry count")
+        throw DecodingError(line: firstLine + 1, message: "a site lacks its call, function or entry count")
       }
       sites.append(Site(call: call, function: function))
       counts.append(count)
@@ -337,7 +372,7 @@ extension PopulationParts {
       throw DecodingError(
         line: 0,
         message:
-          "the file has \(lines.count - 2) entry lines, not the \(counts.reduce(0, +)) its description counts"
+          "the statistics have \(lines.count - 2) entry lines, not the \(counts.reduce(0, +)) their description counts"
       )
     }
     var ranked: [[PopulationStatistics.Entry]] = []
@@ -351,7 +386,7 @@ extension PopulationParts {
             lines[lineIndex], numericKey: numericKeys, parts: parts.count, placeLimit: 1 << Self.placeBits)
         else {
           throw DecodingError(
-            line: lineIndex + 1,
+            line: firstLine + lineIndex,
             message: "not an entry (value, part, place and key, separated by tabs) of site \(site + 1)")
         }
         entries.append(entry)
@@ -360,7 +395,7 @@ extension PopulationParts {
       let order = PopulationStatistics.order(sites[site].function)
       for index in entries.indices.dropFirst() where !order(entries[index - 1], entries[index]) {
         throw DecodingError(
-          line: lineIndex - count + index + 1,
+          line: firstLine + lineIndex - count + index,
           message: "the entries of site \(site + 1) are not in ranking order")
       }
       ranked.append(entries)
