@@ -13,32 +13,50 @@ and writes two datasets:
     OUTPUT/rejects     one line per rejected record: `ladder eval --on-error emit`'s error line
 
 Every record read is in one of them; the job checks it and fails otherwise, as it fails when
-`ladder` exits with an error (its message is in the failure). A policy with population functions
-(percentiles, ntiles, ABC classes) needs every record at once: its records are decided in one
-task (`--whole-population`), exact but not in parallel (docs/spark.md).
+`ladder` exits with an error (its message is in the failure).
+
+A policy with population functions (percentiles, ntiles, ABC classes) ranks every record in the
+whole population (`--population`): each part file's statistics are made in a task of its own
+(`ladder stats`), merged in one task (`ladder stats --merge -`), written where the executors read
+them (`--statistics`), and each part file is then decided in a task of its own with them
+(`ladder eval --stats`): the same bytes as one run over every part joined in name order
+(docs/spark.md).
 """
 
 import argparse
+import json
+import os
 import sys
+import tempfile
 
 from pyspark.rdd import RDD
 from pyspark.serializers import UTF8Deserializer
 from pyspark.sql import SparkSession
 
 
-def ladder_command(args, population):
+def ladder_command(args, *, statistics=None, part=None):
+    """`ladder eval` over standard input; with the whole population's statistics for a part."""
     command = [args.ladder, "eval", args.policy, "-", "--input-format", args.input_format,
                "--format", args.input_format, "--on-error", args.on_error, "--as-of", args.as_of]
     if args.input_format == "csv":
         command += ["--header", args.columns or "policy"]
-        if population:
-            command.append("--whole-population")
+    if statistics:
+        command += ["--stats", statistics, "--part", part]
+    return command
+
+
+def stats_command(args, part):
+    """`ladder stats` over one part on standard input."""
+    command = [args.ladder, "stats", args.policy, "-", "--part", part,
+               "--input-format", args.input_format, "--as-of", args.as_of]
+    if args.input_format == "csv":
+        command += ["--header", args.columns or "policy"]
     return command
 
 
 def parts_in_order(sc, location):
-    """The files of a folder (or a glob), by name, comma-separated for `textFile`: a folder's
-    listing is in no particular order, and the parts' order is the records' order."""
+    """The files of a folder (or a glob), by name: a folder's listing is in no particular order,
+    and the parts' order is the records' order."""
     jvm = sc._jvm
     path = jvm.org.apache.hadoop.fs.Path(location)
     fs = path.getFileSystem(sc._jsc.hadoopConfiguration())
@@ -48,7 +66,41 @@ def parts_in_order(sc, location):
                    if status.isFile() and not status.getPath().getName().startswith(("_", ".")))
     if not names:
         raise SystemExit(f"ladder_spark: no record parts in {location}")
-    return ",".join(names)
+    return names
+
+
+def java_list(sc, items):
+    return sc._gateway.jvm.java.util.ArrayList(items)
+
+
+def piped(sc, java_rdd, command):
+    """`command` over every partition of `java_rdd` in the JVM, as a Python RDD of lines."""
+    return RDD(java_rdd.pipe(java_list(sc, command)), sc, UTF8Deserializer())
+
+
+def decide_population(sc, args, parts, path):
+    """Every part file in a task of its own, ranked in the whole population: its statistics,
+    merged in one task, then each part decided with them. The parts keep their order."""
+    names = [part.rsplit("/", 1)[-1] for part in parts]
+    if len(set(names)) != len(names):
+        raise SystemExit("ladder_spark: two parts have the same file name; a part is known by its name")
+    # One task per part file: a part's records are numbered from its first line.
+    per_part = [sc._jsc.textFile(part).coalesce(1) for part in parts]
+    statistics = sc.union([piped(sc, lines, stats_command(args, name)) for lines, name in zip(per_part, names)])
+    merged = piped(sc, statistics._jrdd.coalesce(1, False), [args.ladder, "stats", "--merge", "-"])
+    # Streamed to the driver's disk a partition at a time, not held in its memory.
+    with open(path, "w", encoding="utf-8") as file:
+        for line in merged.toLocalIterator():
+            file.write(line + "\n")
+    with open(path, encoding="utf-8") as file:
+        file.readline()
+        description = json.loads(file.readline())
+    entries = sum(site["entries"] for site in description["sites"])
+    print(f"population statistics: {len(description['parts'])} parts, {entries} ranked entries, "
+          f"{os.path.getsize(path) / 1e6:.1f} MB in {path}", file=sys.stderr)
+    return sc.union([
+        piped(sc, lines, ladder_command(args, statistics=path, part=name)) for lines, name in zip(per_part, names)
+    ])
 
 
 def is_rejection(line, input_format):
@@ -69,7 +121,10 @@ def main(argv=None):
     parser.add_argument("--columns", help="the CSV parts' columns, comma-separated (default: the policy's inputs)")
     parser.add_argument("--as-of", required=True, help="the evaluation date, as ladder eval takes it")
     parser.add_argument("--population", action="store_true",
-                        help="the policy has population functions: decide every record in one task")
+                        help="the policy has population functions: rank every record in the whole population")
+    parser.add_argument("--statistics",
+                        help="with --population: where to write the merged statistics, a path every executor "
+                             "reads (default: a temporary file on the driver, enough in local mode)")
     parser.add_argument("--on-error", choices=["emit", "fail"], default="emit",
                         help="emit (default): rejected records go to rejects/; fail: the first one fails the job")
     parser.add_argument("--master", help="the Spark master (default: spark-submit's)")
@@ -80,13 +135,17 @@ def main(argv=None):
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
+    scratch = None
     try:
-        lines = sc._jsc.textFile(parts_in_order(sc, args.input))
+        parts = parts_in_order(sc, args.input)
+        lines = sc._jsc.textFile(",".join(parts))
         if args.population:
-            # In input order (parts by name, lines in order), in one task.
-            lines = lines.coalesce(1)
-        command = sc._gateway.jvm.java.util.ArrayList(ladder_command(args, args.population))
-        decided = RDD(lines.pipe(command), sc, UTF8Deserializer()).cache()
+            # The merged statistics, kept until the decisions are written.
+            scratch = None if args.statistics else tempfile.TemporaryDirectory(prefix="ladder-spark-")
+            path = args.statistics or os.path.join(scratch.name, "population.stats")
+            decided = decide_population(sc, args, parts, path).cache()
+        else:
+            decided = piped(sc, lines, ladder_command(args)).cache()
         # Blank lines are no records (ladder passes over them).
         read = RDD(lines, sc, UTF8Deserializer()).filter(lambda line: line.strip() != "").count()
         decisions = decided.filter(lambda line: not is_rejection(line, args.input_format))
@@ -99,6 +158,8 @@ def main(argv=None):
             raise SystemExit(f"ladder_spark: {read} records read but {sum(counted)} written; the job is not complete")
     finally:
         spark.stop()
+        if scratch:
+            scratch.cleanup()
 
 
 if __name__ == "__main__":

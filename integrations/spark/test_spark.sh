@@ -4,8 +4,9 @@
 #
 #   bash integrations/spark/test_spark.sh [LADDER]
 #
-# Checks: the per-record job's decisions and the population job's are byte for byte the lines
-# `ladder eval` writes over the whole file; a rejected record lands in rejects/ and every record
+# Checks: the per-record job's decisions and the population job's (each part ranked in the whole
+# population with merged statistics) are byte for byte the lines `ladder eval` writes over the
+# whole file; a rejected record lands in rejects/ and every record
 # read is decided or rejected; with --on-error fail, a bad record fails the job, ladder's reason
 # in its output.
 set -euo pipefail
@@ -66,6 +67,12 @@ for job in scorecard population; do
   check test "$(cat "$T"/out-$job/rejects/part-* | wc -l)" = 1
   label="$job: every record read is decided or rejected"
   check grep -q "read 50000, decided 49999, rejected 1" "$T/log-$job"
+  if [ $job = population ]; then
+    # Ranked in parallel: each of the 8 parts made its statistics in a task of its own.
+    grep -E "^population statistics:" "$T/log-$job" || true
+    label="population: the parts' statistics were merged (8 parts), not one task over every record"
+    check grep -q "^population statistics: 8 parts, " "$T/log-$job"
+  fi
 done
 
 label="--on-error fail: the bad record fails the job with ladder's reason"
