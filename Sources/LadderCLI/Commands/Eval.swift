@@ -205,7 +205,7 @@ struct Eval: ParsableCommand {
         "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
-    switch statistics.locate(part: name, matching: PopulationParts.collect(reader, reads: reads, part: name))
+    switch statistics.locate(part: name, reads: reads, evaluator: reader)
     {
     case .success(let place): return (reads, place)
     case .failure(let error):

@@ -334,13 +334,15 @@ extension BatchEvaluator {
   /// every population value missing), then every site's argument, then each site's values — of
   /// this population, or of the whole one the records are a part of (``partOfPopulation``).
   func populationPass(_ reads: [ReadRecord], validator: RecordValidator) -> PopulationPass {
-    var pass = populationEntries(reads, validator: validator)
     let sites = policy.populationSites
     if let whole = partOfPopulation {
+      // The pass that checked these records against the statistics, if it was kept.
+      var pass = whole.pass ?? populationEntries(reads, validator: validator)
       (pass.values, pass.notes) = whole.statistics.values(
         forPart: whole.part, count: reads.count, sites: sites)
       return pass
     }
+    var pass = populationEntries(reads, validator: validator)
     for (site, definition) in sites.enumerated() {
       let result = PopulationStatistics.compute(definition, entries: pass.entries[site], count: reads.count)
       pass.values.append(result.values)

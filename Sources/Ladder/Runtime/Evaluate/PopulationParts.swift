@@ -29,6 +29,8 @@ public struct PopulationParts: Sendable, Equatable {
     public let statistics: PopulationParts
     /// The part's index in ``PopulationParts/parts``.
     public let part: Int
+    /// The part's statistics pass, run to check the part: deciding it needs no second one.
+    let pass: BatchEvaluator.PopulationPass?
   }
 
   public let policyID: String
@@ -63,12 +65,20 @@ public struct PopulationParts: Sendable, Equatable {
   public static func collect(_ evaluator: BatchEvaluator, reads: [ReadRecord], part name: String)
     -> PopulationParts
   {
+    collectWithPass(evaluator, reads: reads, part: name).statistics
+  }
+
+  /// ``collect(_:reads:part:)``, and the statistics pass it ran (its entries and rejections),
+  /// which deciding the part uses again.
+  static func collectWithPass(_ evaluator: BatchEvaluator, reads: [ReadRecord], part name: String)
+    -> (statistics: PopulationParts, pass: BatchEvaluator.PopulationPass)
+  {
     let policy = evaluator.policy
     let pass = evaluator.populationEntries(reads, validator: RecordValidator(policy: policy))
     let sites = policy.populationSites
     // A key ranks as a number when the policy's key input is one: every entry alike.
     let numericKeys = pass.entries.contains { $0.first?.numericKey != nil }
-    return PopulationParts(
+    let statistics = PopulationParts(
       policyID: policy.id, policyVersion: policy.version, policySHA256: policy.sha256,
       asOf: asOfText(evaluator), numericKeys: numericKeys,
       sites: sites.map { Site(call: $0.text, function: $0.function) },
@@ -80,6 +90,7 @@ public struct PopulationParts: Sendable, Equatable {
           return entry
         }.sorted(by: PopulationStatistics.order(site.function))
       })
+    return (statistics, pass)
   }
 
   /// How the statistics name an evaluation's as-of date and clock.
@@ -141,10 +152,19 @@ public struct PopulationParts: Sendable, Equatable {
       asOf: first.asOf, numericKeys: first.numericKeys, sites: first.sites, parts: byName, ranked: ranked)
   }
 
+  /// Where part `name`, whose records are `reads`, is in the statistics, checked: the statistics
+  /// hold it, made with `evaluator`'s policy and date from these records; else why not.
+  public func locate(part name: String, reads: [ReadRecord], evaluator: BatchEvaluator) -> Result<
+    Place, MergeError
+  > {
+    let (local, pass) = Self.collectWithPass(evaluator, reads: reads, part: name)
+    return locate(part: name, matching: local).map { Place(statistics: self, part: $0.part, pass: pass) }
+  }
+
   /// Where part `name` is, if the statistics hold it and its records are still those they were
   /// made from (`local`: the part's own statistics, made now with the evaluation's policy and
   /// date); else why not.
-  public func locate(part name: String, matching local: PopulationParts) -> Result<Place, MergeError> {
+  func locate(part name: String, matching local: PopulationParts) -> Result<Place, MergeError> {
     guard local.policySHA256 == policySHA256 else {
       return .failure(
         MergeError(
@@ -190,7 +210,7 @@ public struct PopulationParts: Sendable, Equatable {
           ))
       }
     }
-    return .success(Place(statistics: self, part: index))
+    return .success(Place(statistics: self, part: index, pass: nil))
   }
 
   /// Each site's value and note for each of the `count` records of part `part`: ranked in the
@@ -405,15 +425,54 @@ extension PopulationParts {
       sites: sites, parts: parts, ranked: ranked)
   }
 
+  /// `digits`, not signed, as ``encoded()`` writes a part or a place (read from the bytes: making
+  /// a string of every field was most of reading a million entries).
+  private static func whole(_ bytes: ArraySlice<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var value = 0
+    for byte in bytes {
+      let digit = byte &- UInt8(ascii: "0")
+      guard digit < 10 else { return nil }
+      value = value * 10 + Int(digit)
+    }
+    return value
+  }
+
+  /// `[-]digits[.digits]`, as `FixedDecimal.description` writes a value; other text (more digits
+  /// than 64 bits hold) is read by ``FixedDecimal/init(parsing:)``.
+  private static func decimal(_ bytes: ArraySlice<UInt8>) -> FixedDecimal? {
+    var units: Int64 = 0
+    var digits = 0
+    var scale = -1
+    var index = bytes.startIndex
+    let negative = index < bytes.endIndex && bytes[index] == UInt8(ascii: "-")
+    if negative { index += 1 }
+    while index < bytes.endIndex {
+      let byte = bytes[index]
+      if byte == UInt8(ascii: "."), scale < 0, digits > 0 {
+        scale = 0
+      } else {
+        let digit = byte &- UInt8(ascii: "0")
+        guard digit < 10, digits < 18 else {
+          return FixedDecimal(parsing: String(decoding: bytes, as: UTF8.self))
+        }
+        units = units * 10 + Int64(digit)
+        digits += 1
+        if scale >= 0 { scale += 1 }
+      }
+      index += 1
+    }
+    guard digits > 0, scale != 0 else { return nil }
+    return FixedDecimal(units: Int128(negative ? -units : units), scale: max(scale, 0))
+  }
+
   /// One entry line; `nil` unless it is exactly as ``encoded()`` writes one.
   private static func entry(_ line: ArraySlice<UInt8>, numericKey: Bool, parts: Int, placeLimit: Int)
     -> PopulationStatistics.Entry?
   {
     let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 3, omittingEmptySubsequences: false)
-    guard fields.count == 4,
-      let value = FixedDecimal(parsing: String(decoding: fields[0], as: UTF8.self)),
-      let part = Int(String(decoding: fields[1], as: UTF8.self)), (0..<parts).contains(part),
-      let place = Int(String(decoding: fields[2], as: UTF8.self)), (0..<placeLimit).contains(place)
+    guard fields.count == 4, let value = decimal(fields[0]),
+      let part = whole(fields[1]), part < parts, let place = whole(fields[2]), place < placeLimit
     else { return nil }
     var key: [UInt8] = []
     var escaped = false
