@@ -6,7 +6,7 @@
 # The benchmark's narrow file of N records in 8 headerless CSV parts, and four jobs over it:
 # `ladder eval` alone over the whole file; the Ladder Spark job (integrations/spark/ladder_spark.py)
 # with the scorecard and with the population policy (statistics per part, merged, parts decided
-# with them); the scorecard written in Spark SQL (Benchmarks/spark_sql.py, the DuckDB oracle's
+# with them; and every record in one task); the scorecard written in Spark SQL (Benchmarks/spark_sql.py, the DuckDB oracle's
 # query translated). Every job's decisions are compared with `ladder eval`'s lines (with
 # `--on-error emit`'s empty error column for the Ladder job, as it runs; without for the SQL);
 # wall times and ratios are printed. pyspark comes from PyPI into .build-spark/venv, as the CI test installs it.
@@ -49,23 +49,27 @@ same() { # label expected actual
   if cmp -s "$2" "$3"; then echo "identical"; else echo "DIFFERENT"; status=1; fi
 }
 
-printf "%-34s %9s %10s  %s\n" job seconds "vs ladder" outputs
+printf "%-44s %9s %10s  %s\n" job seconds "vs ladder" outputs
 for job in scorecard population; do
   policy=policies/benchmark-$job.yaml
   alone=$(seconds "$LADDER" eval "$policy" "$T/all.csv" --as-of 2024-03-01 --format csv --on-error emit -o "$T/alone-$job.csv")
   tail -n +2 "$T/alone-$job.csv" > "$T/expected-$job.csv"
-  printf "%-34s %9s %10s  %s\n" "ladder eval alone ($job)" "$alone" "1.00" "-"
-  extra=()
-  [ $job = population ] && extra=(--population)
-  spark=$(seconds "$PY" integrations/spark/ladder_spark.py --master "local[2]" --ladder "$LADDER" \
-    --policy "$policy" --input "$T/parts" --output "$T/spark-$job" --as-of 2024-03-01 "${extra[@]}")
-  printf "%-34s %9s %10s  %s\n" "ladder spark job ($job)" "$spark" \
-    "$(awk -v a="$spark" -v b="$alone" 'BEGIN { printf "%.1f", a / b }')" \
-    "$(same "$job" "$T/expected-$job.csv" <(cat "$T"/spark-$job/decisions/part-*))"
+  printf "%-44s %9s %10s  %s\n" "ladder eval alone ($job)" "$alone" "1.00" "-"
+  modes=(per-record)
+  [ $job = population ] && modes=(statistics one-task)
+  for mode in "${modes[@]}"; do
+    extra=()
+    [ $job = population ] && extra=(--population "$mode")
+    spark=$(seconds "$PY" integrations/spark/ladder_spark.py --master "local[2]" --ladder "$LADDER" \
+      --policy "$policy" --input "$T/parts" --output "$T/spark-$job-$mode" --as-of 2024-03-01 "${extra[@]}")
+    printf "%-44s %9s %10s  %s\n" "ladder spark job ($job, $mode)" "$spark" \
+      "$(awk -v a="$spark" -v b="$alone" 'BEGIN { printf "%.1f", a / b }')" \
+      "$(same "$job" "$T/expected-$job.csv" <(cat "$T"/spark-$job-$mode/decisions/part-*))"
+  done
   if [ $job = scorecard ]; then
     sql=$(seconds "$PY" Benchmarks/spark_sql.py --master "local[2]" --input "$T/parts" --output "$T/sql" \
       --policy "$policy")
-    printf "%-34s %9s %10s  %s\n" "spark sql ($job)" "$sql" \
+    printf "%-44s %9s %10s  %s\n" "spark sql ($job)" "$sql" \
       "$(awk -v a="$sql" -v b="$alone" 'BEGIN { printf "%.1f", a / b }')" \
       "$(same sql <("$LADDER" eval "$policy" "$T/all.csv" --as-of 2024-03-01 --format csv 2> /dev/null | tail -n +2) \
         <(cat "$T"/sql/part-*.csv))"

@@ -20,7 +20,8 @@ whole population (`--population`): each part file's statistics are made in a tas
 (`ladder stats`), merged in one task (`ladder stats --merge -`), written where the executors read
 them (`--statistics`), and each part file is then decided in a task of its own with them
 (`ladder eval --stats`): the same bytes as one run over every part joined in name order
-(docs/spark.md).
+(docs/spark.md). `--population one-task` pipes every record through one `ladder eval` instead:
+faster while the population fits one task.
 """
 
 import argparse
@@ -34,12 +35,15 @@ from pyspark.serializers import UTF8Deserializer
 from pyspark.sql import SparkSession
 
 
-def ladder_command(args, *, statistics=None, part=None):
-    """`ladder eval` over standard input; with the whole population's statistics for a part."""
+def ladder_command(args, *, statistics=None, part=None, whole=False):
+    """`ladder eval` over standard input; with the whole population's statistics for a part, or
+    over every record of the population (`whole`)."""
     command = [args.ladder, "eval", args.policy, "-", "--input-format", args.input_format,
                "--format", args.input_format, "--on-error", args.on_error, "--as-of", args.as_of]
     if args.input_format == "csv":
         command += ["--header", args.columns or "policy"]
+        if whole:
+            command.append("--whole-population")
     if statistics:
         command += ["--stats", statistics, "--part", part]
     return command
@@ -120,8 +124,9 @@ def main(argv=None):
     parser.add_argument("--input-format", choices=["csv", "jsonl"], default="csv")
     parser.add_argument("--columns", help="the CSV parts' columns, comma-separated (default: the policy's inputs)")
     parser.add_argument("--as-of", required=True, help="the evaluation date, as ladder eval takes it")
-    parser.add_argument("--population", action="store_true",
-                        help="the policy has population functions: rank every record in the whole population")
+    parser.add_argument("--population", nargs="?", const="statistics", choices=["statistics", "one-task"],
+                        help="the policy has population functions: rank every record in the whole population, "
+                             "with each part's statistics merged (default) or with every record in one task")
     parser.add_argument("--statistics",
                         help="with --population: where to write the merged statistics, a path every executor "
                              "reads (default: a temporary file on the driver, enough in local mode)")
@@ -139,7 +144,10 @@ def main(argv=None):
     try:
         parts = parts_in_order(sc, args.input)
         lines = sc._jsc.textFile(",".join(parts))
-        if args.population:
+        if args.population == "one-task":
+            # In input order (parts by name, lines in order), through one `ladder eval`.
+            decided = piped(sc, lines.coalesce(1), ladder_command(args, whole=True)).cache()
+        elif args.population:
             # The merged statistics, kept until the decisions are written.
             scratch = None if args.statistics else tempfile.TemporaryDirectory(prefix="ladder-spark-")
             path = args.statistics or os.path.join(scratch.name, "population.stats")

@@ -51,10 +51,11 @@ check() {
   if "$@"; then echo "ok: ${label}"; else echo "FAILED: ${label}"; fail=1; fi
 }
 
-for job in scorecard population; do
-  policy=policies/benchmark-$job.yaml
+for job in scorecard population population-one-task; do
+  policy=policies/benchmark-${job%-one-task}.yaml
   extra=()
   [ $job = population ] && extra=(--population)
+  [ $job = population-one-task ] && extra=(--population one-task)
   "$LADDER" eval "$policy" "$T/with-bad.csv" --as-of 2024-03-01 --format csv --on-error emit 2> /dev/null \
     | tail -n +2 > "$T/expected-$job.csv"
   "$PY" integrations/spark/ladder_spark.py --master "local[2]" --ladder "$LADDER" --policy "$policy" \
