@@ -129,4 +129,41 @@ import Testing
       }
     }
   }
+
+  /// A population policy's report draws each function's lines: the retail example's ABC classes
+  /// hold what `ladder eval` puts in them, in every form, with a chart each.
+  @Test func populationCutOffsHoldEvalsClasses() throws {
+    let arguments = [
+      "report", "policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv", "--as-of", "2024-03-01",
+    ]
+    let json = try #require(
+      JSONSerialization.jsonObject(
+        with: Data(try CLIRunner.run(arguments + ["--format", "json"]).stdout.utf8))
+        as? [String: Any])
+    let cutOffs = try #require(json["population_cut_offs"] as? [[String: Any]])
+    let abc = try #require(cutOffs.first { ($0["call"] as? String) == "abc_class(spend_12m)" })
+    let classes = try #require(abc["classes"] as? [[String: Any]])
+    // What eval says of every record's class.
+    let eval = try CLIRunner.run([
+      "eval", "policies/retail-rfm-abc.yaml", "examples/retail-rfm-abc.csv", "--as-of", "2024-03-01",
+      "--explain",
+    ])
+    var counted: [String: Int] = [:]
+    for line in eval.stdout.split(separator: "\n") {
+      let decision = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      let trace = try #require(decision["trace"] as? [String: Any])
+      let notes = try #require(trace["population"] as? [[String: Any]])
+      if let value = notes.first(where: { ($0["call"] as? String) == "abc_class(spend_12m)" })?["value"]
+        as? String
+      {
+        counted[value, default: 0] += 1
+      }
+    }
+    #expect(classes.map { $0["class"] as? String } == ["A", "B", "C"])
+    #expect(classes.map { ($0["count"] as? Int) ?? -1 } == ["A", "B", "C"].map { counted[$0] ?? 0 })
+    // rank draws no lines; the other functions each have a chart in the page.
+    let page = try CLIRunner.run(arguments).stdout
+    #expect(page.contains("<h2>Population cut-offs</h2>"))
+    for index in 1...cutOffs.count { #expect(page.contains("id=\"cut-offs-\(index)-title\"")) }
+  }
 }

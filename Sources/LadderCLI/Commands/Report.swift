@@ -50,7 +50,14 @@ struct Report: ParsableCommand {
         "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
-    let report = TierReport(policy: policy, asOf: asOf, outcomes: outcomes)
+    var report = TierReport(policy: policy, asOf: asOf, outcomes: outcomes)
+    if !policy.populationSites.isEmpty {
+      let evaluator = BatchEvaluator(policy: policy, asOf: asOf)
+      // The header was read once already: it cannot fail now.
+      if let reads = try? evaluator.readAll(bytes: bytes, format: recordFormat) {
+        report.cutOffs = TierReport.cutOffs(evaluator, reads: reads)
+      }
+    }
     let text: String
     var chartSinks: [OutputSink] = []
     switch format {

@@ -67,6 +67,9 @@ public struct TierReport: Sendable, Equatable {
   public var components: [ComponentAverages]
   public var triggers: [TriggerCounts]
   public var rejections: [RejectionCount]
+  /// Where the policy's population functions draw their lines (``cutOffs(_:reads:)``); empty
+  /// for a policy without them, or until filled.
+  public var cutOffs: [CutOffs] = []
 
   public var rejected: Int { read - decided }
 }
@@ -198,5 +201,79 @@ extension TierReport {
     for value in values { total = (try? total.adding(value)) ?? total }
     guard let mean = try? total.divided(by: FixedDecimal(values.count)) else { return nil }
     return mean.rounded(to: 2, .halfUp)
+  }
+}
+
+// MARK: - Population cut-offs
+
+extension TierReport {
+  /// One class a population function puts records in (an ABC letter, an ntile group, the top
+  /// share, a side of the average, a tenth of the percentiles): how many records, and the lowest
+  /// and highest argument value among them (`***` for a personal argument).
+  public struct CutOffClass: Sendable, Equatable {
+    public var name: String
+    public var count: Int
+    public var lowest: String
+    public var highest: String
+  }
+
+  /// Where one population function draws its lines. `unranked`: the records it could not rank
+  /// (their argument is missing).
+  public struct CutOffs: Sendable, Equatable {
+    public var call: String
+    public var classes: [CutOffClass]
+    public var unranked: Int
+  }
+
+  /// The cut-offs of every population function of the policy but `rank` (which draws no lines),
+  /// over `reads`, the records of the run, as the evaluation ranks them.
+  public static func cutOffs(_ evaluator: BatchEvaluator, reads: [ReadRecord]) -> [CutOffs] {
+    let sites = evaluator.policy.populationSites
+    guard !sites.isEmpty else { return [] }
+    let pass = evaluator.populationPass(reads, validator: RecordValidator(policy: evaluator.policy))
+    let ranked = reads.indices.count { index in
+      if case .success = reads[index], pass.problems[index] == nil { return true }
+      return false
+    }
+    return sites.enumerated().compactMap { site, definition in
+      guard definition.function != .rank else { return nil }
+      // Each class's records' argument values, by the class's place in the function's order.
+      var members: [Int: (name: String, values: [FixedDecimal])] = [:]
+      for entry in pass.entries[site] {
+        guard let (place, name) = Self.cutOffClass(definition, pass.values[site][entry.record]) else {
+          continue
+        }
+        members[place, default: (name, [])].values.append(entry.value)
+      }
+      let classes = members.keys.sorted().compactMap { place -> CutOffClass? in
+        guard let member = members[place], let low = member.values.min(), let high = member.values.max()
+        else {
+          return nil
+        }
+        return CutOffClass(
+          name: member.name, count: member.values.count, lowest: definition.show(low),
+          highest: definition.show(high))
+      }
+      return CutOffs(call: definition.text, classes: classes, unranked: ranked - pass.entries[site].count)
+    }
+  }
+
+  /// The class of a population function's value, with its place among the function's classes.
+  private static func cutOffClass(_ site: PopulationSite, _ value: Value) -> (Int, String)? {
+    switch (site.function, value) {
+    case (.abcClass, .string(let letter)), (.averageClass, .string(let letter)):
+      return (site.function.classNames?.firstIndex(of: letter) ?? 0, letter)
+    case (.topPercent, .bool(let top)):
+      return top ? (0, "top") : (1, "rest")
+    case (.ntile, .number(let group)):
+      let number = Int(group.description) ?? 0
+      return (number, "group \(number)")
+    case (.percentile, .number(let percentile)):
+      // Tenths: 0 to under 10, …, 90 to 100.
+      let tenth = min(9, max(0, (Int(percentile.rounded(to: 0, .down).description) ?? 0) / 10))
+      return (tenth, "\(tenth * 10)–\(tenth == 9 ? 100 : tenth * 10 + 10)")
+    default:
+      return nil
+    }
   }
 }

@@ -23,6 +23,7 @@ public enum TierReportHTML {
       """
     page += tierSection(report)
     if report.hasScore { page += scoreSection(report) }
+    page += cutOffSection(report)
     let tierNames = TierReportText.tierNames(report)
     page += chartSection(
       "Average contribution to the score, by tier", chart: componentsChart(report),
@@ -59,7 +60,43 @@ public enum TierReportHTML {
     if !report.rejections.isEmpty {
       charts.append(("rejections", "Rejected records, by field and reason", rejectionsChart(report)))
     }
+    for (index, cutOffs) in report.cutOffs.enumerated() {
+      charts.append(("cut-offs-\(index + 1)", cutOffTitle(cutOffs), cutOffChart(cutOffs, index)))
+    }
     return charts
+  }
+
+  static func cutOffTitle(_ cutOffs: TierReport.CutOffs) -> String { "\(cutOffs.call): customers per class" }
+
+  /// Each population function's classes: a bar per class with its count, the class's lowest and
+  /// highest argument value in its label, and the numbers in a table beside it.
+  private static func cutOffSection(_ report: TierReport) -> String {
+    guard !report.cutOffs.isEmpty else { return "" }
+    var html = "<h2>Population cut-offs</h2>\n"
+    for (index, cutOffs) in report.cutOffs.enumerated() {
+      html +=
+        "<h3>\(escape(cutOffTitle(cutOffs)))</h3>\n<div class=\"chart\">\n\(cutOffChart(cutOffs, index))"
+      html += table(
+        header: ["class", "customers", "lowest", "highest"],
+        rows: cutOffs.classes.map { [$0.name, String($0.count), $0.lowest, $0.highest] }, numeric: [1, 2, 3])
+      html += "</div>\n"
+      if cutOffs.unranked > 0 {
+        html +=
+          "<p>\(cutOffs.unranked) decided record\(cutOffs.unranked == 1 ? "" : "s") not ranked: the argument is missing.</p>\n"
+      }
+    }
+    return html
+  }
+
+  private static func cutOffChart(_ cutOffs: TierReport.CutOffs, _ index: Int) -> String {
+    groupedBars(
+      id: "cut-offs-\(index + 1)", title: cutOffTitle(cutOffs),
+      description:
+        "One bar per class of \(cutOffs.call): how many customers it holds, with the lowest and highest value ranked into it",
+      axis: "customers", series: ["customers"],
+      rows: cutOffs.classes.map {
+        ("\($0.name): \($0.lowest) – \($0.highest)", [Double($0.count)], [String($0.count)])
+      })
   }
 
   private static func componentsChart(_ report: TierReport) -> String {

@@ -83,6 +83,24 @@ public enum TierReportJSON {
           }
         }
       }
+      writer.field("population_cut_offs") {
+        writer.array(report.cutOffs) { cutOffs in
+          writer.object {
+            writer.field("call") { writer.string(cutOffs.call) }
+            writer.field("classes") {
+              writer.array(cutOffs.classes) { cutOff in
+                writer.object {
+                  writer.field("class") { writer.string(cutOff.name) }
+                  writer.field("count") { writer.number(cutOff.count) }
+                  writer.field("lowest") { writer.string(cutOff.lowest) }
+                  writer.field("highest") { writer.string(cutOff.highest) }
+                }
+              }
+            }
+            writer.field("unranked") { writer.number(cutOffs.unranked) }
+          }
+        }
+      }
     }
     return writer.output
   }
@@ -168,6 +186,21 @@ public enum TierReportMarkdown {
           "| \(cell(trigger.id)) | "
             + trigger.counts.prefix(names.count).map(String.init).joined(separator: " | ")
             + " |")
+      }
+    }
+    if !report.cutOffs.isEmpty {
+      lines += ["", "### Population cut-offs"]
+      for (index, cutOffs) in report.cutOffs.enumerated() {
+        let title = TierReportHTML.cutOffTitle(cutOffs)
+        lines += ["", "#### \(cell(title))", ""] + chart("cut-offs-\(index + 1)", title)
+        lines += ["| class | customers | lowest | highest |", "|---|---:|---:|---:|"]
+        for cutOff in cutOffs.classes {
+          lines.append(
+            "| \(cell(cutOff.name)) | \(cutOff.count) | \(cell(cutOff.lowest)) | \(cell(cutOff.highest)) |")
+        }
+        if cutOffs.unranked > 0 {
+          lines += ["", "\(cutOffs.unranked) decided records not ranked: the argument is missing."]
+        }
       }
     }
     lines += ["", "### Rejected records", ""] + chart("rejections", "Rejected records, by field and reason")
