@@ -73,10 +73,10 @@ PY
     fail=1
   fi
 done
-# The report of a policy change: `ladder diff --format html`, its migration matrix drawn.
-"$LADDER" diff policies/b2b-service-tiers.yaml examples/changes/b2b-service-tiers-2024.06.yaml \
-  examples/b2b-service-tiers.csv --as-of 2024-03-01 --format html > "$T/diff.html" 2> /dev/null
-python3 - "$T/diff.html" "$T/diff-check.html" << 'PY'
+# A page of charts other than a run's report: loads cleanly, asks for nothing, draws its SVGs.
+check_page() { # NAME PAGE.html SVG_COUNT WHAT
+  local name=$1 page=$2 count=$3 what=$4
+  python3 - "$page" "$T/$name-check.html" << 'PY'
 import sys
 page = open(sys.argv[1], encoding="utf-8").read()
 check = """<script>
@@ -88,24 +88,38 @@ window.addEventListener('load', () => {
 </script>"""
 open(sys.argv[2], "w", encoding="utf-8").write(page.replace("</body>", check + "\n</body>"))
 PY
-"${browser[@]}" --dump-dom "file://$T/diff-check.html" > "$T/diff-dom.html" 2> /dev/null
-"${browser[@]}" --dump-dom "file://$T/diff.html" > /dev/null 2> "$T/diff-plain.log"
-if python3 - "$T/diff-dom.html" "$T/diff-plain.log" << 'PY'
+  "${browser[@]}" --dump-dom "file://$T/$name-check.html" > "$T/$name-dom.html" 2> /dev/null
+  "${browser[@]}" --dump-dom "file://$page" > /dev/null 2> "$T/$name-plain.log"
+  if python3 - "$T/$name-dom.html" "$T/$name-plain.log" "$count" << 'PY'
 import html, json, re, sys
 found = re.search(r'data-check="([^"]*)"', open(sys.argv[1], encoding="utf-8").read())
 console = [l for l in open(sys.argv[2], encoding="utf-8", errors="replace").read().splitlines() if ":CONSOLE" in l]
 check = json.loads(html.unescape(found.group(1))) if found else None
-ok = check is not None and len(check["svgs"]) == 1 and all(w > 0 and h > 0 for w, h in check["svgs"]) \
+ok = check is not None and len(check["svgs"]) == int(sys.argv[3]) and all(w > 0 and h > 0 for w, h in check["svgs"]) \
     and not check["resources"] and not console
 print("   ", check, console) if not ok else None
 sys.exit(0 if ok else 1)
 PY
-then
-  echo "ok: diff: loads cleanly, no request, the migration matrix drawn"
-else
-  echo "FAILED: diff"
-  fail=1
-fi
+  then
+    echo "ok: $name: loads cleanly, no request, $what"
+  else
+    echo "FAILED: $name"
+    fail=1
+  fi
+}
+
+# The report of a policy change: `ladder diff --format html`, its migration matrix drawn.
+"$LADDER" diff policies/b2b-service-tiers.yaml examples/changes/b2b-service-tiers-2024.06.yaml \
+  examples/b2b-service-tiers.csv --as-of 2024-03-01 --format html > "$T/diff.html" 2> /dev/null
+check_page diff "$T/diff.html" 1 "the migration matrix drawn"
+
+# A year of quarterly runs in a ledger: `ladder ledger report`, the counts and three flows drawn.
+for quarter in 2024-03-01 2024-06-01 2024-09-01 2024-12-01; do
+  "$LADDER" run policies/b2b-service-tiers.yaml "examples/b2b-quarters/$quarter.csv" --as-of "$quarter" \
+    --ledger "$T/quarters.db" --by ci > /dev/null 2>&1
+done
+"$LADDER" ledger report --ledger "$T/quarters.db" -o "$T/runs.html"
+check_page runs "$T/runs.html" 4 "the counts per run and the three flows drawn"
 if [ -n "$PNG" ]; then
   "$LADDER" report policies/b2b-service-tiers.yaml examples/b2b-service-tiers.csv --as-of 2024-03-01 \
     -o "$T/report.html" 2> /dev/null

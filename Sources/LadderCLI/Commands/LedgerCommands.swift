@@ -407,8 +407,64 @@ struct Replay: ParsableCommand {
 /// `ladder ledger verify|runs`.
 struct LedgerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ledger", abstract: "Inspect the ledger: verify its hash chain, list its runs.",
-    subcommands: [Verify.self, Runs.self])
+    commandName: "ledger", abstract: "Inspect the ledger: verify its hash chain, list its runs, report them.",
+    subcommands: [Verify.self, Runs.self, RunsReportCommand.self])
+
+  /// `ladder ledger report`: tier counts run by run and the flows between consecutive runs, as a
+  /// page, markdown or JSON (issue 16).
+  struct RunsReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "report",
+      abstract: "Report a range of runs: customers per tier after each run, and who moved between runs.",
+      discussion: """
+        The tier in force after each run (the policy's lifecycle; overrides are not counted), per
+        run, and for each pair of consecutive runs the customers who moved from each tier to each
+        other (joining or leaving the runs included). Customers are counted, never listed.
+
+        Exit codes: 0 success, 4 the ledger cannot be read, 64 usage error, 74 output not written.
+        """)
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
+    @Option(help: "The first run of the range (default: the first run).")
+    var from: Int64?
+
+    @Option(help: "The last run of the range (default: the last run).")
+    var to: Int64?
+
+    @Option(help: "Output format: html, markdown or json.")
+    var format: Report.ReportFormat = .html
+
+    @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of standard output.")
+    var output: String?
+
+    func validate() throws {
+      if let from, let to, from > to { throw ValidationError("--from \(from) comes after --to \(to)") }
+    }
+
+    func run() throws {
+      let outputTarget = try OutputTarget.resolve(output ?? "-", option: "-o")
+      try OutputTarget.checkDistinct([("-o", outputTarget)], inputs: [("ledger", ledgerOptions.ledger)])
+      let ledger = try ledgerOptions.open()
+      let report = try ledgerOptions.attempt { () throws(LedgerError) in
+        try ledger.runsReport(from: from, to: to)
+      }
+      let text: String
+      var chartSinks: [OutputSink] = []
+      switch format {
+      case .html: text = report.renderHTML()
+      case .markdown:
+        let (files, sinks) = try Report.chartFiles(report.charts(), beside: outputTarget)
+        chartSinks = sinks
+        text = report.renderMarkdown(chartFiles: files)
+      case .json: text = report.renderJSON()
+      }
+      let sink = try OutputSink(outputTarget)
+      sink.write(text)
+      for chart in chartSinks { try chart.commit() }
+      try sink.commit()
+    }
+  }
 
   struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(

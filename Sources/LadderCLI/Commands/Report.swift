@@ -32,6 +32,27 @@ struct Report: ParsableCommand {
     case html, markdown, json
   }
 
+  /// Beside a markdown file, each chart as an SVG file it links (`report-tiers.svg`, …): the
+  /// charts' files by name, and their outputs, to commit with the file's. None to standard output.
+  static func chartFiles(_ charts: [(name: String, title: String, svg: String)], beside target: OutputTarget)
+    throws -> (files: [String: String], sinks: [OutputSink])
+  {
+    guard case .file(let path, _, _) = target else { return ([:], []) }
+    let url = URL(fileURLWithPath: path)
+    let stem = url.deletingPathExtension().lastPathComponent
+    var files: [String: String] = [:]
+    var sinks: [OutputSink] = []
+    for chart in charts {
+      let name = "\(stem)-\(chart.name).svg"
+      let sink = try OutputSink(
+        OutputTarget.resolve(url.deletingLastPathComponent().appendingPathComponent(name).path, option: "-o"))
+      sink.write(chart.svg)
+      sinks.append(sink)
+      files[chart.name] = name
+    }
+    return (files, sinks)
+  }
+
   func run() throws {
     let outputTarget = try OutputTarget.resolve(output ?? "-", option: "-o")
     try OutputTarget.checkDistinct(
@@ -63,21 +84,8 @@ struct Report: ParsableCommand {
     switch format {
     case .html: text = TierReportHTML.render(report)
     case .markdown:
-      // Beside a markdown file, each chart as an SVG file it links (`report-tiers.svg`, …).
-      var files: [String: String] = [:]
-      if case .file(let path, _, _) = outputTarget {
-        let url = URL(fileURLWithPath: path)
-        let stem = url.deletingPathExtension().lastPathComponent
-        for chart in TierReportHTML.charts(report) {
-          let name = "\(stem)-\(chart.name).svg"
-          let sink = try OutputSink(
-            OutputTarget.resolve(
-              url.deletingLastPathComponent().appendingPathComponent(name).path, option: "-o"))
-          sink.write(chart.svg)
-          chartSinks.append(sink)
-          files[chart.name] = name
-        }
-      }
+      let (files, sinks) = try Self.chartFiles(TierReportHTML.charts(report), beside: outputTarget)
+      chartSinks = sinks
       text = TierReportMarkdown.render(report, chartFiles: files)
     case .json: text = TierReportJSON.render(report) + "\n"
     }

@@ -36,48 +36,13 @@ extension DiffReport {
     return page + "</body>\n</html>\n"
   }
 
-  /// A cell per (before, after) pair, darker for more records, its count written in; the
-  /// diagonal (no move) in grey so that the moves stand out.
+  /// The migration matrix as ``TierReportHTML/heatMap(id:title:description:labels:count:)`` draws it.
   func migrationHeatMap(_ impact: ImpactReport) -> String {
     let tiers = impact.tiers
-    let cell = 56
-    let (left, top) = (110, 60)
-    let width = left + cell * tiers.count + 20
-    let height = top + cell * tiers.count + 20
-    let largest = max(
-      1,
-      tiers.flatMap { from in tiers.filter { $0 != from }.map { impact.matrix[from]?[$0] ?? 0 } }.max() ?? 1)
-    var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" \(TierReportHTML.svgFont) width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="moves-title moves-desc">
-      <title id="moves-title">Migration matrix</title>
-      <desc id="moves-desc">Rows are the tier before the change, columns the tier after; each cell holds how many records moved that way, darker blue for more; the diagonal, records that kept their tier, is grey.</desc>
-      <text x="\(left + cell * tiers.count / 2)" y="16" text-anchor="middle">after</text>
-      <text x="14" y="\(top + cell * tiers.count / 2)" text-anchor="middle" transform="rotate(-90 14 \(top + cell * tiers.count / 2))">before</text>
-
-      """
-    for (column, tier) in tiers.enumerated() {
-      svg +=
-        "<text x=\"\(left + column * cell + cell / 2)\" y=\"\(top - 10)\" text-anchor=\"middle\">\(TierReportHTML.escape(tier))</text>\n"
-    }
-    for (row, from) in tiers.enumerated() {
-      svg +=
-        "<text x=\"\(left - 8)\" y=\"\(top + row * cell + cell / 2 + 4)\" text-anchor=\"end\">\(TierReportHTML.escape(from))</text>\n"
-      for (column, to) in tiers.enumerated() {
-        let count = impact.matrix[from]?[to] ?? 0
-        // White to the palette's blue, #0072B2, by share of the largest move.
-        let share = from == to ? 0 : Double(count) / Double(largest)
-        let fill =
-          from == to
-          ? "#e6e6e6"
-          : "rgb(\(255 - Int(share * 255)),\(255 - Int(share * 141)),\(255 - Int(share * 77)))"
-        let ink = share > 0.55 ? "#ffffff" : "#1a1a1a"
-        svg += """
-          <rect x="\(left + column * cell)" y="\(top + row * cell)" width="\(cell - 2)" height="\(cell - 2)" fill="\(fill)"><title>\(TierReportHTML.escape(from)) → \(TierReportHTML.escape(to)): \(count)</title></rect>
-          <text x="\(left + column * cell + cell / 2 - 1)" y="\(top + row * cell + cell / 2 + 4)" text-anchor="middle" style="fill: \(ink)">\(count)</text>
-
-          """
-      }
-    }
-    return svg + "</svg>\n"
+    return TierReportHTML.heatMap(
+      id: "moves", title: "Migration matrix",
+      description:
+        "Rows are the tier before the change, columns the tier after; each cell holds how many records moved that way, darker blue for more; the diagonal, records that kept their tier, is grey",
+      labels: tiers, count: { impact.matrix[tiers[$0]]?[tiers[$1]] ?? 0 })
   }
 }

@@ -344,6 +344,54 @@ public enum TierReportHTML {
 
   // MARK: - Parts
 
+  /// A square of cells, a row and a column per label (before and after): each cell's count
+  /// written in it, darker for more; the diagonal (no move) grey, so that the moves stand out.
+  static func heatMap(
+    id: String, title: String, description: String, labels: [String], count: (Int, Int) -> Int
+  ) -> String {
+    let cell = 56
+    let (left, top) = (110, 60)
+    let size = cell * labels.count
+    let width = left + size + 20
+    let height = top + size + 20
+    var largest = 1
+    for row in labels.indices {
+      for column in labels.indices where row != column { largest = max(largest, count(row, column)) }
+    }
+    var svg = """
+      <svg xmlns="http://www.w3.org/2000/svg" \(svgFont) width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" role="img" aria-labelledby="\(id)-title \(id)-desc">
+      <title id="\(id)-title">\(escape(title))</title>
+      <desc id="\(id)-desc">\(escape(description)).</desc>
+      <text x="\(left + size / 2)" y="16" text-anchor="middle">after</text>
+      <text x="14" y="\(top + size / 2)" text-anchor="middle" transform="rotate(-90 14 \(top + size / 2))">before</text>
+
+      """
+    for (column, label) in labels.enumerated() {
+      svg +=
+        "<text x=\"\(left + column * cell + cell / 2)\" y=\"\(top - 10)\" text-anchor=\"middle\">\(escape(label))</text>\n"
+    }
+    for (row, from) in labels.enumerated() {
+      svg +=
+        "<text x=\"\(left - 8)\" y=\"\(top + row * cell + cell / 2 + 4)\" text-anchor=\"end\">\(escape(from))</text>\n"
+      for (column, to) in labels.enumerated() {
+        let number = count(row, column)
+        // White to the palette's blue, #0072B2, by share of the largest move.
+        let share = row == column ? 0 : Double(number) / Double(largest)
+        let fill =
+          row == column
+          ? "#e6e6e6"
+          : "rgb(\(255 - Int(share * 255)),\(255 - Int(share * 141)),\(255 - Int(share * 77)))"
+        let ink = share > 0.55 ? "#ffffff" : "#1a1a1a"
+        svg += """
+          <rect x="\(left + column * cell)" y="\(top + row * cell)" width="\(cell - 2)" height="\(cell - 2)" fill="\(fill)"><title>\(escape(from)) → \(escape(to)): \(number)</title></rect>
+          <text x="\(left + column * cell + cell / 2 - 1)" y="\(top + row * cell + cell / 2 + 4)" text-anchor="middle" style="fill: \(ink)">\(number)</text>
+
+          """
+      }
+    }
+    return svg + "</svg>\n"
+  }
+
   static func table(header: [String], rows: [[String]], numeric: Set<Int>) -> String {
     var html = "<table>\n<thead><tr>"
     for (index, name) in header.enumerated() {
