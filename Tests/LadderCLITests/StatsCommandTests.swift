@@ -77,6 +77,22 @@ import Testing
       (expected, joined) = (withoutOrigins(expected), withoutOrigins(joined))
     }
     #expect(joined == expected, "\(Golden.lineDiff(expected: expected, actual: joined))")
+    // The statistics ahead of the part's records on standard input, as a Spark task gets them.
+    let ahead: Data =
+      try Data(contentsOf: URL(fileURLWithPath: all)) + Data(contentsOf: URL(fileURLWithPath: parts[1]))
+    let fromStream = try CLIRunner.run(
+      [
+        "eval", Self.policy, "-", "--input-format", "csv", "--header", header, "--stats", "-", "--part",
+        "part-00001.csv", "--format", format,
+      ] + explain + common, stdinBytes: ahead)
+    let fromFile = try CLIRunner.run(
+      ["eval", Self.policy, parts[1], "--header", header, "--stats", all, "--format", format] + explain
+        + common)
+    #expect(fromStream.exitCode == 0, "\(fromStream.stderr)")
+    // Only the traces' origin differs (standard input against the file's name).
+    #expect(
+      fromStream.stdout.replacingOccurrences(of: "<stdin>", with: parts[1]) == fromFile.stdout
+        && !fromStream.stdout.isEmpty)
   }
 
   @Test func statisticsThatDoNotFitAreRefusedAndSayWhy() throws {
@@ -108,6 +124,8 @@ import Testing
     // A policy without population functions needs no statistics; --part needs --stats.
     let perRecord = try CLIRunner.run(["stats", EvalCommandTests.policy, EvalCommandTests.records])
     #expect(perRecord.exitCode == 64 && perRecord.stderr.contains("no population functions"))
+    let unnamedFormat = try CLIRunner.run(["eval", Self.policy, "-", "--stats", "-"] + common)
+    #expect(unnamedFormat.exitCode == 64 && unnamedFormat.stderr.contains("--stats - reads the statistics"))
     let partAlone = try CLIRunner.run(["eval", Self.policy, parts[0], "--part", "x"] + common)
     #expect(partAlone.exitCode == 64 && partAlone.stderr.contains("--part goes with --stats"))
   }

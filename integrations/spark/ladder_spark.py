@@ -17,18 +17,16 @@ Every record read is in one of them; the job checks it and fails otherwise, as i
 
 A policy with population functions (percentiles, ntiles, ABC classes) ranks every record in the
 whole population (`--population`): each part file's statistics are made in a task of its own
-(`ladder stats`), merged in one task (`ladder stats --merge -`), written where the executors read
-them (`--statistics`), and each part file is then decided in a task of its own with them
-(`ladder eval --stats`): the same bytes as one run over every part joined in name order
+(`ladder stats`), merged in one task (`ladder stats --merge -`) and cached by the executors, and
+each part file is then decided in a task of its own that reads them ahead of its records
+(`ladder eval --stats -`): the same bytes as one run over every part joined in name order
 (docs/spark.md). `--population one-task` pipes every record through one `ladder eval` instead:
 faster while the population fits one task.
 """
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 
 from pyspark.rdd import RDD
 from pyspark.serializers import UTF8Deserializer
@@ -82,7 +80,7 @@ def piped(sc, java_rdd, command):
     return RDD(java_rdd.pipe(java_list(sc, command)), sc, UTF8Deserializer())
 
 
-def decide_population(sc, args, parts, path):
+def decide_population(sc, args, parts):
     """Every part file in a task of its own, ranked in the whole population: its statistics,
     merged in one task, then each part decided with them. The parts keep their order."""
     names = [part.rsplit("/", 1)[-1] for part in parts]
@@ -91,19 +89,17 @@ def decide_population(sc, args, parts, path):
     # One task per part file: a part's records are numbered from its first line.
     per_part = [sc._jsc.textFile(part).coalesce(1) for part in parts]
     statistics = sc.union([piped(sc, lines, stats_command(args, name)) for lines, name in zip(per_part, names)])
-    merged = piped(sc, statistics._jrdd.coalesce(1, False), [args.ladder, "stats", "--merge", "-"])
-    # Streamed to the driver's disk a partition at a time, not held in its memory.
-    with open(path, "w", encoding="utf-8") as file:
-        for line in merged.toLocalIterator():
-            file.write(line + "\n")
-    with open(path, encoding="utf-8") as file:
-        file.readline()
-        description = json.loads(file.readline())
+    # Merged in one task, and kept by the executors for the deciding tasks.
+    merged = statistics._jrdd.coalesce(1, False).pipe(java_list(sc, [args.ladder, "stats", "--merge", "-"])).cache()
+    description = json.loads(RDD(merged, sc, UTF8Deserializer()).take(2)[1])
     entries = sum(site["entries"] for site in description["sites"])
-    print(f"population statistics: {len(description['parts'])} parts, {entries} ranked entries, "
-          f"{os.path.getsize(path) / 1e6:.1f} MB in {path}", file=sys.stderr)
+    print(f"population statistics: {len(description['parts'])} parts, {entries} ranked entries",
+          file=sys.stderr)
+    # Each deciding task reads the statistics, then its part's lines, on one stream: the union's
+    # partitions in order, joined without a shuffle. No file has to reach the executors.
     return sc.union([
-        piped(sc, lines, ladder_command(args, statistics=path, part=name)) for lines, name in zip(per_part, names)
+        piped(sc, merged.union(lines).coalesce(1), ladder_command(args, statistics="-", part=name))
+        for lines, name in zip(per_part, names)
     ])
 
 
@@ -127,9 +123,6 @@ def main(argv=None):
     parser.add_argument("--population", nargs="?", const="statistics", choices=["statistics", "one-task"],
                         help="the policy has population functions: rank every record in the whole population, "
                              "with each part's statistics merged (default) or with every record in one task")
-    parser.add_argument("--statistics",
-                        help="with --population: where to write the merged statistics, a path every executor "
-                             "reads (default: a temporary file on the driver, enough in local mode)")
     parser.add_argument("--on-error", choices=["emit", "fail"], default="emit",
                         help="emit (default): rejected records go to rejects/; fail: the first one fails the job")
     parser.add_argument("--master", help="the Spark master (default: spark-submit's)")
@@ -140,7 +133,6 @@ def main(argv=None):
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
-    scratch = None
     try:
         parts = parts_in_order(sc, args.input)
         lines = sc._jsc.textFile(",".join(parts))
@@ -148,10 +140,7 @@ def main(argv=None):
             # In input order (parts by name, lines in order), through one `ladder eval`.
             decided = piped(sc, lines.coalesce(1), ladder_command(args, whole=True)).cache()
         elif args.population:
-            # The merged statistics, kept until the decisions are written.
-            scratch = None if args.statistics else tempfile.TemporaryDirectory(prefix="ladder-spark-")
-            path = args.statistics or os.path.join(scratch.name, "population.stats")
-            decided = decide_population(sc, args, parts, path).cache()
+            decided = decide_population(sc, args, parts).cache()
         else:
             decided = piped(sc, lines, ladder_command(args)).cache()
         # Blank lines are no records (ladder passes over them).
@@ -166,8 +155,6 @@ def main(argv=None):
             raise SystemExit(f"ladder_spark: {read} records read but {sum(counted)} written; the job is not complete")
     finally:
         spark.stop()
-        if scratch:
-            scratch.cleanup()
 
 
 if __name__ == "__main__":

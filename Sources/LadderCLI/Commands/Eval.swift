@@ -71,7 +71,7 @@ struct Eval: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The whole population's statistics (ladder stats, then ladder stats --merge): this part's records are ranked in the whole population, as one run over every part would rank them.",
+      "The whole population's statistics (ladder stats, then ladder stats --merge): this part's records are ranked in the whole population, as one run over every part would rank them. - reads them from standard input, ahead of the records.",
       valueName: "file"))
   var stats: String?
 
@@ -83,6 +83,10 @@ struct Eval: ParsableCommand {
 
   func validate() throws {
     if part != nil && stats == nil { throw ValidationError("--part goes with --stats") }
+    if stats == "-" && (options.records != "-" || options.inputFormat == nil) {
+      throw ValidationError(
+        "--stats - reads the statistics, then the records, from standard input: pass - for the records and --input-format")
+    }
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
     if whatItTakes && format != .jsonl { throw ValidationError("--what-it-takes needs --format jsonl") }
@@ -193,14 +197,28 @@ struct Eval: ParsableCommand {
     _ path: String, evaluator: BatchEvaluator, columns: [String]?, format: RecordFormat,
     _ blocks: RecordBlocks
   ) throws -> ([ReadRecord], PopulationParts.Place) {
-    let statistics = try Stats.load(path)
     let name = try Stats.partName(part, records: options.records)
+    // `--stats -`: the statistics come first on standard input, the records after them.
+    let statistics: PopulationParts
+    var bytes = try options.readRecords(from: blocks)
+    if path == "-" {
+      do {
+        let (leading, end) = try PopulationParts.decodeLeading(bytes)
+        statistics = leading
+        bytes = Array(bytes[end...])
+      } catch {
+        StandardError.write("error: <stdin>:\(error.line): \(StandardError.escaped(error.message))\n")
+        throw LadderExit.badRecords
+      }
+    } else {
+      statistics = try Stats.load(path)
+    }
     var reader = evaluator
     reader.csvColumns = columns
     let reads: [ReadRecord]
     do {
-      reads = try reader.readAll(bytes: try options.readRecords(from: blocks), format: format)
-    } catch let error as CSVRecordReader.HeaderError {
+      reads = try reader.readAll(bytes: bytes, format: format)
+    } catch {
       StandardError.write(
         "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords

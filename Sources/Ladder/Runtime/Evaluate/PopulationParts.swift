@@ -324,6 +324,26 @@ extension PopulationParts {
     try self.init(lines: lines, firstLine: 1)
   }
 
+  /// The statistics at the start of `bytes`, and where what follows them begins: a Spark task
+  /// receives the whole population's statistics and then its part's records on one stream, so
+  /// that no file has to reach the executors (`ladder eval --stats -`).
+  public static func decodeLeading(_ bytes: [UInt8]) throws(DecodingError) -> (
+    statistics: PopulationParts, end: Int
+  ) {
+    var end = 0
+    func nextLine() -> ArraySlice<UInt8>? {
+      guard end < bytes.count else { return nil }
+      let stop = bytes[end...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+      defer { end = min(bytes.count, stop + 1) }
+      return bytes[end..<stop]
+    }
+    var lines: [ArraySlice<UInt8>] = []
+    while lines.count < 2, let line = nextLine() { lines.append(line) }
+    let count = lineCount(lines[...])
+    while lines.count < count, let line = nextLine() { lines.append(line) }
+    return (try PopulationParts(lines: lines[...], firstLine: 1), end)
+  }
+
   /// Every statistics `bytes` holds, one after another (as the parts' statistics of a Spark job
   /// arrive in one stream, to be merged).
   public static func decodeAll(_ bytes: [UInt8]) throws(DecodingError) -> [PopulationParts] {
