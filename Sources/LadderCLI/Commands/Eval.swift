@@ -85,7 +85,8 @@ struct Eval: ParsableCommand {
     if part != nil && stats == nil { throw ValidationError("--part goes with --stats") }
     if stats == "-" && (options.records != "-" || options.inputFormat == nil) {
       throw ValidationError(
-        "--stats - reads the statistics, then the records, from standard input: pass - for the records and --input-format")
+        "--stats - reads the statistics, then the records, from standard input: pass - for the records and --input-format"
+      )
     }
     if explain && format != .jsonl { throw ValidationError("--explain needs --format jsonl") }
     if compactTrace && format != .jsonl { throw ValidationError("--compact-trace needs --format jsonl") }
