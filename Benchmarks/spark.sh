@@ -14,13 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 LADDER=$(realpath "${2:-.build/release/ladder}")
-WORK=.build-spark
-mkdir -p "$WORK"
-if [ ! -x "$WORK/venv/bin/python" ] || ! "$WORK/venv/bin/python" -c "import pyspark" 2> /dev/null; then
-  python3 -m venv "$WORK/venv"
-  "$WORK/venv/bin/pip" install --quiet pyspark==4.3.0
-fi
-PY="$WORK/venv/bin/python"
+PY=$(bash integrations/spark/pyspark-venv.sh)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

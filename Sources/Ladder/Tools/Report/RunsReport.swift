@@ -142,12 +142,9 @@ extension RunsReport {
   /// - Parameter chartFiles: the file of each chart, by name, as the markdown links it.
   public func renderMarkdown(chartFiles: [String: String] = [:]) -> String {
     func chart(_ name: String, _ title: String) -> [String] {
-      guard let file = chartFiles[name] else { return [] }
-      return ["![\(title)](\(file))", ""]
+      TierReportText.markdownChart(name, title, files: chartFiles)
     }
-    func cell(_ text: String) -> String {
-      text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    let cell = TierReportText.markdownCell
     var lines = ["## Tiers over time · \(cell(ledger))", ""]
     guard let first = runs.first, let last = runs.last else {
       return (lines + ["The ledger holds no run in this range."]).joined(separator: "\n") + "\n"

@@ -113,6 +113,17 @@ enum TierReportText {
     total > 0 ? DiffReport.percent(count, of: total) : "0.0%"
   }
 
+  /// Text for a markdown table's cell: `|` escaped, line breaks as spaces.
+  static func markdownCell(_ text: String) -> String {
+    text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+  }
+
+  /// The markdown lines that show chart `name` from its file, when it was written to one.
+  static func markdownChart(_ name: String, _ title: String, files: [String: String]) -> [String] {
+    guard let file = files[name] else { return [] }
+    return ["![\(title)](\(file))", ""]
+  }
+
   static func tierNames(_ report: TierReport) -> [String] {
     report.tiers.filter { $0.id != nil }.map { $0.label.isEmpty ? ($0.id ?? "") : $0.label }
   }
@@ -124,12 +135,9 @@ public enum TierReportMarkdown {
   /// - Parameter chartFiles: the file of each chart, by name, as the markdown links it.
   public static func render(_ report: TierReport, chartFiles: [String: String] = [:]) -> String {
     func chart(_ name: String, _ title: String) -> [String] {
-      guard let file = chartFiles[name] else { return [] }
-      return ["![\(title)](\(file))", ""]
+      TierReportText.markdownChart(name, title, files: chartFiles)
     }
-    func cell(_ text: String) -> String {
-      text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    let cell = TierReportText.markdownCell
     var lines: [String] = []
     let identity = report.identity
     lines.append("## \(cell(identity.title.isEmpty ? identity.policy : identity.title))")
