@@ -69,10 +69,10 @@ import Testing
   /// The rows cut into parts at `cuts`, each part's statistics collected and merged in `order`,
   /// then each part decided with them: the parts' transcripts joined equal the whole's.
   static func expectPartsDecideAsTheWhole(
-    _ policy: CompiledPolicy, rows: [String], cuts: [Int],
+    _ policy: CompiledPolicy, rows: [String], cuts: [Int], whatItTakes: Bool = false,
     sourceLocation: Testing.SourceLocation = #_sourceLocation
   ) throws {
-    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: true)
+    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, trace: true, whatItTakes: whatItTakes)
     let header = "id,spend,visits\n"
     let whole = try transcript(
       evaluator, .bytes(Array((header + rows.map { $0 + "\n" }.joined()).utf8), format: .csv))
@@ -122,6 +122,14 @@ import Testing
     try Self.expectPartsDecideAsTheWhole(policy, rows: rows, cuts: [1, 250, 250, 600])
     // One part: the statistics of the whole.
     try Self.expectPartsDecideAsTheWhole(policy, rows: rows, cuts: [])
+  }
+
+  /// What it takes to move a tier ranks the record's changed argument in the whole population,
+  /// not in its part: the same answers as one run gives.
+  @Test func whatItTakesRanksInTheWholePopulation() throws {
+    let policy = try #require(compilePolicy(Self.policy(keyType: "int")))
+    let rows = Self.rows(count: 160, seed: 5, textKeys: false)
+    try Self.expectPartsDecideAsTheWhole(policy, rows: rows, cuts: [40, 100], whatItTakes: true)
   }
 
   @Test func theStatisticsFileRoundTripsAndIsCheckedLineByLine() throws {
