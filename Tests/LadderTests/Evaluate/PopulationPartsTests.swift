@@ -206,5 +206,28 @@ import Testing
       message(statistics.locate(part: "a", matching: PopulationParts.collect(later, reads: reads, part: "a")))
         .contains("as of 2024-03-01"))
     #expect(message(statistics.locate(part: "a", matching: statistics)) == "located")
+    // A statistics file whose functions were edited (its hash left alone) is refused, not read
+    // past its end.
+    let edited = String(decoding: statistics.encoded(), as: UTF8.self).replacingOccurrences(
+      of: #"{"call":"percentile(spend)""#, with: #"{"call":"percentile(visits)""#)
+    let tampered = try PopulationParts(decoding: Array(edited.utf8))
+    #expect(tampered != statistics)
+    do {
+      _ = try PopulationParts.merge([tampered, PopulationParts.collect(evaluator, reads: reads, part: "c")])
+      Issue.record("statistics of other functions were merged")
+    } catch {
+      #expect(error.message.contains("naming other population functions"))
+    }
+    #expect(message(tampered.locate(part: "a", matching: statistics)).contains("other population functions"))
+    // A part with no ranked entry still says its keys rank as numbers: merged first, the merged
+    // statistics read back the same (their entries' order is the numbers' order: 9 before 10).
+    let none = try evaluator.readAll(bytes: Array("id,spend,visits\n".utf8), format: .csv)
+    let empty = PopulationParts.collect(evaluator, reads: none, part: "0-empty")
+    let numbers = try evaluator.readAll(
+      bytes: Array("id,spend,visits\n10,5.00,1\n9,5.00,1\n".utf8), format: .csv)
+    let merged = try PopulationParts.merge([
+      empty, PopulationParts.collect(evaluator, reads: numbers, part: "b"),
+    ])
+    #expect(try PopulationParts(decoding: merged.encoded()) == merged)
   }
 }

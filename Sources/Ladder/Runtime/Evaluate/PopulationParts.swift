@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Per population site, the statistics hold every ranked entry of the population — argument
 /// value, record key, part and place in the part — in the site's ranking order. Exact ranks with
-/// ties broken by key need that much: the statistics grow with the population (about 30 bytes
+/// ties broken by key need that much: the statistics grow with the population (about 24 bytes
 /// an entry as text; docs/spark.md). Merging is associative and order-independent: parts are
 /// kept in name order, entries in ranking order, whatever order the statistics are merged in.
 public struct PopulationParts: Sendable, Equatable {
@@ -76,8 +76,10 @@ public struct PopulationParts: Sendable, Equatable {
     let policy = evaluator.policy
     let pass = evaluator.populationEntries(reads, validator: RecordValidator(policy: policy))
     let sites = policy.populationSites
-    // A key ranks as a number when the policy's key input is one: every entry alike.
-    let numericKeys = pass.entries.contains { $0.first?.numericKey != nil }
+    // A key ranks as a number when the policy's key input is one (told by the policy, not by the
+    // entries: a part may have none).
+    let keyType = policy.inputs.first { $0.slot == policy.checked.keyInput }?.type
+    let numericKeys = keyType == .int || keyType == .decimal || keyType == .percent
     let statistics = PopulationParts(
       policyID: policy.id, policyVersion: policy.version, policySHA256: policy.sha256,
       asOf: asOfText(evaluator), numericKeys: numericKeys,
@@ -118,6 +120,13 @@ public struct PopulationParts: Sendable, Equatable {
         throw MergeError(
           message:
             "statistics as of \(other.asOf) cannot join statistics as of \(first.asOf): make every part's statistics with the same --as-of"
+        )
+      }
+      // The same policy file gives the same functions; a file edited by hand may not.
+      guard other.sites == first.sites, other.numericKeys == first.numericKeys else {
+        throw MergeError(
+          message:
+            "statistics naming other population functions (\(other.sites.map(\.call).joined(separator: ", "))) cannot join these (\(first.sites.map(\.call).joined(separator: ", ")))"
         )
       }
     }
@@ -176,6 +185,13 @@ public struct PopulationParts: Sendable, Equatable {
       return .failure(
         MergeError(
           message: "the statistics were made as of \(asOf), not as of \(local.asOf): pass the same --as-of"))
+    }
+    guard local.sites == sites, local.numericKeys == numericKeys else {
+      return .failure(
+        MergeError(
+          message:
+            "the statistics name other population functions (\(sites.map(\.call).joined(separator: ", "))) than this policy (\(local.sites.map(\.call).joined(separator: ", ")))"
+        ))
     }
     guard let index = parts.firstIndex(where: { $0.name == name }) else {
       let names = parts.map(\.name)
