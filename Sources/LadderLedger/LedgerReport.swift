@@ -12,16 +12,34 @@ extension Ledger {
     guard let latest = summaries.last else {
       return RunsReport(ledger: name, categories: [], runs: [], flows: [])
     }
-    // Each run's customers by tier in force, one run at a time.
-    let inForce: [[String: String?]] = try reading { db in
-      try summaries.map { run in
+    // Each run's customers by tier in force, one run at a time: counted by tier name, and the
+    // moves from the run before, holding two runs' keys at a time, not every run's.
+    typealias Tier = String??  // nil: not in the run; .some(nil): no tier
+    var counts: [[Tier: Int]] = []
+    var moves: [[Tier: [Tier: Int]]] = []
+    try reading { db in
+      var before: [String: String?]?
+      for run in summaries {
         guard let entries = try RunEntries.entries(db, run: run.id) else {
           throw LedgerError("run \(run.id): its stored decisions are damaged; ladder ledger verify says more")
         }
-        var tiers: [String: String?] = [:]
-        tiers.reserveCapacity(entries.count)
-        for entry in entries { tiers[entry.key] = entry.inForce }
-        return tiers
+        var after: [String: String?] = [:]
+        after.reserveCapacity(entries.count)
+        var count: [Tier: Int] = [:]
+        for entry in entries {
+          after[entry.key] = entry.inForce
+          count[.some(entry.inForce), default: 0] += 1
+        }
+        counts.append(count)
+        if let before {
+          var move: [Tier: [Tier: Int]] = [:]
+          for (key, tier) in before { move[.some(tier), default: [:]][after[key], default: 0] += 1 }
+          for (key, tier) in after where before[key] == nil {
+            move[nil, default: [:]][.some(tier), default: 0] += 1
+          }
+          moves.append(move)
+        }
+        before = after
       }
     }
     // The latest policy's tiers in its order, with its labels; then any other tier met, by name.
@@ -31,42 +49,24 @@ extension Ledger {
     }
     let policy = text.flatMap { Self.compileStored($0, path: "policy.yaml").policy }
     let ordered = policy?.checked.tiers.map(\.id) ?? []
-    var met = Set<String>()
-    var noTier = false
-    for tiers in inForce {
-      for tier in tiers.values {
-        if let tier { met.insert(tier) } else { noTier = true }
-      }
-    }
+    let met = Set(counts.flatMap { $0.keys.compactMap { $0 ?? nil } })
+    let noTier = counts.contains { $0[.some(nil)] != nil }
     let ids = ordered + met.subtracting(ordered).sorted()
     let labels = Dictionary(
       (policy?.checked.tiers ?? []).map { ($0.id, $0.label.isEmpty ? $0.id : $0.label) },
       uniquingKeysWith: { a, _ in a })
     let categories = ids.map { labels[$0] ?? $0 } + (noTier ? ["no tier"] : []) + ["not in run"]
-    let place = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-    let noTierPlace = ids.count
-    let absent = categories.count - 1
-    func category(_ tier: String??) -> Int {
-      guard let tier else { return absent }
-      guard let tier else { return noTierPlace }
-      return place[tier] ?? absent
+    // Each tier's category: its place among the ids, `no tier`, or `not in run` (the last).
+    let tiers: [Tier] = ids.map { .some($0) } + (noTier ? [.some(nil)] : []) + [nil]
+    let runs = zip(summaries, counts).map { summary, count in
+      RunsReport.Run(
+        id: summary.id, asOf: summary.asOf, policy: summary.policy, version: summary.version,
+        evaluated: summary.evaluated, rejected: summary.rejected, counts: tiers.map { count[$0] ?? 0 })
     }
-    var runs: [RunsReport.Run] = []
-    for (summary, tiers) in zip(summaries, inForce) {
-      var counts = [Int](repeating: 0, count: categories.count)
-      for tier in tiers.values { counts[category(.some(tier))] += 1 }
-      runs.append(
-        RunsReport.Run(
-          id: summary.id, asOf: summary.asOf, policy: summary.policy, version: summary.version,
-          evaluated: summary.evaluated, rejected: summary.rejected, counts: counts))
-    }
-    var flows: [RunsReport.Flow] = []
-    for index in summaries.indices.dropFirst() {
-      let (before, after) = (inForce[index - 1], inForce[index])
-      var moves = [[Int]](repeating: [Int](repeating: 0, count: categories.count), count: categories.count)
-      for (key, tier) in before { moves[category(.some(tier))][category(after[key])] += 1 }
-      for (key, tier) in after where before[key] == nil { moves[absent][category(.some(tier))] += 1 }
-      flows.append(RunsReport.Flow(from: summaries[index - 1].id, to: summaries[index].id, moves: moves))
+    let flows = summaries.indices.dropFirst().map { index in
+      RunsReport.Flow(
+        from: summaries[index - 1].id, to: summaries[index].id,
+        moves: tiers.map { from in tiers.map { to in moves[index - 1][from]?[to] ?? 0 } })
     }
     return RunsReport(ledger: name, categories: categories, runs: runs, flows: flows)
   }
