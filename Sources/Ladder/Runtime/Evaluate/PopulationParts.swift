@@ -145,20 +145,57 @@ public struct PopulationParts: Sendable, Equatable {
     let newIndex = Dictionary(uniqueKeysWithValues: byName.enumerated().map { ($1.name, $0) })
     var ranked: [[PopulationStatistics.Entry]] = []
     for (site, definition) in first.sites.enumerated() {
-      var entries: [PopulationStatistics.Entry] = []
-      for source in statistics {
-        for entry in source.ranked[site] {
+      // Each source's entries are in ranking order, and stay so with their parts renumbered (the
+      // parts keep their order by name): the sources' runs are joined, not sorted again.
+      let runs = statistics.map { source in
+        source.ranked[site].map { entry in
           var moved = entry
           let name = source.parts[part(of: entry.record)].name
           moved.record = recordID(part: newIndex[name] ?? 0, place(of: entry.record))
-          entries.append(moved)
+          return moved
         }
       }
-      ranked.append(entries.sorted(by: PopulationStatistics.order(definition.function)))
+      ranked.append(joined(runs, by: PopulationStatistics.order(definition.function)))
     }
     return PopulationParts(
       policyID: first.policyID, policyVersion: first.policyVersion, policySHA256: first.policySHA256,
       asOf: first.asOf, numericKeys: first.numericKeys, sites: first.sites, parts: byName, ranked: ranked)
+  }
+
+  /// Runs each in the order `less` gives, joined into one in that order: two at a time, in
+  /// rounds, so that each entry is moved about log₂(runs) times.
+  private static func joined(
+    _ runs: [[PopulationStatistics.Entry]],
+    by less: (PopulationStatistics.Entry, PopulationStatistics.Entry) -> Bool
+  ) -> [PopulationStatistics.Entry] {
+    var runs = runs.filter { !$0.isEmpty }
+    while runs.count > 1 {
+      var next: [[PopulationStatistics.Entry]] = []
+      for index in stride(from: 0, to: runs.count, by: 2) {
+        guard index + 1 < runs.count else {
+          next.append(runs[index])
+          continue
+        }
+        let (left, right) = (runs[index], runs[index + 1])
+        var both: [PopulationStatistics.Entry] = []
+        both.reserveCapacity(left.count + right.count)
+        var (i, j) = (0, 0)
+        while i < left.count && j < right.count {
+          if less(right[j], left[i]) {
+            both.append(right[j])
+            j += 1
+          } else {
+            both.append(left[i])
+            i += 1
+          }
+        }
+        both += left[i...]
+        both += right[j...]
+        next.append(both)
+      }
+      runs = next
+    }
+    return runs.first ?? []
   }
 
   /// Where part `name`, whose records are `reads`, is in the statistics, checked: the statistics
