@@ -116,20 +116,7 @@ public struct CSVRecordReader: Sequence, IteratorProtocol {
   }
 
   mutating func refill() {
-    guard let source else {
-      atEnd = true
-      return
-    }
-    let block = source()
-    guard !block.isEmpty else {
-      atEnd = true
-      return
-    }
-    if position > 0 {
-      bytes.removeSubrange(0..<position)
-      position = 0
-    }
-    bytes.append(contentsOf: block)
+    if !BlockInput.refill(&bytes, position: &position, from: source) { atEnd = true }
   }
 
   public mutating func next() -> ReadRecord? {
@@ -295,5 +282,24 @@ extension String {
     while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
     while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
     return String(scalars)
+  }
+}
+
+/// Input read block by block, as the record readers read it: the bytes not yet consumed, and
+/// where the next record starts in them.
+enum BlockInput {
+  /// Drops the `position` bytes of `bytes` already consumed and appends the next block of
+  /// `source`; false, nothing read, at the input's end (or when there is no source: `bytes` was
+  /// all of it).
+  static func refill(_ bytes: inout [UInt8], position: inout Int, from source: (() -> [UInt8])?) -> Bool {
+    guard let source else { return false }
+    let block = source()
+    guard !block.isEmpty else { return false }
+    if position > 0 {
+      bytes.removeSubrange(0..<position)
+      position = 0
+    }
+    bytes.append(contentsOf: block)
+    return true
   }
 }

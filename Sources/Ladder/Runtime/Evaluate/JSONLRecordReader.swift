@@ -40,17 +40,8 @@ public struct JSONLRecordReader: Sequence, IteratorProtocol {
 
   /// Drops the bytes consumed and appends the next block (or notes the end of the input).
   private mutating func refill() {
-    guard let source, !atEnd else { return }
-    let block = source()
-    if block.isEmpty {
-      atEnd = true
-      return
-    }
-    if position > 0 {
-      bytes.removeFirst(position)
-      position = 0
-    }
-    bytes += block
+    guard !atEnd else { return }
+    if !BlockInput.refill(&bytes, position: &position, from: source) { atEnd = true }
   }
 
   public mutating func next() -> ReadRecord? {
