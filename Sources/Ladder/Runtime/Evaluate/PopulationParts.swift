@@ -511,32 +511,17 @@ extension PopulationParts {
     return value
   }
 
-  /// `[-]digits[.digits]`, as `FixedDecimal.description` writes a value; other text (more digits
-  /// than 64 bits hold) is read by ``FixedDecimal/init(parsing:)``.
+  /// `[-]digits[.digits]`, as `FixedDecimal.description` writes a value, at the decimals it is
+  /// written with: read from the bytes by ``FieldParsing/decimal(_:_:_:scale:percent:)`` (making a
+  /// string of every value was most of reading a million entries), or, past 18 digits, by
+  /// ``FixedDecimal/init(parsing:)``.
   private static func decimal(_ bytes: ArraySlice<UInt8>) -> FixedDecimal? {
-    var units: Int64 = 0
-    var digits = 0
-    var scale = -1
-    var index = bytes.startIndex
-    let negative = index < bytes.endIndex && bytes[index] == UInt8(ascii: "-")
-    if negative { index += 1 }
-    while index < bytes.endIndex {
-      let byte = bytes[index]
-      if byte == UInt8(ascii: "."), scale < 0, digits > 0 {
-        scale = 0
-      } else {
-        let digit = byte &- UInt8(ascii: "0")
-        guard digit < 10, digits < 18 else {
-          return FixedDecimal(parsing: String(decoding: bytes, as: UTF8.self))
-        }
-        units = units * 10 + Int64(digit)
-        digits += 1
-        if scale >= 0 { scale += 1 }
-      }
-      index += 1
+    let places = bytes.lastIndex(of: UInt8(ascii: ".")).map { bytes.endIndex - $0 - 1 } ?? 0
+    let units = bytes.withUnsafeBufferPointer {
+      FieldParsing.decimal($0, 0, $0.count, scale: places, percent: false)
     }
-    guard digits > 0, scale != 0 else { return nil }
-    return FixedDecimal(units: Int128(negative ? -units : units), scale: max(scale, 0))
+    if let units { return FixedDecimal(units: Int128(units), scale: places) }
+    return FixedDecimal(parsing: String(decoding: bytes, as: UTF8.self))
   }
 
   /// One entry line; `nil` unless it is exactly as ``encoded()`` writes one.
