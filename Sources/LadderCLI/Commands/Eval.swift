@@ -119,7 +119,7 @@ struct Eval: ParsableCommand {
     let columns = try header.map { try Self.columns($0, policy: policy) }
     if columns != nil && format != .csv {
       abandon()
-      throw ValidationError("--header is for CSV input; JSON Lines names its fields in every record")
+      throw Self.headerRefusedForJSONLines
     }
     // A part's percentiles would be the part's, not the population's: refused unless it is all.
     if stats != nil && policy.populationSites.isEmpty {
@@ -208,22 +208,14 @@ struct Eval: ParsableCommand {
         statistics = leading
         bytes = Array(bytes[end...])
       } catch {
-        StandardError.write("error: <stdin>:\(error.line): \(StandardError.escaped(error.message))\n")
-        throw LadderExit.badRecords
+        throw Stats.decodingFailure(error, in: "<stdin>")
       }
     } else {
       statistics = try Stats.load(path)
     }
     var reader = evaluator
     reader.csvColumns = columns
-    let reads: [ReadRecord]
-    do {
-      reads = try reader.readAll(bytes: bytes, format: format)
-    } catch {
-      StandardError.write(
-        "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
-      throw LadderExit.badRecords
-    }
+    let reads = try Stats.readPart(bytes, format: format, evaluator: reader, origin: options.origin)
     switch statistics.locate(part: name, reads: reads, evaluator: reader)
     {
     case .success(let place): return (reads, place)
@@ -232,6 +224,9 @@ struct Eval: ParsableCommand {
       throw LadderExit.badRecords
     }
   }
+
+  static let headerRefusedForJSONLines = ValidationError(
+    "--header is for CSV input; JSON Lines names its fields in every record")
 
   /// The columns `--header` names: the policy's inputs in declaration order for `policy`, else
   /// the names given, comma-separated.

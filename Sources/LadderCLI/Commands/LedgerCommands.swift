@@ -449,20 +449,9 @@ struct LedgerCommand: ParsableCommand {
       let report = try ledgerOptions.attempt { () throws(LedgerError) in
         try ledger.runsReport(from: from, to: to)
       }
-      let text: String
-      var chartSinks: [OutputSink] = []
-      switch format {
-      case .html: text = report.renderHTML()
-      case .markdown:
-        let (files, sinks) = try Report.chartFiles(report.charts(), beside: outputTarget)
-        chartSinks = sinks
-        text = report.renderMarkdown(chartFiles: files)
-      case .json: text = report.renderJSON()
-      }
-      let sink = try OutputSink(outputTarget)
-      sink.write(text)
-      for chart in chartSinks { try chart.commit() }
-      try sink.commit()
+      try Report.write(
+        format, to: outputTarget, charts: report.charts(), html: { report.renderHTML() },
+        markdown: { report.renderMarkdown(chartFiles: $0) }, json: { report.renderJSON() })
     }
   }
 

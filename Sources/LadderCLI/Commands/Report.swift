@@ -32,11 +32,34 @@ struct Report: ParsableCommand {
     case html, markdown, json
   }
 
+  /// A report in `format` to `target`: the page, the JSON, or the markdown with each chart as an
+  /// SVG file beside it (``chartFiles(_:beside:)``), every file replaced only once all are written.
+  static func write(
+    _ format: ReportFormat, to target: OutputTarget,
+    charts: @autoclosure () -> [(name: String, title: String, svg: String)], html: () -> String,
+    markdown: ([String: String]) -> String, json: () -> String
+  ) throws {
+    let text: String
+    var chartSinks: [OutputSink] = []
+    switch format {
+    case .html: text = html()
+    case .markdown:
+      let (files, sinks) = try chartFiles(charts(), beside: target)
+      chartSinks = sinks
+      text = markdown(files)
+    case .json: text = json()
+    }
+    let sink = try OutputSink(target)
+    sink.write(text)
+    for chart in chartSinks { try chart.commit() }
+    try sink.commit()
+  }
+
   /// Beside a markdown file, each chart as an SVG file it links (`report-tiers.svg`, …): the
   /// charts' files by name, and their outputs, to commit with the file's. None to standard output.
-  static func chartFiles(_ charts: [(name: String, title: String, svg: String)], beside target: OutputTarget)
-    throws -> (files: [String: String], sinks: [OutputSink])
-  {
+  private static func chartFiles(
+    _ charts: [(name: String, title: String, svg: String)], beside target: OutputTarget
+  ) throws -> (files: [String: String], sinks: [OutputSink]) {
     guard case .file(let path, _, _) = target else { return ([:], []) }
     let url = URL(fileURLWithPath: path)
     let stem = url.deletingPathExtension().lastPathComponent
@@ -79,20 +102,11 @@ struct Report: ParsableCommand {
         report.cutOffs = TierReport.cutOffs(evaluator, reads: reads)
       }
     }
-    let text: String
-    var chartSinks: [OutputSink] = []
-    switch format {
-    case .html: text = TierReportHTML.render(report)
-    case .markdown:
-      let (files, sinks) = try Self.chartFiles(TierReportHTML.charts(report), beside: outputTarget)
-      chartSinks = sinks
-      text = TierReportMarkdown.render(report, chartFiles: files)
-    case .json: text = TierReportJSON.render(report) + "\n"
-    }
-    let sink = try OutputSink(outputTarget)
-    sink.write(text)
-    for chart in chartSinks { try chart.commit() }
-    try sink.commit()
+    try Self.write(
+      format, to: outputTarget, charts: TierReportHTML.charts(report),
+      html: { TierReportHTML.render(report) },
+      markdown: { TierReportMarkdown.render(report, chartFiles: $0) },
+      json: { TierReportJSON.render(report) + "\n" })
     StandardError.write(
       "read \(report.read), evaluated \(report.decided), rejected \(report.rejected) (as of \(asOf))\n")
   }

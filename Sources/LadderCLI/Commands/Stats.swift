@@ -93,20 +93,24 @@ struct Stats: ParsableCommand {
     }
     let bytes = try options.readRecords()
     let format = try options.resolvedFormat(start: bytes)
+    if header != nil && format != .csv { throw Eval.headerRefusedForJSONLines }
     var evaluator = BatchEvaluator(policy: policy, asOf: try options.resolvedAsOf())
-    if let header {
-      guard format == .csv else {
-        throw ValidationError("--header is for CSV input; JSON Lines names its fields in every record")
-      }
-      evaluator.csvColumns = try Eval.columns(header, policy: policy)
-    }
+    evaluator.csvColumns = try header.map { try Eval.columns($0, policy: policy) }
     let name = try Self.partName(part, records: options.records)
+    let reads = try Self.readPart(bytes, format: format, evaluator: evaluator, origin: options.origin)
+    return PopulationParts.collect(evaluator, reads: reads, part: name)
+  }
+
+  /// A part's records, read whole (with `evaluator`'s CSV columns); exit 65 when its header makes
+  /// it unreadable.
+  static func readPart(_ bytes: [UInt8], format: RecordFormat, evaluator: BatchEvaluator, origin: String)
+    throws -> [ReadRecord]
+  {
     do {
-      let reads = try evaluator.readAll(bytes: bytes, format: format)
-      return PopulationParts.collect(evaluator, reads: reads, part: name)
+      return try evaluator.readAll(bytes: bytes, format: format)
     } catch {
       StandardError.write(
-        "error: \(StandardError.escaped(options.origin)): \(StandardError.escaped(error.message))\n")
+        "error: \(StandardError.escaped(origin)): \(StandardError.escaped(error.message))\n")
       throw LadderExit.badRecords
     }
   }
@@ -156,13 +160,18 @@ struct Stats: ParsableCommand {
       StandardError.write("error: cannot read statistics '\(StandardError.escaped(path))'\n")
       throw LadderExit.badRecords
     }
-    let name = path == "-" ? "<stdin>" : path
     do {
       return try decode([UInt8](data))
     } catch {
-      let place = error.line > 0 ? "\(name):\(error.line)" : name
-      StandardError.write("error: \(StandardError.escaped(place)): \(StandardError.escaped(error.message))\n")
-      throw LadderExit.badRecords
+      throw decodingFailure(error, in: path == "-" ? "<stdin>" : path)
     }
+  }
+
+  /// Reports statistics that do not read, at their file and line, and returns the exit code (65)
+  /// to throw.
+  static func decodingFailure(_ error: PopulationParts.DecodingError, in name: String) -> ExitCode {
+    let place = error.line > 0 ? "\(name):\(error.line)" : name
+    StandardError.write("error: \(StandardError.escaped(place)): \(StandardError.escaped(error.message))\n")
+    return LadderExit.badRecords
   }
 }
