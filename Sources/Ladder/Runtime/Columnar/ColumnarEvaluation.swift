@@ -7,12 +7,31 @@ enum ColumnarInput {
   /// JSON Lines read block by block (an empty block ends the input).
   case jsonLines(() -> [UInt8])
 
-  func reader(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError)
-    -> any ChunkReader
-  {
+  /// What the workers will be handed: CSV in blocks they cut themselves, JSON Lines in chunks of
+  /// lines found on the thread that reads them.
+  func feed(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError) -> ChunkFeed {
     switch self {
-    case .csv(let next): try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns)
-    case .jsonLines(let next): JSONLChunkReader(source: next, inputs: inputs)
+    case .csv(let next):
+      .csvBlocks(
+        CSVBlockReader(
+          after: try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns), source: next))
+    case .jsonLines(let next): .chunks(JSONLChunkReader(source: next, inputs: inputs))
+    }
+  }
+}
+
+/// Where the workers' records come from.
+enum ChunkFeed {
+  /// Chunks cut on the thread that reads the input.
+  case chunks(any ChunkReader)
+  /// CSV in blocks, which the workers cut.
+  case csvBlocks(CSVBlockReader)
+
+  /// Which input each field of the records holds.
+  var header: CSVHeader {
+    switch self {
+    case .chunks(let reader): reader.header
+    case .csvBlocks(let reader): reader.header
     }
   }
 }
@@ -52,11 +71,9 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
-    let reader = try input.reader(inputs: policy.inputs, csvColumns: csvColumns)
-    // The thread that cuts the input only finds where records start and writes finished rounds;
-    // it does both while the workers take the next round.
+    let feed = try input.feed(inputs: policy.inputs, csvColumns: csvColumns)
     runColumnar(
-      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: true, handle
+      program, feeding: feed, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: true, handle
     ) { worker, chunk, _, decide in
       worker.render(chunk, layout: layout, render: render, decide: decide)
     }
@@ -86,7 +103,7 @@ extension BatchEvaluator {
   /// Each record's population notes, by row of a chunk.
   typealias PopulationNotes = (_ row: Int) -> [DecisionTrace.PopulationNote]
 
-  /// Runs the kernels over the chunks of `reader`, each chunk written by `write` (which asks
+  /// Runs the kernels over the records of `feed`, each chunk written by `write` (which asks
   /// `decide` for the records the kernels cannot take), and hands the pieces on in input order. A
   /// policy with population functions reads all of the input first, then runs the statistics
   /// pass, then the per-record pass (`write` then gets each record's population notes); any other
@@ -95,7 +112,7 @@ extension BatchEvaluator {
   /// - Parameter writeReadsFields: `write` reads where each field ends (``RecordChunk/fieldEnds``);
   ///   otherwise a population policy's held chunks drop them after the statistics pass.
   func runColumnar<Piece: Sendable>(
-    _ program: ColumnarProgram, reading reader: some ChunkReader, origin: String?, chunksPerRound: Int,
+    _ program: ColumnarProgram, feeding feed: ChunkFeed, origin: String?, chunksPerRound: Int,
     overlap: Bool, writeReadsFields: Bool = false, _ handle: (Piece) -> Void,
     write:
       @escaping @Sendable (ColumnarWorker, RecordChunk, PopulationNotes?, (Int) -> RecordOutcome) -> [Piece]
@@ -105,11 +122,11 @@ extension BatchEvaluator {
       // The statistics pass streams as the input is cut: each worker finds a chunk's fields and
       // collects its statistics while this thread cuts the next (cutting everything first left
       // one core idle for a third of the job).
-      let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
+      let (workers, work) = workersAndWork(program, feeding: feed, chunksPerRound: chunksPerRound)
       let policy = self.policy
       var chunks: [RecordChunk] = []
       var collected: [ChunkStatistics] = []
-      Self.pipelined(workers: workers, overlap: true, nextRound: nextRound) { worker, chunk, _ in
+      Self.pipelined(workers: workers, overlap: true, work: work) { worker, chunk, _ in
         var chunk = chunk.withFields()
         let statistics = worker.collectStatistics(chunk, policy: policy, validator: validator)
         // Every chunk is held until the per-record pass, which restores the registers instead of
@@ -130,8 +147,8 @@ extension BatchEvaluator {
       }
       return
     }
-    let (workers, nextRound) = workersAndRounds(program, reading: reader, chunksPerRound: chunksPerRound)
-    Self.pipelined(workers: workers, overlap: overlap, nextRound: nextRound) {
+    let (workers, work) = workersAndWork(program, feeding: feed, chunksPerRound: chunksPerRound)
+    Self.pipelined(workers: workers, overlap: overlap, work: work) {
       worker, chunk, _ in
       let chunk = chunk.withFields()
       worker.load(chunk)
@@ -152,26 +169,30 @@ extension BatchEvaluator {
     max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
   }
 
-  /// The workers for the records of `reader`, and the rounds of chunks to hand them. A small
-  /// input is all in the first round: its workers get registers of its size, not of a batch.
-  private func workersAndRounds(
-    _ program: ColumnarProgram, reading reader: some ChunkReader, chunksPerRound: Int
-  )
-    -> (workers: [ColumnarWorker], nextRound: () -> [RecordChunk])
+  /// The workers for the records of `feed`, and the work to hand them. A small input is read
+  /// whole first: its workers get registers of its size, not of a batch.
+  private func workersAndWork(_ program: ColumnarProgram, feeding feed: ChunkFeed, chunksPerRound: Int)
+    -> (workers: [ColumnarWorker], work: WorkFeed)
   {
-    var reader = reader
     let batchSize = Self.batchSize(for: program)
-    var first: [RecordChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
-    let isWholeInput = (first?.count ?? 0) < chunksPerRound
-    let capacity = isWholeInput ? Self.capacity(for: first ?? [], batchSize) : batchSize
-    let workers = makeWorkers(program, header: reader.header, capacity: capacity)
-    return (
-      workers,
-      {
+    switch feed {
+    case .chunks(var reader):
+      var first: [RecordChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
+      let isWholeInput = (first?.count ?? 0) < chunksPerRound
+      let capacity = isWholeInput ? Self.capacity(for: first ?? [], batchSize) : batchSize
+      let rounds = {
         defer { first = nil }
         return first ?? reader.nextRound(chunks: chunksPerRound, size: batchSize)
       }
-    )
+      return (makeWorkers(program, header: feed.header, capacity: capacity), WorkFeed(rounds: rounds))
+    case .csvBlocks(var reader):
+      reader.read()
+      let capacity = max(1, min(batchSize, reader.recordBound ?? batchSize))
+      return (
+        makeWorkers(program, header: feed.header, capacity: capacity),
+        WorkFeed(blocks: reader, columnCount: feed.header.columns.count, limit: capacity)
+      )
+    }
   }
 
   /// The workers, each with its own registers of `capacity` rows.
@@ -181,51 +202,72 @@ extension BatchEvaluator {
     }
   }
 
-  /// Chunks through the workers, results handed on in input order. Each worker takes the next
-  /// chunk as soon as it is free, while this thread cuts chunks ahead (up to `window` beyond the
-  /// one it writes next) and writes each result once its turn comes. No round waits for its
-  /// slowest chunk: with rounds, the two cores were busy only two thirds of the time (the thread
-  /// cutting and writing shares them with the workers, and slowed one worker per round).
+  /// Work through the workers, results handed on in input order. Each worker takes the next
+  /// piece of work as soon as it is free, while this thread reads ahead (up to `window` pieces
+  /// beyond the one it writes next) and writes each result once its turn comes. No round waits
+  /// for its slowest chunk: with rounds, the two cores were busy only two thirds of the time (the
+  /// thread reading and writing shares them with the workers, and slowed one worker per round).
+  ///
+  /// A block of CSV is cut by the worker that takes it, and settled here before its pieces are
+  /// handed on (``CSVBlockReader/settle(_:of:task:)``): a block cut from the wrong place is cut
+  /// again, by the next free worker, while this thread waits for it.
   ///
   /// - Parameter overlap: false keeps at most one chunk per worker in flight (less memory
   ///   held for outputs that are small anyway).
   static func pipelined<Piece: Sendable>(
-    workers: [ColumnarWorker], overlap: Bool, nextRound: () -> [RecordChunk],
+    workers: [ColumnarWorker], overlap: Bool, work feed: WorkFeed,
     process: @escaping @Sendable (_ worker: ColumnarWorker, _ chunk: RecordChunk, _ index: Int) -> [Piece],
     handle: (Piece) -> Void
   ) {
-    let stream = ChunkStream<Piece>()
+    let stream = WorkStream<Piece>()
     let running = DispatchGroup()
-    // Threads of their own: a worker waiting for a chunk must not hold one of the few threads
+    let (columnCount, limit) = (feed.columnCount, feed.limit)
+    // Threads of their own: a worker waiting for work must not hold one of the few threads
     // of the global queues, which other work of the run (the ledger's encoders) waits on.
     for worker in workers {
       running.enter()
       let thread = Thread {
-        while let (index, chunk) = stream.take() {
-          stream.put(index, process(worker, chunk, index))
+        while let (index, work) = stream.take() {
+          switch work {
+          case .chunk(let chunk):
+            stream.put(index, WorkResult(pieces: process(worker, chunk, index), cut: nil))
+          case .block(let block):
+            var cut = block.cut(columnCount: columnCount, limit: limit)
+            var pieces: [Piece] = []
+            for chunk in cut.chunks { pieces += process(worker, chunk, index) }
+            cut.chunks = []
+            stream.put(index, WorkResult(pieces: pieces, cut: (cut, block)))
+          }
         }
         running.leave()
       }
       thread.stackSize = 8 << 20
       thread.start()
     }
+    var feed = feed
     let window = workers.count * (overlap ? 4 : 2)
     var produced = 0
     var written = 0
-    var inputDone = false
     while true {
-      while !inputDone && produced - written < window {
-        let chunks = nextRound()
-        if chunks.isEmpty {
-          inputDone = true
-          stream.finish()
-        } else {
-          stream.add(chunks, from: produced)
-          produced += chunks.count
-        }
+      while !feed.isDone && produced - written < window {
+        let work = feed.next()
+        stream.add(work, from: produced)
+        produced += work.count
       }
       guard written < produced else { break }
-      for piece in stream.result(written) { handle(piece) }
+      var result = stream.result(written)
+      settling: while let (cut, block) = result.cut {
+        switch feed.settle(cut, of: written, task: block) {
+        case .keep: break settling
+        case .skip: result.pieces = []
+        case .cutAgain(let again):
+          stream.addFirst(.block(again), index: written)
+          result = stream.result(written)
+          continue settling
+        }
+        break
+      }
+      for piece in result.pieces { handle(piece) }
       written += 1
     }
     stream.finish()
@@ -244,11 +286,11 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
-    let reader = try input.reader(inputs: policy.inputs, csvColumns: csvColumns)
+    let feed = try input.feed(inputs: policy.inputs, csvColumns: csvColumns)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     let form: ColumnarTraceWriter.LineForm = !trace ? .plain : compactTrace ? .compact : .traced
     runColumnar(
-      program, reading: reader, origin: origin, chunksPerRound: Self.workerCount * 2, overlap: trace, handle
+      program, feeding: feed, origin: origin, chunksPerRound: Self.workerCount * 2, overlap: trace, handle
     ) { worker, chunk, notes, decide in
       worker.renderJSONL(chunk, writer: writer, form: form, render: render, population: notes, decide: decide)
     }
@@ -334,11 +376,11 @@ extension BatchEvaluator {
     var start = 0
     Self.pipelined(
       workers: workers, overlap: true,
-      nextRound: {
+      work: WorkFeed(rounds: {
         let end = min(chunks.count, start + workers.count)
         defer { start = end }
         return Array(chunks[start..<end])
-      },
+      }),
       process: { worker, chunk, index in
         worker.renderWithPopulation(
           chunk, loaded: loaded[index], base: chunkBases[index], columns: finished,
@@ -389,26 +431,87 @@ extension BatchEvaluator {
   }
 }
 
-/// The chunks waiting for a worker and the results waiting for their turn, of
-/// ``BatchEvaluator/pipelined(workers:overlap:nextRound:process:handle:)``.
-private final class ChunkStream<Piece: Sendable>: @unchecked Sendable {
+/// What a worker is handed: records cut already, or a block of CSV to cut.
+enum ChunkWork: Sendable {
+  case chunk(RecordChunk)
+  case block(CSVBlock)
+}
+
+/// A worker's result: its pieces, and for a block, the cut to settle and the block as cut.
+struct WorkResult<Piece: Sendable>: Sendable {
+  var pieces: [Piece]
+  var cut: (CSVBlockCut, CSVBlock)?
+}
+
+/// The work ``BatchEvaluator/pipelined(workers:overlap:work:process:handle:)`` hands out: rounds of
+/// chunks, or the blocks of a ``CSVBlockReader``.
+struct WorkFeed {
+  private var rounds: (() -> [RecordChunk])?
+  private var blocks: CSVBlockReader?
+  private var roundsDone = false
+  /// For blocks: the header's columns, and the most records a chunk of a block holds.
+  let columnCount: Int
+  let limit: Int
+
+  init(rounds: @escaping () -> [RecordChunk]) {
+    self.rounds = rounds
+    (columnCount, limit) = (0, 0)
+  }
+
+  init(blocks: CSVBlockReader, columnCount: Int, limit: Int) {
+    self.blocks = blocks
+    (self.columnCount, self.limit) = (columnCount, limit)
+  }
+
+  /// Whether all of the work has been handed out.
+  var isDone: Bool { blocks?.isDone ?? roundsDone }
+
+  /// The next work, in input order (empty at times while blocks are read).
+  mutating func next() -> [ChunkWork] {
+    if let rounds {
+      let chunks = rounds()
+      if chunks.isEmpty { roundsDone = true }
+      return chunks.map { .chunk($0) }
+    }
+    blocks?.read()
+    return blocks?.handOut().map { .block($0) } ?? []
+  }
+
+  /// What to do with block `index`'s cut (``CSVBlockReader/settle(_:of:task:)``).
+  mutating func settle(_ cut: CSVBlockCut, of index: Int, task: CSVBlock) -> CSVBlockReader.Settlement {
+    blocks?.settle(cut, of: index, task: task) ?? .keep
+  }
+}
+
+/// The work waiting for a worker and the results waiting for their turn, of
+/// ``BatchEvaluator/pipelined(workers:overlap:work:process:handle:)``.
+private final class WorkStream<Piece: Sendable>: @unchecked Sendable {
   // Everything below is read and written under `condition`'s lock.
   private let condition = NSCondition()
-  private var waiting: [(index: Int, chunk: RecordChunk)] = []
+  private var waiting: [(index: Int, work: ChunkWork)] = []
   private var next = 0
-  private var results: [Int: [Piece]] = [:]
+  private var results: [Int: WorkResult<Piece>] = [:]
   private var finished = false
 
-  func add(_ chunks: [RecordChunk], from first: Int) {
+  func add(_ work: [ChunkWork], from first: Int) {
+    guard !work.isEmpty else { return }
     condition.lock()
     waiting.removeFirst(next)
     next = 0
-    for (offset, chunk) in chunks.enumerated() { waiting.append((first + offset, chunk)) }
+    for (offset, item) in work.enumerated() { waiting.append((first + offset, item)) }
     condition.broadcast()
     condition.unlock()
   }
 
-  /// No more chunks: workers stop once the waiting ones are taken.
+  /// `work` for the next free worker, ahead of the rest: the result this thread waits for.
+  func addFirst(_ work: ChunkWork, index: Int) {
+    condition.lock()
+    waiting.insert((index, work), at: next)
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// No more work: workers stop once the waiting work is taken.
   func finish() {
     condition.lock()
     finished = true
@@ -416,29 +519,29 @@ private final class ChunkStream<Piece: Sendable>: @unchecked Sendable {
     condition.unlock()
   }
 
-  /// The next chunk for a worker, waiting for one; `nil` once there will be none.
-  func take() -> (Int, RecordChunk)? {
+  /// The next work for a worker, waiting for some; `nil` once there will be none.
+  func take() -> (Int, ChunkWork)? {
     condition.lock()
     defer { condition.unlock() }
     while next == waiting.count && !finished { condition.wait() }
     guard next < waiting.count else { return nil }
     next += 1
-    return (waiting[next - 1].index, waiting[next - 1].chunk)
+    return (waiting[next - 1].index, waiting[next - 1].work)
   }
 
-  func put(_ index: Int, _ pieces: [Piece]) {
+  func put(_ index: Int, _ result: WorkResult<Piece>) {
     condition.lock()
-    results[index] = pieces
+    results[index] = result
     condition.broadcast()
     condition.unlock()
   }
 
-  /// Chunk `index`'s result, waiting for it.
-  func result(_ index: Int) -> [Piece] {
+  /// Work `index`'s result, waiting for it.
+  func result(_ index: Int) -> WorkResult<Piece> {
     condition.lock()
     defer { condition.unlock() }
     while true {
-      if let pieces = results.removeValue(forKey: index) { return pieces }
+      if let result = results.removeValue(forKey: index) { return result }
       condition.wait()
     }
   }

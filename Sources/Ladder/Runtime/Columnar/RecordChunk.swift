@@ -26,8 +26,6 @@ struct RecordChunk: Sendable {
   var lineRanges: [Range<Int>] = []
   /// For a chunk of JSON lines whose fields are not written yet: what writes them.
   var jsonFields: JSONLFields?
-  /// For a chunk of CSV records whose fields are not found yet (``scanFields()``).
-  var needsFieldScan = false
   let columnCount: Int
 
   init(columnCount: Int) {
@@ -36,14 +34,9 @@ struct RecordChunk: Sendable {
 
   var count: Int { lines.count }
 
-  /// The chunk with its fields found (CSV) or written (JSON lines): the worker that takes a
-  /// chunk does this, not the thread that cuts the input.
+  /// The chunk with its fields written (JSON lines; CSV chunks are cut with their fields found):
+  /// the worker that takes a chunk does this, not the thread that cuts the input.
   func withFields() -> RecordChunk {
-    if needsFieldScan {
-      var chunk = self
-      chunk.scanFields()
-      return chunk
-    }
     guard let jsonFields else { return self }
     var chunk = self
     chunk.jsonFields = nil
@@ -84,129 +77,9 @@ extension ChunkReader {
   }
 }
 
-extension CSVRecordReader: ChunkReader {
-  /// The next whole records, at most `limit` of them, cut exactly where ``Scanner`` would cut
-  /// them (quoted fields may hold commas and line breaks); `nil` at the end of the input.
-  ///
-  /// This runs on the thread that hands out the work, so it only finds where records end
-  /// (``RecordChunk/recordBoundary(_:count:from:)``, jumping between quotes and line breaks);
-  /// the workers find the fields (``RecordChunk/withFields()``).
-  mutating func nextChunk(limit: Int) -> RecordChunk? {
-    let columnCount = header.columns.count
-    while true {
-      var chunk = RecordChunk(columnCount: columnCount)
-      chunk.needsFieldScan = true
-      let start = position
-      var cursor = position
-      var currentLine = line
-      var needMore = false
-      let atEnd = atEnd
-      bytes.withUnsafeBufferPointer { buffer in
-        guard let base = buffer.baseAddress else { return }
-        let count = buffer.count
-        let newline = UInt8(ascii: "\n")
-        while chunk.count < limit {
-          var p = cursor
-          var scanLine = currentLine
-          // Blank lines between records are not records.
-          while p < count, CSVRecordReader.Scanner.isLineEnd(buffer, p) {
-            if buffer[p] == newline { scanLine += 1 }
-            p += 1
-          }
-          guard p < count else {
-            // Blank lines up to the end of the bytes read so far are skipped again once more are
-            // read: a '\r' at the end may turn out to be data, not a line end (the row reader
-            // scans again from the same place).
-            if atEnd {
-              cursor = p
-              currentLine = scanLine
-            } else {
-              needMore = chunk.count == 0
-            }
-            break
-          }
-          let recordStart = p
-          let recordLine = scanLine
-          let boundary = RecordChunk.recordBoundary(base, count: count, from: p)
-          // A record running to the end of the bytes read so far may go on in the next block.
-          guard boundary.complete || atEnd else {
-            needMore = chunk.count == 0
-            break
-          }
-          p = boundary.next
-          scanLine += boundary.lineBreaks
-          chunk.recordStarts.append(Int32(recordStart - start))
-          chunk.lines.append(recordLine)
-          cursor = p
-          currentLine = scanLine
-        }
-      }
-      if needMore {
-        refill()
-        continue
-      }
-      guard chunk.count > 0 else {
-        position = cursor
-        line = currentLine
-        return nil
-      }
-      chunk.bytes = Array(bytes[start..<cursor])
-      position = cursor
-      line = currentLine
-      return chunk
-    }
-  }
-}
-
 extension RecordChunk {
-  /// Where the CSV record starting at `start` ends, found by jumping between quotes and line
-  /// breaks with `memchr`: the index after its line break, how many line breaks it spans, and
-  /// whether it is complete (false when no line break closes it before `count`, or a quote is
-  /// left open). A quote opens a quoted field only at the start of a field (after a comma or at
-  /// the record's start); anywhere else it is data, as ``CSVRecordReader/Scanner`` reads it.
-  static func recordBoundary(_ base: UnsafePointer<UInt8>, count: Int, from start: Int) -> (
-    next: Int, lineBreaks: Int, complete: Bool
-  ) {
-    let quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
-    let buffer = UnsafeBufferPointer(start: base, count: count)
-    func find(_ byte: UInt8, from index: Int, to end: Int) -> Int? {
-      buffer.firstIndex(of: byte, from: index, to: end)
-    }
-    var index = start
-    var lineBreaks = 0
-    while true {
-      let lineBreak = find(newline, from: index, to: count)
-      guard let opening = find(quote, from: index, to: lineBreak ?? count) else {
-        guard let lineBreak else { return (count, lineBreaks, false) }
-        return (lineBreak + 1, lineBreaks + 1, true)
-      }
-      index = opening + 1
-      guard opening == start || base[opening - 1] == UInt8(ascii: ",") else { continue }
-      // A quoted field: its closing quote is the first one not doubled.
-      while true {
-        guard let closing = find(quote, from: index, to: count) else {
-          return (count, lineBreaks + countLineBreaks(base, from: opening, to: count), false)
-        }
-        guard closing + 1 < count else {
-          // The next block may start with a quote that doubles this one.
-          return (count, lineBreaks + countLineBreaks(base, from: opening, to: count), false)
-        }
-        if base[closing + 1] == UInt8(ascii: "\"") {
-          index = closing + 2
-          continue
-        }
-        lineBreaks += countLineBreaks(base, from: opening, to: closing)
-        index = closing + 1
-        break
-      }
-    }
-  }
-
-  private static func countLineBreaks(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Int {
-    var breaks = 0
-    for index in start..<end where base[index] == UInt8(ascii: "\n") { breaks += 1 }
-    return breaks
-  }
+  /// What ``scanRecord(_:from:columnCount:fieldEnds:)`` found.
+  typealias RecordScan = (end: Int, next: Int, fields: Int, unterminated: Bool, lineBreaks: Int)
 
   /// One CSV record from `start`, as ``CSVRecordReader/Scanner`` reads it: where it ends (before
   /// its line break) and where the next one may start, how many fields it has, whether a quote
@@ -219,7 +92,7 @@ extension RecordChunk {
   static func scanRecord(
     _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, columnCount: Int,
     fieldEnds: UnsafeMutableBufferPointer<Int32>? = nil
-  ) -> (end: Int, next: Int, fields: Int, unterminated: Bool, lineBreaks: Int) {
+  ) -> RecordScan {
     let count = buffer.count
     let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), newline = UInt8(ascii: "\n")
     let carriageReturn = UInt8(ascii: "\r")
@@ -280,30 +153,6 @@ extension RecordChunk {
     }
     return (end, p, fields, unterminated, lineBreaks)
   }
-
-  /// Finds the fields of every record of a chunk the CSV reader cut (on a worker thread).
-  mutating func scanFields() {
-    let columnCount = self.columnCount
-    var ends = [Int32](repeating: 0, count: count * columnCount)
-    var recordEnds = [Int32](repeating: 0, count: count)
-    var regular = [Bool](repeating: false, count: count)
-    bytes.withUnsafeBufferPointer { buffer in
-      ends.withUnsafeMutableBufferPointer { ends in
-        for row in 0..<recordStarts.count {
-          let fields = UnsafeMutableBufferPointer(
-            rebasing: ends[(row * columnCount)..<((row + 1) * columnCount)])
-          let scan = Self.scanRecord(
-            buffer, from: Int(recordStarts[row]), columnCount: columnCount, fieldEnds: fields)
-          recordEnds[row] = Int32(scan.end)
-          regular[row] = !scan.unterminated && scan.fields == columnCount
-        }
-      }
-    }
-    fieldEnds = ends
-    self.recordEnds = recordEnds
-    self.regular = regular
-    needsFieldScan = false
-  }
 }
 
 /// Finding the next byte of a kind eight bytes at a time, with the usual bit tricks on a 64-bit
@@ -341,6 +190,32 @@ enum WordScan {
       in: buffer, from: start,
       word: { word in zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x0A)) },
       byte: { byte in byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") })
+  }
+
+  /// How many line feeds `buffer` holds from `start` to `end`: sixteen bytes compared at once,
+  /// the matches summed in byte lanes (the thread that reads the input counts every block's, to
+  /// number the lines of records the workers cut).
+  static func lineBreaks(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int {
+    guard let base = buffer.baseAddress, start < end else { return 0 }
+    let newlines = SIMD16<UInt8>(repeating: UInt8(ascii: "\n"))
+    var total = 0
+    var index = start
+    while index + 16 <= end {
+      // At most 255 rounds before a lane could overflow.
+      var lanes = SIMD16<UInt8>()
+      let stop = min(end - 15, index + 255 * 16)
+      while index < stop {
+        let bytes = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
+        lanes &+= SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: bytes .== newlines)
+        index += 16
+      }
+      total += Int(SIMD16<UInt16>(truncatingIfNeeded: lanes).wrappedSum())
+    }
+    while index < end {
+      if base[index] == UInt8(ascii: "\n") { total += 1 }
+      index += 1
+    }
+    return total
   }
 
   /// The first index from `start` where `byte` holds, found a word at a time while `word` (the

@@ -102,10 +102,10 @@ extension BatchEvaluator {
       if source.format == .csv, !trace, !whatItTakes, backend == .automatic,
         let program = ColumnarProgram(policy, asOf: asOf)
       {
-        let reader = try CSVRecordReader(source: next, inputs: policy.inputs, columns: csvColumns)
-        let layout = KeptLayout(program: program, policy: policy, header: reader.header, keeping: slots)
+        let feed = try ColumnarInput.csv(next).feed(inputs: policy.inputs, csvColumns: csvColumns)
+        let layout = KeptLayout(program: program, policy: policy, header: feed.header, keeping: slots)
         runColumnar(
-          program, reading: reader, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true,
+          program, feeding: feed, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true,
           writeReadsFields: true, handle
         ) { worker, chunk, _, decide in
           [worker.keep(chunk, layout: layout, decide: decide)]

@@ -1,0 +1,189 @@
+import LadderTestSupport
+import Testing
+
+@testable import Ladder
+
+/// CSV cut by the workers (``CSVBlock``, ``CSVBlockReader``): every block cut from a guessed
+/// start, settled in order, cut again where the guess or the blocks it had fell short. The
+/// records, their lines and their fields must be the row reader's (``CSVRecordReader/Scanner``),
+/// whatever the blocks.
+struct CSVBlockTests {
+  /// What a record reads as: its line, and its cells (`nil` for a quote left open).
+  private struct Read: Equatable, CustomStringConvertible {
+    var line: Int
+    var cells: [[UInt8]]?
+    var description: String {
+      "line \(line): \(cells.map { $0.map { String(decoding: $0, as: UTF8.self) } } ?? ["unterminated"])"
+    }
+  }
+
+  /// The row reader's records of `bytes`.
+  private func rowReads(_ bytes: [UInt8], columns: [String]) throws -> [Read] {
+    let reader = try CSVRecordReader(bytes: bytes, inputs: [], columns: columns)
+    var scanner = CSVRecordReader.Scanner(bytes: reader.bytes, position: reader.position, line: reader.line)
+    var reads: [Read] = []
+    while let record = scanner.nextRecord() {
+      switch record.outcome {
+      case .ok(let cells): reads.append(Read(line: record.line, cells: cells.map(Array.init)))
+      case .unterminatedQuote: reads.append(Read(line: record.line, cells: nil))
+      }
+    }
+    return reads
+  }
+
+  /// The records of `bytes` as the workers cut them, handed out in blocks of `sizes` (in turn),
+  /// cut and settled one after another as ``BatchEvaluator/pipelined`` does it; and how many
+  /// blocks were cut again. `eager` hands every block out before the first is settled (each
+  /// block but the first then guesses where it starts); otherwise a block is handed out once the
+  /// one before is settled, when its start is known.
+  private func blockReads(
+    _ bytes: [UInt8], columns: [String], sizes: [Int], limit: Int, eager: Bool = true
+  ) throws -> (reads: [Read], recuts: Int, chunks: [RecordChunk]) {
+    var offset = 0
+    var turn = 0
+    let source = { () -> [UInt8] in
+      let size = sizes[turn % sizes.count]
+      turn += 1
+      let end = min(bytes.count, offset + size)
+      defer { offset = end }
+      return Array(bytes[offset..<end])
+    }
+    let header = try CSVRecordReader(source: source, inputs: [], columns: columns)
+    var reader = CSVBlockReader(after: header, source: source)
+    var tasks: [CSVBlock] = []
+    var chunks: [RecordChunk] = []
+    var index = 0
+    while eager && !reader.isDone {
+      reader.read()
+      tasks += reader.handOut()
+    }
+    while true {
+      while tasks.count <= index && !reader.isDone {
+        reader.read()
+        tasks += reader.handOut()
+      }
+      guard index < tasks.count else { break }
+      var task = tasks[index]
+      settling: while true {
+        let cut = task.cut(columnCount: columns.count, limit: limit)
+        #expect(cut.chunks.allSatisfy { $0.count <= limit })
+        switch reader.settle(cut, of: index, task: task) {
+        case .keep:
+          chunks += cut.chunks
+          break settling
+        case .skip: break settling
+        case .cutAgain(let again): task = again
+        }
+      }
+      tasks += reader.handOut()
+      index += 1
+    }
+    var reads: [Read] = []
+    for chunk in chunks {
+      for row in 0..<chunk.count {
+        // The record as cut, read again by the row reader (as the kernels hand an irregular
+        // record to it).
+        var scanner = CSVRecordReader.Scanner(bytes: Array(chunk.recordBytes(row)), position: 0)
+        scanner.isCutRecord = true
+        let cells: [[UInt8]]?
+        switch scanner.nextRecord()?.outcome {
+        case .ok(let found): cells = found.map(Array.init)
+        case .unterminatedQuote, nil: cells = nil
+        }
+        reads.append(Read(line: chunk.lines[row], cells: cells))
+        #expect(chunk.regular[row] == (cells?.count == columns.count))
+        if chunk.regular[row] {
+          // Every field ends at a comma, the last at the record's end.
+          let ends = chunk.fieldEnds[(row * columns.count)..<((row + 1) * columns.count)]
+          for (field, end) in ends.enumerated() {
+            let isLast = field == columns.count - 1
+            #expect(isLast ? end == chunk.recordEnds[row] : chunk.bytes[Int(end)] == UInt8(ascii: ","))
+          }
+        }
+      }
+    }
+    return (reads, reader.recuts, chunks)
+  }
+
+  @Test func aGuessThatReadsAsARecordIsCutAgainFromTheRecordBefore() throws {
+    // The second block starts inside a quoted field, right at its line feed: the line after it,
+    // `q",r`, reads as a record of two fields, so the guess is taken; the first block's last
+    // record ends further on, and the second block is cut again from there.
+    let text = Array("1,2\n\"p\nq\",r\n3,4\n".utf8)
+    let split = text.firstIndex(of: UInt8(ascii: "p"))! + 1
+    let cut = try blockReads(text, columns: ["a", "b"], sizes: [split, 100], limit: 8)
+    let expected = try rowReads(text, columns: ["a", "b"])
+    #expect(cut.reads == expected)
+    #expect(cut.reads.map(\.line) == [1, 2, 4])
+    #expect(cut.recuts == 1)
+  }
+
+  @Test func aRecordLongerThanTheBlocksAfterItIsCutWithMoreOfThem() throws {
+    // A quoted field of 40 bytes, with line feeds, read 3 bytes at a time.
+    let long = String(repeating: "ab\ncd,", count: 8)
+    let text = Array("x,\"\(long)\"\ny,z\n".utf8)
+    let cut = try blockReads(text, columns: ["a", "b"], sizes: [3], limit: 8)
+    #expect(cut.reads == (try rowReads(text, columns: ["a", "b"])))
+    #expect(cut.reads.map(\.line) == [1, 10])
+    #expect(cut.recuts > 0)
+  }
+
+  @Test func carriageReturnsBlankLinesAndTheInputsEndAtBlockEdges() throws {
+    let texts = [
+      "a,b\r\n\r\nc,d\r\n", "a,b\n\r\n\n\rc,d\n", "a,b\r", "a,b\n\r", "\r\n\r\na,b", "a,\"b\r\nc\"\r\n",
+      "a,\"unclosed\nb,c\n", "a,b\n\n\n", "a\rb,c\n", "\u{FEFF}a,b\nc,d", "a,b\"c\",d\ne,f\n", "",
+    ]
+    for text in texts {
+      let bytes = Array(text.utf8)
+      let expected = try rowReads(bytes, columns: ["x", "y"])
+      for size in 1...max(1, bytes.count) {
+        let cut = try blockReads(bytes, columns: ["x", "y"], sizes: [size], limit: 2)
+        #expect(cut.reads == expected, "\(text.debugDescription) in blocks of \(size)")
+      }
+    }
+  }
+
+  @Test func randomTextInRandomBlocksReadsAsTheRowReaderReadsIt() throws {
+    var random = SeededRandom(seed: 14)
+    let pieces = [
+      "x", "yy", "7", ",", ",", "\"", "\"\"", "\n", "\n", "\r\n", "\r", "\"a\nb\"", "\"c,d\"", "\"e\"\"f\"",
+      "\"\n", "\n\"", "\u{00E9}",
+    ]
+    var recuts = 0
+    for round in 0..<1500 {
+      let text = (0..<Int.random(in: 0..<40, using: &random)).map { _ in
+        pieces[Int.random(in: 0..<pieces.count, using: &random)]
+      }.joined()
+      let bytes = Array(text.utf8)
+      let columns = (0...(round % 4)).map { "c\($0)" }
+      let sizes = (0..<5).map { _ in Int.random(in: 1...12, using: &random) }
+      let cut = try blockReads(
+        bytes, columns: columns, sizes: sizes, limit: 1 + round % 3, eager: round % 5 != 0)
+      #expect(
+        cut.reads == (try rowReads(bytes, columns: columns)), "\(text.debugDescription) in blocks of \(sizes)"
+      )
+      recuts += cut.recuts
+    }
+    // The guesses failed, and records ran past the blocks given, often enough to test cutting again.
+    #expect(recuts > 100)
+  }
+
+  @Test func countsLineFeedsAsAByteByByteCountDoes() {
+    var random = SeededRandom(seed: 3)
+    let bytes = (0..<1000).map { _ in
+      Int.random(in: 0..<5, using: &random) == 0
+        ? UInt8(ascii: "\n") : UInt8.random(in: 0...255, using: &random)
+    }
+    bytes.withUnsafeBufferPointer { buffer in
+      for start in stride(from: 0, to: 60, by: 7) {
+        for end in [start, start + 1, start + 15, start + 16, start + 17, 500, 1000] where end <= 1000 {
+          let expected = bytes[start..<end].filter { $0 == UInt8(ascii: "\n") }.count
+          #expect(WordScan.lineBreaks(buffer, from: start, to: end) == expected)
+        }
+      }
+    }
+    // Past 255 rounds of sixteen bytes, each lane full of line feeds.
+    let lineFeeds = [UInt8](repeating: UInt8(ascii: "\n"), count: 10_000)
+    #expect(lineFeeds.withUnsafeBufferPointer { WordScan.lineBreaks($0, from: 3, to: 10_000) } == 9_997)
+  }
+}
