@@ -7,31 +7,14 @@ enum ColumnarInput {
   /// JSON Lines read block by block (an empty block ends the input).
   case jsonLines(() -> [UInt8])
 
-  /// What the workers will be handed: CSV in blocks they cut themselves, JSON Lines in chunks of
-  /// lines found on the thread that reads them.
-  func feed(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError) -> ChunkFeed {
+  /// The input in blocks, for the workers to cut.
+  func blocks(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError) -> BlockReader
+  {
     switch self {
     case .csv(let next):
-      .csvBlocks(
-        CSVBlockReader(
-          after: try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns), source: next))
-    case .jsonLines(let next): .chunks(JSONLChunkReader(source: next, inputs: inputs))
-    }
-  }
-}
-
-/// Where the workers' records come from.
-enum ChunkFeed {
-  /// Chunks cut on the thread that reads the input.
-  case chunks(any ChunkReader)
-  /// CSV in blocks, which the workers cut.
-  case csvBlocks(CSVBlockReader)
-
-  /// Which input each field of the records holds.
-  var header: CSVHeader {
-    switch self {
-    case .chunks(let reader): reader.header
-    case .csvBlocks(let reader): reader.header
+      BlockReader(
+        csvAfter: try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns), source: next)
+    case .jsonLines(let next): BlockReader(jsonLines: next, inputs: inputs)
     }
   }
 }
@@ -71,9 +54,9 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, layout) = csvPlan(withErrors: withErrors) else { return false }
-    let feed = try input.feed(inputs: policy.inputs, csvColumns: csvColumns)
+    let blocks = try input.blocks(inputs: policy.inputs, csvColumns: csvColumns)
     runColumnar(
-      program, feeding: feed, origin: origin, chunksPerRound: Self.workerCount * 4, overlap: true, handle
+      program, reading: blocks, origin: origin, overlap: true, handle
     ) { worker, chunk, _, decide in
       worker.render(chunk, layout: layout, render: render, decide: decide)
     }
@@ -103,17 +86,17 @@ extension BatchEvaluator {
   /// Each record's population notes, by row of a chunk.
   typealias PopulationNotes = (_ row: Int) -> [DecisionTrace.PopulationNote]
 
-  /// Runs the kernels over the records of `feed`, each chunk written by `write` (which asks
+  /// Runs the kernels over the records of `blocks`, each chunk written by `write` (which asks
   /// `decide` for the records the kernels cannot take), and hands the pieces on in input order. A
   /// policy with population functions reads all of the input first, then runs the statistics
   /// pass, then the per-record pass (`write` then gets each record's population notes); any other
-  /// policy streams, in rounds of `chunksPerRound` chunks (`overlap`: see ``pipelined``).
+  /// policy streams (`overlap`: see ``pipelined``).
   ///
   /// - Parameter writeReadsFields: `write` reads where each field ends (``RecordChunk/fieldEnds``);
   ///   otherwise a population policy's held chunks drop them after the statistics pass.
   func runColumnar<Piece: Sendable>(
-    _ program: ColumnarProgram, feeding feed: ChunkFeed, origin: String?, chunksPerRound: Int,
-    overlap: Bool, writeReadsFields: Bool = false, _ handle: (Piece) -> Void,
+    _ program: ColumnarProgram, reading blocks: BlockReader, origin: String?, overlap: Bool,
+    writeReadsFields: Bool = false, _ handle: (Piece) -> Void,
     write:
       @escaping @Sendable (ColumnarWorker, RecordChunk, PopulationNotes?, (Int) -> RecordOutcome) -> [Piece]
   ) {
@@ -122,7 +105,7 @@ extension BatchEvaluator {
       // The statistics pass streams as the input is cut: each worker finds a chunk's fields and
       // collects its statistics while this thread cuts the next (cutting everything first left
       // one core idle for a third of the job).
-      let (workers, work) = workersAndWork(program, feeding: feed, chunksPerRound: chunksPerRound)
+      let (workers, work) = workersAndWork(program, reading: blocks)
       let policy = self.policy
       var chunks: [RecordChunk] = []
       var collected: [ChunkStatistics] = []
@@ -147,7 +130,7 @@ extension BatchEvaluator {
       }
       return
     }
-    let (workers, work) = workersAndWork(program, feeding: feed, chunksPerRound: chunksPerRound)
+    let (workers, work) = workersAndWork(program, reading: blocks)
     Self.pipelined(workers: workers, overlap: overlap, work: work) {
       worker, chunk, _ in
       let chunk = chunk.withFields()
@@ -169,30 +152,18 @@ extension BatchEvaluator {
     max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
   }
 
-  /// The workers for the records of `feed`, and the work to hand them. A small input is read
+  /// The workers for the records of `blocks`, and the work to hand them. A small input is read
   /// whole first: its workers get registers of its size, not of a batch.
-  private func workersAndWork(_ program: ColumnarProgram, feeding feed: ChunkFeed, chunksPerRound: Int)
+  private func workersAndWork(_ program: ColumnarProgram, reading blocks: BlockReader)
     -> (workers: [ColumnarWorker], work: WorkFeed)
   {
-    let batchSize = Self.batchSize(for: program)
-    switch feed {
-    case .chunks(var reader):
-      var first: [RecordChunk]? = reader.nextRound(chunks: chunksPerRound, size: batchSize)
-      let isWholeInput = (first?.count ?? 0) < chunksPerRound
-      let capacity = isWholeInput ? Self.capacity(for: first ?? [], batchSize) : batchSize
-      let rounds = {
-        defer { first = nil }
-        return first ?? reader.nextRound(chunks: chunksPerRound, size: batchSize)
-      }
-      return (makeWorkers(program, header: feed.header, capacity: capacity), WorkFeed(rounds: rounds))
-    case .csvBlocks(var reader):
-      reader.read()
-      let capacity = max(1, min(batchSize, reader.recordBound ?? batchSize))
-      return (
-        makeWorkers(program, header: feed.header, capacity: capacity),
-        WorkFeed(blocks: reader, columnCount: feed.header.columns.count, limit: capacity)
-      )
-    }
+    var blocks = blocks
+    blocks.read()
+    let capacity = max(1, min(Self.batchSize(for: program), blocks.recordBound ?? Int.max))
+    return (
+      makeWorkers(program, header: blocks.header, capacity: capacity),
+      WorkFeed(blocks: blocks, limit: capacity)
+    )
   }
 
   /// The workers, each with its own registers of `capacity` rows.
@@ -209,7 +180,7 @@ extension BatchEvaluator {
   /// thread reading and writing shares them with the workers, and slowed one worker per round).
   ///
   /// A block of CSV is cut by the worker that takes it, and settled here before its pieces are
-  /// handed on (``CSVBlockReader/settle(_:of:task:)``): a block cut from the wrong place is cut
+  /// handed on (``BlockReader/settle(_:of:task:)``): a block cut from the wrong place is cut
   /// again, by the next free worker, while this thread waits for it.
   ///
   /// - Parameter overlap: false keeps at most one chunk per worker in flight (less memory
@@ -221,7 +192,7 @@ extension BatchEvaluator {
   ) {
     let stream = WorkStream<Piece>()
     let running = DispatchGroup()
-    let (columnCount, limit) = (feed.columnCount, feed.limit)
+    let limit = feed.limit
     // Threads of their own: a worker waiting for work must not hold one of the few threads
     // of the global queues, which other work of the run (the ledger's encoders) waits on.
     for worker in workers {
@@ -232,7 +203,7 @@ extension BatchEvaluator {
           case .chunk(let chunk):
             stream.put(index, WorkResult(pieces: process(worker, chunk, index), cut: nil))
           case .block(let block):
-            var cut = block.cut(columnCount: columnCount, limit: limit)
+            var cut = block.cut(limit: limit)
             var pieces: [Piece] = []
             for chunk in cut.chunks { pieces += process(worker, chunk, index) }
             cut.chunks = []
@@ -286,11 +257,11 @@ extension BatchEvaluator {
     _ handle: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) -> Bool {
     guard let (program, writer) = jsonLinesPlan(origin: origin) else { return false }
-    let feed = try input.feed(inputs: policy.inputs, csvColumns: csvColumns)
+    let blocks = try input.blocks(inputs: policy.inputs, csvColumns: csvColumns)
     // Traces are about 4 KB per record: handing them on overlaps with the next round's evaluation.
     let form: ColumnarTraceWriter.LineForm = !trace ? .plain : compactTrace ? .compact : .traced
     runColumnar(
-      program, feeding: feed, origin: origin, chunksPerRound: Self.workerCount * 2, overlap: trace, handle
+      program, reading: blocks, origin: origin, overlap: trace, handle
     ) { worker, chunk, notes, decide in
       worker.renderJSONL(chunk, writer: writer, form: form, render: render, population: notes, decide: decide)
     }
@@ -431,36 +402,35 @@ extension BatchEvaluator {
   }
 }
 
-/// What a worker is handed: records cut already, or a block of CSV to cut.
+/// What a worker is handed: records cut already, or a block of input to cut.
 enum ChunkWork: Sendable {
   case chunk(RecordChunk)
-  case block(CSVBlock)
+  case block(BlockTask)
 }
 
 /// A worker's result: its pieces, and for a block, the cut to settle and the block as cut.
 struct WorkResult<Piece: Sendable>: Sendable {
   var pieces: [Piece]
-  var cut: (CSVBlockCut, CSVBlock)?
+  var cut: (BlockCut, BlockTask)?
 }
 
 /// The work ``BatchEvaluator/pipelined(workers:overlap:work:process:handle:)`` hands out: rounds of
-/// chunks, or the blocks of a ``CSVBlockReader``.
+/// chunks, or the blocks of a ``BlockReader``.
 struct WorkFeed {
   private var rounds: (() -> [RecordChunk])?
-  private var blocks: CSVBlockReader?
+  private var blocks: BlockReader?
   private var roundsDone = false
-  /// For blocks: the header's columns, and the most records a chunk of a block holds.
-  let columnCount: Int
+  /// For blocks: the most records a chunk holds.
   let limit: Int
 
   init(rounds: @escaping () -> [RecordChunk]) {
     self.rounds = rounds
-    (columnCount, limit) = (0, 0)
+    limit = 0
   }
 
-  init(blocks: CSVBlockReader, columnCount: Int, limit: Int) {
+  init(blocks: BlockReader, limit: Int) {
     self.blocks = blocks
-    (self.columnCount, self.limit) = (columnCount, limit)
+    self.limit = limit
   }
 
   /// Whether all of the work has been handed out.
@@ -477,8 +447,8 @@ struct WorkFeed {
     return blocks?.handOut().map { .block($0) } ?? []
   }
 
-  /// What to do with block `index`'s cut (``CSVBlockReader/settle(_:of:task:)``).
-  mutating func settle(_ cut: CSVBlockCut, of index: Int, task: CSVBlock) -> CSVBlockReader.Settlement {
+  /// What to do with block `index`'s cut (``BlockReader/settle(_:of:task:)``).
+  mutating func settle(_ cut: BlockCut, of index: Int, task: BlockTask) -> BlockReader.Settlement {
     blocks?.settle(cut, of: index, task: task) ?? .keep
   }
 }

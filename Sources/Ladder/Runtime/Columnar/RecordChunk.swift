@@ -3,7 +3,7 @@ import Foundation
 /// A run of whole records cut from the input, with where each record and each of its fields
 /// ends, so that workers can convert fields to columns without scanning for quotes again.
 ///
-/// Cut from CSV, the bytes are the input's. Cut from JSON Lines (``JSONLChunkReader``), the bytes
+/// Cut from CSV, the bytes are the input's. Cut from JSON Lines (``BlockTask``), the bytes
 /// are each record's values written as CSV fields would hold them, one per input in slot order,
 /// and `lineTexts` keeps each record's line for the row reader.
 struct RecordChunk: Sendable {
@@ -55,25 +55,6 @@ struct RecordChunk: Sendable {
   /// The bytes of record `row` and its line, for the row reader.
   func recordBytes(_ row: Int) -> ArraySlice<UInt8> {
     bytes[Int(recordStarts[row])..<Int(recordEnds[row])]
-  }
-}
-
-/// Cuts an input into ``RecordChunk``s for the kernels.
-protocol ChunkReader {
-  /// Which input each field of a chunk's records holds.
-  var header: CSVHeader { get }
-  /// The next whole records, at most `limit` of them; `nil` at the end of the input.
-  mutating func nextChunk(limit: Int) -> RecordChunk?
-}
-
-extension ChunkReader {
-  /// Up to `chunks` chunks of `size` records; empty at the end.
-  mutating func nextRound(chunks: Int, size: Int) -> [RecordChunk] {
-    var round: [RecordChunk] = []
-    while round.count < chunks, let chunk = nextChunk(limit: size) {
-      round.append(chunk)
-    }
-    return round
   }
 }
 

@@ -102,10 +102,10 @@ extension BatchEvaluator {
       if source.format == .csv, !trace, !whatItTakes, backend == .automatic,
         let program = ColumnarProgram(policy, asOf: asOf)
       {
-        let feed = try ColumnarInput.csv(next).feed(inputs: policy.inputs, csvColumns: csvColumns)
-        let layout = KeptLayout(program: program, policy: policy, header: feed.header, keeping: slots)
+        let blocks = try ColumnarInput.csv(next).blocks(inputs: policy.inputs, csvColumns: csvColumns)
+        let layout = KeptLayout(program: program, policy: policy, header: blocks.header, keeping: slots)
         runColumnar(
-          program, feeding: feed, origin: nil, chunksPerRound: Self.workerCount * 4, overlap: true,
+          program, reading: blocks, origin: nil, overlap: true,
           writeReadsFields: true, handle
         ) { worker, chunk, _, decide in
           [worker.keep(chunk, layout: layout, decide: decide)]

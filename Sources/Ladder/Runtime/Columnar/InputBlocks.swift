@@ -1,15 +1,15 @@
-/// CSV cut into records by the workers, not by the thread that reads the input (issue 14).
+/// Input cut into records by the workers, not by the thread that reads it (issue 14).
 ///
 /// That thread reads the input in blocks and hands each one out without looking inside it, but
 /// for counting its line feeds (which give every block its first line number). A worker cuts a
-/// block's records itself, finding their fields as it goes, starting at the block's first line
-/// start: right after its first line feed, or at its first byte when the block before ends with
-/// one. That is a guess — the line feed may be inside a quoted field — so it is checked:
-/// blocks are settled in input order (``CSVBlockReader/settle(_:of:)``), and a block is kept only
-/// when it starts exactly where the block before's last record ended; otherwise it is cut again
-/// from there. A record that starts in a block and runs on into the next is the block's, cut from
-/// a copy of its bytes. The records, their lines and fields are the ones ``CSVRecordReader``
-/// reads; only who finds them changed (cutting was a third of the work, on one thread).
+/// block's records itself, starting at the block's first line start: right after its first line
+/// feed, or at its first byte when the block before ends with one. In JSON Lines that is where
+/// a line starts. In CSV it is a guess — the line feed may be inside a quoted field — so it is
+/// checked: blocks are settled in input order (``BlockReader/settle(_:of:task:)``), and a block is
+/// kept only when it starts exactly where the block before's last record ended; otherwise it is
+/// cut again from there. A record that starts in a block and runs on into the next is the
+/// block's, cut from a copy of its bytes. The records, their lines and fields are the ones the
+/// row readers read; only who finds them changed (cutting was a third of the work, on one thread).
 
 /// A stretch of the input as read: `range` of `bytes` (a block shares the array it was read
 /// into with its neighbours; nothing is copied).
@@ -22,9 +22,18 @@ struct InputBlock: Sendable {
   let lineBreaks: Int
 }
 
-/// A block of CSV for a worker to cut, with the blocks after it read so far (where its last
+/// How a block's records are cut.
+enum BlockFormat: Sendable {
+  /// CSV records of a header's `columnCount` fields, found as they are cut.
+  case csv(columnCount: Int)
+  /// JSON lines, whose fields the worker writes after (``JSONLFields``).
+  case jsonLines(JSONLFields, columnCount: Int)
+}
+
+/// A block of input for a worker to cut, with the blocks after it read so far (where its last
 /// record may end).
-struct CSVBlock: Sendable {
+struct BlockTask: Sendable {
+  let format: BlockFormat
   let block: InputBlock
   var following: [InputBlock]
   /// Whether `following` reaches the end of the input.
@@ -42,8 +51,8 @@ struct BlockPosition: Sendable, Equatable {
   var offset: Int
 }
 
-/// What a worker made of a ``CSVBlock``.
-struct CSVBlockCut: Sendable {
+/// What a worker made of a ``BlockTask``.
+struct BlockCut: Sendable {
   /// Where the block's first line was taken to start, counted from the block's start.
   let start: Int
   /// Where the line after its last record starts: `block` counts the following blocks (0 is the
@@ -55,12 +64,20 @@ struct CSVBlockCut: Sendable {
   var chunks: [RecordChunk]
 }
 
-extension CSVBlock {
+extension BlockTask {
   private static let newline = UInt8(ascii: "\n")
   private static let carriageReturn = UInt8(ascii: "\r")
 
-  /// Cuts the records that start in the block into chunks of at most `limit`, their fields found.
-  func cut(columnCount: Int, limit: Int) -> CSVBlockCut {
+  /// Cuts the records that start in the block into chunks of at most `limit`.
+  func cut(limit: Int) -> BlockCut {
+    switch format {
+    case .csv(let columnCount): cutCSV(columnCount: columnCount, limit: limit)
+    case .jsonLines(let fields, let columnCount): cutLines(fields, columnCount: columnCount, limit: limit)
+    }
+  }
+
+  /// CSV records, their fields found.
+  private func cutCSV(columnCount: Int, limit: Int) -> BlockCut {
     let isLast = following.isEmpty && reachesEnd
     let block = self.block
     return block.bytes.withUnsafeBufferPointer { whole in
@@ -87,7 +104,7 @@ extension CSVBlock {
         }
         if p == end {
           if let chunk = builder.take() { chunks.append(chunk) }
-          return CSVBlockCut(start: start - lower, end: BlockPosition(block: 0, offset: 0), chunks: chunks)
+          return BlockCut(start: start - lower, end: BlockPosition(block: 0, offset: 0), chunks: chunks)
         }
         let scan = builder.scan(buffer, from: p)
         let complete = !scan.unterminated && scan.next > scan.end && buffer[scan.next - 1] == Self.newline
@@ -96,7 +113,7 @@ extension CSVBlock {
           if let chunk = builder.take() { chunks.append(chunk) }
           let (seam, next) = self.seam(from: p, line: line, columnCount: columnCount)
           if let seam { chunks.append(seam) }
-          return CSVBlockCut(start: start - lower, end: next, chunks: chunks)
+          return BlockCut(start: start - lower, end: next, chunks: chunks)
         }
         builder.add(start: p, scan: scan, line: line)
         if builder.count == limit, let chunk = builder.take() { chunks.append(chunk) }
@@ -197,6 +214,69 @@ extension CSVBlock {
   }
 }
 
+extension BlockTask {
+  /// JSON lines, left for the worker to write their fields (``RecordChunk/withFields()``): a
+  /// chunk holds the block's bytes and where each line lies in them; the line that runs on into
+  /// the following blocks is copied into a buffer of its own.
+  private func cutLines(_ fields: JSONLFields, columnCount: Int, limit: Int) -> BlockCut {
+    let (lower, end) = (block.range.lowerBound, block.range.upperBound)
+    let bytes = block.bytes
+    return bytes.withUnsafeBufferPointer { whole in
+      let buffer = UnsafeBufferPointer(rebasing: whole[..<end])
+      func lineStart(after index: Int) -> Int? {
+        buffer.firstIndex(of: Self.newline, from: index, to: end).map { $0 + 1 }
+      }
+      // JSON text holds no line feed: every one ends a line.
+      let start = knownStart.map { lower + $0 } ?? (followsLineBreak ? lower : lineStart(after: lower) ?? end)
+      var line = block.firstLine + WordScan.lineBreaks(buffer, from: lower, to: start)
+      var chunks: [RecordChunk] = []
+      func emptyChunk() -> RecordChunk {
+        var chunk = RecordChunk(columnCount: columnCount)
+        chunk.jsonFields = fields
+        chunk.lineBuffers = [bytes]
+        return chunk
+      }
+      var chunk = emptyChunk()
+      var p = start
+      while p < end, let lineBreak = buffer.firstIndex(of: Self.newline, from: p, to: end) {
+        if let text = JSONLines.text(buffer, p..<lineBreak) {
+          chunk.addLine(line, buffer: 0, text)
+          if chunk.count == limit {
+            chunks.append(chunk)
+            chunk = emptyChunk()
+          }
+        }
+        line += 1
+        p = lineBreak + 1
+      }
+      var next: BlockPosition? = BlockPosition(block: 0, offset: 0)
+      if p < end {
+        // The line runs on into the following blocks: up to the first line feed there.
+        var seam = Array(buffer[p..<end])
+        next = nil
+        for (number, block) in following.enumerated() {
+          let found = block.bytes.withUnsafeBufferPointer {
+            $0.firstIndex(of: Self.newline, from: block.range.lowerBound, to: block.range.upperBound)
+          }
+          seam += block.bytes[block.range.lowerBound..<(found ?? block.range.upperBound)]
+          if let found {
+            next = BlockPosition(block: number, offset: found + 1 - block.range.lowerBound)
+            break
+          }
+        }
+        // At the input's end, what is left is the last line.
+        if next == nil && reachesEnd { next = BlockPosition(block: following.count, offset: 0) }
+        if next != nil, let text = seam.withUnsafeBufferPointer({ JSONLines.text($0, 0..<seam.count) }) {
+          chunk.lineBuffers.append(seam)
+          chunk.addLine(line, buffer: chunk.lineBuffers.count - 1, text)
+        }
+      }
+      if chunk.count > 0 { chunks.append(chunk) }
+      return BlockCut(start: start - lower, end: next, chunks: chunks)
+    }
+  }
+}
+
 /// A chunk's records as a worker cuts them: their starts, ends, lines and field ends.
 private struct ChunkBuilder {
   private var bytes: [UInt8]
@@ -257,14 +337,15 @@ private struct ChunkBuilder {
   }
 }
 
-/// The thread that reads CSV input: reads it in blocks, hands out each block as a ``CSVBlock``
+/// The thread that reads CSV input: reads it in blocks, hands out each block as a ``BlockTask``
 /// once the block after it is read, and settles the workers' cuts in input order.
-struct CSVBlockReader {
+struct BlockReader {
   /// How many bytes a block holds (the last of a read may hold less): small enough to share a
   /// read among the workers, large enough that the record each block cuts from a copy is rare.
   static let blockSize = 1 << 20
 
   let header: CSVHeader
+  private let format: BlockFormat
   private let source: () -> [UInt8]
   private var atEnd: Bool
   /// The blocks read and not yet settled past: block `firstKept + i` is `blocks[i]`.
@@ -278,13 +359,37 @@ struct CSVBlockReader {
   /// How many blocks were cut again (a guess that failed, or a record longer than the blocks).
   private(set) var recuts = 0
 
-  /// The blocks of the input after the header `reader` has read (from the same `source`).
-  init(after reader: CSVRecordReader, source: @escaping () -> [UInt8]) {
+  /// The blocks of CSV input after the header `reader` has read (from the same `source`).
+  init(csvAfter reader: CSVRecordReader, source: @escaping () -> [UInt8]) {
     header = reader.header
+    format = .csv(columnCount: reader.header.columns.count)
     self.source = source
     atEnd = reader.atEnd
     nextLine = reader.line
     if reader.position < reader.bytes.count { split(reader.bytes, from: reader.position) }
+  }
+
+  /// The blocks of JSON Lines input, whose keys are `inputs`' names.
+  init(jsonLines source: @escaping () -> [UInt8], inputs: [InputField]) {
+    let ordered = inputs.sorted { $0.slot < $1.slot }
+    header = CSVHeader(
+      columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
+      keyColumn: ordered.firstIndex(where: \.isKey), slotCount: inputs.count)
+    format = .jsonLines(JSONLFields(ordered), columnCount: ordered.count)
+    self.source = source
+    nextLine = 1
+    // A byte order mark opens the input, if anything: read until there are three bytes.
+    var first: [UInt8] = []
+    atEnd = false
+    while first.count < 3 {
+      let next = source()
+      if next.isEmpty {
+        atEnd = true
+        break
+      }
+      first += next
+    }
+    split(first, from: first.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)
   }
 
   /// Whether every block has been handed out.
@@ -319,8 +424,8 @@ struct CSVBlockReader {
   }
 
   /// The blocks that can be cut now, in order: each block whose next block is read, or the last.
-  mutating func handOut() -> [CSVBlock] {
-    var ready: [CSVBlock] = []
+  mutating func handOut() -> [BlockTask] {
+    var ready: [BlockTask] = []
     while handedOut + 1 < blocksRead || atEnd && handedOut < blocksRead {
       ready.append(task(handedOut, following: 1))
       handedOut += 1
@@ -329,11 +434,11 @@ struct CSVBlockReader {
   }
 
   /// Block `index` to cut, with up to `count` of the blocks after it.
-  private func task(_ index: Int, following count: Int) -> CSVBlock {
+  private func task(_ index: Int, following count: Int) -> BlockTask {
     let following = (index + 1..<min(blocksRead, index + 1 + count)).map(block)
     let previous = index > firstKept ? block(index - 1) : nil
-    return CSVBlock(
-      block: block(index), following: following,
+    return BlockTask(
+      format: format, block: block(index), following: following,
       reachesEnd: atEnd && index + following.count + 1 == blocksRead,
       followsLineBreak: previous.map { $0.bytes[$0.range.upperBound - 1] == UInt8(ascii: "\n") } ?? true,
       knownStart: index == settledTo.block ? settledTo.offset : nil)
@@ -347,12 +452,12 @@ struct CSVBlockReader {
     case skip
     /// Cut it again as given: from where its first record really starts, or with more of the
     /// blocks after it.
-    case cutAgain(CSVBlock)
+    case cutAgain(BlockTask)
   }
 
   /// Settles the cut of block `index`, which was cut as `task`. Blocks are settled in input
   /// order, each until it is kept or skipped.
-  mutating func settle(_ cut: CSVBlockCut, of index: Int, task: CSVBlock) -> Settlement {
+  mutating func settle(_ cut: BlockCut, of index: Int, task: BlockTask) -> Settlement {
     guard settledTo.block == index else { return .skip }
     guard cut.start == settledTo.offset, let end = cut.end else {
       var following = task.following.count

@@ -3,11 +3,11 @@ import Testing
 
 @testable import Ladder
 
-/// CSV cut by the workers (``CSVBlock``, ``CSVBlockReader``): every block cut from a guessed
+/// Input cut by the workers (``BlockTask``, ``BlockReader``): every block cut from a guessed
 /// start, settled in order, cut again where the guess or the blocks it had fell short. The
-/// records, their lines and their fields must be the row reader's (``CSVRecordReader/Scanner``),
-/// whatever the blocks.
-struct CSVBlockTests {
+/// records, their lines and their fields must be the row readers' (``CSVRecordReader/Scanner``;
+/// for JSON Lines, every line that is not blank), whatever the blocks.
+struct InputBlockTests {
   /// What a record reads as: its line, and its cells (`nil` for a quote left open).
   private struct Read: Equatable, CustomStringConvertible {
     var line: Int
@@ -39,45 +39,10 @@ struct CSVBlockTests {
   private func blockReads(
     _ bytes: [UInt8], columns: [String], sizes: [Int], limit: Int, eager: Bool = true
   ) throws -> (reads: [Read], recuts: Int, chunks: [RecordChunk]) {
-    var offset = 0
-    var turn = 0
-    let source = { () -> [UInt8] in
-      let size = sizes[turn % sizes.count]
-      turn += 1
-      let end = min(bytes.count, offset + size)
-      defer { offset = end }
-      return Array(bytes[offset..<end])
-    }
+    let source = Self.source(bytes, sizes: sizes)
     let header = try CSVRecordReader(source: source, inputs: [], columns: columns)
-    var reader = CSVBlockReader(after: header, source: source)
-    var tasks: [CSVBlock] = []
-    var chunks: [RecordChunk] = []
-    var index = 0
-    while eager && !reader.isDone {
-      reader.read()
-      tasks += reader.handOut()
-    }
-    while true {
-      while tasks.count <= index && !reader.isDone {
-        reader.read()
-        tasks += reader.handOut()
-      }
-      guard index < tasks.count else { break }
-      var task = tasks[index]
-      settling: while true {
-        let cut = task.cut(columnCount: columns.count, limit: limit)
-        #expect(cut.chunks.allSatisfy { $0.count <= limit })
-        switch reader.settle(cut, of: index, task: task) {
-        case .keep:
-          chunks += cut.chunks
-          break settling
-        case .skip: break settling
-        case .cutAgain(let again): task = again
-        }
-      }
-      tasks += reader.handOut()
-      index += 1
-    }
+    let (chunks, recuts) = Self.cutAll(
+      BlockReader(csvAfter: header, source: source), limit: limit, eager: eager)
     var reads: [Read] = []
     for chunk in chunks {
       for row in 0..<chunk.count {
@@ -102,7 +67,55 @@ struct CSVBlockTests {
         }
       }
     }
-    return (reads, reader.recuts, chunks)
+    return (reads, recuts, chunks)
+  }
+
+  /// `bytes` handed out in blocks of `sizes`, in turn.
+  private static func source(_ bytes: [UInt8], sizes: [Int]) -> () -> [UInt8] {
+    var offset = 0
+    var turn = 0
+    return {
+      let size = sizes[turn % sizes.count]
+      turn += 1
+      let end = min(bytes.count, offset + size)
+      defer { offset = end }
+      return Array(bytes[offset..<end])
+    }
+  }
+
+  /// Every block of `reader` cut and settled, one after another, as ``BatchEvaluator/pipelined``
+  /// does it: the chunks kept, and how many blocks were cut again.
+  private static func cutAll(_ reader: BlockReader, limit: Int, eager: Bool) -> ([RecordChunk], Int) {
+    var reader = reader
+    var tasks: [BlockTask] = []
+    var chunks: [RecordChunk] = []
+    var index = 0
+    while eager && !reader.isDone {
+      reader.read()
+      tasks += reader.handOut()
+    }
+    while true {
+      while tasks.count <= index && !reader.isDone {
+        reader.read()
+        tasks += reader.handOut()
+      }
+      guard index < tasks.count else { break }
+      var task = tasks[index]
+      settling: while true {
+        let cut = task.cut(limit: limit)
+        #expect(cut.chunks.allSatisfy { $0.count <= limit })
+        switch reader.settle(cut, of: index, task: task) {
+        case .keep:
+          chunks += cut.chunks
+          break settling
+        case .skip: break settling
+        case .cutAgain(let again): task = again
+        }
+      }
+      tasks += reader.handOut()
+      index += 1
+    }
+    return (chunks, reader.recuts)
   }
 
   @Test func aGuessThatReadsAsARecordIsCutAgainFromTheRecordBefore() throws {
@@ -166,6 +179,45 @@ struct CSVBlockTests {
     }
     // The guesses failed, and records ran past the blocks given, often enough to test cutting again.
     #expect(recuts > 100)
+  }
+
+  /// The lines of `bytes` as the workers cut them (line number and text), in blocks of `sizes`.
+  private func lineReads(_ bytes: [UInt8], sizes: [Int], limit: Int, eager: Bool) -> [Read] {
+    let reader = BlockReader(jsonLines: Self.source(bytes, sizes: sizes), inputs: [])
+    let (chunks, _) = Self.cutAll(reader, limit: limit, eager: eager)
+    return chunks.flatMap { chunk in
+      (0..<chunk.count).map { row in Read(line: chunk.lines[row], cells: [Array(chunk.lineText(row))]) }
+    }
+  }
+
+  /// The lines as the row reader takes them: split at line feeds, a carriage return before one
+  /// dropped, blank lines (spaces and tabs) passed over, a byte order mark at the start skipped.
+  private func splitLines(_ bytes: [UInt8]) -> [Read] {
+    var text = bytes[...]
+    if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
+    var pieces = text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    if pieces.last?.isEmpty == true { pieces.removeLast() }
+    return pieces.enumerated().compactMap { number, piece in
+      var line = Array(piece)
+      if line.last == UInt8(ascii: "\r") { line.removeLast() }
+      guard !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else { return nil }
+      return Read(line: number + 1, cells: [line])
+    }
+  }
+
+  @Test func jsonLinesInRandomBlocksAreTheLinesOfTheInput() {
+    var random = SeededRandom(seed: 21)
+    let pieces = ["{\"a\":1}", "x", "\n", "\n", "\r\n", "\r", " ", "\t", "\"\\n\"", "\u{4E2D}"]
+    for round in 0..<1500 {
+      var text = (0..<Int.random(in: 0..<40, using: &random)).map { _ in
+        pieces[Int.random(in: 0..<pieces.count, using: &random)]
+      }.joined()
+      if round % 7 == 0 { text = "\u{FEFF}" + text }
+      let bytes = Array(text.utf8)
+      let sizes = (0..<5).map { _ in Int.random(in: 1...12, using: &random) }
+      let reads = lineReads(bytes, sizes: sizes, limit: 1 + round % 3, eager: round % 5 != 0)
+      #expect(reads == splitLines(bytes), "\(text.debugDescription) in blocks of \(sizes)")
+    }
   }
 
   @Test func countsLineFeedsAsAByteByByteCountDoes() {

@@ -1,106 +1,15 @@
 import Foundation
 
-/// Cuts JSON Lines into ``RecordChunk``s, so JSON input runs on the same kernels as CSV. This
-/// thread only finds the lines; each worker writes its chunk's fields (``JSONLFields``), so the
-/// parsing runs on every core. The input is read block by block.
-///
-/// A chunk's lines stay in the blocks they were read in: the chunk holds the blocks (arrays
-/// shared, not copied) and where each line lies in them. Only a line that runs from one block
-/// into the next is copied, into a buffer of its own. (Joining each block to what was left of the
-/// one before, then copying the lines out into the chunk, was a third of this thread's time.)
-struct JSONLChunkReader: ChunkReader {
-  let header: CSVHeader
-  /// The block being cut, and where its next line starts.
-  private var block: [UInt8] = []
-  private var position = 0
-  private var line = 0
-  private let fields: JSONLFields
-  /// The next block of the input, empty at its end.
-  private let source: () -> [UInt8]
-  private var atEnd = false
-  private var atStart = true
-
-  init(source: @escaping () -> [UInt8], inputs: [InputField]) {
-    self.source = source
-    let ordered = inputs.sorted { $0.slot < $1.slot }
-    header = CSVHeader(
-      columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
-      keyColumn: ordered.firstIndex(where: \.isKey), slotCount: inputs.count)
-    fields = JSONLFields(ordered)
-  }
-
-  /// The next block of the input; empty, and `atEnd` set, at its end.
-  private mutating func read() -> [UInt8] {
-    guard !atEnd else { return [] }
-    let next = source()
-    if next.isEmpty { atEnd = true }
-    return next
-  }
-
-  mutating func nextChunk(limit: Int) -> RecordChunk? {
-    if atStart {
-      // A byte order mark opens the input, if anything: read until there are three bytes.
-      block = read()
-      while block.count < 3, case let next = read(), !next.isEmpty { block += next }
-      if block.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
-      atStart = false
-    }
-    var chunk = RecordChunk(columnCount: header.columns.count)
-    chunk.jsonFields = fields
-    // The index of the current block among the chunk's buffers, once a line of it is taken.
-    var blockBuffer: Int?
-    while chunk.lines.count < limit {
-      let lineBreak = block.withUnsafeBufferPointer {
-        $0.firstIndex(of: UInt8(ascii: "\n"), from: position, to: $0.count)
-      }
-      if let lineBreak {
-        let start = position
-        position = lineBreak + 1
-        line += 1
-        guard let text = Self.text(of: block, start..<lineBreak) else { continue }
-        if blockBuffer == nil {
-          chunk.lineBuffers.append(block)
-          blockBuffer = chunk.lineBuffers.count - 1
-        }
-        chunk.addLine(line, buffer: blockBuffer ?? 0, text)
-        continue
-      }
-      // The rest of the block begins a line that ends in a later block, or at the input's end:
-      // that line is copied into a buffer of its own.
-      var seam = Array(block[position...])
-      (block, position, blockBuffer) = ([], 0, nil)
-      while true {
-        let next = read()
-        if next.isEmpty { break }
-        let found = next.withUnsafeBufferPointer {
-          $0.firstIndex(of: UInt8(ascii: "\n"), from: 0, to: $0.count)
-        }
-        guard let found else {
-          seam += next
-          continue
-        }
-        seam += next[..<found]
-        (block, position) = (next, found + 1)
-        break
-      }
-      // At the end of the input, nothing left is no line; anything left is the last line.
-      if seam.isEmpty && block.isEmpty && atEnd { break }
-      line += 1
-      guard let text = Self.text(of: seam, 0..<seam.count) else { continue }
-      chunk.lineBuffers.append(seam)
-      chunk.addLine(line, buffer: chunk.lineBuffers.count - 1, text)
-    }
-    return chunk.lines.isEmpty ? nil : chunk
-  }
-
+/// JSON Lines as the kernels read them.
+enum JSONLines {
   /// The text of the line in `range` of `buffer` (its line break not included) without a
   /// carriage return at its end; `nil` for a line of blanks, which is no record (as the row
   /// reader has it).
-  private static func text(of buffer: [UInt8], _ range: Range<Int>) -> Range<Int>? {
+  static func text(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int>? {
     var end = range.upperBound
     if end > range.lowerBound, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
     // Looked at only when the line begins with a blank: scanning every line was a tenth of
-    // this thread's time.
+    // the cutting.
     let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
     if range.lowerBound == end
       || (isBlank(buffer[range.lowerBound]) && buffer[range.lowerBound..<end].allSatisfy(isBlank))
@@ -113,7 +22,7 @@ struct JSONLChunkReader: ChunkReader {
 
 extension RecordChunk {
   /// Adds the record on line `line`, whose text is `range` of buffer `buffer`.
-  fileprivate mutating func addLine(_ line: Int, buffer: Int, _ range: Range<Int>) {
+  mutating func addLine(_ line: Int, buffer: Int, _ range: Range<Int>) {
     lines.append(line)
     lineBufferIndices.append(buffer)
     lineRanges.append(range)
