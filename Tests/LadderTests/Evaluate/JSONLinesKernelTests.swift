@@ -4,7 +4,7 @@ import Testing
 
 @testable import Ladder
 
-/// JSON Lines input on the kernels (``JSONLChunkReader``): plain lines are decided by the kernels,
+/// JSON Lines input on the kernels (``BlockTask``, ``JSONLFields``): plain lines are decided by the kernels,
 /// every other line by the row reader from its own text, and the bytes are those of the scalar
 /// backend reading the same lines.
 struct JSONLinesKernelTests {

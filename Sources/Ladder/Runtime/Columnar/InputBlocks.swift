@@ -317,7 +317,7 @@ private struct ChunkBuilder {
   mutating func add(start: Int, scan: RecordChunk.RecordScan, line: Int) {
     // A record of fewer fields leaves the rest of its field ends at its end.
     for field in scan.fields..<max(scan.fields, columnCount) { scratch[field] = Int32(scan.end) }
-    fieldEnds.append(contentsOf: scratch.prefix(columnCount))
+    fieldEnds.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<columnCount]))
     chunk.recordStarts.append(Int32(start))
     chunk.recordEnds.append(Int32(scan.end))
     chunk.lines.append(line)
