@@ -3,11 +3,13 @@ import Foundation
 /// A run of whole records cut from the input, with where each record and each of its fields
 /// ends, so that workers can convert fields to columns without scanning for quotes again.
 ///
-/// Cut from CSV, the bytes are the input's. Cut from JSON Lines (``BlockTask``), the bytes
-/// are each record's values written as CSV fields would hold them, one per input in slot order,
-/// and `lineTexts` keeps each record's line for the row reader.
+/// Cut from CSV (``BlockTask``), the bytes are the input's: the whole read the records lie in,
+/// shared with the other chunks of that read, or a copy of a record that ran from one block
+/// into the next. Cut from JSON Lines, the bytes are each record's values written as CSV fields
+/// would hold them, one per input in slot order, and `lineBuffers` keep each record's line for
+/// the row reader.
 struct RecordChunk: Sendable {
-  /// The records' bytes; offsets below are into this array.
+  /// The records' bytes (more than the records: see above); offsets below are into this array.
   var bytes: [UInt8] = []
   var recordStarts: [Int32] = []
   /// The end of each record's last field (before its line break).
