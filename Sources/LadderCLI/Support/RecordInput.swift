@@ -163,11 +163,16 @@ final class RecordBlocks {
       fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG ? Int(status.st_size) : nil
   }
 
+  /// How much one read takes: 4 MiB, but 1 MiB for the first, so that the workers get their
+  /// first block sooner (reading and counting 8 MiB before any worker started was 15 ms of a
+  /// 0.6 s run on one core).
+  private static func blockSize(first: Bool) -> Int { first ? 1 << 20 : 4 << 20 }
+
   /// The first bytes of what ``next()`` will return, without consuming them.
   func peek() -> [UInt8] {
     if let peeked { return peeked }
     guard failure == nil else { return [] }
-    switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
+    switch FileDescriptorIO.readBlock(from: descriptor, upTo: Self.blockSize(first: bytesHandedOut == 0)) {
     case .success(let block):
       peeked = block
       return block
@@ -185,7 +190,7 @@ final class RecordBlocks {
       return block
     }
     guard failure == nil else { return [] }
-    switch FileDescriptorIO.readBlock(from: descriptor, upTo: 4 << 20) {
+    switch FileDescriptorIO.readBlock(from: descriptor, upTo: Self.blockSize(first: bytesHandedOut == 0)) {
     case .success(let block):
       handOut(block)
       return block

@@ -158,8 +158,11 @@ extension BatchEvaluator {
     -> (workers: [ColumnarWorker], work: WorkFeed)
   {
     var blocks = blocks
-    blocks.read()
-    let capacity = max(1, min(Self.batchSize(for: program), blocks.recordBound ?? Int.max))
+    let batchSize = Self.batchSize(for: program)
+    // Whether the input is smaller than a batch shows once it is all read, or not at all when
+    // what is read already holds a batch of lines.
+    if blocks.lineBreaksRead < batchSize { blocks.read() }
+    let capacity = max(1, min(batchSize, blocks.recordBound ?? Int.max))
     return (
       makeWorkers(program, header: blocks.header, capacity: capacity),
       WorkFeed(blocks: blocks, limit: capacity)

@@ -399,8 +399,11 @@ struct BlockReader {
   /// plus one.
   var recordBound: Int? {
     guard atEnd else { return nil }
-    return blocks.reduce(1) { $0 + $1.lineBreaks }
+    return lineBreaksRead + 1
   }
+
+  /// Line feeds in the blocks read and not yet settled past.
+  var lineBreaksRead: Int { blocks.reduce(0) { $0 + $1.lineBreaks } }
 
   private func block(_ index: Int) -> InputBlock { blocks[index - firstKept] }
   private var blocksRead: Int { firstKept + blocks.count }
