@@ -47,6 +47,47 @@ import Testing
     }
   }
 
+  @Test func recordsLongerThanABlockAndLineEndsAtReadEdgesReadAsTheScalarBackendReadsThem() throws {
+    // The example's records with a notes column the policy does not read, repeated to about
+    // 6 MB, read as the CLI reads (1 MiB, then 4 MiB): one record's notes is 2.6 MB of quoted
+    // text with line breaks (it runs over several blocks), every tenth record ends in CRLF, and
+    // some notes hold line breaks that a block may start right after.
+    let (policy, bytes, asOf) = try Self.example()
+    let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    let header = Array(lines[0]) + Array(",notes\n".utf8)
+    let body = lines.dropFirst().filter { !$0.isEmpty }.map { Array($0) }
+    var large = header
+    var index = 0
+    while large.count < 6 << 20 {
+      let notes: String =
+        switch index % 7 {
+        case _ where index == 900:
+          "\"\(String(repeating: "long notes, with\nline breaks ", count: 90_000))\""
+        case 0: "\"called twice\nthen \"\"again\"\"\""
+        case 3: "plain"
+        default: ""
+        }
+      large += body[index % body.count] + Array(",\(notes)".utf8)
+      large += Array((index % 10 == 0 ? "\r\n" : "\n").utf8)
+      index += 1
+    }
+    let scalar = BatchEvaluator(policy: policy, asOf: asOf, backend: .scalar)
+    let automatic = BatchEvaluator(policy: policy, asOf: asOf)
+    for rendering in [DecisionRendering.csv(withErrors: false), .jsonLines] {
+      let reference = try Self.rendered(scalar, .bytes(large, format: .csv), rendering)
+      var offset = 0
+      let blocks = RecordSource.csv(blocks: {
+        let end = min(large.count, offset + (offset == 0 ? 1 << 20 : 4 << 20))
+        defer { offset = end }
+        return Array(large[offset..<end])
+      })
+      let kernels = try Self.rendered(automatic, blocks, rendering)
+      #expect(kernels.decided == reference.decided && kernels.rejected == reference.rejected)
+      #expect(kernels.text == reference.text)
+      #expect(reference.decided + reference.rejected == index)
+    }
+  }
+
   /// A sink that wants two outcomes, then is finished.
   final class FirstTwo: DecisionSink {
     var outcomes: [RecordOutcome] = []
