@@ -216,7 +216,8 @@ final class RecordBlocks {
 
   private func handOut(_ block: [UInt8]) {
     bytesHandedOut += block.count
-    if countsLines { linesHandedOut += block.reduce(into: 0) { if $1 == UInt8(ascii: "\n") { $0 += 1 } } }
+    // Byte by byte, this count made a run with a progress line 15% slower.
+    if countsLines { linesHandedOut += LineFeeds.count(in: block) }
   }
 
   /// About how many lines the whole input has, from those read so far (with ``countsLines``);

@@ -138,6 +138,14 @@ extension RecordChunk {
   }
 }
 
+/// Counting line feeds, for a tool that estimates how many records an input holds (the CLI's
+/// progress line): sixteen bytes at a time, as the kernels count each block's.
+public enum LineFeeds {
+  public static func count(in bytes: [UInt8]) -> Int {
+    bytes.withUnsafeBufferPointer { WordScan.lineBreaks($0, from: 0, to: $0.count) }
+  }
+}
+
 /// Finding the next byte of a kind eight bytes at a time, with the usual bit tricks on a 64-bit
 /// word: `(w - 0x01…) & ~w & 0x80…` flags a zero byte of `w`, and `(w - n·0x01…) & ~w & 0x80…` a
 /// byte below `n`. Flags above the lowest may be false (a borrow runs up from a flagged byte), so
