@@ -153,7 +153,7 @@ final class RecordBlocks {
   /// Line breaks in the bytes handed out: with the sizes, an estimate of how many records there are.
   private(set) var linesHandedOut = 0
   /// Whether to count line breaks at all: only a progress line needs them, and counting scans
-  /// every block on the thread that cuts the input into chunks.
+  /// every block on the thread that reads the input and hands it to the workers.
   var countsLines = false
 
   init(descriptor: Int32) {

@@ -102,9 +102,9 @@ extension BatchEvaluator {
   ) {
     let validator = RecordValidator(policy: policy)
     guard program.population.isEmpty else {
-      // The statistics pass streams as the input is cut: each worker finds a chunk's fields and
-      // collects its statistics while this thread cuts the next (cutting everything first left
-      // one core idle for a third of the job).
+      // The statistics pass streams as the input is read: each worker cuts a block and collects
+      // its chunks' statistics while this thread reads on (cutting everything first left one
+      // core idle for a third of the job).
       let (workers, work) = workersAndWork(program, reading: blocks)
       let policy = self.policy
       var chunks: [RecordChunk] = []
@@ -146,11 +146,6 @@ extension BatchEvaluator {
 
   /// One worker per core, at most 8.
   static var workerCount: Int { max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) }
-
-  /// Rows a worker's registers need for `chunks`: the largest of them, at most a batch.
-  static func capacity(for chunks: [RecordChunk], _ batchSize: Int) -> Int {
-    max(1, min(batchSize, chunks.map(\.count).max() ?? 1))
-  }
 
   /// The workers for the records of `blocks`, and the work to hand them. A small input is read
   /// whole first: its workers get registers of its size, not of a batch.
@@ -232,14 +227,15 @@ extension BatchEvaluator {
       var result = stream.result(written)
       settling: while let (cut, block) = result.cut {
         switch feed.settle(cut, of: written, task: block) {
-        case .keep: break settling
-        case .skip: result.pieces = []
+        case .keep:
+          break settling
+        case .skip:
+          result.pieces = []
+          break settling
         case .cutAgain(let again):
           stream.addFirst(.block(again), index: written)
           result = stream.result(written)
-          continue settling
         }
-        break
       }
       for piece in result.pieces { handle(piece) }
       written += 1

@@ -37,7 +37,7 @@ struct RecordChunk: Sendable {
   var count: Int { lines.count }
 
   /// The chunk with its fields written (JSON lines; CSV chunks are cut with their fields found):
-  /// the worker that takes a chunk does this, not the thread that cuts the input.
+  /// the worker that takes a chunk does this, not the thread that reads the input.
   func withFields() -> RecordChunk {
     guard let jsonFields else { return self }
     var chunk = self
