@@ -92,13 +92,10 @@ extension BlockTask {
       var p = start
       defer { builder.release() }
       while true {
-        // Blank lines between records are not records. A carriage return that ends the block is
-        // left to the record that runs on: the next block says whether a line feed follows.
-        while p < end,
-          buffer[p] == Self.newline
-            || buffer[p] == Self.carriageReturn
-              && (p + 1 < end ? buffer[p + 1] == Self.newline : isLast)
-        {
+        // Blank lines between records are not records. A carriage return that ends the block
+        // ends a line only at the input's end; otherwise it is left to the record that runs on:
+        // the next block says whether a line feed follows.
+        while p < end, CSVRecordReader.Scanner.isLineEnd(buffer, p, endMayContinue: isLast) {
           if buffer[p] == Self.newline { line += 1 }
           p += 1
         }
@@ -107,8 +104,7 @@ extension BlockTask {
           return BlockCut(start: start - lower, end: BlockPosition(block: 0, offset: 0), chunks: chunks)
         }
         let scan = builder.scan(buffer, from: p)
-        let complete = !scan.unterminated && scan.next > scan.end && buffer[scan.next - 1] == Self.newline
-        guard complete || isLast else {
+        guard Self.isWhole(scan, in: buffer) || isLast else {
           // The record runs on into the next block.
           if let chunk = builder.take() { chunks.append(chunk) }
           let (seam, next) = self.seam(from: p, line: line, columnCount: columnCount)
@@ -121,6 +117,13 @@ extension BlockTask {
         p = scan.next
       }
     }
+  }
+
+  /// Whether the record `scan` read is whole in `buffer`: its quotes closed and its line feed
+  /// read. (A record that runs to the buffer's end, or ends in a carriage return there, may go on
+  /// in the bytes after.)
+  private static func isWhole(_ scan: RecordChunk.RecordScan, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+    !scan.unterminated && scan.next > scan.end && buffer[scan.next - 1] == newline
   }
 
   /// Where the block's first line probably starts: the first line start from which a whole
@@ -143,7 +146,7 @@ extension BlockTask {
       }
       if p + 1 >= end { return start }
       let scan = RecordChunk.scanRecord(buffer, from: p, columnCount: columnCount)
-      let complete = !scan.unterminated && scan.next > scan.end && buffer[scan.next - 1] == Self.newline
+      let complete = Self.isWhole(scan, in: buffer)
       // A record that runs past the block cannot be judged here.
       if !complete && !scan.unterminated || complete && scan.fields == columnCount { return start }
       candidate = lineStart(after: start)
@@ -190,9 +193,10 @@ extension BlockTask {
       if p < stitched.count {
         var builder = ChunkBuilder(bytes: stitched, columnCount: columnCount, capacity: 1)
         defer { builder.release() }
-        let scan = stitched.withUnsafeBufferPointer { builder.scan($0, from: p) }
-        let complete =
-          !scan.unterminated && scan.next > scan.end && stitched[scan.next - 1] == Self.newline
+        let (scan, complete) = stitched.withUnsafeBufferPointer { bytes in
+          let scan = builder.scan(bytes, from: p)
+          return (scan, Self.isWhole(scan, in: bytes))
+        }
         if complete || isLast {
           builder.add(start: p, scan: scan, line: recordLine)
           return (builder.take(), position(scan.next))
