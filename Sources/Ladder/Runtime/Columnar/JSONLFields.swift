@@ -1,25 +1,5 @@
 import Foundation
 
-/// JSON Lines as the kernels read them.
-enum JSONLines {
-  /// The text of the line in `range` of `buffer` (its line break not included) without a
-  /// carriage return at its end; `nil` for a line of blanks, which is no record (as the row
-  /// reader has it).
-  static func text(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int>? {
-    var end = range.upperBound
-    if end > range.lowerBound, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-    // Looked at only when the line begins with a blank: scanning every line was a tenth of
-    // the cutting.
-    let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-    if range.lowerBound == end
-      || (isBlank(buffer[range.lowerBound]) && buffer[range.lowerBound..<end].allSatisfy(isBlank))
-    {
-      return nil
-    }
-    return range.lowerBound..<end
-  }
-}
-
 extension RecordChunk {
   /// Adds the record on line `line`, whose text is `range` of buffer `buffer`.
   mutating func addLine(_ line: Int, buffer: Int, _ range: Range<Int>) {
