@@ -93,16 +93,19 @@ struct JSONLFields: Sendable {
   }
 }
 
-/// One JSON line cut into fields. A value whose methods move the position through the line:
-/// nested functions capturing the position were checked for exclusive access at every use, a
-/// third of a JSON Lines run.
+/// One JSON line cut into fields.
+///
+/// The walk keeps its place in a ``LineCursor``, a local value whose methods are inlined, so the
+/// place stays in a register: kept in the cutter, it was written back to memory at every byte
+/// looked at, and calls into the cutter's methods for every value made the cutting (before the
+/// kernels) about half of a JSON Lines run. Strings without escapes — nearly all of them — are
+/// read by the cursor alone; a string with an escape, a list that is not plain numbers, and an
+/// undeclared key's nested value go to the cutter's slower methods.
 private struct LineCutter {
   let names: [[UInt8]]
   let takesBool: [Bool]
   let isList: [Bool]
   var text = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
-  var end = 0
-  var p = 0
   /// Per input: its field, as the range of the line that holds it — a number, or a string
   /// without escapes, the usual case, copied once from the line — or, once a value needs
   /// decoding or joining (escapes, a list), as bytes of its own in `decoded`.
@@ -157,173 +160,124 @@ private struct LineCutter {
     return state.span.count
   }
 
-  /// The first byte of the field of `column`, if it has any.
-  func firstByte(_ column: Int) -> UInt8? {
-    let state = states[column]
-    return state.isDecoded ? decoded[column].first : state.span.isEmpty ? nil : text[state.span.lowerBound]
-  }
-
   /// Reads one line's object into `fields`; false when the row reader must read it.
   mutating func cut(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
     text = line
-    end = line.count
-    p = 0
     for column in states.indices {
       if states[column].isDecoded { decoded[column].removeAll(keepingCapacity: true) }
       states[column] = FieldState()
     }
     keys.generation += 1
+    guard let base = line.baseAddress else { return false }
+    var cursor = LineCursor(base: base, end: line.count)
     // The key's position in the line, where the cache looks first.
     var position = 0
-    skipSpace()
-    guard p < end, text[p] == UInt8(ascii: "{") else { return false }
-    p += 1
-    skipSpace()
-    if p < end, text[p] == UInt8(ascii: "}") {
-      p += 1
-    } else {
+    cursor.skipSpace()
+    guard cursor.take(UInt8(ascii: "{")) else { return false }
+    cursor.skipSpace()
+    if !cursor.take(UInt8(ascii: "}")) {
       while true {
-        skipSpace()
+        cursor.skipSpace()
         let found: KeyCache.Key
-        if let known = keys.match(text, at: p, position: position) {
+        if let known = keys.match(line, at: cursor.p, position: position) {
           // The key the line before had here: its bytes and closing quote, compared at once.
           found = known.key
-          p = known.next
+          cursor.p = known.next
         } else {
-          guard let key = plainString(),
-            let key = keys.lookUp(UnsafeBufferPointer(rebasing: text[key]), at: position, names: names)
+          guard let key = cursor.plainString(),
+            let key = keys.lookUp(UnsafeBufferPointer(rebasing: line[key]), at: position, names: names)
           else { return false }
           found = key
         }
         position += 1
-        skipSpace()
-        guard p < end, text[p] == UInt8(ascii: ":") else { return false }
-        p += 1
-        guard case .input(let column) = found else {
+        cursor.skipSpace()
+        guard cursor.take(UInt8(ascii: ":")) else { return false }
+        cursor.skipSpace()
+        switch found {
+        case .input(let column):
+          guard !states[column].seen, value(of: column, at: &cursor) else { return false }
+          states[column].seen = true
+        case .ignored(let id):
           // A key the policy does not declare is passed over, as a CSV column is; the same key
           // twice is the row reader's to reject.
-          guard case .ignored(let id) = found, keys.markSeen(ignored: id), skipValue() else {
-            return false
-          }
-          guard let more = next(closing: UInt8(ascii: "}")) else { return false }
-          if !more { break }
-          continue
+          guard keys.markSeen(ignored: id), skipValue(at: &cursor) else { return false }
         }
-        guard !states[column].seen else { return false }
-        states[column].seen = true
-        skipSpace()
-        guard p < end else { return false }
-        switch text[p] {
-        case UInt8(ascii: "\""):
-          guard string(to: column) else { return false }
-        case UInt8(ascii: "t"), UInt8(ascii: "f"):
-          guard takesBool[column] else { return false }
-          let start = p
-          guard word("true") || word("false") else { return false }
-          append(start..<p, to: column)
-        case UInt8(ascii: "n"):
-          guard word("null") else { return false }
-        case UInt8(ascii: "["):
-          // A list's elements, numbers or plain strings without `;`, joined by `;`.
-          guard isList[column] else { return false }
-          p += 1
-          // Numbers with nothing between them but commas, the usual list, are kept as the
-          // line's text, each comma written as `;`.
-          if let numbers = compactNumbers() {
-            states[column].span = numbers
-            states[column].commasAsSemicolons = true
-            break
-          }
-          var elements = 0
-          while true {
-            skipSpace()
-            let element: Range<Int>?
-            if p < end, text[p] == UInt8(ascii: "\"") {
-              element = plainString()
-              if let element, element.isEmpty || text[element].contains(UInt8(ascii: ";")) { return false }
-            } else {
-              element = number()
-            }
-            guard let element else { return false }
-            if elements > 0 { appendDecoded(UInt8(ascii: ";"), to: column) }
-            append(element, to: column)
-            elements += 1
-            guard let more = next(closing: UInt8(ascii: "]")) else { return false }
-            if !more { break }
-          }
-        default:
-          guard let value = number() else { return false }
-          append(value, to: column)
-        }
-        guard let more = next(closing: UInt8(ascii: "}")) else { return false }
+        guard let more = cursor.next(closing: UInt8(ascii: "}")) else { return false }
         if !more { break }
       }
     }
-    skipSpace()
-    return p == end
+    cursor.skipSpace()
+    return cursor.p == cursor.end
   }
 
-  /// Where the plain text from `start` ends: at the first `"`, `\` or control character, or the
-  /// line's end; and whether every byte before it was ASCII (if not, the caller checks the
-  /// string as UTF-8). Eight bytes are looked at at once (a byte stops the run when it equals
-  /// `"` or `\` or is below 0x20): most of a line is the text of values, and byte by byte this
-  /// was most of the cutting.
-  @inline(__always) func plainTextEnd(from start: Int, ascii: inout Bool) -> Int {
-    var q = start
-    if let base = text.baseAddress {
-      let ones: UInt64 = 0x0101_0101_0101_0101
-      let highs: UInt64 = 0x8080_8080_8080_8080
-      var high: UInt64 = 0
-      while q + 8 <= end {
-        let word = UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self)
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        // Each term has a byte's high bit set where that byte may stop the run (no term misses
-        // one; a false alarm only sends the eight bytes to the loop below).
-        let stop =
-          ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
-        if stop & highs != 0 { break }
-        high |= word
-        q += 8
+  /// Reads the value at the cursor into the field of `column`; false when the row reader must
+  /// read the line.
+  @inline(__always) mutating func value(of column: Int, at cursor: inout LineCursor) -> Bool {
+    switch cursor.current {
+    case UInt8(ascii: "\""):
+      // A string's text cannot begin with a quote unless escaped, which `escapedString` checks.
+      if let text = cursor.plainString() {
+        states[column].span = text
+        return true
       }
-      if high & highs != 0 { ascii = false }
+      return escapedString(at: &cursor, to: column)
+    case UInt8(ascii: "t"), UInt8(ascii: "f"):
+      guard takesBool[column] else { return false }
+      let start = cursor.p
+      guard cursor.word("true") || cursor.word("false") else { return false }
+      states[column].span = start..<cursor.p
+      return true
+    case UInt8(ascii: "n"):
+      return cursor.word("null")
+    case UInt8(ascii: "["):
+      guard isList[column] else { return false }
+      cursor.p += 1
+      // Numbers with nothing between them but commas, the usual list, are kept as the line's
+      // text, each comma written as `;`.
+      if let numbers = cursor.compactNumbers() {
+        states[column].span = numbers
+        states[column].commasAsSemicolons = true
+        return true
+      }
+      return listElements(at: &cursor, to: column)
+    default:
+      guard let number = cursor.number() else { return false }
+      states[column].span = number
+      return true
     }
-    while q < end {
-      let byte = text[q]
-      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-      if byte >= 0x80 { ascii = false }
-      q += 1
-    }
-    return q
   }
 
-  @inline(__always) mutating func skipSpace() {
-    // Most lines have no blanks between their tokens: one look, and on.
-    guard p < end, text[p] <= 0x20 else { return }
-    while p < end, text[p] == 0x20 || text[p] == 0x09 || text[p] == 0x0D || text[p] == 0x0A { p += 1 }
-  }
-  /// A string without escapes or control characters, as valid UTF-8: its bytes' range.
-  mutating func plainString() -> Range<Int>? {
-    guard p < end, text[p] == UInt8(ascii: "\"") else { return nil }
-    let first = p + 1
-    var q = first
-    var ascii = true
-    q = plainTextEnd(from: q, ascii: &ascii)
-    // A key stops at its closing quote; an escape or a control character sends the line to the
-    // row reader.
-    guard q < end, text[q] == UInt8(ascii: "\""), ascii || FieldParsing.isValidUTF8(text, first, q) else {
-      return nil
+  /// After a list's `[` that is not plain numbers: its elements, numbers or plain strings
+  /// without `;`, joined by `;` into the field of `column`.
+  mutating func listElements(at cursor: inout LineCursor, to column: Int) -> Bool {
+    var elements = 0
+    while true {
+      cursor.skipSpace()
+      let element: Range<Int>?
+      if cursor.current == UInt8(ascii: "\"") {
+        element = cursor.plainString()
+        if let element, element.isEmpty || text[element].contains(UInt8(ascii: ";")) { return false }
+      } else {
+        element = cursor.number()
+      }
+      guard let element else { return false }
+      if elements > 0 { appendDecoded(UInt8(ascii: ";"), to: column) }
+      append(element, to: column)
+      elements += 1
+      guard let more = cursor.next(closing: UInt8(ascii: "]")) else { return false }
+      if !more { return true }
     }
-    p = q + 1
-    return first..<q
   }
-  /// A string value into the field of `column` (`nil`: only checked, for a key the policy
-  /// does not declare), its escapes decoded, as the row reader decodes them. False (the row reader reads the line) at a control character, a bad escape
-  /// or a lone surrogate, invalid UTF-8, or a value beginning with a quote (which a field
-  /// would take for a CSV quote).
-  mutating func string(to column: Int?) -> Bool {
-    guard p < end, text[p] == UInt8(ascii: "\"") else { return false }
-    var q = p + 1
+
+  /// A string value with an escape into the field of `column` (`nil`: only checked, for a key
+  /// the policy does not declare), its escapes decoded, as the row reader decodes them. False
+  /// (the row reader reads the line) at a control character, a bad escape or a lone surrogate,
+  /// invalid UTF-8, or a value beginning with a quote (which a field would take for a CSV
+  /// quote).
+  mutating func escapedString(at cursor: inout LineCursor, to column: Int?) -> Bool {
+    guard cursor.current == UInt8(ascii: "\"") else { return false }
+    let end = cursor.end
+    var q = cursor.p + 1
     var run = q
     var ascii = true
     func hex(_ at: Int) -> UInt32? {
@@ -337,7 +291,7 @@ private struct LineCutter {
     }
     while true {
       // Non-ASCII bytes are passed over too: the whole string is checked as UTF-8 at its end.
-      q = plainTextEnd(from: q, ascii: &ascii)
+      q = cursor.plainTextEnd(from: q, ascii: &ascii)
       guard q < end, text[q] != UInt8(ascii: "\"") else { break }
       // A control character, or an escape.
       guard text[q] == UInt8(ascii: "\\") else { return false }
@@ -373,80 +327,42 @@ private struct LineCutter {
       }
       run = q
     }
-    guard q < end, ascii || FieldParsing.isValidUTF8(text, p + 1, q) else { return false }
-    p = q + 1
+    guard q < end, ascii || FieldParsing.isValidUTF8(text, cursor.p + 1, q) else { return false }
+    cursor.p = q + 1
     guard let column else { return true }
     append(run..<q, to: column)
-    return firstByte(column) != UInt8(ascii: "\"")
-  }
-  /// After a list's `[`: when the list is one or more numbers with only commas between them and
-  /// `]` right after the last, the range of its text inside the brackets, and the position past
-  /// the `]`; `nil`, the position unmoved, for any other list.
-  mutating func compactNumbers() -> Range<Int>? {
-    let start = p
-    while number() != nil {
-      guard p < end else { break }
-      if text[p] == UInt8(ascii: "]") {
-        p += 1
-        return start..<(p - 1)
-      }
-      guard text[p] == UInt8(ascii: ",") else { break }
-      p += 1
-    }
-    p = start
-    return nil
+    let first = states[column].isDecoded ? decoded[column].first : states[column].span.first.map { text[$0] }
+    return first != UInt8(ascii: "\"")
   }
 
-  /// A number token as the row reader cuts it: its range.
-  mutating func number() -> Range<Int>? {
-    guard p < end, text[p] == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(text[p])
-    else { return nil }
-    let first = p
-    p += 1
-    while p < end, JSONParser.continuesNumber(text[p]) { p += 1 }
-    return first..<p
-  }
   /// Passes over the value of a key the policy does not declare, as strictly as the row reader
   /// reads it (an object, or arrays nested deeper than it takes, send the line to it).
-  mutating func skipValue(arrays: Int = 0) -> Bool {
-    skipSpace()
-    guard p < end else { return false }
-    switch text[p] {
-    case UInt8(ascii: "\""): return string(to: nil)
-    case UInt8(ascii: "t"): return word("true")
-    case UInt8(ascii: "f"): return word("false")
-    case UInt8(ascii: "n"): return word("null")
-    case UInt8(ascii: "["):
-      guard arrays < 8 else { return false }
-      p += 1
-      skipSpace()
-      if p < end, text[p] == UInt8(ascii: "]") {
-        p += 1
-        return true
-      }
-      while true {
-        guard skipValue(arrays: arrays + 1), let more = next(closing: UInt8(ascii: "]")) else {
-          return false
-        }
-        if !more { return true }
-      }
-    default: return number() != nil
+  @inline(__always) mutating func skipValue(at cursor: inout LineCursor) -> Bool {
+    switch cursor.current {
+    case UInt8(ascii: "\""): return cursor.plainString() != nil || escapedString(at: &cursor, to: nil)
+    case UInt8(ascii: "n"): return cursor.word("null")
+    case UInt8(ascii: "t"): return cursor.word("true")
+    case UInt8(ascii: "f"): return cursor.word("false")
+    case UInt8(ascii: "["): return skipArray(at: &cursor, depth: 0)
+    default: return cursor.number() != nil
     }
   }
-  mutating func word(_ literal: StaticString) -> Bool {
-    let count = literal.utf8CodeUnitCount
-    guard end - p >= count else { return false }
-    for index in 0..<count where text[p + index] != literal.utf8Start[index] { return false }
-    p += count
-    return true
+
+  /// Passes over an array of an undeclared key's value, at most eight deep.
+  mutating func skipArray(at cursor: inout LineCursor, depth: Int) -> Bool {
+    guard depth < 8, cursor.take(UInt8(ascii: "[")) else { return false }
+    cursor.skipSpace()
+    if cursor.take(UInt8(ascii: "]")) { return true }
+    while true {
+      cursor.skipSpace()
+      let skipped =
+        cursor.current == UInt8(ascii: "[")
+        ? skipArray(at: &cursor, depth: depth + 1) : skipValue(at: &cursor)
+      guard skipped, let more = cursor.next(closing: UInt8(ascii: "]")) else { return false }
+      if !more { return true }
+    }
   }
-  /// After a value: true past a `,`, false past `closing`, nil at anything else.
-  @inline(__always) mutating func next(closing: UInt8) -> Bool? {
-    skipSpace()
-    guard p < end, text[p] == UInt8(ascii: ",") || text[p] == closing else { return nil }
-    p += 1
-    return text[p - 1] == UInt8(ascii: ",")
-  }
+
   /// Adds the line's bytes in `range` to the field of `column`: kept as a range when it is the
   /// field's first part, else joined to the field's decoded bytes.
   mutating func append(_ range: Range<Int>, to column: Int) {
@@ -472,7 +388,129 @@ private struct LineCutter {
       decoded[column].append(contentsOf: UnsafeBufferPointer(rebasing: text[states[column].span]))
     }
   }
+}
 
+/// A place in one JSON line, and the tokens read from it. Every method is inlined into the walk.
+private struct LineCursor {
+  let base: UnsafePointer<UInt8>
+  let end: Int
+  var p = 0
+
+  init(base: UnsafePointer<UInt8>, end: Int) {
+    self.base = base
+    self.end = end
+  }
+
+  /// The byte at the place, or 0 past the line's end (0 is no token's first byte, and the row
+  /// reader rejects it anywhere).
+  @inline(__always) var current: UInt8 { p < end ? base[p] : 0 }
+
+  /// Moves past `byte` when it is the current one.
+  @inline(__always) mutating func take(_ byte: UInt8) -> Bool {
+    guard current == byte else { return false }
+    p += 1
+    return true
+  }
+
+  @inline(__always) mutating func skipSpace() {
+    // Most lines have no blanks between their tokens: one look, and on.
+    guard p < end, base[p] <= 0x20 else { return }
+    while p < end, base[p] == 0x20 || base[p] == 0x09 || base[p] == 0x0D || base[p] == 0x0A { p += 1 }
+  }
+
+  /// After a value: true past a `,`, false past `closing`, nil at anything else.
+  @inline(__always) mutating func next(closing: UInt8) -> Bool? {
+    skipSpace()
+    let byte = current
+    guard byte == UInt8(ascii: ",") || byte == closing else { return nil }
+    p += 1
+    return byte == UInt8(ascii: ",")
+  }
+
+  @inline(__always) mutating func word(_ literal: StaticString) -> Bool {
+    let count = literal.utf8CodeUnitCount
+    guard end - p >= count else { return false }
+    for index in 0..<count where base[p + index] != literal.utf8Start[index] { return false }
+    p += count
+    return true
+  }
+
+  /// A number token as the row reader cuts it: its range.
+  @inline(__always) mutating func number() -> Range<Int>? {
+    let first = current
+    guard first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return nil }
+    let start = p
+    p += 1
+    while p < end, JSONParser.continuesNumber(base[p]) { p += 1 }
+    return start..<p
+  }
+
+  /// After a list's `[`: when the list is one or more numbers with only commas between them and
+  /// `]` right after the last, the range of its text inside the brackets, and the place past
+  /// the `]`; `nil`, the place unmoved, for any other list.
+  @inline(__always) mutating func compactNumbers() -> Range<Int>? {
+    let start = p
+    while number() != nil {
+      if take(UInt8(ascii: "]")) { return start..<(p - 1) }
+      guard take(UInt8(ascii: ",")) else { break }
+    }
+    p = start
+    return nil
+  }
+
+  /// A string at the place without escapes or control characters, as valid UTF-8: its text's
+  /// range, the place past its closing quote; `nil`, the place unmoved, for anything else.
+  @inline(__always) mutating func plainString() -> Range<Int>? {
+    guard current == UInt8(ascii: "\"") else { return nil }
+    var ascii = true
+    let first = p + 1
+    let q = plainTextEnd(from: first, ascii: &ascii)
+    guard q < end, base[q] == UInt8(ascii: "\""),
+      ascii || FieldParsing.isValidUTF8(UnsafeBufferPointer(start: base, count: end), first, q)
+    else { return nil }
+    p = q + 1
+    return first..<q
+  }
+
+  /// Where the plain text from `start` ends: at the first `"`, `\` or control character, or the
+  /// line's end; and whether every byte before it was ASCII (if not, the caller checks the
+  /// string as UTF-8). Eight bytes are looked at at once (a byte stops the run when it equals
+  /// `"` or `\` or is below 0x20): most of a line is the text of values, and byte by byte this
+  /// was most of the cutting.
+  @inline(__always) func plainTextEnd(from start: Int, ascii: inout Bool) -> Int {
+    var q = start
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    var high: UInt64 = 0
+    while q + 8 <= end {
+      let word = UInt64(littleEndian: UnsafeRawPointer(base + q).loadUnaligned(as: UInt64.self))
+      let quote = word ^ (ones &* 0x22)
+      let backslash = word ^ (ones &* 0x5C)
+      // Each term has a byte's high bit set where that byte may stop the run; a term can be
+      // wrong only above its own first true stop (a borrow runs upward), so the lowest flagged
+      // byte is the first that stops it: found at once, where a byte-by-byte look through the
+      // word mispredicted its exit at nearly every string.
+      let stop =
+        (((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word))
+        & highs
+      if stop != 0 {
+        let before = stop.trailingZeroBitCount / 8
+        high |= word & (UInt64.max >> (64 - 8 * before))
+        if high & highs != 0 { ascii = false }
+        return q + before
+      }
+      high |= word
+      q += 8
+    }
+    if high & highs != 0 { ascii = false }
+    while q < end {
+      let byte = base[q]
+      if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+      if byte >= 0x80 { ascii = false }
+      q += 1
+    }
+    return q
+  }
 }
 
 /// The key caches of the workers cutting one input's chunks: each worker takes one for a chunk
