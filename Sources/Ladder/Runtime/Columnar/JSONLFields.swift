@@ -542,6 +542,12 @@ struct KeyCache {
 
   private var keys: [[UInt8]] = []
   private var found: [Key] = []
+  /// Per position, its key in quotes as little-endian words, the last one padded with zeros:
+  /// they start at `wordStarts[position]` of `quotedWords` and hold `quotedLengths[position]`
+  /// bytes.
+  private var quotedWords: [UInt64] = []
+  private var wordStarts: [Int] = []
+  private var quotedLengths: [Int] = []
   private var ignoredNames: [[UInt8]] = []
   /// The number of the line being cut, by all the cutters that had this cache: it marks the
   /// undeclared keys the line has had.
@@ -576,12 +582,48 @@ struct KeyCache {
   @inline(__always) func match(
     _ text: UnsafeBufferPointer<UInt8>, at start: Int, position: Int
   ) -> (key: Key, next: Int)? {
-    guard position < keys.count else { return nil }
-    let close = start + 1 + keys[position].count
-    guard close < text.count, text[start] == UInt8(ascii: "\""), text[close] == UInt8(ascii: "\""),
-      Self.same(UnsafeBufferPointer(rebasing: text[(start + 1)..<close]), keys[position])
-    else { return nil }
-    return (found[position], close + 1)
+    guard position < quotedLengths.count else { return nil }
+    let length = quotedLengths[position]
+    guard let base = text.baseAddress, start + (length + 7) & ~7 <= text.count else {
+      // Too near the line's end to read whole words: byte by byte.
+      let close = start + length - 1
+      guard close < text.count, text[start] == UInt8(ascii: "\""), text[close] == UInt8(ascii: "\""),
+        Self.same(UnsafeBufferPointer(rebasing: text[(start + 1)..<close]), keys[position])
+      else { return nil }
+      return (found[position], close + 1)
+    }
+    // Word by word, the bytes of the last word past the key masked off: byte by byte, the
+    // comparison mispredicted its exit at nearly every key.
+    var word = wordStarts[position]
+    var offset = 0
+    while offset < length {
+      var loaded = UInt64(littleEndian: UnsafeRawPointer(base + start + offset).loadUnaligned(as: UInt64.self))
+      let left = length - offset
+      if left < 8 { loaded &= (1 << UInt64(8 * left)) &- 1 }
+      guard loaded == quotedWords[word] else { return nil }
+      word += 1
+      offset += 8
+    }
+    return (found[position], start + length)
+  }
+
+  /// Sets the words of every position's quoted key from `keys`.
+  private mutating func quoteKeys() {
+    quotedWords.removeAll(keepingCapacity: true)
+    wordStarts.removeAll(keepingCapacity: true)
+    quotedLengths.removeAll(keepingCapacity: true)
+    for key in keys {
+      let quoted = [UInt8(ascii: "\"")] + key + [UInt8(ascii: "\"")]
+      wordStarts.append(quotedWords.count)
+      quotedLengths.append(quoted.count)
+      for first in stride(from: 0, to: quoted.count, by: 8) {
+        var word: UInt64 = 0
+        for (index, byte) in quoted[first..<min(first + 8, quoted.count)].enumerated() {
+          word |= UInt64(byte) << UInt64(8 * index)
+        }
+        quotedWords.append(word)
+      }
+    }
   }
 
   /// Whether the bytes are the same, eight at a time: keys are short, and a call of `memcmp` per
@@ -629,9 +671,11 @@ struct KeyCache {
     if position < keys.count {
       keys[position] = Array(key)
       found[position] = result
+      quoteKeys()
     } else if position == keys.count {
       keys.append(Array(key))
       found.append(result)
+      quoteKeys()
     }
     return result
   }
