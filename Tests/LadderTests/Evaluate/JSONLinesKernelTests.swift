@@ -195,14 +195,27 @@ struct JSONLinesKernelTests {
       #"{"customer_id":"C5","orders_12m":2,"notes":"x","spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
       #"{"customer_id":"C6","extra":1,"extra":2,\#(rest)}"#,
       #"{"customer_idx":"C7","customer_id":"C7",\#(rest)}"#,
+      // Keys are compared a word (8 bytes, quotes included) at a time, the last word masked: a
+      // key differing only in the last byte of its last word, one filling two words exactly,
+      // and keys too near the line's end for whole words (compared byte by byte).
+      #"{"customer_id":"C8","extrb":1,"notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C9","abcdefghijklmn":1,"extra":1,\#(rest)}"#,
+      #"{"customer_id":"C10","abcdefghijklmo":1,"extra":1,\#(rest),"abcdefghijklmn":7}"#,
+      #"{"customer_id":"C11","abcdefghijklmn":1,"extra":1,\#(rest),"abcdefghijklmn":7}"#,
+      #"{"customer_id":"C12","abcdefghijklmn":1,"extra":1,\#(rest),"z":1}"#,
+      #"{"customer_id":"C13","abcdefghijklmn":1,"extra":1,\#(rest),"y":1}"#,
+      #"{"customer_id":"C14","abcdefghijklmn":1,"extra":1,\#(rest),"y":1,"y":2}"#,
     ]
     let result = try Self.run(lines.joined(separator: "\n") + "\n")
     #expect(
       result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
     #expect(result.scalar.contains("key C6 field extra: the key appears twice"))
-    // C1 to C5 (C5 has an input where the lines before had an undeclared key); C6 repeats a
-    // key, and C7's near-miss of an input goes to the row reader.
-    #expect(result.byKernels == 5)
+    #expect(result.scalar.contains("key C11 field abcdefghijklmn: the key appears twice"))
+    #expect(result.scalar.contains("key C14 field y: the key appears twice"))
+    // C1 to C5 (C5 has an input where the lines before had an undeclared key), C8 to C10, C12
+    // and C13; C6, C11 and C14 repeat a key, and C7's near-miss of an input goes to the row
+    // reader.
+    #expect(result.byKernels == 10)
   }
 
   /// Undeclared keys a line has had are marked one bit each for the first 64 and by line number
