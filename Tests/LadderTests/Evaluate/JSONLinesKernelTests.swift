@@ -218,6 +218,52 @@ struct JSONLinesKernelTests {
     #expect(result.byKernels == 10)
   }
 
+  /// A line is first read by the shape of the last line read token by token (the text between
+  /// its values, byte for byte); at the first difference it is read token by token, and that
+  /// line's shape is the next lines'. Each line here differs from the one before in one place:
+  /// blanks, a key of the same length, a key more or less at the end, a value of another kind,
+  /// blanks after the object; and in the gaps near the line's end (compared byte by byte).
+  @Test func aLineReadByTheShapeOfTheLineBeforeReadsAsTheRowReaderReadsIt() throws {
+    let rest =
+      #""orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]"#
+    let lines = [
+      #"{"customer_id":"C1","notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C2","notes":"x",\#(rest)}"#,
+      #"{"customer_id":"C3","notes": "x",\#(rest)}"#,
+      #"{"customer_id":"C4","notes": "x",\#(rest)}"#,
+      #"{"customer_id":"C5","nxtes":"x",\#(rest)}"#,
+      #"{"customer_id":"C6","nxtes":"x",\#(rest),"a":1}"#,
+      #"{"customer_id":"C7","nxtes":"x",\#(rest),"a":1,"a":2}"#,
+      #"{"customer_id":"C8","nxtes":"x",\#(rest),"a":1}"#,
+      #"{"customer_id":"C9","nxtes":"x",\#(rest)}"#,
+      #"{"customer_id":"C10","nxtes":7,\#(rest)}"#,
+      #"{"customer_id":"C11","nxtes":[1,"a"],\#(rest)}"#,
+      #"{"customer_id":"C12","nxtes":[1,"a"],\#(rest)} "#,
+      #"{"customer_id":"C13","nxtes":[1,"a"],\#(rest)}"#,
+      #"{"customer_id":"C14","nxtes":[1,"a"],\#(rest),"b":2}"#,
+      #"{"customer_id":"C15","nxtes":[1,"a"],\#(rest),"b":"2"}"#,
+      #"{"customer_id":"C16","nxtes":[1,"a"],\#(rest),"c":2}"#,
+      #"{"customer_id":"C17","nxtes":[1,"a"],\#(rest),"c":2,"c":3}"#,
+      #"{"customer_id":"C18","nxtes":[1,"a"],\#(rest),"c":2}"#,
+      #"{"customer_id":"C19","nxtes":[1,"a"],"nxtes":1,\#(rest),"c":2}"#,
+      #"{"customer_id":"C20","orders_12m":1,"orders_12m":2,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      // `,"phone":` then `1}`: too near the end for a word; `phxne`, a near-miss of an input's
+      // name, is the row reader's to reject.
+      #"{"customer_id":"C21",\#(rest),"phone":1}"#,
+      #"{"customer_id":"C22",\#(rest),"phxne":1}"#,
+    ]
+    let result = try Self.run(lines.joined(separator: "\n") + "\n")
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    #expect(result.scalar.contains("key C7 field a: the key appears twice"))
+    #expect(result.scalar.contains("key C17 field c: the key appears twice"))
+    #expect(result.scalar.contains("key C19 field nxtes: the key appears twice"))
+    #expect(result.scalar.contains("key C20 field orders_12m: the key appears twice"))
+    #expect(result.scalar.contains("key C22 field phxne: unknown field 'phxne'; did you mean 'phone'?"))
+    // All but the four with a key twice and the near-miss.
+    #expect(result.byKernels == lines.count - 5)
+  }
+
   /// Undeclared keys a line has had are marked one bit each for the first 64 and by line number
   /// after: the same key twice is found on both sides of that boundary, in lines that follow
   /// plain ones (whose marks must not linger).
