@@ -32,6 +32,7 @@ public enum DecisionServer {
     logger: Logger
   ) -> Router<BasicRequestContext> {
     let router = Router()
+    let deciders = Deciders()
     // A line per request at `debug` (`--log-level debug`): at thousands of requests a second,
     // writing them costs more than deciding.
     router.middlewares.add(LogRequestsMiddleware(.debug))
@@ -55,7 +56,7 @@ public enum DecisionServer {
     router.post("/v1/policies/:id/decide") { request, context in
       try await withPolicy(request, context, store: store, tokens: tokens, limits: limits) {
         policy, body, query in
-        decide(body, policy: policy, query: query, metrics: metrics)
+        decide(body, policy: policy, query: query, deciders: deciders, metrics: metrics)
       }
     }
     router.post("/v1/policies/:id/batch") { request, context in
@@ -153,7 +154,7 @@ public enum DecisionServer {
   /// One record, a JSON object (line breaks allowed: they can only be white space in JSON).
   static func decide(
     _ body: [UInt8], policy: CompiledPolicy, query: some Sequence<(key: Substring, value: Substring)>,
-    metrics: ServerMetrics
+    deciders: Deciders, metrics: ServerMetrics
   ) -> Response {
     let options: RequestOptions
     switch RequestOptions.parse(query) {
@@ -171,13 +172,27 @@ public enum DecisionServer {
     else {
       return problem(.badRequest, "the body must be one JSON object: the record's fields")
     }
-    line.append(UInt8(ascii: "\n"))
-    let evaluator = BatchEvaluator(
-      policy: policy, asOf: options.asOf, trace: options.explain, backend: .scalar, clock: options.clock)
-    let (decided, records) = evaluator.decideOne(jsonLine: line)
-    guard let outcome = decided else {
-      return problem(
-        .badRequest, "the body must be one JSON object, not \(records == 0 ? "none" : "several")")
+    let outcome: RecordOutcome
+    if !options.explain, let decider = deciders.decider(for: policy, asOf: options.asOf),
+      let decided = decider.decide(jsonLine: line)
+    {
+      switch decided {
+      case .rendered(let decision):
+        metrics.decided(policy: policy.id, tiers: ServerMetrics.tiers(in: decision))
+        return json(.ok, bytes: decision, headers: identity(policy))
+      case .evaluated(let evaluated):
+        outcome = evaluated
+      }
+    } else {
+      line.append(UInt8(ascii: "\n"))
+      let evaluator = BatchEvaluator(
+        policy: policy, asOf: options.asOf, trace: options.explain, backend: .scalar, clock: options.clock)
+      let (decided, records) = evaluator.decideOne(jsonLine: line)
+      guard let decided else {
+        return problem(
+          .badRequest, "the body must be one JSON object, not \(records == 0 ? "none" : "several")")
+      }
+      outcome = decided
     }
     switch outcome {
     case .decided(_, let decision):
@@ -188,6 +203,33 @@ public enum DecisionServer {
       metrics.rejected(policy: policy.id, count: 1)
       return json(
         .unprocessableContent, DecisionJSON.renderError(rejection, policy: policy), headers: identity(policy))
+    }
+  }
+
+  /// The kernels' deciders of the policies served, per as-of date: each made at the first
+  /// decision a policy is asked for on a date (`nil` remembered too, for a policy the kernels do
+  /// not take), and kept while the table holds fewer than 64 (dates and reloads add entries; a
+  /// full table starts again).
+  final class Deciders: @unchecked Sendable {
+    private struct Key: Hashable {
+      let id: String
+      let sha256: String
+      let asOf: CivilDate
+    }
+    private let lock = NSLock()
+    private var made: [Key: RecordDecider?] = [:]
+
+    func decider(for policy: CompiledPolicy, asOf: CivilDate) -> RecordDecider? {
+      let key = Key(id: policy.id, sha256: policy.sha256, asOf: asOf)
+      if let found = lock.withLock({ made[key] }) { return found }
+      // Made outside the lock: compiling the kernels takes a while, and other policies' requests
+      // go on meanwhile (two requests may both make one; the second is kept).
+      let decider = RecordDecider(policy: policy, asOf: asOf)
+      lock.withLock {
+        if made.count >= 64 { made.removeAll() }
+        made[key] = decider
+      }
+      return decider
     }
   }
 
@@ -514,10 +556,20 @@ public enum DecisionServer {
   static func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = HTTPFields())
     -> Response
   {
+    json(status, bytes: Array(text.utf8), headers: headers)
+  }
+
+  /// A JSON answer of `bytes` and a line break.
+  static func json(_ status: HTTPResponse.Status, bytes: [UInt8], headers: HTTPFields = HTTPFields())
+    -> Response
+  {
     var headers = headers
     if headers[.contentType] == nil { headers[.contentType] = "application/json" }
-    return Response(
-      status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+    var buffer = ByteBuffer()
+    buffer.reserveCapacity(bytes.count + 1)
+    buffer.writeBytes(bytes)
+    buffer.writeInteger(UInt8(ascii: "\n"))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
   }
 
   /// `{"error":{"status":…,"message":…}}`.

@@ -24,6 +24,9 @@ import Testing
     case compact
     /// What the ledger keeps of each decision (``BatchEvaluator/keep(_:inputs:_:)``).
     case kept
+    /// The JSON lines one at a time, as `ladder serve` decides them (``RecordDecider`` against
+    /// ``BatchEvaluator/decideOne(jsonLine:)``).
+    case single
 
     var readsJSONLines: Bool {
       [.csvFromJSONLines, .jsonlFromJSONLines, .tracedFromJSONLines].contains(self)
@@ -104,6 +107,7 @@ import Testing
   {
     guard let date = CivilDate(parsing: asOf) else { return nil }
     if mode == .kept { return keptTranscript(policy, csv, asOf: date, columnar: columnar) }
+    if mode == .single { return singleTranscript(policy, csv, asOf: date, columnar: columnar) }
     let evaluator = BatchEvaluator(
       policy: policy, asOf: date, trace: mode.traces, compactTrace: mode == .compact)
     var output = ""
@@ -180,6 +184,45 @@ import Testing
       }
     } catch {
       return ("HEADER: \(error.message)", 0)
+    }
+    return (output, byKernels)
+  }
+
+  /// Every record's decision or rejection, each line decided on its own (read as line 1); `nil`
+  /// when the policy does not run on the kernels.
+  static func singleTranscript(_ policy: CompiledPolicy, _ csv: String, asOf: CivilDate, columnar: Bool)
+    -> (text: String, byKernels: Int)?
+  {
+    // Split at line feeds as bytes: "\r\n" is one `Character`.
+    let lines = Array(Self.jsonLines(fromCSV: csv, seed: UInt64(csv.utf8.count)).utf8).split(
+      separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    let decider = RecordDecider(policy: policy, asOf: asOf)
+    if columnar && decider == nil { return nil }
+    let evaluator = BatchEvaluator(policy: policy, asOf: asOf, backend: .scalar)
+    var output = ""
+    var byKernels = 0
+    func describe(_ outcome: RecordOutcome) {
+      switch outcome {
+      case .decided(_, let decision):
+        output += DecisionJSON.render(decision, policy: policy, asOf: asOf) + "\n"
+      case .rejected(let problem):
+        output +=
+          "REJECTED line \(problem.line) key \(problem.key ?? "-") field \(problem.field ?? "-"): \(problem.reason)\n"
+      }
+    }
+    for line in lines {
+      let bytes = Array(line)
+      if let decider, columnar {
+        switch decider.decide(jsonLine: bytes) {
+        case .rendered(let decision):
+          output += String(decoding: decision, as: UTF8.self) + "\n"
+          byKernels += 1
+        case .evaluated(let outcome): describe(outcome)
+        case nil: continue
+        }
+      } else if let outcome = evaluator.decideOne(jsonLine: bytes + [UInt8(ascii: "\n")]).outcome {
+        describe(outcome)
+      }
     }
     return (output, byKernels)
   }

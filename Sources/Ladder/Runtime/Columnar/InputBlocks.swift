@@ -375,11 +375,7 @@ struct BlockReader {
 
   /// The blocks of JSON Lines input, whose keys are `inputs`' names.
   init(jsonLines source: @escaping () -> [UInt8], inputs: [InputField]) {
-    let ordered = inputs.sorted { $0.slot < $1.slot }
-    header = CSVHeader(
-      columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
-      keyColumn: ordered.firstIndex(where: \.isKey), slotCount: inputs.count)
-    format = .jsonLines(JSONLFields(ordered), columnCount: ordered.count)
+    (header, format) = Self.jsonLinesPlan(inputs)
     self.source = source
     nextLine = 1
     // A byte order mark opens the input, if anything: read until there are three bytes.
@@ -394,6 +390,15 @@ struct BlockReader {
       first += next
     }
     split(first, from: first.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)
+  }
+
+  /// The columns JSON lines are cut into, one per input in slot order, and how they are cut.
+  static func jsonLinesPlan(_ inputs: [InputField]) -> (CSVHeader, BlockFormat) {
+    let ordered = inputs.sorted { $0.slot < $1.slot }
+    let header = CSVHeader(
+      columns: ordered.map(\.name), slotOfColumn: ordered.map(\.slot),
+      keyColumn: ordered.firstIndex(where: \.isKey), slotCount: inputs.count)
+    return (header, .jsonLines(JSONLFields(ordered), columnCount: ordered.count))
   }
 
   /// Whether every block has been handed out.
