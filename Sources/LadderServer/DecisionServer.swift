@@ -167,19 +167,25 @@ public enum DecisionServer {
         "policy '\(policy.id)' ranks records against each other (population functions); decide them together with /batch"
       )
     }
-    var line = body.map { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") ? UInt8(ascii: " ") : $0 }
+    // Line breaks can only be blanks between the tokens: read as spaces, the body is one JSON line.
+    let hasLineBreak = body.withUnsafeBufferPointer { bytes in
+      guard let base = bytes.baseAddress else { return false }
+      return memchr(base, 0x0A, bytes.count) != nil || memchr(base, 0x0D, bytes.count) != nil
+    }
+    var line =
+      hasLineBreak
+      ? body.map { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") ? UInt8(ascii: " ") : $0 } : body
     guard line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: "{")
     else {
       return problem(.badRequest, "the body must be one JSON object: the record's fields")
     }
     let outcome: RecordOutcome
-    if !options.explain, let decider = deciders.decider(for: policy, asOf: options.asOf),
-      let decided = decider.decide(jsonLine: line)
-    {
+    let served = deciders.entry(for: policy, asOf: options.asOf)
+    if !options.explain, let decider = served.decider, let decided = decider.decide(jsonLine: line) {
       switch decided {
       case .rendered(let decision):
-        metrics.decided(policy: policy.id, tiers: ServerMetrics.tiers(in: decision))
-        return json(.ok, bytes: decision, headers: identity(policy))
+        metrics.decided(policy: policy.id, tier: ServerMetrics.tier(ofLine: decision[...]) ?? "none")
+        return json(.ok, bytes: decision, headers: served.identity)
       case .evaluated(let evaluated):
         outcome = evaluated
       }
@@ -196,40 +202,44 @@ public enum DecisionServer {
     }
     switch outcome {
     case .decided(_, let decision):
-      metrics.decided(policy: policy.id, tiers: [decision.tier?.id ?? "none": 1])
+      metrics.decided(policy: policy.id, tier: decision.tier?.id ?? "none")
       return json(
-        .ok, DecisionJSON.render(decision, policy: policy, asOf: options.asOf), headers: identity(policy))
+        .ok, DecisionJSON.render(decision, policy: policy, asOf: options.asOf), headers: served.identity)
     case .rejected(let rejection):
       metrics.rejected(policy: policy.id, count: 1)
       return json(
-        .unprocessableContent, DecisionJSON.renderError(rejection, policy: policy), headers: identity(policy))
+        .unprocessableContent, DecisionJSON.renderError(rejection, policy: policy), headers: served.identity)
     }
   }
 
-  /// The kernels' deciders of the policies served, per as-of date: each made at the first
-  /// decision a policy is asked for on a date (`nil` remembered too, for a policy the kernels do
-  /// not take), and kept while the table holds fewer than 64 (dates and reloads add entries; a
-  /// full table starts again).
+  /// What a single decision needs of a policy, per as-of date: the kernels' decider (`nil` for a
+  /// policy the kernels do not take) and the headers naming the policy. Each is made at the first
+  /// decision a policy is asked for on a date and kept while the table holds fewer than 64
+  /// (dates and reloads add entries; a full table starts again). A policy is known by its
+  /// object: an entry keeps it alive, so no other policy can come to have its identity.
   final class Deciders: @unchecked Sendable {
+    struct Entry {
+      let decider: RecordDecider?
+      let identity: HTTPFields
+    }
     private struct Key: Hashable {
-      let id: String
-      let sha256: String
+      let policy: ObjectIdentifier
       let asOf: CivilDate
     }
     private let lock = NSLock()
-    private var made: [Key: RecordDecider?] = [:]
+    private var made: [Key: (policy: CompiledPolicy, entry: Entry)] = [:]
 
-    func decider(for policy: CompiledPolicy, asOf: CivilDate) -> RecordDecider? {
-      let key = Key(id: policy.id, sha256: policy.sha256, asOf: asOf)
-      if let found = lock.withLock({ made[key] }) { return found }
+    func entry(for policy: CompiledPolicy, asOf: CivilDate) -> Entry {
+      let key = Key(policy: ObjectIdentifier(policy), asOf: asOf)
+      if let found = lock.withLock({ made[key] }) { return found.entry }
       // Made outside the lock: compiling the kernels takes a while, and other policies' requests
       // go on meanwhile (two requests may both make one; the second is kept).
-      let decider = RecordDecider(policy: policy, asOf: asOf)
+      let entry = Entry(decider: RecordDecider(policy: policy, asOf: asOf), identity: identity(policy))
       lock.withLock {
         if made.count >= 64 { made.removeAll() }
-        made[key] = decider
+        made[key] = (policy, entry)
       }
-      return decider
+      return entry
     }
   }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// What `GET /metrics` exposes, in Prometheus' text format: requests and their latency per
 /// route, decisions per policy and tier, rejected records, reloads, the policies served.
@@ -28,13 +29,31 @@ public final class ServerMetrics: Sendable {
   }
 
   func decided(policy: String, tiers: [String: Int]) {
-    for (tier, count) in tiers {
-      registry.makeCounter(
-        name: "ladder_decisions_total", labels: [("policy", policy), ("tier", tier)],
-        help: "Records decided, by policy and tier (none: no tier matched)"
-      ).increment(by: Int64(count))
-    }
+    for (tier, count) in tiers { decisions(policy: policy, tier: tier).increment(by: Int64(count)) }
   }
+
+  /// One decision.
+  func decided(policy: String, tier: String) {
+    decisions(policy: policy, tier: tier).increment()
+  }
+
+  /// The counter of decisions of `tier` by `policy`, kept once made: asking the registry for it
+  /// built its labels and looked them up under a lock, at every single decision.
+  private func decisions(policy: String, tier: String) -> Counter {
+    let key = PolicyTier(policy: policy, tier: tier)
+    if let counter = decisionCounters.withLock({ $0[key] }) { return counter }
+    let counter = registry.makeCounter(
+      name: "ladder_decisions_total", labels: [("policy", policy), ("tier", tier)],
+      help: "Records decided, by policy and tier (none: no tier matched)")
+    decisionCounters.withLock { $0[key] = counter }
+    return counter
+  }
+
+  private struct PolicyTier: Hashable {
+    let policy: String
+    let tier: String
+  }
+  private let decisionCounters = Mutex<[PolicyTier: Counter]>([:])
 
   func rejected(policy: String, count: Int) {
     guard count > 0 else { return }
@@ -58,30 +77,30 @@ public final class ServerMetrics: Sendable {
   /// inside the key before it); error lines have none.
   static func tiers(in bytes: [UInt8]) -> [String: Int] {
     var counts: [String: Int] = [:]
-    let marker = Array(#","tier":"#.utf8)
-    bytes.withUnsafeBufferPointer { buffer in
-      var start = 0
-      while start < buffer.count {
-        let end = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
-        var index = start
-        while index + marker.count <= end {
-          if buffer[index] == marker[0], buffer[index..<(index + marker.count)].elementsEqual(marker) {
-            let valueStart = index + marker.count
-            if valueStart < end, buffer[valueStart] == UInt8(ascii: "\"") {
-              var close = valueStart + 1
-              while close < end, buffer[close] != UInt8(ascii: "\"") { close += 1 }
-              counts[String(decoding: buffer[(valueStart + 1)..<close], as: UTF8.self), default: 0] += 1
-            } else {
-              counts["none", default: 0] += 1
-            }
-            break
-          }
-          index += 1
-        }
-        start = end + 1
-      }
+    var start = 0
+    while start < bytes.count {
+      let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+      if let tier = tier(ofLine: bytes[start..<end]) { counts[tier, default: 0] += 1 }
+      start = end + 1
     }
     return counts
+  }
+
+  /// The tier of one JSON decision line (`none` when it has none); `nil` for an error line.
+  static func tier(ofLine line: ArraySlice<UInt8>) -> String? {
+    let marker = Array(#","tier":"#.utf8)
+    var index = line.startIndex
+    while index + marker.count <= line.endIndex {
+      if line[index] == marker[0], line[index..<(index + marker.count)].elementsEqual(marker) {
+        let valueStart = index + marker.count
+        guard valueStart < line.endIndex, line[valueStart] == UInt8(ascii: "\"") else { return "none" }
+        var close = valueStart + 1
+        while close < line.endIndex, line[close] != UInt8(ascii: "\"") { close += 1 }
+        return String(decoding: line[(valueStart + 1)..<close], as: UTF8.self)
+      }
+      index += 1
+    }
+    return nil
   }
 }
 

@@ -371,7 +371,10 @@ final class ColumnarWorker: @unchecked Sendable {
   // MARK: - Evaluation and output
 
   func run(_ kernels: [Kernel]) {
-    for kernel in kernels { kernel.run(file) }
+    // In place: a copy of each kernel retained its lists (a few per record of a single decision).
+    kernels.withUnsafeBufferPointer { kernels in
+      for index in kernels.indices { kernels[index].run(file) }
+    }
   }
 
   /// Writes the decided records of `chunk` as CSV; the records marked for the row evaluator are

@@ -48,10 +48,9 @@ public final class RecordDecider: @unchecked Sendable {
     let worker = lock.withLock { idle.popLast() } ?? makeWorker()
     defer { lock.withLock { idle.append(worker) } }
     var chunk = RecordChunk(columnCount: header.columns.count)
-    chunk.jsonFields = fields
     chunk.lineBuffers = [line]
     chunk.addLine(1, buffer: 0, text)
-    chunk = chunk.withFields()
+    fields.fill(&chunk)
     worker.load(chunk)
     worker.run(program.kernels)
     let pieces = worker.renderJSONL(chunk, writer: writer, form: .plain, render: nil) { row in
