@@ -184,7 +184,9 @@ public enum DecisionServer {
     if !options.explain, let decider = served.decider, let decided = decider.decide(jsonLine: line) {
       switch decided {
       case .rendered(let decision):
-        metrics.decided(policy: policy.id, tier: ServerMetrics.tier(ofLine: decision[...]) ?? "none")
+        metrics.decided(
+          policy: policy.id,
+          tier: decision.withUnsafeBufferPointer { ServerMetrics.tier(ofLine: $0) } ?? "none")
         return json(.ok, bytes: decision, headers: served.identity)
       case .evaluated(let evaluated):
         outcome = evaluated
@@ -295,10 +297,7 @@ public enum DecisionServer {
         // many records it held), but no more of it is decided.
         let deciding = lines <= limits.maxBatchRecords
         buffer.withUnsafeReadableBytes { raw in
-          // Counted over the raw bytes, which the compiler vectorizes.
-          var count = 0
-          for byte in raw { count &+= byte == UInt8(ascii: "\n") ? 1 : 0 }
-          lines += count
+          lines += LineFeeds.count(in: raw)
           if let last = raw.last { endsWithLineBreak = last == UInt8(ascii: "\n") }
           if deciding { pending.append(contentsOf: raw) }
         }

@@ -139,10 +139,16 @@ extension RecordChunk {
 }
 
 /// Counting line feeds, for a tool that estimates how many records an input holds (the CLI's
-/// progress line): sixteen bytes at a time, as the kernels count each block's.
+/// progress line, the server's batch limit): sixteen bytes at a time, as the kernels count each
+/// block's.
 public enum LineFeeds {
   public static func count(in bytes: [UInt8]) -> Int {
     bytes.withUnsafeBufferPointer { WordScan.lineBreaks($0, from: 0, to: $0.count) }
+  }
+
+  public static func count(in bytes: UnsafeRawBufferPointer) -> Int {
+    let buffer = bytes.assumingMemoryBound(to: UInt8.self)
+    return WordScan.lineBreaks(buffer, from: 0, to: buffer.count)
   }
 }
 
