@@ -588,15 +588,8 @@ struct LineCursor {
 /// word at a time, and reading only the values: token by token, a line cost four times as many
 /// instructions (every blank looked for, every key and comma on its own).
 final class LineShape: @unchecked Sendable {
-  /// Per gap: its first word in `words`, its length, and its first byte in `bytes`.
-  private let wordStarts: [Int]
-  private let lengths: [Int]
-  private let byteStarts: [Int]
-  /// Each gap's bytes as little-endian words, the last padded with zeros, each with the mask of
-  /// its bytes; and the bytes, for a gap too near the line's end to be read in words.
-  private let words: [UInt64]
-  private let masks: [UInt64]
-  private let bytes: [UInt8]
+  /// The text before each value, and after the last.
+  private let gaps: WordPatterns
   /// Per value, its key.
   let keys: [KeyCache.Key]
   var valueCount: Int { keys.count }
@@ -604,49 +597,76 @@ final class LineShape: @unchecked Sendable {
   /// The shape of `line`, whose values follow `gaps` (one more than `keys`, the text after the
   /// last value).
   init(_ line: UnsafeBufferPointer<UInt8>, gaps: [Range<Int>], keys: [KeyCache.Key]) {
-    var wordStarts: [Int] = []
-    var lengths: [Int] = []
-    var byteStarts: [Int] = []
-    var words: [UInt64] = []
-    var masks: [UInt64] = []
-    var bytes: [UInt8] = []
-    for gap in gaps {
-      wordStarts.append(words.count)
-      lengths.append(gap.count)
-      byteStarts.append(bytes.count)
-      let text = line[gap]
-      bytes.append(contentsOf: text)
-      for first in stride(from: gap.lowerBound, to: gap.upperBound, by: 8) {
-        var word: UInt64 = 0
-        var mask: UInt64 = 0
-        for (index, byte) in line[first..<min(first + 8, gap.upperBound)].enumerated() {
-          word |= UInt64(byte) << UInt64(8 * index)
-          mask |= 0xFF << UInt64(8 * index)
-        }
-        words.append(word)
-        masks.append(mask)
-      }
-    }
-    (self.wordStarts, self.lengths, self.byteStarts) = (wordStarts, lengths, byteStarts)
-    (self.words, self.masks, self.bytes, self.keys) = (words, masks, bytes, keys)
+    var patterns = WordPatterns()
+    for gap in gaps { patterns.append(line[gap]) }
+    self.gaps = patterns
+    self.keys = keys
   }
 
   /// Where gap `gap` ends when the line holds it at the cursor's place; `nil` when it does not.
   @inline(__always) func endOfGap(_ gap: Int, at cursor: LineCursor) -> Int? {
-    let length = lengths[gap]
-    let start = cursor.p
-    guard start + (length + 7) & ~7 <= cursor.end else {
-      // Too near the line's end to read whole words: byte by byte.
-      guard start + length <= cursor.end else { return nil }
-      let first = byteStarts[gap]
-      for index in 0..<length where cursor.base[start + index] != bytes[first + index] { return nil }
+    gaps.end(of: gap, at: cursor.p, in: cursor.base, end: cursor.end)
+  }
+}
+
+/// Byte strings looked for at a place of a line, each compared a word (eight bytes) at a time:
+/// kept as little-endian words, the last padded with zeros, each with the mask of the bytes it
+/// holds; and as bytes, for a place too near the line's end to read whole words. Byte by byte, a
+/// comparison mispredicted its exit at nearly every key.
+struct WordPatterns {
+  /// Per pattern: its first word, its first byte, its length.
+  private var wordStarts: [Int] = []
+  private var byteStarts: [Int] = []
+  private var lengths: [Int] = []
+  private var words: [UInt64] = []
+  private var masks: [UInt64] = []
+  private var bytes: [UInt8] = []
+
+  var count: Int { lengths.count }
+
+  mutating func removeAll() {
+    wordStarts.removeAll(keepingCapacity: true)
+    byteStarts.removeAll(keepingCapacity: true)
+    lengths.removeAll(keepingCapacity: true)
+    words.removeAll(keepingCapacity: true)
+    masks.removeAll(keepingCapacity: true)
+    bytes.removeAll(keepingCapacity: true)
+  }
+
+  mutating func append(_ pattern: some Collection<UInt8>) {
+    wordStarts.append(words.count)
+    byteStarts.append(bytes.count)
+    lengths.append(pattern.count)
+    bytes.append(contentsOf: pattern)
+    var word: UInt64 = 0
+    var mask: UInt64 = 0
+    for (index, byte) in pattern.enumerated() {
+      let shift = UInt64(8 * (index % 8))
+      word |= UInt64(byte) << shift
+      mask |= 0xFF << shift
+      if index % 8 == 7 || index == pattern.count - 1 {
+        words.append(word)
+        masks.append(mask)
+        (word, mask) = (0, 0)
+      }
+    }
+  }
+
+  /// Where pattern `index` ends when the bytes at `start` of `base` (which ends at `end`) begin
+  /// with it; `nil` when they do not.
+  @inline(__always) func end(of index: Int, at start: Int, in base: UnsafePointer<UInt8>, end: Int) -> Int? {
+    let length = lengths[index]
+    guard start + (length + 7) & ~7 <= end else {
+      guard start + length <= end else { return nil }
+      let first = byteStarts[index]
+      for offset in 0..<length where base[start + offset] != bytes[first + offset] { return nil }
       return start + length
     }
-    var word = wordStarts[gap]
+    var word = wordStarts[index]
     var offset = 0
     while offset < length {
       let loaded = UInt64(
-        littleEndian: UnsafeRawPointer(cursor.base + start + offset).loadUnaligned(as: UInt64.self))
+        littleEndian: UnsafeRawPointer(base + start + offset).loadUnaligned(as: UInt64.self))
       guard loaded & masks[word] == words[word] else { return nil }
       word += 1
       offset += 8
@@ -686,12 +706,8 @@ struct KeyCache {
   private var found: [Key] = []
   /// The shape of the last line read token by token.
   var shape: LineShape?
-  /// Per position, its key in quotes as little-endian words, the last one padded with zeros:
-  /// they start at `wordStarts[position]` of `quotedWords` and hold `quotedLengths[position]`
-  /// bytes.
-  private var quotedWords: [UInt64] = []
-  private var wordStarts: [Int] = []
-  private var quotedLengths: [Int] = []
+  /// Per position, its key in quotes.
+  private var quotedKeys = WordPatterns()
   private var ignoredNames: [[UInt8]] = []
   /// The number of the line being cut, by all the cutters that had this cache: it marks the
   /// undeclared keys the line has had.
@@ -726,49 +742,16 @@ struct KeyCache {
   @inline(__always) func match(
     _ text: UnsafeBufferPointer<UInt8>, at start: Int, position: Int
   ) -> (key: Key, next: Int)? {
-    guard position < quotedLengths.count else { return nil }
-    let length = quotedLengths[position]
-    guard let base = text.baseAddress, start + (length + 7) & ~7 <= text.count else {
-      // Too near the line's end to read whole words: byte by byte.
-      let close = start + length - 1
-      guard close < text.count, text[start] == UInt8(ascii: "\""), text[close] == UInt8(ascii: "\""),
-        Self.same(UnsafeBufferPointer(rebasing: text[(start + 1)..<close]), keys[position])
-      else { return nil }
-      return (found[position], close + 1)
-    }
-    // Word by word, the bytes of the last word past the key masked off: byte by byte, the
-    // comparison mispredicted its exit at nearly every key.
-    var word = wordStarts[position]
-    var offset = 0
-    while offset < length {
-      var loaded = UInt64(
-        littleEndian: UnsafeRawPointer(base + start + offset).loadUnaligned(as: UInt64.self))
-      let left = length - offset
-      if left < 8 { loaded &= (1 << UInt64(8 * left)) &- 1 }
-      guard loaded == quotedWords[word] else { return nil }
-      word += 1
-      offset += 8
-    }
-    return (found[position], start + length)
+    guard position < quotedKeys.count, let base = text.baseAddress,
+      let next = quotedKeys.end(of: position, at: start, in: base, end: text.count)
+    else { return nil }
+    return (found[position], next)
   }
 
-  /// Sets the words of every position's quoted key from `keys`.
+  /// Sets every position's quoted key from `keys`.
   private mutating func quoteKeys() {
-    quotedWords.removeAll(keepingCapacity: true)
-    wordStarts.removeAll(keepingCapacity: true)
-    quotedLengths.removeAll(keepingCapacity: true)
-    for key in keys {
-      let quoted = [UInt8(ascii: "\"")] + key + [UInt8(ascii: "\"")]
-      wordStarts.append(quotedWords.count)
-      quotedLengths.append(quoted.count)
-      for first in stride(from: 0, to: quoted.count, by: 8) {
-        var word: UInt64 = 0
-        for (index, byte) in quoted[first..<min(first + 8, quoted.count)].enumerated() {
-          word |= UInt64(byte) << UInt64(8 * index)
-        }
-        quotedWords.append(word)
-      }
-    }
+    quotedKeys.removeAll()
+    for key in keys { quotedKeys.append([UInt8(ascii: "\"")] + key + [UInt8(ascii: "\"")]) }
   }
 
   /// Whether the bytes are the same, eight at a time: keys are short, and a call of `memcmp` per
