@@ -18,15 +18,30 @@ public final class ServerMetrics: Sendable {
   public init() {}
 
   func request(route: String, status: Int, duration: Duration) {
-    registry.makeCounter(
+    let key = RouteStatus(route: route, status: status)
+    if let kept = requestMetrics.withLock({ $0[key] }) {
+      kept.requests.increment()
+      kept.latency.record(duration)
+      return
+    }
+    // Made once per route and status and kept: asking the registry built the labels and looked
+    // them up under its lock, twice for every request of every route.
+    let requests = registry.makeCounter(
       name: "ladder_http_requests_total", labels: [("route", route), ("status", String(status))],
-      help: "HTTP requests answered, by route and status"
-    ).increment()
-    registry.makeDurationHistogram(
+      help: "HTTP requests answered, by route and status")
+    let latency = registry.makeDurationHistogram(
       name: "ladder_http_request_duration_seconds", labels: [("route", route)], buckets: Self.buckets,
-      help: "Time to answer a request, by route"
-    ).record(duration)
+      help: "Time to answer a request, by route")
+    requestMetrics.withLock { $0[key] = (requests, latency) }
+    requests.increment()
+    latency.record(duration)
   }
+
+  private struct RouteStatus: Hashable {
+    let route: String
+    let status: Int
+  }
+  private let requestMetrics = Mutex<[RouteStatus: (requests: Counter, latency: DurationHistogram)]>([:])
 
   func decided(policy: String, tiers: [String: Int]) {
     for (tier, count) in tiers { decisions(policy: policy, tier: tier).increment(by: Int64(count)) }
