@@ -624,21 +624,37 @@ struct WordPatterns {
   private var masks: [UInt64] = []
   private var bytes: [UInt8] = []
 
-  var count: Int { lengths.count }
+  /// The words of the patterns set; the rest are left behind by patterns replaced.
+  private var liveWords = 0
 
-  mutating func removeAll() {
-    wordStarts.removeAll(keepingCapacity: true)
-    byteStarts.removeAll(keepingCapacity: true)
-    lengths.removeAll(keepingCapacity: true)
-    words.removeAll(keepingCapacity: true)
-    masks.removeAll(keepingCapacity: true)
-    bytes.removeAll(keepingCapacity: true)
-  }
+  var count: Int { lengths.count }
 
   mutating func append(_ pattern: some Collection<UInt8>) {
     wordStarts.append(words.count)
     byteStarts.append(bytes.count)
     lengths.append(pattern.count)
+    store(pattern)
+  }
+
+  /// Sets pattern `index` to `pattern` (at `count`: adds it). A replaced pattern's words stay
+  /// behind until they outnumber the live ones, then every pattern is written afresh: writing
+  /// them all at every change made a line whose keys had moved cost the square of its keys.
+  mutating func set(_ index: Int, to pattern: some Collection<UInt8>) {
+    guard index < count else { return append(pattern) }
+    liveWords -= (lengths[index] + 7) / 8
+    (wordStarts[index], byteStarts[index], lengths[index]) = (words.count, bytes.count, pattern.count)
+    store(pattern)
+    guard words.count > 2 * liveWords + 64 else { return }
+    let old = self
+    self = WordPatterns()
+    for index in 0..<old.count {
+      append(old.bytes[old.byteStarts[index]..<(old.byteStarts[index] + old.lengths[index])])
+    }
+  }
+
+  /// Adds the words, masks and bytes of `pattern` to the storage.
+  private mutating func store(_ pattern: some Collection<UInt8>) {
+    liveWords += (pattern.count + 7) / 8
     bytes.append(contentsOf: pattern)
     var word: UInt64 = 0
     var mask: UInt64 = 0
@@ -710,7 +726,11 @@ struct KeyCache {
   var shape: LineShape?
   /// Per position, its key in quotes.
   private var quotedKeys = WordPatterns()
-  private var ignoredNames: [[UInt8]] = []
+  /// Every key met so far that is no near-miss of an input's name, and what it is. A key out of
+  /// its usual place — in an export that leaves out null values, every key after the first one
+  /// left out — was compared with every input's name for a misspelling, each time.
+  private var known: [[UInt8]: Key] = [:]
+  private var ignoredCount = 0
   /// The number of the line being cut, by all the cutters that had this cache: it marks the
   /// undeclared keys the line has had.
   var generation = 0
@@ -750,12 +770,6 @@ struct KeyCache {
     return (found[position], next)
   }
 
-  /// Sets every position's quoted key from `keys`.
-  private mutating func quoteKeys() {
-    quotedKeys.removeAll()
-    for key in keys { quotedKeys.append([UInt8(ascii: "\"")] + key + [UInt8(ascii: "\"")]) }
-  }
-
   /// Whether the bytes are the same, eight at a time: keys are short, and a call of `memcmp` per
   /// key cost more than the comparison. (`memcmp` showed as a twentieth of a JSON Lines run, but
   /// most of that was the first read of the line's bytes, which moved here with it: the run got
@@ -783,30 +797,33 @@ struct KeyCache {
   /// the row reader may have to reject, naming the input).
   mutating func lookUp(_ key: UnsafeBufferPointer<UInt8>, at position: Int, names: [[UInt8]]) -> Key? {
     if position < keys.count, Self.same(key, keys[position]) { return found[position] }
+    let bytes = Array(key)
     let result: Key
-    if let column = names.firstIndex(where: { key.elementsEqual($0) }) {
-      result = .input(column)
+    if let seen = known[bytes] {
+      result = seen
     } else {
-      let name = String(decoding: key, as: UTF8.self)
-      let inputs = names.map { String(decoding: $0, as: UTF8.self) }
-      if Suggestions.nearest(to: name, in: inputs) != nil { return nil }
-      if let id = ignoredNames.firstIndex(where: { key.elementsEqual($0) }) {
-        result = .ignored(id)
+      if let column = names.firstIndex(where: { key.elementsEqual($0) }) {
+        result = .input(column)
       } else {
-        ignoredNames.append(Array(key))
+        let name = String(decoding: key, as: UTF8.self)
+        let inputs = names.map { String(decoding: $0, as: UTF8.self) }
+        if Suggestions.nearest(to: name, in: inputs) != nil { return nil }
         seenIgnored.append(0)
-        result = .ignored(ignoredNames.count - 1)
+        result = .ignored(ignoredCount)
+        ignoredCount += 1
       }
+      known[bytes] = result
     }
+    guard position <= keys.count else { return result }
+    let quoted = [UInt8(ascii: "\"")] + bytes + [UInt8(ascii: "\"")]
     if position < keys.count {
-      keys[position] = Array(key)
+      keys[position] = bytes
       found[position] = result
-      quoteKeys()
-    } else if position == keys.count {
-      keys.append(Array(key))
+    } else {
+      keys.append(bytes)
       found.append(result)
-      quoteKeys()
     }
+    quotedKeys.set(position, to: quoted)
     return result
   }
 }
