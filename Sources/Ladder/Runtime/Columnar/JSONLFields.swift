@@ -197,15 +197,18 @@ private struct LineCutter {
   /// It reads what ``walk(at:)`` reads: the shape is the text that walk passed over in a line it
   /// read — every key once — so the same text holds the same keys in the same places.
   private mutating func cutByShape(_ shape: LineShape, at cursor: inout LineCursor) -> Bool {
+    let steps = shape.steps
     for position in 0..<shape.valueCount {
-      guard let valueStart = shape.endOfGap(position, at: cursor) else { return false }
+      let step = steps[position]
+      guard let valueStart = shape.endOfGap(step, at: cursor) else { return false }
       cursor.p = valueStart
-      switch shape.keys[position] {
-      case .input(let column): guard value(of: column, at: &cursor) else { return false }
-      case .ignored: guard skipValue(at: &cursor) else { return false }
+      if step.column >= 0 {
+        guard value(of: step.column, at: &cursor) else { return false }
+      } else {
+        guard skipValue(at: &cursor) else { return false }
       }
     }
-    return shape.endOfGap(shape.valueCount, at: cursor) == cursor.end
+    return shape.endOfGap(steps[shape.valueCount], at: cursor) == cursor.end
   }
 
   /// Reads a line token by token, noting the text between its values and what each value is
@@ -590,24 +593,79 @@ struct LineCursor {
 /// word at a time, and reading only the values: token by token, a line cost four times as many
 /// instructions (every blank looked for, every key and comma on its own).
 final class LineShape: @unchecked Sendable {
-  /// The text before each value, and after the last.
-  private let gaps: WordPatterns
-  /// Per value, its key.
-  let keys: [KeyCache.Key]
-  var valueCount: Int { keys.count }
+  /// A gap, and the value after it.
+  struct Step {
+    /// The gap's first word (its pattern, then its mask) in `words`, its first byte in `bytes`.
+    let word: Int
+    let byte: Int
+    let length: Int
+    /// The policy's input the value is for; -1 for a key the policy does not declare.
+    let column: Int
+  }
+
+  /// Per value its gap and key, then the gap after the last value. Kept, like the words, in
+  /// memory of the shape's own: read from arrays, every look was checked against the array's
+  /// bounds, and a line costs a fifth more.
+  let steps: UnsafeMutableBufferPointer<Step>
+  private let words: UnsafeMutableBufferPointer<UInt64>
+  private let bytes: UnsafeMutableBufferPointer<UInt8>
+  let valueCount: Int
 
   /// The shape of `line`, whose values follow `gaps` (one more than `keys`, the text after the
   /// last value).
   init(_ line: UnsafeBufferPointer<UInt8>, gaps: [Range<Int>], keys: [KeyCache.Key]) {
-    var patterns = WordPatterns()
-    for gap in gaps { patterns.append(line[gap]) }
-    self.gaps = patterns
-    self.keys = keys
+    valueCount = keys.count
+    steps = .allocate(capacity: gaps.count)
+    words = .allocate(capacity: gaps.reduce(0) { $0 + 2 * WordPatterns.wordCount($1.count) })
+    bytes = .allocate(capacity: gaps.reduce(0) { $0 + $1.count })
+    var (word, byte) = (0, 0)
+    for (index, gap) in gaps.enumerated() {
+      var column = -1
+      if index < keys.count, case .input(let input) = keys[index] { column = input }
+      steps.initializeElement(at: index, to: Step(word: word, byte: byte, length: gap.count, column: column))
+      for position in gap {
+        bytes.initializeElement(at: byte, to: line[position])
+        byte += 1
+      }
+      WordPatterns.forEachWord(of: line[gap]) { pattern, mask in
+        words.initializeElement(at: 2 * word, to: pattern)
+        words.initializeElement(at: 2 * word + 1, to: mask)
+        word += 1
+      }
+    }
   }
 
-  /// Where gap `gap` ends when the line holds it at the cursor's place; `nil` when it does not.
-  @inline(__always) func endOfGap(_ gap: Int, at cursor: LineCursor) -> Int? {
-    gaps.end(of: gap, at: cursor.p, in: cursor.base, end: cursor.end)
+  deinit {
+    steps.deallocate()
+    words.deallocate()
+    bytes.deallocate()
+  }
+
+  /// Where the gap of `step` ends when the line holds it at the cursor's place; `nil` when it
+  /// does not.
+  @inline(__always) func endOfGap(_ step: Step, at cursor: LineCursor) -> Int? {
+    let length = step.length
+    let start = cursor.p
+    guard start &+ WordPatterns.wordCount(length) &* 8 <= cursor.end else {
+      // Too near the line's end to read whole words.
+      guard start &+ length <= cursor.end else { return nil }
+      var index = step.byte
+      for offset in 0..<length {
+        guard cursor.base[start &+ offset] == bytes[index] else { return nil }
+        index &+= 1
+      }
+      return start &+ length
+    }
+    var word = 2 &* step.word
+    var offset = 0
+    while offset < length {
+      let loaded = UInt64(
+        littleEndian: UnsafeRawPointer(cursor.base + (start &+ offset)).loadUnaligned(as: UInt64.self))
+      guard loaded & words[word &+ 1] == words[word] else { return nil }
+      word &+= 2
+      offset &+= 8
+    }
+    return start &+ length
   }
 }
 
@@ -641,7 +699,7 @@ struct WordPatterns {
   /// them all at every change made a line whose keys had moved cost the square of its keys.
   mutating func set(_ index: Int, to pattern: some Collection<UInt8>) {
     guard index < count else { return append(pattern) }
-    liveWords -= (lengths[index] + 7) / 8
+    liveWords -= Self.wordCount(lengths[index])
     (wordStarts[index], byteStarts[index], lengths[index]) = (words.count, bytes.count, pattern.count)
     store(pattern)
     guard words.count > 2 * liveWords + 64 else { return }
@@ -654,8 +712,20 @@ struct WordPatterns {
 
   /// Adds the words, masks and bytes of `pattern` to the storage.
   private mutating func store(_ pattern: some Collection<UInt8>) {
-    liveWords += (pattern.count + 7) / 8
+    liveWords += Self.wordCount(pattern.count)
     bytes.append(contentsOf: pattern)
+    Self.forEachWord(of: pattern) { word, mask in
+      words.append(word)
+      masks.append(mask)
+    }
+  }
+
+  /// The words a pattern of `length` bytes takes.
+  @inline(__always) static func wordCount(_ length: Int) -> Int { (length &+ 7) / 8 }
+
+  /// Calls `body` with each little-endian word of `pattern` (the last padded with zeros) and the
+  /// mask of the bytes it holds.
+  static func forEachWord(of pattern: some Collection<UInt8>, _ body: (UInt64, UInt64) -> Void) {
     var word: UInt64 = 0
     var mask: UInt64 = 0
     for (index, byte) in pattern.enumerated() {
@@ -663,8 +733,7 @@ struct WordPatterns {
       word |= UInt64(byte) << shift
       mask |= 0xFF << shift
       if index % 8 == 7 || index == pattern.count - 1 {
-        words.append(word)
-        masks.append(mask)
+        body(word, mask)
         (word, mask) = (0, 0)
       }
     }
@@ -674,7 +743,7 @@ struct WordPatterns {
   /// with it; `nil` when they do not.
   @inline(__always) func end(of index: Int, at start: Int, in base: UnsafePointer<UInt8>, end: Int) -> Int? {
     let length = lengths[index]
-    guard start + (length + 7) & ~7 <= end else {
+    guard start + Self.wordCount(length) * 8 <= end else {
       guard start + length <= end else { return nil }
       let first = byteStarts[index]
       for offset in 0..<length where base[start + offset] != bytes[first + offset] { return nil }
