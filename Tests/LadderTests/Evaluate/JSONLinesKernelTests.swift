@@ -24,6 +24,13 @@ struct JSONLinesKernelTests {
   static func run(_ lines: String, traced: Bool = false, csvOutput: Bool = false) throws
     -> (kernels: String, scalar: String, byKernels: Int)
   {
+    try run(bytes: Array(lines.utf8), traced: traced, csvOutput: csvOutput)
+  }
+
+  /// ``run(_:traced:csvOutput:)`` on bytes, which need not be UTF-8.
+  static func run(bytes: [UInt8], traced: Bool = false, csvOutput: Bool = false) throws
+    -> (kernels: String, scalar: String, byKernels: Int)
+  {
     let text = try String(contentsOfFile: RepositoryPaths.path(Self.policy), encoding: .utf8)
     let policy = try #require(compilePolicy(text, path: Self.policy))
     let date = try #require(CivilDate(parsing: "2024-03-01"))
@@ -52,7 +59,6 @@ struct JSONLinesKernelTests {
       case .outcome(let outcome, let text): kernels += describe(outcome, text)
       }
     }
-    let bytes = Array(lines.utf8)
     let origin = traced ? "records.jsonl" : nil
     // Blocks of 7 bytes, of 1, of 300 (most lines whole in a block, some across two) and the
     // input in one block: the same output each time.
@@ -153,6 +159,38 @@ struct JSONLinesKernelTests {
     #expect(result.scalar.contains("key C20 field extra: the key appears twice"))
     #expect(result.scalar.contains("\"customer_id\":\"C1\""))
     #expect(result.scalar.contains("\"customer_id\":\"C14\""))
+  }
+
+  /// Strings are checked as UTF-8 when a line is cut, and the fields the cut writes are not
+  /// checked again: a byte that is not UTF-8 in any string — the key, a text input, one the policy
+  /// does not declare, a string with an escape — sends the line to the row reader, which rejects
+  /// it, in both the shape's reading and the token walk.
+  @Test func aLineThatIsNotUTF8IsRejectedAsTheRowReaderRejectsIt() throws {
+    func line(_ key: [UInt8], name: [UInt8] = Array("王芳".utf8), notes: [UInt8] = Array("n".utf8)) -> [UInt8] {
+      Array(#"{"customer_id":""#.utf8) + key + Array(#"","name":""#.utf8) + name
+        + Array(#"","notes":""#.utf8) + notes
+        + Array(
+          #"","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#
+            .utf8) + [UInt8(ascii: "\n")]
+    }
+    let plain = line(Array("K1".utf8))
+    let bytes =
+      plain + line(Array("K2".utf8) + [0xFF]) + plain
+      // half of 王, then an encoded surrogate, in the text input `name`
+      + line(Array("K4".utf8), name: [0xE7, 0x8E]) + line(Array("K5".utf8), name: [0xED, 0xA0, 0x80])
+      // an overlong encoding in `notes`, which the policy does not declare
+      + line(Array("K6".utf8), notes: [0xC0, 0x80])
+      // after an escape, in the key and in `notes`
+      + line(Array(#"K7\n"#.utf8) + [0x80])
+      + line(Array("K8".utf8), notes: Array(#"\t"#.utf8) + [0xF5, 0x80, 0x80, 0x80])
+      + plain
+    let result = try Self.run(bytes: bytes)
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    #expect(result.byKernels == 3)
+    for number in 2...8 where number != 3 {
+      #expect(result.scalar.contains("REJECTED line \(number) key - field -: the line is not valid UTF-8"))
+    }
   }
 
   /// Strings are passed over eight bytes at a time until a byte that may end or escape them: a

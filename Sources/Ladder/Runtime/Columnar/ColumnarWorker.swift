@@ -76,6 +76,9 @@ final class ColumnarWorker: @unchecked Sendable {
   /// The values of quoted fields with doubled quotes inside, unquoted: rebuilt by each `load`.
   private var unquoted: UnsafeMutableBufferPointer<UInt8>
   private var unquotedCount = 0
+  /// Whether the chunk being loaded was checked as UTF-8 when it was cut (JSON lines, whose
+  /// strings are checked there): each field is checked again only when it was not.
+  private var fieldsCheckedAsUTF8 = false
   /// Reads the JSON line of a record the kernels cannot take, for a chunk cut from JSON Lines.
   let jsonLines: JSONLRecordReader
 
@@ -254,6 +257,7 @@ final class ColumnarWorker: @unchecked Sendable {
       }
     }
     let columnCount = chunk.columnCount
+    fieldsCheckedAsUTF8 = chunk.isJSONLines
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
     for index in 0..<(shownTextCount * file.capacity * 2) { textRanges[index] = -1 }
     unquotedCount = 0
@@ -272,7 +276,8 @@ final class ColumnarWorker: @unchecked Sendable {
           guard let slot = header.slotOfColumn[column] else { continue }
           if column == keyColumn {
             guard start < fieldEnd, bytes[start] != UInt8(ascii: "\""), !Self.isBlank(bytes[start]),
-              !Self.isBlank(bytes[fieldEnd - 1]), FieldParsing.isValidUTF8(bytes, start, fieldEnd)
+              !Self.isBlank(bytes[fieldEnd - 1]),
+              fieldsCheckedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, fieldEnd)
             else {
               file.fallback[row] = 1
               break
@@ -321,7 +326,7 @@ final class ColumnarWorker: @unchecked Sendable {
           return false
         }
       }
-      return FieldParsing.isValidUTF8(bytes, start, end)
+      return fieldsCheckedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, end)
     }
     guard bytes[start] != UInt8(ascii: "\"") else { return false }
     func store(_ register: Int, _ value: Int64?, _ minimum: Int64? = nil, _ maximum: Int64? = nil) -> Bool {
