@@ -193,6 +193,25 @@ struct JSONLinesKernelTests {
     }
   }
 
+  /// A list's commas become `;` eight bytes at a time: every length up to three words, a comma
+  /// at each place, beside the bytes a per-byte test on a word could confuse with one (`-` is a
+  /// comma plus one, `+` minus one, `;` and `\u{AC}` differ from it in one bit).
+  @Test func everyCommaOfAListBecomesASemicolon() {
+    for length in 0...24 {
+      for comma in 0..<max(1, length) {
+        for neighbour in Array("-+;0.".utf8) + [0xAC, 0x2C] {
+          var bytes = [UInt8](repeating: neighbour, count: length)
+          if comma < length { bytes[comma] = UInt8(ascii: ",") }
+          let expected = bytes.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ";") : $0 }
+          bytes.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { JSONLFields.commasToSemicolons(base, count: length) }
+          }
+          #expect(bytes == expected, "length \(length), comma at \(comma), beside \(neighbour)")
+        }
+      }
+    }
+  }
+
   /// Strings are passed over eight bytes at a time until a byte that may end or escape them: a
   /// special byte at every offset of strings up to 40 bytes long, in a value the policy reads
   /// (the key) and in one it does not (`notes`), reads as the row reader reads it.

@@ -93,6 +93,28 @@ struct JSONLFields: Sendable {
   }
 }
 
+extension JSONLFields {
+  /// Turns each `,` of the `count` bytes at `bytes` into `;`, eight bytes at a time (a list of
+  /// numbers is most of a record's field bytes).
+  static func commasToSemicolons(_ bytes: UnsafeMutablePointer<UInt8>, count: Int) {
+    let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+    var index = 0
+    while index + 8 <= count {
+      let word = UnsafeRawPointer(bytes + index).loadUnaligned(as: UInt64.self)
+      let other = word ^ 0x2C2C_2C2C_2C2C_2C2C
+      // Per byte, exactly (no carry between bytes): its high bit set where it is a comma.
+      let commas = ~(((other & lows) &+ lows) | other) & ~lows
+      // `,` (0x2C) plus 0x0F is `;`.
+      UnsafeMutableRawPointer(bytes + index).storeBytes(of: word &+ (commas >> 7) &* 0x0F, as: UInt64.self)
+      index += 8
+    }
+    while index < count {
+      if bytes[index] == UInt8(ascii: ",") { bytes[index] = UInt8(ascii: ";") }
+      index += 1
+    }
+  }
+}
+
 /// One JSON line cut into fields: first by the shape of the last line read token by token
 /// (``LineShape``: the text between the values, compared a word at a time), and token by token
 /// when the line differs from it.
@@ -158,11 +180,7 @@ private struct LineCutter {
     }
     guard !state.span.isEmpty, let base = text.baseAddress else { return 0 }
     target.initialize(from: base + state.span.lowerBound, count: state.span.count)
-    if state.commasAsSemicolons {
-      for index in 0..<state.span.count where target[index] == UInt8(ascii: ",") {
-        target[index] = UInt8(ascii: ";")
-      }
-    }
+    if state.commasAsSemicolons { JSONLFields.commasToSemicolons(target, count: state.span.count) }
     return state.span.count
   }
 
