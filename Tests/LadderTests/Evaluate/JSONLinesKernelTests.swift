@@ -321,6 +321,38 @@ struct JSONLinesKernelTests {
     #expect(result.byKernels == lines.count - 5)
   }
 
+  /// A shape's gap is compared as three overlapping words (8 to 24 bytes), word by word (longer),
+  /// or byte by byte (shorter): for every length up to 40, the gap is found where the line holds
+  /// it (also as the line's last bytes), and not where any one of its bytes differs or the line
+  /// ends inside it.
+  @Test func aShapesGapIsFoundOnlyWhereTheLineHoldsItWhole() {
+    for length in 1...40 {
+      let gap = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+      for after in [0, 1, 9] {
+        let line = Array("{\"".utf8) + gap + [UInt8](repeating: UInt8(ascii: "z"), count: after)
+        let start = 2
+        let shape = line.withUnsafeBufferPointer {
+          LineShape($0, gaps: [start..<(start + length)], keys: [])
+        }
+        func end(of line: [UInt8], count: Int? = nil) -> Int? {
+          line.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return nil }
+            var cursor = LineCursor(base: base, end: count ?? bytes.count)
+            cursor.p = start
+            return shape.endOfGap(shape.steps[0], at: cursor)
+          }
+        }
+        #expect(end(of: line) == start + length, "length \(length), \(after) after")
+        #expect(end(of: line, count: start + length - 1) == nil, "length \(length): the line ends inside")
+        for position in 0..<length {
+          var changed = line
+          changed[start + position] ^= 0x20
+          #expect(end(of: changed) == nil, "length \(length), byte \(position) differs")
+        }
+      }
+    }
+  }
+
   /// Undeclared keys a line has had are marked one bit each for the first 64 and by line number
   /// after: the same key twice is found on both sides of that boundary, in lines that follow
   /// plain ones (whose marks must not linger).
