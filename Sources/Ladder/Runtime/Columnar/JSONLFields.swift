@@ -221,7 +221,21 @@ private struct LineCutter {
       guard let valueStart = shape.endOfGap(step, at: cursor) else { return false }
       cursor.p = valueStart
       if step.column >= 0 {
-        guard value(of: step.column, at: &cursor) else { return false }
+        // A plain string or a number read here as `value` reads it; the rest (escapes, lists,
+        // bools, null) by `value`, whose call for each value was a tenth of the cutting.
+        switch cursor.current {
+        case UInt8(ascii: "\""):
+          if let text = cursor.plainString() {
+            states[step.column].span = text
+          } else {
+            guard escapedString(at: &cursor, to: step.column) else { return false }
+          }
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+          guard let number = cursor.number() else { return false }
+          states[step.column].span = number
+        default:
+          guard value(of: step.column, at: &cursor) else { return false }
+        }
       } else {
         // The usual values of undeclared keys passed over here: a call of `skipValue` (which
         // arrays make recursive, so never inlined) for each was a tenth of the cutting.
