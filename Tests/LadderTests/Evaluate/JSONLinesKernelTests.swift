@@ -353,6 +353,98 @@ struct JSONLinesKernelTests {
     }
   }
 
+  /// A line that leaves out keys of the shape before it (an export that drops null values) is
+  /// read by that shape, the keys left out absent: one, several in a row, as many as the shape
+  /// skips and one more, the last ones, a declared optional and a required one. A line that
+  /// leaves out the first key, or is only `}` or `{}`, is read as the row reader reads it.
+  @Test func aLineThatLeavesOutKeysIsReadAsTheRowReaderReadsIt() throws {
+    let declared = [
+      ("customer_id", #""C""#), ("name", #""n""#), ("orders_12m", "1"), ("spend_12m", "2.5"),
+      ("industry_growth", "0"), ("repurchase_rate", "0.5"), ("monthly_spend", "[1,2,3,4,5,6]"),
+    ]
+    // Each declared key followed by undeclared ones: three, then twelve, then two.
+    var keys: [(String, String)] = []
+    for (index, pair) in declared.enumerated() {
+      keys.append(pair)
+      let extras = index == 2 ? 12 : (index == 6 ? 2 : 3)
+      keys += (0..<extras).map { ("x\(index)_\($0)", $0 % 2 == 0 ? "\($0)" : #""v\#($0)""#) }
+    }
+    var number = 0
+    func line(leavingOut left: Set<String>) -> String {
+      number += 1
+      let pairs = keys.filter { !left.contains($0.0) }.map { key, value in
+        #""\#(key)":\#(key == "customer_id" ? "\"C\(number)\"" : value)"#
+      }
+      return "{" + pairs.joined(separator: ",") + "}"
+    }
+    let twelve = (0..<12).map { "x2_\($0)" }
+    let lines = [
+      line(leavingOut: []),
+      line(leavingOut: ["x0_1"]),
+      line(leavingOut: ["name"]),
+      line(leavingOut: ["name", "x1_0", "x1_2"]),
+      line(leavingOut: Set(twelve.prefix(7))),
+      line(leavingOut: Set(twelve.prefix(8))),
+      line(leavingOut: Set(twelve.prefix(9))),
+      line(leavingOut: ["x6_0", "x6_1"]),
+      line(leavingOut: ["monthly_spend", "x6_0", "x6_1"]),
+      line(leavingOut: ["orders_12m"]),
+      line(leavingOut: ["customer_id"]),
+      line(leavingOut: []),
+      "}",
+      "{}",
+      // A shorter shape, of six values: a line of only `}` holds its last gap.
+      #"{"customer_id":"S1","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+      "}",
+      #"{"customer_id":"S2","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0}"#,
+      #"{"customer_id":"S3","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
+    ]
+    let result = try Self.run(lines.joined(separator: "\n") + "\n")
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    #expect(result.scalar.contains("REJECTED line 9 key C9 field monthly_spend: a required field is empty"))
+    #expect(result.scalar.contains("REJECTED line 10 key C10 field orders_12m: a required field is empty"))
+    #expect(result.scalar.contains("REJECTED line 11 key - field customer_id: a required field is empty"))
+    #expect(result.scalar.contains("REJECTED line 13 key - field -: not a JSON object"))
+    #expect(result.scalar.contains("REJECTED line 16 key - field -: not a JSON object"))
+    // All but those, `{}` and the short line without its list.
+    #expect(result.byKernels == lines.count - 7)
+  }
+
+  /// After a value whose next gap the line does not hold, a shape finds one up to
+  /// ``LineShape/keysLeftOut`` further on (the keys between left out), the text after the last
+  /// value among them; never after the first gap (which holds the line's `{`).
+  @Test func aShapeFindsTheGapAfterKeysLeftOut() {
+    let keys = (0..<12).map { "k\($0)" }
+    // Each value a `@`: a gap runs from the end of one (or the line's start) to the next.
+    let line = Array(("{" + keys.map { #""\#($0)":@"# }.joined(separator: ",") + "}").utf8)
+    var gaps: [Range<Int>] = []
+    var start = 0
+    for (index, byte) in line.enumerated() where byte == UInt8(ascii: "@") {
+      gaps.append(start..<index)
+      start = index + 1
+    }
+    gaps.append(start..<line.count)
+    let shape = line.withUnsafeBufferPointer {
+      LineShape($0, gaps: gaps, keys: (0..<12).map { .ignored($0) })
+    }
+    func found(_ text: String, from position: Int) -> Int? {
+      Array(text.utf8).withUnsafeBufferPointer { bytes in
+        guard let base = bytes.baseAddress else { return nil }
+        return shape.gap(after: position, at: LineCursor(base: base, end: bytes.count))?.position
+      }
+    }
+    #expect(found(#","k2":"#, from: 1) == 2)
+    #expect(found(#","k3":"#, from: 1) == 3)
+    #expect(found(#","k9":"#, from: 1) == 1 + LineShape.keysLeftOut)
+    #expect(found(#","k10":"#, from: 1) == nil)
+    #expect(found("}", from: 5) == 12)
+    #expect(found("}", from: 3) == nil)
+    #expect(found(#","k1":"#, from: 0) == nil)
+    #expect(found("}", from: 0) == nil)
+    #expect(found(#","k2":"#, from: 3) == nil)
+  }
+
   /// Undeclared keys a line has had are marked one bit each for the first 64 and by line number
   /// after: the same key twice is found on both sides of that boundary, in lines that follow
   /// plain ones (whose marks must not linger).

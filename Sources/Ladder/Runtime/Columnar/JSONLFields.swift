@@ -210,16 +210,27 @@ private struct LineCutter {
   }
 
   /// Reads a line that has the text between its values of `shape`, byte for byte, reading only
-  /// the values; false at the first difference (the fields then hold part of the line).
+  /// the values — or some of that text left out, a key with its value (an export that leaves out
+  /// null values); false at any other difference (the fields then hold part of the line).
   ///
   /// It reads what ``walk(at:)`` reads: the shape is the text that walk passed over in a line it
-  /// read — every key once — so the same text holds the same keys in the same places.
+  /// read — every key once — so the same text holds the same keys in the same places, and a line
+  /// that leaves some of them out holds the others, each once; a key left out is absent, as in
+  /// the walk.
   private mutating func cutByShape(_ shape: LineShape, at cursor: inout LineCursor) -> Bool {
     let steps = shape.steps
-    for position in 0..<shape.valueCount {
-      let step = steps[position]
-      guard let valueStart = shape.endOfGap(step, at: cursor) else { return false }
-      cursor.p = valueStart
+    var position = 0
+    while position < shape.valueCount {
+      var step = steps[position]
+      if let valueStart = shape.endOfGap(step, at: cursor) {
+        cursor.p = valueStart
+      } else {
+        guard let (found, valueStart) = shape.gap(after: position, at: cursor) else { return false }
+        // The text after the last value: the line must end with it.
+        guard found < shape.valueCount else { return valueStart == cursor.end }
+        (position, step, cursor.p) = (found, steps[found], valueStart)
+      }
+      position += 1
       if step.column >= 0 {
         // A plain string or a number read here as `value` reads it; the rest (escapes, lists,
         // bools, null) by `value`, whose call for each value was a tenth of the cutting.
@@ -692,6 +703,23 @@ final class LineShape: @unchecked Sendable {
   deinit {
     steps.deallocate()
     bytes.deallocate()
+  }
+
+  /// How many keys in a row a line may leave out and still be read by the shape.
+  static let keysLeftOut = 8
+
+  /// When the line does not hold gap `position` at the cursor's place: the first of the up to
+  /// ``keysLeftOut`` gaps after it that it holds there (the keys between left out), and where it
+  /// ends; `nil` when it holds none of them.
+  func gap(after position: Int, at cursor: LineCursor) -> (position: Int, end: Int)? {
+    // The first gap holds the line's `{`: it is never left out.
+    guard position > 0 else { return nil }
+    var later = position + 1
+    while later <= min(valueCount, position + Self.keysLeftOut) {
+      if let end = endOfGap(steps[later], at: cursor) { return (later, end) }
+      later += 1
+    }
+    return nil
   }
 
   /// Where the gap of `step` ends when the line holds it at the cursor's place; `nil` when it
