@@ -191,13 +191,27 @@ private struct LineCutter {
     guard let base = line.baseAddress else { return false }
     if let shape = keys.shape {
       var cursor = LineCursor(base: base, end: line.count)
-      if cutByShape(shape, at: &cursor) { return true }
+      if cutByShape(shape, at: &cursor) {
+        keys.linesMissingShape = 0
+        return true
+      }
       clearFields()
     }
     var cursor = LineCursor(base: base, end: line.count)
     guard walk(at: &cursor) else { return false }
-    // The line read, but not by the shape of the lines before it: its own is the new shape.
-    if !gapKeys.isEmpty { keys.shape = LineShape(line, gaps: gaps, keys: gapKeys) }
+    // The line read, but not by the shape of the lines before it: its own is the new shape —
+    // unless it holds fewer keys than the shape and the shape read one of the last lines. In an
+    // export that leaves out null values the shape with the most keys reads nearly every line;
+    // replaced by every line it could not read, it was rebuilt for a sixth of them.
+    guard !gapKeys.isEmpty else { return true }
+    if let shape = keys.shape, gapKeys.count < shape.valueCount,
+      keys.linesMissingShape < KeyCache.linesMissingShapeKept
+    {
+      keys.linesMissingShape += 1
+    } else {
+      keys.shape = LineShape(line, gaps: gaps, keys: gapKeys)
+      keys.linesMissingShape = 0
+    }
     return true
   }
 
@@ -883,8 +897,12 @@ struct KeyCache {
 
   private var keys: [[UInt8]] = []
   private var found: [Key] = []
-  /// The shape of the last line read token by token.
+  /// The shape lines are read by: of a line read token by token.
   var shape: LineShape?
+  /// Lines in a row the shape has not read, and how many of them (holding fewer keys than the
+  /// shape) leave it in place.
+  var linesMissingShape = 0
+  static let linesMissingShapeKept = 8
   /// Per position, its key in quotes.
   private var quotedKeys = WordPatterns()
   /// Every key met so far that is no near-miss of an input's name, and what it is. A key out of
