@@ -86,6 +86,27 @@ struct JSONLinesKernelTests {
     return (kernels, scalar, byKernels)
   }
 
+  /// ``run(bytes:traced:csvOutput:)`` on `lines`, each ended by a line feed, expecting the
+  /// kernels' output to be the scalar backend's bytes.
+  static func runBothWays(
+    _ lines: [String], csvOutput: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation
+  ) throws -> (kernels: String, scalar: String, byKernels: Int) {
+    try runBothWays(
+      bytes: Array((lines.joined(separator: "\n") + "\n").utf8), csvOutput: csvOutput,
+      sourceLocation: sourceLocation)
+  }
+
+  /// ``run(bytes:traced:csvOutput:)``, expecting the kernels' output to be the scalar backend's.
+  static func runBothWays(
+    bytes: [UInt8], csvOutput: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation
+  ) throws -> (kernels: String, scalar: String, byKernels: Int) {
+    let result = try run(bytes: bytes, csvOutput: csvOutput)
+    #expect(
+      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))",
+      sourceLocation: sourceLocation)
+    return result
+  }
+
   static let plain = """
     {"customer_id":"C1","name":"王芳","phone":null,"last_purchase":"2024-02-20","orders_12m":14,"spend_12m":612000.50,"industry_growth":"12%","repurchase_rate":0.85,"monthly_spend":[1,2,3,4,5,6]}
     {"customer_id":"C2","orders_12m":"3","spend_12m":"9999.99","industry_growth":0.01,"repurchase_rate":"40%","monthly_spend":"10;20;30;40;50;60.5"}
@@ -184,9 +205,7 @@ struct JSONLinesKernelTests {
       + line(Array(#"K7\n"#.utf8) + [0x80])
       + line(Array("K8".utf8), notes: Array(#"\t"#.utf8) + [0xF5, 0x80, 0x80, 0x80])
       + plain
-    let result = try Self.run(bytes: bytes)
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(bytes: bytes)
     #expect(result.byKernels == 3)
     for number in 2...8 where number != 3 {
       #expect(result.scalar.contains("REJECTED line \(number) key - field -: the line is not valid UTF-8"))
@@ -231,9 +250,7 @@ struct JSONLinesKernelTests {
         }
       }
     }
-    let result = try Self.run(lines.joined(separator: "\n") + "\n")
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines)
     // The plain ones are the kernels': all but a control character and a key beginning with a
     // quote (none here) or holding an escape the kernels would have to decode and may not.
     #expect(result.byKernels > lines.count / 2)
@@ -263,9 +280,7 @@ struct JSONLinesKernelTests {
       #"{"customer_id":"C13","abcdefghijklmn":1,"extra":1,\#(rest),"y":1}"#,
       #"{"customer_id":"C14","abcdefghijklmn":1,"extra":1,\#(rest),"y":1,"y":2}"#,
     ]
-    let result = try Self.run(lines.joined(separator: "\n") + "\n")
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines)
     #expect(result.scalar.contains("key C6 field extra: the key appears twice"))
     #expect(result.scalar.contains("key C11 field abcdefghijklmn: the key appears twice"))
     #expect(result.scalar.contains("key C14 field y: the key appears twice"))
@@ -309,9 +324,7 @@ struct JSONLinesKernelTests {
       #"{"customer_id":"C21",\#(rest),"phone":1}"#,
       #"{"customer_id":"C22",\#(rest),"phxne":1}"#,
     ]
-    let result = try Self.run(lines.joined(separator: "\n") + "\n")
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines)
     #expect(result.scalar.contains("key C7 field a: the key appears twice"))
     #expect(result.scalar.contains("key C17 field c: the key appears twice"))
     #expect(result.scalar.contains("key C19 field nxtes: the key appears twice"))
@@ -399,9 +412,7 @@ struct JSONLinesKernelTests {
       #"{"customer_id":"S2","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0}"#,
       #"{"customer_id":"S3","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":[1,2,3,4,5,6]}"#,
     ]
-    let result = try Self.run(lines.joined(separator: "\n") + "\n")
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines)
     #expect(result.scalar.contains("REJECTED line 9 key C9 field monthly_spend: a required field is empty"))
     #expect(result.scalar.contains("REJECTED line 10 key C10 field orders_12m: a required field is empty"))
     #expect(result.scalar.contains("REJECTED line 11 key - field customer_id: a required field is empty"))
@@ -463,9 +474,7 @@ struct JSONLinesKernelTests {
       line("C5", extras),
       line("C6", Array(extras[0..<66]) + [#""x65":0"#]),
     ]
-    let result = try Self.run(lines.joined(separator: "\n") + "\n")
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines)
     #expect(result.scalar.contains("key C2 field x3: the key appears twice"))
     #expect(result.scalar.contains("key C4 field x67: the key appears twice"))
     #expect(result.scalar.contains("key C6 field x65: the key appears twice"))
@@ -484,9 +493,7 @@ struct JSONLinesKernelTests {
     let lines = lists.enumerated().map { index, list in
       #"{"customer_id":"L\#(index)","orders_12m":1,"spend_12m":1,"industry_growth":0,"repurchase_rate":0,"monthly_spend":\#(list)}"#
     }
-    let result = try Self.run(lines.joined(separator: "\n") + "\n", csvOutput: true)
-    #expect(
-      result.kernels == result.scalar, "\(Golden.lineDiff(expected: result.scalar, actual: result.kernels))")
+    let result = try Self.runBothWays(lines, csvOutput: true)
     let traced = try Self.run(lines.joined(separator: "\n") + "\n", traced: true)
     #expect(
       traced.kernels == traced.scalar, "\(Golden.lineDiff(expected: traced.scalar, actual: traced.kernels))")
