@@ -115,9 +115,9 @@ extension JSONLFields {
   }
 }
 
-/// One JSON line cut into fields: first by the shape of the last line read token by token
-/// (``LineShape``: the text between the values, compared a word at a time), and token by token
-/// when the line differs from it.
+/// One JSON line cut into fields: first by the shape of a line read token by token before it
+/// (``LineShape``: the text between the values, compared as whole words; keys of it may be left
+/// out), and token by token when the line differs from it otherwise.
 ///
 /// The walk keeps its place in a ``LineCursor``, a local value whose methods are inlined, so the
 /// place stays in a register: kept in the cutter, it was written back to memory at every byte
