@@ -64,5 +64,8 @@ if [ "$status" -ne 0 ]; then
   echo "fuzz $target: FAILED after $(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?') executions (exit $status); the input is in Fuzz/.artifacts/" >&2
   exit "$status"
 fi
-executions=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
-echo "fuzz $target: $executions executions in $((SECONDS - started))s without a finding"
+# One process prints its final stats; with -fork=N the parent prints progress lines (`#N: …`)
+# instead, the last of which counts every child's executions.
+executions=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || true)
+[ -n "$executions" ] || executions=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+echo "fuzz $target: ${executions:-?} executions in $((SECONDS - started))s without a finding"
