@@ -816,22 +816,11 @@ struct WordPatterns {
     }
   }
 
-  /// Adds the words, masks and bytes of `pattern` to the storage.
+  /// Adds the words, masks and bytes of `pattern` to the storage: its little-endian words, the
+  /// last padded with zeros, each with the mask of the bytes it holds.
   private mutating func store(_ pattern: some Collection<UInt8>) {
     liveWords += Self.wordCount(pattern.count)
     bytes.append(contentsOf: pattern)
-    Self.forEachWord(of: pattern) { word, mask in
-      words.append(word)
-      masks.append(mask)
-    }
-  }
-
-  /// The words a pattern of `length` bytes takes.
-  @inline(__always) static func wordCount(_ length: Int) -> Int { (length &+ 7) / 8 }
-
-  /// Calls `body` with each little-endian word of `pattern` (the last padded with zeros) and the
-  /// mask of the bytes it holds.
-  static func forEachWord(of pattern: some Collection<UInt8>, _ body: (UInt64, UInt64) -> Void) {
     var word: UInt64 = 0
     var mask: UInt64 = 0
     for (index, byte) in pattern.enumerated() {
@@ -839,11 +828,15 @@ struct WordPatterns {
       word |= UInt64(byte) << shift
       mask |= 0xFF << shift
       if index % 8 == 7 || index == pattern.count - 1 {
-        body(word, mask)
+        words.append(word)
+        masks.append(mask)
         (word, mask) = (0, 0)
       }
     }
   }
+
+  /// The words a pattern of `length` bytes takes.
+  @inline(__always) static func wordCount(_ length: Int) -> Int { (length &+ 7) / 8 }
 
   /// Where pattern `index` ends when the bytes at `start` of `base` (which ends at `end`) begin
   /// with it; `nil` when they do not.
