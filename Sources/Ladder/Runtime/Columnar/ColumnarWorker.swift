@@ -76,9 +76,6 @@ final class ColumnarWorker: @unchecked Sendable {
   /// The values of quoted fields with doubled quotes inside, unquoted: rebuilt by each `load`.
   private var unquoted: UnsafeMutableBufferPointer<UInt8>
   private var unquotedCount = 0
-  /// Whether the chunk being loaded was checked as UTF-8 when it was cut (JSON lines, whose
-  /// strings are checked there): each field is checked again only when it was not.
-  private var fieldsCheckedAsUTF8 = false
   /// Reads the JSON line of a record the kernels cannot take, for a chunk cut from JSON Lines.
   let jsonLines: JSONLRecordReader
 
@@ -257,7 +254,9 @@ final class ColumnarWorker: @unchecked Sendable {
       }
     }
     let columnCount = chunk.columnCount
-    fieldsCheckedAsUTF8 = chunk.isJSONLines
+    // A chunk of JSON lines was checked as UTF-8 when it was cut (its strings are checked
+    // there): each field is checked again only when it was not.
+    let checkedAsUTF8 = chunk.isJSONLines
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
     for index in 0..<(shownTextCount * file.capacity * 2) { textRanges[index] = -1 }
     unquotedCount = 0
@@ -277,7 +276,7 @@ final class ColumnarWorker: @unchecked Sendable {
           if column == keyColumn {
             guard start < fieldEnd, bytes[start] != UInt8(ascii: "\""), !Self.isBlank(bytes[start]),
               !Self.isBlank(bytes[fieldEnd - 1]),
-              fieldsCheckedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, fieldEnd)
+              checkedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, fieldEnd)
             else {
               file.fallback[row] = 1
               break
@@ -292,7 +291,7 @@ final class ColumnarWorker: @unchecked Sendable {
             file.fallback[row] = 1
             break
           }
-          guard load(bytes, start, fieldEnd, row: row, slot: slot) else {
+          guard load(bytes, start, fieldEnd, row: row, slot: slot, checkedAsUTF8: checkedAsUTF8) else {
             file.fallback[row] = 1
             break
           }
@@ -305,11 +304,12 @@ final class ColumnarWorker: @unchecked Sendable {
     byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
   }
 
-  /// One field into its registers; false when the row evaluator must read it.
+  /// One field into its registers; false when the row evaluator must read it. `checkedAsUTF8`:
+  /// the field's bytes are known to be UTF-8.
   @inline(__always)
-  private func load(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, row: Int, slot: Int)
-    -> Bool
-  {
+  private func load(
+    _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, row: Int, slot: Int, checkedAsUTF8: Bool
+  ) -> Bool {
     let plan = program.inputs[slot]
     if start == end {
       guard optional[slot] else { return false }
@@ -326,7 +326,7 @@ final class ColumnarWorker: @unchecked Sendable {
           return false
         }
       }
-      return fieldsCheckedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, end)
+      return checkedAsUTF8 || FieldParsing.isValidUTF8(bytes, start, end)
     }
     guard bytes[start] != UInt8(ascii: "\"") else { return false }
     func store(_ register: Int, _ value: Int64?, _ minimum: Int64? = nil, _ maximum: Int64? = nil) -> Bool {
