@@ -94,25 +94,25 @@ for N in "${SIZES[@]}"; do
   done
 
   # JSON Lines input (issue 14): the same records as a JSON export writes them (converted outside
-  # the timed region), to the same CSV; the decisions must be the same bytes.
-  JSONL="${DATA%.csv}.jsonl"
-  [ -f "$JSONL" ] || python3 Benchmarks/to_jsonl.py "$DATA" "$JSONL"
-  # Read once first, as `cat` above read the CSV: both timed from the page cache, not the disk
-  # (the JSON copy is 2.4 times the CSV's size, and the jobs between evict it).
-  cat "$JSONL" > /dev/null
-  read -r j_s j_kb j_cpu <<< "$(measure ladder-jsonl "$LADDER" eval policies/benchmark-scorecard.yaml "$JSONL" --as-of 2024-03-01 --format csv -o "$WORK/ladder-jsonl-$N.csv")"
-  if cmp -s "$WORK/ladder-jsonl-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
-  printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "jsonl input" "$N" ladder "$j_s" "$j_cpu" "$(rate "$j_s")" "$((j_kb / 1024))" "$(awk -v a="$j_s" -v b="$scorecard_s" 'BEGIN { printf "%.2fx csv", a / b }')"
-  echo "             outputs: $same"
+  # the timed region), to the same CSV; the decisions must be the same bytes. Each file is read
+  # once first, as `cat` above read the CSV: both timed from the page cache, not the disk (the
+  # JSON copy is 2.4 times the CSV's size, and the jobs between evict it).
+  # jsonl_job LABEL NAME [to_jsonl.py option]: converts, times and compares one JSON Lines file.
+  jsonl_job() {
+    local label=$1 name=$2 option=${3:-}
+    local file="${DATA%.csv}$([ -n "$option" ] && echo "-${option#--}").jsonl"
+    [ -f "$file" ] || python3 Benchmarks/to_jsonl.py "$DATA" "$file" $option
+    cat "$file" > /dev/null
+    local s kb cpu same
+    read -r s kb cpu <<< "$(measure "$name" "$LADDER" eval policies/benchmark-scorecard.yaml "$file" --as-of 2024-03-01 --format csv -o "$WORK/$name-$N.csv")"
+    if cmp -s "$WORK/$name-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
+    printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "$label" "$N" ladder "$s" "$cpu" "$(rate "$s")" "$((kb / 1024))" "$(awk -v a="$s" -v b="$scorecard_s" 'BEGIN { printf "%.2fx csv", a / b }')"
+    echo "             outputs: $same"
+  }
+  jsonl_job "jsonl input" ladder-jsonl
   # The same export with null values left out (their keys absent): the keys differ from line to
   # line, as many serializers write them.
-  SPARSE="${DATA%.csv}-omit-null.jsonl"
-  [ -f "$SPARSE" ] || python3 Benchmarks/to_jsonl.py "$DATA" "$SPARSE" --omit-null
-  cat "$SPARSE" > /dev/null
-  read -r o_s o_kb o_cpu <<< "$(measure ladder-omit-null "$LADDER" eval policies/benchmark-scorecard.yaml "$SPARSE" --as-of 2024-03-01 --format csv -o "$WORK/ladder-omit-null-$N.csv")"
-  if cmp -s "$WORK/ladder-omit-null-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
-  printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "jsonl -null" "$N" ladder "$o_s" "$o_cpu" "$(rate "$o_s")" "$((o_kb / 1024))" "$(awk -v a="$o_s" -v b="$scorecard_s" 'BEGIN { printf "%.2fx csv", a / b }')"
-  echo "             outputs: $same"
+  jsonl_job "jsonl -null" ladder-omit-null --omit-null
 
   # Traces to a file (issue 14): the full JSON traces and the compact form, in records per second
   # against DuckDB's plain per-record job of this run. The compact form, expanded by
