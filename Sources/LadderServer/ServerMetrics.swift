@@ -90,42 +90,75 @@ public final class ServerMetrics: Sendable {
   /// The tier of each JSON Lines decision in `bytes`, counted: the first `,"tier":` of a line
   /// is the decision's own (a quote inside a JSON string is escaped, so the text cannot occur
   /// inside the key before it); error lines have none.
-  static func tiers(in bytes: [UInt8]) -> [String: Int] {
-    var counts: [String: Int] = [:]
-    bytes.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return }
-      var start = 0
-      while start < buffer.count {
-        // The line's end found by `memchr`: the tier is near the line's start, and looking for
-        // the end byte by byte was most of counting.
-        var end = buffer.count
-        if let found = memchr(base + start, 0x0A, buffer.count - start) {
-          end = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-        }
-        if let tier = tier(ofLine: UnsafeBufferPointer(rebasing: buffer[start..<end])) {
-          counts[tier, default: 0] += 1
-        }
-        start = end + 1
+  static func tiers(in bytes: UnsafeRawBufferPointer) -> [String: Int] {
+    // Few tiers over many lines: each line's tier is compared, as bytes, with those met so far,
+    // and made a string once (a string per line was most of counting a batch's tiers).
+    var met: [(name: [UInt8], count: Int)] = []
+    var none = 0
+    let buffer = bytes.bindMemory(to: UInt8.self)
+    guard let base = buffer.baseAddress else { return [:] }
+    var start = 0
+    while start < buffer.count {
+      // The line's end found by `memchr`: the tier is near the line's start, and looking for
+      // the end byte by byte was most of counting.
+      var end = buffer.count
+      if let found = memchr(base + start, 0x0A, buffer.count - start) {
+        end = UnsafeRawPointer(found) - UnsafeRawPointer(base)
       }
+      let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+      switch tierName(ofLine: line) {
+      case .named(let range):
+        let name = line[range]
+        if let index = met.firstIndex(where: { $0.name.elementsEqual(name) }) {
+          met[index].count += 1
+        } else {
+          met.append((Array(name), 1))
+        }
+      case .none: none += 1
+      case .error: break
+      }
+      start = end + 1
     }
+    var counts = [String: Int](met.map { (String(decoding: $0.name, as: UTF8.self), $0.count) }) { $0 + $1 }
+    if none > 0 { counts["none", default: 0] += none }
     return counts
   }
 
   /// The tier of one JSON decision line (`none` when it has none); `nil` for an error line.
   static func tier(ofLine line: UnsafeBufferPointer<UInt8>) -> String? {
-    let marker = Array(#","tier":"#.utf8)
+    switch tierName(ofLine: line) {
+    case .named(let range): String(decoding: line[range], as: UTF8.self)
+    case .none: "none"
+    case .error: nil
+    }
+  }
+
+  /// What a JSON decision line says of its tier.
+  private enum LineTier {
+    /// The tier's name, where the line holds it.
+    case named(Range<Int>)
+    /// A decision without a tier.
+    case none
+    /// An error line.
+    case error
+  }
+
+  private static let tierKey = Array(#","tier":"#.utf8)
+
+  private static func tierName(ofLine line: UnsafeBufferPointer<UInt8>) -> LineTier {
+    let marker = tierKey
     var index = 0
     while index + marker.count <= line.count {
       if line[index] == marker[0], line[index..<(index + marker.count)].elementsEqual(marker) {
         let valueStart = index + marker.count
-        guard valueStart < line.count, line[valueStart] == UInt8(ascii: "\"") else { return "none" }
+        guard valueStart < line.count, line[valueStart] == UInt8(ascii: "\"") else { return .none }
         var close = valueStart + 1
         while close < line.count, line[close] != UInt8(ascii: "\"") { close += 1 }
-        return String(decoding: line[(valueStart + 1)..<close], as: UTF8.self)
+        return .named((valueStart + 1)..<close)
       }
       index += 1
     }
-    return nil
+    return .error
   }
 }
 

@@ -233,6 +233,58 @@ import Testing
     #expect(try server.request("/health", token: nil).status == 200)
   }
 
+  @Test func aBatchOfManyBlocksIsEvalsBytesAndEveryTierIsCounted() throws {
+    // Over five megabytes: the body is handed to the evaluation in megabyte blocks whose memory
+    // the server uses again once the evaluation lets go of them; the answer is written in
+    // blocks of a quarter megabyte, each counted in the metrics.
+    let server = try Server(arguments: ["--max-body", "\(16 << 20)"])
+    defer { _ = server.stop() }
+    let example = try String(
+      contentsOfFile: RepositoryPaths.path("examples/b2b-service-tiers.jsonl"), encoding: .utf8)
+    let text = String(repeating: example.hasSuffix("\n") ? example : example + "\n", count: 2000)
+    let file = server.directory.appendingPathComponent("many.jsonl")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    let body = Data(text.utf8)
+    #expect(body.count > 5 << 20)
+    let batch = try server.request(
+      "/v1/policies/b2b-service-tiers/batch?as_of=2024-03-01", method: "POST", body: body)
+    let emitted = try CLIRunner.run([
+      "eval", "policies/b2b-service-tiers.yaml", file.path, "--as-of", "2024-03-01", "--on-error", "emit",
+    ])
+    #expect(batch.status == 200)
+    #expect(batch.body == emitted.stdout)
+    let metrics = try server.request("/metrics", token: nil).body
+    let tiers = emitted.stdout.split(separator: "\n").compactMap { line -> Substring? in
+      guard let range = line.range(of: #","tier":"#) else { return nil }
+      let value = line[range.upperBound...]
+      guard value.first == "\"" else { return "none" }
+      return value.dropFirst().prefix { $0 != "\"" }
+    }
+    #expect(Set(tiers).count >= 2)
+    for tier in Set(tiers) {
+      let line =
+        #"ladder_decisions_total{policy="b2b-service-tiers",tier="\#(tier)"} "#
+        + String(tiers.filter { $0 == tier }.count)
+      #expect(metrics.contains(line), "\(line) in\n\(metrics)")
+    }
+  }
+
+  @Test func aSingleRecordsLineBreaksAreBlanks() throws {
+    let server = try Server()
+    defer { _ = server.stop() }
+    let record = try Self.example("b2b-service-tiers.jsonl", lines: 1)
+    let path = "/v1/policies/b2b-service-tiers/decide?as_of=2024-03-01"
+    let plain = try server.request(path, method: "POST", body: record)
+    #expect(plain.status == 200)
+    // The record spread over lines as a pretty-printer writes it, CRLF and LF, is the same record.
+    let spread = String(decoding: record, as: UTF8.self)
+      .replacingOccurrences(of: ",", with: ",\r\n  ").replacingOccurrences(of: "{", with: "{\n")
+    #expect(spread.contains("\r\n") && spread.contains("{\n"))
+    let decided = try server.request(path, method: "POST", body: Data(("\r\n" + spread + "\n\n").utf8))
+    #expect(decided.status == 200)
+    #expect(decided.body == plain.body)
+  }
+
   @Test func aBatchPastItsTimeIsStoppedAndMetricsCountWhatWasDone() throws {
     let server = try Server(arguments: ["--batch-seconds", "0"])
     defer { _ = server.stop() }

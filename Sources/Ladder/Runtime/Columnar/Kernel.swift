@@ -123,7 +123,7 @@ final class RegisterFile {
 
 extension Kernel {
   /// Runs the kernel over the rows of `file`.
-  func run(_ file: RegisterFile) {
+  @inline(__always) func run(_ file: RegisterFile) {
     let rows = file.rowCount
     let fallback = file.fallback
     switch self {
