@@ -584,7 +584,10 @@ public enum DecisionServer {
   /// The request's token entry when it has one of `roles`; else 401 without a known token, 403
   /// (naming the first role) with one that has none of them.
   static func caller(_ request: Request, may roles: [Role], _ tokens: TokenList) -> Caller {
-    guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+    // The field found by walking the fields: the subscript joins every field of the name into a
+    // new string, a twentieth of a single decision's time.
+    guard let header = request.headers.first(where: { $0.name == .authorization })?.value,
+      header.hasPrefix("Bearer "),
       let entry = tokens.entry(forToken: String(header.dropFirst("Bearer ".count)))
     else {
       var response = problem(.unauthorized, "a bearer token is needed: 'Authorization: Bearer TOKEN'")
@@ -609,7 +612,7 @@ public enum DecisionServer {
     -> Response
   {
     var headers = headers
-    if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+    if !headers.contains(where: { $0.name == .contentType }) { headers[.contentType] = "application/json" }
     var buffer = ByteBuffer()
     buffer.reserveCapacity(bytes.count + 1)
     buffer.writeBytes(bytes)
