@@ -12,7 +12,7 @@ final class ContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     if case .head(let head) = unwrapInboundIn(data),
-      head.headerFields[.expect]?.lowercased() == "100-continue"
+      head.headerFields.contains(where: { $0.name == .expect && $0.value.lowercased() == "100-continue" })
     {
       context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
     }
