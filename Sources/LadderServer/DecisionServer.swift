@@ -274,7 +274,7 @@ public enum DecisionServer {
       let evaluator = BatchEvaluator(
         policy: policy, asOf: options.asOf, trace: options.explain, clock: options.clock)
       do {
-        try evaluator.evaluate(.jsonLines(blocks: body.next), into: sink)
+        try evaluator.evaluate(.jsonLines(countedBlocks: body.next), into: sink)
         if sink.isFinished {
           // The lines so far are sent; a last line says why the rest is not.
           sink.fail(
@@ -296,6 +296,8 @@ public enum DecisionServer {
     var endsWithLineBreak = true
     var memory = BlockRecycler()
     var pending = memory.next()
+    // The line feeds of `pending`, handed on with it: the evaluation does not count them again.
+    var pendingLineFeeds = 0
     do {
       for try await buffer in request.body {
         received += buffer.readableBytes
@@ -304,15 +306,19 @@ public enum DecisionServer {
         // many records it held), but no more of it is decided.
         let deciding = lines <= limits.maxBatchRecords
         buffer.withUnsafeReadableBytes { raw in
-          lines += LineFeeds.count(in: raw)
+          let lineFeeds = LineFeeds.count(in: raw)
+          lines += lineFeeds
           if let last = raw.last { endsWithLineBreak = last == UInt8(ascii: "\n") }
           guard deciding else { return }
-          // A full block is handed on before it would grow (grown, its bytes were copied again).
-          if pending.count + raw.count > pending.capacity, !pending.isEmpty {
-            body.put(pending)
+          // A full block is handed on before it would grow (grown, its bytes were copied again),
+          // at most a megabyte: as large as the evaluation's blocks, whose line feeds it counted.
+          if pending.count + raw.count > BlockRecycler.blockSize, !pending.isEmpty {
+            body.put(InputBytes(bytes: pending, lineFeeds: pendingLineFeeds))
             pending = memory.next(after: pending)
+            pendingLineFeeds = 0
           }
           pending.append(contentsOf: raw)
+          pendingLineFeeds += lineFeeds
         }
         if deciding, lines > limits.maxBatchRecords { body.abandon() }
       }
@@ -326,7 +332,7 @@ public enum DecisionServer {
       return problem(
         .contentTooLarge, "a batch holds at most \(limits.maxBatchRecords) records, not \(lines)")
     }
-    body.put(pending)
+    body.put(InputBytes(bytes: pending, lineFeeds: pendingLineFeeds))
     body.finish()
     var headers = identity(policy)
     headers[.contentType] = "application/x-ndjson"
@@ -372,12 +378,12 @@ public enum DecisionServer {
   /// abandoned: a body over its limits is read to its end, but decided no further).
   final class BodyBlocks: @unchecked Sendable {
     private let condition = NSCondition()
-    private var blocks: [[UInt8]] = []
+    private var blocks: [InputBytes] = []
     private var taken = 0
     private var ended = false
 
-    func put(_ block: [UInt8]) {
-      guard !block.isEmpty else { return }
+    func put(_ block: InputBytes) {
+      guard !block.bytes.isEmpty else { return }
       condition.lock()
       if !ended { blocks.append(block) }
       condition.signal()
@@ -400,13 +406,13 @@ public enum DecisionServer {
       condition.unlock()
     }
 
-    func next() -> [UInt8] {
+    func next() -> InputBytes {
       condition.lock()
       defer { condition.unlock() }
       while taken == blocks.count && !ended { condition.wait() }
-      guard taken < blocks.count else { return [] }
+      guard taken < blocks.count else { return InputBytes(bytes: []) }
       let block = blocks[taken]
-      blocks[taken] = []
+      blocks[taken] = InputBytes(bytes: [])
       taken += 1
       return block
     }

@@ -182,8 +182,19 @@ struct InputBlockTests {
   }
 
   /// The lines of `bytes` as the workers cut them (line number and text), in blocks of `sizes`.
-  private func lineReads(_ bytes: [UInt8], sizes: [Int], limit: Int, eager: Bool) -> [Read] {
-    let reader = BlockReader(jsonLines: Self.source(bytes, sizes: sizes), inputs: [])
+  /// `counted`: each block handed over with its line feeds, as a server that counted them does.
+  private func lineReads(_ bytes: [UInt8], sizes: [Int], limit: Int, eager: Bool, counted: Bool = false)
+    -> [Read]
+  {
+    let next = Self.source(bytes, sizes: sizes)
+    let reader =
+      counted
+      ? BlockReader(
+        jsonLines: {
+          let block = next()
+          return InputBytes(bytes: block, lineFeeds: block.filter { $0 == UInt8(ascii: "\n") }.count)
+        }, inputs: [])
+      : BlockReader(jsonLines: next, inputs: [])
     let (chunks, _) = Self.cutAll(reader, limit: limit, eager: eager)
     return chunks.flatMap { chunk in
       (0..<chunk.count).map { row in Read(line: chunk.lines[row], cells: [Array(chunk.lineText(row))]) }
@@ -217,7 +228,26 @@ struct InputBlockTests {
       let sizes = (0..<5).map { _ in Int.random(in: 1...12, using: &random) }
       let reads = lineReads(bytes, sizes: sizes, limit: 1 + round % 3, eager: round % 5 != 0)
       #expect(reads == splitLines(bytes), "\(text.debugDescription) in blocks of \(sizes)")
+      let counted = lineReads(bytes, sizes: sizes, limit: 1 + round % 3, eager: round % 5 != 0, counted: true)
+      #expect(counted == reads, "\(text.debugDescription) in counted blocks of \(sizes)")
     }
+  }
+
+  @Test func aCountedReadLargerThanABlockIsCountedBlockByBlock() {
+    // A reader's count is of all it read; cut into several blocks, each block counts its own.
+    let text = (0..<300_000).map { "{\"n\":\($0)}\n" }.joined()
+    let bytes = Array(text.utf8)
+    #expect(bytes.count > 2 * BlockReader.blockSize)
+    let lineFeeds = bytes.filter { $0 == UInt8(ascii: "\n") }.count
+    var handed = false
+    let reader = BlockReader(
+      jsonLines: {
+        defer { handed = true }
+        return handed ? InputBytes(bytes: []) : InputBytes(bytes: bytes, lineFeeds: lineFeeds)
+      }, inputs: [])
+    let (chunks, _) = Self.cutAll(reader, limit: 4096, eager: true)
+    let lines = chunks.flatMap(\.lines)
+    #expect(lines == Array(1...300_000))
   }
 
   @Test func countsLineFeedsAsAByteByByteCountDoes() {

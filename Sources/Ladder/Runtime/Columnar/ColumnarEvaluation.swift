@@ -6,6 +6,8 @@ enum ColumnarInput {
   case csv(() -> [UInt8])
   /// JSON Lines read block by block (an empty block ends the input).
   case jsonLines(() -> [UInt8])
+  /// JSON Lines read block by block, each with its line feeds when its reader counted them.
+  case countedJSONLines(() -> InputBytes)
 
   /// The input in blocks, for the workers to cut.
   func blocks(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError) -> BlockReader
@@ -14,7 +16,8 @@ enum ColumnarInput {
     case .csv(let next):
       BlockReader(
         csvAfter: try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns), source: next)
-    case .jsonLines(let next): BlockReader(jsonLines: next, inputs: inputs)
+    case .jsonLines(let next): BlockReader(jsonLines: { InputBytes(bytes: next()) }, inputs: inputs)
+    case .countedJSONLines(let next): BlockReader(jsonLines: next, inputs: inputs)
     }
   }
 }

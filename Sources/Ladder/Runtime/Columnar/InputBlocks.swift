@@ -350,7 +350,8 @@ struct BlockReader {
 
   let header: CSVHeader
   private let format: BlockFormat
-  private let source: () -> [UInt8]
+  /// The next bytes of the input, and their line feeds when whoever read them counted them.
+  private let source: () -> InputBytes
   private var atEnd: Bool
   /// The blocks read and not yet settled past: block `firstKept + i` is `blocks[i]`.
   private var blocks: [InputBlock] = []
@@ -367,7 +368,7 @@ struct BlockReader {
   init(csvAfter reader: CSVRecordReader, source: @escaping () -> [UInt8]) {
     header = reader.header
     format = .csv(columnCount: reader.header.columns.count)
-    self.source = source
+    self.source = { InputBytes(bytes: source()) }
     atEnd = reader.atEnd
     nextLine = reader.line
     if reader.position < reader.bytes.count { split(reader.bytes, from: reader.position) }
@@ -375,21 +376,28 @@ struct BlockReader {
 
   /// The blocks of JSON Lines input, whose keys are `inputs`' names.
   init(jsonLines source: @escaping () -> [UInt8], inputs: [InputField]) {
+    self.init(jsonLines: { InputBytes(bytes: source()) }, inputs: inputs)
+  }
+
+  /// The blocks of JSON Lines input, whose keys are `inputs`' names, read with their line feeds
+  /// counted where the reader counted them.
+  init(jsonLines source: @escaping () -> InputBytes, inputs: [InputField]) {
     (header, format) = Self.jsonLinesPlan(inputs)
     self.source = source
     nextLine = 1
     // A byte order mark opens the input, if anything: read until there are three bytes.
-    var first: [UInt8] = []
+    var first = InputBytes(bytes: [])
     atEnd = false
-    while first.count < 3 {
+    while first.bytes.count < 3 {
       let next = source()
-      if next.isEmpty {
+      if next.bytes.isEmpty {
         atEnd = true
         break
       }
-      first += next
+      first = first.bytes.isEmpty ? next : InputBytes(bytes: first.bytes + next.bytes)
     }
-    split(first, from: first.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0)
+    let start = first.bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    split(first.bytes, from: start, lineFeeds: start == 0 ? first.lineFeeds : nil)
   }
 
   /// The columns JSON lines are cut into, one per input in slot order, and how they are cut.
@@ -421,14 +429,18 @@ struct BlockReader {
   mutating func read() {
     guard !atEnd else { return }
     let next = source()
-    if next.isEmpty { atEnd = true } else { split(next, from: 0) }
+    if next.bytes.isEmpty { atEnd = true } else { split(next.bytes, from: 0, lineFeeds: next.lineFeeds) }
   }
 
-  private mutating func split(_ bytes: [UInt8], from start: Int) {
+  /// Cuts `bytes` from `start` into blocks; `lineFeeds`, when known, counts those of all of it.
+  private mutating func split(_ bytes: [UInt8], from start: Int, lineFeeds: Int? = nil) {
     var lower = start
     while lower < bytes.count {
       let upper = min(bytes.count, lower + Self.blockSize)
-      let breaks = bytes.withUnsafeBufferPointer { WordScan.lineBreaks($0, from: lower, to: upper) }
+      // Counted already when the block is all of the bytes (a server counts its body's lines).
+      let counted = lower == 0 && upper == bytes.count ? lineFeeds : nil
+      let breaks =
+        counted ?? bytes.withUnsafeBufferPointer { WordScan.lineBreaks($0, from: lower, to: upper) }
       blocks.append(InputBlock(bytes: bytes, range: lower..<upper, firstLine: nextLine, lineBreaks: breaks))
       nextLine += breaks
       lower = upper

@@ -1,8 +1,22 @@
+/// Bytes of an input as read, with their line feeds when the reader counted them.
+public struct InputBytes: Sendable {
+  public var bytes: [UInt8]
+  /// How many line feeds `bytes` holds; `nil` when not counted.
+  public var lineFeeds: Int?
+
+  public init(bytes: [UInt8], lineFeeds: Int? = nil) {
+    self.bytes = bytes
+    self.lineFeeds = lineFeeds
+  }
+}
+
 /// Where the records of a batch come from.
 public struct RecordSource {
   enum Storage {
     /// CSV or JSON Lines read block by block; an empty block ends the input.
     case blocks(() -> [UInt8])
+    /// JSON Lines read block by block, each block's line feeds counted by its reader.
+    case countedBlocks(() -> InputBytes)
     case records([ReadRecord])
   }
 
@@ -26,6 +40,15 @@ public struct RecordSource {
   /// take it a block at a time; a policy they cannot take reads it whole.
   public static func jsonLines(blocks next: @escaping () -> [UInt8], origin: String? = nil) -> RecordSource {
     RecordSource(storage: .blocks(next), format: .jsonl, origin: origin)
+  }
+
+  /// JSON Lines read block by block from `next`, as ``jsonLines(blocks:origin:)``, by a reader
+  /// that counts each block's line feeds (a server does, for its limit on records): the kernels
+  /// then do not count them again.
+  public static func jsonLines(countedBlocks next: @escaping () -> InputBytes, origin: String? = nil)
+    -> RecordSource
+  {
+    RecordSource(storage: .countedBlocks(next), format: .jsonl, origin: origin)
   }
 
   /// An input held in memory, CSV or JSON Lines: read as one block.
@@ -171,6 +194,9 @@ extension BatchEvaluator {
         evaluate(reads: reads, origin: origin, render: render, handle)
       }
     case .blocks(let next) where source.format == .jsonl:
+      try evaluateJSONLines(
+        { InputBytes(bytes: next()) }, sink: sink, origin: origin, render: render, handle, handlePiece)
+    case .countedBlocks(let next):
       try evaluateJSONLines(next, sink: sink, origin: origin, render: render, handle, handlePiece)
     case .blocks(let next):
       try evaluateCSV(next, sink: sink, origin: origin, render: render, handle, handlePiece)
@@ -178,13 +204,14 @@ extension BatchEvaluator {
   }
 
   private func evaluateJSONLines(
-    _ next: @escaping () -> [UInt8], sink: some DecisionSink, origin: String?,
+    _ next: @escaping () -> InputBytes, sink: some DecisionSink, origin: String?,
     render: (@Sendable (RecordOutcome) -> String)?, _ handle: (RecordOutcome, String?) -> Void,
     _ handlePiece: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) {
-    let source = { () -> [UInt8] in sink.isFinished ? [] : next() }
-    guard try !evaluateOnKernels(.jsonLines(source), sink: sink, origin: origin, render: render, handlePiece)
+    let counted = { () -> InputBytes in sink.isFinished ? InputBytes(bytes: []) : next() }
+    guard try !evaluateOnKernels(.countedJSONLines(counted), sink: sink, origin: origin, render: render, handlePiece)
     else { return }
+    let source = { counted().bytes }
     guard policy.populationSites.isEmpty else {
       // Population functions need every record before any decision.
       try evaluate(bytes: RecordSource.joined(source), format: .jsonl, origin: origin, render: render, handle)

@@ -98,6 +98,8 @@ extension BatchEvaluator {
     case .records(let reads):
       keep(reads, inputs: slots, handle)
       return
+    case .countedBlocks(let next):
+      bytes = RecordSource.joined { next().bytes }
     case .blocks(let next):
       if source.format == .csv, !trace, !whatItTakes, backend == .automatic,
         let program = ColumnarProgram(policy, asOf: asOf)
