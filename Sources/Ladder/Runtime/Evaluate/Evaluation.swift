@@ -209,7 +209,9 @@ extension BatchEvaluator {
     _ handlePiece: (EvaluatedPiece) -> Void
   ) throws(CSVRecordReader.HeaderError) {
     let counted = { () -> InputBytes in sink.isFinished ? InputBytes(bytes: []) : next() }
-    guard try !evaluateOnKernels(.countedJSONLines(counted), sink: sink, origin: origin, render: render, handlePiece)
+    guard
+      try !evaluateOnKernels(
+        .countedJSONLines(counted), sink: sink, origin: origin, render: render, handlePiece)
     else { return }
     let source = { counted().bytes }
     guard policy.populationSites.isEmpty else {
