@@ -122,7 +122,9 @@ final class RegisterFile {
 }
 
 extension Kernel {
-  /// Runs the kernel over the rows of `file`.
+  /// Runs the kernel over the rows of `file`. Inlined into the worker's loop over the program's
+  /// kernels: called there, each kernel was copied (its lists retained and released) per run —
+  /// per record in a service's single decisions.
   @inline(__always) func run(_ file: RegisterFile) {
     let rows = file.rowCount
     let fallback = file.fallback
