@@ -24,9 +24,8 @@ struct JSONLFields: Sendable {
   private let names: [[UInt8]]
   private let takesBool: [Bool]
   private let isList: [Bool]
-  /// What the keys of the lines were, kept from chunk to chunk: a fresh cache looked up every
-  /// key of its first line against the inputs' names again.
-  private let caches = KeyCaches()
+  /// Cutters not in use, kept from chunk to chunk with what they learnt of the lines' keys.
+  private let cutters = LineCutters()
 
   init(_ ordered: [InputField]) {
     names = ordered.map { Array($0.name.utf8) }
@@ -40,11 +39,7 @@ struct JSONLFields: Sendable {
   /// Fills the chunk's bytes and field ends from its lines.
   func fill(_ chunk: inout RecordChunk) {
     let columnCount = names.count
-    var cutter = LineCutter(names: names, takesBool: takesBool, isList: isList, keys: caches.take())
-    defer {
-      caches.give(cutter.keys)
-      cutter.release()
-    }
+    var cutter = cutters.take() ?? LineCutter(names: names, takesBool: takesBool, isList: isList)
     let (buffers, indices, ranges) = (chunk.lineBuffers, chunk.lineBufferIndices, chunk.lineRanges)
     let rows = ranges.count
     // Written straight into memory of the right size: a field is never longer than its text in
@@ -90,6 +85,8 @@ struct JSONLFields: Sendable {
     chunk.recordEnds = recordEnds
     chunk.fieldEnds = fieldEnds
     chunk.regular = regulars
+    // Handed back, not copied (a copy retained and released every array the cutter holds).
+    cutters.give(consume cutter)
   }
 }
 
@@ -153,11 +150,11 @@ private struct LineCutter {
     var seen = false
   }
 
-  init(names: [[UInt8]], takesBool: [Bool], isList: [Bool], keys: KeyCache) {
+  init(names: [[UInt8]], takesBool: [Bool], isList: [Bool]) {
     self.names = names
     self.takesBool = takesBool
     self.isList = isList
-    self.keys = keys
+    keys = KeyCache()
     states = .allocate(capacity: names.count)
     states.initialize(repeating: FieldState())
     decoded = [[UInt8]](repeating: [], count: names.count)
@@ -861,18 +858,28 @@ struct WordPatterns {
   }
 }
 
-/// The key caches of the workers cutting one input's chunks: each worker takes one for a chunk
-/// and gives it back after.
-final class KeyCaches: @unchecked Sendable {
+/// The line cutters of the workers cutting one input's chunks: each worker takes one for a
+/// chunk and gives it back after, with what it learnt of the lines' keys (a fresh cutter looked
+/// up every key of its first line against the inputs' names again) and its memory (made anew
+/// for every chunk, it was a third of a service's single decision, whose chunk is one line).
+private final class LineCutters: @unchecked Sendable {
   private let lock = NSLock()
-  private var idle: [KeyCache] = []
+  private var idle: [LineCutter] = []
 
-  func take() -> KeyCache {
-    lock.withLock { idle.popLast() } ?? KeyCache()
+  func take() -> LineCutter? {
+    lock.lock()
+    defer { lock.unlock() }
+    return idle.popLast()
   }
 
-  func give(_ cache: KeyCache) {
-    lock.withLock { idle.append(cache) }
+  func give(_ cutter: consuming LineCutter) {
+    lock.lock()
+    idle.append(cutter)
+    lock.unlock()
+  }
+
+  deinit {
+    for cutter in idle { cutter.release() }
   }
 }
 
