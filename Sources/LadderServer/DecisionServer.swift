@@ -357,7 +357,7 @@ public enum DecisionServer {
     private var handedOn: [[UInt8]] = []
 
     /// An empty block.
-    mutating func next() -> [UInt8] {
+    func next() -> [UInt8] {
       var block: [UInt8] = []
       block.reserveCapacity(Self.blockSize)
       return block

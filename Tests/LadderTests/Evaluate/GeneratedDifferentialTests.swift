@@ -158,7 +158,7 @@ import Testing
         input = .jsonLines {
           let end = min(jsonLines.count, position + 251)
           defer { position = end }
-          return Array(jsonLines[position..<end])
+          return InputBytes(bytes: Array(jsonLines[position..<end]))
         }
       } else {
         guard columnar else {

@@ -194,7 +194,7 @@ struct InputBlockTests {
           let block = next()
           return InputBytes(bytes: block, lineFeeds: block.filter { $0 == UInt8(ascii: "\n") }.count)
         }, inputs: [])
-      : BlockReader(jsonLines: next, inputs: [])
+      : BlockReader(jsonLines: { InputBytes(bytes: next()) }, inputs: [])
     let (chunks, _) = Self.cutAll(reader, limit: limit, eager: eager)
     return chunks.flatMap { chunk in
       (0..<chunk.count).map { row in Read(line: chunk.lines[row], cells: [Array(chunk.lineText(row))]) }

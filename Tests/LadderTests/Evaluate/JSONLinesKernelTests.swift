@@ -9,12 +9,12 @@ import Testing
 /// backend reading the same lines.
 struct JSONLinesKernelTests {
   /// `bytes` handed out `size` bytes at a time (7: every line crosses blocks).
-  static func blocks(of bytes: [UInt8], size: Int = 7) -> () -> [UInt8] {
+  static func blocks(of bytes: [UInt8], size: Int = 7) -> () -> InputBytes {
     var position = 0
     return {
       let end = min(bytes.count, position + size)
       defer { position = end }
-      return Array(bytes[position..<end])
+      return InputBytes(bytes: Array(bytes[position..<end]))
     }
   }
 

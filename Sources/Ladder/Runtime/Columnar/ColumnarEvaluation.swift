@@ -4,10 +4,9 @@ import Foundation
 enum ColumnarInput {
   /// CSV read block by block (an empty block ends the input).
   case csv(() -> [UInt8])
-  /// JSON Lines read block by block (an empty block ends the input).
-  case jsonLines(() -> [UInt8])
-  /// JSON Lines read block by block, each with its line feeds when its reader counted them.
-  case countedJSONLines(() -> InputBytes)
+  /// JSON Lines read block by block (an empty block ends the input), each block with its line
+  /// feeds when its reader counted them.
+  case jsonLines(() -> InputBytes)
 
   /// The input in blocks, for the workers to cut.
   func blocks(inputs: [InputField], csvColumns: [String]?) throws(CSVRecordReader.HeaderError) -> BlockReader
@@ -16,8 +15,7 @@ enum ColumnarInput {
     case .csv(let next):
       BlockReader(
         csvAfter: try CSVRecordReader(source: next, inputs: inputs, columns: csvColumns), source: next)
-    case .jsonLines(let next): BlockReader(jsonLines: { InputBytes(bytes: next()) }, inputs: inputs)
-    case .countedJSONLines(let next): BlockReader(jsonLines: next, inputs: inputs)
+    case .jsonLines(let next): BlockReader(jsonLines: next, inputs: inputs)
     }
   }
 }

@@ -374,13 +374,8 @@ struct BlockReader {
     if reader.position < reader.bytes.count { split(reader.bytes, from: reader.position) }
   }
 
-  /// The blocks of JSON Lines input, whose keys are `inputs`' names.
-  init(jsonLines source: @escaping () -> [UInt8], inputs: [InputField]) {
-    self.init(jsonLines: { InputBytes(bytes: source()) }, inputs: inputs)
-  }
-
   /// The blocks of JSON Lines input, whose keys are `inputs`' names, read with their line feeds
-  /// counted where the reader counted them.
+  /// where the reader counted them.
   init(jsonLines source: @escaping () -> InputBytes, inputs: [InputField]) {
     (header, format) = Self.jsonLinesPlan(inputs)
     self.source = source

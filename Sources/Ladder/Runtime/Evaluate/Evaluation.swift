@@ -211,7 +211,7 @@ extension BatchEvaluator {
     let counted = { () -> InputBytes in sink.isFinished ? InputBytes(bytes: []) : next() }
     guard
       try !evaluateOnKernels(
-        .countedJSONLines(counted), sink: sink, origin: origin, render: render, handlePiece)
+        .jsonLines(counted), sink: sink, origin: origin, render: render, handlePiece)
     else { return }
     let source = { counted().bytes }
     guard policy.populationSites.isEmpty else {
