@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Deterministic benchmark data: python3 Benchmarks/generate.py N OUT.csv [--wide]
+"""Deterministic benchmark data: python3 Benchmarks/generate.py N OUT.csv [--export | --wide]
 
 Long-tailed spend, Chinese and ASCII names with commas and quotes, ~3% customers who never
 purchased, ~10% missing optional values, monthly spend that collapses for ~5%. The same N gives
@@ -7,8 +7,13 @@ the same bytes on every machine.
 
 --wide adds the 33 columns a CRM export carries that no policy reads (e-mail, address, notes
 with commas and quotes, timestamps, owner, counters, amounts): 42 columns, about 570 bytes a
-record, the shape of a real customer file. The nine policy columns hold the same values as
-without --wide.
+record. The nine policy columns hold the same values as without --wide.
+
+--export writes the shape of a CRM customer export as issue 14 describes it: 20 columns, the
+six months of spend as six columns (spend_m1, the oldest, to spend_m6; read by the
+benchmark-*-export policies), six columns no policy reads (e-mail, city, country, created_at,
+owner, source) between the policy's, about 170 bytes a record. The same customers as the other
+shapes: the decisions are the same bytes.
 """
 import csv, datetime, random, sys
 
@@ -35,7 +40,22 @@ def extra_values(rng, index):
     values += [str(rng.randrange(100000)) if n % 2 else f"{rng.uniform(0, 1e6):.2f}" for n in range(14)]
     return values
 
-def main(count, path, wide=False):
+EXPORT_HEAD = ["customer_id", "name", "phone", "email", "city", "country", "last_purchase", "orders_12m",
+               "spend_12m"]
+EXPORT_TAIL = ["industry_growth", "repurchase_rate", "created_at", "owner", "source"]
+
+def export_row(policy_values, months, rng, index):
+    """A record in the --export shape: the policy's values, the months as columns, the others."""
+    customer, name, phone, last, orders, spend, growth, repurchase = policy_values
+    day = datetime.date(2019, 1, 1) + datetime.timedelta(days=rng.randrange(5 * 365))
+    email = "" if rng.random() < 0.15 else f"contact{index}@example.com"
+    city = rng.choice(["上海", "Berlin", "São Paulo", "New York, NY", "深圳", ""])
+    return ([customer, name, phone, email, city, rng.choice(["CN", "DE", "BR", "US"]), last, orders, spend]
+            + [f"{m:.2f}" for m in months]
+            + [growth, repurchase, day.isoformat(), rng.choice(["alice", "bob", "陈静", "dmitri"]),
+               rng.choice(["web", "fair", "referral", "partner"])])
+
+def main(count, path, wide=False, export=False):
     rng = random.Random(20240301)
     # The extra columns draw from their own generator, so the policy columns stay the same.
     extra_rng = random.Random(7)
@@ -45,9 +65,12 @@ def main(count, path, wide=False):
     ascii_names = ["Acme, Inc.", "Blue \"Harbor\" Co", "Orchid Foods", "Kestrel Analytics", "Li & Partners"]
     with open(path, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["customer_id", "name", "phone", "last_purchase", "orders_12m", "spend_12m",
-                         "industry_growth", "repurchase_rate", "monthly_spend"]
-                        + (EXTRA_COLUMNS if wide else []))
+        if export:
+            writer.writerow(EXPORT_HEAD + [f"spend_m{n}" for n in range(1, 7)] + EXPORT_TAIL)
+        else:
+            writer.writerow(["customer_id", "name", "phone", "last_purchase", "orders_12m", "spend_12m",
+                             "industry_growth", "repurchase_rate", "monthly_spend"]
+                            + (EXTRA_COLUMNS if wide else []))
         for index in range(count):
             never = rng.random() < 0.03
             if rng.random() < 0.5:
@@ -68,9 +91,12 @@ def main(count, path, wide=False):
             if rng.random() < 0.05:
                 months[4] = round(months[2] * 0.3, 2)
                 months[5] = round(months[3] * 0.3, 2)
-            writer.writerow([f"C{index:08d}", name, phone, last, orders, f"{spend:.2f}", growth, repurchase,
-                             ";".join(f"{m:.2f}" for m in months)]
-                            + (extra_values(extra_rng, index) if wide else []))
+            policy_values = [f"C{index:08d}", name, phone, last, orders, f"{spend:.2f}", growth, repurchase]
+            if export:
+                writer.writerow(export_row(policy_values, months, extra_rng, index))
+            else:
+                writer.writerow(policy_values + [";".join(f"{m:.2f}" for m in months)]
+                                + (extra_values(extra_rng, index) if wide else []))
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2], wide="--wide" in sys.argv[3:])
+    main(int(sys.argv[1]), sys.argv[2], wide="--wide" in sys.argv[3:], export="--export" in sys.argv[3:])

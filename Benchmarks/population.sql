@@ -1,4 +1,5 @@
--- The benchmark's population job (policies/benchmark-population.yaml) for DuckDB: the oracle.
+-- The benchmark's population job (policies/benchmark-population.yaml, and its -export twin) for
+-- DuckDB: the oracle. Placeholders as in reference.sql, filled in by Benchmarks/duckdb_run.py.
 -- ABC by spend (80% / 95%, the record crossing a line included), RFM quintiles with NTILE(5),
 -- every order broken by customer_id.
 -- {input} and {output} are replaced by Benchmarks/duckdb_run.py.
@@ -15,7 +16,7 @@ COPY (
       CAST(spend_12m AS DECIMAL(18, 2)) AS spend_12m,
       CAST(industry_growth AS DECIMAL(18, 4)) AS industry_growth,
       CAST(repurchase_rate AS DECIMAL(18, 4)) AS repurchase_rate,
-      list_transform(string_split(monthly_spend, ';'), lambda x: CAST(x AS DECIMAL(18, 2))) AS ms
+      {monthly_spend} AS ms
     FROM src
   ),
   scored AS (
@@ -57,7 +58,7 @@ COPY (
          WHEN r >= 4 AND f <= 2 THEN 'promising'
          WHEN r <= 2 AND f <= 2 THEN 'hibernating'
          ELSE 'needs_attention' END AS segment,
-    '2024-03-01' AS as_of, 'benchmark-population' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
+    '2024-03-01' AS as_of, '{policy}' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
   FROM ranked
   ORDER BY rn
 ) TO '{output}' (HEADER, DELIMITER ',');

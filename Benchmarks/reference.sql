@@ -1,5 +1,6 @@
--- The benchmark's reference policy (policies/benchmark-scorecard.yaml) for DuckDB: the oracle.
--- {input} and {output} are replaced by Benchmarks/duckdb_run.py.
+-- The benchmark's reference policy (policies/benchmark-scorecard.yaml, and its -export twin) for
+-- DuckDB: the oracle. {input}, {output}, {policy}, {policy_sha256} and {monthly_spend} (the six
+-- months as a list, from one column or six) are filled in by Benchmarks/duckdb_run.py.
 COPY (
   WITH src AS (
     SELECT row_number() OVER () AS rn, *
@@ -13,7 +14,7 @@ COPY (
       CAST(spend_12m AS DECIMAL(18, 2)) AS spend_12m,
       CAST(industry_growth AS DECIMAL(18, 4)) AS industry_growth,
       CAST(repurchase_rate AS DECIMAL(18, 4)) AS repurchase_rate,
-      list_transform(string_split(monthly_spend, ';'), lambda x: CAST(x AS DECIMAL(18, 2))) AS ms
+      {monthly_spend} AS ms
     FROM src
   ),
   scored AS (
@@ -36,7 +37,7 @@ COPY (
     NULLIF(concat_ws(';',
       CASE WHEN ms[-1] < 0.5 * ms[-3] AND ms[-2] < 0.5 * ms[-4] THEN 'reevaluate_now' END,
       CASE WHEN recency_days > 90 THEN 'churn_risk' END), '') AS flags,
-    '2024-03-01' AS as_of, 'benchmark-scorecard' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
+    '2024-03-01' AS as_of, '{policy}' AS policy, '1' AS policy_version, '{policy_sha256}' AS policy_sha256
   FROM scored
   ORDER BY rn
 ) TO '{output}' (HEADER, DELIMITER ',');

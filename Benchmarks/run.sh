@@ -2,17 +2,21 @@
 # The Ladder benchmark: Ladder against DuckDB running the same policy as SQL, on the same files,
 # in the same run. DuckDB is the oracle: the outputs must be identical.
 #
-#   bash Benchmarks/run.sh                 # 100,000 and 1,000,000 records, CRM-export-shaped file
+#   bash Benchmarks/run.sh                 # 100,000, 1,000,000 and 3,000,000 records, CRM-export shape
 #   bash Benchmarks/run.sh 50000           # chosen sizes
+#   bash Benchmarks/run.sh --wide 1000000  # the 42-column file (33 columns no policy reads)
 #   bash Benchmarks/run.sh --narrow 1000000 # the 9-column file (only the policy's columns)
 #   bash Benchmarks/run.sh --smoke         # 2,000 records, outputs compared (what CI runs)
 #   bash Benchmarks/run.sh --repeat=5 1000000 # each timed job five times (default three; the
 #                                            # median run's figures are shown)
 #
-# The default file is shaped like a real customer export (generate.py --wide): 42 columns, 33 of
-# them no policy reads, names and notes with commas, quotes, line breaks and Chinese. Each line
-# gives wall time and CPU time (user + system): CPU near twice the wall time means both cores
-# worked.
+# The default file is shaped like the CRM customer export of issue 14 (generate.py --export): 20
+# columns, six of them no policy reads, names with commas, quotes and Chinese, empty optional
+# fields, the six months of spend as six columns (read by the benchmark-*-export policies: the
+# same decisions), about 170 bytes a record. --wide is a fatter export (42 columns, 33 unread,
+# notes with line breaks, about 460 bytes a record); --narrow only the policy's nine columns. Each
+# line gives wall time and CPU time (user + system): CPU near twice the wall time means both
+# cores worked.
 #
 # DuckDB is installed with pip into .build-bench/venv: a measuring tool, not a dependency.
 set -euo pipefail
@@ -21,18 +25,26 @@ WORK=.build-bench
 mkdir -p "$WORK"
 
 SMOKE=0
-WIDE="-wide"
+SHAPE=export
 SIZES=()
 REPEAT=3
 for argument in "$@"; do
   case "$argument" in
     --smoke) SMOKE=1 REPEAT=1 ;;
     --repeat=*) REPEAT=${argument#--repeat=} ;;
-    --wide) WIDE="-wide" ;;
-    --narrow) WIDE="" ;;
+    --export) SHAPE=export ;;
+    --wide) SHAPE=wide ;;
+    --narrow) SHAPE=narrow ;;
     *) SIZES+=("$argument") ;;
   esac
 done
+# The data file's name and generator option, and the policies that read its columns.
+case $SHAPE in
+  export) FILE_SUFFIX="-export" GENERATE_OPTION="--export" POLICY_SUFFIX="-export" ;;
+  wide) FILE_SUFFIX="-wide" GENERATE_OPTION="--wide" POLICY_SUFFIX="" ;;
+  narrow) FILE_SUFFIX="" GENERATE_OPTION="" POLICY_SUFFIX="" ;;
+esac
+SCORECARD=policies/benchmark-scorecard$POLICY_SUFFIX.yaml
 if [ ${#SIZES[@]} -eq 0 ]; then
   if [ $SMOKE -eq 1 ]; then SIZES=(2000); else SIZES=(100000 1000000 3000000); fi
 fi
@@ -85,13 +97,13 @@ measure() {
 printf "\n%-12s %10s %-16s %9s %7s %12s %9s %14s\n" job records tool seconds "cpu s" records/s "peak MB" "Ladder/DuckDB"
 status=0
 for N in "${SIZES[@]}"; do
-  DATA="$WORK/customers$WIDE-$N.csv"
-  [ -f "$DATA" ] || python3 Benchmarks/generate.py "$N" "$DATA" ${WIDE:+--wide}
+  DATA="$WORK/customers$FILE_SUFFIX-$N.csv"
+  [ -f "$DATA" ] || python3 Benchmarks/generate.py "$N" "$DATA" $GENERATE_OPTION
   read -r cat_s cat_kb cat_cpu <<< "$(measure cat cat "$DATA")"
   printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" read "$N" "cat" "$cat_s" "$cat_cpu" "-" "$((cat_kb / 1024))" "-"
 
   for job in scorecard population; do
-    policy=policies/benchmark-$job.yaml
+    policy=policies/benchmark-$job$POLICY_SUFFIX.yaml
     sql=Benchmarks/reference.sql
     [ $job = population ] && sql=Benchmarks/population.sql
     read -r l_s l_kb l_cpu <<< "$(measure ladder-$job "$LADDER" eval "$policy" "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ladder-$job-$N.csv")"
@@ -118,7 +130,7 @@ for N in "${SIZES[@]}"; do
     [ -f "$file" ] || python3 Benchmarks/to_jsonl.py "$DATA" "$file" $option
     cat "$file" > /dev/null
     local s kb cpu same
-    read -r s kb cpu <<< "$(measure "$name" "$LADDER" eval policies/benchmark-scorecard.yaml "$file" --as-of 2024-03-01 --format csv -o "$WORK/$name-$N.csv")"
+    read -r s kb cpu <<< "$(measure "$name" "$LADDER" eval "$SCORECARD" "$file" --as-of 2024-03-01 --format csv -o "$WORK/$name-$N.csv")"
     if cmp -s "$WORK/$name-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
     printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" "$label" "$N" ladder "$s" "$cpu" "$(rate "$s")" "$((kb / 1024))" "$(awk -v a="$s" -v b="$scorecard_s" 'BEGIN { printf "%.2fx csv", a / b }')"
     echo "             outputs: $same"
@@ -132,7 +144,7 @@ for N in "${SIZES[@]}"; do
   # against DuckDB's plain per-record job of this run. The compact form, expanded by
   # scripts/expand-trace.py, must be the full traces' bytes (checked up to 100,000 records).
   for form in explain compact-trace; do
-    read -r t_s t_kb t_cpu <<< "$(measure "$form" "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 "--$form" -o "$WORK/$form-$N.jsonl")"
+    read -r t_s t_kb t_cpu <<< "$(measure "$form" "$LADDER" eval "$SCORECARD" "$DATA" --as-of 2024-03-01 "--$form" -o "$WORK/$form-$N.jsonl")"
     t_rate=$(rate "$t_s")
     printf "%-12s %10s %-16s %9s %7s %12s %9s %14s\n" traces "$N" "ladder --$form" "$t_s" "$t_cpu" "$t_rate" "$((t_kb / 1024))" "$(awk -v a="$t_rate" -v b="$duckdb_rate" 'BEGIN { printf "%.2fx rate", a / b }')"
     echo "             $(awk -v b="$(stat -c %s "$WORK/$form-$N.jsonl")" -v n="$N" 'BEGIN { printf "%.0f", b / n }') bytes per record"
@@ -151,14 +163,14 @@ for N in "${SIZES[@]}"; do
   # four, against `ladder eval` of the same file in this run; and the bytes the ledger grew by.
   ledger="$WORK/ledger-$N.db"
   rm -f "$ledger"
-  read -r e1_s _ _ <<< "$(measure ledger-eval "$LADDER" eval policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ledger-eval-$N.csv")"
-  read -r r1_s r1_kb r1_cpu <<< "$(measure_once ledger-run "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-03-01 --ledger "$ledger" --top 0)"
+  read -r e1_s _ _ <<< "$(measure ledger-eval "$LADDER" eval "$SCORECARD" "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/ledger-eval-$N.csv")"
+  read -r r1_s r1_kb r1_cpu <<< "$(measure_once ledger-run "$LADDER" run "$SCORECARD" "$DATA" --as-of 2024-03-01 --ledger "$ledger" --top 0)"
   first_bytes=$(stat -c %s "$ledger")
   for month in 04 05 06; do
-    "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of "2024-$month-01" --ledger "$ledger" --top 0 > /dev/null
+    "$LADDER" run "$SCORECARD" "$DATA" --as-of "2024-$month-01" --ledger "$ledger" --top 0 > /dev/null
   done
   before_fifth=$(stat -c %s "$ledger")
-  read -r r5_s r5_kb r5_cpu <<< "$(measure_once ledger-run5 "$LADDER" run policies/benchmark-scorecard.yaml "$DATA" --as-of 2024-07-01 --ledger "$ledger" --top 0)"
+  read -r r5_s r5_kb r5_cpu <<< "$(measure_once ledger-run5 "$LADDER" run "$SCORECARD" "$DATA" --as-of 2024-07-01 --ledger "$ledger" --top 0)"
   fifth_bytes=$(( $(stat -c %s "$ledger") - before_fifth ))
   for pair in "run 1st:$r1_s:$r1_cpu:$r1_kb:$first_bytes" "run 5th:$r5_s:$r5_cpu:$r5_kb:$fifth_bytes"; do
     IFS=: read -r what s cpu kb bytes <<< "$pair"
@@ -194,7 +206,7 @@ if [ $SMOKE -eq 0 ]; then
   for N in "${SIZES[@]}"; do
     echo
     echo "CSV readers, $N records (fields turned into strings, file already in memory):"
-    "$WORK/csvreaders/release/csv-readers" policies/benchmark-scorecard.yaml "$WORK/customers$WIDE-$N.csv"
+    "$WORK/csvreaders/release/csv-readers" "$SCORECARD" "$WORK/customers$FILE_SUFFIX-$N.csv"
   done
 fi
 exit $status
