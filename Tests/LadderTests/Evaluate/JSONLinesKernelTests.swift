@@ -501,4 +501,37 @@ struct JSONLinesKernelTests {
     // row reader's, as a number with an exponent is anywhere).
     #expect(result.byKernels == 6)
   }
+
+  @Test func tracedRecordsAreHandedOnAMegabyteAtATime() throws {
+    // 600 traced records, one chunk of about 2.6 MB: handed on in pieces of about a megabyte
+    // (each at most one record's trace past it; one piece per chunk outgrew its memory and came
+    // as fresh pages for every chunk), which together are the scalar backend's bytes.
+    let lines = (0..<600).map { index in
+      #"{"customer_id":"C\#(index)","last_purchase":"2024-02-20","orders_12m":\#(index % 20),"spend_12m":\#(index * 1000).50,"industry_growth":0.12,"repurchase_rate":0.85,"monthly_spend":[1,2,3,4,5,6]}"#
+    }
+    let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let text = try String(contentsOfFile: RepositoryPaths.path(Self.policy), encoding: .utf8)
+    let policy = try #require(compilePolicy(text, path: Self.policy))
+    let date = try #require(CivilDate(parsing: "2024-03-01"))
+    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: true)
+    let render: @Sendable (RecordOutcome) -> String = { outcome in
+      guard case .decided(_, let decision) = outcome else { return "" }
+      return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
+    }
+    var pieces: [[UInt8]] = []
+    let ran = try evaluator.evaluateColumnarJSONL(
+      .jsonLines(Self.blocks(of: bytes, size: bytes.count)), origin: "records.jsonl", render: render
+    ) { piece in
+      if case .rendered(let bytes, _) = piece { pieces.append(bytes) }
+    }
+    #expect(ran)
+    var scalar: [UInt8] = []
+    try evaluator.evaluate(bytes: bytes, format: .jsonl, origin: "records.jsonl", render: render) {
+      scalar += Array(($1 ?? "").utf8)
+    }
+    let largestRecord = scalar.split(separator: UInt8(ascii: "\n")).map(\.count).max() ?? 0
+    #expect(pieces.count >= 3)
+    #expect(pieces.allSatisfy { $0.count < ColumnarWorker.pieceBytes + largestRecord + 1 })
+    #expect(pieces.joined().elementsEqual(scalar))
+  }
 }

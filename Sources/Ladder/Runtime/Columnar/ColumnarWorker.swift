@@ -421,6 +421,9 @@ final class ColumnarWorker: @unchecked Sendable {
     }
   }
 
+  /// How many bytes of written records make a piece.
+  static let pieceBytes = 1 << 20
+
   /// Runs of records written by `write`, and in their place the records the row evaluator takes.
   private func pieces(
     _ chunk: RecordChunk, bytesPerRecord: Int, render: (@Sendable (RecordOutcome) -> String)?,
@@ -428,23 +431,31 @@ final class ColumnarWorker: @unchecked Sendable {
     write: (_ row: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ output: inout [UInt8]) -> Void
   ) -> [EvaluatedPiece] {
     var pieces: [EvaluatedPiece] = []
+    // Handed on a megabyte at a time: a chunk of full traces is 18 MB, which outgrew its estimate
+    // (copied whole into memory twice its size) and, above malloc's largest mapping threshold,
+    // came as new pages from the kernel for every chunk — zeroed, faulted in, unmapped after
+    // writing: a third of an `--explain` run. Blocks of a megabyte are reused from the heap.
+    let reserve = min(chunk.count * bytesPerRecord, Self.pieceBytes + 2 * bytesPerRecord)
     var output: [UInt8] = []
-    output.reserveCapacity(chunk.count * bytesPerRecord)
+    output.reserveCapacity(reserve)
     var decided = 0
+    func handOn() {
+      pieces.append(.rendered(output, records: decided))
+      output = []
+      output.reserveCapacity(reserve)
+      decided = 0
+    }
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<chunk.count {
         if file.fallback[row] != 0 {
-          if decided > 0 {
-            pieces.append(.rendered(output, records: decided))
-            output.removeAll(keepingCapacity: true)
-            decided = 0
-          }
+          if decided > 0 { handOn() }
           let outcome = decide(row)
           pieces.append(.outcome(outcome, render?(outcome)))
           continue
         }
         write(row, bytes, &output)
         decided += 1
+        if output.count >= Self.pieceBytes { handOn() }
       }
     }
     if decided > 0 { pieces.append(.rendered(output, records: decided)) }
