@@ -27,14 +27,14 @@ struct JSONLinesKernelTests {
     try run(bytes: Array(lines.utf8), traced: traced, csvOutput: csvOutput)
   }
 
-  /// ``run(_:traced:csvOutput:)`` on bytes, which need not be UTF-8.
-  static func run(bytes: [UInt8], traced: Bool = false, csvOutput: Bool = false) throws
-    -> (kernels: String, scalar: String, byKernels: Int)
+  /// The benchmark policy's evaluator as of 2024-03-01, and how its row evaluator's decisions
+  /// are written (a JSON line, or a CSV row).
+  static func evaluator(traced: Bool, csvOutput: Bool = false) throws
+    -> (BatchEvaluator, @Sendable (RecordOutcome) -> String)
   {
     let text = try String(contentsOfFile: RepositoryPaths.path(Self.policy), encoding: .utf8)
     let policy = try #require(compilePolicy(text, path: Self.policy))
     let date = try #require(CivilDate(parsing: "2024-03-01"))
-    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: traced)
     let render: @Sendable (RecordOutcome) -> String = { outcome in
       guard case .decided(_, let decision) = outcome else { return "" }
       if csvOutput {
@@ -42,6 +42,14 @@ struct JSONLinesKernelTests {
       }
       return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
     }
+    return (BatchEvaluator(policy: policy, asOf: date, trace: traced), render)
+  }
+
+  /// ``run(_:traced:csvOutput:)`` on bytes, which need not be UTF-8.
+  static func run(bytes: [UInt8], traced: Bool = false, csvOutput: Bool = false) throws
+    -> (kernels: String, scalar: String, byKernels: Int)
+  {
+    let (evaluator, render) = try Self.evaluator(traced: traced, csvOutput: csvOutput)
     func describe(_ outcome: RecordOutcome, _ text: String?) -> String {
       switch outcome {
       case .decided: text ?? ""
@@ -510,14 +518,7 @@ struct JSONLinesKernelTests {
       #"{"customer_id":"C\#(index)","last_purchase":"2024-02-20","orders_12m":\#(index % 20),"spend_12m":\#(index * 1000).50,"industry_growth":0.12,"repurchase_rate":0.85,"monthly_spend":[1,2,3,4,5,6]}"#
     }
     let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
-    let text = try String(contentsOfFile: RepositoryPaths.path(Self.policy), encoding: .utf8)
-    let policy = try #require(compilePolicy(text, path: Self.policy))
-    let date = try #require(CivilDate(parsing: "2024-03-01"))
-    let evaluator = BatchEvaluator(policy: policy, asOf: date, trace: true)
-    let render: @Sendable (RecordOutcome) -> String = { outcome in
-      guard case .decided(_, let decision) = outcome else { return "" }
-      return DecisionJSON.render(decision, policy: policy, asOf: date) + "\n"
-    }
+    let (evaluator, render) = try Self.evaluator(traced: true)
     var pieces: [[UInt8]] = []
     let ran = try evaluator.evaluateColumnarJSONL(
       .jsonLines(Self.blocks(of: bytes, size: bytes.count)), origin: "records.jsonl", render: render
