@@ -6,7 +6,7 @@ purchased, ~10% missing optional values, monthly spend that collapses for ~5%. T
 the same bytes on every machine.
 
 --wide adds the 33 columns a CRM export carries that no policy reads (e-mail, address, notes
-with commas and quotes, timestamps, owner, counters, amounts): 42 columns, about 570 bytes a
+with commas and quotes, timestamps, owner, counters, amounts): 42 columns, about 460 bytes a
 record. The nine policy columns hold the same values as without --wide.
 
 --export writes the shape of a CRM customer export as issue 14 describes it: 20 columns, the
