@@ -88,6 +88,19 @@ public enum ValueText {
 
   /// A fraction as a percent of 1, without trailing zeros: `0.85` → `85%`, `0.125` → `12.5%`.
   static func appendPercent(_ units: Int128, scale: Int, to output: inout [UInt8]) {
+    // Nearly every percent has 64-bit units and at least two decimals: its trailing zeros are
+    // dropped in 64 bits (each 128-bit remainder was a library call; traces write several
+    // percents a record).
+    if scale >= 2, var value = Int64(exactly: units) {
+      var places = scale - 2
+      while places > 0 && value % 10 == 0 {
+        value /= 10
+        places -= 1
+      }
+      appendDecimal(value, scale: places, to: &output)
+      output.append(UInt8(ascii: "%"))
+      return
+    }
     var (value, places) = (units, scale - 2)
     if places < 0 {
       let (hundredfold, overflow) = units.multipliedReportingOverflow(by: FixedDecimal.powerOfTen(-places))

@@ -260,6 +260,8 @@ final class ColumnarTraceWriter: Sendable {
     func order<T: Comparable>(_ a: T, _ b: T) -> StaticString { a < b ? " < " : a == b ? " = " : " > " }
     switch (left, right) {
     case (.number(let a, let aScale, _, _), .number(let b, let bScale, _, _)):
+      // At one scale (the usual case) the units compare as they are.
+      if aScale == bScale { return order(file.values(a)[row], file.values(b)[row]) }
       let scale = max(aScale, bScale)
       let x = Int128(file.values(a)[row]) * FixedDecimal.powerOfTen(scale - aScale)
       let y = Int128(file.values(b)[row]) * FixedDecimal.powerOfTen(scale - bScale)

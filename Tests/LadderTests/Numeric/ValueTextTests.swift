@@ -55,6 +55,10 @@ struct ValueTextTests {
     #expect(percent(2, 0) == "200%")
     #expect(percent(-1, 4) == "-0.01%")
     #expect(percent(0, 6) == "0%")
+    // In 64 bits (the usual case) and past them, negative and with zeros to drop.
+    #expect(percent(-17800, 4) == "-178%")
+    #expect(percent(-17830, 4) == "-178.3%")
+    #expect(percent(Int128(Int64.max) * 1000, 4) == "92233720368547758070%")
   }
 
   @Test func datesArePaddedAndWideYearsKeepTheirDigits() throws {
