@@ -2,7 +2,6 @@
 -- DuckDB: the oracle. Placeholders as in reference.sql, filled in by Benchmarks/duckdb_run.py.
 -- ABC by spend (80% / 95%, the record crossing a line included), RFM quintiles with NTILE(5),
 -- every order broken by customer_id.
--- {input} and {output} are replaced by Benchmarks/duckdb_run.py.
 COPY (
   WITH src AS (
     SELECT row_number() OVER () AS rn, *

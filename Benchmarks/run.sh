@@ -91,8 +91,12 @@ measure_once() {
 measure() {
   local name=$1
   shift
-  for _ in $(seq "$REPEAT"); do measure_once "$name" "$@"; done | sort -n -k1,1 | awk '{ runs[NR] = $0 } END { print runs[int((NR + 1) / 2)] }'
+  for _ in $(seq "$REPEAT"); do measure_once "$name" "$@"; done | median_run
 }
+
+# median_run: of the lines "seconds peak_kib cpu_seconds" on standard input, the one with the
+# median wall time.
+median_run() { sort -n -k1,1 | grep . | awk '{ runs[NR] = $0 } END { print runs[int((NR + 1) / 2)] }'; }
 
 printf "\n%-12s %10s %-16s %9s %7s %12s %9s %14s\n" job records tool seconds "cpu s" records/s "peak MB" "Ladder/DuckDB"
 status=0
@@ -137,7 +141,6 @@ for N in "${SIZES[@]}"; do
       csv_runs+="$(measure_once "$name-csv" "$LADDER" eval "$SCORECARD" "$DATA" --as-of 2024-03-01 --format csv -o "$WORK/$name-csv-$N.csv")"$'\n'
       json_runs+="$(measure_once "$name" "$LADDER" eval "$SCORECARD" "$file" --as-of 2024-03-01 --format csv -o "$WORK/$name-$N.csv")"$'\n'
     done
-    median_run() { sort -n -k1,1 | grep . | awk '{ runs[NR] = $0 } END { print runs[int((NR + 1) / 2)] }'; }
     read -r s kb cpu <<< "$(median_run <<< "$json_runs")"
     read -r csv_s _ _ <<< "$(median_run <<< "$csv_runs")"
     if cmp -s "$WORK/$name-$N.csv" "$WORK/ladder-scorecard-$N.csv"; then same="identical to the CSV input's"; else same="DIFFERENT from the CSV input's"; status=1; fi
