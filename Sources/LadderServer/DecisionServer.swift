@@ -480,7 +480,7 @@ public enum DecisionServer {
     func receive(rendered bytes: [UInt8], decisions count: Int) {
       decided += count
       output.writeBytes(bytes)
-      if output.readableBytes >= 256 << 10 { flush() }
+      if output.readableBytes >= Self.flushBytes { flush() }
     }
 
     func receive(_ outcome: RecordOutcome, rendered: String?) {
@@ -493,14 +493,17 @@ public enum DecisionServer {
         rejectedSinceFlush += 1
         output.writeString(DecisionJSON.renderError(problem, policy: policy) + "\n")
       }
-      if output.readableBytes >= 256 << 10 { flush() }
+      if output.readableBytes >= Self.flushBytes { flush() }
     }
 
-    /// A block of output with room for a flush's worth (grown as it filled, it was copied on
-    /// every doubling).
+    /// How much output is sent at once.
+    static let flushBytes = 256 << 10
+
+    /// A block of output with room for a flush's worth and the line that crosses it (grown as it
+    /// filled, it was copied on every doubling).
     static func emptyBlock() -> ByteBuffer {
       var block = ByteBuffer()
-      block.reserveCapacity(320 << 10)
+      block.reserveCapacity(flushBytes + flushBytes / 4)
       return block
     }
 
