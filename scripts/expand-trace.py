@@ -52,6 +52,9 @@ def expand(header, values):
             out.append(part)
         elif 'flags' in part:
             out.append('[' + ','.join(flag for column, flag in part['flags'] if columns[column] is True) + ']')
+        elif 'text' in part:
+            value = columns[part['text']]
+            out.append('missing' if value is None else text(value)[1:-1])
         elif 'choices' in part:
             index = columns[part['column']]
             out.append('null' if index is None else header['choices'][part['choices']][index])
@@ -66,8 +69,8 @@ def main():
     output = open(sys.stdout.fileno(), 'w', encoding='utf-8', newline='')
     first = source.readline()
     header = json.loads(first)
-    if header.get('compact_trace') != 1:
-        sys.exit('expand-trace.py: not a compact trace (version 1): the first line has no "compact_trace": 1')
+    if header.get('compact_trace') != 2:
+        sys.exit('expand-trace.py: not a compact trace of version 2: the first line has no "compact_trace": 2')
     for line in source:
         if line.startswith('['):
             output.write(expand(header, json.loads(line)))

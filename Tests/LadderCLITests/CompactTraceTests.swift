@@ -61,7 +61,7 @@ import Testing
   func everyExampleExpandsToItsFullTrace(policy: String, records: String) throws {
     let (compact, full) = try Self.expectExpansionIsTheFullTrace(policy: policy, records: records)
     let lines = compact.split(separator: "\n")
-    #expect(lines.first?.hasPrefix(#"{"compact_trace":1,"policy":{"id":"#) == true)
+    #expect(lines.first?.hasPrefix(#"{"compact_trace":2,"policy":{"id":"#) == true)
     // Every decision the kernels took is an array of values, not a full line.
     let onKernels = !policy.contains("request-response")
     #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("[") } == onKernels, "a decision written in full")
@@ -97,6 +97,44 @@ import Testing
     // The padded record in full, the rejected one as an error line.
     #expect(lines.contains { $0.hasPrefix(#"{"customer_id":"C90""#) })
     #expect(lines.contains { $0.hasPrefix(#"{"customer_id":"C91","error":{"line":11,"#) })
+  }
+
+  /// Per decision only values: a value shown in several places of the trace (the key, an input
+  /// that is a component's subject or a comparison's operand, the score) is one column, a
+  /// comparison's literal operand is in the template, and its relation is a choice.
+  @Test func eachValueIsWrittenOnce() throws {
+    let result = try CLIRunner.run([
+      "eval", "policies/b2b-service-tiers.yaml", "examples/b2b-service-tiers.csv", "--as-of", "2024-06-30",
+      "--compact-trace",
+    ])
+    let lines = result.stdout.split(separator: "\n").map { Data($0.utf8) }
+    try #require(lines.count > 1)
+    let header = try #require(try JSONSerialization.jsonObject(with: lines[0]) as? [String: Any])
+    let columns = try #require(header["columns"] as? [String])
+    #expect(Set(columns).count == columns.count)
+    // The key is the customer_id input; each component's subject an input or a let.
+    #expect(columns.contains("key") && !columns.contains("inputs.customer_id"))
+    #expect(!columns.contains { $0.hasSuffix(".value") || $0.hasSuffix(".values") })
+    #expect(columns.contains("tiers.vip.conditions.1.relation"))
+    // `score >= 90`: the score's column, a relation, and `90` in the template.
+    #expect(!columns.contains("tiers.vip.conditions.1.left") && !columns.contains("tiers.vip.conditions.1.right"))
+    // `monthly_spend[-1] < 50% * monthly_spend[-3]`: two computed operands.
+    #expect(columns.contains("triggers.spend-collapse.conditions.1.left"))
+    #expect(columns.contains("triggers.spend-collapse.conditions.1.right"))
+    let templates = try #require(header["templates"] as? [[String: Any]])
+    let parts = try #require(templates.last?["parts"] as? [Any])
+    let score = try #require(columns.firstIndex(of: "score"))
+    let relation = try #require(columns.firstIndex(of: "tiers.vip.conditions.1.relation"))
+    let vip = try #require(
+      parts.indices.first { ((parts[$0] as? [String: Any])?["column"] as? Int) == relation })
+    #expect((parts[vip - 1] as? [String: Any])?["text"] as? Int == score)
+    #expect((parts[vip + 1] as? String)?.hasPrefix(#"90","result":"#) == true)
+    // C2024001 is in the key tier: score 78.00 holds `score >= 70`, `78.00 > 70`.
+    let first = try #require(try JSONSerialization.jsonObject(with: lines[1]) as? [Any])
+    let keyRelation = try #require(columns.firstIndex(of: "tiers.key.conditions.1.relation"))
+    #expect(first[1 + score] as? String == "78.00")
+    #expect(first[1 + keyRelation] as? Int == 2)
+    #expect(first[1 + relation] as? Int == 0)
   }
 
   /// `schema/compact-trace.schema.json` names every field the header has, and only those.

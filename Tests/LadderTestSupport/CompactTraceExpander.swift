@@ -9,6 +9,7 @@ public struct CompactTraceExpander {
     case value(Int)
     case choice(Int, list: Int)
     case flags([(column: Int, id: String)])
+    case text(Int)
   }
 
   let templates: [[Part]]
@@ -17,7 +18,7 @@ public struct CompactTraceExpander {
   /// `nil` when `header` is not a compact-trace header this reader understands.
   public init?(header: String) {
     guard let object = try? JSONSerialization.jsonObject(with: Data(header.utf8)) as? [String: Any],
-      object["compact_trace"] as? Int == 1, let choices = object["choices"] as? [[String]],
+      object["compact_trace"] as? Int == 2, let choices = object["choices"] as? [[String]],
       let templates = object["templates"] as? [[String: Any]]
     else { return nil }
     self.choices = choices
@@ -34,6 +35,8 @@ public struct CompactTraceExpander {
               flags.compactMap { pair in
                 (pair[0] as? Int).flatMap { c in (pair[1] as? String).map { (c, $0) } }
               }))
+        } else if let object = part as? [String: Any], let column = object["text"] as? Int {
+          line.append(.text(column))
         } else if let object = part as? [String: Any], let column = object["column"] as? Int {
           if let list = object["choices"] as? Int {
             line.append(.choice(column, list: list))
@@ -86,6 +89,16 @@ public struct CompactTraceExpander {
         } else {
           guard let index = Int(columns[column]), choices[list].indices.contains(index) else { return nil }
           output += choices[list][index]
+        }
+      case .text(let column):
+        // The value's JSON string without its quotes: what it reads inside another string.
+        guard columns.indices.contains(column) else { return nil }
+        let value = columns[column]
+        if value == "null" {
+          output += "missing"
+        } else {
+          guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { return nil }
+          output += value.dropFirst().dropLast()
         }
       case .flags(let flags):
         output +=

@@ -63,7 +63,7 @@ struct ColumnarProgram: Sendable {
 
   /// How a trace shows one value, as ``CompiledPolicy/display(_:as:)`` does. Plain values only
   /// (a list refers to ``TracePlan/listItems``): copying one per value shown costs no reference count.
-  enum Shown: Sendable {
+  enum Shown: Sendable, Hashable {
     /// Shown as text that JSON never escapes (digits, signs, dates, `true`, `***`).
     var isPlainText: Bool {
       switch self {
@@ -98,6 +98,17 @@ struct ColumnarProgram: Sendable {
     let result: Int
   }
 
+  /// A comparison's operands that are literals, in the language's notation (as
+  /// ``CompiledPolicy/notation(_:as:)`` shows them): the same text for every record.
+  struct AtomLiterals: Sendable {
+    var left: String?
+    var right: String?
+  }
+
+  /// A comparison as lowered for traces: its text as written, where its values are, and its
+  /// literal operands.
+  typealias LoweredAtom = (text: String, atom: Atom, literals: AtomLiterals)
+
   struct ComponentTrace: Sendable {
     let subject: Shown?
     let bandIndex: Int?
@@ -125,6 +136,8 @@ struct ColumnarProgram: Sendable {
     /// unless the program is `explained`. `atomTexts` are their texts as written.
     let atoms: [Atom]
     let atomTexts: [String]
+    /// Per comparison in `atoms`: its literal operands (the compact trace writes them once).
+    let atomLiterals: [AtomLiterals]
     /// Where each tier's and each trigger's comparisons start in `atoms`, and, last, where they
     /// end.
     private let tierAtomStarts: [Int]
@@ -135,8 +148,8 @@ struct ColumnarProgram: Sendable {
 
     init(
       inputs: [Shown], derived: [Shown], outputs: [Shown], components: [ComponentTrace],
-      branchConditions: [[String?]], scoreSum: [Int]?, tierAtoms: [[(text: String, atom: Atom)]],
-      triggerAtoms: [[(text: String, atom: Atom)]], lastReview: Int?, listItems: [Shown]
+      branchConditions: [[String?]], scoreSum: [Int]?, tierAtoms: [[LoweredAtom]],
+      triggerAtoms: [[LoweredAtom]], lastReview: Int?, listItems: [Shown]
     ) {
       self.inputs = inputs
       self.derived = derived
@@ -146,12 +159,14 @@ struct ColumnarProgram: Sendable {
       self.scoreSum = scoreSum
       var atoms: [Atom] = []
       var texts: [String] = []
-      func starts(_ groups: [[(text: String, atom: Atom)]]) -> [Int] {
+      var literals: [AtomLiterals] = []
+      func starts(_ groups: [[LoweredAtom]]) -> [Int] {
         var starts: [Int] = []
         for group in groups {
           starts.append(atoms.count)
           atoms += group.map(\.atom)
           texts += group.map(\.text)
+          literals += group.map(\.literals)
         }
         return starts + [atoms.count]
       }
@@ -159,6 +174,7 @@ struct ColumnarProgram: Sendable {
       triggerAtomStarts = starts(triggerAtoms)
       self.atoms = atoms
       atomTexts = texts
+      atomLiterals = literals
       self.lastReview = lastReview
       self.listItems = listItems
     }
@@ -448,11 +464,18 @@ struct ColumnarLowering {
 
   /// The atoms of a condition (``CheckedExpr/atoms``), each lowered again on its own (traces
   /// evaluate them without short-circuit).
-  mutating func atoms(_ expr: CheckedExpr) -> [(text: String, atom: ColumnarProgram.Atom)]? {
-    var lowered: [(text: String, atom: ColumnarProgram.Atom)] = []
+  mutating func atoms(_ expr: CheckedExpr) -> [ColumnarProgram.LoweredAtom]? {
+    var lowered: [ColumnarProgram.LoweredAtom] = []
     for atom in expr.atoms {
       guard let one = self.atom(atom.condition, left: atom.left, right: atom.right) else { return nil }
-      lowered.append((ExprPrinter.print(atom.condition.syntax.ungrouped), one))
+      // A literal operand reads as the row evaluator shows the value (``ConditionAtom``).
+      func literal(_ operand: CheckedExpr?) -> String? {
+        operand?.constantValue.map { CompiledPolicy.notation($0, as: operand?.type.value) }
+      }
+      let literals =
+        one.right == nil && one.left == .masked
+        ? ColumnarProgram.AtomLiterals() : .init(left: literal(atom.left), right: literal(atom.right))
+      lowered.append((ExprPrinter.print(atom.condition.syntax.ungrouped), one, literals))
     }
     return lowered
   }
@@ -507,8 +530,8 @@ struct ColumnarLowering {
       guard let value = shown(lowered, as: column.type) else { return nil }
       outputs.append(value)
     }
-    var tierAtoms: [[(text: String, atom: ColumnarProgram.Atom)]] = []
-    var triggerAtoms: [[(text: String, atom: ColumnarProgram.Atom)]] = []
+    var tierAtoms: [[ColumnarProgram.LoweredAtom]] = []
+    var triggerAtoms: [[ColumnarProgram.LoweredAtom]] = []
     for tier in policy.tiers where explained {
       guard let condition = tier.condition else {
         tierAtoms.append([])

@@ -149,7 +149,12 @@ final class ColumnarTraceWriter: Sendable {
     self.compact =
       compact
       ? CompactTraceLayout(
-        lines: tracedLines, shapes: shapes, policy: policy, plan: plan, fixed: fixed, origin: origin) : nil
+        lines: tracedLines, shapes: shapes, policy: policy, plan: plan, fixed: fixed, origin: origin,
+        // A text key is its input's value, as that input shows it.
+        key: program.keyRegister == nil && plan.inputs.contains(.text(slot: program.keySlot))
+          ? .text(slot: program.keySlot) : nil,
+        score: program.score.map { .number(register: $0, scale: program.scoreScale, scaleRegister: nil, percent: false) })
+      : nil
   }
 
   /// Which line template a record takes: by the tier it holds (`nil`: none) and whether its
@@ -247,17 +252,16 @@ final class ColumnarTraceWriter: Sendable {
 
   // MARK: - Conditions
 
-  /// The relation that holds between two operands, as ``CompiledPolicy`` shows it: `vs` when
-  /// one is missing, `=` or `≠` for text, enums and booleans, the order for numbers and dates.
+  /// The relation that holds between two operands, as ``CompiledPolicy`` shows it.
   fileprivate func relation(
     _ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown, file: RegisterFile, row: Int,
     text: (Int) -> UnsafeBufferPointer<UInt8>?
-  ) -> StaticString {
+  ) -> ComparisonRelation {
     if isMissing(left, file: file, row: row, text: text) || isMissing(right, file: file, row: row, text: text)
     {
-      return " vs "
+      return .unrelated
     }
-    func order<T: Comparable>(_ a: T, _ b: T) -> StaticString { a < b ? " < " : a == b ? " = " : " > " }
+    func order<T: Comparable>(_ a: T, _ b: T) -> ComparisonRelation { a < b ? .less : a == b ? .equal : .greater }
     switch (left, right) {
     case (.number(let a, let aScale, _, _), .number(let b, let bScale, _, _)):
       // At one scale (the usual case) the units compare as they are.
@@ -269,9 +273,9 @@ final class ColumnarTraceWriter: Sendable {
     case (.date(let a), .date(let b)):
       return order(file.values(a)[row], file.values(b)[row])
     case (.code(let a), .code(let b)), (.boolean(let a), .boolean(let b)):
-      return file.values(a)[row] == file.values(b)[row] ? " = " : " ≠ "
+      return file.values(a)[row] == file.values(b)[row] ? .equal : .notEqual
     default:
-      return " in "
+      return .membership
     }
   }
 
@@ -514,7 +518,7 @@ struct RegisterTrace: TraceValues {
   }
 
   /// A value as a JSON string, as ``CompiledPolicy/jsonValue(_:as:)`` shows it: `null` when missing.
-  private mutating func shown(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
+  mutating func shown(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
     if writer.isMissing(shown, file: file, row: row, text: text) {
       output.append("null")
       return
@@ -530,6 +534,22 @@ struct RegisterTrace: TraceValues {
     output.append(UInt8(ascii: "\""))
   }
 
+  /// A comparison's operand in the language's notation, as a JSON string: `null` when missing.
+  mutating func operand(_ shown: ColumnarProgram.Shown, to output: inout [UInt8]) {
+    if writer.isMissing(shown, file: file, row: row, text: text) {
+      output.append("null")
+      return
+    }
+    scratch.removeAll(keepingCapacity: true)
+    writer.display(shown, file: file, row: row, text: text, notation: true, to: &scratch)
+    writer.appendJSONString(scratch, to: &output)
+  }
+
+  /// The relation between a comparison's operands.
+  func relation(_ left: ColumnarProgram.Shown, _ right: ColumnarProgram.Shown) -> ComparisonRelation {
+    writer.relation(left, right, file: file, row: row, text: text)
+  }
+
   /// One comparison of a condition: its text, its operands with the relation between them, and
   /// its result.
   private mutating func atom(_ atom: ColumnarProgram.Atom, _ part: TraceItem.Atom, to output: inout [UInt8]) {
@@ -541,7 +561,7 @@ struct RegisterTrace: TraceValues {
       func operands(to target: inout [UInt8]) {
         writer.display(atom.left, file: file, row: row, text: text, notation: true, to: &target)
         if let right = atom.right {
-          target.append(writer.relation(atom.left, right, file: file, row: row, text: text))
+          target.append(writer.relation(atom.left, right, file: file, row: row, text: text).text)
           writer.display(right, file: file, row: row, text: text, notation: true, to: &target)
         }
       }
@@ -560,6 +580,24 @@ struct RegisterTrace: TraceValues {
         file.present(atom.result)[row] == 0
         ? "\"missing\"" : value(atom.result) == 1 ? "\"true\"" : "\"false\""
       output.append(result)
+    }
+  }
+}
+
+/// The relation a trace shows between a comparison's two operands (``CompiledPolicy``'s
+/// conditions): `vs` when one is missing, `=` or `≠` for text, enums and booleans, the order
+/// for numbers and dates, `in` for a list.
+enum ComparisonRelation: Int, CaseIterable, Sendable {
+  case less, equal, greater, notEqual, unrelated, membership
+
+  var text: StaticString {
+    switch self {
+    case .less: " < "
+    case .equal: " = "
+    case .greater: " > "
+    case .notEqual: " ≠ "
+    case .unrelated: " vs "
+    case .membership: " in "
     }
   }
 }

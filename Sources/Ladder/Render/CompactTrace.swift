@@ -26,6 +26,9 @@ struct CompactTraceLayout: Sendable {
     case choice(column: Int, list: Int)
     /// `[` and `]` around the ids, comma-separated, of the triggers whose `fired` column is true.
     case flags([(column: Int, id: [UInt8])])
+    /// The column's string as it reads inside a JSON string (escaped, without its quotes);
+    /// `null`: the text `missing`. A comparison's operands.
+    case text(column: Int)
   }
 
   struct Template: Sendable {
@@ -35,29 +38,62 @@ struct CompactTraceLayout: Sendable {
     let uses: [Bool]
   }
 
-  /// What each column holds: the trace value it stands for (a band's text and location share
-  /// the column of ``TraceItem/componentBand(_:)``, the band's index).
-  let columns: [TraceItem]
+  /// What one column holds. A value shown in several places of the trace (an input that is a
+  /// component's subject and a comparison's operand) is one column.
+  enum Column: Sendable, Hashable {
+    /// A trace value as ``RegisterTrace/writeCompact(_:to:)`` writes it.
+    case item(TraceItem)
+    /// A value as a trace shows it: a JSON string, `null` when missing.
+    case shown(ColumnarProgram.Shown)
+    /// A comparison's operand in the language's notation (text quoted), for operands whose
+    /// notation is not their shown value: a JSON string, `null` when missing.
+    case operand(ColumnarProgram.Shown)
+    /// The relation between a comparison's operands: its index in ``relations``.
+    case relation(ColumnarProgram.Shown, ColumnarProgram.Shown)
+  }
+
+  let columns: [Column]
   let columnNames: [String]
   let choiceLists: [[[UInt8]]]
   let templates: [Template]
 
   /// A condition's result, as a choice: `false`, `true`, `missing`.
   static let results: [[UInt8]] = ["\"false\"", "\"true\"", "\"missing\""].map { Array($0.utf8) }
+  /// The relations between a comparison's operands (``ComparisonRelation``), as a choice.
+  static let relations: [[UInt8]] = ComparisonRelation.allCases.map {
+    Array(UnsafeBufferPointer(start: $0.text.utf8Start, count: $0.text.utf8CodeUnitCount))
+  }
 
   init(
     lines: [TraceTemplate], shapes: [Shape], policy: CompiledPolicy, plan: ColumnarProgram.TracePlan,
-    fixed: FixedTraceParts, origin: String?
+    fixed: FixedTraceParts, origin: String?, key: ColumnarProgram.Shown?, score: ColumnarProgram.Shown?
   ) {
-    var columns: [TraceItem] = []
-    var columnIndex: [TraceItem: Int] = [:]
+    var columns: [Column] = []
+    var columnNames: [String] = []
+    var columnIndex: [Column: Int] = [:]
     var choiceLists: [[[UInt8]]] = []
     var choiceIndex: [String: Int] = [:]
-    func column(_ item: TraceItem) -> Int {
-      if let index = columnIndex[item] { return index }
-      columns.append(item)
-      columnIndex[item] = columns.count - 1
+    func column(_ kind: Column, _ name: @autoclosure () -> String) -> Int {
+      if let index = columnIndex[kind] { return index }
+      columns.append(kind)
+      columnNames.append(name())
+      columnIndex[kind] = columns.count - 1
       return columns.count - 1
+    }
+    func item(_ item: TraceItem) -> Int {
+      // Values shown as the trace shows them share a column by what they show.
+      let shown: ColumnarProgram.Shown? =
+        switch item {
+        case .inputValue(let index): plan.inputs[index]
+        case .derivedValue(let index): plan.derived[index]
+        case .componentValue(let index): plan.components[index].subject
+        case .decisionOutput(let index): plan.outputs[index]
+        case .scoreTotal: score
+        case .key: key
+        default: nil
+        }
+      if let shown { return column(.shown(shown), Self.name(item, policy: policy)) }
+      return column(.item(item), Self.name(item, policy: policy))
     }
     func list(_ name: String, _ make: () -> [[UInt8]]) -> Int {
       if let index = choiceIndex[name] { return index }
@@ -71,19 +107,11 @@ struct CompactTraceLayout: Sendable {
       JSONWriter.escape(origin + ":", into: &originPrefix)
       originPrefix.removeLast()
     }
-    // Columns in the order of the fullest line (the last: no tier held, every tier tried).
-    for line in lines.reversed() {
-      for case .hole(let item) in line.segments {
-        switch item {
-        case .decisionFlags: for trigger in fixed.triggerIDs.indices { _ = column(.triggerFired(trigger)) }
-        case .componentLocation(let index): _ = column(.componentBand(index))
-        default: _ = column(item)
-        }
-      }
-    }
     let triggerCount = policy.checked.review.triggers.count
     var templateParts: [[Part]] = []
-    for line in lines {
+    // Columns are numbered in the order of the fullest line (the last: no tier held, every tier
+    // tried), so the lines are laid out from the last.
+    for line in lines.reversed() {
       var parts: [Part] = []
       func literal(_ bytes: some Collection<UInt8>) {
         if case .literal(let before) = parts.last {
@@ -92,24 +120,54 @@ struct CompactTraceLayout: Sendable {
           parts.append(.literal(Array(bytes)))
         }
       }
+      // One operand of a comparison, inside its `values` string.
+      func operand(_ shown: ColumnarProgram.Shown, literal text: String?, name: String) {
+        if let text {
+          var escaped: [UInt8] = []
+          JSONWriter.escape(text, into: &escaped)
+          literal(escaped.dropFirst().dropLast())
+          return
+        }
+        switch shown {
+        case .number, .date, .boolean:
+          // Numbers, dates and booleans read the same in notation as shown.
+          parts.append(.text(column: column(.shown(shown), name)))
+        case .missing: literal("missing".utf8)
+        case .masked: literal("***".utf8)
+        case .code, .list, .text: parts.append(.text(column: column(.operand(shown), name)))
+        }
+      }
+      func values(_ index: Int, owner: String, number: Int) {
+        let atom = plan.atoms[index]
+        let operands = plan.atomLiterals[index]
+        let prefix = "\(owner).conditions.\(number)"
+        literal([UInt8(ascii: "\"")])
+        operand(atom.left, literal: operands.left, name: prefix + ".left")
+        if let right = atom.right {
+          let relation = column(.relation(atom.left, right), prefix + ".relation")
+          parts.append(.choice(column: relation, list: list("relations") { Self.relations }))
+          operand(right, literal: operands.right, name: prefix + ".right")
+        }
+        literal([UInt8(ascii: "\"")])
+      }
       for segment in line.segments {
         switch segment {
         case .literal(let start, let count):
           literal(line.bytes[start..<(start + count)])
-        case .hole(let item):
-          switch item {
+        case .hole(let hole):
+          switch hole {
           case .decisionFlags:
-            parts.append(.flags((0..<triggerCount).map { (column(.triggerFired($0)), fixed.triggerIDs[$0]) }))
+            parts.append(.flags((0..<triggerCount).map { (item(.triggerFired($0)), fixed.triggerIDs[$0]) }))
           case .origin:
             literal(originPrefix)
-            parts.append(.value(column: column(.origin)))
+            parts.append(.value(column: item(.origin)))
             literal([UInt8(ascii: "\"")])
           case .componentBand(let index):
             let texts = list("band \(index)") { fixed.componentBandTexts[index] }
-            parts.append(.choice(column: column(.componentBand(index)), list: texts))
+            parts.append(.choice(column: item(.componentBand(index)), list: texts))
           case .componentLocation(let index):
             let locations = list("location \(index)") { fixed.componentBandLocations[index] }
-            parts.append(.choice(column: column(.componentBand(index)), list: locations))
+            parts.append(.choice(column: item(.componentBand(index)), list: locations))
           case .componentBranch(let index):
             let branches = list("branch \(index)") {
               let conditions = plan.branchConditions[index]
@@ -118,30 +176,37 @@ struct CompactTraceLayout: Sendable {
                   .init(number: $0 + 1, count: conditions.count, condition: conditions[$0]))
               }
             }
-            parts.append(.choice(column: column(item), list: branches))
+            parts.append(.choice(column: item(hole), list: branches))
           case .tierAtom(_, _, .result), .triggerAtom(_, _, .result):
-            parts.append(.choice(column: column(item), list: list("results") { Self.results }))
+            parts.append(.choice(column: item(hole), list: list("results") { Self.results }))
+          case .tierAtom(let tier, let index, .values):
+            values(plan.atom(tier: tier, index), owner: "tiers.\(policy.checked.tiers[tier].id)", number: index + 1)
+          case .triggerAtom(let trigger, let index, .values):
+            values(
+              plan.atom(trigger: trigger, index), owner: "triggers.\(policy.checked.review.triggers[trigger].id)",
+              number: index + 1)
           default:
-            parts.append(.value(column: column(item)))
+            parts.append(.value(column: item(hole)))
           }
         }
       }
       templateParts.append(parts)
     }
+    templateParts.reverse()
     self.columns = columns
+    self.columnNames = columnNames
     self.choiceLists = choiceLists
     templates = zip(templateParts, shapes).map { parts, shape in
       var uses = [Bool](repeating: false, count: columns.count)
       for part in parts {
         switch part {
         case .literal: break
-        case .value(let column), .choice(let column, _): uses[column] = true
+        case .value(let column), .choice(let column, _), .text(let column): uses[column] = true
         case .flags(let fired): for (column, _) in fired { uses[column] = true }
         }
       }
       return Template(shape: shape, parts: parts, uses: uses)
     }
-    columnNames = columns.map { Self.name($0, policy: policy) }
   }
 
   /// A column's name in the header: where its value sits in the full trace.
@@ -183,9 +248,19 @@ struct CompactTraceLayout: Sendable {
     output.append(UInt8(ascii: "["))
     ValueText.appendDecimal(Int64(shape), scale: 0, to: &output)
     let uses = templates[shape].uses
-    for (index, item) in columns.enumerated() {
+    for index in columns.indices {
       output.append(UInt8(ascii: ","))
-      if uses[index] { source.writeCompact(item, to: &output) } else { output.append("null") }
+      guard uses[index] else {
+        output.append("null")
+        continue
+      }
+      switch columns[index] {
+      case .item(let item): source.writeCompact(item, to: &output)
+      case .shown(let shown): source.shown(shown, to: &output)
+      case .operand(let shown): source.operand(shown, to: &output)
+      case .relation(let left, let right):
+        ValueText.appendDecimal(Int64(source.relation(left, right).rawValue), scale: 0, to: &output)
+      }
     }
     output.append("]\n")
   }
@@ -195,7 +270,7 @@ struct CompactTraceLayout: Sendable {
     let writer = JSONWriter()
     func text(_ bytes: [UInt8]) { writer.string(String(decoding: bytes, as: UTF8.self)) }
     writer.object {
-      writer.field("compact_trace") { writer.number(1) }
+      writer.field("compact_trace") { writer.number(2) }
       writer.field("policy") { DecisionJSON.writeIdentity(policy, into: writer) }
       writer.field("as_of") { writer.string(asOf.description) }
       writer.field("columns") { writer.array(layout?.columnNames ?? []) { writer.string($0) } }
@@ -217,6 +292,8 @@ struct CompactTraceLayout: Sendable {
                     writer.field("column") { writer.number(column) }
                     writer.field("choices") { writer.number(list) }
                   }
+                case .text(let column):
+                  writer.object { writer.field("text") { writer.number(column) } }
                 case .flags(let fired):
                   writer.object {
                     writer.field("flags") {
