@@ -153,6 +153,9 @@ import Testing
     let written = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
     #expect(Set(written.keys) == Set(required))
     #expect(Set(properties.keys) == Set(required))
+    // The version the schema describes is the one Ladder writes.
+    let version = try #require(properties["compact_trace"] as? [String: Any])
+    #expect(version["const"] as? Int == written["compact_trace"] as? Int)
   }
 
   @Test func compactTracesAreForJSONLinesOnly() throws {
