@@ -117,7 +117,8 @@ import Testing
     #expect(!columns.contains { $0.hasSuffix(".value") || $0.hasSuffix(".values") })
     #expect(columns.contains("tiers.vip.conditions.1.relation"))
     // `score >= 90`: the score's column, a relation, and `90` in the template.
-    #expect(!columns.contains("tiers.vip.conditions.1.left") && !columns.contains("tiers.vip.conditions.1.right"))
+    #expect(
+      !columns.contains("tiers.vip.conditions.1.left") && !columns.contains("tiers.vip.conditions.1.right"))
     // `monthly_spend[-1] < 50% * monthly_spend[-3]`: two computed operands.
     #expect(columns.contains("triggers.spend-collapse.conditions.1.left"))
     #expect(columns.contains("triggers.spend-collapse.conditions.1.right"))

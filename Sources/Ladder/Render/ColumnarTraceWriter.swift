@@ -153,7 +153,9 @@ final class ColumnarTraceWriter: Sendable {
         // A text key is its input's value, as that input shows it.
         key: program.keyRegister == nil && plan.inputs.contains(.text(slot: program.keySlot))
           ? .text(slot: program.keySlot) : nil,
-        score: program.score.map { .number(register: $0, scale: program.scoreScale, scaleRegister: nil, percent: false) })
+        score: program.score.map {
+          .number(register: $0, scale: program.scoreScale, scaleRegister: nil, percent: false)
+        })
       : nil
   }
 
@@ -261,7 +263,9 @@ final class ColumnarTraceWriter: Sendable {
     {
       return .unrelated
     }
-    func order<T: Comparable>(_ a: T, _ b: T) -> ComparisonRelation { a < b ? .less : a == b ? .equal : .greater }
+    func order<T: Comparable>(_ a: T, _ b: T) -> ComparisonRelation {
+      a < b ? .less : a == b ? .equal : .greater
+    }
     switch (left, right) {
     case (.number(let a, let aScale, _, _), .number(let b, let bScale, _, _)):
       // At one scale (the usual case) the units compare as they are.

@@ -180,10 +180,13 @@ struct CompactTraceLayout: Sendable {
           case .tierAtom(_, _, .result), .triggerAtom(_, _, .result):
             parts.append(.choice(column: item(hole), list: list("results") { Self.results }))
           case .tierAtom(let tier, let index, .values):
-            values(plan.atom(tier: tier, index), owner: "tiers.\(policy.checked.tiers[tier].id)", number: index + 1)
+            values(
+              plan.atom(tier: tier, index), owner: "tiers.\(policy.checked.tiers[tier].id)", number: index + 1
+            )
           case .triggerAtom(let trigger, let index, .values):
             values(
-              plan.atom(trigger: trigger, index), owner: "triggers.\(policy.checked.review.triggers[trigger].id)",
+              plan.atom(trigger: trigger, index),
+              owner: "triggers.\(policy.checked.review.triggers[trigger].id)",
               number: index + 1)
           default:
             parts.append(.value(column: item(hole)))
