@@ -41,7 +41,9 @@ struct CompactTraceLayout: Sendable {
   /// What one column holds. A value shown in several places of the trace (an input that is a
   /// component's subject and a comparison's operand) is one column.
   enum Column: Sendable, Hashable {
-    /// A trace value as ``RegisterTrace/writeCompact(_:to:)`` writes it.
+    /// Any other trace value: a band, a branch and a condition's result as their index in the
+    /// header's choice list, the origin as the record's line number, the rest as the full trace
+    /// writes them (``ColumnWrite``).
     case item(TraceItem)
     /// A value as a trace shows it: a JSON string, `null` when missing.
     case shown(ColumnarProgram.Shown)
@@ -52,7 +54,67 @@ struct CompactTraceLayout: Sendable {
     case relation(ColumnarProgram.Shown, ColumnarProgram.Shown)
   }
 
+  /// How a column is written, resolved once from what it holds: the values most columns hold
+  /// straight from their registers, the rest through ``RegisterTrace``.
+  enum ColumnWrite: Sendable {
+    /// A number as a JSON string, with the decimals in `scaleRegister` (or `scale`); `null` when
+    /// missing.
+    case number(register: Int, scale: Int, scaleRegister: Int?)
+    /// A percent as a JSON string (`85%`); `null` when missing.
+    case percent(register: Int, scale: Int)
+    /// A number without trailing zero decimals, as a JSON string: points, contributions, the
+    /// unrounded score.
+    case normalized(register: Int, scale: Int)
+    /// The index of the band that held (or of the if-chain branch that applied); `null` when
+    /// the register holds none of `0..<count`. A band's text and location, and a branch, are
+    /// choices by this index.
+    case index(register: Int?, first: Int64, count: Int)
+    /// The record's line in the input (the trace's `origin` holds it).
+    case line
+    /// A condition's result: `0` false, `1` true, `2` missing.
+    case result(register: Int)
+    case relation(ColumnarProgram.Shown, ColumnarProgram.Shown)
+    case shown(ColumnarProgram.Shown)
+    case operand(ColumnarProgram.Shown)
+    /// A value written as the full trace writes it.
+    case item(TraceItem)
+
+    init(_ column: Column, plan: ColumnarProgram.TracePlan, fixed: FixedTraceParts) {
+      switch column {
+      case .shown(.number(let register, let scale, let scaleRegister, false)):
+        self = .number(register: register, scale: scale, scaleRegister: scaleRegister)
+      case .shown(.number(let register, let scale, nil, true)):
+        self = .percent(register: register, scale: scale)
+      case .shown(let shown): self = .shown(shown)
+      case .operand(let shown): self = .operand(shown)
+      case .relation(let left, let right): self = .relation(left, right)
+      case .item(.componentPoints(let index)):
+        let component = plan.components[index]
+        self = .normalized(register: component.points, scale: component.pointsScale)
+      case .item(.componentContribution(let index)):
+        let component = plan.components[index]
+        self = .normalized(register: component.contribution, scale: component.contributionScale)
+      case .item(.scoreSum) where plan.scoreSum != nil:
+        self = .normalized(register: plan.scoreSum?[0] ?? 0, scale: plan.scoreSum?[1] ?? 0)
+      case .item(.componentBand(let index)):
+        self = .index(
+          register: plan.components[index].bandIndex, first: 0, count: fixed.componentBandTexts[index].count)
+      case .item(.componentBranch(let index)):
+        // Branches are numbered from 1 in their register.
+        let component = plan.components[index]
+        self = .index(register: component.branch, first: 1, count: component.branchCount)
+      case .item(.origin): self = .line
+      case .item(.tierAtom(let tier, let index, .result)):
+        self = .result(register: plan.atoms[plan.atom(tier: tier, index)].result)
+      case .item(.triggerAtom(let trigger, let index, .result)):
+        self = .result(register: plan.atoms[plan.atom(trigger: trigger, index)].result)
+      case .item(let item): self = .item(item)
+      }
+    }
+  }
+
   let columns: [Column]
+  let writes: [ColumnWrite]
   let columnNames: [String]
   let choiceLists: [[[UInt8]]]
   let templates: [Template]
@@ -197,6 +259,7 @@ struct CompactTraceLayout: Sendable {
     }
     templateParts.reverse()
     self.columns = columns
+    writes = columns.map { ColumnWrite($0, plan: plan, fixed: fixed) }
     self.columnNames = columnNames
     self.choiceLists = choiceLists
     templates = zip(templateParts, shapes).map { parts, shape in
@@ -251,18 +314,54 @@ struct CompactTraceLayout: Sendable {
     output.append(UInt8(ascii: "["))
     ValueText.appendDecimal(Int64(shape), scale: 0, to: &output)
     let uses = templates[shape].uses
-    for index in columns.indices {
+    let (file, row) = (source.file, source.row)
+    func quoted(_ write: (inout [UInt8]) -> Void) {
+      output.append(UInt8(ascii: "\""))
+      write(&output)
+      output.append(UInt8(ascii: "\""))
+    }
+    for index in writes.indices {
       output.append(UInt8(ascii: ","))
       guard uses[index] else {
         output.append("null")
         continue
       }
-      switch columns[index] {
-      case .item(let item): source.writeCompact(item, to: &output)
-      case .shown(let shown): source.shown(shown, to: &output)
-      case .operand(let shown): source.operand(shown, to: &output)
+      switch writes[index] {
+      case .number(let register, let scale, let scaleRegister):
+        guard file.present(register)[row] != 0 else {
+          output.append("null")
+          continue
+        }
+        let units = file.values(register)[row]
+        let drop = scaleRegister.map { max(0, scale - Int(file.values($0)[row])) } ?? 0
+        quoted {
+          ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &$0)
+        }
+      case .percent(let register, let scale):
+        guard file.present(register)[row] != 0 else {
+          output.append("null")
+          continue
+        }
+        quoted { ValueText.appendPercent(Int128(file.values(register)[row]), scale: scale, to: &$0) }
+      case .normalized(let register, let scale):
+        quoted { ValueText.appendNormalized(file.values(register)[row], scale: scale, to: &$0) }
+      case .index(let register, let first, let count):
+        let number = register.map { file.values($0)[row] - first } ?? -1
+        if number >= 0 && number < count {
+          ValueText.appendDecimal(number, scale: 0, to: &output)
+        } else {
+          output.append("null")
+        }
+      case .line: ValueText.appendDecimal(Int64(source.line), scale: 0, to: &output)
+      case .result(let register):
+        output.append(
+          file.present(register)[row] == 0
+            ? UInt8(ascii: "2") : file.values(register)[row] == 1 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
       case .relation(let left, let right):
         ValueText.appendDecimal(Int64(source.relation(left, right).rawValue), scale: 0, to: &output)
+      case .shown(let shown): source.shown(shown, to: &output)
+      case .operand(let shown): source.operand(shown, to: &output)
+      case .item(let item): source.write(item, to: &output)
       }
     }
     output.append("]\n")
@@ -313,38 +412,6 @@ struct CompactTraceLayout: Sendable {
       }
     }
     return writer.output
-  }
-}
-
-extension RegisterTrace {
-  /// A column's value in a compact line: as in the full trace, except a band, a branch and a
-  /// condition's result, which are their index in the header's choice list, and the origin,
-  /// which is the record's line number.
-  mutating func writeCompact(_ item: TraceItem, to output: inout [UInt8]) {
-    switch item {
-    case .origin:
-      ValueText.appendDecimal(Int64(line), scale: 0, to: &output)
-    case .componentBand(let index):
-      guard let band = band(of: index) else { return output.append("null") }
-      ValueText.appendDecimal(Int64(band), scale: 0, to: &output)
-    case .componentBranch(let index):
-      let component = plan.components[index]
-      guard let register = component.branch,
-        (1...component.branchCount).contains(Int(value(register)))
-      else { return output.append("null") }
-      ValueText.appendDecimal(value(register) - 1, scale: 0, to: &output)
-    case .tierAtom(let tier, let index, .result):
-      result(plan.atoms[plan.atom(tier: tier, index)], to: &output)
-    case .triggerAtom(let trigger, let index, .result):
-      result(plan.atoms[plan.atom(trigger: trigger, index)], to: &output)
-    default:
-      write(item, to: &output)
-    }
-  }
-
-  /// A condition's result as its index in ``CompactTraceLayout/results``.
-  private func result(_ atom: ColumnarProgram.Atom, to output: inout [UInt8]) {
-    output.append(file.present(atom.result)[row] == 0 ? "2" : value(atom.result) == 1 ? "1" : "0")
   }
 }
 
