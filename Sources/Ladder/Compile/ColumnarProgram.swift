@@ -8,7 +8,9 @@
 /// scale the output shows but the compiler cannot fix) has no program, and is evaluated record
 /// by record. Either way the output is the same bytes; `ColumnarDifferentialTests` hold them to it.
 struct ColumnarProgram: Sendable {
-  /// How each input is read from text into its registers.
+  /// How each input is read from text into its registers. Trivially copyable (an enum's texts
+  /// are in ``enumerations``): it is read for every field of every record, and a plan holding
+  /// arrays was retained and released each time, 3% of a per-record run.
   enum InputPlan: Sendable {
     /// Read and checked (UTF-8, required) but kept in no register: personal data, the key.
     case text
@@ -18,10 +20,28 @@ struct ColumnarProgram: Sendable {
     case decimal(register: Int, scale: Int, percent: Bool, minimum: Int64?, maximum: Int64?, written: Int?)
     case date(register: Int, minimum: Int64?, maximum: Int64?)
     case boolean(register: Int)
-    /// An enum: the code of each allowed value, in the order the policy lists them.
-    case enumeration(register: Int, values: [[UInt8]], codes: [Int64])
-    /// A list of decimals of fixed length, separated by `;`, one register per element.
-    case decimalList(registers: [Int], scale: Int, minimum: Int64?, maximum: Int64?, written: [Int]?)
+    /// An enum, whose allowed values and their codes are ``enumerations``[`table`].
+    case enumeration(register: Int, table: Int)
+    /// A list of decimals of fixed length, separated by `;`: element `i` in register `first + i`
+    /// (and its decimals, traced, in `writtenFirst + i`).
+    case decimalList(first: Int, count: Int, scale: Int, minimum: Int64?, maximum: Int64?, writtenFirst: Int?)
+
+    /// The registers the input fills (not those of its decimals).
+    var registers: Range<Int> {
+      switch self {
+      case .text: 0..<0
+      case .integer(let register, _, _), .decimal(let register, _, _, _, _, _), .date(let register, _, _),
+        .boolean(let register), .enumeration(let register, _):
+        register..<(register + 1)
+      case .decimalList(let first, let count, _, _, _, _): first..<(first + count)
+      }
+    }
+  }
+
+  /// An enum input's allowed values, in the order the policy lists them, and their codes.
+  struct Enumeration: Sendable {
+    let values: [[UInt8]]
+    let codes: [Int64]
   }
 
   /// What an output column shows.
@@ -34,6 +54,7 @@ struct ColumnarProgram: Sendable {
   }
 
   let inputs: [InputPlan]
+  let enumerations: [Enumeration]
   /// The key input's slot and whether it is an integer (then read into `keyRegister`).
   let keySlot: Int
   let keyRegister: Int?
@@ -238,13 +259,15 @@ struct ColumnarProgram: Sendable {
   }
 
   fileprivate init(
-    inputs: [InputPlan], keySlot: Int, keyRegister: Int?, statisticsKernels: [Kernel], kernels: [Kernel],
+    inputs: [InputPlan], enumerations: [Enumeration], keySlot: Int, keyRegister: Int?,
+    statisticsKernels: [Kernel], kernels: [Kernel],
     registerCount: Int, loadedRegisterCount: Int, score: Int?, scoreScale: Int, tier: Int, triggers: [Int],
     outputs: [Display],
     strings: [String], tierCodes: [Int64], population: [PopulationPlan], trace: TracePlan?
   ) {
     self.trace = trace
     self.inputs = inputs
+    self.enumerations = enumerations
     self.keySlot = keySlot
     self.keyRegister = keyRegister
     self.statisticsKernels = statisticsKernels
@@ -325,6 +348,7 @@ struct ColumnarLowering {
   var registerCount = 0
   var inputOperands: [Int: KernelValue] = [:]
   var inputPlans: [ColumnarProgram.InputPlan] = []
+  var enumerations: [ColumnarProgram.Enumeration] = []
   var letOperands: [Int: KernelValue] = [:]
   var scoreOperand: KernelOperand?
   var tierOperand: KernelOperand?
@@ -422,7 +446,7 @@ struct ColumnarLowering {
       trace = plan
     }
     return ColumnarProgram(
-      inputs: inputPlans, keySlot: policy.keyInput, keyRegister: keyRegister,
+      inputs: inputPlans, enumerations: enumerations, keySlot: policy.keyInput, keyRegister: keyRegister,
       statisticsKernels: statisticsKernels, kernels: kernels, registerCount: registerCount,
       loadedRegisterCount: loadedRegisterCount, score: score,
       scoreScale: policy.score?.decimals ?? 0, tier: tier.register, triggers: triggers, outputs: outputs,
@@ -699,28 +723,31 @@ struct ColumnarLowering {
     case .enumeration(_, let values):
       let register = newRegister()
       inputOperands[field.slot] = .scalar(KernelOperand(register: register, kind: .code))
-      return .enumeration(
-        register: register, values: values.map { Array($0.utf8) }, codes: values.map { code(for: $0) })
+      enumerations.append(.init(values: values.map { Array($0.utf8) }, codes: values.map { code(for: $0) }))
+      return .enumeration(register: register, table: enumerations.count - 1)
     case .list(.decimal), .list(.int):
       guard let length = field.fixedLength, length > 0, length <= 64 else { return nil }
       let scale = field.type == .list(.int) ? 0 : (field.scale ?? openScale)
       guard field.type == .list(.decimal) || field.scale == nil, let (low, high) = bounds(scale) else {
         return nil
       }
-      var registers: [Int] = []
-      for _ in 0..<length { registers.append(newRegister()) }
+      // Each element's register, then each one's decimals, one after another.
+      let registers = registerCount..<(registerCount + length)
+      for _ in registers { _ = newRegister() }
       let exact = field.scale != nil
-      let written = tracksScales && !exact ? registers.map { _ in newRegister() } : nil
+      let written = tracksScales && !exact ? Array(registers.map { _ in newRegister() }) : nil
       inputOperands[field.slot] = .list(
-        registers.indices.map { index in
+        registers.enumerated().map { element, register in
           KernelOperand(
-            register: registers[index], kind: .number, scale: scale, exactScale: exact,
-            scaleRegister: written?[index])
+            register: register, kind: .number, scale: scale, exactScale: exact,
+            scaleRegister: written?[element])
         })
       // An int list accepts no decimals: the row evaluator reads it as decimals, then checks.
       return field.type == .list(.int)
         ? nil
-        : .decimalList(registers: registers, scale: scale, minimum: low, maximum: high, written: written)
+        : .decimalList(
+          first: registers.lowerBound, count: length, scale: scale, minimum: low, maximum: high,
+          writtenFirst: written?.first)
     default:
       return nil
     }

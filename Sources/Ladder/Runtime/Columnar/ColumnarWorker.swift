@@ -230,17 +230,6 @@ final class ColumnarWorker: @unchecked Sendable {
     unquotedCount = state.unquoted.count
   }
 
-  /// The registers an input fills.
-  func registers(of plan: ColumnarProgram.InputPlan) -> [Int] {
-    switch plan {
-    case .text: []
-    case .integer(let register, _, _), .decimal(let register, _, _, _, _, _), .date(let register, _, _),
-      .boolean(let register), .enumeration(let register, _, _):
-      [register]
-    case .decimalList(let registers, _, _, _, _): registers
-    }
-  }
-
   // MARK: - Fields to columns
 
   /// Converts every field of `chunk` into the registers; a record any field of which is not in
@@ -249,7 +238,7 @@ final class ColumnarWorker: @unchecked Sendable {
     let rows = chunk.count
     file.reset(rows: rows)
     for slot in absentSlots {
-      for register in registers(of: program.inputs[slot]) {
+      for register in program.inputs[slot].registers {
         file.present(register).update(repeating: 0, count: rows)
       }
     }
@@ -313,7 +302,7 @@ final class ColumnarWorker: @unchecked Sendable {
     let plan = program.inputs[slot]
     if start == end {
       guard optional[slot] else { return false }
-      for register in registers(of: plan) { file.present(register)[row] = 0 }
+      for register in plan.registers { file.present(register)[row] = 0 }
       return true
     }
     if case .text = plan {
@@ -352,24 +341,27 @@ final class ColumnarWorker: @unchecked Sendable {
       return store(register, FieldParsing.date(bytes, start, end), minimum, maximum)
     case .boolean(let register):
       return store(register, FieldParsing.boolean(bytes, start, end))
-    case .enumeration(let register, let values, let codes):
+    case .enumeration(let register, let table):
       let field = UnsafeBufferPointer(rebasing: bytes[start..<end])
-      guard let index = values.firstIndex(where: { field.elementsEqual($0) }) else { return false }
-      return store(register, codes[index])
-    case .decimalList(let registers, let scale, let minimum, let maximum, let written):
+      let enumeration = program.enumerations[table]
+      guard let index = enumeration.values.firstIndex(where: { field.elementsEqual($0) }) else {
+        return false
+      }
+      return store(register, enumeration.codes[index])
+    case .decimalList(let first, let count, let scale, let minimum, let maximum, let writtenFirst):
       var elementStart = start
       var element = 0
       for position in start...end where position == end || bytes[position] == UInt8(ascii: ";") {
-        guard element < registers.count else { return false }
+        guard element < count else { return false }
         var places = 0
         let value = FieldParsing.decimal(
           bytes, elementStart, position, scale: scale, percent: false, written: &places)
-        if let written { file.values(written[element])[row] = Int64(places) }
-        guard store(registers[element], value, minimum, maximum) else { return false }
+        if let writtenFirst { file.values(writtenFirst + element)[row] = Int64(places) }
+        guard store(first + element, value, minimum, maximum) else { return false }
         element += 1
         elementStart = position + 1
       }
-      return element == registers.count
+      return element == count
     }
   }
 
