@@ -152,7 +152,7 @@ struct ColumnarProgram: Sendable {
     /// other components.
     let branchConditions: [[String?]]
     /// The score before rounding: register and scale.
-    let scoreSum: [Int]?
+    let scoreSum: (register: Int, scale: Int)?
     /// The comparisons of every tier's condition, tier by tier, then every trigger's; empty
     /// unless the program is `explained`. `atomTexts` are their texts as written.
     let atoms: [Atom]
@@ -169,7 +169,7 @@ struct ColumnarProgram: Sendable {
 
     init(
       inputs: [Shown], derived: [Shown], outputs: [Shown], components: [ComponentTrace],
-      branchConditions: [[String?]], scoreSum: [Int]?, tierAtoms: [[LoweredAtom]],
+      branchConditions: [[String?]], scoreSum: (register: Int, scale: Int)?, tierAtoms: [[LoweredAtom]],
       triggerAtoms: [[LoweredAtom]], lastReview: Int?, listItems: [Shown]
     ) {
       self.inputs = inputs
@@ -575,7 +575,7 @@ struct ColumnarLowering {
     }
     return ColumnarProgram.TracePlan(
       inputs: inputs, derived: derived, outputs: outputs, components: componentTraces,
-      branchConditions: branchConditions, scoreSum: scoreSum.map { [$0.register, $0.scale] },
+      branchConditions: branchConditions, scoreSum: scoreSum,
       tierAtoms: tierAtoms, triggerAtoms: triggerAtoms,
       lastReview: lastReview, listItems: shownListItems)
   }

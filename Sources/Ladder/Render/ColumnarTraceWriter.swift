@@ -8,14 +8,23 @@
 final class ColumnarTraceWriter: Sendable {
   let program: ColumnarProgram
   let plan: ColumnarProgram.TracePlan
-  /// Each dictionary string's bytes.
-  let codeText: [[UInt8]]
-  /// Each dictionary string as a list shows it: in the language's notation, quoted.
-  let listCodeText: [[UInt8]]
   let tierIDs: [[UInt8]]
   let tierLabels: [[UInt8]]
   let triggerIDs: [[UInt8]]
   let triggerActions: [TriggerAction]
+  // What a record's line copies from the policy, read without reference counting (``ByteTable``):
+  // both workers took the same arrays for every record, and their counts went from core to core.
+  /// Each dictionary string's bytes, and as a list shows it (in the language's notation, quoted).
+  let codeTable: ByteTable
+  let listCodeTable: ByteTable
+  let triggerIDTable: ByteTable
+  /// Every component's band texts and locations, component after component: component `i`'s
+  /// from `bandStarts[i]` to `bandStarts[i + 1]`.
+  let bandTexts: ByteTable
+  let bandLocations: ByteTable
+  let bandStarts: [Int]
+  /// The input's name, or nothing when records have no origin.
+  let originTable: ByteTable
   let policy: CompiledPolicy
   let tracksLastReview: Bool
   let asOf: CivilDate
@@ -27,7 +36,6 @@ final class ColumnarTraceWriter: Sendable {
   let asOfValue: [UInt8]
   /// The decision's `policy` object.
   let identity: [UInt8]
-  let origin: [UInt8]?
   /// The parts of a trace every record shares.
   let fixed: FixedTraceParts
   /// The whole line with holes — the decision, then (in ``tracedLines``) its trace — per
@@ -54,8 +62,6 @@ final class ColumnarTraceWriter: Sendable {
       return writer.bytes
     }
     func quoted(_ text: String) -> [UInt8] { json { $0.string(text) } }
-    codeText = program.strings.map { Array($0.utf8) }
-    listCodeText = program.strings.map { Array(ExprPrinter.print(.string($0), as: .unknown).utf8) }
     tierIDs = checked.tiers.map { quoted($0.id) }
     tierLabels = checked.tiers.map { quoted($0.label) }
     triggerIDs = checked.review.triggers.map { quoted($0.id) }
@@ -81,7 +87,11 @@ final class ColumnarTraceWriter: Sendable {
     }
     asOfValue = quoted(asOf.description)
     identity = json { DecisionJSON.writeIdentity(policy, into: $0) }
-    self.origin = origin.map { Array($0.utf8) }
+    originTable = ByteTable(origin.map { [Array($0.utf8)] } ?? [])
+    codeTable = ByteTable(program.strings.map { Array($0.utf8) })
+    listCodeTable = ByteTable(
+      program.strings.map { Array(ExprPrinter.print(.string($0), as: .unknown).utf8) })
+    triggerIDTable = ByteTable(triggerIDs)
     let fixed = FixedTraceParts(
       policyObject: json { TraceJSON.writePolicy(policy.traceHeader(asOf: asOf), into: $0) },
       asOf: asOfValue,
@@ -110,6 +120,9 @@ final class ColumnarTraceWriter: Sendable {
       triggerReasons: checked.review.triggers.map { quoted($0.reason) },
       atomTexts: plan.atomTexts.map(quoted))
     self.fixed = fixed
+    bandTexts = ByteTable(fixed.componentBandTexts.flatMap { $0 })
+    bandLocations = ByteTable(fixed.componentBandLocations.flatMap { $0 })
+    bandStarts = fixed.componentBandTexts.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
     var plainLines: [TraceTemplate] = []
     var tracedLines: [TraceTemplate] = []
     var shapes: [CompactTraceLayout.Shape] = []
@@ -318,7 +331,7 @@ final class ColumnarTraceWriter: Sendable {
       let drop = max(0, scale - shownScale)
       ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
     case .code(let register):
-      output += (notation ? listCodeText : codeText)[Int(file.values(register)[row])]
+      output.append(contentsOf: (notation ? listCodeTable : codeTable)[Int(file.values(register)[row])])
     case .boolean(let register):
       output.append(file.values(register)[row] == 1 ? "true" : "false")
     case .date(let register):
@@ -330,7 +343,7 @@ final class ColumnarTraceWriter: Sendable {
         if index > first { output.append(", ") }
         // Text inside a list is quoted (``ExprPrinter/print(_:as:)``); alone it is not.
         if case .code(let register) = plan.listItems[index], file.present(register)[row] != 0 {
-          output += listCodeText[Int(file.values(register)[row])]
+          output.append(contentsOf: listCodeTable[Int(file.values(register)[row])])
         } else {
           display(plan.listItems[index], file: file, row: row, text: text, to: &output)
         }
@@ -430,9 +443,9 @@ struct RegisterTrace: TraceValues {
     switch item {
     case .key: writer.appendKey(key, file: file, row: row, to: &output)
     case .origin:
-      guard let origin = writer.origin else { return output.append("null") }
+      guard writer.originTable.count == 1 else { return output.append("null") }
       scratch.removeAll(keepingCapacity: true)
-      scratch += origin
+      scratch.append(contentsOf: writer.originTable[0])
       scratch.append(UInt8(ascii: ":"))
       ValueText.appendDecimal(Int64(line), scale: 0, to: &scratch)
       writer.appendJSONString(scratch, to: &output)
@@ -452,7 +465,7 @@ struct RegisterTrace: TraceValues {
     case .scoreSum:
       guard let sum = plan.scoreSum else { return output.append("null") }
       output.append(UInt8(ascii: "\""))
-      ValueText.appendNormalized(value(sum[0]), scale: sum[1], to: &output)
+      ValueText.appendNormalized(value(sum.register), scale: sum.scale, to: &output)
       output.append(UInt8(ascii: "\""))
     case .componentValue(let index):
       if let subject = plan.components[index].subject {
@@ -461,9 +474,11 @@ struct RegisterTrace: TraceValues {
         output.append("null")
       }
     case .componentBand(let index):
-      optional(band(of: index).map { writer.fixed.componentBandTexts[index][$0] })
+      guard let band = band(of: index) else { return output.append("null") }
+      output.append(contentsOf: writer.bandTexts[writer.bandStarts[index] + band])
     case .componentLocation(let index):
-      optional(band(of: index).map { writer.fixed.componentBandLocations[index][$0] })
+      guard let band = band(of: index) else { return output.append("null") }
+      output.append(contentsOf: writer.bandLocations[writer.bandStarts[index] + band])
     case .componentBranch(let index):
       let component = plan.components[index]
       guard let register = component.branch else { return output.append("null") }
@@ -504,7 +519,7 @@ struct RegisterTrace: TraceValues {
       var firstFlag = true
       for (index, isFired) in fired.enumerated() where isFired {
         if !firstFlag { output.append(UInt8(ascii: ",")) }
-        output += writer.triggerIDs[index]
+        output.append(contentsOf: writer.triggerIDTable[index])
         firstFlag = false
       }
       output.append(UInt8(ascii: "]"))
@@ -518,7 +533,7 @@ struct RegisterTrace: TraceValues {
   func band(of index: Int) -> Int? {
     guard let register = plan.components[index].bandIndex else { return nil }
     let matched = Int(value(register))
-    return matched >= 0 && matched < writer.fixed.componentBandTexts[index].count ? matched : nil
+    return matched >= 0 && matched < writer.bandStarts[index + 1] - writer.bandStarts[index] ? matched : nil
   }
 
   /// A value as a JSON string, as ``CompiledPolicy/jsonValue(_:as:)`` shows it: `null` when missing.

@@ -95,7 +95,7 @@ struct CompactTraceLayout: Sendable {
         let component = plan.components[index]
         self = .normalized(register: component.contribution, scale: component.contributionScale)
       case .item(.scoreSum) where plan.scoreSum != nil:
-        self = .normalized(register: plan.scoreSum?[0] ?? 0, scale: plan.scoreSum?[1] ?? 0)
+        self = .normalized(register: plan.scoreSum?.register ?? 0, scale: plan.scoreSum?.scale ?? 0)
       case .item(.componentBand(let index)):
         self = .index(
           register: plan.components[index].bandIndex, first: 0, count: fixed.componentBandTexts[index].count)
