@@ -5,6 +5,7 @@
 #
 #   bash Benchmarks/serve.sh            # 100,000 CRM-export-shaped records for the batch
 #   bash Benchmarks/serve.sh 20000
+#   LADDER=/tmp/ladder-old bash Benchmarks/serve.sh   # another build, to compare
 #
 # Targets (issue 13): single decisions at 0.6× the trivial endpoint's request rate or better,
 # with p99 latency at most 5 ms; the batch endpoint at 0.5× `ladder eval`'s records per second or
@@ -16,8 +17,11 @@ mkdir -p "$WORK"
 N=${1:-100000}
 command -v wrk > /dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-swift build -c release --product ladder --static-swift-stdlib --scratch-path .build-static > /dev/null
-LADDER=.build-static/release/ladder
+# LADDER=path/to/ladder measures that binary instead of building this checkout (to compare builds).
+if [ -z "${LADDER:-}" ]; then
+  swift build -c release --product ladder --static-swift-stdlib --scratch-path .build-static > /dev/null
+  LADDER=.build-static/release/ladder
+fi
 # The CRM-export shape of issue 14, as Benchmarks/run.sh uses by default (until 2026-12-06 this
 # script used the 42-column --wide file).
 POLICY=policies/benchmark-scorecard-export.yaml
