@@ -264,6 +264,38 @@ struct JSONLinesKernelTests {
     #expect(result.byKernels > lines.count / 2)
   }
 
+  /// A value that needs decoding is decoded in place of its text in the chunk's copy of the line
+  /// (escapes, a list not written compactly): several in one line, the longest escapes (a
+  /// surrogate pair, twelve bytes for four) and the shortest text, next to values read as they
+  /// stand, each field as the row reader reads it — in the decisions, in the traces that show
+  /// the key and the list, and whatever the blocks' sizes.
+  @Test func decodedValuesTakeThePlaceOfTheirText() throws {
+    let keys = [
+      #"K\u0031"#, #"\ud83d\ude00K2"#, #"K\"3\""#, #"\u4e2d\u6587K4\\"#, #"K\/5\tx"#, #"K\u00e96"#, "K7",
+    ]
+    let lists = [
+      #"[ 1, 2,3 ,4,5, 6 ]"#, #"["1","2","3","4","5","6"]"#, "[1,2,3,4,5,6]", #"[ "7" ,8,9,10,11,12]"#,
+    ]
+    var lines: [String] = []
+    for (index, key) in keys.enumerated() {
+      let list = lists[index % lists.count]
+      lines.append(
+        #"{"customer_id":"\#(key)","name":"\u738b\u82b3 \"\#(index)\"","orders_12m":\#(index + 1),"spend_12m":"1\#(index)","industry_growth":0.0\#(index),"repurchase_rate":"4\#(index)%","monthly_spend":\#(list),"notes":"a\\b"}"#
+      )
+    }
+    let result = try Self.runBothWays(lines, csvOutput: true)
+    let traced = try Self.run(lines.joined(separator: "\n") + "\n", traced: true)
+    #expect(
+      traced.kernels == traced.scalar, "\(Golden.lineDiff(expected: traced.scalar, actual: traced.kernels))")
+    // Every line is the kernels': each of its values decodes to no more than its text.
+    #expect(result.byKernels == lines.count)
+    #expect(traced.byKernels == lines.count)
+    #expect(result.scalar.contains(#""K""3""","#))
+    #expect(traced.kernels.contains(#""customer_id":"K\"3\"""#))
+    #expect(traced.kernels.contains(#""customer_id":"😀K2""#))
+    #expect(traced.kernels.contains(#""value":"[1, 2, 3, 4, 5, 6]""#))
+  }
+
   /// A line's keys are first compared with the keys the line before had in the same places: a key
   /// that only begins like that one, or goes on past it, is not taken for it.
   @Test func aKeyLikeTheOneBeforeItIsNotTakenForIt() throws {

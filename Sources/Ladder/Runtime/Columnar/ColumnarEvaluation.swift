@@ -116,7 +116,7 @@ extension BatchEvaluator {
         // Every chunk is held until the per-record pass, which restores the registers instead of
         // reading the fields again: where fields end is 4 bytes a field, a third of what is held
         // (fresh memory is slow to come by on this machine: about 1.4 s of kernel time a GB).
-        if !writeReadsFields { chunk.fieldEnds = [] }
+        if !writeReadsFields { (chunk.fieldStarts, chunk.fieldEnds) = ([], []) }
         return [(chunk, statistics)]
       } handle: { (piece: (RecordChunk, ChunkStatistics)) in
         chunks.append(piece.0)

@@ -249,6 +249,9 @@ final class ColumnarWorker: @unchecked Sendable {
     let keyColumn = program.keyRegister == nil ? header.keyColumn : nil
     for index in 0..<(shownTextCount * file.capacity * 2) { textRanges[index] = -1 }
     unquotedCount = 0
+    // A JSON chunk says where each field starts; a CSV field starts after the one before.
+    let fieldStarts = chunk.fieldStarts
+    let startsGiven = !fieldStarts.isEmpty
     chunk.bytes.withUnsafeBufferPointer { bytes in
       for row in 0..<rows {
         guard chunk.regular[row] else {
@@ -259,7 +262,7 @@ final class ColumnarWorker: @unchecked Sendable {
         let base = row * columnCount
         for column in 0..<columnCount {
           let fieldEnd = Int(chunk.fieldEnds[base + column])
-          let start = fieldStart
+          let start = startsGiven ? Int(fieldStarts[base + column]) : fieldStart
           fieldStart = fieldEnd + 1
           guard let slot = header.slotOfColumn[column] else { continue }
           if column == keyColumn {

@@ -5,9 +5,10 @@ import Foundation
 ///
 /// Cut from CSV (``BlockTask``), the bytes are the input's: the whole read the records lie in,
 /// shared with the other chunks of that read, or a copy of a record that ran from one block
-/// into the next. Cut from JSON Lines, the bytes are each record's values written as CSV fields
-/// would hold them, one per input in slot order, and `lineBuffers` keep each record's line for
-/// the row reader.
+/// into the next. Cut from JSON Lines, the bytes are a copy of the records' lines in which each
+/// input's value is a field (`fieldStarts` to `fieldEnds`, one per input in slot order) holding
+/// what a CSV field would hold, decoded in place (``JSONLFields``), and `lineBuffers` keep each
+/// record's line as read, for the row reader.
 struct RecordChunk: Sendable {
   /// The records' bytes (more than the records: see above); offsets below are into this array.
   var bytes: [UInt8] = []
@@ -18,6 +19,9 @@ struct RecordChunk: Sendable {
   var lines: [Int] = []
   /// `columnCount` entries per record: where each field ends (at its `,` or the record's end).
   var fieldEnds: [Int32] = []
+  /// For a chunk cut from JSON Lines, where each field starts (`columnCount` per record); empty
+  /// for CSV, whose fields start after the `,` that ends the one before.
+  var fieldStarts: [Int32] = []
   /// False for a record whose field count differs from the header's or whose quote is not
   /// closed: the row reader describes what is wrong with it.
   var regular: [Bool] = []

@@ -215,7 +215,10 @@ extension ColumnarWorker {
         continue
       }
       let base = row * chunk.columnCount
-      let start = column == 0 ? Int(chunk.recordStarts[row]) : Int(chunk.fieldEnds[base + column - 1]) + 1
+      let start =
+        !chunk.fieldStarts.isEmpty
+        ? Int(chunk.fieldStarts[base + column])
+        : column == 0 ? Int(chunk.recordStarts[row]) : Int(chunk.fieldEnds[base + column - 1]) + 1
       let end = Int(chunk.fieldEnds[base + column])
       guard start < end else {
         output.append(contentsOf: "null".utf8)
