@@ -55,6 +55,8 @@ struct JSONLFields: Sendable {
     var fieldStarts = [Int32](repeating: 0, count: rows * columnCount)
     var fieldEnds = [Int32](repeating: 0, count: rows * columnCount)
     var regulars = [Bool](repeating: false, count: rows)
+    var readLines: [UInt8] = []
+    var readLineRanges = [Range<Int>](repeating: 0..<0, count: rows)
     chunk.bytes = [UInt8](unsafeUninitializedCapacity: capacity) { output, written in
       var count = 0
       var row = 0
@@ -65,19 +67,31 @@ struct JSONLFields: Sendable {
             buffer.withUnsafeBufferPointer { lines in
               while row < rows, indices[row] == index {
                 let line = UnsafeBufferPointer(rebasing: lines[ranges[row]])
-                if let source = line.baseAddress, let target = output.baseAddress {
-                  (target + count).initialize(from: source, count: line.count)
+                let lineBytes = UnsafeMutableBufferPointer(rebasing: output[count..<(count + line.count)])
+                if let source = line.baseAddress, let target = lineBytes.baseAddress {
+                  target.initialize(from: source, count: line.count)
                 }
                 var regular = cutter.cut(line)
+                var decoded = false
                 if regular {
-                  let lineBytes = UnsafeMutableBufferPointer(rebasing: output[count..<(count + line.count)])
                   for column in 0..<columnCount {
-                    guard let field = cutter.place(column, in: lineBytes) else {
+                    guard let field = cutter.place(column, in: lineBytes, decoded: &decoded) else {
                       regular = false
                       break
                     }
                     fieldStarts[row * columnCount + column] = Int32(count + field.lowerBound)
                     fieldEnds[row * columnCount + column] = Int32(count + field.upperBound)
+                  }
+                }
+                if decoded {
+                  // The row reader reads the line as read: kept aside (and the copy as it was,
+                  // for a line the kernels do not take after all).
+                  readLineRanges[row] = readLines.count..<(readLines.count + line.count)
+                  readLines.append(contentsOf: line)
+                  if !regular, let source = line.baseAddress, let target = lineBytes.baseAddress {
+                    target.update(from: source, count: line.count)
+                    readLineRanges[row] = 0..<0
+                    readLines.removeLast(line.count)
                   }
                 }
                 regulars[row] = regular
@@ -97,6 +111,10 @@ struct JSONLFields: Sendable {
     chunk.fieldStarts = fieldStarts
     chunk.fieldEnds = fieldEnds
     chunk.regular = regulars
+    chunk.readLines = readLines
+    chunk.readLineRanges = readLineRanges
+    // The lines as read are kept where `bytes` differs from them: the blocks can go.
+    chunk.lineBuffers = []
     // Handed back, not copied (a copy retained and released every array the cutter holds).
     cutters.give(consume cutter)
   }
@@ -182,9 +200,13 @@ private struct LineCutter {
   /// decoded there first when it needs decoding (its escapes, or a list's elements joined by
   /// `;`), into the room its text took. `nil` if it would not fit (it always does: decoding never
   /// lengthens JSON text); the row reader then reads the line.
-  func place(_ column: Int, in line: UnsafeMutableBufferPointer<UInt8>) -> Range<Int>? {
+  /// `decoded` becomes true when the line's copy is changed.
+  func place(_ column: Int, in line: UnsafeMutableBufferPointer<UInt8>, decoded changed: inout Bool)
+    -> Range<Int>?
+  {
     let state = states[column]
     guard let base = line.baseAddress else { return state.span.isEmpty ? 0..<0 : nil }
+    if state.isDecoded || state.commasAsSemicolons { changed = true }
     if state.isDecoded {
       // The decoded bytes start where the value's text did.
       let start = state.span.lowerBound

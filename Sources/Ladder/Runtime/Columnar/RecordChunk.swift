@@ -30,6 +30,13 @@ struct RecordChunk: Sendable {
   var lineBuffers: [[UInt8]] = []
   var lineBufferIndices: [Int] = []
   var lineRanges: [Range<Int>] = []
+  /// For a chunk of JSON lines whose fields are written: the lines as read of the records whose
+  /// copy in `bytes` was decoded in place, one after another, and per record where its line is
+  /// there (empty: the copy in `bytes` is the line as read). The blocks in `lineBuffers` are let
+  /// go once the fields are written; a chunk held for a population policy's second pass keeps
+  /// only these.
+  var readLines: [UInt8] = []
+  var readLineRanges: [Range<Int>] = []
   /// For a chunk of JSON lines whose fields are not written yet: what writes them.
   var jsonFields: JSONLFields?
   let columnCount: Int
@@ -55,7 +62,9 @@ struct RecordChunk: Sendable {
 
   /// The JSON line of record `row`, for the row reader.
   func lineText(_ row: Int) -> ArraySlice<UInt8> {
-    lineBuffers[lineBufferIndices[row]][lineRanges[row]]
+    guard lineBuffers.isEmpty else { return lineBuffers[lineBufferIndices[row]][lineRanges[row]] }
+    let read = readLineRanges[row]
+    return read.isEmpty ? bytes[Int(recordStarts[row])..<Int(recordEnds[row])] : readLines[read]
   }
 
   /// The bytes of record `row` and its line, for the row reader.
