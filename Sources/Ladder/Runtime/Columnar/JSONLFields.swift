@@ -41,9 +41,8 @@ struct JSONLFields: Sendable {
   /// The bytes are the chunk's lines, copied line by line into memory of the chunk's own; each
   /// field is a range of them: a number, a bool or a string without escapes as it stands in the
   /// line, a value that needs decoding (escapes; a list, whose elements are joined by `;`)
-  /// decoded in place, where it never takes more room than its text in the line. Written field
-  /// by field into bytes of their own, the fields cost a small copy each: a tenth of a JSON Lines
-  /// run's instructions.
+  /// decoded in place, where it never takes more room than its text in the line (copied into
+  /// bytes of their own, the fields took a small copy each).
   func fill(_ chunk: inout RecordChunk) {
     let columnCount = names.count
     var cutter = cutters.take() ?? LineCutter(names: names, takesBool: takesBool, isList: isList)
@@ -83,16 +82,15 @@ struct JSONLFields: Sendable {
                     fieldEnds[row * columnCount + column] = Int32(count + field.upperBound)
                   }
                 }
-                if decoded {
-                  // The row reader reads the line as read: kept aside (and the copy as it was,
-                  // for a line the kernels do not take after all).
+                if decoded && !regular {
+                  // A line the kernels do not take after all: its copy back as it was read.
+                  if let source = line.baseAddress, let target = lineBytes.baseAddress {
+                    target.update(from: source, count: line.count)
+                  }
+                } else if decoded {
+                  // The row reader reads the line as it was read: kept aside.
                   readLineRanges[row] = readLines.count..<(readLines.count + line.count)
                   readLines.append(contentsOf: line)
-                  if !regular, let source = line.baseAddress, let target = lineBytes.baseAddress {
-                    target.update(from: source, count: line.count)
-                    readLineRanges[row] = 0..<0
-                    readLines.removeLast(line.count)
-                  }
                 }
                 regulars[row] = regular
                 recordStarts[row] = Int32(count)
