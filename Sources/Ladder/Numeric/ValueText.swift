@@ -118,17 +118,29 @@ public enum ValueText {
   /// `YYYY-MM-DD`; a year past 9999 with all its digits.
   static func appendDate(_ date: CivilDate, to output: inout [UInt8]) {
     let (year, month, day) = date.components
-    func digits(_ value: Int, _ width: Int) {
-      if value < 0 { output.append(UInt8(ascii: "-")) }
-      let text = String(value.magnitude).utf8
-      for _ in text.count..<max(width, text.count) { output.append(UInt8(ascii: "0")) }
-      output += text
+    appendPadded(year, width: 4, to: &output)
+    output.append(UInt8(ascii: "-"))
+    appendPadded(month, width: 2, to: &output)
+    output.append(UInt8(ascii: "-"))
+    appendPadded(day, width: 2, to: &output)
+  }
+
+  /// `value` in decimal with zeros in front up to `width` digits (the sign before them). Digit
+  /// by digit: a `String` made for each part of a date was 2% of a compact trace's time.
+  static func appendPadded(_ value: Int, width: Int, to output: inout [UInt8]) {
+    if value < 0 { output.append(UInt8(ascii: "-")) }
+    let magnitude = value.magnitude
+    var power: UInt = 1
+    var digitCount = 1
+    while magnitude / power >= 10 {
+      power *= 10
+      digitCount += 1
     }
-    digits(year, 4)
-    output.append(UInt8(ascii: "-"))
-    digits(month, 2)
-    output.append(UInt8(ascii: "-"))
-    digits(day, 2)
+    for _ in digitCount..<max(width, digitCount) { output.append(UInt8(ascii: "0")) }
+    while power > 0 {
+      output.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude / power % 10))
+      power /= 10
+    }
   }
 
   /// A count as people read it, grouped by thousands: `1,204`.

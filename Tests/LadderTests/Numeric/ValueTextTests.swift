@@ -68,5 +68,24 @@ struct ValueTextTests {
     #expect(epoch.description == "1970-01-01")
     // Far past 9999 (date arithmetic can get there): every digit of the year.
     #expect(CivilDate(daysSinceEpoch: 3_000_000).description.hasPrefix("10183-"))
+    // Every part against `String` padding, over days spread across the whole range.
+    var random = SeededRandom(seed: 11)
+    let days: [Int32] =
+      [0, -1, .min, .max, -719_468, -719_469]
+      + (0..<3000).map { _ in Int32(truncatingIfNeeded: random.next()) }
+    func padded(_ value: Int, _ width: Int) -> String {
+      let digits = String(value.magnitude)
+      return (value < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+    for day in days {
+      let date = CivilDate(daysSinceEpoch: day)
+      let (year, month, dayOfMonth) = date.components
+      #expect(date.description == "\(padded(year, 4))-\(padded(month, 2))-\(padded(dayOfMonth, 2))")
+    }
+    for value in [0, 7, -7, 10_000, Int.max, Int.min, Int.min + 1] {
+      var output: [UInt8] = []
+      ValueText.appendPadded(value, width: 4, to: &output)
+      #expect(String(decoding: output, as: UTF8.self) == padded(value, 4))
+    }
   }
 }
