@@ -121,6 +121,27 @@ import Testing
     #expect(try Self.expectSameBytes(policy, records, blockSizes: [1 << 20], jsonl: true) > 0)
   }
 
+  /// Each worker writes JSON Lines and traces with a writer made from a compilation of its own
+  /// (``BatchEvaluator/evaluateColumnarJSONL(_:origin:render:_:)``), reading the registers the
+  /// first compilation laid out: two compilations of a policy must be the same program.
+  @Test(arguments: [
+    "policies/b2b-service-tiers.yaml", "policies/airline-status.yaml", "policies/loyalty-tiers.yaml",
+    "policies/retail-rfm-abc.yaml", "policies/fintech-risk-grades.yaml",
+    "policies/benchmark-scorecard-export.yaml",
+  ])
+  func aPolicyCompilesToTheSameProgramEveryTime(policyPath: String) throws {
+    let policy = try Self.loadPolicy(policyPath)
+    let asOf = CivilDate(daysSinceEpoch: 19_783)
+    func described() throws -> String {
+      var text = ""
+      dump(try #require(ColumnarProgram(policy, asOf: asOf, traced: true, explained: true)), to: &text)
+      return text
+    }
+    let first = try described()
+    #expect(first.contains("registerCount"))
+    #expect(try described() == first)
+  }
+
   @Test(arguments: [41, 42])
   func benchmarkPolicyGivesTheSameTraces(seed: UInt64) throws {
     let policy = try Self.loadPolicy("policies/benchmark-scorecard.yaml")

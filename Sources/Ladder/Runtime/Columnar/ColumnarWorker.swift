@@ -79,7 +79,14 @@ final class ColumnarWorker: @unchecked Sendable {
   /// Reads the JSON line of a record the kernels cannot take, for a chunk cut from JSON Lines.
   let jsonLines: JSONLRecordReader
 
-  init(program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int) {
+  /// Its place among the run's workers (0 for a worker of its own): picks what it does not share.
+  let index: Int
+
+  init(
+    program: ColumnarProgram, policy: CompiledPolicy, header: CSVHeader, asOf: CivilDate, capacity: Int,
+    index: Int = 0
+  ) {
+    self.index = index
     self.program = program
     self.header = header
     jsonLines = JSONLRecordReader(bytes: [], inputs: policy.inputs)
