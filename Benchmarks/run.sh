@@ -155,7 +155,7 @@ for N in "${SIZES[@]}"; do
   # against DuckDB's plain per-record job. DuckDB's job runs again, alternated with each form (as
   # the CSV job is with the JSON Lines jobs), and the rate is of the two medians: DuckDB's
   # scorecard ran minutes earlier, and this machine's speed moves by half in that time (run F of
-  # the thirteenth session: compact traces 2.67 s at 1M, 1.5-2.2 s in pairs right after). The
+  # the fourteenth session: compact traces 2.67 s at 1M, 1.5-2.2 s in pairs right after). The
   # compact form, expanded by scripts/expand-trace.py, must be the full traces' bytes (checked up
   # to 100,000 records).
   for form in explain compact-trace; do
