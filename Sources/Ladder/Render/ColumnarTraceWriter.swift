@@ -325,11 +325,11 @@ final class ColumnarTraceWriter: Sendable {
     }
     switch shown {
     case .number(let register, let scale, let scaleRegister, let percent):
-      let units = file.values(register)[row]
-      if percent { return ValueText.appendPercent(Int128(units), scale: scale, to: &output) }
-      let shownScale = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
-      let drop = max(0, scale - shownScale)
-      ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
+      guard !percent else {
+        return ValueText.appendPercent(Int128(file.values(register)[row]), scale: scale, to: &output)
+      }
+      Self.appendNumber(
+        register, scale: scale, scaleRegister: scaleRegister, file: file, row: row, to: &output)
     case .code(let register):
       output.append(contentsOf: (notation ? listCodeTable : codeTable)[Int(file.values(register)[row])])
     case .boolean(let register):
@@ -361,6 +361,18 @@ final class ColumnarTraceWriter: Sendable {
     case .missing:
       break
     }
+  }
+
+  /// A number register's value as a trace shows it, full or compact: with the decimals it was
+  /// written with (`scaleRegister`, for an input whose scale the policy leaves open), or at
+  /// `scale`.
+  static func appendNumber(
+    _ register: Int, scale: Int, scaleRegister: Int?, file: RegisterFile, row: Int, to output: inout [UInt8]
+  ) {
+    let shownScale = scaleRegister.map { Int(file.values($0)[row]) } ?? scale
+    let drop = max(0, scale - shownScale)
+    ValueText.appendDecimal(
+      file.values(register)[row] / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &output)
   }
 
   /// Bytes as a JSON string, escaped as ``JSONWriter`` escapes.

@@ -94,8 +94,12 @@ struct CompactTraceLayout: Sendable {
       case .item(.componentContribution(let index)):
         let component = plan.components[index]
         self = .normalized(register: component.contribution, scale: component.contributionScale)
-      case .item(.scoreSum) where plan.scoreSum != nil:
-        self = .normalized(register: plan.scoreSum?.register ?? 0, scale: plan.scoreSum?.scale ?? 0)
+      case .item(.scoreSum):
+        guard let sum = plan.scoreSum else {
+          self = .item(.scoreSum)
+          return
+        }
+        self = .normalized(register: sum.register, scale: sum.scale)
       case .item(.componentBand(let index)):
         self = .index(
           register: plan.components[index].bandIndex, first: 0, count: fixed.componentBandTexts[index].count)
@@ -332,10 +336,9 @@ struct CompactTraceLayout: Sendable {
           output.append("null")
           continue
         }
-        let units = file.values(register)[row]
-        let drop = scaleRegister.map { max(0, scale - Int(file.values($0)[row])) } ?? 0
         quoted {
-          ValueText.appendDecimal(units / FixedDecimal.int64PowerOfTen(drop), scale: scale - drop, to: &$0)
+          ColumnarTraceWriter.appendNumber(
+            register, scale: scale, scaleRegister: scaleRegister, file: file, row: row, to: &$0)
         }
       case .percent(let register, let scale):
         guard file.present(register)[row] != 0 else {

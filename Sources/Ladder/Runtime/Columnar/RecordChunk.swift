@@ -7,8 +7,9 @@ import Foundation
 /// shared with the other chunks of that read, or a copy of a record that ran from one block
 /// into the next. Cut from JSON Lines, the bytes are a copy of the records' lines in which each
 /// input's value is a field (`fieldStarts` to `fieldEnds`, one per input in slot order) holding
-/// what a CSV field would hold, decoded in place (``JSONLFields``), and `lineBuffers` keep each
-/// record's line as read, for the row reader.
+/// what a CSV field would hold, decoded in place (``JSONLFields``); the row reader reads each
+/// record's line as read from `lineBuffers` until the fields are written, then from that copy or,
+/// where it was decoded in place, from `readLines`.
 struct RecordChunk: Sendable {
   /// The records' bytes (more than the records: see above); offsets below are into this array.
   var bytes: [UInt8] = []
